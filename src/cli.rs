@@ -1,0 +1,712 @@
+//! The command line: clap subcommands, each a thin call into the engine.
+//!
+//! Exit statuses: 0 success; 1 an error (printed once by `main`);
+//! 2 a usage error (clap); 3 the command finished but some input lines
+//! were rejected (ingest) or could not be read (extract, check).
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cluster::{ClusterId, Explanation, IdentState};
+use crate::config::Settings;
+use crate::engine::{CheckRequest, Engine};
+use crate::export;
+use crate::extract::Extractor;
+use crate::ident::{self, Kind};
+use crate::report::Report;
+
+/// Exit status when some input lines were rejected.
+pub const EXIT_REJECTED: u8 = 3;
+
+/// fraudlink: link online-fraud reports into national offender clusters.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory (store and index). Overrides `data_dir` in the settings.
+    #[arg(long, global = true, env = "FRAUDLINK_DATA")]
+    pub data: Option<PathBuf>,
+    /// A settings file applied over the defaults.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Normalise identifiers: one JSON object per value.
+    Normalize {
+        /// iban, phone, url, domain, email, handle (platform:name), crypto or name.
+        #[arg(value_name = "TYPE")]
+        kind: String,
+        /// Values; read from standard input, one per line, when none are given.
+        values: Vec<String>,
+    },
+    /// Extract identifiers from NDJSON reports or `{"id", "text"}` lines.
+    Extract {
+        /// Input file, or `-` for standard input.
+        #[arg(default_value = "-")]
+        input: String,
+    },
+    /// Import NDJSON reports into the store and update the clusters.
+    Ingest {
+        /// Input files, or `-` for standard input.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// Where to write rejected lines (default: rejects/ in the data directory).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
+    /// Does a report belong to a known cluster? Nothing is stored.
+    Check {
+        /// One report, or NDJSON of reports; `-` for standard input.
+        #[arg(default_value = "-")]
+        input: String,
+    },
+    /// Export data.
+    Export {
+        /// What to export.
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Clusters ranked by priority.
+    Clusters {
+        /// Only clusters of at least this many reports.
+        #[arg(long, default_value_t = 2)]
+        min_size: usize,
+        /// Only clusters reaching this unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only clusters reaching this team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Only clusters with this triage status.
+        #[arg(long)]
+        status: Option<String>,
+        /// How many to list.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print NDJSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One cluster in detail.
+    Cluster {
+        /// What to do.
+        #[command(subcommand)]
+        what: ClusterWhat,
+    },
+    /// The identifiers the hub guard suppressed, with counts and reasons.
+    Hubs,
+    /// Why two reports are (or are not) in one cluster.
+    Explain {
+        /// First report id.
+        a: String,
+        /// Second report id.
+        b: String,
+    },
+    /// Load the fixtures into the default store and show the top clusters.
+    Demo,
+}
+
+/// Export targets.
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// Every cluster, singletons included (formats.md section 3).
+    Clusters {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+        format: Format,
+        /// Only this cluster.
+        #[arg(long)]
+        cluster: Option<String>,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One cluster per line.
+    Ndjson,
+    /// One report per row with its cluster.
+    Csv,
+    /// A graph of reports and identifiers for Gephi.
+    Gexf,
+    /// The same graph as GraphML (i2, yEd, Gephi).
+    Graphml,
+}
+
+/// Cluster subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClusterWhat {
+    /// Reports, identifiers, units, timeline, score parts and events.
+    Show {
+        /// Cluster id (an old, merged id shows the surviving cluster).
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the parsed command; the returned status is the process exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(d) = cli.data {
+        settings.data_dir = d;
+    }
+    match cli.command {
+        Command::Normalize { kind, values } => normalize(&settings, &kind, values),
+        Command::Extract { input } => extract(&settings, &input),
+        Command::Ingest { inputs, rejects } => {
+            let engine = Engine::open(settings)?;
+            ingest(&engine, &inputs, rejects.as_deref())
+        }
+        Command::Check { input } => check(&Engine::open(settings)?, &input),
+        Command::Export { what } => match what {
+            ExportWhat::Clusters { format, cluster } => {
+                let engine = Engine::open(settings)?;
+                let mut out = BufWriter::new(io::stdout().lock());
+                export::clusters(&engine, format, cluster.as_deref(), &mut out)?;
+                out.flush()?;
+                Ok(0)
+            }
+        },
+        Command::Clusters {
+            min_size,
+            unit,
+            team,
+            status,
+            limit,
+            json,
+        } => {
+            let engine = Engine::open(settings)?;
+            let state = engine.state();
+            let list = state.clusters().iter().filter(|c| {
+                c.size >= min_size
+                    && unit
+                        .as_ref()
+                        .is_none_or(|u| c.units.iter().any(|x| x.eq_ignore_ascii_case(u)))
+                    && team
+                        .as_ref()
+                        .is_none_or(|t| c.teams.iter().any(|x| x.eq_ignore_ascii_case(t)))
+                    && status
+                        .as_ref()
+                        .is_none_or(|s| c.status.eq_ignore_ascii_case(s))
+            });
+            let mut out = io::stdout().lock();
+            if json {
+                for c in list.take(limit) {
+                    serde_json::to_writer(&mut out, c)?;
+                    writeln!(out)?;
+                }
+            } else {
+                print_cluster_table(&mut out, list.take(limit))?;
+            }
+            Ok(0)
+        }
+        Command::Cluster {
+            what: ClusterWhat::Show { id, json },
+        } => cluster_show(&Engine::open(settings)?, &id, json),
+        Command::Hubs => {
+            let engine = Engine::open(settings)?;
+            let mut out = io::stdout().lock();
+            for h in engine.state().suppressed() {
+                serde_json::to_writer(&mut out, h)?;
+                writeln!(out)?;
+            }
+            Ok(0)
+        }
+        Command::Explain { a, b } => explain(&Engine::open(settings)?, &a, &b),
+        Command::Demo => demo(settings),
+    }
+}
+
+fn open_input(input: &str) -> Result<Box<dyn BufRead>> {
+    if input == "-" {
+        Ok(Box::new(BufReader::new(io::stdin())))
+    } else {
+        let f = File::open(input).with_context(|| format!("opening {input}"))?;
+        Ok(Box::new(BufReader::with_capacity(1 << 20, f)))
+    }
+}
+
+fn normalize(settings: &Settings, kind: &str, values: Vec<String>) -> Result<u8> {
+    let Some(kind) = Kind::from_name(kind) else {
+        bail!(
+            "unknown identifier type {kind:?}; expected one of iban, phone, url, domain, email, handle, crypto, name"
+        );
+    };
+    let region = settings.region()?;
+    let values: Vec<String> = if values.is_empty() {
+        io::stdin().lock().lines().collect::<io::Result<_>>()?
+    } else {
+        values
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    for input in values {
+        let result = ident::normalize(kind, &input, region);
+        let (value, valid, error) = match result {
+            Ok(v) => (Some(v), true, None),
+            Err(e) => (None, false, Some(e.to_string())),
+        };
+        serde_json::to_writer(
+            &mut out,
+            &serde_json::json!({"input": input, "type": kind, "value": value, "valid": valid, "error": error}),
+        )?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn extract(settings: &Settings, input: &str) -> Result<u8> {
+    let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut bad = 0;
+    for (n, line) in open_input(input)?.lines().enumerate() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                bad += 1;
+                serde_json::to_writer(
+                    &mut out,
+                    &serde_json::json!({"id": null, "line": n + 1, "error": e.to_string()}),
+                )?;
+                writeln!(out)?;
+                continue;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                bad += 1;
+                serde_json::to_writer(
+                    &mut out,
+                    &serde_json::json!({"id": null, "line": n + 1, "error": format!("not valid JSON: {e}")}),
+                )?;
+                writeln!(out)?;
+                continue;
+            }
+        };
+        let id = value.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let result = if let Some(text) = value.get("text").and_then(|t| t.as_str()) {
+            Ok(extractor.text(text))
+        } else {
+            Report::from_json(&line).map(|r| extractor.extract(&r))
+        };
+        match result {
+            Ok(identifiers) => serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({"id": id, "identifiers": identifiers}),
+            )?,
+            Err(e) => {
+                bad += 1;
+                serde_json::to_writer(
+                    &mut out,
+                    &serde_json::json!({"id": id, "line": n + 1, "error": e.to_string()}),
+                )?
+            }
+        }
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(if bad > 0 { EXIT_REJECTED } else { 0 })
+}
+
+fn ingest(engine: &Engine, inputs: &[String], rejects: Option<&Path>) -> Result<u8> {
+    let rejects_path = match rejects {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let dir = engine.data_dir().join("rejects");
+            let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+            dir.join(format!("ingest-{stamp}.ndjson"))
+        }
+    };
+    let mut rejects_file: Option<BufWriter<File>> = None;
+    let mut total_rejected = 0;
+    let stderr_tty = io::stderr().is_terminal();
+    for input in inputs {
+        let bar = if stderr_tty && input != "-" {
+            let len = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+            let bar = ProgressBar::new(len);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_message(input.clone());
+            Some(bar)
+        } else {
+            None
+        };
+        let reader: Box<dyn BufRead> = match (&bar, input.as_str()) {
+            (Some(b), path) if path != "-" => {
+                let f = File::open(path).with_context(|| format!("opening {path}"))?;
+                Box::new(BufReader::with_capacity(1 << 20, b.wrap_read(f)))
+            }
+            _ => open_input(input)?,
+        };
+        let path = rejects_path.clone();
+        let mut on_reject = |r: &crate::engine::Rejection| -> Result<()> {
+            if rejects_file.is_none() {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                rejects_file = Some(BufWriter::new(
+                    File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+                ));
+            }
+            if let Some(f) = rejects_file.as_mut() {
+                let mut rec = serde_json::to_value(r)?;
+                rec["file"] = serde_json::Value::String(input.clone());
+                serde_json::to_writer(&mut *f, &rec)?;
+                writeln!(f)?;
+            }
+            eprintln!("{input}:{}: rejected: {}", r.line, r.error);
+            Ok(())
+        };
+        let mut on_batch = |id: i64, c: &crate::store::BatchCounts, lines: usize| {
+            let msg = format!(
+                "batch {id} committed: {} new, {} updated, {} unchanged, {} rejected (through line {lines} of {input})",
+                c.accepted, c.updated, c.unchanged, c.rejected
+            );
+            match &bar {
+                Some(b) => b.println(msg),
+                None => eprintln!("{msg}"),
+            }
+        };
+        let summary = engine.ingest(input, reader, &mut on_reject, &mut on_batch)?;
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        total_rejected += summary.rejected;
+        eprintln!(
+            "{input}: {} accepted, {} updated, {} unchanged, {} rejected; clusters: {} new, {} grown, {} merges",
+            summary.accepted,
+            summary.updated,
+            summary.unchanged,
+            summary.rejected,
+            summary.new_clusters,
+            summary.grown_clusters,
+            summary.merges
+        );
+    }
+    if let Some(mut f) = rejects_file {
+        f.flush()?;
+        eprintln!(
+            "{total_rejected} line(s) rejected; see {} (exit status {EXIT_REJECTED})",
+            rejects_path.display()
+        );
+        return Ok(EXIT_REJECTED);
+    }
+    Ok(0)
+}
+
+fn check(engine: &Engine, input: &str) -> Result<u8> {
+    let mut text = String::new();
+    open_input(input)?.read_to_string(&mut text)?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut bad = 0;
+    // A single pretty-printed report is one JSON document; otherwise NDJSON.
+    let docs: Vec<String> = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) if v.is_object() => vec![v.to_string()],
+        _ => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    for (n, doc) in docs.iter().enumerate() {
+        match serde_json::from_str::<CheckRequest>(doc) {
+            Ok(req) => serde_json::to_writer(&mut out, &engine.check(&req))?,
+            Err(e) => {
+                bad += 1;
+                serde_json::to_writer(
+                    &mut out,
+                    &serde_json::json!({"error": "bad report", "detail": format!("line {}: {e}", n + 1)}),
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(if bad > 0 { EXIT_REJECTED } else { 0 })
+}
+
+fn print_cluster_table<'a>(
+    out: &mut dyn Write,
+    list: impl Iterator<Item = &'a crate::engine::ClusterSummary>,
+) -> Result<()> {
+    writeln!(
+        out,
+        "{:<10} {:>6} {:>5} {:>6} {:>12} {:>6}  {:<12} top identifiers",
+        "cluster", "score", "size", "units", "damage", "14d", "status"
+    )?;
+    for c in list {
+        let top: Vec<String> = c
+            .identifiers
+            .iter()
+            .take(3)
+            .map(|i| format!("{}:{} ({})", i.kind, i.value, i.reports))
+            .collect();
+        writeln!(
+            out,
+            "{:<10} {:>6.3} {:>5} {:>6} {:>12.2} {:>6}  {:<12} {}",
+            c.cluster_id.as_str(),
+            c.score,
+            c.size,
+            c.units.len(),
+            c.amount_eur_total,
+            c.score_parts.figures.growth_14d,
+            c.status,
+            top.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
+    let Some(cid) = engine.resolve_cluster(id)? else {
+        bail!("no cluster {id}");
+    };
+    let state = engine.state();
+    let Some(c) = state.cluster(&cid) else {
+        bail!("cluster {id} has no reports any more");
+    };
+    let idents = state.cluster_identifiers(c);
+    let events = engine.cluster_events(&cid)?;
+    let mut timeline: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for r in &c.report_ids {
+        if let Some(row) = state.row(r)
+            && let Ok(t) = time::OffsetDateTime::from_unix_timestamp(row.filed_at)
+        {
+            let (y, w, _) = t.to_iso_week_date();
+            *timeline.entry(format!("{y}-W{w:02}")).or_default() += 1;
+        }
+    }
+    let mut out = io::stdout().lock();
+    if json {
+        let idents: Vec<serde_json::Value> = idents
+            .iter()
+            .map(|(i, s, total)| serde_json::json!({"type": i.kind, "value": i.value, "reports": i.reports, "reports_total": total, "state": s}))
+            .collect();
+        let events: Vec<serde_json::Value> = events
+            .iter()
+            .map(|(at, kind, cause, detail)| serde_json::json!({"at": at, "kind": kind, "cause": cause, "detail": detail}))
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({"cluster": c, "identifiers": idents, "timeline": timeline, "events": events, "asked_for": id}),
+        )?;
+        writeln!(out)?;
+        return Ok(0);
+    }
+    if cid.as_str() != id {
+        writeln!(out, "{id} was merged into {cid}")?;
+    }
+    writeln!(
+        out,
+        "cluster {}  score {:.3}  status {}  assigned {}",
+        c.cluster_id,
+        c.score,
+        c.status,
+        c.assigned_team.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        out,
+        "reports {}  victims {}  damage EUR {:.2}  filed {} .. {}",
+        c.size,
+        c.score_parts.figures.victims,
+        c.amount_eur_total,
+        c.first_filed_at,
+        c.last_filed_at
+    )?;
+    writeln!(out, "units ({}): {}", c.units.len(), c.units.join(", "))?;
+    writeln!(out, "teams ({}): {}", c.teams.len(), c.teams.join(", "))?;
+    let p = &c.score_parts;
+    writeln!(
+        out,
+        "score parts: reports {:.3}, victims {:.3}, units {:.3}, teams {:.3}, damage {:.3}, growth {:.3} (14d {}, 30d {}), actionable {:.3} (NL IBAN {}, NL phone {}, .nl domain {})",
+        p.reports,
+        p.victims,
+        p.units,
+        p.teams,
+        p.damage,
+        p.growth,
+        p.figures.growth_14d,
+        p.figures.growth_30d,
+        p.actionable,
+        p.figures.dutch_iban,
+        p.figures.dutch_phone,
+        p.figures.nl_domain
+    )?;
+    writeln!(out, "identifiers:")?;
+    for (i, s, total) in &idents {
+        let flag = match s {
+            IdentState::Active => "links".to_owned(),
+            IdentState::Benign(r) => format!("benign: {r}"),
+            IdentState::Suppressed(r) => format!("suppressed: {r}"),
+        };
+        writeln!(
+            out,
+            "  {:<7} {:<45} {:>4} here / {:>5} total  {flag}",
+            i.kind.as_str(),
+            i.value,
+            i.reports,
+            total
+        )?;
+    }
+    writeln!(out, "timeline (reports per ISO week):")?;
+    for (w, n) in &timeline {
+        writeln!(out, "  {w} {}", "#".repeat((*n).min(60)))?;
+    }
+    writeln!(out, "reports:")?;
+    for r in &c.report_ids {
+        if let Some(row) = state.row(r) {
+            writeln!(
+                out,
+                "  {}  {}  {} / {}  {}",
+                r,
+                crate::engine::rfc3339(row.filed_at),
+                row.unit,
+                row.team,
+                row.fraud_type.as_deref().unwrap_or("-")
+            )?;
+        }
+    }
+    writeln!(out, "events:")?;
+    for (at, kind, cause, detail) in &events {
+        writeln!(
+            out,
+            "  {}  {kind}  ({cause})  {detail}",
+            crate::engine::rfc3339(*at)
+        )?;
+    }
+    Ok(0)
+}
+
+fn explain(engine: &Engine, a: &str, b: &str) -> Result<u8> {
+    let (e, ca, cb) = engine.explain(a, b)?;
+    let mut out = io::stdout().lock();
+    let describe = |c: &Option<ClusterId>| c.as_ref().map_or("-".to_owned(), ToString::to_string);
+    writeln!(
+        out,
+        "{a} is in {}, {b} is in {}",
+        describe(&ca),
+        describe(&cb)
+    )?;
+    match &e {
+        Explanation::Linked(path) => {
+            writeln!(out, "linked by a chain of {} step(s):", path.len())?;
+            print_path(&mut out, path)?;
+        }
+        Explanation::Blocked { path, blocked } => {
+            writeln!(
+                out,
+                "not linked: the only chains go through identifiers that do not link:"
+            )?;
+            for s in blocked {
+                if let crate::cluster::Step::Ident {
+                    key,
+                    reports,
+                    state,
+                } = s
+                {
+                    writeln!(
+                        out,
+                        "  {}:{} ({reports} reports) is {}",
+                        key.kind,
+                        key.value,
+                        state_text(state)
+                    )?;
+                }
+            }
+            writeln!(out, "shortest such chain:")?;
+            print_path(&mut out, path)?;
+        }
+        Explanation::NotLinked => writeln!(
+            out,
+            "not linked: they share no identifier, directly or through other reports"
+        )?,
+        Explanation::Unknown => bail!("unknown report id: {a} or {b}"),
+    }
+    Ok(0)
+}
+
+fn state_text(s: &IdentState) -> String {
+    match s {
+        IdentState::Active => "linking".to_owned(),
+        IdentState::Benign(r) => format!("benign ({r})"),
+        IdentState::Suppressed(r) => format!("suppressed ({r})"),
+    }
+}
+
+fn print_path(out: &mut dyn Write, path: &[crate::cluster::Step]) -> Result<()> {
+    use crate::cluster::Step;
+    for s in path {
+        match s {
+            Step::Report { id } => writeln!(out, "  report {id}")?,
+            Step::Ident {
+                key,
+                reports,
+                state,
+            } => writeln!(
+                out,
+                "    -- {}:{} ({reports} reports, {})",
+                key.kind,
+                key.value,
+                state_text(state)
+            )?,
+            Step::Direct { why } => writeln!(out, "    -- direct link: {why:?}")?,
+        }
+    }
+    Ok(())
+}
+
+fn demo(settings: Settings) -> Result<u8> {
+    let engine = Engine::open(settings)?;
+    if engine.state().report_count() == 0 {
+        let fixtures = Path::new("fixtures");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures)
+            .with_context(|| {
+                format!(
+                    "reading {} (run the demo from the repository root)",
+                    fixtures.display()
+                )
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "ndjson"))
+            .collect();
+        files.sort();
+        let inputs: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "loading {} fixture file(s) into {}",
+            inputs.len(),
+            engine.data_dir().display()
+        );
+        ingest(&engine, &inputs, None)?;
+    }
+    let state = engine.state();
+    println!(
+        "{} reports in {} clusters; top clusters:",
+        state.report_count(),
+        state.clusters().len()
+    );
+    print_cluster_table(
+        &mut io::stdout().lock(),
+        state.clusters().iter().filter(|c| c.size >= 2).take(10),
+    )?;
+    Ok(0)
+}

@@ -1,0 +1,785 @@
+//! Linking: reports and their identifiers as a petgraph graph, clusters as
+//! its connected components, and cluster ids that stay stable as reports
+//! arrive, merge and split.
+//!
+//! The API speaks in [`ReportId`] and [`ClusterId`]; petgraph's indices
+//! never leave this module. Nothing here does I/O or panics on input.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+
+use petgraph::graph::{NodeIndex, UnGraph};
+use petgraph::unionfind::UnionFind;
+use serde::{Deserialize, Serialize};
+
+use crate::config::LinkingConfig;
+use crate::ident::Kind;
+use crate::report::ReportId;
+
+/// A cluster's id: `C-` and six (rarely more) hex digits, stable for life.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClusterId(String);
+
+impl ClusterId {
+    /// Wraps an id read back from the store or typed by a user.
+    pub fn new(id: impl Into<String>) -> ClusterId {
+        ClusterId(id.into())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A fresh id derived from a seed report id, distinct from every id in
+    /// `taken`. Derived, not random, so that the same history gives the
+    /// same ids.
+    fn derive(seed: &str, taken: &HashSet<ClusterId>) -> ClusterId {
+        for salt in 0u32.. {
+            let h = fnv1a(seed.as_bytes(), salt);
+            // Six hex digits while they are free; longer ones after many
+            // collisions keep the loop short at any scale.
+            let digits = if salt < 32 { 6 } else { 10 };
+            let id = ClusterId(format!(
+                "C-{:0width$x}",
+                h & ((1u64 << (4 * digits)) - 1),
+                width = digits
+            ));
+            if !taken.contains(&id) {
+                return id;
+            }
+        }
+        unreachable!("an unbounded loop over salts always finds a free id")
+    }
+}
+
+impl fmt::Display for ClusterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn fnv1a(bytes: &[u8], salt: u32) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in salt.to_le_bytes().iter().chain(bytes) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// What the linker needs to know about a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportNode {
+    /// The report's id.
+    pub id: ReportId,
+    /// Filing time, Unix seconds.
+    pub filed_at: i64,
+    /// The damage in cents, if given.
+    pub amount_cents: Option<i64>,
+    /// The pseudonymous victim reference.
+    pub victim_ref: Option<String>,
+    /// The statement calls itself a supplement to an earlier report.
+    pub supplement: bool,
+}
+
+/// The state of an identifier node: whether it links.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", content = "reason", rename_all = "lowercase")]
+pub enum IdentState {
+    /// Links the reports that name it.
+    Active,
+    /// Known benign (the allowlist or the words around it).
+    Benign(String),
+    /// Suppressed by the hub guard.
+    Suppressed(String),
+}
+
+/// An identifier as a graph node.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IdentKey {
+    /// Its kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Its canonical value.
+    pub value: String,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Report(u32),
+    Ident(u32),
+}
+
+/// Why two reports are linked directly, other than by an identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectLink {
+    /// Two filings of one victim about one case.
+    Refiling,
+    /// A suggestion an analyst confirmed.
+    Confirmed,
+}
+
+/// The graph of reports and identifiers.
+#[derive(Debug, Default, Clone)]
+pub struct Graph {
+    graph: UnGraph<Node, Option<DirectLink>>,
+    reports: Vec<ReportNode>,
+    report_nodes: Vec<NodeIndex>,
+    report_index: HashMap<ReportId, u32>,
+    idents: Vec<IdentKey>,
+    ident_nodes: Vec<NodeIndex>,
+    ident_benign: Vec<Option<String>>,
+    ident_index: HashMap<IdentKey, u32>,
+    /// Per identifier, the reports naming it.
+    ident_reports: Vec<Vec<u32>>,
+    direct: Vec<(u32, u32, DirectLink)>,
+}
+
+/// One identifier of a report as given to the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkIdent<'a> {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its canonical value.
+    pub value: &'a str,
+    /// Why it is benign, if it is.
+    pub benign: Option<&'a str>,
+}
+
+impl Graph {
+    /// An empty graph.
+    pub fn new() -> Graph {
+        Graph::default()
+    }
+
+    /// The number of reports.
+    pub fn len(&self) -> usize {
+        self.reports.len()
+    }
+
+    /// True when there are no reports.
+    pub fn is_empty(&self) -> bool {
+        self.reports.is_empty()
+    }
+
+    /// Adds a report with its offender identifiers (valid, offender role;
+    /// benign ones included so that `explain` can name them). A report id
+    /// seen before is ignored: the caller rebuilds the graph on updates.
+    pub fn add_report(&mut self, node: ReportNode, idents: &[LinkIdent<'_>]) {
+        if self.report_index.contains_key(&node.id) {
+            return;
+        }
+        let r = self.reports.len() as u32;
+        let rn = self.graph.add_node(Node::Report(r));
+        self.report_index.insert(node.id.clone(), r);
+        self.reports.push(node);
+        self.report_nodes.push(rn);
+        let mut seen = HashSet::new();
+        for li in idents {
+            let key = IdentKey {
+                kind: li.kind,
+                value: li.value.to_owned(),
+            };
+            let i = match self.ident_index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = self.idents.len() as u32;
+                    let n = self.graph.add_node(Node::Ident(i));
+                    self.ident_index.insert(key.clone(), i);
+                    self.idents.push(key);
+                    self.ident_nodes.push(n);
+                    self.ident_benign.push(None);
+                    self.ident_reports.push(Vec::new());
+                    i
+                }
+            };
+            if let Some(b) = li.benign
+                && self.ident_benign[i as usize].is_none()
+            {
+                self.ident_benign[i as usize] = Some(b.to_owned());
+            }
+            if seen.insert(i) {
+                self.graph.add_edge(rn, self.ident_nodes[i as usize], None);
+                self.ident_reports[i as usize].push(r);
+            }
+        }
+    }
+
+    /// Links two reports directly (a confirmed suggestion). Unknown ids
+    /// are ignored.
+    pub fn add_direct(&mut self, a: &ReportId, b: &ReportId, why: DirectLink) {
+        if let (Some(&x), Some(&y)) = (self.report_index.get(a), self.report_index.get(b))
+            && x != y
+        {
+            self.graph.add_edge(
+                self.report_nodes[x as usize],
+                self.report_nodes[y as usize],
+                Some(why.clone()),
+            );
+            self.direct.push((x, y, why));
+        }
+    }
+
+    /// Adds refiling links: two reports of one victim filed within the
+    /// window that name the same damage or call themselves a supplement.
+    pub fn add_refilings(&mut self, window_days: i64) {
+        let mut by_victim: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, r) in self.reports.iter().enumerate() {
+            if let Some(v) = r.victim_ref.as_deref() {
+                by_victim.entry(v).or_default().push(i as u32);
+            }
+        }
+        let window = window_days.saturating_mul(86_400);
+        let mut pairs = Vec::new();
+        for list in by_victim.values() {
+            for (n, &a) in list.iter().enumerate() {
+                for &b in &list[n + 1..] {
+                    if is_refiling(&self.reports[a as usize], &self.reports[b as usize], window) {
+                        pairs.push((a, b));
+                    }
+                }
+            }
+        }
+        for (a, b) in pairs {
+            let (ia, ib) = (
+                self.reports[a as usize].id.clone(),
+                self.reports[b as usize].id.clone(),
+            );
+            self.add_direct(&ia, &ib, DirectLink::Refiling);
+        }
+    }
+
+    /// The report's node data.
+    pub fn report(&self, id: &ReportId) -> Option<&ReportNode> {
+        self.report_index
+            .get(id)
+            .map(|&i| &self.reports[i as usize])
+    }
+
+    /// All reports, in insertion order.
+    pub fn reports(&self) -> impl Iterator<Item = &ReportNode> {
+        self.reports.iter()
+    }
+
+    /// The reports that name an identifier.
+    pub fn reports_with(&self, key: &IdentKey) -> Vec<&ReportId> {
+        self.ident_index.get(key).map_or_else(Vec::new, |&i| {
+            self.ident_reports[i as usize]
+                .iter()
+                .map(|&r| &self.reports[r as usize].id)
+                .collect()
+        })
+    }
+
+    /// Computes the partition into clusters, with the hub guard.
+    pub fn partition(&self, cfg: &LinkingConfig) -> Partition {
+        let n = self.reports.len();
+        let mut states: Vec<IdentState> = self
+            .ident_benign
+            .iter()
+            .map(|b| b.clone().map_or(IdentState::Active, IdentState::Benign))
+            .collect();
+        // Hub candidates are examined from the most specific (fewest
+        // reports) up, each against the links kept so far, so that a big
+        // group's own identifiers hold it together before its largest hub
+        // is judged.
+        let mut hubs: Vec<u32> = (0..self.idents.len() as u32)
+            .filter(|&i| {
+                states[i as usize] == IdentState::Active
+                    && self.ident_reports[i as usize].len() >= cfg.hub_min_reports.max(2)
+            })
+            .collect();
+        hubs.sort_by_key(|&i| (self.ident_reports[i as usize].len(), i));
+        let hub_set: HashSet<u32> = hubs.iter().copied().collect();
+        let mut uf = UnionFind::<u32>::new(n);
+        let mut sizes = vec![1u32; n];
+        let union = |uf: &mut UnionFind<u32>, sizes: &mut Vec<u32>, a: u32, b: u32| {
+            let (ra, rb) = (uf.find(a), uf.find(b));
+            if ra != rb {
+                let total = sizes[ra as usize] + sizes[rb as usize];
+                uf.union(ra, rb);
+                let r = uf.find(ra);
+                sizes[r as usize] = total;
+            }
+        };
+        for &(a, b, _) in &self.direct {
+            union(&mut uf, &mut sizes, a, b);
+        }
+        for (i, reports) in self.ident_reports.iter().enumerate() {
+            if states[i] != IdentState::Active || hub_set.contains(&(i as u32)) {
+                continue;
+            }
+            if let Some((&first, rest)) = reports.split_first() {
+                for &r in rest {
+                    union(&mut uf, &mut sizes, first, r);
+                }
+            }
+        }
+        for h in hubs {
+            let reports = &self.ident_reports[h as usize];
+            let mut groups: HashMap<u32, usize> = HashMap::new();
+            for &r in reports {
+                let root = uf.find(r);
+                if sizes[root as usize] >= 2 {
+                    *groups.entry(root).or_default() += 1;
+                }
+            }
+            let linked: usize = groups.values().sum();
+            let largest = groups.values().copied().max().unwrap_or(0);
+            let share = if linked == 0 {
+                1.0
+            } else {
+                largest as f64 / linked as f64
+            };
+            if groups.len() >= cfg.hub_min_groups && share < cfg.hub_max_largest_share {
+                states[h as usize] = IdentState::Suppressed(format!(
+                    "hub: named in {} reports that fall into {} otherwise separate groups; the largest holds {:.0}% of them",
+                    reports.len(),
+                    groups.len(),
+                    share * 100.0
+                ));
+            } else if let Some((&first, rest)) = reports.split_first() {
+                for &r in rest {
+                    union(&mut uf, &mut sizes, first, r);
+                }
+            }
+        }
+        let mut comp_of_root: HashMap<u32, u32> = HashMap::new();
+        let mut component = Vec::with_capacity(n);
+        for r in 0..n as u32 {
+            let root = uf.find(r);
+            let next = comp_of_root.len() as u32;
+            component.push(*comp_of_root.entry(root).or_insert(next));
+        }
+        Partition {
+            component,
+            count: comp_of_root.len(),
+            states,
+        }
+    }
+
+    /// The state of an identifier under a partition.
+    pub fn ident_state<'p>(&self, p: &'p Partition, key: &IdentKey) -> Option<&'p IdentState> {
+        self.ident_index.get(key).map(|&i| &p.states[i as usize])
+    }
+
+    /// Every identifier with its state and report count.
+    pub fn idents<'a>(
+        &'a self,
+        p: &'a Partition,
+    ) -> impl Iterator<Item = (&'a IdentKey, &'a IdentState, usize)> {
+        self.idents
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k, &p.states[i], self.ident_reports[i].len()))
+    }
+
+    /// The identifiers a report names in the graph.
+    pub fn idents_of(&self, id: &ReportId) -> Vec<&IdentKey> {
+        let Some(&r) = self.report_index.get(id) else {
+            return Vec::new();
+        };
+        self.graph
+            .neighbors(self.report_nodes[r as usize])
+            .filter_map(|n| match self.graph[n] {
+                Node::Ident(i) => Some(&self.idents[i as usize]),
+                Node::Report(_) => None,
+            })
+            .collect()
+    }
+
+    /// The shortest chain between two reports over active links; when
+    /// there is none, the shortest over any identifier, naming those that
+    /// do not link.
+    pub fn explain(&self, p: &Partition, a: &ReportId, b: &ReportId) -> Explanation {
+        let (Some(&x), Some(&y)) = (self.report_index.get(a), self.report_index.get(b)) else {
+            return Explanation::Unknown;
+        };
+        if let Some(path) = self.shortest(p, x, y, true) {
+            return Explanation::Linked(path);
+        }
+        match self.shortest(p, x, y, false) {
+            Some(path) => {
+                let blocked = path
+                    .iter()
+                    .filter(|s| {
+                        !matches!(
+                            s,
+                            Step::Ident {
+                                state: IdentState::Active,
+                                ..
+                            }
+                        )
+                    })
+                    .filter(|s| matches!(s, Step::Ident { .. }))
+                    .cloned()
+                    .collect();
+                Explanation::Blocked { path, blocked }
+            }
+            None => Explanation::NotLinked,
+        }
+    }
+
+    fn shortest(&self, p: &Partition, x: u32, y: u32, active_only: bool) -> Option<Vec<Step>> {
+        let start = self.report_nodes[x as usize];
+        let goal = self.report_nodes[y as usize];
+        let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        prev.insert(start, start);
+        while let Some(n) = queue.pop_front() {
+            if n == goal {
+                break;
+            }
+            for e in self.graph.edges(n) {
+                let m = if e.source() == n {
+                    e.target()
+                } else {
+                    e.source()
+                };
+                if prev.contains_key(&m) {
+                    continue;
+                }
+                if active_only
+                    && let Node::Ident(i) = self.graph[m]
+                    && p.states[i as usize] != IdentState::Active
+                {
+                    continue;
+                }
+                prev.insert(m, n);
+                queue.push_back(m);
+            }
+        }
+        if !prev.contains_key(&goal) {
+            return None;
+        }
+        let mut nodes = vec![goal];
+        let mut cur = goal;
+        while cur != start {
+            cur = prev[&cur];
+            nodes.push(cur);
+        }
+        nodes.reverse();
+        let mut steps = Vec::new();
+        for (k, &node) in nodes.iter().enumerate() {
+            match self.graph[node] {
+                Node::Report(r) => {
+                    if k > 0
+                        && let Node::Report(_) = self.graph[nodes[k - 1]]
+                        && let Some(e) = self.graph.find_edge(nodes[k - 1], node)
+                    {
+                        steps.push(Step::Direct {
+                            why: self.graph[e].clone().unwrap_or(DirectLink::Confirmed),
+                        });
+                    }
+                    steps.push(Step::Report {
+                        id: self.reports[r as usize].id.clone(),
+                    });
+                }
+                Node::Ident(i) => steps.push(Step::Ident {
+                    key: self.idents[i as usize].clone(),
+                    reports: self.ident_reports[i as usize].len(),
+                    state: p.states[i as usize].clone(),
+                }),
+            }
+        }
+        Some(steps)
+    }
+}
+
+use petgraph::visit::EdgeRef;
+
+/// True when two reports of one victim are one case filed twice: filed
+/// within `window` seconds, with the same damage or a supplement.
+pub fn is_refiling(a: &ReportNode, b: &ReportNode, window: i64) -> bool {
+    if (a.filed_at - b.filed_at).abs() > window {
+        return false;
+    }
+    let same_damage = matches!((a.amount_cents, b.amount_cents), (Some(x), Some(y)) if x == y);
+    same_damage || a.supplement || b.supplement
+}
+
+/// The clusters: a component number per report, and each identifier's
+/// state after the hub guard.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    component: Vec<u32>,
+    count: usize,
+    states: Vec<IdentState>,
+}
+
+impl Partition {
+    /// The number of clusters.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when there are no clusters.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// One step of a chain between two reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// A report on the chain.
+    Report {
+        /// Its id.
+        id: ReportId,
+    },
+    /// An identifier shared by the reports before and after it.
+    Ident {
+        /// The identifier.
+        #[serde(flatten)]
+        key: IdentKey,
+        /// How many reports name it.
+        reports: usize,
+        /// Whether it links.
+        state: IdentState,
+    },
+    /// A direct link between the reports before and after it.
+    Direct {
+        /// Why.
+        why: DirectLink,
+    },
+}
+
+/// The answer to "why are these two reports in one cluster?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Explanation {
+    /// Linked by this chain.
+    Linked(Vec<Step>),
+    /// Not linked; they would be through these identifiers, which do not
+    /// link (benign or suppressed).
+    Blocked {
+        /// The shortest chain over any identifier.
+        path: Vec<Step>,
+        /// The steps on it that do not link.
+        blocked: Vec<Step>,
+    },
+    /// No chain at all, not even through benign identifiers.
+    NotLinked,
+    /// One of the reports is not known.
+    Unknown,
+}
+
+/// What happened to a cluster between two assignments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A new cluster.
+    Created {
+        /// The new id.
+        cluster: ClusterId,
+        /// Its size.
+        size: usize,
+        /// The cluster it was split from, if any.
+        split_from: Option<ClusterId>,
+    },
+    /// New reports joined.
+    Grew {
+        /// The cluster.
+        cluster: ClusterId,
+        /// How many reports joined.
+        added: usize,
+        /// The size now.
+        size: usize,
+    },
+    /// Clusters merged into the oldest.
+    Merged {
+        /// The surviving id.
+        cluster: ClusterId,
+        /// The ids that became aliases.
+        absorbed: Vec<ClusterId>,
+    },
+    /// Reports left (a split or a deletion).
+    Shrank {
+        /// The cluster.
+        cluster: ClusterId,
+        /// How many reports left it.
+        removed: usize,
+        /// The size now.
+        size: usize,
+    },
+    /// All of its reports are gone.
+    Dissolved {
+        /// The cluster.
+        cluster: ClusterId,
+    },
+}
+
+impl Event {
+    /// The cluster the event is about.
+    pub fn cluster(&self) -> &ClusterId {
+        match self {
+            Event::Created { cluster, .. }
+            | Event::Grew { cluster, .. }
+            | Event::Merged { cluster, .. }
+            | Event::Shrank { cluster, .. }
+            | Event::Dissolved { cluster } => cluster,
+        }
+    }
+}
+
+/// The previous assignment, as remembered by the store.
+#[derive(Debug, Clone, Default)]
+pub struct Previous {
+    /// Each report's cluster.
+    pub membership: HashMap<ReportId, ClusterId>,
+    /// Each live cluster's age rank: lower is older.
+    pub age: HashMap<ClusterId, u64>,
+    /// Every id ever used (live ones and aliases), never to be reused.
+    pub taken: HashSet<ClusterId>,
+}
+
+/// A cluster id for every report, and the events that lead there.
+#[derive(Debug, Clone, Default)]
+pub struct Assignment {
+    /// Each cluster with its reports.
+    pub clusters: HashMap<ClusterId, Vec<ReportId>>,
+    /// Ids that became aliases of a surviving id.
+    pub aliases: Vec<(ClusterId, ClusterId)>,
+    /// What changed.
+    pub events: Vec<Event>,
+}
+
+impl Assignment {
+    /// Each report's cluster.
+    pub fn membership(&self) -> HashMap<&ReportId, &ClusterId> {
+        self.clusters
+            .iter()
+            .flat_map(|(c, rs)| rs.iter().map(move |r| (r, c)))
+            .collect()
+    }
+}
+
+/// Gives every component an id, keeping the ids of `previous`: growth keeps
+/// the id; a merge keeps the oldest id and makes the others aliases; a
+/// split keeps the id on the part holding most of the old members.
+pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> Assignment {
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); partition.count];
+    for (r, &c) in partition.component.iter().enumerate() {
+        members[c as usize].push(r as u32);
+    }
+    // For every old id, how many of its reports each component holds.
+    let mut overlap: HashMap<&ClusterId, HashMap<u32, usize>> = HashMap::new();
+    for (c, rs) in members.iter().enumerate() {
+        for &r in rs {
+            if let Some(old) = previous.membership.get(&graph.reports[r as usize].id) {
+                *overlap.entry(old).or_default().entry(c as u32).or_default() += 1;
+            }
+        }
+    }
+    // Each old id goes to the component holding most of its reports; ties
+    // go to the component with the earliest report.
+    let mut heirs: HashMap<u32, Vec<&ClusterId>> = HashMap::new();
+    let mut old_ids: Vec<&ClusterId> = overlap.keys().copied().collect();
+    old_ids.sort();
+    for old in old_ids {
+        let by_comp = &overlap[old];
+        let best = by_comp
+            .iter()
+            .max_by(|(ca, na), (cb, nb)| na.cmp(nb).then_with(|| cb.cmp(ca)))
+            .map(|(c, _)| *c);
+        if let Some(c) = best {
+            heirs.entry(c).or_default().push(old);
+        }
+    }
+    let mut taken = previous.taken.clone();
+    let mut out = Assignment::default();
+    let mut old_sizes: HashMap<&ClusterId, usize> = HashMap::new();
+    for old in previous.membership.values() {
+        *old_sizes.entry(old).or_default() += 1;
+    }
+    let mut survivors: HashSet<&ClusterId> = HashSet::new();
+    for (c, rs) in members.iter().enumerate() {
+        let mut ids: Vec<ReportId> = rs
+            .iter()
+            .map(|&r| graph.reports[r as usize].id.clone())
+            .collect();
+        ids.sort();
+        let inherited = heirs.get(&(c as u32)).cloned().unwrap_or_default();
+        let id = if inherited.is_empty() {
+            let seed = rs
+                .iter()
+                .map(|&r| &graph.reports[r as usize])
+                .min_by(|a, b| a.filed_at.cmp(&b.filed_at).then_with(|| a.id.cmp(&b.id)))
+                .map_or("", |r| r.id.as_str());
+            let id = ClusterId::derive(seed, &taken);
+            taken.insert(id.clone());
+            let split_from = rs
+                .iter()
+                .filter_map(|&r| previous.membership.get(&graph.reports[r as usize].id))
+                .next()
+                .cloned();
+            out.events.push(Event::Created {
+                cluster: id.clone(),
+                size: rs.len(),
+                split_from,
+            });
+            id
+        } else {
+            let mut inherited = inherited;
+            inherited.sort_by_key(|id| {
+                (
+                    previous.age.get(*id).copied().unwrap_or(u64::MAX),
+                    (*id).clone(),
+                )
+            });
+            let survivor = inherited[0].clone();
+            survivors.insert(inherited[0]);
+            if inherited.len() > 1 {
+                let absorbed: Vec<ClusterId> =
+                    inherited[1..].iter().map(|i| (*i).clone()).collect();
+                for a in &absorbed {
+                    out.aliases.push((a.clone(), survivor.clone()));
+                }
+                out.events.push(Event::Merged {
+                    cluster: survivor.clone(),
+                    absorbed,
+                });
+            }
+            let kept = overlap[&survivor].get(&(c as u32)).copied().unwrap_or(0);
+            let before = old_sizes.get(&survivor).copied().unwrap_or(0);
+            let added = rs
+                .iter()
+                .filter(|&&r| {
+                    previous.membership.get(&graph.reports[r as usize].id) != Some(&survivor)
+                })
+                .count();
+            if before > kept {
+                out.events.push(Event::Shrank {
+                    cluster: survivor.clone(),
+                    removed: before - kept,
+                    size: rs.len(),
+                });
+            }
+            if added > 0 {
+                out.events.push(Event::Grew {
+                    cluster: survivor.clone(),
+                    added,
+                    size: rs.len(),
+                });
+            }
+            survivor
+        };
+        out.clusters.insert(id, ids);
+    }
+    let mut gone: Vec<&ClusterId> = old_sizes
+        .keys()
+        .filter(|id| !survivors.contains(*id) && !out.aliases.iter().any(|(a, _)| a == **id))
+        .copied()
+        .collect();
+    gone.sort();
+    for id in gone {
+        out.events.push(Event::Dissolved {
+            cluster: id.clone(),
+        });
+    }
+    out
+}

@@ -1,0 +1,1013 @@
+//! The engine: one cheap-clone handle that owns the store, the extractor
+//! and the derived cluster state. The CLI and the HTTP API both call it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tracing::{info, instrument};
+
+use crate::cluster::{
+    self, ClusterId, Event, Explanation, Graph, IdentKey, IdentState, LinkIdent, Partition,
+    ReportNode,
+};
+use crate::config::Settings;
+use crate::extract::{Extractor, Identifier};
+use crate::ident::{Kind, Role};
+use crate::report::{Report, ReportError, ReportId};
+use crate::store::{BatchCounts, ClusterRecord, LinkRow, Store};
+
+/// A cheap-clone handle to everything.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: Settings,
+    extractor: Extractor,
+    store: Mutex<Store>,
+    state: RwLock<Arc<State>>,
+}
+
+/// The derived state: graph, partition and cluster summaries. Replaced as
+/// a whole after every change, so readers never see half an update.
+pub struct State {
+    graph: Graph,
+    partition: Partition,
+    clusters: Vec<ClusterSummary>,
+    by_id: HashMap<ClusterId, usize>,
+    report_cluster: HashMap<ReportId, ClusterId>,
+    rows: HashMap<ReportId, LinkRow>,
+    by_victim: HashMap<String, Vec<ReportId>>,
+    suppressed: Vec<SuppressedIdent>,
+}
+
+/// One cluster as exported (formats.md section 3) plus additive fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClusterSummary {
+    /// Stable id.
+    pub cluster_id: ClusterId,
+    /// The reports, sorted.
+    pub report_ids: Vec<ReportId>,
+    /// Number of reports.
+    pub size: usize,
+    /// Units reached, sorted.
+    pub units: Vec<String>,
+    /// Teams reached, sorted.
+    pub teams: Vec<String>,
+    /// Linking identifiers with the number of the cluster's reports naming them.
+    pub identifiers: Vec<ClusterIdent>,
+    /// Total damage.
+    pub amount_eur_total: f64,
+    /// First filing.
+    pub first_filed_at: String,
+    /// Last filing.
+    pub last_filed_at: String,
+    /// Priority, 0..1.
+    pub score: f64,
+    /// The score's parts (additive field).
+    pub score_parts: ScoreParts,
+    /// Triage status (additive field).
+    pub status: String,
+    /// Assigned team (additive field).
+    pub assigned_team: Option<String>,
+}
+
+/// An identifier within a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterIdent {
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Canonical value.
+    pub value: String,
+    /// Reports of the cluster naming it.
+    pub reports: usize,
+}
+
+/// The parts of the priority score, each already weighted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ScoreParts {
+    /// Number of reports.
+    pub reports: f64,
+    /// Distinct victims.
+    pub victims: f64,
+    /// Units reached.
+    pub units: f64,
+    /// Teams reached.
+    pub teams: f64,
+    /// Total damage.
+    pub damage: f64,
+    /// Reports filed in the 14 (full weight) and 30 (half weight) days
+    /// before the newest report in the store.
+    pub growth: f64,
+    /// Identifiers that allow action: Dutch IBAN, Dutch number, `.nl` domain.
+    pub actionable: f64,
+    /// Raw figures behind the parts.
+    pub figures: ScoreFigures,
+}
+
+/// The raw figures behind a score.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ScoreFigures {
+    /// Distinct victims (reports without a victim reference count once each).
+    pub victims: usize,
+    /// Reports in the last 14 days.
+    pub growth_14d: usize,
+    /// Reports in the last 30 days.
+    pub growth_30d: usize,
+    /// A Dutch IBAN (bank data request).
+    pub dutch_iban: bool,
+    /// A Dutch phone number (telecom request).
+    pub dutch_phone: bool,
+    /// A `.nl` domain (takedown).
+    pub nl_domain: bool,
+}
+
+/// An identifier the hub guard suppressed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SuppressedIdent {
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Value.
+    pub value: String,
+    /// Reports naming it.
+    pub reports: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// The outcome of one ingest run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    /// New reports.
+    pub accepted: usize,
+    /// Changed reports.
+    pub updated: usize,
+    /// Identical re-imports.
+    pub unchanged: usize,
+    /// Refused lines.
+    pub rejected: usize,
+    /// Batches committed.
+    pub batches: usize,
+    /// Clusters created.
+    pub new_clusters: usize,
+    /// Clusters that grew.
+    pub grown_clusters: usize,
+    /// Merges.
+    pub merges: usize,
+    /// Where the rejected lines were written, if any.
+    pub rejects_file: Option<PathBuf>,
+}
+
+/// One refused line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    /// 1-based line number.
+    pub line: usize,
+    /// The report id, when the line had one.
+    pub id: Option<String>,
+    /// The field at fault.
+    pub field: String,
+    /// The reason.
+    pub error: String,
+    /// The line as read (truncated to 10,000 characters).
+    pub raw: String,
+}
+
+/// An identifier in a check answer (formats.md section 4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckIdent {
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Canonical value.
+    pub value: String,
+    /// `structured` or `narrative`.
+    pub source: crate::ident::Source,
+    /// Whose (additive).
+    pub role: Role,
+    /// Whether it passes its check (additive).
+    pub valid: bool,
+    /// Why it is benign (additive).
+    pub benign: Option<String>,
+    /// Suppressed by the hub guard (additive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+/// A matching cluster in a check answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckMatch {
+    /// Cluster id.
+    pub cluster_id: ClusterId,
+    /// Reports in it.
+    pub size: usize,
+    /// Units it reaches.
+    pub units: usize,
+    /// The identifiers it matched on.
+    pub matched_on: Vec<MatchedOn>,
+    /// Triage status (additive).
+    pub status: String,
+    /// Assigned team (additive).
+    pub assigned_team: Option<String>,
+    /// Priority (additive).
+    pub score: f64,
+}
+
+/// One piece of evidence for a check match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedOn {
+    /// An identifier kind, or `victim_ref` for a refiling by the same victim.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The canonical value.
+    pub value: String,
+    /// Reports of the cluster that share it.
+    pub reports: usize,
+}
+
+/// The answer to a check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckAnswer {
+    /// Identifiers found.
+    pub identifiers: Vec<CheckIdent>,
+    /// Matching clusters, strongest first.
+    pub matches: Vec<CheckMatch>,
+}
+
+/// A report for a check: every field optional except that something must
+/// be there to check.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CheckRequest {
+    /// Optional id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Optional filing time.
+    #[serde(default)]
+    pub filed_at: Option<String>,
+    /// The statement.
+    #[serde(default)]
+    pub narrative: Option<String>,
+    /// Structured identifiers.
+    #[serde(default)]
+    pub identifiers: Option<Vec<crate::report::RawIdentifier>>,
+    /// Victim reference, to recognise a refiling.
+    #[serde(default)]
+    pub victim_ref: Option<String>,
+    /// Damage, to recognise a refiling.
+    #[serde(default)]
+    pub amount_eur: Option<f64>,
+    /// Unit (unused for matching).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Team (unused for matching).
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+impl Engine {
+    /// Opens the store in the settings' data directory and rebuilds the
+    /// derived state from it.
+    pub fn open(settings: Settings) -> Result<Engine> {
+        let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
+        let store = Store::open(&settings.data_dir)?;
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                settings,
+                extractor,
+                store: Mutex::new(store),
+                state: RwLock::new(Arc::new(State::empty())),
+            }),
+        };
+        engine.rebuild("open")?;
+        Ok(engine)
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The extractor in use.
+    pub fn extractor(&self) -> &Extractor {
+        &self.inner.extractor
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A poisoned lock means a panic mid-write; SQLite rolled the
+        // transaction back, so the store itself is consistent.
+        self.inner.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The current derived state.
+    pub fn state(&self) -> Arc<State> {
+        self.inner
+            .state
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Rebuilds the graph from the store, re-clusters, reconciles the ids
+    /// with the stored assignment and saves what changed.
+    #[instrument(skip(self))]
+    pub fn rebuild(&self, cause: &str) -> Result<Vec<Event>> {
+        let started = std::time::Instant::now();
+        let mut store = self.store();
+        let rows = store.link_rows()?;
+        let mut idents: HashMap<String, Vec<Identifier>> = HashMap::with_capacity(rows.len());
+        store.for_each_identifier(|rid, id| {
+            if id.valid && id.role == Role::Offender && id.kind != Kind::Name {
+                idents.entry(rid.to_owned()).or_default().push(id);
+            }
+        })?;
+        let cfg = &self.inner.settings.linking;
+        let mut graph = Graph::new();
+        for row in &rows {
+            let list = idents
+                .get(row.id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let links: Vec<LinkIdent<'_>> = list
+                .iter()
+                .map(|i| LinkIdent {
+                    kind: i.kind,
+                    value: &i.value,
+                    benign: i.benign.as_deref(),
+                })
+                .collect();
+            graph.add_report(node_of(row), &links);
+        }
+        graph.add_refilings(cfg.refiling_window_days);
+        for (a, b, decision, _) in store.link_decisions()? {
+            if decision == "confirmed"
+                && let (Ok(a), Ok(b)) = (ReportId::parse(&a), ReportId::parse(&b))
+            {
+                graph.add_direct(&a, &b, cluster::DirectLink::Confirmed);
+            }
+        }
+        let partition = graph.partition(cfg);
+        let previous = store.previous()?;
+        let assignment = cluster::assign_ids(&graph, &partition, &previous);
+        let changed = !assignment.events.is_empty()
+            || assignment.membership().len() != previous.membership.len();
+        if changed {
+            store.save_assignment(&assignment, cause)?;
+        }
+        let records = store.cluster_records()?;
+        drop(store);
+        let state = State::build(
+            graph,
+            partition,
+            &assignment,
+            rows,
+            &records,
+            &self.inner.settings,
+        );
+        info!(
+            reports = state.rows.len(),
+            clusters = state.clusters.len(),
+            events = assignment.events.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "clusters rebuilt"
+        );
+        *self.inner.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(state);
+        Ok(assignment.events)
+    }
+
+    /// Ingests NDJSON reports from `input`. Bad lines go to `rejects` with
+    /// their line number and reason; good lines are committed in batches;
+    /// `on_batch` is told about each committed batch (the acknowledgement).
+    #[instrument(skip(self, input, rejects, on_batch))]
+    pub fn ingest(
+        &self,
+        source: &str,
+        input: impl BufRead,
+        rejects: &mut dyn FnMut(&Rejection) -> Result<()>,
+        on_batch: &mut dyn FnMut(i64, &BatchCounts, usize),
+    ) -> Result<IngestSummary> {
+        let batch_size = self.inner.settings.ingest.batch_size.max(1);
+        let mut summary = IngestSummary::default();
+        let mut batch: Vec<(Report, String, Vec<Identifier>)> = Vec::with_capacity(batch_size);
+        let mut batch_rejected = 0;
+        let mut lines_done = 0usize;
+        let mut started = OffsetDateTime::now_utc().unix_timestamp();
+        for (n, line) in input.lines().enumerate() {
+            let line_no = n + 1;
+            let line = match line {
+                Ok(l) => l,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    summary.rejected += 1;
+                    batch_rejected += 1;
+                    rejects(&Rejection {
+                        line: line_no,
+                        id: None,
+                        field: "(line)".into(),
+                        error: "is not valid UTF-8".into(),
+                        raw: String::new(),
+                    })?;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("reading {source} at line {line_no}"));
+                }
+            };
+            lines_done = line_no;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match Report::from_json(&line) {
+                Ok(report) => {
+                    let idents = self.inner.extractor.extract(&report);
+                    batch.push((report, line, idents));
+                }
+                Err(e) => {
+                    summary.rejected += 1;
+                    batch_rejected += 1;
+                    rejects(&rejection(line_no, &line, &e))?;
+                }
+            }
+            if batch.len() >= batch_size {
+                self.commit(
+                    source,
+                    started,
+                    &mut batch,
+                    &mut batch_rejected,
+                    &mut summary,
+                    lines_done,
+                    on_batch,
+                )?;
+                started = OffsetDateTime::now_utc().unix_timestamp();
+            }
+        }
+        if !batch.is_empty() || batch_rejected > 0 {
+            self.commit(
+                source,
+                started,
+                &mut batch,
+                &mut batch_rejected,
+                &mut summary,
+                lines_done,
+                on_batch,
+            )?;
+        }
+        if summary.accepted + summary.updated > 0 {
+            let events = self.rebuild(&format!("ingest {source}"))?;
+            for e in &events {
+                match e {
+                    Event::Created { .. } => summary.new_clusters += 1,
+                    Event::Grew { .. } => summary.grown_clusters += 1,
+                    Event::Merged { absorbed, .. } => summary.merges += absorbed.len(),
+                    _ => {}
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    #[allow(clippy::too_many_arguments)] // A private step of `ingest`, sharing its locals.
+    fn commit(
+        &self,
+        source: &str,
+        started: i64,
+        batch: &mut Vec<(Report, String, Vec<Identifier>)>,
+        rejected: &mut usize,
+        summary: &mut IngestSummary,
+        lines_done: usize,
+        on_batch: &mut dyn FnMut(i64, &BatchCounts, usize),
+    ) -> Result<()> {
+        let (id, counts, _) = self
+            .store()
+            .write_batch(source, started, batch, *rejected)?;
+        summary.accepted += counts.accepted;
+        summary.updated += counts.updated;
+        summary.unchanged += counts.unchanged;
+        summary.batches += 1;
+        on_batch(id, &counts, lines_done);
+        batch.clear();
+        *rejected = 0;
+        Ok(())
+    }
+
+    /// Extracts and matches one report without storing it.
+    pub fn check(&self, req: &CheckRequest) -> CheckAnswer {
+        let state = self.state();
+        let raw_ids = req.identifiers.clone().unwrap_or_default();
+        let mut structured = Vec::new();
+        for ri in &raw_ids {
+            if let Ok(si) = crate::report::structured_identifier(ri) {
+                structured.push(si);
+            }
+        }
+        let report = Report {
+            id: ReportId::parse(req.id.as_deref().unwrap_or("check"))
+                .unwrap_or_else(|_| ReportId::parse("check").expect("a literal id is valid")),
+            filed_at: req
+                .filed_at
+                .as_deref()
+                .and_then(|s| OffsetDateTime::parse(s.trim(), &Rfc3339).ok())
+                .unwrap_or_else(OffsetDateTime::now_utc),
+            incident_at: None,
+            unit: req.unit.clone().unwrap_or_default(),
+            team: req.team.clone().unwrap_or_default(),
+            municipality: None,
+            fraud_type: None,
+            amount_eur: req.amount_eur,
+            narrative: req.narrative.clone().unwrap_or_default(),
+            identifiers: structured,
+            victim_ref: req.victim_ref.clone(),
+            warnings: Vec::new(),
+        };
+        let idents = self.inner.extractor.extract(&report);
+        let mut matched: HashMap<ClusterId, Vec<MatchedOn>> = HashMap::new();
+        let mut out_idents = Vec::with_capacity(idents.len());
+        for id in &idents {
+            let key = IdentKey {
+                kind: id.kind,
+                value: id.value.clone(),
+            };
+            let state_of = state.graph.ident_state(&state.partition, &key);
+            let suppressed = match state_of {
+                Some(IdentState::Suppressed(r)) => Some(r.clone()),
+                _ => None,
+            };
+            if id.links() && matches!(state_of, Some(IdentState::Active)) {
+                let mut per_cluster: HashMap<&ClusterId, usize> = HashMap::new();
+                for r in state.graph.reports_with(&key) {
+                    if let Some(c) = state.report_cluster.get(r) {
+                        *per_cluster.entry(c).or_default() += 1;
+                    }
+                }
+                for (c, n) in per_cluster {
+                    matched.entry(c.clone()).or_default().push(MatchedOn {
+                        kind: id.kind.as_str().to_owned(),
+                        value: id.value.clone(),
+                        reports: n,
+                    });
+                }
+            }
+            out_idents.push(CheckIdent {
+                kind: id.kind,
+                value: id.value.clone(),
+                source: id.source,
+                role: id.role,
+                valid: id.valid,
+                benign: id.benign.clone(),
+                suppressed,
+            });
+        }
+        // A refiling: the same victim, the same damage or a supplement.
+        if let Some(v) = report.victim_ref.as_deref() {
+            let me = ReportNode {
+                id: report.id.clone(),
+                filed_at: report.filed_at.unix_timestamp(),
+                amount_cents: report.amount_eur.map(cents),
+                victim_ref: Some(v.to_owned()),
+                supplement: crate::extract::is_supplement(&report.narrative),
+            };
+            let window = self.inner.settings.linking.refiling_window_days * 86_400;
+            for other in state.by_victim.get(v).into_iter().flatten() {
+                if let (Some(node), Some(c)) =
+                    (state.graph.report(other), state.report_cluster.get(other))
+                    && cluster::is_refiling(&me, node, window)
+                {
+                    matched.entry(c.clone()).or_default().push(MatchedOn {
+                        kind: "victim_ref".to_owned(),
+                        value: v.to_owned(),
+                        reports: 1,
+                    });
+                }
+            }
+        }
+        let mut matches: Vec<CheckMatch> = matched
+            .into_iter()
+            .filter_map(|(c, on)| {
+                let s = state.cluster(&c)?;
+                Some(CheckMatch {
+                    cluster_id: c,
+                    size: s.size,
+                    units: s.units.len(),
+                    matched_on: on,
+                    status: s.status.clone(),
+                    assigned_team: s.assigned_team.clone(),
+                    score: s.score,
+                })
+            })
+            .collect();
+        matches.sort_by(|a, b| {
+            b.matched_on
+                .len()
+                .cmp(&a.matched_on.len())
+                .then(b.size.cmp(&a.size))
+                .then(a.cluster_id.cmp(&b.cluster_id))
+        });
+        CheckAnswer {
+            identifiers: out_idents,
+            matches,
+        }
+    }
+
+    /// Writes every cluster as NDJSON (formats.md section 3).
+    pub fn export_clusters(&self, out: &mut dyn Write) -> Result<()> {
+        let state = self.state();
+        for c in &state.clusters {
+            serde_json::to_writer(&mut *out, c)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    /// Why two reports are (not) in one cluster.
+    pub fn explain(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Result<(Explanation, Option<ClusterId>, Option<ClusterId>)> {
+        let state = self.state();
+        let (a, b) = (ReportId::parse(a)?, ReportId::parse(b)?);
+        let e = state.graph.explain(&state.partition, &a, &b);
+        Ok((
+            e,
+            state.report_cluster.get(&a).cloned(),
+            state.report_cluster.get(&b).cloned(),
+        ))
+    }
+
+    /// A stored report's raw JSON and identifiers.
+    pub fn report(&self, id: &str) -> Result<Option<crate::store::StoredReport>> {
+        self.store().report(id)
+    }
+
+    /// Resolves an id or alias to the live cluster.
+    pub fn resolve_cluster(&self, id: &str) -> Result<Option<ClusterId>> {
+        self.store().resolve_cluster(id)
+    }
+
+    /// The events of a cluster.
+    pub fn cluster_events(
+        &self,
+        id: &ClusterId,
+    ) -> Result<Vec<(i64, String, String, serde_json::Value)>> {
+        self.store().cluster_events(id)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.settings.data_dir
+    }
+}
+
+/// Turns a refused line into its rejection record.
+fn rejection(line_no: usize, line: &str, e: &ReportError) -> Rejection {
+    let id = serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned));
+    Rejection {
+        line: line_no,
+        id,
+        field: e.field().to_owned(),
+        error: e.to_string(),
+        raw: line.chars().take(10_000).collect(),
+    }
+}
+
+fn cents(eur: f64) -> i64 {
+    (eur * 100.0).round() as i64
+}
+
+fn node_of(row: &LinkRow) -> ReportNode {
+    ReportNode {
+        id: row.id.clone(),
+        filed_at: row.filed_at,
+        amount_cents: row.amount_eur.map(cents),
+        victim_ref: row.victim_ref.clone(),
+        supplement: row.supplement,
+    }
+}
+
+/// Formats Unix seconds as RFC 3339 (UTC); empty when out of range.
+pub fn rfc3339(ts: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+impl State {
+    fn empty() -> State {
+        State {
+            graph: Graph::new(),
+            partition: Graph::new().partition(&Settings::defaults().linking),
+            clusters: Vec::new(),
+            by_id: HashMap::new(),
+            report_cluster: HashMap::new(),
+            rows: HashMap::new(),
+            by_victim: HashMap::new(),
+            suppressed: Vec::new(),
+        }
+    }
+
+    fn build(
+        graph: Graph,
+        partition: Partition,
+        assignment: &cluster::Assignment,
+        rows: Vec<LinkRow>,
+        records: &HashMap<ClusterId, ClusterRecord>,
+        settings: &Settings,
+    ) -> State {
+        let rows: HashMap<ReportId, LinkRow> =
+            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let as_of = rows.values().map(|r| r.filed_at).max().unwrap_or(0);
+        let mut by_victim: HashMap<String, Vec<ReportId>> = HashMap::new();
+        for r in rows.values() {
+            if let Some(v) = &r.victim_ref {
+                by_victim.entry(v.clone()).or_default().push(r.id.clone());
+            }
+        }
+        let mut report_cluster = HashMap::with_capacity(rows.len());
+        let mut clusters = Vec::with_capacity(assignment.clusters.len());
+        for (cid, ids) in &assignment.clusters {
+            for r in ids {
+                report_cluster.insert(r.clone(), cid.clone());
+            }
+            clusters.push(summarise(
+                cid,
+                ids,
+                &graph,
+                &partition,
+                &rows,
+                records.get(cid),
+                settings,
+                as_of,
+            ));
+        }
+        clusters.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.size.cmp(&a.size))
+                .then(a.cluster_id.cmp(&b.cluster_id))
+        });
+        let by_id = clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.cluster_id.clone(), i))
+            .collect();
+        let mut suppressed: Vec<SuppressedIdent> = graph
+            .idents(&partition)
+            .filter_map(|(k, s, n)| match s {
+                IdentState::Suppressed(reason) => Some(SuppressedIdent {
+                    kind: k.kind,
+                    value: k.value.clone(),
+                    reports: n,
+                    reason: reason.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        suppressed.sort_by(|a, b| b.reports.cmp(&a.reports).then(a.value.cmp(&b.value)));
+        State {
+            graph,
+            partition,
+            clusters,
+            by_id,
+            report_cluster,
+            rows,
+            by_victim,
+            suppressed,
+        }
+    }
+
+    /// Clusters ranked by priority.
+    pub fn clusters(&self) -> &[ClusterSummary] {
+        &self.clusters
+    }
+
+    /// One live cluster.
+    pub fn cluster(&self, id: &ClusterId) -> Option<&ClusterSummary> {
+        self.by_id.get(id).map(|&i| &self.clusters[i])
+    }
+
+    /// The cluster of a report.
+    pub fn cluster_of(&self, id: &ReportId) -> Option<&ClusterId> {
+        self.report_cluster.get(id)
+    }
+
+    /// The identifiers the hub guard suppressed, most reports first.
+    pub fn suppressed(&self) -> &[SuppressedIdent] {
+        &self.suppressed
+    }
+
+    /// The number of reports.
+    pub fn report_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The identifiers of a cluster with their state and cluster-local
+    /// counts: active, benign and suppressed.
+    pub fn cluster_identifiers(
+        &self,
+        c: &ClusterSummary,
+    ) -> Vec<(ClusterIdent, IdentState, usize)> {
+        let mut counts: HashMap<&IdentKey, usize> = HashMap::new();
+        for r in &c.report_ids {
+            for k in self.graph.idents_of(r) {
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+        let mut out: Vec<(ClusterIdent, IdentState, usize)> = counts
+            .into_iter()
+            .map(|(k, n)| {
+                let state = self
+                    .graph
+                    .ident_state(&self.partition, k)
+                    .cloned()
+                    .unwrap_or(IdentState::Active);
+                let total = self.graph.reports_with(k).len();
+                (
+                    ClusterIdent {
+                        kind: k.kind,
+                        value: k.value.clone(),
+                        reports: n,
+                    },
+                    state,
+                    total,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.0.reports
+                .cmp(&a.0.reports)
+                .then(a.0.value.cmp(&b.0.value))
+        });
+        out
+    }
+
+    /// The linking fields of a report.
+    pub fn row(&self, id: &ReportId) -> Option<&LinkRow> {
+        self.rows.get(id)
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // Private helper of `State::build`.
+fn summarise(
+    cid: &ClusterId,
+    ids: &[ReportId],
+    graph: &Graph,
+    partition: &Partition,
+    rows: &HashMap<ReportId, LinkRow>,
+    record: Option<&ClusterRecord>,
+    settings: &Settings,
+    as_of: i64,
+) -> ClusterSummary {
+    let mut units = BTreeSet::new();
+    let mut teams = BTreeSet::new();
+    let mut amount = 0.0;
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    let mut victims = BTreeSet::new();
+    let mut anonymous = 0;
+    let (mut g14, mut g30) = (0, 0);
+    let mut idents: HashMap<&IdentKey, usize> = HashMap::new();
+    for r in ids {
+        if let Some(row) = rows.get(r) {
+            units.insert(row.unit.clone());
+            teams.insert(row.team.clone());
+            amount += row.amount_eur.unwrap_or(0.0);
+            first = first.min(row.filed_at);
+            last = last.max(row.filed_at);
+            match &row.victim_ref {
+                Some(v) => {
+                    victims.insert(v.as_str());
+                }
+                None => anonymous += 1,
+            }
+            let age = as_of - row.filed_at;
+            if age <= 14 * 86_400 {
+                g14 += 1;
+            }
+            if age <= 30 * 86_400 {
+                g30 += 1;
+            }
+        }
+        for k in graph.idents_of(r) {
+            if matches!(graph.ident_state(partition, k), Some(IdentState::Active)) {
+                *idents.entry(k).or_default() += 1;
+            }
+        }
+    }
+    let mut identifiers: Vec<ClusterIdent> = idents
+        .into_iter()
+        .filter(|(_, n)| ids.len() == 1 || *n >= 1)
+        .map(|(k, n)| ClusterIdent {
+            kind: k.kind,
+            value: k.value.clone(),
+            reports: n,
+        })
+        .collect();
+    identifiers.sort_by(|a, b| {
+        b.reports
+            .cmp(&a.reports)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.value.cmp(&b.value))
+    });
+    let figures = ScoreFigures {
+        victims: victims.len() + anonymous,
+        growth_14d: g14,
+        growth_30d: g30,
+        dutch_iban: identifiers
+            .iter()
+            .any(|i| i.kind == Kind::Iban && i.value.starts_with("NL")),
+        dutch_phone: identifiers
+            .iter()
+            .any(|i| i.kind == Kind::Phone && i.value.starts_with("+31")),
+        nl_domain: identifiers
+            .iter()
+            .any(|i| i.kind == Kind::Domain && i.value.ends_with(".nl")),
+    };
+    let parts = score_parts(
+        ids.len(),
+        units.len(),
+        teams.len(),
+        amount,
+        figures,
+        settings,
+    );
+    let score = parts.reports
+        + parts.victims
+        + parts.units
+        + parts.teams
+        + parts.damage
+        + parts.growth
+        + parts.actionable;
+    let mut report_ids = ids.to_vec();
+    report_ids.sort();
+    ClusterSummary {
+        cluster_id: cid.clone(),
+        size: ids.len(),
+        report_ids,
+        units: units.into_iter().collect(),
+        teams: teams.into_iter().collect(),
+        identifiers,
+        amount_eur_total: (amount * 100.0).round() / 100.0,
+        first_filed_at: rfc3339(first),
+        last_filed_at: rfc3339(last),
+        score: (score * 10_000.0).round() / 10_000.0,
+        score_parts: parts,
+        status: record.map_or_else(|| "new".to_owned(), |r| r.status.clone()),
+        assigned_team: record.and_then(|r| r.assigned_team.clone()),
+    }
+}
+
+/// Each part is its weight times a 0..1 component; counts grow on a log
+/// scale so that the difference between 2 and 10 reports weighs more than
+/// between 200 and 208.
+fn score_parts(
+    reports: usize,
+    units: usize,
+    teams: usize,
+    amount: f64,
+    figures: ScoreFigures,
+    settings: &Settings,
+) -> ScoreParts {
+    let p = &settings.priority;
+    let log_part = |x: f64, scale: f64| {
+        if x <= 1.0 || scale <= 1.0 {
+            0.0
+        } else {
+            (x.ln() / scale.ln()).min(1.0)
+        }
+    };
+    let growth = (figures.growth_14d as f64
+        + 0.5 * (figures.growth_30d - figures.growth_14d) as f64)
+        / p.growth_scale.max(1.0);
+    let actionable = [figures.dutch_iban, figures.dutch_phone, figures.nl_domain]
+        .iter()
+        .filter(|b| **b)
+        .count() as f64
+        / 3.0;
+    let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
+    ScoreParts {
+        reports: round(p.reports * log_part(reports as f64, p.reports_scale)),
+        victims: round(p.victims * log_part(figures.victims as f64, p.reports_scale)),
+        units: round(p.units * log_part(units as f64, p.units_scale)),
+        teams: round(p.teams * log_part(teams as f64, p.teams_scale)),
+        damage: round(p.damage * log_part(1.0 + amount, 1.0 + p.damage_scale_eur)),
+        growth: round(p.growth * if reports > 1 { growth.min(1.0) } else { 0.0 }),
+        actionable: round(p.actionable * if reports > 1 { actionable } else { 0.0 }),
+        figures,
+    }
+}
+
+impl State {
+    /// The identifiers a report names in the graph (for exports).
+    pub fn graph_idents_of(&self, id: &ReportId) -> Vec<&IdentKey> {
+        self.graph.idents_of(id)
+    }
+}

@@ -1,0 +1,229 @@
+//! Cluster exports: NDJSON (formats.md section 3), CSV (one row per
+//! report), and the graph of reports and identifiers as GEXF (Gephi) or
+//! GraphML (i2, yEd, Gephi).
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+
+use crate::cli::Format;
+use crate::engine::{ClusterSummary, Engine};
+
+/// Writes all clusters, or the one named, in `format`.
+pub fn clusters(
+    engine: &Engine,
+    format: Format,
+    only: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let state = engine.state();
+    let selected: Vec<&ClusterSummary> = match only {
+        Some(id) => {
+            let Some(cid) = engine.resolve_cluster(id)? else {
+                bail!("no cluster {id}");
+            };
+            state.cluster(&cid).into_iter().collect()
+        }
+        None => state.clusters().iter().collect(),
+    };
+    match format {
+        Format::Ndjson => {
+            for c in selected {
+                serde_json::to_writer(&mut *out, c)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Format::Csv => {
+            writeln!(
+                out,
+                "cluster_id,cluster_size,cluster_score,report_id,filed_at,unit,team,fraud_type,amount_eur"
+            )?;
+            for c in selected {
+                for r in &c.report_ids {
+                    let Some(row) = state.row(r) else { continue };
+                    writeln!(
+                        out,
+                        "{},{},{},{},{},{},{},{},{}",
+                        csv(c.cluster_id.as_str()),
+                        c.size,
+                        c.score,
+                        csv(r.as_str()),
+                        crate::engine::rfc3339(row.filed_at),
+                        csv(&row.unit),
+                        csv(&row.team),
+                        csv(row.fraud_type.as_deref().unwrap_or("")),
+                        row.amount_eur.map(|a| a.to_string()).unwrap_or_default()
+                    )?;
+                }
+            }
+        }
+        Format::Gexf | Format::Graphml => graph(&state, &selected, format, out)?,
+    }
+    Ok(())
+}
+
+fn graph(
+    state: &crate::engine::State,
+    selected: &[&ClusterSummary],
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut nodes: Vec<(String, String, &'static str, String)> = Vec::new(); // id, label, kind, cluster
+    let mut edges: Vec<(String, String)> = Vec::new();
+    let mut seen_idents = std::collections::HashSet::new();
+    for c in selected {
+        for r in &c.report_ids {
+            let row = state.row(r);
+            nodes.push((
+                format!("r:{r}"),
+                format!("{r} ({})", row.map_or("", |x| x.unit.as_str())),
+                "report",
+                c.cluster_id.to_string(),
+            ));
+        }
+        for (i, s, _) in state.cluster_identifiers(c) {
+            if !matches!(s, crate::cluster::IdentState::Active) {
+                continue;
+            }
+            let nid = format!("i:{}:{}", i.kind, i.value);
+            if seen_idents.insert(nid.clone()) {
+                nodes.push((
+                    nid.clone(),
+                    i.value.clone(),
+                    i.kind.as_str(),
+                    c.cluster_id.to_string(),
+                ));
+            }
+        }
+        for r in &c.report_ids {
+            for k in state_idents(state, r) {
+                let nid = format!("i:{}:{}", k.0, k.1);
+                if seen_idents.contains(&nid) {
+                    edges.push((format!("r:{r}"), nid));
+                }
+            }
+        }
+    }
+    match format {
+        Format::Gexf => {
+            writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+            writeln!(
+                out,
+                r#"<gexf xmlns="http://gexf.net/1.3" version="1.3"><graph defaultedgetype="undirected">"#
+            )?;
+            writeln!(
+                out,
+                r#"<attributes class="node"><attribute id="0" title="kind" type="string"/><attribute id="1" title="cluster" type="string"/></attributes>"#
+            )?;
+            writeln!(out, "<nodes>")?;
+            for (id, label, kind, cluster) in &nodes {
+                writeln!(
+                    out,
+                    r#"<node id="{}" label="{}"><attvalues><attvalue for="0" value="{kind}"/><attvalue for="1" value="{}"/></attvalues></node>"#,
+                    xml(id),
+                    xml(label),
+                    xml(cluster)
+                )?;
+            }
+            writeln!(out, "</nodes><edges>")?;
+            for (n, (a, b)) in edges.iter().enumerate() {
+                writeln!(
+                    out,
+                    r#"<edge id="{n}" source="{}" target="{}"/>"#,
+                    xml(a),
+                    xml(b)
+                )?;
+            }
+            writeln!(out, "</edges></graph></gexf>")?;
+        }
+        _ => {
+            writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+            writeln!(
+                out,
+                r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#
+            )?;
+            writeln!(
+                out,
+                r#"<key id="label" for="node" attr.name="label" attr.type="string"/>"#
+            )?;
+            writeln!(
+                out,
+                r#"<key id="kind" for="node" attr.name="kind" attr.type="string"/>"#
+            )?;
+            writeln!(
+                out,
+                r#"<key id="cluster" for="node" attr.name="cluster" attr.type="string"/>"#
+            )?;
+            writeln!(out, r#"<graph id="fraudlink" edgedefault="undirected">"#)?;
+            for (id, label, kind, cluster) in &nodes {
+                writeln!(
+                    out,
+                    r#"<node id="{}"><data key="label">{}</data><data key="kind">{kind}</data><data key="cluster">{}</data></node>"#,
+                    xml(id),
+                    xml(label),
+                    xml(cluster)
+                )?;
+            }
+            for (a, b) in &edges {
+                writeln!(out, r#"<edge source="{}" target="{}"/>"#, xml(a), xml(b))?;
+            }
+            writeln!(out, "</graph></graphml>")?;
+        }
+    }
+    Ok(())
+}
+
+fn state_idents(
+    state: &crate::engine::State,
+    r: &crate::report::ReportId,
+) -> Vec<(String, String)> {
+    state
+        .graph_idents_of(r)
+        .into_iter()
+        .map(|k| (k.kind.as_str().to_owned(), k.value.clone()))
+        .collect()
+}
+
+/// Quotes a CSV field when it needs quoting (RFC 4180).
+fn csv(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Escapes text for XML attributes and content.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_with_commas_and_quotes_are_quoted() {
+        assert_eq!(csv("Den Haag"), "Den Haag");
+        assert_eq!(csv("a,b"), "\"a,b\"");
+        assert_eq!(csv("zei \"hoi\""), "\"zei \"\"hoi\"\"\"");
+    }
+
+    #[test]
+    fn xml_special_characters_are_escaped() {
+        assert_eq!(xml("<script>&'\""), "&lt;script&gt;&amp;&apos;&quot;");
+        assert_eq!(xml("a\u{1}b"), "ab");
+    }
+}

@@ -1,0 +1,749 @@
+//! Extraction: from a report (its structured fields and its Dutch
+//! statement) to the canonical identifiers it names, each with its source,
+//! its role and whether it is benign.
+//!
+//! The per-kind finders live in `crate::ident`; this module runs them over
+//! the statement, resolves overlaps (an e-mail address contains a host, an
+//! IBAN contains digit groups that look like a phone number), decides from
+//! the words around an identifier whose it is ("van mijn rekening ..." is
+//! the victim's own account), and consults the allowlist.
+//!
+//! Nothing here does I/O, and nothing panics on any input.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::allowlist::Allowlist;
+use crate::ident::{
+    self, Crypto, Domain, Email, Handle, Iban, Kind, Match, Name, Phone, Role, Source, Url,
+};
+use crate::report::{Report, StructuredIdentifier};
+
+/// One identifier found in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identifier {
+    /// Its kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// The canonical value (for an invalid value, its compact written form).
+    pub value: String,
+    /// The text as written.
+    pub raw: String,
+    /// Structured field or statement. When both name it, `structured`.
+    pub source: Source,
+    /// Whose it is.
+    pub role: Role,
+    /// False when it has the shape of its kind but fails its check.
+    pub valid: bool,
+    /// Why it is benign (never links), if it is.
+    pub benign: Option<String>,
+    /// Byte range in the statement, where the statement names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<[usize; 2]>,
+}
+
+impl Identifier {
+    /// True when this identifier may link reports: valid, the offender's,
+    /// not benign, and not a name.
+    pub fn links(&self) -> bool {
+        self.valid
+            && self.role == Role::Offender
+            && self.benign.is_none()
+            && self.kind != Kind::Name
+    }
+}
+
+/// Extracts identifiers with one region and allowlist.
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    region: phonenumber::country::Id,
+    allowlist: Allowlist,
+}
+
+impl Extractor {
+    /// An extractor reading numbers without a country code in `region`.
+    pub fn new(region: phonenumber::country::Id, allowlist: Allowlist) -> Extractor {
+        Extractor { region, allowlist }
+    }
+
+    /// The allowlist in use.
+    pub fn allowlist(&self) -> &Allowlist {
+        &self.allowlist
+    }
+
+    /// All identifiers of a report: structured ones first, then those only
+    /// the statement names. One entry per kind and value.
+    pub fn extract(&self, report: &Report) -> Vec<Identifier> {
+        let mut out = Vec::new();
+        for si in &report.identifiers {
+            self.structured(si, &report.narrative, &mut out);
+        }
+        let narrative = self.text(&report.narrative);
+        merge(out, narrative)
+    }
+
+    /// Identifiers in free text alone.
+    pub fn text(&self, text: &str) -> Vec<Identifier> {
+        let mut out = Vec::new();
+        for (m, raw) in accepted_matches(text, self.region) {
+            let (role, context_benign) = context(text, m.span.clone(), m.kind);
+            let mut id = Identifier {
+                kind: m.kind,
+                value: m.value,
+                raw: raw.to_owned(),
+                source: Source::Narrative,
+                role,
+                valid: m.valid,
+                benign: None,
+                span: Some([m.span.start, m.span.end]),
+            };
+            id.benign = self.benign(&id);
+            if id.benign.is_none() && id.kind == Kind::Phone {
+                id.benign = context_benign.filter(|_| !is_mobile(&id.value, self.region));
+            }
+            let extra = self.derived(&id);
+            out.push(id);
+            out.extend(extra);
+        }
+        out
+    }
+
+    /// Parses one structured identifier (and what it implies: a URL's
+    /// domain, a `wa.me` link's phone number).
+    fn structured(&self, si: &StructuredIdentifier, narrative: &str, out: &mut Vec<Identifier>) {
+        let role = si.role.unwrap_or(Role::Offender);
+        let raw = si.value.trim();
+        let make = |kind: Kind, value: String, valid: bool| Identifier {
+            kind,
+            value,
+            raw: raw.to_owned(),
+            source: Source::Structured,
+            role,
+            valid,
+            benign: None,
+            span: None,
+        };
+        let mut found = Vec::new();
+        match si.kind {
+            Kind::Iban => match Iban::parse(raw) {
+                Ok(v) => found.push(make(Kind::Iban, v.as_str().to_owned(), true)),
+                Err(_) => found.push(make(Kind::Iban, ident::iban::compact(raw), false)),
+            },
+            Kind::Phone => match Phone::parse(raw, self.region) {
+                Ok(v) => found.push(make(Kind::Phone, v.as_str().to_owned(), true)),
+                Err(_) => {
+                    // An officer may paste a wa.me link into the phone field.
+                    match Url::parse(raw).ok().and_then(|u| self.platform_phone(&u)) {
+                        Some(p) => found.push(make(Kind::Phone, p, true)),
+                        None => found.push(make(Kind::Phone, raw.to_owned(), false)),
+                    }
+                }
+            },
+            Kind::Url | Kind::Domain => found.extend(self.structured_url(raw, si.kind, &make)),
+            Kind::Email => match Email::parse(raw) {
+                Ok(v) => found.push(make(Kind::Email, v.as_str().to_owned(), true)),
+                Err(_) => found.push(make(Kind::Email, raw.to_lowercase(), false)),
+            },
+            Kind::Handle => {
+                let platform = si
+                    .platform
+                    .clone()
+                    .or_else(|| platform_near(narrative, raw))
+                    .unwrap_or_default();
+                match Url::parse(raw).ok().and_then(|u| self.platform_id(&u)) {
+                    Some(id) if raw.contains('/') => found.push(make(id.0, id.1, true)),
+                    _ => match Handle::new(&platform, raw) {
+                        Ok(h) => found.push(make(Kind::Handle, h.as_str().to_owned(), true)),
+                        Err(_) => found.push(make(Kind::Handle, raw.to_lowercase(), false)),
+                    },
+                }
+            }
+            Kind::Crypto => match Crypto::parse(raw) {
+                Ok(v) => found.push(make(Kind::Crypto, v.as_str().to_owned(), true)),
+                Err(_) => found.push(make(Kind::Crypto, raw.to_owned(), false)),
+            },
+            Kind::Name => match Name::parse(raw) {
+                Ok(v) => found.push(make(Kind::Name, v.as_str().to_owned(), true)),
+                Err(_) => found.push(make(Kind::Name, raw.to_owned(), false)),
+            },
+        }
+        for mut id in found {
+            id.benign = self.benign(&id);
+            let extra = self.derived(&id);
+            out.push(id);
+            out.extend(extra);
+        }
+    }
+
+    fn structured_url(
+        &self,
+        raw: &str,
+        kind: Kind,
+        make: &dyn Fn(Kind, String, bool) -> Identifier,
+    ) -> Vec<Identifier> {
+        let has_scheme = raw.contains("://") || raw.to_ascii_lowercase().starts_with("hxxp");
+        match Url::parse(raw) {
+            // A bare host typed into the URL field is a domain, not a page.
+            Ok(u) if kind == Kind::Url && (has_scheme || !u.path_is_root()) => {
+                vec![make(Kind::Url, u.as_str().to_owned(), true)]
+            }
+            _ => match Domain::parse(raw) {
+                Ok(d) => vec![make(Kind::Domain, d.as_str().to_owned(), true)],
+                Err(_) => vec![make(kind, raw.to_owned(), false)],
+            },
+        }
+    }
+
+    /// What an identifier implies: a URL's domain and platform account, an
+    /// e-mail address's domain when it is not free mail.
+    fn derived(&self, id: &Identifier) -> Vec<Identifier> {
+        if !id.valid {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut push = |kind: Kind, value: String| {
+            let mut d = Identifier {
+                kind,
+                value,
+                raw: id.raw.clone(),
+                source: id.source,
+                role: id.role,
+                valid: true,
+                benign: None,
+                span: id.span,
+            };
+            d.benign = self.benign(&d);
+            out.push(d);
+        };
+        match id.kind {
+            Kind::Url => {
+                if let Ok(u) = Url::parse(&id.value) {
+                    // The finder already yields the domain of a URL in
+                    // text; structured URLs need it added here.
+                    if id.source == Source::Structured
+                        && let Some(d) = u.domain()
+                    {
+                        push(Kind::Domain, d.as_str().to_owned());
+                    }
+                    if let Some((kind, value)) = self.platform_id(&u) {
+                        push(kind, value);
+                    }
+                }
+            }
+            Kind::Email => {
+                if let Some(d) = Email::parse(&id.value).ok().and_then(|e| e.domain())
+                    && !self.allowlist.is_freemail(d.as_str())
+                {
+                    push(Kind::Domain, d.as_str().to_owned());
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn platform_id(&self, u: &Url) -> Option<(Kind, String)> {
+        match ident::url::platform_ref(u)? {
+            ident::url::PlatformRef::Phone(digits) => {
+                Phone::parse(&format!("+{digits}"), self.region)
+                    .ok()
+                    .map(|p| (Kind::Phone, p.as_str().to_owned()))
+            }
+            ident::url::PlatformRef::Handle { platform, name } => Handle::new(platform, &name)
+                .ok()
+                .map(|h| (Kind::Handle, h.as_str().to_owned())),
+        }
+    }
+
+    fn platform_phone(&self, u: &Url) -> Option<String> {
+        self.platform_id(u)
+            .filter(|(k, _)| *k == Kind::Phone)
+            .map(|(_, v)| v)
+    }
+
+    /// The allowlist's verdict on one identifier.
+    fn benign(&self, id: &Identifier) -> Option<String> {
+        if !id.valid {
+            return None;
+        }
+        match id.kind {
+            Kind::Phone => self.allowlist.phone(&id.value).map(|e| e.reason()),
+            Kind::Domain => self.allowlist.domain(&id.value).map(|e| e.reason()),
+            Kind::Url => {
+                let u = Url::parse(&id.value).ok()?;
+                let d = u.domain()?;
+                let e = self.allowlist.domain(d.as_str())?;
+                // A page on a platform is benign unless it points at one
+                // specific thing: a listing, a payment request, a short
+                // link. Those are as specific as the offender's own site.
+                let specific = matches!(e.category.as_str(), "shortener" | "payment")
+                    && !u.path_is_root()
+                    || path_has_id(u.as_str());
+                (!specific).then(|| format!("{} page", e.reason()))
+            }
+            Kind::Email => {
+                let d = Email::parse(&id.value).ok()?.domain()?;
+                let e = self.allowlist.domain(d.as_str())?;
+                (e.category != "freemail").then(|| format!("sender at {}", e.reason()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// True when a URL's path has a segment with a digit: a listing number, a
+/// payment code, a profile id.
+fn path_has_id(url: &str) -> bool {
+    let after_host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split_once('/')
+        .map_or("", |(_, path)| path);
+    after_host
+        .split(['/', '?', '&', '='])
+        .any(|seg| seg.len() >= 4 && seg.bytes().any(|b| b.is_ascii_digit()))
+}
+
+fn is_mobile(e164: &str, region: phonenumber::country::Id) -> bool {
+    Phone::parse(e164, region).is_ok_and(|p| p.kind() == ident::phone::PhoneKind::Mobile)
+}
+
+/// Merges narrative identifiers into the structured ones: one entry per
+/// kind and value. A victim role or a benign verdict from either side wins,
+/// because one clear statement ("mijn eigen rekening") outweighs a default.
+fn merge(structured: Vec<Identifier>, narrative: Vec<Identifier>) -> Vec<Identifier> {
+    let mut out: Vec<Identifier> = Vec::with_capacity(structured.len() + narrative.len());
+    let mut index: HashMap<(Kind, String), usize> = HashMap::new();
+    for id in structured.into_iter().chain(narrative) {
+        match index.get(&(id.kind, id.value.clone())) {
+            Some(&i) => {
+                let have = &mut out[i];
+                if id.role == Role::Victim && have.role_is_default() {
+                    have.role = Role::Victim;
+                }
+                if have.benign.is_none() {
+                    have.benign = id.benign;
+                }
+                if have.span.is_none() {
+                    have.span = id.span;
+                }
+            }
+            None => {
+                index.insert((id.kind, id.value.clone()), out.len());
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
+impl Identifier {
+    /// A structured identifier's role may be overridden by the statement
+    /// only when the officer did not set it; we cannot tell "not set" from
+    /// "offender" after parsing, so the statement's victim cue wins. The
+    /// officer's explicit victim role is never turned into offender.
+    fn role_is_default(&self) -> bool {
+        self.role == Role::Offender
+    }
+}
+
+/// Priority when finders' matches overlap: lower wins.
+fn priority(kind: Kind, bare_domain: bool) -> u8 {
+    match kind {
+        Kind::Email => 0,
+        Kind::Url => 1,
+        Kind::Domain if !bare_domain => 1,
+        Kind::Iban => 2,
+        Kind::Crypto => 3,
+        Kind::Phone => 4,
+        Kind::Domain => 5,
+        Kind::Handle => 6,
+        Kind::Name => 7,
+    }
+}
+
+/// Runs every finder over `text` and keeps the matches that do not overlap
+/// a higher-priority one. A URL and its domain share a span and stay
+/// together.
+fn accepted_matches(text: &str, region: phonenumber::country::Id) -> Vec<(Match, &str)> {
+    let mut cands: Vec<Match> = Vec::new();
+    cands.extend(ident::email::find_in_text(text));
+    cands.extend(ident::url::find_in_text(text));
+    cands.extend(ident::iban::find_in_text(text));
+    cands.extend(ident::crypto::find_in_text(text));
+    cands.extend(ident::phone::find_in_text(text, region));
+    cands.extend(find_handles(text));
+    cands.extend(find_names(text));
+    let url_spans: Vec<Range<usize>> = cands
+        .iter()
+        .filter(|m| m.kind == Kind::Url)
+        .map(|m| m.span.clone())
+        .collect();
+    let mut keyed: Vec<(u8, Match)> = cands
+        .into_iter()
+        .map(|m| {
+            let bare = m.kind == Kind::Domain && !url_spans.contains(&m.span);
+            (priority(m.kind, bare), m)
+        })
+        .collect();
+    keyed.sort_by_key(|(p, m)| (*p, m.span.start));
+    let mut taken: Vec<(Kind, Range<usize>)> = Vec::new();
+    let mut out = Vec::new();
+    for (_, m) in keyed {
+        let clash = taken.iter().any(|(k, s)| {
+            let overlaps = s.start < m.span.end && m.span.start < s.end;
+            let url_pair = *s == m.span
+                && matches!(
+                    (k, m.kind),
+                    (Kind::Url, Kind::Domain) | (Kind::Domain, Kind::Url)
+                );
+            overlaps && !url_pair
+        });
+        if clash {
+            continue;
+        }
+        let Some(raw) = text.get(m.span.clone()) else {
+            continue;
+        };
+        taken.push((m.kind, m.span.clone()));
+        out.push((m, raw));
+    }
+    out.sort_by_key(|(m, _)| (m.span.start, m.kind));
+    out
+}
+
+static PLATFORM_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(telegram|instagram|insta|snapchat|tiktok|whats\s?app|watsapp|signal|facebook|messenger|marktplaats|vinted|2dehands|twitter|discord|linkedin|skype|threads|kik|viber|tinder|badoo)\b",
+    )
+    .expect("valid regex")
+});
+
+static AT_HANDLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"@([\p{L}\p{N}][\p{L}\p{N}._-]{1,63})").expect("valid regex"));
+
+static PLATFORM_COLON_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(telegram|instagram|snapchat|tiktok|signal|facebook|marktplaats|vinted)\s*(?:account|profiel|naam)?\s*:\s*([\p{L}\p{N}][\p{L}\p{N}._-]{2,63})")
+        .expect("valid regex")
+});
+
+/// Handles in text: `@name` with a platform word in the same sentence (the
+/// nearest one), and `Platform: name`.
+fn find_handles(text: &str) -> Vec<Match> {
+    if !text.contains('@') && !text.contains(':') {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for c in AT_HANDLE.captures_iter(text) {
+        let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        // `jan@example.nl` is an e-mail address, not a handle.
+        let before = text[..all.start()].chars().next_back();
+        if before.is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == '_') {
+            continue;
+        }
+        let name_str = name.as_str().trim_end_matches(['.', '-', '_']);
+        let end = name.start() + name_str.len();
+        let sentence = sentence_around(text, all.start(), end);
+        let Some(platform) = nearest_platform(text, sentence, all.start(), end) else {
+            continue;
+        };
+        if let Ok(h) = Handle::new(&platform, name_str) {
+            out.push(Match {
+                kind: Kind::Handle,
+                span: all.start()..end,
+                value: h.as_str().to_owned(),
+                valid: true,
+            });
+        }
+    }
+    for c in PLATFORM_COLON_NAME.captures_iter(text) {
+        let (Some(p), Some(name)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let name_str = name.as_str().trim_end_matches(['.', '-', '_']);
+        if !name_str.chars().any(char::is_alphabetic) {
+            continue;
+        }
+        if let Ok(h) = Handle::new(p.as_str(), name_str) {
+            out.push(Match {
+                kind: Kind::Handle,
+                span: name.start()..name.start() + name_str.len(),
+                value: h.as_str().to_owned(),
+                valid: true,
+            });
+        }
+    }
+    out
+}
+
+/// The platform named nearest to `start..end` within `sentence`.
+fn nearest_platform(
+    text: &str,
+    sentence: Range<usize>,
+    start: usize,
+    end: usize,
+) -> Option<String> {
+    let hay = text.get(sentence.clone())?;
+    PLATFORM_WORD
+        .find_iter(hay)
+        .map(|m| {
+            let (s, e) = (sentence.start + m.start(), sentence.start + m.end());
+            let dist = if e <= start {
+                start - e
+            } else {
+                s.saturating_sub(end)
+            };
+            (dist, m.as_str().replace(' ', ""))
+        })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, w)| w)
+}
+
+/// The platform a structured handle's statement names near it, for handles
+/// typed without a platform.
+fn platform_near(narrative: &str, raw: &str) -> Option<String> {
+    let needle = raw.trim().trim_start_matches('@').to_lowercase();
+    if needle.is_empty() {
+        return None;
+    }
+    let lower = narrative.to_lowercase();
+    // Lower-casing can change byte offsets for a few scripts; only use the
+    // position when both strings have the same length.
+    if lower.len() != narrative.len() {
+        return None;
+    }
+    let pos = lower.find(&needle)?;
+    let sentence = sentence_around(narrative, pos, pos + needle.len());
+    nearest_platform(narrative, sentence, pos, pos + needle.len())
+}
+
+/// The byte range of the sentence around `start..end`: from the previous
+/// sentence end to the next one, at most 160 bytes each way.
+fn sentence_around(text: &str, start: usize, end: usize) -> Range<usize> {
+    let mut s = start.saturating_sub(160);
+    while !text.is_char_boundary(s) {
+        s += 1;
+    }
+    let mut e = (end + 160).min(text.len());
+    while !text.is_char_boundary(e) {
+        e -= 1;
+    }
+    let before = &text[s..start.min(text.len()).max(s)];
+    let from = before
+        .rfind(is_sentence_end_at(before))
+        .map_or(s, |i| s + i + 1);
+    let after = &text[end.min(e)..e];
+    let to = after
+        .find(['\n', '!', '?'])
+        .or_else(|| after.find(". "))
+        .map_or(e, |i| end + i);
+    from..to
+}
+
+fn is_sentence_end_at(_: &str) -> impl Fn(char) -> bool {
+    |c| matches!(c, '\n' | '!' | '?')
+}
+
+static NAME_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:t\.\s?n\.\s?v\.?|tnv\.?|ten\s+name\s+van|op\s+(?:de\s+)?naam\s+van|rekeninghouder:?|begunstigde:?|(?:hij|zij|ze)\s+noemde\s+(?:zich(?:zelf)?)|de\s+persoon\s+heette|zijn\s+naam\s+was|haar\s+naam\s+was)\s+",
+    )
+    .expect("valid regex")
+});
+
+/// Words that end a name in running text.
+const NOT_NAME: &[&str] = &[
+    "en", "is", "was", "maar", "ik", "hij", "zij", "ze", "op", "via", "naar", "in", "met", "bij",
+    "voor", "dat", "die", "het", "een", "om", "te", "of", "als", "toen", "daarna", "heb", "had",
+    "werd", "zou", "niet", "nog", "ook", "uit", "aan", "over", "mijn", "zijn", "haar",
+];
+
+/// Particles that belong inside Dutch surnames.
+const PARTICLES: &[&str] = &[
+    "van", "de", "der", "den", "ter", "ten", "te", "het", "'t", "la", "le", "da", "di", "el", "al",
+    "bin",
+];
+
+/// Account-holder names after `t.n.v.`, `ten name van`, `op naam van` and
+/// the like: up to five name-like words.
+fn find_names(text: &str) -> Vec<Match> {
+    let mut out = Vec::new();
+    for cue in NAME_CUE.find_iter(text) {
+        let start = cue.end();
+        let mut end = start;
+        let mut words = 0;
+        let mut pos = start;
+        for token in text[start..].split_inclusive(char::is_whitespace) {
+            let word = token.trim_end();
+            let bare = word.trim_end_matches([',', ';', ':', ')', '.', '!', '?', '\'', '"']);
+            let lower = bare.to_lowercase();
+            let is_initial = bare.chars().count() == 1 && bare.chars().all(char::is_alphabetic);
+            let name_like = !bare.is_empty()
+                && bare
+                    .chars()
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.')
+                && bare.chars().next().is_some_and(char::is_alphabetic);
+            let allowed = name_like
+                && (PARTICLES.contains(&lower.as_str())
+                    || is_initial
+                    || !NOT_NAME.contains(&lower.as_str()));
+            if !allowed || words >= 5 {
+                break;
+            }
+            words += 1;
+            end = pos + bare.len();
+            pos += token.len();
+            // Punctuation other than an initial's dot ends the name.
+            let tail = &word[bare.len()..];
+            let initial_dot = is_initial && tail == ".";
+            if !tail.is_empty() && !initial_dot {
+                break;
+            }
+            if initial_dot {
+                end = pos - (token.len() - word.len());
+            }
+        }
+        if words == 0 || end <= start {
+            continue;
+        }
+        let Some(raw) = text.get(start..end) else {
+            continue;
+        };
+        let raw = raw.trim_end_matches(|c: char| PARTICLES.iter().any(|_| c.is_whitespace()));
+        if let Ok(n) = Name::parse(raw) {
+            out.push(Match {
+                kind: Kind::Name,
+                span: start..start + raw.len(),
+                value: n.as_str().to_owned(),
+                valid: true,
+            });
+        }
+    }
+    out
+}
+
+/// Cues before an identifier that say it belongs to the victim (or the
+/// victim's family): typos included, as victims write them.
+static VICTIM_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:mijn|mn|m'n|m’n|onze|ons)\s+(?:eigen\s+)?(?:(?:spaar|betaal|bank|privé|prive|zakelijke\s+)?(?:rekening|reking|rekenig|rekeing|rekeningnummer|rekeningnr|iban|bankrekening)
+            |(?:mobiele\s+|eigen\s+|vaste\s+)?(?:telefoonnummer|telefoon|nummer|numer|nummr|tel|06|mobiel)
+            |e-?mail(?:adres)?|mailadres|emailadres)
+        |\bik\s+ben\s+(?:bereikbaar|te\s+bereiken)
+        |\b(?:u|je|jullie)\s+(?:kunt|kan)\s+mij\s+(?:bellen|bereiken|mailen)
+        |\b(?:mijn|mn|m'n)\s+(?:dochter|zoon|kleindochter|kleinzoon|neef|nicht|broer|zus|zuster|moeder|vader|man|vrouw|partner|kind|vriend|vriendin|schoonzoon|schoondochter)\b
+        |\bhet\s+(?:oude|echte)\s+nummer
+        ",
+    )
+    .expect("valid regex")
+});
+
+/// Cues that point at the offender and end a victim cue's reach
+/// ("van mijn rekening naar NL..").
+static OFFENDER_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \bnaar\b|\bnaartoe\b|\boplichter|\bdader|\bt\.?\s?n\.?\s?v\b|\bten\s+name\s+van|\bbetaal[dt]\s+(?:aan|op)\b
+        |\bontvanger|\bbegunstigde|\bveilig\w*\s+re\w*|\bkluisrekening|\bbenaderd|\bappte|\bbelde|\bgebeld\s+door
+        |\b(?:hij|zij|ze)\s+gaf|\bafzender|\bbeller",
+    )
+    .expect("valid regex")
+});
+
+/// Cues that a number is a caller id shown on the victim's screen or one
+/// the victim looked up: a spoofed official number, not the offender's.
+static SPOOF_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \bin\s+(?:beeld|(?:mijn|mn|m'n)\s+(?:scherm|display))\b
+        |\bop\s+(?:mijn|mn|m'n)\s+(?:telefoon|telefon|tel|scherm|display|mobiel)\s+stond
+        |\bachteraf\s+gecheckt|\bgecontroleerd|\bnagekeken|\bopgezocht
+        |\bnummer\s+beller|\bnummr\s+beller|\bnumer\s+beller|\bnummerherkenning|\bleek\s+(?:te\s+)?(?:komen|het\s+nummer)
+        |\b(?:bank|ing|rabo(?:bank)?|abn(?:\s?amro)?|sns|asn|regiobank|triodos|bunq|knab|belastingdienst|digid|politie|fraudehelpdesk)\s+(?:gebeld|gebelt|belde|teruggebeld)
+        |\btoen\s+ik\b",
+    )
+    .expect("valid regex")
+});
+
+/// Whose an identifier in text is, and whether the words around a phone
+/// number say it is a spoofed official number.
+fn context(text: &str, span: Range<usize>, kind: Kind) -> (Role, Option<String>) {
+    let mut from = span.start.saturating_sub(70);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let Some(before) = text.get(from..span.start) else {
+        return (Role::Offender, None);
+    };
+    // Only the current sentence counts.
+    let clause_start = before
+        .rfind(['\n', '!', '?'])
+        .max(sentence_dot(before))
+        .map_or(0, |i| i + 1);
+    let clause = &before[clause_start..];
+    let last_victim = VICTIM_CUE.find_iter(clause).last().map(|m| m.end());
+    let last_offender = OFFENDER_CUE.find_iter(clause).last().map(|m| m.end());
+    let role = match (last_victim, last_offender) {
+        (Some(v), Some(o)) if v > o => Role::Victim,
+        (Some(_), None) => Role::Victim,
+        _ => Role::Offender,
+    };
+    let spoof = if kind == Kind::Phone && role == Role::Offender {
+        let after_end = (span.end + 30).min(text.len());
+        let mut e = after_end;
+        while !text.is_char_boundary(e) {
+            e -= 1;
+        }
+        let after = text.get(span.end..e).unwrap_or("");
+        let named_after = OFFICIAL_AFTER.is_match(after);
+        (SPOOF_CUE.is_match(clause) || named_after)
+            .then(|| "official number by context (shown as caller id or called back)".to_owned())
+    } else {
+        None
+    };
+    (role, spoof)
+}
+
+/// A bank or authority named in brackets right after a number:
+/// `+31887226767 (de Rabobank)`.
+static OFFICIAL_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\(\s*(?:van\s+)?(?:de\s+|het\s+)?(?:bank|ing|rabo(?:bank)?|abn(?:\s?amro)?|sns|asn|regiobank|triodos|bunq|knab|belastingdienst|digid|politie|fraudehelpdesk)\b")
+        .expect("valid regex")
+});
+
+/// The byte index of the last `. ` that ends a sentence (not an initial's
+/// dot as in `t.n.v. ` or `J. `).
+fn sentence_dot(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = b.len();
+    while i > 0 {
+        i -= 1;
+        if b[i] == b'.' && b.get(i + 1).is_some_and(|c| c.is_ascii_whitespace()) {
+            let prev_is_letter_run =
+                i >= 2 && b[i - 1].is_ascii_alphanumeric() && b[i - 2].is_ascii_alphanumeric();
+            if prev_is_letter_run {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+static SUPPLEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:aanvulling\s+op|aanvullende\s+(?:aangifte|verklaring)|eerdere\s+aangifte|vorige\s+aangifte|aangifte\s+van\s+\d{1,2}[-/]\d{1,2})")
+        .expect("valid regex")
+});
+
+/// True when a statement calls itself a supplement to an earlier report
+/// ("Aanvulling op mijn eerdere aangifte van 6/1"): with the same victim,
+/// that is a refiling of one case.
+pub fn is_supplement(narrative: &str) -> bool {
+    SUPPLEMENT.is_match(narrative)
+}

@@ -1,0 +1,25 @@
+//! fraudlink links online-fraud reports filed across the Netherlands into
+//! national offender clusters.
+//!
+//! Modules in reading order:
+//! - [`report`]: the import format and its validation.
+//! - [`ident`]: canonical identifiers (IBAN, phone, URL, domain, e-mail,
+//!   handle, crypto address, name) and their finders in free text.
+//! - [`allowlist`]: known-benign identifiers that never link.
+//! - [`extract`]: a report's identifiers, with source, role and verdict.
+//! - [`cluster`]: the graph, its clusters and their stable ids.
+//! - [`store`]: the SQLite store, the source of truth.
+//! - [`engine`]: the handle the CLI and the API share.
+//! - [`export`]: cluster exports (NDJSON, CSV, GEXF, GraphML).
+//! - [`config`] and [`cli`]: settings and the command line.
+
+pub mod allowlist;
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod engine;
+pub mod export;
+pub mod extract;
+pub mod ident;
+pub mod report;
+pub mod store;

@@ -1,0 +1,561 @@
+//! Reports as they arrive (formats.md section 1) and as the rest of the
+//! crate sees them once validated.
+//!
+//! [`RawReport`] mirrors the NDJSON import line. [`Report::from_json`] parses
+//! and validates one line and names the field and the reason when it is
+//! bad. Nothing here does I/O.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+use crate::ident::{Kind, Role};
+
+/// The longest report id the contract allows, in characters.
+pub const MAX_ID_CHARS: usize = 128;
+
+/// A report's id as given by the source system: 1 to 128 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReportId(String);
+
+impl ReportId {
+    /// Validates an id: trimmed, 1..=128 characters, no control characters.
+    pub fn parse(raw: &str) -> Result<ReportId, ReportError> {
+        let id = raw.trim();
+        if id.is_empty() {
+            return Err(ReportError::new("id", "is empty"));
+        }
+        if id.chars().count() > MAX_ID_CHARS {
+            return Err(ReportError::new(
+                "id",
+                format!("is longer than {MAX_ID_CHARS} characters"),
+            ));
+        }
+        if id.chars().any(char::is_control) {
+            return Err(ReportError::new("id", "contains control characters"));
+        }
+        Ok(ReportId(id.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ReportId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a report line was refused: the field and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field `{field}` {reason}")]
+pub struct ReportError {
+    field: String,
+    reason: String,
+}
+
+impl ReportError {
+    /// Builds an error for `field`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> ReportError {
+        ReportError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The offending field, e.g. `filed_at` or `identifiers[2].type`.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// What is wrong with it.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+/// The kinds of fraud of formats.md; unknown values are kept as written and
+/// treated as [`FraudType::Other`] wherever a category is needed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FraudType {
+    /// Fraud on a second-hand marketplace.
+    Marketplace,
+    /// A caller posing as the bank.
+    BankHelpdesk,
+    /// A fake website or message harvesting credentials.
+    Phishing,
+    /// "Hoi mam": a message from a child's supposed new number.
+    FriendInNeed,
+    /// Fake investment platforms.
+    Investment,
+    /// Romance scams.
+    Romance,
+    /// Fake web shops.
+    Webshop,
+    /// Fake or altered invoices.
+    Invoice,
+    /// `other`, or a value outside the list (kept as written).
+    Other(String),
+}
+
+impl FraudType {
+    /// Every named category, in display order.
+    pub const NAMED: [&'static str; 9] = [
+        "marketplace",
+        "bank_helpdesk",
+        "phishing",
+        "friend_in_need",
+        "investment",
+        "romance",
+        "webshop",
+        "invoice",
+        "other",
+    ];
+
+    /// Reads a value; anything unknown is kept as `Other(value)`.
+    pub fn parse(raw: &str) -> FraudType {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "marketplace" => FraudType::Marketplace,
+            "bank_helpdesk" => FraudType::BankHelpdesk,
+            "phishing" => FraudType::Phishing,
+            "friend_in_need" => FraudType::FriendInNeed,
+            "investment" => FraudType::Investment,
+            "romance" => FraudType::Romance,
+            "webshop" => FraudType::Webshop,
+            "invoice" => FraudType::Invoice,
+            "other" => FraudType::Other("other".to_owned()),
+            _ => FraudType::Other(raw.trim().to_owned()),
+        }
+    }
+
+    /// The category used for filters and statistics (`other` for unknowns).
+    pub fn category(&self) -> &'static str {
+        match self {
+            FraudType::Marketplace => "marketplace",
+            FraudType::BankHelpdesk => "bank_helpdesk",
+            FraudType::Phishing => "phishing",
+            FraudType::FriendInNeed => "friend_in_need",
+            FraudType::Investment => "investment",
+            FraudType::Romance => "romance",
+            FraudType::Webshop => "webshop",
+            FraudType::Invoice => "invoice",
+            FraudType::Other(_) => "other",
+        }
+    }
+
+    /// The value as written in the report.
+    pub fn as_written(&self) -> &str {
+        match self {
+            FraudType::Other(s) => s,
+            other => other.category(),
+        }
+    }
+}
+
+/// When the fraud happened: the contract allows a date or a date-time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentAt {
+    /// Only the day is known.
+    Date(Date),
+    /// The moment is known.
+    DateTime(OffsetDateTime),
+}
+
+impl IncidentAt {
+    fn parse(raw: &str) -> Option<IncidentAt> {
+        let raw = raw.trim();
+        if let Ok(t) = OffsetDateTime::parse(raw, &Rfc3339) {
+            return Some(IncidentAt::DateTime(t));
+        }
+        Date::parse(
+            raw,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .ok()
+        .map(IncidentAt::Date)
+    }
+
+    /// The day of the incident.
+    pub fn date(&self) -> Date {
+        match self {
+            IncidentAt::Date(d) => *d,
+            IncidentAt::DateTime(t) => t.date(),
+        }
+    }
+}
+
+/// An identifier as the officer typed it into a structured field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawIdentifier {
+    /// `iban`, `phone`, `url`, `email`, `handle`, `crypto` or `name`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The value as typed.
+    pub value: String,
+    /// `offender` (default) or `victim`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// For handles: the platform (`whatsapp`, `telegram`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+/// One import line, as typed fields. Unknown fields are ignored so that
+/// source systems can add fields without breaking the import.
+#[derive(Debug, Clone, Deserialize)]
+struct RawReport {
+    id: String,
+    filed_at: String,
+    #[serde(default)]
+    incident_at: Option<String>,
+    unit: String,
+    team: String,
+    #[serde(default)]
+    municipality: Option<String>,
+    #[serde(default)]
+    fraud_type: Option<String>,
+    #[serde(default)]
+    amount_eur: Option<f64>,
+    narrative: String,
+    #[serde(default)]
+    identifiers: Option<Vec<RawIdentifier>>,
+    #[serde(default)]
+    victim_ref: Option<String>,
+}
+
+/// A structured identifier with its kind and role resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructuredIdentifier {
+    /// The kind named by `type`.
+    pub kind: Kind,
+    /// The value as typed.
+    pub value: String,
+    /// Whose it is, when the officer said so (absent means offender,
+    /// unless the statement shows it is the victim's own).
+    pub role: Option<Role>,
+    /// For handles, the platform, lower case.
+    pub platform: Option<String>,
+}
+
+/// A validated report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The source system's report number.
+    pub id: ReportId,
+    /// When the report was filed.
+    pub filed_at: OffsetDateTime,
+    /// When the fraud happened, if known.
+    pub incident_at: Option<IncidentAt>,
+    /// The regional unit (eenheid).
+    pub unit: String,
+    /// The basisteam.
+    pub team: String,
+    /// The victim's municipality.
+    pub municipality: Option<String>,
+    /// The kind of fraud, if given.
+    pub fraud_type: Option<FraudType>,
+    /// The damage in euros.
+    pub amount_eur: Option<f64>,
+    /// The victim's statement.
+    pub narrative: String,
+    /// Identifiers from structured fields.
+    pub identifiers: Vec<StructuredIdentifier>,
+    /// Pseudonymous victim reference.
+    pub victim_ref: Option<String>,
+    /// Problems with parts of the report that did not stop it from being
+    /// accepted (an identifier of an unknown type, say).
+    pub warnings: Vec<ReportError>,
+}
+
+impl Report {
+    /// Parses and validates one NDJSON line.
+    pub fn from_json(line: &str) -> Result<Report, ReportError> {
+        match serde_json::from_str::<RawReport>(line) {
+            Ok(raw) => Report::validate(raw),
+            Err(err) => Err(diagnose(line, &err)),
+        }
+    }
+
+    /// Parses and validates a report given as a JSON value.
+    pub fn from_value(value: serde_json::Value) -> Result<Report, ReportError> {
+        let text = value.to_string();
+        Report::from_json(&text)
+    }
+
+    fn validate(raw: RawReport) -> Result<Report, ReportError> {
+        let id = ReportId::parse(&raw.id)?;
+        let filed_at = OffsetDateTime::parse(raw.filed_at.trim(), &Rfc3339).map_err(|e| {
+            ReportError::new(
+                "filed_at",
+                format!("is not an RFC 3339 date-time ({e}): {:?}", raw.filed_at),
+            )
+        })?;
+        let incident_at = match raw.incident_at.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(IncidentAt::parse(s).ok_or_else(|| {
+                ReportError::new(
+                    "incident_at",
+                    format!("is not an RFC 3339 date or date-time: {s:?}"),
+                )
+            })?),
+        };
+        let unit = required_text("unit", &raw.unit)?;
+        let team = required_text("team", &raw.team)?;
+        if let Some(a) = raw.amount_eur
+            && (!a.is_finite() || a < 0.0)
+        {
+            return Err(ReportError::new(
+                "amount_eur",
+                format!("must be a number >= 0, got {a}"),
+            ));
+        }
+        let mut warnings = Vec::new();
+        let mut identifiers = Vec::new();
+        for (i, ri) in raw.identifiers.unwrap_or_default().into_iter().enumerate() {
+            match structured_identifier(&ri) {
+                Ok(si) => identifiers.push(si),
+                Err((field, reason)) => warnings.push(ReportError::new(
+                    format!("identifiers[{i}].{field}"),
+                    reason,
+                )),
+            }
+        }
+        Ok(Report {
+            id,
+            filed_at,
+            incident_at,
+            unit,
+            team,
+            municipality: optional_text(raw.municipality),
+            fraud_type: optional_text(raw.fraud_type).map(|s| FraudType::parse(&s)),
+            amount_eur: raw.amount_eur,
+            narrative: raw.narrative,
+            identifiers,
+            victim_ref: optional_text(raw.victim_ref),
+            warnings,
+        })
+    }
+}
+
+fn required_text(field: &str, value: &str) -> Result<String, ReportError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ReportError::new(field, "is empty"));
+    }
+    Ok(v.to_owned())
+}
+
+fn optional_text(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Resolves a structured identifier's kind and role; the error names the
+/// sub-field (`type`, `role`, `value`) and the reason.
+pub fn structured_identifier(
+    ri: &RawIdentifier,
+) -> Result<StructuredIdentifier, (&'static str, String)> {
+    let kind = Kind::from_name(&ri.kind)
+        .ok_or_else(|| ("type", format!("unknown identifier type {:?}", ri.kind)))?;
+    let role = match ri.role.as_deref().map(|r| r.trim().to_ascii_lowercase()) {
+        None => None,
+        Some(r) if r.is_empty() => None,
+        Some(r) if r == "offender" => Some(Role::Offender),
+        Some(r) if r == "victim" => Some(Role::Victim),
+        Some(r) => return Err(("role", format!("must be offender or victim, got {r:?}"))),
+    };
+    if ri.value.trim().is_empty() {
+        return Err(("value", "is empty".to_owned()));
+    }
+    Ok(StructuredIdentifier {
+        kind,
+        value: ri.value.clone(),
+        role,
+        platform: ri
+            .platform
+            .as_deref()
+            .map(|p| p.trim().to_lowercase())
+            .filter(|p| !p.is_empty()),
+    })
+}
+
+/// Turns a serde error into one that names the field: the typed parse is
+/// the fast path; only a failing line is parsed again as a generic value.
+fn diagnose(line: &str, err: &serde_json::Error) -> ReportError {
+    let value: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return ReportError::new("(line)", format!("is not valid JSON: {e}")),
+    };
+    let Some(obj) = value.as_object() else {
+        return ReportError::new("(line)", "is not a JSON object");
+    };
+    for field in ["id", "filed_at", "unit", "team", "narrative"] {
+        match obj.get(field) {
+            None | Some(serde_json::Value::Null) => {
+                return ReportError::new(field, "is missing");
+            }
+            Some(v) if !v.is_string() => {
+                return ReportError::new(field, format!("must be a string, got {}", type_name(v)));
+            }
+            _ => {}
+        }
+    }
+    for field in ["incident_at", "municipality", "fraud_type", "victim_ref"] {
+        if let Some(v) = obj.get(field)
+            && !(v.is_string() || v.is_null())
+        {
+            return ReportError::new(field, format!("must be a string, got {}", type_name(v)));
+        }
+    }
+    if let Some(v) = obj.get("amount_eur")
+        && !(v.is_number() || v.is_null())
+    {
+        return ReportError::new(
+            "amount_eur",
+            format!("must be a number, got {}", type_name(v)),
+        );
+    }
+    if let Some(v) = obj.get("identifiers")
+        && !v.is_null()
+    {
+        let Some(items) = v.as_array() else {
+            return ReportError::new(
+                "identifiers",
+                format!("must be an array, got {}", type_name(v)),
+            );
+        };
+        for (i, item) in items.iter().enumerate() {
+            let Some(o) = item.as_object() else {
+                return ReportError::new(format!("identifiers[{i}]"), "must be an object");
+            };
+            for f in ["type", "value"] {
+                if !o.get(f).is_some_and(|v| v.is_string()) {
+                    return ReportError::new(
+                        format!("identifiers[{i}].{f}"),
+                        "is missing or not a string",
+                    );
+                }
+            }
+            for f in ["role", "platform"] {
+                if let Some(v) = o.get(f)
+                    && !(v.is_string() || v.is_null())
+                {
+                    return ReportError::new(format!("identifiers[{i}].{f}"), "must be a string");
+                }
+            }
+        }
+    }
+    ReportError::new("(line)", err.to_string())
+}
+
+fn type_name(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"id": "2026-AMS-000123", "filed_at": "2026-01-03T09:12:00Z", "unit": "Amsterdam", "team": "Amsterdam-Centrum", "narrative": "Ik ben opgelicht.", "identifiers": [{"type": "iban", "value": "nl91 abna 0417 1643 00"}, {"type": "phone", "value": "06-12345678", "role": "victim"}]}"#;
+
+    #[track_caller]
+    fn check_err(line: &str, field: &str) {
+        match Report::from_json(line) {
+            Ok(r) => panic!("expected an error on {field}, got {r:?}"),
+            Err(e) => assert_eq!(e.field(), field, "{e}"),
+        }
+    }
+
+    #[test]
+    fn a_good_report_is_accepted_with_its_identifiers() {
+        let r = Report::from_json(GOOD).unwrap();
+        assert_eq!(r.id.as_str(), "2026-AMS-000123");
+        assert_eq!(r.identifiers.len(), 2);
+        assert_eq!(r.identifiers[0].role, None);
+        assert_eq!(r.identifiers[1].role, Some(Role::Victim));
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        check_err("not json", "(line)");
+        check_err("[1,2]", "(line)");
+        check_err(
+            r#"{"filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B", "narrative": ""}"#,
+            "id",
+        );
+        check_err(
+            r#"{"id": "x", "filed_at": "3 januari", "unit": "A", "team": "B", "narrative": ""}"#,
+            "filed_at",
+        );
+        check_err(
+            r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": 5, "team": "B", "narrative": ""}"#,
+            "unit",
+        );
+        check_err(
+            r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B"}"#,
+            "narrative",
+        );
+        check_err(
+            r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": " ", "narrative": ""}"#,
+            "team",
+        );
+        check_err(
+            r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B", "narrative": "", "amount_eur": -3}"#,
+            "amount_eur",
+        );
+        check_err(
+            r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B", "narrative": "", "amount_eur": "veel"}"#,
+            "amount_eur",
+        );
+        check_err(
+            r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B", "narrative": "", "incident_at": "gisteren"}"#,
+            "incident_at",
+        );
+        check_err(
+            r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B", "narrative": "", "identifiers": [{"type": "iban"}]}"#,
+            "identifiers[0].value",
+        );
+        check_err(
+            r#"{"id": "", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B", "narrative": ""}"#,
+            "id",
+        );
+    }
+
+    #[test]
+    fn an_identifier_of_unknown_type_is_a_warning_not_a_rejection() {
+        let line = r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B", "narrative": "", "identifiers": [{"type": "fax", "value": "1"}, {"type": "email", "value": "a@b.nl"}]}"#;
+        let r = Report::from_json(line).unwrap();
+        assert_eq!(r.identifiers.len(), 1);
+        assert_eq!(r.warnings[0].field(), "identifiers[0].type");
+    }
+
+    #[test]
+    fn unknown_fraud_types_are_kept_and_count_as_other() {
+        let t = FraudType::parse("sextortion");
+        assert_eq!(t.category(), "other");
+        assert_eq!(t.as_written(), "sextortion");
+        assert_eq!(FraudType::parse("Bank_Helpdesk"), FraudType::BankHelpdesk);
+    }
+
+    #[test]
+    fn incident_at_takes_a_date_or_a_date_time() {
+        let base = r#"{"id": "x", "filed_at": "2026-01-03T09:12:00+01:00", "unit": "A", "team": "B", "narrative": "", "incident_at": "#;
+        let d = Report::from_json(&format!("{base}\"2026-01-02\"}}")).unwrap();
+        assert!(matches!(d.incident_at, Some(IncidentAt::Date(_))));
+        let t = Report::from_json(&format!("{base}\"2026-01-02T10:00:00Z\"}}")).unwrap();
+        assert!(matches!(t.incident_at, Some(IncidentAt::DateTime(_))));
+    }
+}
