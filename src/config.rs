@@ -51,6 +51,9 @@ pub struct LinkingConfig {
     pub hub_min_groups: usize,
     /// A hub is suppressed only when its largest group is below this share.
     pub hub_max_largest_share: f64,
+    /// An e-mail domain with this many distinct addresses is a mail
+    /// provider and does not link.
+    pub mail_provider_min_addresses: usize,
 }
 
 /// Thresholds for suggested (weak) links.

@@ -324,12 +324,17 @@ impl Engine {
         let mut store = self.store();
         let rows = store.link_rows()?;
         let mut idents: HashMap<String, Vec<Identifier>> = HashMap::with_capacity(rows.len());
+        let mut mailboxes = MailProviders::default();
         store.for_each_identifier(|rid, id| {
             if id.valid && id.role == Role::Offender && id.kind != Kind::Name {
+                if id.kind == Kind::Email {
+                    mailboxes.add(&id.value);
+                }
                 idents.entry(rid.to_owned()).or_default().push(id);
             }
         })?;
         let cfg = &self.inner.settings.linking;
+        let providers = mailboxes.providers(cfg.mail_provider_min_addresses);
         let mut graph = Graph::new();
         for row in &rows {
             let list = idents
@@ -341,7 +346,11 @@ impl Engine {
                 .map(|i| LinkIdent {
                     kind: i.kind,
                     value: &i.value,
-                    benign: i.benign.as_deref(),
+                    benign: i.benign.as_deref().or_else(|| {
+                        (i.kind == Kind::Domain)
+                            .then(|| providers.get(i.value.as_str()).map(String::as_str))
+                            .flatten()
+                    }),
                 })
                 .collect();
             graph.add_report(node_of(row), &links);
@@ -662,6 +671,45 @@ impl Engine {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.inner.settings.data_dir
+    }
+}
+
+/// Counts the distinct mailboxes seen at each e-mail domain. Many distinct
+/// personal addresses at one domain make it a mail provider (an
+/// `outlook.de` the allowlist does not know), whose domain must not link;
+/// an offender's own domain has a handful (`info@`, `noreply@`).
+#[derive(Default)]
+struct MailProviders {
+    locals: HashMap<String, std::collections::HashSet<String>>,
+}
+
+impl MailProviders {
+    fn add(&mut self, email: &str) {
+        if let Some((local, domain)) = email.rsplit_once('@') {
+            let domain = crate::ident::Domain::parse(domain)
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_else(|_| domain.to_owned());
+            self.locals
+                .entry(domain)
+                .or_default()
+                .insert(local.to_owned());
+        }
+    }
+
+    fn providers(&self, min_addresses: usize) -> HashMap<String, String> {
+        self.locals
+            .iter()
+            .filter(|(_, l)| l.len() >= min_addresses.max(2))
+            .map(|(d, l)| {
+                (
+                    d.clone(),
+                    format!(
+                        "mail provider: {} distinct addresses at this domain",
+                        l.len()
+                    ),
+                )
+            })
+            .collect()
     }
 }
 

@@ -133,7 +133,7 @@ impl Extractor {
                 Ok(v) => found.push(make(Kind::Iban, v.as_str().to_owned(), true)),
                 Err(_) => found.push(make(Kind::Iban, ident::iban::compact(raw), false)),
             },
-            Kind::Phone => match Phone::parse(raw, self.region) {
+            Kind::Phone => match Phone::parse_possible(raw, self.region) {
                 Ok(v) => found.push(make(Kind::Phone, v.as_str().to_owned(), true)),
                 Err(_) => {
                     // An officer may paste a wa.me link into the phone field.
@@ -162,7 +162,7 @@ impl Extractor {
                     },
                 }
             }
-            Kind::Crypto => match Crypto::parse(raw) {
+            Kind::Crypto => match Crypto::parse_lenient(raw) {
                 Ok(v) => found.push(make(Kind::Crypto, v.as_str().to_owned(), true)),
                 Err(_) => found.push(make(Kind::Crypto, raw.to_owned(), false)),
             },
@@ -628,19 +628,35 @@ fn find_names(text: &str) -> Vec<Match> {
     out
 }
 
-/// Cues before an identifier that say it belongs to the victim (or the
-/// victim's family): typos included, as victims write them.
-static VICTIM_CUE: LazyLock<Regex> = LazyLock::new(|| {
+/// Cues before an IBAN (or a wallet) that say it is the victim's own
+/// account: typos included, as victims write them.
+static VICTIM_ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \b(?:mijn|mn|m'n|m’n|onze|ons)\s+(?:eigen\s+)?(?:(?:spaar|betaal|bank|privé|prive|zakelijke\s+)?(?:rekening|reking|rekenig|rekeing|rekeningnummer|rekeningnr|iban|bankrekening)
-            |(?:mobiele\s+|eigen\s+|vaste\s+)?(?:telefoonnummer|telefoon|nummer|numer|nummr|tel|06|mobiel)
-            |e-?mail(?:adres)?|mailadres|emailadres)
+        \b(?:mijn|mn|m'n|m’n|onze|ons)\s+(?:eigen\s+)?(?:spaar|betaal|bank|privé|prive|zakelijke\s+)?
+            (?:rekening|reking|rekenig|rekeing|rekeningnummer|rekeningnr|iban|bankrekening|wallet|portemonnee)",
+    )
+    .expect("valid regex")
+});
+
+/// Cues before a phone number that say it is the victim's own, or that of
+/// the victim's family (the real child in "hoi mam" fraud).
+static VICTIM_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:mijn|mn|m'n|m’n|onze)\s+(?:eigen\s+|mobiele\s+|vaste\s+)*(?:telefoonnummer|telefoonnr|nummer|numer|nummr|06(?:-nummer)?|mobiele\s+nummer)\b
         |\bik\s+ben\s+(?:bereikbaar|te\s+bereiken)
-        |\b(?:u|je|jullie)\s+(?:kunt|kan)\s+mij\s+(?:bellen|bereiken|mailen)
+        |\b(?:u|je|jullie)\s+(?:kunt|kan)\s+mij\s+(?:bellen|bereiken|terugbellen)
         |\b(?:mijn|mn|m'n)\s+(?:dochter|zoon|kleindochter|kleinzoon|neef|nicht|broer|zus|zuster|moeder|vader|man|vrouw|partner|kind|vriend|vriendin|schoonzoon|schoondochter)\b
-        |\bhet\s+(?:oude|echte)\s+nummer
-        ",
+        |\bhet\s+(?:oude|echte)\s+nummer",
+    )
+    .expect("valid regex")
+});
+
+/// Cues before an e-mail address that say it is the victim's own.
+static VICTIM_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)\b(?:mijn|mn|m'n|m’n)\s+(?:eigen\s+)?(?:e-?mail(?:adres)?|mailadres|emailadres)\b",
     )
     .expect("valid regex")
 });
@@ -688,7 +704,15 @@ fn context(text: &str, span: Range<usize>, kind: Kind) -> (Role, Option<String>)
         .max(sentence_dot(before))
         .map_or(0, |i| i + 1);
     let clause = &before[clause_start..];
-    let last_victim = VICTIM_CUE.find_iter(clause).last().map(|m| m.end());
+    // Victims describe their own account, number and address; their own
+    // websites and handles do not come up in a fraud statement.
+    let victim_cue: Option<&Regex> = match kind {
+        Kind::Iban | Kind::Crypto => Some(&VICTIM_ACCOUNT),
+        Kind::Phone => Some(&VICTIM_PHONE),
+        Kind::Email => Some(&VICTIM_EMAIL),
+        _ => None,
+    };
+    let last_victim = victim_cue.and_then(|re| re.find_iter(clause).last().map(|m| m.end()));
     let last_offender = OFFENDER_CUE.find_iter(clause).last().map(|m| m.end());
     let role = match (last_victim, last_offender) {
         (Some(v), Some(o)) if v > o => Role::Victim,
@@ -718,26 +742,38 @@ static OFFICIAL_AFTER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// The byte index of the last `. ` that ends a sentence (not an initial's
-/// dot as in `t.n.v. ` or `J. `).
+/// Words whose dot does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "t.n.v", "tnv", "nr", "bijv", "o.a", "ca", "z.s.m", "e.d", "m.b.t", "i.v.m", "d.w.z", "evt",
+    "tel", "mr", "mw", "dhr", "mevr", "st", "jl", "a.s",
+];
+
+/// The byte index of the last `. ` that ends a sentence: not the dot of an
+/// initial (`J. de Vries`) or of an abbreviation (`t.n.v. `).
 fn sentence_dot(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut i = b.len();
     while i > 0 {
         i -= 1;
-        if b[i] == b'.' && b.get(i + 1).is_some_and(|c| c.is_ascii_whitespace()) {
-            let prev_is_letter_run =
-                i >= 2 && b[i - 1].is_ascii_alphanumeric() && b[i - 2].is_ascii_alphanumeric();
-            if prev_is_letter_run {
-                return Some(i);
-            }
+        if b[i] != b'.' || !b.get(i + 1).is_some_and(|c| c.is_ascii_whitespace()) {
+            continue;
+        }
+        let word_start = s[..i]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '.'))
+            .map_or(0, |(p, c)| p + c.len_utf8());
+        let word = &s[word_start..i];
+        let initial = word.chars().count() == 1 && word.chars().all(char::is_alphabetic);
+        if !initial && !ABBREVIATIONS.iter().any(|a| word.eq_ignore_ascii_case(a)) {
+            return Some(i);
         }
     }
     None
 }
 
 static SUPPLEMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:aanvulling\s+op|aanvullende\s+(?:aangifte|verklaring)|eerdere\s+aangifte|vorige\s+aangifte|aangifte\s+van\s+\d{1,2}[-/]\d{1,2})")
+    Regex::new(r"(?i)\b(?:aanvulling\s+op|aanvullende\s+(?:aangifte|verklaring)|eerdere\s+aangifte|vorige\s+aangifte)")
         .expect("valid regex")
 });
 
@@ -746,4 +782,232 @@ static SUPPLEMENT: LazyLock<Regex> = LazyLock::new(|| {
 /// that is a refiling of one case.
 pub fn is_supplement(narrative: &str) -> bool {
     SUPPLEMENT.is_match(narrative)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn extractor() -> Extractor {
+        let region = phonenumber::country::Id::NL;
+        Extractor::new(region, Allowlist::embedded(region))
+    }
+
+    /// Extracts from text and renders each identifier as
+    /// `kind:value:role[:benign]`, in text order.
+    fn found(text: &str) -> Vec<String> {
+        extractor()
+            .text(text)
+            .into_iter()
+            .filter(|i| i.kind != Kind::Name)
+            .map(|i| {
+                let role = match i.role {
+                    Role::Offender => "offender",
+                    Role::Victim => "victim",
+                };
+                let benign = if i.benign.is_some() { ":benign" } else { "" };
+                format!("{}:{}:{role}{benign}", i.kind, i.value)
+            })
+            .collect()
+    }
+
+    #[track_caller]
+    fn check(text: &str, expected: &[&str]) {
+        assert_eq!(found(text), expected, "in {text:?}");
+    }
+
+    #[test]
+    fn the_victims_own_account_is_the_victims() {
+        check(
+            "Het geld is afgeschreven van mijn reking NL91 ABNA 0417 1643 00.",
+            &["iban:NL91ABNA0417164300:victim"],
+        );
+        check(
+            "Mijn eigen rekeningnummer is NL91ABNA0417164300. Het geld ging naar NL02RABO0123456789.",
+            &[
+                "iban:NL91ABNA0417164300:victim",
+                "iban:NL02RABO0123456789:offender",
+            ],
+        );
+        check(
+            "Ik heb vanaf mijn rekening NL91ABNA0417164300 overgemaakt naar NL02RABO0123456789.",
+            &[
+                "iban:NL91ABNA0417164300:victim",
+                "iban:NL02RABO0123456789:offender",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_victim_cue_ends_with_its_sentence() {
+        check(
+            "Ik betaalde vanaf mijn eigen rekening (NL91 ABNA 0417 1643 00). IBAN: NL02RABO0123456789",
+            &[
+                "iban:NL91ABNA0417164300:victim",
+                "iban:NL02RABO0123456789:offender",
+            ],
+        );
+        check(
+            "Ik betaalde vanaf mijn eigen rekening (NL91ABNA0417164300). Webshop: www.nep-winkel24.nl",
+            &[
+                "iban:NL91ABNA0417164300:victim",
+                "url:https://www.nep-winkel24.nl:offender",
+                "domain:nep-winkel24.nl:offender",
+            ],
+        );
+    }
+
+    #[test]
+    fn the_victims_own_number_and_family_numbers_do_not_link() {
+        check(
+            "Ik ben bereikbaar op 06-12345678.",
+            &["phone:+31612345678:victim"],
+        );
+        check(
+            "m'n eigen nummer: +31612345678",
+            &["phone:+31612345678:victim"],
+        );
+        check(
+            "Het nummer van mijn dochter is 06 12 34 56 78.",
+            &["phone:+31612345678:victim"],
+        );
+        check(
+            "Hij appte vanaf +31 6 1234 5678. Mijn telefoonnummer is 0687654321.",
+            &["phone:+31612345678:offender", "phone:+31687654321:victim"],
+        );
+    }
+
+    #[test]
+    fn spoofed_and_called_back_official_numbers_are_benign() {
+        // A number the allowlist knows.
+        check(
+            "Nummer beller: 088 722 67 67 (de Rabobank)",
+            &["phone:+31887226767:offender:benign"],
+        );
+        // A fixed line the allowlist does not know, shown as caller id.
+        check(
+            "In beeld stond 030 123 45 67.",
+            &["phone:+31301234567:offender:benign"],
+        );
+        // A mobile number shown as caller id is the offender's own.
+        check(
+            "In beeld stond 06 12345678.",
+            &["phone:+31612345678:offender"],
+        );
+    }
+
+    #[test]
+    fn platforms_are_benign_but_specific_links_on_them_are_not() {
+        check(
+            "De advertentie stond op marktplaats.nl",
+            &["domain:marktplaats.nl:offender:benign"],
+        );
+        check(
+            "Betaalverzoek via https://tikkie.me/pay/r4hkGfZc/TERS",
+            &[
+                "url:https://tikkie.me/pay/r4hkGfZc/TERS:offender",
+                "domain:tikkie.me:offender:benign",
+            ],
+        );
+    }
+
+    #[test]
+    fn wa_me_links_are_phone_numbers_and_at_names_near_a_platform_are_handles() {
+        check(
+            "Een bericht via https://wa.me/31612345678 van mijn zoon.",
+            &[
+                "url:https://wa.me/31612345678:offender",
+                "phone:+31612345678:offender",
+                "domain:wa.me:offender:benign",
+            ],
+        );
+        check(
+            "Ik had contact met @JanVerkoop88 op Telegram.",
+            &["handle:telegram:janverkoop88:offender"],
+        );
+        check(
+            "Zijn account: @rich.daily14 (Instagram)",
+            &["handle:instagram:rich.daily14:offender"],
+        );
+        check(
+            "Mail jan@voorbeeld-shop.nl maar geen handle.",
+            &[
+                "email:jan@voorbeeld-shop.nl:offender",
+                "domain:voorbeeld-shop.nl:offender",
+            ],
+        );
+    }
+
+    #[test]
+    fn traps_give_nothing() {
+        check(
+            "Op 28-02-2025 om 14:30 heb ik € 1.234,56 betaald, postcode 1234 AB, kenmerk 5419 8213 1605 8948, aangifte 2025-AMS-00000123.",
+            &[],
+        );
+    }
+
+    #[test]
+    fn account_holder_names_are_found_and_never_link() {
+        let ids =
+            extractor().text("Het ging naar NL02RABO0123456789 t.n.v. J. de Vries. Daarna niets.");
+        let name = ids.iter().find(|i| i.kind == Kind::Name).expect("a name");
+        assert_eq!(name.value, "j. de vries");
+        assert!(!name.links());
+    }
+
+    #[test]
+    fn structured_and_narrative_mentions_merge_into_one_identifier() {
+        let line = r#"{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B",
+            "narrative": "Mijn eigen rekeningnummer is NL91 ABNA 0417 1643 00.",
+            "identifiers": [{"type": "iban", "value": "nl91abna0417164300"}]}"#;
+        let report = Report::from_json(&line.replace('\n', " ")).unwrap();
+        let ids = extractor().extract(&report);
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        assert_eq!(ids[0].source, Source::Structured);
+        assert_eq!(ids[0].role, Role::Victim);
+        assert!(ids[0].span.is_some());
+    }
+
+    #[test]
+    fn supplements_are_recognised() {
+        assert!(is_supplement(
+            "Aanvulling op mijn eerdere aangifte van 6/1."
+        ));
+        assert!(!is_supplement("Ik heb aangifte gedaan."));
+    }
+
+    proptest! {
+        #[test]
+        fn extraction_never_panics_on_any_text(s in "\\PC{0,300}") {
+            let _ = extractor().text(&s);
+        }
+
+        #[test]
+        fn extraction_never_panics_on_identifier_soup(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("NL91 ABNA 0417 1643 00".to_owned()),
+                    Just("+31 (0)6-1234 5678".to_owned()),
+                    Just("hxxps://x[.]nl/a?utm_source=1".to_owned()),
+                    Just("€ 1.234,56".to_owned()),
+                    Just("mijn eigen rekening".to_owned()),
+                    Just("@naam op Telegram".to_owned()),
+                    Just("t.n.v. J. de Vries".to_owned()),
+                    Just("é€ü\n".to_owned()),
+                    "\\PC{0,12}",
+                ],
+                0..12,
+            )
+        ) {
+            let text = parts.join(" ");
+            let ids = extractor().text(&text);
+            for i in ids {
+                if let Some([a, b]) = i.span {
+                    prop_assert!(a <= b && b <= text.len() && text.is_char_boundary(a) && text.is_char_boundary(b));
+                }
+            }
+        }
+    }
 }

@@ -108,6 +108,34 @@ impl Crypto {
         result.map_err(err)
     }
 
+    /// Like [`Crypto::parse`], except that an Ethereum address whose
+    /// mixed case fails EIP-55 is accepted in lower case.
+    ///
+    /// The case of hex digits carries only a typo check: the 40 digits name
+    /// one address whatever their case, and people retyping an address
+    /// from a screenshot mangle case far more often than digits. Linking on
+    /// the lower-case form only joins reports that name the same 40 digits,
+    /// so a real typo links nothing; refusing the value would lose the
+    /// retyped ones. Extraction uses this; `parse` stays strict.
+    pub fn parse_lenient(raw: &str) -> Result<Crypto, ParseError> {
+        match Crypto::parse(raw) {
+            Err(e) if e.reason() == "checksum" => {
+                let s = raw.trim();
+                let mut lower = s.to_ascii_lowercase();
+                if lower.starts_with("0x") && lower.len() == ETH_LEN {
+                    lower.replace_range(..2, "0x");
+                    Ok(Crypto {
+                        chain: Chain::Ethereum,
+                        value: lower,
+                    })
+                } else {
+                    Err(e)
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The canonical address.
     pub fn as_str(&self) -> &str {
         &self.value
@@ -256,7 +284,8 @@ fn has_address_shape(word: &[u8]) -> bool {
 ///
 /// An address must be a whole word (a run of ASCII letters and digits, so
 /// surrounding punctuation such as a trailing dot is never included) and
-/// pass its checksum. Only valid addresses are returned, with their
+/// pass its checksum ([`Crypto::parse_lenient`]: an Ethereum address with
+/// mangled case counts). Only valid addresses are returned, with their
 /// canonical value. Allocates nothing when the text holds no candidate.
 pub fn find_in_text(text: &str) -> Vec<Match> {
     let bytes = text.as_bytes();
@@ -278,7 +307,7 @@ pub fn find_in_text(text: &str) -> Vec<Match> {
         // The word is ASCII and delimited by ASCII bytes or the text's ends,
         // so the range is on char boundaries; `get` keeps this panic-free
         // regardless.
-        if let Some(Ok(address)) = text.get(start..i).map(Crypto::parse) {
+        if let Some(Ok(address)) = text.get(start..i).map(Crypto::parse_lenient) {
             found.push(Match {
                 kind: Kind::Crypto,
                 span: start..i,

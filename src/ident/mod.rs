@@ -175,7 +175,7 @@ pub fn normalize(
 ) -> Result<String, ParseError> {
     Ok(match kind {
         Kind::Iban => Iban::parse(raw)?.as_str().to_owned(),
-        Kind::Phone => Phone::parse(raw, region)?.as_str().to_owned(),
+        Kind::Phone => Phone::parse_possible(raw, region)?.as_str().to_owned(),
         Kind::Url => Url::parse(raw)?.as_str().to_owned(),
         Kind::Domain => Domain::parse(raw)?.as_str().to_owned(),
         Kind::Email => Email::parse(raw)?.as_str().to_owned(),

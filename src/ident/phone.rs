@@ -69,6 +69,23 @@ impl Phone {
     /// when there are too few or too many digits for the numbering plan,
     /// and `"invalid"` for anything else the metadata does not accept.
     pub fn parse(raw: &str, region: Id) -> Result<Phone, ParseError> {
+        Phone::parse_checked(raw, region, true)
+    }
+
+    /// Like [`Phone::parse`], but a number written in international form
+    /// (`+` or `00`) is also accepted when it is merely *possible*: its
+    /// length fits its country's numbering plan although its range is not
+    /// (yet) in the metadata. Numbering plans change faster than the
+    /// metadata, and `+49 151 1070592` written in ten reports is evidence
+    /// either way. Local forms (`12-03-2025`) stay strict: without a
+    /// country code, digits may be anything.
+    pub fn parse_possible(raw: &str, region: Id) -> Result<Phone, ParseError> {
+        let t = raw.trim_start();
+        let international = t.starts_with('+') || t.starts_with("00");
+        Phone::parse_checked(raw, region, !international)
+    }
+
+    fn parse_checked(raw: &str, region: Id, strict: bool) -> Result<Phone, ParseError> {
         let fail = |reason: &'static str| ParseError::new(Kind::Phone, reason, raw);
         let compact = compact(raw.trim()).map_err(fail)?;
         let digits = compact.trim_start_matches('+').len();
@@ -94,7 +111,7 @@ impl Phone {
         // `phonenumber::is_valid` only checks that a pattern matches a prefix
         // of the number (plus an allowed length), so `061234567890` passes
         // as a Dutch mobile. The strict check matches the whole number.
-        if !phonenumber::is_valid(&number) || strict_type(meta, nsn) == Type::Unknown {
+        if strict && (!phonenumber::is_valid(&number) || strict_type(meta, nsn) == Type::Unknown) {
             return Err(fail("invalid"));
         }
         Ok(Phone(e164))
@@ -444,7 +461,7 @@ fn find_in_run(text: &str, run: &Run, info: RegionInfo, region: Id, found: &mut 
                 let Some(raw) = text.get(span.clone()) else {
                     continue;
                 };
-                if let Ok(phone) = Phone::parse(raw, region) {
+                if let Ok(phone) = Phone::parse_possible(raw, region) {
                     found.push(Match {
                         kind: Kind::Phone,
                         span,
