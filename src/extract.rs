@@ -467,7 +467,13 @@ fn find_handles(text: &str) -> Vec<Match> {
             continue;
         };
         let name_str = name.as_str().trim_end_matches(['.', '-', '_']);
-        if !name_str.chars().any(char::is_alphabetic) {
+        // `Vinted: mijn betaling klaarstond` is prose. Without an `@`, only
+        // a name that looks like an account name (a digit, `_` or `.` in
+        // it: `anna_walker14`) is taken.
+        let account_like = name_str
+            .chars()
+            .any(|c| c.is_ascii_digit() || c == '_' || c == '.');
+        if !name_str.chars().any(char::is_alphabetic) || !account_like {
             continue;
         }
         if let Ok(h) = Handle::new(p.as_str(), name_str) {
@@ -931,6 +937,11 @@ mod tests {
             "Zijn account: @rich.daily14 (Instagram)",
             &["handle:instagram:rich.daily14:offender"],
         );
+        check(
+            "Ik had contact met Instagram: anna_walker14.",
+            &["handle:instagram:anna_walker14:offender"],
+        );
+        check("Ik kreeg een sms: 'Vinted: mijn betaling klaarstond'.", &[]);
         check(
             "Mail jan@voorbeeld-shop.nl maar geen handle.",
             &[
