@@ -105,6 +105,22 @@ pub enum Command {
     },
     /// The identifiers the hub guard suppressed, with counts and reasons.
     Hubs,
+    /// Open weak-link suggestions (typo IBANs, look-alike domains, handle
+    /// variants), strongest first.
+    Suggestions {
+        /// Only those touching this cluster.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// How many to list.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Confirm or reject a link between two reports or identifiers.
+    Link {
+        /// What to do.
+        #[command(subcommand)]
+        what: LinkWhat,
+    },
     /// Why two reports are (or are not) in one cluster.
     Explain {
         /// First report id.
@@ -141,6 +157,33 @@ pub enum Format {
     Gexf,
     /// The same graph as GraphML (i2, yEd, Gephi).
     Graphml,
+}
+
+/// A decision on a link. Endpoints are report ids or identifiers written
+/// `kind:value` (`iban:NL38RAIO0155980027`, `domain:rabo-veilig.nl`,
+/// `handle:telegram:janverkoop88`).
+#[derive(Debug, Subcommand)]
+pub enum LinkWhat {
+    /// Link the two: their clusters merge.
+    Confirm(LinkArgs),
+    /// Do not link the two: a confirmed link is undone (the cluster
+    /// splits) and the suggestion is not made again.
+    Reject(LinkArgs),
+}
+
+/// Arguments of a link decision.
+#[derive(Debug, clap::Args)]
+pub struct LinkArgs {
+    /// One endpoint.
+    pub a: String,
+    /// The other endpoint.
+    pub b: String,
+    /// Who decides (recorded with the decision).
+    #[arg(long, env = "USER", default_value = "analyst")]
+    pub by: String,
+    /// Why (recorded with the decision).
+    #[arg(long, default_value = "")]
+    pub reason: String,
 }
 
 /// Cluster subcommands.
@@ -221,6 +264,47 @@ pub fn run(cli: Cli) -> Result<u8> {
             for h in engine.state().suppressed() {
                 serde_json::to_writer(&mut out, h)?;
                 writeln!(out)?;
+            }
+            Ok(0)
+        }
+        Command::Suggestions { cluster, limit } => {
+            let engine = Engine::open(settings)?;
+            let state = engine.state();
+            let cid = match &cluster {
+                Some(c) => Some(
+                    engine
+                        .resolve_cluster(c)?
+                        .with_context(|| format!("no cluster {c}"))?,
+                ),
+                None => None,
+            };
+            let mut out = io::stdout().lock();
+            let list: Vec<_> = match &cid {
+                Some(c) => state.suggestions_for(c),
+                None => state.suggestions().iter().collect(),
+            };
+            for s in list.into_iter().take(limit) {
+                serde_json::to_writer(&mut out, s)?;
+                writeln!(out)?;
+            }
+            Ok(0)
+        }
+        Command::Link { what } => {
+            let (args, confirm) = match what {
+                LinkWhat::Confirm(a) => (a, true),
+                LinkWhat::Reject(a) => (a, false),
+            };
+            let engine = Engine::open(settings)?;
+            let events = engine.decide_link(&args.a, &args.b, confirm, &args.by, &args.reason)?;
+            let verb = if confirm { "confirmed" } else { "rejected" };
+            println!(
+                "link {} ~ {} {verb}; {} cluster event(s)",
+                args.a,
+                args.b,
+                events.len()
+            );
+            for e in events {
+                println!("  {}", serde_json::to_string(&e)?);
             }
             Ok(0)
         }
@@ -508,7 +592,7 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
             .collect();
         serde_json::to_writer_pretty(
             &mut out,
-            &serde_json::json!({"cluster": c, "identifiers": idents, "timeline": timeline, "events": events, "asked_for": id}),
+            &serde_json::json!({"cluster": c, "identifiers": idents, "timeline": timeline, "events": events, "suggestions": state.suggestions_for(&cid), "asked_for": id}),
         )?;
         writeln!(out)?;
         return Ok(0);
@@ -586,6 +670,27 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
             )?;
         }
     }
+    let suggestions = state.suggestions_for(&cid);
+    if !suggestions.is_empty() {
+        writeln!(
+            out,
+            "suggested links (confirm or reject with `fraudlink link`):"
+        )?;
+        for s in suggestions {
+            writeln!(
+                out,
+                "  {:.2} {}  ({}:{} ~ {}:{}; clusters {} ~ {})",
+                s.suggestion.score,
+                s.suggestion.why,
+                s.suggestion.a.kind,
+                s.suggestion.a.value,
+                s.suggestion.b.kind,
+                s.suggestion.b.value,
+                join_ids(&s.a_clusters),
+                join_ids(&s.b_clusters)
+            )?;
+        }
+    }
     writeln!(out, "events:")?;
     for (at, kind, cause, detail) in &events {
         writeln!(
@@ -595,6 +700,13 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
         )?;
     }
     Ok(0)
+}
+
+fn join_ids(ids: &[ClusterId]) -> String {
+    ids.iter()
+        .map(ClusterId::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn explain(engine: &Engine, a: &str, b: &str) -> Result<u8> {

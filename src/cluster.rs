@@ -580,6 +580,9 @@ pub enum Event {
         size: usize,
         /// The cluster it was split from, if any.
         split_from: Option<ClusterId>,
+        /// Its earliest filing, Unix seconds: clusters created together
+        /// are aged by it, so that the oldest case keeps its id in a merge.
+        first_filed_at: i64,
     },
     /// New reports joined.
     Grew {
@@ -705,11 +708,12 @@ pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> 
         ids.sort();
         let inherited = heirs.get(&(c as u32)).cloned().unwrap_or_default();
         let id = if inherited.is_empty() {
-            let seed = rs
+            let first = rs
                 .iter()
                 .map(|&r| &graph.reports[r as usize])
-                .min_by(|a, b| a.filed_at.cmp(&b.filed_at).then_with(|| a.id.cmp(&b.id)))
-                .map_or("", |r| r.id.as_str());
+                .min_by(|a, b| a.filed_at.cmp(&b.filed_at).then_with(|| a.id.cmp(&b.id)));
+            let seed = first.map_or("", |r| r.id.as_str());
+            let first_filed_at = first.map_or(0, |r| r.filed_at);
             let id = ClusterId::derive(seed, &taken);
             taken.insert(id.clone());
             let split_from = rs
@@ -721,6 +725,7 @@ pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> 
                 cluster: id.clone(),
                 size: rs.len(),
                 split_from,
+                first_filed_at,
             });
             id
         } else {
@@ -782,4 +787,306 @@ pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> 
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config::Settings;
+
+    fn node(id: &str, t: i64) -> ReportNode {
+        ReportNode {
+            id: ReportId::parse(id).unwrap(),
+            filed_at: t,
+            amount_cents: None,
+            victim_ref: None,
+            supplement: false,
+        }
+    }
+
+    fn ident(v: &str) -> LinkIdent<'_> {
+        LinkIdent {
+            kind: Kind::Phone,
+            value: v,
+            benign: None,
+        }
+    }
+
+    /// Linking without the hub guard, so that it must equal union-find.
+    fn no_hub_guard() -> LinkingConfig {
+        let mut cfg = Settings::defaults().linking;
+        cfg.hub_min_reports = usize::MAX;
+        cfg
+    }
+
+    /// Builds a graph from `(report, [identifier values])`, filed in order.
+    fn graph(reports: &[(&str, &[&str])]) -> Graph {
+        let mut g = Graph::new();
+        for (t, (id, vals)) in reports.iter().enumerate() {
+            let links: Vec<LinkIdent<'_>> = vals.iter().map(|v| ident(v)).collect();
+            g.add_report(node(id, t as i64), &links);
+        }
+        g
+    }
+
+    fn clusters_of(g: &Graph, a: &Assignment) -> Vec<Vec<String>> {
+        let _ = g;
+        let mut out: Vec<Vec<String>> = a
+            .clusters
+            .values()
+            .map(|rs| rs.iter().map(|r| r.as_str().to_owned()).collect())
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn previous_from(a: &Assignment) -> Previous {
+        let mut p = Previous::default();
+        let mut age = 0;
+        let mut created: Vec<(i64, ClusterId)> = a
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Created {
+                    cluster,
+                    first_filed_at,
+                    ..
+                } => Some((*first_filed_at, cluster.clone())),
+                _ => None,
+            })
+            .collect();
+        created.sort();
+        for (_, c) in created {
+            age += 1;
+            p.age.insert(c, age);
+        }
+        for (c, rs) in &a.clusters {
+            for r in rs {
+                p.membership.insert(r.clone(), c.clone());
+            }
+            p.taken.insert(c.clone());
+        }
+        for (alias, _) in &a.aliases {
+            p.taken.insert(alias.clone());
+        }
+        p
+    }
+
+    #[test]
+    fn reports_sharing_an_identifier_form_one_cluster() {
+        let g = graph(&[
+            ("a", &["1"]),
+            ("b", &["1", "2"]),
+            ("c", &["2"]),
+            ("d", &["3"]),
+        ]);
+        let p = g.partition(&no_hub_guard());
+        let a = assign_ids(&g, &p, &Previous::default());
+        assert_eq!(clusters_of(&g, &a), vec![vec!["a", "b", "c"], vec!["d"]]);
+    }
+
+    #[test]
+    fn benign_identifiers_never_link() {
+        let mut g = Graph::new();
+        let benign = LinkIdent {
+            kind: Kind::Domain,
+            value: "marktplaats.nl",
+            benign: Some("platform"),
+        };
+        g.add_report(node("a", 0), std::slice::from_ref(&benign));
+        g.add_report(node("b", 1), &[benign]);
+        let p = g.partition(&no_hub_guard());
+        assert_eq!(p.len(), 2);
+        match g.explain(
+            &p,
+            &ReportId::parse("a").unwrap(),
+            &ReportId::parse("b").unwrap(),
+        ) {
+            Explanation::Blocked { blocked, .. } => assert_eq!(blocked.len(), 1),
+            other => panic!("expected a blocked chain, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_hub_joining_many_separate_groups_is_suppressed_and_named() {
+        // Twenty pairs, each linked by its own number, all naming one hub.
+        let mut reports: Vec<(String, Vec<String>)> = Vec::new();
+        for i in 0..20 {
+            for side in ["x", "y"] {
+                reports.push((
+                    format!("{i}{side}"),
+                    vec![format!("own{i}"), "hub".to_owned()],
+                ));
+            }
+        }
+        let mut g = Graph::new();
+        for (t, (id, vals)) in reports.iter().enumerate() {
+            let links: Vec<LinkIdent<'_>> = vals.iter().map(|v| ident(v)).collect();
+            g.add_report(node(id, t as i64), &links);
+        }
+        let p = g.partition(&Settings::defaults().linking);
+        assert_eq!(p.len(), 20);
+        let key = IdentKey {
+            kind: Kind::Phone,
+            value: "hub".into(),
+        };
+        assert!(matches!(
+            g.ident_state(&p, &key),
+            Some(IdentState::Suppressed(_))
+        ));
+    }
+
+    #[test]
+    fn a_money_mule_in_hundreds_of_reports_of_one_group_is_kept() {
+        // 200 reports name the mule; half also share the group's phone.
+        let mut g = Graph::new();
+        let ids: Vec<String> = (0..200).map(|i| format!("r{i}")).collect();
+        for (i, id) in ids.iter().enumerate() {
+            let mut links = vec![ident("mule")];
+            if i % 2 == 0 {
+                links.push(ident("groupphone"));
+            }
+            g.add_report(node(id, i as i64), &links);
+        }
+        let p = g.partition(&Settings::defaults().linking);
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn growth_keeps_the_id() {
+        let g1 = graph(&[("a", &["1"]), ("b", &["1"])]);
+        let a1 = assign_ids(&g1, &g1.partition(&no_hub_guard()), &Previous::default());
+        let id = a1.clusters.keys().next().unwrap().clone();
+        let g2 = graph(&[("a", &["1"]), ("b", &["1"]), ("c", &["1"])]);
+        let a2 = assign_ids(&g2, &g2.partition(&no_hub_guard()), &previous_from(&a1));
+        assert_eq!(a2.clusters.keys().collect::<Vec<_>>(), vec![&id]);
+        assert!(
+            a2.events
+                .iter()
+                .any(|e| matches!(e, Event::Grew { added: 1, .. }))
+        );
+    }
+
+    #[test]
+    fn a_merge_keeps_the_oldest_id_and_the_other_becomes_an_alias() {
+        let g1 = graph(&[("a", &["1"]), ("b", &["2"])]);
+        let a1 = assign_ids(&g1, &g1.partition(&no_hub_guard()), &Previous::default());
+        let old_a = a1.membership()[&ReportId::parse("a").unwrap()].clone();
+        let old_b = a1.membership()[&ReportId::parse("b").unwrap()].clone();
+        let g2 = graph(&[("a", &["1"]), ("b", &["2"]), ("c", &["1", "2"])]);
+        let a2 = assign_ids(&g2, &g2.partition(&no_hub_guard()), &previous_from(&a1));
+        assert_eq!(a2.clusters.len(), 1);
+        assert!(
+            a2.clusters.contains_key(&old_a),
+            "the older cluster (earliest report) survives"
+        );
+        assert_eq!(a2.aliases, vec![(old_b, old_a)]);
+    }
+
+    #[test]
+    fn a_split_keeps_the_id_on_the_larger_part() {
+        let mut g1 = graph(&[("a", &["1"]), ("b", &["1"]), ("c", &["1"]), ("d", &["2"])]);
+        g1.add_direct(
+            &ReportId::parse("c").unwrap(),
+            &ReportId::parse("d").unwrap(),
+            DirectLink::Confirmed,
+        );
+        let a1 = assign_ids(&g1, &g1.partition(&no_hub_guard()), &Previous::default());
+        assert_eq!(a1.clusters.len(), 1);
+        let id = a1.clusters.keys().next().unwrap().clone();
+        let g2 = graph(&[("a", &["1"]), ("b", &["1"]), ("c", &["1"]), ("d", &["2"])]);
+        let a2 = assign_ids(&g2, &g2.partition(&no_hub_guard()), &previous_from(&a1));
+        assert_eq!(a2.clusters[&id].len(), 3);
+        assert!(
+            a2.events
+                .iter()
+                .any(|e| matches!(e, Event::Created { split_from: Some(s), .. } if *s == id))
+        );
+    }
+
+    #[test]
+    fn refilings_by_one_victim_link_and_other_cases_of_that_victim_do_not() {
+        let mut g = Graph::new();
+        let mut first = node("a", 0);
+        first.victim_ref = Some("V1".into());
+        first.amount_cents = Some(10_000);
+        let mut again = node("b", 86_400);
+        again.victim_ref = Some("V1".into());
+        again.amount_cents = Some(10_000);
+        let mut other = node("c", 200 * 86_400);
+        other.victim_ref = Some("V1".into());
+        other.amount_cents = Some(5_000);
+        g.add_report(first, &[]);
+        g.add_report(again, &[]);
+        g.add_report(other, &[]);
+        g.add_refilings(60);
+        let a = assign_ids(&g, &g.partition(&no_hub_guard()), &Previous::default());
+        assert_eq!(clusters_of(&g, &a), vec![vec!["a", "b"], vec!["c"]]);
+    }
+
+    /// The trivially correct oracle: union-find by repeated relabelling.
+    fn oracle(n: usize, reports: &[Vec<u8>]) -> Vec<Vec<usize>> {
+        let mut label: Vec<usize> = (0..n).collect();
+        loop {
+            let mut changed = false;
+            for i in 0..n {
+                for j in 0..n {
+                    let share = reports[i].iter().any(|x| reports[j].contains(x));
+                    if share && label[i] != label[j] {
+                        let m = label[i].min(label[j]);
+                        label[i] = m;
+                        label[j] = m;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, l) in label.iter().enumerate() {
+            groups.entry(*l).or_default().push(i);
+        }
+        let mut out: Vec<Vec<usize>> = groups.into_values().collect();
+        out.sort();
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn clusters_equal_a_trivial_union_find(reports in proptest::collection::vec(proptest::collection::vec(0u8..30, 0..4), 1..40)) {
+            let values: Vec<Vec<String>> = reports.iter().map(|r| r.iter().map(|x| x.to_string()).collect()).collect();
+            let mut g = Graph::new();
+            for (i, vals) in values.iter().enumerate() {
+                let links: Vec<LinkIdent<'_>> = vals.iter().map(|v| ident(v)).collect();
+                g.add_report(node(&i.to_string(), i as i64), &links);
+            }
+            let a = assign_ids(&g, &g.partition(&no_hub_guard()), &Previous::default());
+            let mut got: Vec<Vec<usize>> = a.clusters.values().map(|rs| {
+                let mut v: Vec<usize> = rs.iter().map(|r| r.as_str().parse().unwrap()).collect();
+                v.sort();
+                v
+            }).collect();
+            got.sort();
+            prop_assert_eq!(got, oracle(reports.len(), &reports));
+        }
+
+        #[test]
+        fn re_assigning_the_same_graph_changes_no_id(reports in proptest::collection::vec(proptest::collection::vec(0u8..20, 0..3), 1..30)) {
+            let values: Vec<Vec<String>> = reports.iter().map(|r| r.iter().map(|x| x.to_string()).collect()).collect();
+            let mut g = Graph::new();
+            for (i, vals) in values.iter().enumerate() {
+                let links: Vec<LinkIdent<'_>> = vals.iter().map(|v| ident(v)).collect();
+                g.add_report(node(&i.to_string(), i as i64), &links);
+            }
+            let p = g.partition(&Settings::defaults().linking);
+            let a1 = assign_ids(&g, &p, &Previous::default());
+            let a2 = assign_ids(&g, &p, &previous_from(&a1));
+            prop_assert_eq!(a1.clusters, a2.clusters);
+            prop_assert!(a2.events.is_empty());
+        }
+    }
 }

@@ -46,6 +46,7 @@ pub struct State {
     rows: HashMap<ReportId, LinkRow>,
     by_victim: HashMap<String, Vec<ReportId>>,
     suppressed: Vec<SuppressedIdent>,
+    suggestions: Vec<OpenSuggestion>,
 }
 
 /// One cluster as exported (formats.md section 3) plus additive fields.
@@ -128,6 +129,22 @@ pub struct ScoreFigures {
     pub dutch_phone: bool,
     /// A `.nl` domain (takedown).
     pub nl_domain: bool,
+}
+
+/// A weak link still waiting for an analyst's decision.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpenSuggestion {
+    /// The suggestion.
+    #[serde(flatten)]
+    pub suggestion: crate::suggest::Suggestion,
+    /// Reports naming the first identifier.
+    pub a_reports: Vec<ReportId>,
+    /// Reports naming the second identifier.
+    pub b_reports: Vec<ReportId>,
+    /// Their clusters.
+    pub a_clusters: Vec<ClusterId>,
+    /// Their clusters.
+    pub b_clusters: Vec<ClusterId>,
 }
 
 /// An identifier the hub guard suppressed.
@@ -325,7 +342,14 @@ impl Engine {
         let rows = store.link_rows()?;
         let mut idents: HashMap<String, Vec<Identifier>> = HashMap::with_capacity(rows.len());
         let mut mailboxes = MailProviders::default();
+        let mut invalid_ibans: HashMap<String, Vec<ReportId>> = HashMap::new();
         store.for_each_identifier(|rid, id| {
+            if !id.valid && id.kind == Kind::Iban && id.role == Role::Offender {
+                if let Ok(r) = ReportId::parse(rid) {
+                    invalid_ibans.entry(id.value.clone()).or_default().push(r);
+                }
+                return;
+            }
             if id.valid && id.role == Role::Offender && id.kind != Kind::Name {
                 if id.kind == Kind::Email {
                     mailboxes.add(&id.value);
@@ -356,11 +380,19 @@ impl Engine {
             graph.add_report(node_of(row), &links);
         }
         graph.add_refilings(cfg.refiling_window_days);
-        for (a, b, decision, _) in store.link_decisions()? {
-            if decision == "confirmed"
-                && let (Ok(a), Ok(b)) = (ReportId::parse(&a), ReportId::parse(&b))
-            {
-                graph.add_direct(&a, &b, cluster::DirectLink::Confirmed);
+        let decisions = store.link_decisions()?;
+        for (a, b, decision, _) in &decisions {
+            if decision != "confirmed" {
+                continue;
+            }
+            let (ra, rb) = (
+                endpoint_reports(&graph, &invalid_ibans, a),
+                endpoint_reports(&graph, &invalid_ibans, b),
+            );
+            if let Some(anchor) = rb.first() {
+                for r in &ra {
+                    graph.add_direct(r, anchor, cluster::DirectLink::Confirmed);
+                }
             }
         }
         let partition = graph.partition(cfg);
@@ -373,7 +405,7 @@ impl Engine {
         }
         let records = store.cluster_records()?;
         drop(store);
-        let state = State::build(
+        let mut state = State::build(
             graph,
             partition,
             &assignment,
@@ -381,6 +413,7 @@ impl Engine {
             &records,
             &self.inner.settings,
         );
+        state.suggestions = weak_links(&state, &invalid_ibans, &decisions, &self.inner.settings);
         info!(
             reports = state.rows.len(),
             clusters = state.clusters.len(),
@@ -624,6 +657,30 @@ impl Engine {
         }
     }
 
+    /// Records an analyst's decision on a link between two endpoints
+    /// (report ids, or identifiers written `kind:value`) and re-clusters.
+    /// Confirming links them; rejecting removes a confirmed link (the
+    /// cluster splits, its id staying with the larger part) and keeps the
+    /// suggestion from coming back.
+    pub fn decide_link(
+        &self,
+        a: &str,
+        b: &str,
+        confirm: bool,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<Event>> {
+        let region = self.inner.settings.region()?;
+        let (a, b) = (
+            normalise_endpoint(a, region)?,
+            normalise_endpoint(b, region)?,
+        );
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        let decision = if confirm { "confirmed" } else { "rejected" };
+        self.store().decide_link(&a, &b, decision, reason, actor)?;
+        self.rebuild(&format!("link {a} ~ {b} {decision} by {actor}"))
+    }
+
     /// Writes every cluster as NDJSON (formats.md section 3).
     pub fn export_clusters(&self, out: &mut dyn Write) -> Result<()> {
         let state = self.state();
@@ -674,6 +731,97 @@ impl Engine {
     }
 }
 
+/// The reports a link endpoint stands for: a report id, or an identifier
+/// written `kind:value` (an invalid IBAN included).
+fn endpoint_reports(
+    graph: &Graph,
+    invalid_ibans: &HashMap<String, Vec<ReportId>>,
+    endpoint: &str,
+) -> Vec<ReportId> {
+    if let Some((kind, value)) = endpoint.split_once(':')
+        && let Some(kind) = Kind::from_name(kind)
+    {
+        let key = IdentKey {
+            kind,
+            value: value.to_owned(),
+        };
+        let mut reports: Vec<ReportId> = graph.reports_with(&key).into_iter().cloned().collect();
+        if kind == Kind::Iban {
+            reports.extend(invalid_ibans.get(value).into_iter().flatten().cloned());
+        }
+        return reports;
+    }
+    ReportId::parse(endpoint)
+        .ok()
+        .filter(|r| graph.report(r).is_some())
+        .into_iter()
+        .collect()
+}
+
+/// Computes the open suggestions: weak links between identifiers whose
+/// reports lie in different clusters, minus those an analyst decided.
+fn weak_links(
+    state: &State,
+    invalid_ibans: &HashMap<String, Vec<ReportId>>,
+    decisions: &[(String, String, String, String)],
+    settings: &Settings,
+) -> Vec<OpenSuggestion> {
+    let decided: std::collections::HashSet<(&str, &str)> = decisions
+        .iter()
+        .map(|(a, b, _, _)| (a.as_str(), b.as_str()))
+        .collect();
+    let linking: Vec<&IdentKey> = state
+        .graph
+        .idents(&state.partition)
+        .filter(|(_, s, _)| matches!(s, IdentState::Active))
+        .map(|(k, _, _)| k)
+        .collect();
+    let found = crate::suggest::suggest(
+        invalid_ibans.keys().map(String::as_str),
+        linking.iter().copied(),
+        &settings.weak,
+    );
+    let mut out = Vec::new();
+    for s in found {
+        let (ka, kb) = s.decision_key();
+        if decided.contains(&(ka.as_str(), kb.as_str())) {
+            continue;
+        }
+        let side = |k: &IdentKey| -> Vec<ReportId> {
+            let mut r: Vec<ReportId> = state.graph.reports_with(k).into_iter().cloned().collect();
+            if k.kind == Kind::Iban {
+                r.extend(invalid_ibans.get(&k.value).into_iter().flatten().cloned());
+            }
+            r.sort();
+            r.dedup();
+            r
+        };
+        let (ra, rb) = (side(&s.a), side(&s.b));
+        let clusters = |rs: &[ReportId]| -> Vec<ClusterId> {
+            let mut c: Vec<ClusterId> = rs
+                .iter()
+                .filter_map(|r| state.report_cluster.get(r).cloned())
+                .collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        let (ca, cb) = (clusters(&ra), clusters(&rb));
+        // Already together: nothing to suggest.
+        if ca.iter().all(|c| cb.contains(c)) && cb.iter().all(|c| ca.contains(c)) {
+            continue;
+        }
+        out.push(OpenSuggestion {
+            suggestion: s,
+            a_reports: ra,
+            b_reports: rb,
+            a_clusters: ca,
+            b_clusters: cb,
+        });
+    }
+    out
+}
+
 /// Counts the distinct mailboxes seen at each e-mail domain. Many distinct
 /// personal addresses at one domain make it a mail provider (an
 /// `outlook.de` the allowlist does not know), whose domain must not link;
@@ -711,6 +859,22 @@ impl MailProviders {
             })
             .collect()
     }
+}
+
+/// Canonicalises a link endpoint: `kind:value` identifiers are normalised
+/// (an invalid IBAN to its compact form), anything else must be a report id.
+fn normalise_endpoint(raw: &str, region: phonenumber::country::Id) -> Result<String> {
+    if let Some((kind, value)) = raw.split_once(':')
+        && let Some(kind) = Kind::from_name(kind)
+    {
+        let value = match crate::ident::normalize(kind, value, region) {
+            Ok(v) => v,
+            Err(_) if kind == Kind::Iban => crate::ident::iban::compact(value),
+            Err(e) => return Err(e.into()),
+        };
+        return Ok(format!("{kind}:{value}"));
+    }
+    Ok(ReportId::parse(raw)?.as_str().to_owned())
 }
 
 /// Turns a refused line into its rejection record.
@@ -760,6 +924,7 @@ impl State {
             rows: HashMap::new(),
             by_victim: HashMap::new(),
             suppressed: Vec::new(),
+            suggestions: Vec::new(),
         }
     }
 
@@ -830,6 +995,7 @@ impl State {
             rows,
             by_victim,
             suppressed,
+            suggestions: Vec::new(),
         }
     }
 
@@ -851,6 +1017,19 @@ impl State {
     /// The identifiers the hub guard suppressed, most reports first.
     pub fn suppressed(&self) -> &[SuppressedIdent] {
         &self.suppressed
+    }
+
+    /// Open suggestions, strongest first.
+    pub fn suggestions(&self) -> &[OpenSuggestion] {
+        &self.suggestions
+    }
+
+    /// Open suggestions touching a cluster.
+    pub fn suggestions_for(&self, id: &ClusterId) -> Vec<&OpenSuggestion> {
+        self.suggestions
+            .iter()
+            .filter(|s| s.a_clusters.contains(id) || s.b_clusters.contains(id))
+            .collect()
     }
 
     /// The number of reports.

@@ -8,6 +8,8 @@
 //! - [`allowlist`]: known-benign identifiers that never link.
 //! - [`extract`]: a report's identifiers, with source, role and verdict.
 //! - [`cluster`]: the graph, its clusters and their stable ids.
+//! - [`suggest`]: weak links (typo IBANs, look-alike domains, handle
+//!   variants) for an analyst to confirm or reject.
 //! - [`store`]: the SQLite store, the source of truth.
 //! - [`engine`]: the handle the CLI and the API share.
 //! - [`export`]: cluster exports (NDJSON, CSV, GEXF, GraphML).
@@ -23,3 +25,4 @@ pub mod extract;
 pub mod ident;
 pub mod report;
 pub mod store;
+pub mod suggest;

@@ -463,14 +463,22 @@ impl Store {
             let mut event = tx.prepare_cached(
                 "INSERT INTO cluster_events (at, cluster_id, kind, cause, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            // Clusters are aged in the order they are created: sort the
-            // new ones by their earliest report so that ages follow time.
+            // Clusters are aged in the order they are created; the ones
+            // created together, by their earliest report, so that ages
+            // follow the cases' own time.
             let mut created: Vec<&Event> = a
                 .events
                 .iter()
                 .filter(|e| matches!(e, Event::Created { .. }))
                 .collect();
-            created.sort_by_key(|e| e.cluster().clone());
+            created.sort_by_key(|e| match e {
+                Event::Created {
+                    first_filed_at,
+                    cluster,
+                    ..
+                } => (*first_filed_at, cluster.clone()),
+                other => (i64::MAX, other.cluster().clone()),
+            });
             for e in created {
                 age += 1;
                 new_cluster.execute(params![e.cluster().as_str(), now, age])?;

@@ -1,7 +1,10 @@
 //! Integration tests: one binary (ripgrep style). Conformance suites from
-//! other projects, the command line, and the engine end to end.
+//! other projects, the command line end to end, and crash recovery.
 
+mod cli;
 mod conformance_crypto;
 mod conformance_defang;
 mod conformance_iban;
 mod conformance_psl;
+mod recovery;
+mod support;

@@ -1,0 +1,395 @@
+//! Weak links: suggestions an analyst confirms or rejects, never merges by
+//! themselves.
+//!
+//! - an invalid IBAN one edit or one transposition away from a valid one
+//!   that links other reports (a mistyped money-mule account);
+//! - look-alike domains (`rabobank-verificatie.nl`, `rabobank-verificatle.nl`);
+//! - handle variants on one platform (`anil8533`, `anil_8533`).
+//!
+//! Candidates are blocked on shared prefixes and suffixes so that the work
+//! stays near-linear in the number of identifiers. Nothing here does I/O.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::IdentKey;
+use crate::config::WeakConfig;
+use crate::ident::Kind;
+
+/// The most candidates compared within one block, so that a pathological
+/// block (thousands of domains starting `nl-`) cannot blow up.
+const MAX_BLOCK: usize = 200;
+
+/// A suggested link between two identifiers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The identifier on one side (for IBANs: the invalid one).
+    pub a: IdentKey,
+    /// The identifier on the other side.
+    pub b: IdentKey,
+    /// `iban_typo`, `lookalike_domain` or `handle_variant`.
+    pub basis: String,
+    /// Similarity, 0..1 (1 = identical after normalisation).
+    pub score: f64,
+    /// Human-readable reason.
+    pub why: String,
+}
+
+impl Suggestion {
+    /// The key under which an analyst's decision on this suggestion is
+    /// stored: both identifiers, in a fixed order.
+    pub fn decision_key(&self) -> (String, String) {
+        let a = format!("{}:{}", self.a.kind, self.a.value);
+        let b = format!("{}:{}", self.b.kind, self.b.value);
+        if a <= b { (a, b) } else { (b, a) }
+    }
+}
+
+/// Finds suggestions among identifiers. `invalid_ibans` are the compact
+/// forms of IBANs that failed their check; `linking` are the identifiers
+/// that link reports (valid, offender, not benign or suppressed).
+pub fn suggest<'a>(
+    invalid_ibans: impl IntoIterator<Item = &'a str>,
+    linking: impl IntoIterator<Item = &'a IdentKey>,
+    cfg: &WeakConfig,
+) -> Vec<Suggestion> {
+    let mut ibans: Vec<&str> = Vec::new();
+    let mut domains: Vec<&str> = Vec::new();
+    let mut handles: Vec<&str> = Vec::new();
+    for k in linking {
+        match k.kind {
+            Kind::Iban => ibans.push(&k.value),
+            Kind::Domain => domains.push(&k.value),
+            Kind::Handle => handles.push(&k.value),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    iban_typos(invalid_ibans, &ibans, cfg, &mut out);
+    lookalike_domains(&domains, cfg, &mut out);
+    handle_variants(&handles, cfg, &mut out);
+    out.sort_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then_with(|| x.decision_key().cmp(&y.decision_key()))
+    });
+    out
+}
+
+fn key(kind: Kind, value: &str) -> IdentKey {
+    IdentKey {
+        kind,
+        value: value.to_owned(),
+    }
+}
+
+/// Blocks strings on their first and last `n` characters: one edit leaves
+/// at least one of the two intact (except an edit that straddles the
+/// middle of a very short string).
+fn blocks<'s>(items: &[&'s str], n: usize) -> HashMap<(bool, String), Vec<&'s str>> {
+    let mut map: HashMap<(bool, String), Vec<&'s str>> = HashMap::new();
+    for &s in items {
+        let chars: Vec<char> = s.chars().collect();
+        if chars.len() < n {
+            continue;
+        }
+        map.entry((true, chars[..n].iter().collect()))
+            .or_default()
+            .push(s);
+        map.entry((false, chars[chars.len() - n..].iter().collect()))
+            .or_default()
+            .push(s);
+    }
+    map
+}
+
+fn block_keys(s: &str, n: usize) -> [(bool, String); 2] {
+    let chars: Vec<char> = s.chars().collect();
+    let n = n.min(chars.len());
+    [
+        (true, chars[..n].iter().collect()),
+        (false, chars[chars.len() - n..].iter().collect()),
+    ]
+}
+
+fn iban_typos<'a>(
+    invalid: impl IntoIterator<Item = &'a str>,
+    valid: &[&str],
+    cfg: &WeakConfig,
+    out: &mut Vec<Suggestion>,
+) {
+    let index = blocks(valid, 9);
+    let mut seen = HashSet::new();
+    for bad in invalid {
+        if bad.len() < 12 || !seen.insert(bad) {
+            continue;
+        }
+        let mut best: Vec<(&str, usize)> = Vec::new();
+        for k in block_keys(bad, 9) {
+            for &good in index
+                .get(&k)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .take(MAX_BLOCK)
+            {
+                if good.get(..2) != bad.get(..2) || good.len().abs_diff(bad.len()) > 1 {
+                    continue;
+                }
+                let d = strsim::osa_distance(bad, good);
+                if d <= cfg.iban_max_edits && !best.iter().any(|(g, _)| *g == good) {
+                    best.push((good, d));
+                }
+            }
+        }
+        for (good, d) in best {
+            out.push(Suggestion {
+                a: key(Kind::Iban, bad),
+                b: key(Kind::Iban, good),
+                basis: "iban_typo".to_owned(),
+                score: 1.0 - d as f64 / bad.len().max(good.len()) as f64,
+                why: format!("{bad} fails its checksum and is {d} edit(s) from {good}"),
+            });
+        }
+    }
+}
+
+/// Splits a registrable domain into its first label and its suffix.
+fn split_domain(d: &str) -> (&str, &str) {
+    d.split_once('.').unwrap_or((d, ""))
+}
+
+fn lookalike_domains(domains: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestion>) {
+    let labels: Vec<&str> = domains
+        .iter()
+        .map(|d| split_domain(d).0)
+        .filter(|l| l.chars().count() >= cfg.domain_min_label)
+        .collect();
+    let mut by_label: HashMap<&str, Vec<&str>> = HashMap::new();
+    for &d in domains {
+        by_label.entry(split_domain(d).0).or_default().push(d);
+    }
+    let index = blocks(&labels, 5);
+    let mut pairs: HashSet<(&str, &str)> = HashSet::new();
+    for (_, block) in index {
+        let block: Vec<&str> = block.into_iter().take(MAX_BLOCK).collect();
+        for (i, &x) in block.iter().enumerate() {
+            for &y in &block[i + 1..] {
+                if x != y {
+                    pairs.insert(if x < y { (x, y) } else { (y, x) });
+                }
+            }
+        }
+    }
+    // The same first label under another suffix is a look-alike too.
+    for (label, ds) in &by_label {
+        if ds.len() > 1 && label.chars().count() >= cfg.domain_min_label {
+            let mut ds = ds.clone();
+            ds.sort_unstable();
+            for (i, &x) in ds.iter().enumerate() {
+                for &y in &ds[i + 1..] {
+                    out.push(Suggestion {
+                        a: key(Kind::Domain, x),
+                        b: key(Kind::Domain, y),
+                        basis: "lookalike_domain".to_owned(),
+                        score: 0.95,
+                        why: format!("{x} and {y} share the name {label:?} under another suffix"),
+                    });
+                }
+            }
+        }
+    }
+    for (x, y) in pairs {
+        let sim = strsim::normalized_damerau_levenshtein(x, y);
+        if sim < cfg.domain_min_similarity {
+            continue;
+        }
+        for &dx in by_label.get(x).map(Vec::as_slice).unwrap_or(&[]) {
+            for &dy in by_label.get(y).map(Vec::as_slice).unwrap_or(&[]) {
+                let (a, b) = if dx < dy { (dx, dy) } else { (dy, dx) };
+                out.push(Suggestion {
+                    a: key(Kind::Domain, a),
+                    b: key(Kind::Domain, b),
+                    basis: "lookalike_domain".to_owned(),
+                    score: sim,
+                    why: format!("{a} looks like {b} (similarity {sim:.2})"),
+                });
+            }
+        }
+    }
+}
+
+fn handle_variants(handles: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestion>) {
+    let mut by_platform: HashMap<&str, Vec<&str>> = HashMap::new();
+    for &h in handles {
+        if let Some((p, _)) = h.split_once(':') {
+            by_platform.entry(p).or_default().push(h);
+        }
+    }
+    for list in by_platform.values() {
+        let names: Vec<&str> = list
+            .iter()
+            .map(|h| h.split_once(':').map_or(*h, |(_, n)| n))
+            .collect();
+        let index = blocks(&names, 3);
+        let mut pairs: HashSet<(&str, &str)> = HashSet::new();
+        for (_, block) in index {
+            let block: Vec<&str> = block.into_iter().take(MAX_BLOCK).collect();
+            for (i, &x) in block.iter().enumerate() {
+                for &y in &block[i + 1..] {
+                    if x != y {
+                        pairs.insert(if x < y { (x, y) } else { (y, x) });
+                    }
+                }
+            }
+        }
+        let platform = list
+            .first()
+            .and_then(|h| h.split_once(':'))
+            .map_or("", |(p, _)| p);
+        for (x, y) in pairs {
+            let strip = |s: &str| {
+                s.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+            };
+            let sim = if strip(x) == strip(y) {
+                0.99
+            } else {
+                strsim::jaro_winkler(x, y)
+            };
+            if sim < cfg.handle_min_similarity {
+                continue;
+            }
+            out.push(Suggestion {
+                a: key(Kind::Handle, &format!("{platform}:{x}")),
+                b: key(Kind::Handle, &format!("{platform}:{y}")),
+                basis: "handle_variant".to_owned(),
+                score: sim,
+                why: format!(
+                    "{platform}:{x} and {platform}:{y} are spelled alike (similarity {sim:.2})"
+                ),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config::Settings;
+
+    fn run(invalid: &[&str], linking: &[(Kind, &str)]) -> Vec<(String, String, String)> {
+        let keys: Vec<IdentKey> = linking.iter().map(|(k, v)| key(*k, v)).collect();
+        suggest(
+            invalid.iter().copied(),
+            keys.iter(),
+            &Settings::defaults().weak,
+        )
+        .into_iter()
+        .map(|s| (s.basis, s.a.value, s.b.value))
+        .collect()
+    }
+
+    #[test]
+    fn a_mistyped_iban_is_suggested_with_the_valid_one() {
+        let got = run(
+            &["NL38RAIO0155980027", "NL38RABO0155980072"],
+            &[
+                (Kind::Iban, "NL38RABO0155980027"),
+                (Kind::Iban, "NL91ABNA0417164300"),
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "iban_typo".into(),
+                    "NL38RABO0155980072".into(),
+                    "NL38RABO0155980027".into()
+                ),
+                (
+                    "iban_typo".into(),
+                    "NL38RAIO0155980027".into(),
+                    "NL38RABO0155980027".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_iban_two_edits_away_is_not_suggested() {
+        assert!(
+            run(
+                &["NL38RAXX0155980027"],
+                &[(Kind::Iban, "NL38RABO0155980027")]
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn lookalike_domains_are_suggested_and_different_ones_are_not() {
+        let got = run(
+            &[],
+            &[
+                (Kind::Domain, "rabobank-verificatie.nl"),
+                (Kind::Domain, "rabobank-verificatle.nl"),
+                (Kind::Domain, "rabo-pasvernieuwen.nl"),
+                (Kind::Domain, "rabo-pasvernieuwen.com"),
+                (Kind::Domain, "odido-restitutie.info"),
+            ],
+        );
+        assert!(got.contains(&(
+            "lookalike_domain".into(),
+            "rabobank-verificatie.nl".into(),
+            "rabobank-verificatle.nl".into()
+        )));
+        assert!(got.contains(&(
+            "lookalike_domain".into(),
+            "rabo-pasvernieuwen.com".into(),
+            "rabo-pasvernieuwen.nl".into()
+        )));
+        assert!(
+            !got.iter()
+                .any(|(_, a, b)| a.contains("odido") || b.contains("odido"))
+        );
+    }
+
+    #[test]
+    fn handle_variants_on_one_platform_are_suggested() {
+        let got = run(
+            &[],
+            &[
+                (Kind::Handle, "telegram:anil8533"),
+                (Kind::Handle, "telegram:anil_8533"),
+                (Kind::Handle, "instagram:anil8533"),
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![(
+                "handle_variant".into(),
+                "telegram:anil8533".into(),
+                "telegram:anil_8533".into()
+            )]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn suggest_never_panics(
+            invalid in proptest::collection::vec("\\PC{0,30}", 0..5),
+            domains in proptest::collection::vec("\\PC{0,30}", 0..8),
+            handles in proptest::collection::vec("[a-z]{1,8}:\\PC{0,20}", 0..8),
+        ) {
+            let mut linking: Vec<(Kind, &str)> = domains.iter().map(|d| (Kind::Domain, d.as_str())).collect();
+            linking.extend(handles.iter().map(|h| (Kind::Handle, h.as_str())));
+            let invalid: Vec<&str> = invalid.iter().map(String::as_str).collect();
+            let _ = run(&invalid, &linking);
+        }
+    }
+}

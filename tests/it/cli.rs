@@ -1,0 +1,346 @@
+//! The command line, end to end: ingest, rejects, idempotence, check,
+//! export, explain, normalise and extract.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use predicates::str::contains;
+
+use crate::support::{TestApp, fixture, ndjson};
+
+fn export(app: &TestApp) -> Vec<serde_json::Value> {
+    let out = app.cmd().args(["export", "clusters"]).assert().success();
+    ndjson(&out.get_output().stdout)
+}
+
+/// Report id -> cluster id.
+fn membership(clusters: &[serde_json::Value]) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for c in clusters {
+        for r in c["report_ids"].as_array().unwrap() {
+            m.insert(
+                r.as_str().unwrap().to_owned(),
+                c["cluster_id"].as_str().unwrap().to_owned(),
+            );
+        }
+    }
+    m
+}
+
+#[test]
+fn ingesting_the_fixtures_links_the_national_bank_helpdesk_group() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success()
+        .stderr(contains("22 accepted"));
+    let clusters = export(&app);
+    let m = membership(&clusters);
+    assert_eq!(m.len(), 22, "every report in exactly one cluster");
+    // Amsterdam, Rotterdam, Limburg, Oost-Nederland and Breda share the mule
+    // account or the offender's mobile; the Den Haag report only has a typo.
+    let helpdesk = &m["2026-AMS-000101"];
+    for r in [
+        "2026-RTM-000233",
+        "2026-LIM-000045",
+        "2026-ON-000310",
+        "2026-ZWB-000077",
+    ] {
+        assert_eq!(&m[r], helpdesk, "{r}");
+    }
+    assert_ne!(&m["2026-DH-000512"], helpdesk);
+    // The spoofed Rabobank number is in the first two reports, never a link
+    // on its own; the victim's own IBAN in two unrelated cases neither.
+    assert_ne!(m["2026-OB-000410"], m["2026-OB-000488"]);
+    // The refiling by the same victim joins its earlier report.
+    assert_eq!(m["2026-NH-000502"], m["2026-NH-000503"]);
+}
+
+#[test]
+fn re_importing_changes_nothing_and_keeps_every_cluster_id() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    let before = membership(&export(&app));
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success()
+        .stderr(contains("0 accepted, 0 updated, 22 unchanged"));
+    assert_eq!(membership(&export(&app)), before);
+}
+
+#[test]
+fn a_changed_report_replaces_its_earlier_version_and_links() {
+    let app = TestApp::new();
+    let dir = app.data().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let v1 = dir.join("v1.ndjson");
+    let v2 = dir.join("v2.ndjson");
+    std::fs::write(&v1, concat!(
+        r#"{"id": "A", "filed_at": "2026-01-01T10:00:00Z", "unit": "Amsterdam", "team": "T", "narrative": "Hij appte vanaf 06-11112222."}"#, "\n",
+        r#"{"id": "B", "filed_at": "2026-01-02T10:00:00Z", "unit": "Limburg", "team": "T", "narrative": "Hij appte vanaf 06-11112222."}"#, "\n",
+    )).unwrap();
+    std::fs::write(&v2, concat!(
+        r#"{"id": "B", "filed_at": "2026-01-02T10:00:00Z", "unit": "Limburg", "team": "T", "narrative": "Hij appte vanaf 06-33334444."}"#, "\n",
+    )).unwrap();
+    app.cmd().arg("ingest").arg(&v1).assert().success();
+    assert_eq!(
+        membership(&export(&app))["A"],
+        membership(&export(&app))["B"]
+    );
+    app.cmd()
+        .arg("ingest")
+        .arg(&v2)
+        .assert()
+        .success()
+        .stderr(contains("1 updated"));
+    let m = membership(&export(&app));
+    assert_ne!(m["A"], m["B"]);
+    assert_eq!(m.len(), 2);
+}
+
+#[test]
+fn bad_lines_are_rejected_with_line_and_field_and_good_lines_are_kept() {
+    let app = TestApp::new();
+    let rejects = app.data().join("rejects.ndjson");
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("tests/mixed-bad-lines.ndjson"))
+        .arg("--rejects")
+        .arg(&rejects)
+        .assert()
+        .code(3)
+        .stderr(contains("4 rejected"));
+    let rejected = ndjson(&std::fs::read(&rejects).unwrap());
+    let got: Vec<(u64, String)> = rejected
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, "filed_at".to_owned()),
+            (3, "(line)".to_owned()),
+            (5, "unit".to_owned()),
+            (6, "amount_eur".to_owned()),
+        ]
+    );
+    assert_eq!(rejected[1]["raw"], "this is not json");
+    // The three good lines name one number in three spellings.
+    let clusters = export(&app);
+    let m = membership(&clusters);
+    assert_eq!(
+        m.keys().cloned().collect::<Vec<_>>(),
+        vec!["T-1", "T-3", "T-6"]
+    );
+    assert_eq!(m.values().collect::<BTreeSet<_>>().len(), 1);
+}
+
+#[test]
+fn check_names_the_matching_cluster_and_stores_nothing() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    let cluster = membership(&export(&app))["2026-AMS-000101"].clone();
+    let input = r#"{"narrative": "Ik moest het geld overmaken naar NL42 INGB 0006 1234 56. Mijn eigen rekening is NL91ABNA0417164300."}
+{"narrative": "Een verkoper op marktplaats.nl vroeg om betaling.", "identifiers": [{"type": "phone", "value": "088 722 67 67"}]}
+"#;
+    let out = app
+        .cmd()
+        .args(["check", "-"])
+        .write_stdin(input)
+        .assert()
+        .success();
+    let answers = ndjson(&out.get_output().stdout);
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[0]["matches"][0]["cluster_id"], cluster.as_str());
+    assert_eq!(
+        answers[0]["matches"][0]["matched_on"][0]["value"],
+        "NL42INGB0006123456"
+    );
+    assert_eq!(
+        answers[0]["matches"].as_array().unwrap().len(),
+        1,
+        "the victim's own account matches nothing"
+    );
+    // Only benign identifiers: no match, but they are listed and flagged.
+    assert!(answers[1]["matches"].as_array().unwrap().is_empty());
+    assert!(
+        answers[1]["identifiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| !i["benign"].is_null())
+    );
+    assert_eq!(membership(&export(&app)).len(), 22, "check stores nothing");
+}
+
+#[test]
+fn export_formats_cover_every_report() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    let csv = app
+        .cmd()
+        .args(["export", "clusters", "--format", "csv"])
+        .assert()
+        .success();
+    let text = String::from_utf8(csv.get_output().stdout.clone()).unwrap();
+    assert_eq!(text.lines().count(), 23, "a header and one row per report");
+    let gexf = app
+        .cmd()
+        .args(["export", "clusters", "--format", "gexf"])
+        .assert()
+        .success();
+    let xml = String::from_utf8(gexf.get_output().stdout.clone()).unwrap();
+    assert!(xml.contains("<gexf") && xml.contains("NL42INGB0006123456"));
+    assert!(
+        !xml.contains("<script>"),
+        "report text is escaped or absent"
+    );
+}
+
+#[test]
+fn explain_gives_the_chain_or_names_what_blocks_it() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    app.cmd()
+        .args(["explain", "2026-AMS-000101", "2026-ON-000310"])
+        .assert()
+        .success()
+        .stdout(contains("linked by a chain"))
+        .stdout(contains("phone:+31642819937"));
+    app.cmd()
+        .args(["explain", "2026-AMS-000101", "2026-RTM-000233"])
+        .assert()
+        .success()
+        .stdout(contains("iban:NL42INGB0006123456"));
+    app.cmd()
+        .args(["explain", "2026-AMS-000190", "2026-ZWB-000300"])
+        .assert()
+        .success()
+        .stdout(contains("not linked"));
+}
+
+#[test]
+fn a_confirmed_suggestion_merges_and_a_rejected_one_splits_again() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    let out = app.cmd().arg("suggestions").assert().success();
+    let suggestions = ndjson(&out.get_output().stdout);
+    assert!(
+        suggestions
+            .iter()
+            .any(|s| s["basis"] == "iban_typo" && s["b"]["value"] == "NL42INGB0006123456")
+    );
+    let before = membership(&export(&app));
+    let big = before["2026-AMS-000101"].clone();
+    app.cmd()
+        .args([
+            "link",
+            "confirm",
+            "iban:NL42INGB0006123451",
+            "iban:NL42 INGB 0006 1234 56",
+            "--by",
+            "analyst1",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("merged"));
+    let merged = membership(&export(&app));
+    assert_eq!(
+        merged["2026-DH-000512"], big,
+        "the older, larger cluster keeps its id"
+    );
+    app.cmd()
+        .args([
+            "link",
+            "reject",
+            "iban:NL42INGB0006123451",
+            "iban:NL42INGB0006123456",
+        ])
+        .assert()
+        .success();
+    let split = membership(&export(&app));
+    assert_eq!(split["2026-AMS-000101"], big);
+    assert_ne!(split["2026-DH-000512"], big);
+    let out = app.cmd().arg("suggestions").assert().success();
+    assert!(
+        !ndjson(&out.get_output().stdout)
+            .iter()
+            .any(|s| s["basis"] == "iban_typo"),
+        "a rejected suggestion stays away"
+    );
+}
+
+#[test]
+fn normalize_prints_one_object_per_value() {
+    let app = TestApp::new();
+    let out = app
+        .cmd()
+        .args([
+            "normalize",
+            "phone",
+            "+31 (0)6-1234 5678",
+            "0031612345678",
+            "12-03-2025",
+        ])
+        .assert()
+        .success();
+    let lines = ndjson(&out.get_output().stdout);
+    assert_eq!(lines[0]["value"], "+31612345678");
+    assert_eq!(lines[1]["value"], "+31612345678");
+    assert_eq!(lines[2]["valid"], false);
+    assert!(lines[2]["error"].as_str().unwrap().contains("phone"));
+}
+
+#[test]
+fn extract_answers_every_line_in_order_and_keeps_going_after_a_bad_one() {
+    let app = TestApp::new();
+    let input = "{\"id\": \"t1\", \"text\": \"Bel 06-12345678 of mail info@nep-shop.nl\"}\nnot json\n{\"id\": \"t2\", \"text\": \"hxxps://rabo-veilig[.]nl/login?utm_source=sms\"}\n";
+    let out = app
+        .cmd()
+        .args(["extract", "-"])
+        .write_stdin(input)
+        .assert()
+        .code(3);
+    let lines = ndjson(&out.get_output().stdout);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], "t1");
+    assert!(lines[1]["error"].is_string());
+    let values: Vec<&str> = lines[2]["identifiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        values,
+        vec!["https://rabo-veilig.nl/login", "rabo-veilig.nl"]
+    );
+}
