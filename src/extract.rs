@@ -418,18 +418,32 @@ fn accepted_matches(text: &str, region: phonenumber::country::Id) -> Vec<(Match,
 
 static PLATFORM_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(telegram|instagram|insta|snapchat|tiktok|whats\s?app|watsapp|signal|facebook|messenger|marktplaats|vinted|2dehands|twitter|discord|linkedin|skype|threads|kik|viber|tinder|badoo)\b",
+        r"(?i)(?-u:\b)(telegram|instagram|insta|snapchat|tiktok|whats\s?app|watsapp|signal|facebook|messenger|marktplaats|vinted|2dehands|twitter|discord|linkedin|skype|threads|kik|viber|tinder|badoo)(?-u:\b)",
     )
     .expect("valid regex")
 });
 
-static AT_HANDLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"@([\p{L}\p{N}][\p{L}\p{N}._-]{1,63})").expect("valid regex"));
-
-static PLATFORM_COLON_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(telegram|instagram|snapchat|tiktok|signal|facebook|marktplaats|vinted)\s*(?:account|profiel|naam)?\s*:\s*([\p{L}\p{N}][\p{L}\p{N}._-]{2,63})")
+/// A platform word followed by a colon (`Instagram: anna_walker14`). The
+/// name after it is scanned by hand: a bounded repetition of Unicode
+/// classes would defeat the regex engine's fast DFA.
+static PLATFORM_COLON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(telegram|instagram|snapchat|tiktok|signal|facebook|marktplaats|vinted)\s*(?:account|profiel|naam)?\s*:[ \t]*")
         .expect("valid regex")
 });
+
+/// The account name starting at `start`: letters, digits, `.`, `_`, `-`,
+/// at most 64 characters, without trailing punctuation.
+fn account_name_at(text: &str, start: usize) -> &str {
+    let rest = text.get(start..).unwrap_or("");
+    let mut end = 0;
+    for (n, (i, c)) in rest.char_indices().enumerate() {
+        if n >= 64 || !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    rest[..end].trim_end_matches(['.', '-', '_'])
+}
 
 /// Handles in text: `@name` with a platform word in the same sentence (the
 /// nearest one), and `Platform: name`.
@@ -438,35 +452,38 @@ fn find_handles(text: &str) -> Vec<Match> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for c in AT_HANDLE.captures_iter(text) {
-        let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
-            continue;
-        };
+    for (at, _) in text.match_indices('@') {
         // `jan@example.nl` is an e-mail address, not a handle.
-        let before = text[..all.start()].chars().next_back();
+        let before = text[..at].chars().next_back();
         if before.is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == '_') {
             continue;
         }
-        let name_str = name.as_str().trim_end_matches(['.', '-', '_']);
-        let end = name.start() + name_str.len();
-        let sentence = sentence_around(text, all.start(), end);
-        let Some(platform) = nearest_platform(text, sentence, all.start(), end) else {
+        let name_str = account_name_at(text, at + 1);
+        if name_str.chars().count() < 2 {
+            continue;
+        }
+        let end = at + 1 + name_str.len();
+        let sentence = sentence_around(text, at, end);
+        let Some(platform) = nearest_platform(text, sentence, at, end) else {
             continue;
         };
         if let Ok(h) = Handle::new(&platform, name_str) {
             out.push(Match {
                 kind: Kind::Handle,
-                span: all.start()..end,
+                span: at..end,
                 value: h.as_str().to_owned(),
                 valid: true,
             });
         }
     }
-    for c in PLATFORM_COLON_NAME.captures_iter(text) {
-        let (Some(p), Some(name)) = (c.get(1), c.get(2)) else {
-            continue;
-        };
-        let name_str = name.as_str().trim_end_matches(['.', '-', '_']);
+    for m in PLATFORM_COLON.find_iter(text) {
+        let platform = m
+            .as_str()
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("");
+        let name_start = m.end();
+        let name_str = account_name_at(text, name_start);
         // `Vinted: mijn betaling klaarstond` is prose. Without an `@`, only
         // a name that looks like an account name (a digit, `_` or `.` in
         // it: `anna_walker14`) is taken.
@@ -476,10 +493,13 @@ fn find_handles(text: &str) -> Vec<Match> {
         if !name_str.chars().any(char::is_alphabetic) || !account_like {
             continue;
         }
-        if let Ok(h) = Handle::new(p.as_str(), name_str) {
+        if name_str.chars().count() < 3 {
+            continue;
+        }
+        if let Ok(h) = Handle::new(platform, name_str) {
             out.push(Match {
                 kind: Kind::Handle,
-                span: name.start()..name.start() + name_str.len(),
+                span: name_start..name_start + name_str.len(),
                 value: h.as_str().to_owned(),
                 valid: true,
             });
@@ -558,7 +578,7 @@ fn is_sentence_end_at(_: &str) -> impl Fn(char) -> bool {
 
 static NAME_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:t\.\s?n\.\s?v\.?|tnv\.?|ten\s+name\s+van|op\s+(?:de\s+)?naam\s+van|rekeninghouder:?|begunstigde:?|(?:hij|zij|ze)\s+noemde\s+(?:zich(?:zelf)?)|de\s+persoon\s+heette|zijn\s+naam\s+was|haar\s+naam\s+was)\s+",
+        r"(?i)(?-u:\b)(?:t\.\s?n\.\s?v\.?|tnv\.?|ten\s+name\s+van|op\s+(?:de\s+)?naam\s+van|rekeninghouder:?|begunstigde:?|(?:hij|zij|ze)\s+noemde\s+(?:zich(?:zelf)?)|de\s+persoon\s+heette|zijn\s+naam\s+was|haar\s+naam\s+was)\s+",
     )
     .expect("valid regex")
 });
@@ -639,7 +659,7 @@ fn find_names(text: &str) -> Vec<Match> {
 static VICTIM_ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \b(?:mijn|mn|m'n|m’n|onze|ons)\s+(?:eigen\s+)?(?:spaar|betaal|bank|privé|prive|zakelijke\s+)?
+        (?-u:\b)(?:mijn|mn|m'n|m’n|onze|ons)\s+(?:eigen\s+)?(?:spaar|betaal|bank|privé|prive|zakelijke\s+)?
             (?:rekening|reking|rekenig|rekeing|rekeningnummer|rekeningnr|iban|bankrekening|wallet|portemonnee)",
     )
     .expect("valid regex")
@@ -650,11 +670,11 @@ static VICTIM_ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
 static VICTIM_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \b(?:mijn|mn|m'n|m’n|onze)\s+(?:eigen\s+|mobiele\s+|vaste\s+)*(?:telefoonnummer|telefoonnr|nummer|numer|nummr|06(?:-nummer)?|mobiele\s+nummer)\b
-        |\bik\s+ben\s+(?:bereikbaar|te\s+bereiken)
-        |\b(?:u|je|jullie)\s+(?:kunt|kan)\s+mij\s+(?:bellen|bereiken|terugbellen)
-        |\b(?:mijn|mn|m'n)\s+(?:dochter|zoon|kleindochter|kleinzoon|neef|nicht|broer|zus|zuster|moeder|vader|man|vrouw|partner|kind|vriend|vriendin|schoonzoon|schoondochter)\b
-        |\bhet\s+(?:oude|echte)\s+nummer",
+        (?-u:\b)(?:mijn|mn|m'n|m’n|onze)\s+(?:eigen\s+|mobiele\s+|vaste\s+)*(?:telefoonnummer|telefoonnr|nummer|numer|nummr|06(?:-nummer)?|mobiele\s+nummer)(?-u:\b)
+        |(?-u:\b)ik\s+ben\s+(?:bereikbaar|te\s+bereiken)
+        |(?-u:\b)(?:u|je|jullie)\s+(?:kunt|kan)\s+mij\s+(?:bellen|bereiken|terugbellen)
+        |(?-u:\b)(?:mijn|mn|m'n)\s+(?:dochter|zoon|kleindochter|kleinzoon|neef|nicht|broer|zus|zuster|moeder|vader|man|vrouw|partner|kind|vriend|vriendin|schoonzoon|schoondochter)(?-u:\b)
+        |(?-u:\b)het\s+(?:oude|echte)\s+nummer",
     )
     .expect("valid regex")
 });
@@ -662,7 +682,7 @@ static VICTIM_PHONE: LazyLock<Regex> = LazyLock::new(|| {
 /// Cues before an e-mail address that say it is the victim's own.
 static VICTIM_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?ix)\b(?:mijn|mn|m'n|m’n)\s+(?:eigen\s+)?(?:e-?mail(?:adres)?|mailadres|emailadres)\b",
+        r"(?ix)(?-u:\b)(?:mijn|mn|m'n|m’n)\s+(?:eigen\s+)?(?:e-?mail(?:adres)?|mailadres|emailadres)(?-u:\b)",
     )
     .expect("valid regex")
 });
@@ -672,9 +692,9 @@ static VICTIM_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 static OFFENDER_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \bnaar\b|\bnaartoe\b|\boplichter|\bdader|\bt\.?\s?n\.?\s?v\b|\bten\s+name\s+van|\bbetaal[dt]\s+(?:aan|op)\b
-        |\bontvanger|\bbegunstigde|\bveilig\w*\s+re\w*|\bkluisrekening|\bbenaderd|\bappte|\bbelde|\bgebeld\s+door
-        |\b(?:hij|zij|ze)\s+gaf|\bafzender|\bbeller",
+        (?-u:\b)naar(?-u:\b)|(?-u:\b)naartoe(?-u:\b)|(?-u:\b)oplichter|(?-u:\b)dader|(?-u:\b)t\.?\s?n\.?\s?v(?-u:\b)|(?-u:\b)ten\s+name\s+van|(?-u:\b)betaal[dt]\s+(?:aan|op)(?-u:\b)
+        |(?-u:\b)ontvanger|(?-u:\b)begunstigde|(?-u:\b)veilig[a-z]*\s+re[a-z]*|(?-u:\b)kluisrekening|(?-u:\b)benaderd|(?-u:\b)appte|(?-u:\b)belde|(?-u:\b)gebeld\s+door
+        |(?-u:\b)(?:hij|zij|ze)\s+gaf|(?-u:\b)afzender|(?-u:\b)beller",
     )
     .expect("valid regex")
 });
@@ -684,12 +704,12 @@ static OFFENDER_CUE: LazyLock<Regex> = LazyLock::new(|| {
 static SPOOF_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \bin\s+(?:beeld|(?:mijn|mn|m'n)\s+(?:scherm|display))\b
-        |\bop\s+(?:mijn|mn|m'n)\s+(?:telefoon|telefon|tel|scherm|display|mobiel)\s+stond
-        |\bachteraf\s+gecheckt|\bgecontroleerd|\bnagekeken|\bopgezocht
-        |\bnummer\s+beller|\bnummr\s+beller|\bnumer\s+beller|\bnummerherkenning|\bleek\s+(?:te\s+)?(?:komen|het\s+nummer)
-        |\b(?:bank|ing|rabo(?:bank)?|abn(?:\s?amro)?|sns|asn|regiobank|triodos|bunq|knab|belastingdienst|digid|politie|fraudehelpdesk)\s+(?:gebeld|gebelt|belde|teruggebeld)
-        |\btoen\s+ik\b",
+        (?-u:\b)in\s+(?:beeld|(?:mijn|mn|m'n)\s+(?:scherm|display))(?-u:\b)
+        |(?-u:\b)op\s+(?:mijn|mn|m'n)\s+(?:telefoon|telefon|tel|scherm|display|mobiel)\s+stond
+        |(?-u:\b)achteraf\s+gecheckt|(?-u:\b)gecontroleerd|(?-u:\b)nagekeken|(?-u:\b)opgezocht
+        |(?-u:\b)nummer\s+beller|(?-u:\b)nummr\s+beller|(?-u:\b)numer\s+beller|(?-u:\b)nummerherkenning|(?-u:\b)leek\s+(?:te\s+)?(?:komen|het\s+nummer)
+        |(?-u:\b)(?:bank|ing|rabo(?:bank)?|abn(?:\s?amro)?|sns|asn|regiobank|triodos|bunq|knab|belastingdienst|digid|politie|fraudehelpdesk)\s+(?:gebeld|gebelt|belde|teruggebeld)
+        |(?-u:\b)toen\s+ik(?-u:\b)",
     )
     .expect("valid regex")
 });
@@ -744,7 +764,7 @@ fn context(text: &str, span: Range<usize>, kind: Kind) -> (Role, Option<String>)
 /// A bank or authority named in brackets right after a number:
 /// `+31887226767 (de Rabobank)`.
 static OFFICIAL_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\(\s*(?:van\s+)?(?:de\s+|het\s+)?(?:bank|ing|rabo(?:bank)?|abn(?:\s?amro)?|sns|asn|regiobank|triodos|bunq|knab|belastingdienst|digid|politie|fraudehelpdesk)\b")
+    Regex::new(r"(?i)^\s*\(\s*(?:van\s+)?(?:de\s+|het\s+)?(?:bank|ing|rabo(?:bank)?|abn(?:\s?amro)?|sns|asn|regiobank|triodos|bunq|knab|belastingdienst|digid|politie|fraudehelpdesk)(?-u:\b)")
         .expect("valid regex")
 });
 
@@ -779,7 +799,7 @@ fn sentence_dot(s: &str) -> Option<usize> {
 }
 
 static SUPPLEMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:aanvulling\s+op|aanvullende\s+(?:aangifte|verklaring)|eerdere\s+aangifte|vorige\s+aangifte)")
+    Regex::new(r"(?i)(?-u:\b)(?:aanvulling\s+op|aanvullende\s+(?:aangifte|verklaring)|eerdere\s+aangifte|vorige\s+aangifte)")
         .expect("valid regex")
 });
 

@@ -46,6 +46,16 @@ pub enum PhoneKind {
     Other,
 }
 
+/// Entries in the per-thread cache of parse verdicts.
+const VERDICT_CACHE: usize = 16_384;
+
+type VerdictKey = (String, Id, bool);
+
+thread_local! {
+    static VERDICTS: std::cell::RefCell<std::collections::HashMap<VerdictKey, Result<String, &'static str>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// Fewest digits a written number may have before it is worth asking the
 /// metadata about it.
 const MIN_DIGITS: usize = 3;
@@ -92,7 +102,29 @@ impl Phone {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
             return Err(fail("length"));
         }
-        let number = phonenumber::parse(Some(region), &compact).map_err(|e| {
+        // libphonenumber costs microseconds a number and the same numbers
+        // recur across a group's reports, so verdicts are memoised per
+        // thread (bounded: the cache is emptied when full).
+        let key = (compact, region, strict);
+        if let Some(hit) = VERDICTS.with(|c| c.borrow().get(&key).cloned()) {
+            return hit.map(Phone).map_err(fail);
+        }
+        let verdict = Phone::verdict(&key.0, region, strict);
+        VERDICTS.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= VERDICT_CACHE {
+                c.clear();
+            }
+            c.insert(key, verdict.clone());
+        });
+        verdict.map(Phone).map_err(fail)
+    }
+
+    /// Parses a compact number (digits, maybe a leading `+`) into E.164 or
+    /// the reason it is not a number.
+    fn verdict(compact: &str, region: Id, strict: bool) -> Result<String, &'static str> {
+        let fail = |reason: &'static str| reason;
+        let number = phonenumber::parse(Some(region), compact).map_err(|e| {
             fail(match e {
                 phonenumber::ParseError::TooShortAfterIdd
                 | phonenumber::ParseError::TooShortNsn
@@ -114,7 +146,7 @@ impl Phone {
         if strict && (!phonenumber::is_valid(&number) || strict_type(meta, nsn) == Type::Unknown) {
             return Err(fail("invalid"));
         }
-        Ok(Phone(e164))
+        Ok(e164)
     }
 
     /// The number in E.164 form, such as `+31612345678`.
