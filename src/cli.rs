@@ -128,8 +128,87 @@ pub enum Command {
         /// Second report id.
         b: String,
     },
-    /// Load the fixtures into the default store and show the top clusters.
-    Demo,
+    /// Load the fixtures into the default store (when empty), show the top
+    /// clusters, print a demo token and serve the API on localhost.
+    Demo {
+        /// Load and print only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the HTTP API.
+    Serve {
+        /// Listen address (overrides `[server] addr`).
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Create, list and revoke API tokens (stored only as hashes).
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        what: TokenWhat,
+    },
+    /// The access log: who read which report data, when and why.
+    Audit {
+        /// Only this token id.
+        #[arg(long)]
+        token: Option<i64>,
+        /// Only this action (read_report, read_cluster, explain, ...).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only entries naming this report or cluster id.
+        #[arg(long)]
+        target: Option<String>,
+        /// At most this many entries, newest first.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Delete reports older than the retention period, with their links.
+    Purge {
+        /// Days to keep (default: `retention_days` in the settings).
+        #[arg(long)]
+        days: Option<i64>,
+    },
+    /// Set a cluster's status, assigned team or notes.
+    Triage {
+        /// Cluster id.
+        id: String,
+        /// new, triaged, assigned, in_investigation, handed_over, closed.
+        #[arg(long)]
+        status: Option<String>,
+        /// Assign to this team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Append a note.
+        #[arg(long)]
+        note: Option<String>,
+        /// Who decides (recorded with the event).
+        #[arg(long, env = "USER", default_value = "coordinator")]
+        by: String,
+    },
+}
+
+/// Token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenWhat {
+    /// Create a token; it is printed once and stored only as a hash.
+    Create {
+        /// intake, analyst, coordinator or admin.
+        #[arg(long)]
+        role: String,
+        /// The basisteam of an intake token.
+        #[arg(long)]
+        team: Option<String>,
+        /// A label (whose token it is).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id.
+        id: i64,
+    },
 }
 
 /// Export targets.
@@ -242,16 +321,16 @@ pub fn run(cli: Cli) -> Result<u8> {
                         .is_none_or(|t| c.teams.iter().any(|x| x.eq_ignore_ascii_case(t)))
                     && status
                         .as_ref()
-                        .is_none_or(|s| c.status.eq_ignore_ascii_case(s))
+                        .is_none_or(|s| engine.triage(&c.cluster_id).status.eq_ignore_ascii_case(s))
             });
             let mut out = io::stdout().lock();
             if json {
                 for c in list.take(limit) {
-                    serde_json::to_writer(&mut out, c)?;
+                    serde_json::to_writer(&mut out, &engine.view(c))?;
                     writeln!(out)?;
                 }
             } else {
-                print_cluster_table(&mut out, list.take(limit))?;
+                print_cluster_table(&engine, &mut out, list.take(limit))?;
             }
             Ok(0)
         }
@@ -309,7 +388,102 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Explain { a, b } => explain(&Engine::open(settings)?, &a, &b),
-        Command::Demo => demo(settings),
+        Command::Demo { no_serve } => demo(settings, !no_serve),
+        Command::Serve { addr } => {
+            let addr = addr.unwrap_or_else(|| settings.server.addr.clone());
+            let engine = Engine::open(settings)?;
+            serve(engine, &addr)
+        }
+        Command::Token { what } => {
+            let engine = Engine::open(settings)?;
+            match what {
+                TokenWhat::Create { role, team, label } => {
+                    let Some(role) = crate::auth::Role::from_name(&role) else {
+                        bail!("unknown role {role:?}; one of intake, analyst, coordinator, admin");
+                    };
+                    if role == crate::auth::Role::Intake && team.is_none() {
+                        bail!(
+                            "an intake token needs --team (the basisteam whose reports it may read)"
+                        );
+                    }
+                    let (id, token) = engine.create_token(role, team.as_deref(), &label)?;
+                    eprintln!("token {id} ({role}) created; it is shown only now:");
+                    println!("{token}");
+                }
+                TokenWhat::List => {
+                    let mut out = io::stdout().lock();
+                    for t in engine.tokens()? {
+                        serde_json::to_writer(&mut out, &t)?;
+                        writeln!(out)?;
+                    }
+                }
+                TokenWhat::Revoke { id } => {
+                    if !engine.revoke_token(id)? {
+                        bail!("no live token {id}");
+                    }
+                    println!("token {id} revoked");
+                }
+            }
+            Ok(0)
+        }
+        Command::Audit {
+            token,
+            action,
+            target,
+            limit,
+        } => {
+            let engine = Engine::open(settings)?;
+            let filter = crate::store::AuditFilter {
+                token_id: token,
+                action,
+                target,
+                since: None,
+                limit,
+            };
+            let mut out = io::stdout().lock();
+            for row in engine.audit(&filter)? {
+                serde_json::to_writer(&mut out, &row)?;
+                writeln!(out)?;
+            }
+            Ok(0)
+        }
+        Command::Purge { days } => {
+            let days = days.unwrap_or(settings.retention_days);
+            if days <= 0 {
+                bail!("retention is off (retention_days = 0); pass --days N");
+            }
+            let engine = Engine::open(settings)?;
+            let by = std::env::var("USER").unwrap_or_else(|_| "cli".to_owned());
+            let ids = engine.purge(days, &by)?;
+            println!(
+                "purged {} report(s) filed more than {days} days ago",
+                ids.len()
+            );
+            Ok(0)
+        }
+        Command::Triage {
+            id,
+            status,
+            team,
+            note,
+            by,
+        } => {
+            let engine = Engine::open(settings)?;
+            let cid = engine.set_triage(
+                &id,
+                status.as_deref(),
+                team.as_deref().map(Some),
+                note.as_deref(),
+                &by,
+            )?;
+            let t = engine.triage(&cid);
+            println!(
+                "{cid}: status {}, assigned {}",
+                t.status,
+                t.assigned_team.as_deref().unwrap_or("-")
+            );
+            Ok(0)
+        }
     }
 }
 
@@ -530,6 +704,7 @@ fn check(engine: &Engine, input: &str) -> Result<u8> {
 }
 
 fn print_cluster_table<'a>(
+    engine: &Engine,
     out: &mut dyn Write,
     list: impl Iterator<Item = &'a crate::engine::ClusterSummary>,
 ) -> Result<()> {
@@ -554,7 +729,7 @@ fn print_cluster_table<'a>(
             c.units.len(),
             c.amount_eur_total,
             c.score_parts.figures.growth_14d,
-            c.status,
+            engine.triage(&c.cluster_id).status,
             top.join(", ")
         )?;
     }
@@ -571,6 +746,7 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
     };
     let idents = state.cluster_identifiers(c);
     let events = engine.cluster_events(&cid)?;
+    let triage = engine.triage(&cid);
     let mut timeline: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for r in &c.report_ids {
         if let Some(row) = state.row(r)
@@ -592,7 +768,7 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
             .collect();
         serde_json::to_writer_pretty(
             &mut out,
-            &serde_json::json!({"cluster": c, "identifiers": idents, "timeline": timeline, "events": events, "suggestions": state.suggestions_for(&cid), "asked_for": id}),
+            &serde_json::json!({"cluster": engine.view(c), "notes": triage.notes, "identifiers": idents, "timeline": timeline, "events": events, "suggestions": state.suggestions_for(&cid), "asked_for": id}),
         )?;
         writeln!(out)?;
         return Ok(0);
@@ -605,9 +781,12 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
         "cluster {}  score {:.3}  status {}  assigned {}",
         c.cluster_id,
         c.score,
-        c.status,
-        c.assigned_team.as_deref().unwrap_or("-")
+        triage.status,
+        triage.assigned_team.as_deref().unwrap_or("-")
     )?;
+    if !triage.notes.is_empty() {
+        writeln!(out, "notes: {}", triage.notes.replace('\n', " | "))?;
+    }
     writeln!(
         out,
         "reports {}  victims {}  damage EUR {:.2}  filed {} .. {}",
@@ -787,7 +966,53 @@ fn print_path(out: &mut dyn Write, path: &[crate::cluster::Step]) -> Result<()> 
     Ok(())
 }
 
-fn demo(settings: Settings) -> Result<u8> {
+/// Serves the API until Ctrl-C or SIGTERM.
+fn serve(engine: Engine, addr: &str) -> Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let cfg = engine.settings().server.api();
+    let retention = engine.settings().retention_days;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?;
+        eprintln!(
+            "fraudlink: serving http://{}/api/v1 (Ctrl-C stops)",
+            listener.local_addr()?
+        );
+        if retention > 0 {
+            tokio::spawn(crate::server::daily(engine.clone(), retention));
+        }
+        crate::server::run(listener, engine, cfg, shutdown_signal()).await
+    })?;
+    Ok(0)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
     let engine = Engine::open(settings)?;
     if engine.state().report_count() == 0 {
         let fixtures = Path::new("fixtures");
@@ -817,8 +1042,19 @@ fn demo(settings: Settings) -> Result<u8> {
         state.clusters().len()
     );
     print_cluster_table(
+        &engine,
         &mut io::stdout().lock(),
         state.clusters().iter().filter(|c| c.size >= 2).take(10),
     )?;
-    Ok(0)
+    if !serve_after {
+        return Ok(0);
+    }
+    let addr = engine.settings().server.addr.clone();
+    let (_, token) = engine.create_token(crate::auth::Role::Admin, None, "demo")?;
+    println!();
+    println!("API:        http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
+    println!("demo token: {token}   (admin; revoke with `fraudlink token revoke`)");
+    println!("try:        curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/clusters");
+    drop(state);
+    serve(engine, &addr)
 }

@@ -21,6 +21,10 @@ pub struct Settings {
     pub default_region: String,
     /// A path to an allowlist file; empty for the embedded one.
     pub allowlist: String,
+    /// Reports older than this many days are purged (0: never).
+    pub retention_days: i64,
+    /// The HTTP service.
+    pub server: ServerConfig,
     /// Ingest settings.
     pub ingest: IngestConfig,
     /// Linking settings.
@@ -29,6 +33,28 @@ pub struct Settings {
     pub weak: WeakConfig,
     /// Priority weights and scales.
     pub priority: PriorityConfig,
+}
+
+/// The HTTP service's address and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Listen address.
+    pub addr: String,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in seconds.
+    pub request_timeout_secs: u64,
+}
+
+impl ServerConfig {
+    /// The API limits these settings describe.
+    pub fn api(&self) -> crate::api::ApiConfig {
+        crate::api::ApiConfig {
+            max_body_bytes: self.max_body_bytes,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout_secs.max(1)),
+        }
+    }
 }
 
 /// How reports are written to the store.

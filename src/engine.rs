@@ -33,6 +33,23 @@ struct Inner {
     extractor: Extractor,
     store: Mutex<Store>,
     state: RwLock<Arc<State>>,
+    /// Triage records of live clusters: small, changed by people, so kept
+    /// apart from the derived state that a re-cluster replaces.
+    triage: RwLock<HashMap<ClusterId, ClusterRecord>>,
+    /// Serialises re-clustering: two at once would race on the stored
+    /// assignment.
+    rebuilding: Mutex<()>,
+}
+
+/// A cluster's triage fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Triage {
+    /// Status.
+    pub status: String,
+    /// Assigned team.
+    pub assigned_team: Option<String>,
+    /// Notes.
+    pub notes: String,
 }
 
 /// The derived state: graph, partition and cluster summaries. Replaced as
@@ -47,6 +64,8 @@ pub struct State {
     by_victim: HashMap<String, Vec<ReportId>>,
     suppressed: Vec<SuppressedIdent>,
     suggestions: Vec<OpenSuggestion>,
+    /// The store generation this state was built from.
+    generation: i64,
 }
 
 /// One cluster as exported (formats.md section 3) plus additive fields.
@@ -74,11 +93,32 @@ pub struct ClusterSummary {
     pub score: f64,
     /// The score's parts (additive field).
     pub score_parts: ScoreParts,
-    /// Triage status (additive field).
+    /// Fraud types of its reports, sorted (additive field).
+    pub fraud_types: Vec<String>,
+}
+
+/// A cluster with its current triage fields, as exported and served.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterView<'a> {
+    /// The derived summary.
+    #[serde(flatten)]
+    pub summary: &'a ClusterSummary,
+    /// Triage status (additive field): new, triaged, assigned,
+    /// in_investigation, handed_over, closed.
     pub status: String,
     /// Assigned team (additive field).
     pub assigned_team: Option<String>,
 }
+
+/// The triage statuses a cluster moves through.
+pub const STATUSES: [&str; 6] = [
+    "new",
+    "triaged",
+    "assigned",
+    "in_investigation",
+    "handed_over",
+    "closed",
+];
 
 /// An identifier within a cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -302,6 +342,8 @@ impl Engine {
                 extractor,
                 store: Mutex::new(store),
                 state: RwLock::new(Arc::new(State::empty())),
+                triage: RwLock::new(HashMap::new()),
+                rebuilding: Mutex::new(()),
             }),
         };
         engine.rebuild("open")?;
@@ -337,6 +379,11 @@ impl Engine {
     /// with the stored assignment and saves what changed.
     #[instrument(skip(self))]
     pub fn rebuild(&self, cause: &str) -> Result<Vec<Event>> {
+        let _one_at_a_time = self
+            .inner
+            .rebuilding
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let started = std::time::Instant::now();
         let mut store = self.store();
         let rows = store.link_rows()?;
@@ -404,15 +451,11 @@ impl Engine {
             store.save_assignment(&assignment, cause)?;
         }
         let records = store.cluster_records()?;
+        let generation = store.generation()?;
         drop(store);
-        let mut state = State::build(
-            graph,
-            partition,
-            &assignment,
-            rows,
-            &records,
-            &self.inner.settings,
-        );
+        let mut state = State::build(graph, partition, &assignment, rows, &self.inner.settings);
+        state.generation = generation;
+        *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
         state.suggestions = weak_links(&state, &invalid_ibans, &decisions, &self.inner.settings);
         info!(
             reports = state.rows.len(),
@@ -633,13 +676,14 @@ impl Engine {
             .into_iter()
             .filter_map(|(c, on)| {
                 let s = state.cluster(&c)?;
+                let triage = self.triage(&c);
                 Some(CheckMatch {
                     cluster_id: c,
                     size: s.size,
                     units: s.units.len(),
                     matched_on: on,
-                    status: s.status.clone(),
-                    assigned_team: s.assigned_team.clone(),
+                    status: triage.status,
+                    assigned_team: triage.assigned_team,
                     score: s.score,
                 })
             })
@@ -681,11 +725,197 @@ impl Engine {
         self.rebuild(&format!("link {a} ~ {b} {decision} by {actor}"))
     }
 
+    /// A cluster's triage fields (`new` and unassigned by default).
+    pub fn triage(&self, id: &ClusterId) -> Triage {
+        let map = self.inner.triage.read().unwrap_or_else(|p| p.into_inner());
+        match map.get(id) {
+            Some(r) => Triage {
+                status: r.status.clone(),
+                assigned_team: r.assigned_team.clone(),
+                notes: r.notes.clone(),
+            },
+            None => Triage {
+                status: "new".to_owned(),
+                assigned_team: None,
+                notes: String::new(),
+            },
+        }
+    }
+
+    /// A summary with its triage fields, for output.
+    pub fn view<'a>(&self, c: &'a ClusterSummary) -> ClusterView<'a> {
+        let t = self.triage(&c.cluster_id);
+        ClusterView {
+            summary: c,
+            status: t.status,
+            assigned_team: t.assigned_team,
+        }
+    }
+
+    /// Sets a cluster's status, assigned team (`Some(None)` unassigns) and
+    /// appends a note; each change is an event with who made it.
+    pub fn set_triage(
+        &self,
+        id: &str,
+        status: Option<&str>,
+        assigned_team: Option<Option<&str>>,
+        note: Option<&str>,
+        actor: &str,
+    ) -> Result<ClusterId> {
+        if let Some(st) = status
+            && !STATUSES.contains(&st)
+        {
+            anyhow::bail!("unknown status {st:?}; one of {}", STATUSES.join(", "));
+        }
+        let mut store = self.store();
+        let Some(cid) = store.resolve_cluster(id)? else {
+            anyhow::bail!("no cluster {id}");
+        };
+        store.set_triage(&cid, status, assigned_team, note, actor)?;
+        let records = store.cluster_records()?;
+        drop(store);
+        *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
+        Ok(cid)
+    }
+
+    /// Ingests lines already in memory (an HTTP push): stores them and
+    /// returns without re-clustering; call [`Engine::rebuild_if_behind`]
+    /// after. The answer lists every rejected line.
+    pub fn ingest_lines(
+        &self,
+        source: &str,
+        lines: &[String],
+    ) -> Result<(IngestSummary, Vec<Rejection>)> {
+        let mut batch = Vec::with_capacity(lines.len());
+        let mut rejected = Vec::new();
+        for (n, line) in lines.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match Report::from_json(line) {
+                Ok(report) => {
+                    let idents = self.inner.extractor.extract(&report);
+                    batch.push((report, line.clone(), idents));
+                }
+                Err(e) => rejected.push(rejection(n + 1, line, &e)),
+            }
+        }
+        let mut summary = IngestSummary {
+            rejected: rejected.len(),
+            ..IngestSummary::default()
+        };
+        if !batch.is_empty() {
+            let started = OffsetDateTime::now_utc().unix_timestamp();
+            let (_, counts, _) =
+                self.store()
+                    .write_batch(source, started, &batch, rejected.len())?;
+            summary.accepted = counts.accepted;
+            summary.updated = counts.updated;
+            summary.unchanged = counts.unchanged;
+            summary.batches = 1;
+        }
+        Ok((summary, rejected))
+    }
+
+    /// Re-clusters when the store has changed since the state was built.
+    pub fn rebuild_if_behind(&self, cause: &str) -> Result<Vec<Event>> {
+        let generation = self.store().generation()?;
+        if generation == self.state().generation {
+            return Ok(Vec::new());
+        }
+        self.rebuild(cause)
+    }
+
+    /// The caller a token belongs to.
+    pub fn authenticate(&self, token: &str) -> Result<Option<crate::auth::Principal>> {
+        self.authenticate_hash(&crate::auth::token_hash(token))
+    }
+
+    /// The caller a token hash belongs to.
+    pub fn authenticate_hash(&self, hash: &str) -> Result<Option<crate::auth::Principal>> {
+        self.store().principal(hash)
+    }
+
+    /// Creates a token and returns it; only its hash is stored.
+    pub fn create_token(
+        &self,
+        role: crate::auth::Role,
+        team: Option<&str>,
+        label: &str,
+    ) -> Result<(i64, String)> {
+        let token = crate::auth::new_token();
+        let id = self
+            .store()
+            .create_token(&crate::auth::token_hash(&token), role, team, label)?;
+        Ok((id, token))
+    }
+
+    /// Revokes a token.
+    pub fn revoke_token(&self, id: i64) -> Result<bool> {
+        self.store().revoke_token(id)
+    }
+
+    /// Lists tokens (never the tokens themselves).
+    pub fn tokens(&self) -> Result<Vec<crate::store::TokenRecord>> {
+        self.store().tokens()
+    }
+
+    /// Appends to the access log.
+    pub fn log_access(
+        &self,
+        who: Option<&crate::auth::Principal>,
+        action: &str,
+        targets: &serde_json::Value,
+        reason: Option<&str>,
+        outcome: &str,
+    ) -> Result<()> {
+        let role = who.map_or("anonymous", |p| p.role.as_str());
+        self.store()
+            .log_access(who, role, action, targets, reason, outcome)
+    }
+
+    /// Reads the access log.
+    pub fn audit(
+        &self,
+        filter: &crate::store::AuditFilter,
+    ) -> Result<Vec<crate::store::AccessRecord>> {
+        self.store().audit(filter)
+    }
+
+    /// The team that filed a report.
+    pub fn report_team(&self, id: &str) -> Result<Option<String>> {
+        self.store().report_team(id)
+    }
+
+    /// Deletes reports older than the retention period (by filing date)
+    /// and re-clusters; the purge is an event on each affected cluster and
+    /// a line in the access log. Returns the purged ids.
+    pub fn purge(&self, retention_days: i64, actor: &str) -> Result<Vec<String>> {
+        let before = OffsetDateTime::now_utc().unix_timestamp() - retention_days.max(0) * 86_400;
+        let ids = self.store().purge(before)?;
+        if !ids.is_empty() {
+            self.rebuild(&format!(
+                "purge of {} report(s) filed before {} by {actor}",
+                ids.len(),
+                rfc3339(before)
+            ))?;
+        }
+        self.store().log_access(
+            None,
+            actor,
+            "purge",
+            &serde_json::json!({"before": rfc3339(before), "reports": ids.len()}),
+            None,
+            "ok",
+        )?;
+        Ok(ids)
+    }
+
     /// Writes every cluster as NDJSON (formats.md section 3).
     pub fn export_clusters(&self, out: &mut dyn Write) -> Result<()> {
         let state = self.state();
         for c in &state.clusters {
-            serde_json::to_writer(&mut *out, c)?;
+            serde_json::to_writer(&mut *out, &self.view(c))?;
             out.write_all(b"\n")?;
         }
         Ok(())
@@ -925,6 +1155,7 @@ impl State {
             by_victim: HashMap::new(),
             suppressed: Vec::new(),
             suggestions: Vec::new(),
+            generation: -1,
         }
     }
 
@@ -933,7 +1164,6 @@ impl State {
         partition: Partition,
         assignment: &cluster::Assignment,
         rows: Vec<LinkRow>,
-        records: &HashMap<ClusterId, ClusterRecord>,
         settings: &Settings,
     ) -> State {
         let rows: HashMap<ReportId, LinkRow> =
@@ -952,14 +1182,7 @@ impl State {
                 report_cluster.insert(r.clone(), cid.clone());
             }
             clusters.push(summarise(
-                cid,
-                ids,
-                &graph,
-                &partition,
-                &rows,
-                records.get(cid),
-                settings,
-                as_of,
+                cid, ids, &graph, &partition, &rows, settings, as_of,
             ));
         }
         clusters.sort_by(|a, b| {
@@ -996,6 +1219,7 @@ impl State {
             by_victim,
             suppressed,
             suggestions: Vec::new(),
+            generation: 0,
         }
     }
 
@@ -1090,12 +1314,12 @@ fn summarise(
     graph: &Graph,
     partition: &Partition,
     rows: &HashMap<ReportId, LinkRow>,
-    record: Option<&ClusterRecord>,
     settings: &Settings,
     as_of: i64,
 ) -> ClusterSummary {
     let mut units = BTreeSet::new();
     let mut teams = BTreeSet::new();
+    let mut fraud_types = BTreeSet::new();
     let mut amount = 0.0;
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     let mut victims = BTreeSet::new();
@@ -1106,6 +1330,9 @@ fn summarise(
         if let Some(row) = rows.get(r) {
             units.insert(row.unit.clone());
             teams.insert(row.team.clone());
+            if let Some(t) = &row.fraud_type {
+                fraud_types.insert(crate::report::FraudType::parse(t).category().to_owned());
+            }
             amount += row.amount_eur.unwrap_or(0.0);
             first = first.min(row.filed_at);
             last = last.max(row.filed_at);
@@ -1187,8 +1414,7 @@ fn summarise(
         last_filed_at: rfc3339(last),
         score: (score * 10_000.0).round() / 10_000.0,
         score_parts: parts,
-        status: record.map_or_else(|| "new".to_owned(), |r| r.status.clone()),
-        assigned_team: record.and_then(|r| r.assigned_team.clone()),
+        fraud_types: fraud_types.into_iter().collect(),
     }
 }
 

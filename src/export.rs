@@ -29,7 +29,7 @@ pub fn clusters(
     match format {
         Format::Ndjson => {
             for c in selected {
-                serde_json::to_writer(&mut *out, c)?;
+                serde_json::to_writer(&mut *out, &engine.view(c))?;
                 out.write_all(b"\n")?;
             }
         }

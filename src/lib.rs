@@ -13,9 +13,13 @@
 //! - [`store`]: the SQLite store, the source of truth.
 //! - [`engine`]: the handle the CLI and the API share.
 //! - [`export`]: cluster exports (NDJSON, CSV, GEXF, GraphML).
+//! - [`api`] and [`server`]: the HTTP service.
+//! - [`auth`]: roles, tokens and what each role may do.
 //! - [`config`] and [`cli`]: settings and the command line.
 
 pub mod allowlist;
+pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod cluster;
 pub mod config;
@@ -24,5 +28,6 @@ pub mod export;
 pub mod extract;
 pub mod ident;
 pub mod report;
+pub mod server;
 pub mod store;
 pub mod suggest;

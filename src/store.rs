@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
+use crate::auth::{Principal, Role as AccessRole};
 use crate::cluster::{Assignment, ClusterId, Event, Previous};
 use crate::extract::Identifier;
 use crate::ident::{Kind, Role, Source};
@@ -90,6 +91,32 @@ CREATE TABLE IF NOT EXISTS cluster_events (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cluster_events_cluster ON cluster_events (cluster_id);
+CREATE TABLE IF NOT EXISTS tokens (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    team TEXT,
+    label TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS access_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    token_id INTEGER,
+    role TEXT NOT NULL,
+    team TEXT,
+    action TEXT NOT NULL,
+    targets TEXT NOT NULL,
+    reason TEXT,
+    outcome TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
+-- The access log is append-only: nothing may change or delete a row.
+CREATE TRIGGER IF NOT EXISTS access_log_no_update BEFORE UPDATE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS access_log_no_delete BEFORE DELETE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
 CREATE TABLE IF NOT EXISTS link_decisions (
     a TEXT NOT NULL,
     b TEXT NOT NULL,
@@ -606,6 +633,273 @@ impl Store {
 
 /// Reads the identifier columns (kind, value, raw, source, role, valid,
 /// benign, span_start, span_end) starting at column `at`.
+/// One row of the access log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccessRecord {
+    /// Row id.
+    pub id: i64,
+    /// When, Unix seconds.
+    pub at: i64,
+    /// The token (its row id).
+    pub token_id: Option<i64>,
+    /// The caller's role.
+    pub role: String,
+    /// The caller's team.
+    pub team: Option<String>,
+    /// What was done (`read_report`, `search`, ...).
+    pub action: String,
+    /// What was read: report and cluster ids, or the query.
+    pub targets: serde_json::Value,
+    /// The reason the caller gave (`X-Fraudlink-Reason`).
+    pub reason: Option<String>,
+    /// `ok`, `denied` or `not_found`.
+    pub outcome: String,
+}
+
+/// A filter on the access log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this token.
+    pub token_id: Option<i64>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only rows whose targets mention this id.
+    pub target: Option<String>,
+    /// Only rows at or after this time.
+    pub since: Option<i64>,
+    /// At most this many rows (newest first).
+    pub limit: usize,
+}
+
+/// A token as listed (never the token itself).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenRecord {
+    /// Row id.
+    pub id: i64,
+    /// Role.
+    pub role: String,
+    /// Team.
+    pub team: Option<String>,
+    /// Label.
+    pub label: String,
+    /// Created, Unix seconds.
+    pub created_at: i64,
+    /// Revoked, Unix seconds.
+    pub revoked_at: Option<i64>,
+}
+
+impl Store {
+    /// Stores a new token's hash; returns its row id.
+    pub fn create_token(
+        &mut self,
+        hash: &str,
+        role: AccessRole,
+        team: Option<&str>,
+        label: &str,
+    ) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO tokens (hash, role, team, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                hash,
+                role.as_str(),
+                team,
+                label,
+                OffsetDateTime::now_utc().unix_timestamp()
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The caller a token hash belongs to, unless revoked.
+    pub fn principal(&self, hash: &str) -> Result<Option<Principal>> {
+        let row: Option<(i64, String, Option<String>, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, role, team, label FROM tokens WHERE hash = ?1 AND revoked_at IS NULL",
+                [hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(id, role, team, label)| {
+            Some(Principal {
+                token_id: id,
+                role: AccessRole::from_name(&role)?,
+                team,
+                label,
+            })
+        }))
+    }
+
+    /// Revokes a token; false when there was no such live token.
+    pub fn revoke_token(&mut self, id: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, OffsetDateTime::now_utc().unix_timestamp()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// All tokens.
+    pub fn tokens(&self) -> Result<Vec<TokenRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, role, team, label, created_at, revoked_at FROM tokens ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(TokenRecord {
+                    id: r.get(0)?,
+                    role: r.get(1)?,
+                    team: r.get(2)?,
+                    label: r.get(3)?,
+                    created_at: r.get(4)?,
+                    revoked_at: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Appends one access to the log.
+    pub fn log_access(
+        &mut self,
+        who: Option<&Principal>,
+        role: &str,
+        action: &str,
+        targets: &serde_json::Value,
+        reason: Option<&str>,
+        outcome: &str,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                OffsetDateTime::now_utc().unix_timestamp(),
+                who.map(|p| p.token_id),
+                role,
+                who.and_then(|p| p.team.as_deref()),
+                action,
+                targets.to_string(),
+                reason,
+                outcome
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Reads the access log, newest first.
+    pub fn audit(&self, f: &AuditFilter) -> Result<Vec<AccessRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, token_id, role, team, action, targets, reason, outcome FROM access_log
+             WHERE (?1 IS NULL OR token_id = ?1) AND (?2 IS NULL OR action = ?2)
+               AND (?3 IS NULL OR instr(targets, ?3) > 0) AND (?4 IS NULL OR at >= ?4)
+             ORDER BY id DESC LIMIT ?5",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![
+                    f.token_id,
+                    f.action,
+                    f.target,
+                    f.since,
+                    f.limit.max(1) as i64
+                ],
+                |r| {
+                    let targets: String = r.get(6)?;
+                    Ok(AccessRecord {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        token_id: r.get(2)?,
+                        role: r.get(3)?,
+                        team: r.get(4)?,
+                        action: r.get(5)?,
+                        targets: serde_json::from_str(&targets)
+                            .unwrap_or(serde_json::Value::String(targets)),
+                        reason: r.get(7)?,
+                        outcome: r.get(8)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Sets a live cluster's triage fields (those given) and records the
+    /// change as an event with who made it.
+    pub fn set_triage(
+        &mut self,
+        id: &ClusterId,
+        status: Option<&str>,
+        assigned_team: Option<Option<&str>>,
+        note: Option<&str>,
+        actor: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        if let Some(s) = status {
+            tx.execute(
+                "UPDATE clusters SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id.as_str(), s, now],
+            )?;
+        }
+        if let Some(t) = assigned_team {
+            tx.execute(
+                "UPDATE clusters SET assigned_team = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id.as_str(), t, now],
+            )?;
+        }
+        if let Some(n) = note {
+            tx.execute(
+                "UPDATE clusters SET notes = CASE WHEN notes = '' THEN ?2 ELSE notes || char(10) || ?2 END, updated_at = ?3 WHERE id = ?1",
+                params![id.as_str(), n, now],
+            )?;
+        }
+        let detail =
+            serde_json::json!({"status": status, "assigned_team": assigned_team, "note": note});
+        tx.execute(
+            "INSERT INTO cluster_events (at, cluster_id, kind, cause, actor, detail) VALUES (?1, ?2, 'triage', 'triage', ?3, ?4)",
+            params![now, id.as_str(), actor, detail.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes reports filed before `before` (Unix seconds) with their
+    /// identifiers and memberships; returns their ids. The clusters follow
+    /// at the next re-cluster (the split rule keeps ids on larger parts).
+    pub fn purge(&mut self, before: i64) -> Result<Vec<String>> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT id FROM reports WHERE filed_at < ?1")?;
+            stmt.query_map([before], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        {
+            let mut del_ids = tx.prepare_cached("DELETE FROM identifiers WHERE report_id = ?1")?;
+            let mut del_member =
+                tx.prepare_cached("DELETE FROM memberships WHERE report_id = ?1")?;
+            for id in &ids {
+                del_ids.execute([id])?;
+                del_member.execute([id])?;
+            }
+        }
+        tx.execute("DELETE FROM reports WHERE filed_at < ?1", [before])?;
+        // Bumps the generation so derived data sees the change.
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('purged_through', ?1)",
+            [before.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// The team that filed a report, if it exists.
+    pub fn report_team(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT team FROM reports WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?)
+    }
+}
+
 fn row_identifier(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Identifier>> {
     let Some(kind) = Kind::from_name(&row.get::<_, String>(at)?) else {
         return Ok(None);

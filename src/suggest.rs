@@ -201,7 +201,14 @@ fn lookalike_domains(domains: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestio
         }
     }
     for (x, y) in pairs {
-        let sim = strsim::normalized_damerau_levenshtein(x, y);
+        // A similarity of s allows at most (1 - s) * longest edits, so a
+        // larger difference in length cannot reach it: skip the distance.
+        let (lx, ly) = (x.chars().count(), y.chars().count());
+        let budget = ((1.0 - cfg.domain_min_similarity) * lx.max(ly) as f64).floor() as usize;
+        if lx.abs_diff(ly) > budget {
+            continue;
+        }
+        let sim = 1.0 - strsim::osa_distance(x, y) as f64 / lx.max(ly).max(1) as f64;
         if sim < cfg.domain_min_similarity {
             continue;
         }

@@ -1,0 +1,491 @@
+//! Clusters: ranked list and export, detail, graph, triage, suggested
+//! links and decisions, explanations, suppressed hubs.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, AppState, Caller, blocking, log_read};
+use crate::auth::Action;
+use crate::cli::Format;
+use crate::cluster::{ClusterId, IdentState};
+use crate::engine::{ClusterSummary, Engine};
+
+/// Filters and paging of `GET /clusters`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// Only clusters reaching this unit.
+    pub unit: Option<String>,
+    /// Only clusters reaching this team.
+    pub team: Option<String>,
+    /// Only clusters with reports of this fraud type.
+    #[serde(rename = "type")]
+    pub fraud_type: Option<String>,
+    /// Only clusters with this status.
+    pub status: Option<String>,
+    /// Only clusters of at least this many reports (default 2; the NDJSON
+    /// export ignores it and lists every cluster).
+    pub min_size: Option<usize>,
+    /// Only clusters with at least this many reports in the last 14 days.
+    pub growth: Option<usize>,
+    /// Skip this many.
+    pub offset: Option<usize>,
+    /// At most this many (default 50, at most 1000).
+    pub limit: Option<usize>,
+    /// `json` (default) or `ndjson` (the export of formats.md section 3).
+    pub format: Option<String>,
+}
+
+fn matches(engine: &Engine, c: &ClusterSummary, q: &ListQuery) -> bool {
+    let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    c.size >= q.min_size.unwrap_or(2)
+        && q.unit
+            .as_ref()
+            .is_none_or(|u| c.units.iter().any(|x| eq(x, u)))
+        && q.team
+            .as_ref()
+            .is_none_or(|t| c.teams.iter().any(|x| eq(x, t)))
+        && q.fraud_type
+            .as_ref()
+            .is_none_or(|t| c.fraud_types.iter().any(|x| eq(x, t)))
+        && q.status
+            .as_ref()
+            .is_none_or(|s| eq(&engine.triage(&c.cluster_id).status, s))
+        && q.growth
+            .is_none_or(|g| c.score_parts.figures.growth_14d >= g)
+}
+
+/// `GET /api/v1/clusters`: ranked by priority, filtered and paged; with
+/// `format=ndjson`, every cluster (singletons included) as NDJSON.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Action::ReadClusters)?;
+    let Query(q) = query?;
+    let engine = state.engine.clone();
+    let snapshot = engine.state();
+    if q.format.as_deref() == Some("ndjson") {
+        let out = blocking(&engine, |e| {
+            let mut out = Vec::new();
+            e.export_clusters(&mut out)?;
+            Ok(out)
+        })
+        .await?;
+        let targets = json!({"export": "all", "clusters": snapshot.clusters().len()});
+        log_read(&state, &caller, "export_clusters", targets, "ok").await?;
+        Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response())
+    } else if let Some(other) = q.format.as_deref().filter(|f| *f != "json") {
+        Err(ApiError::BadRequest(format!(
+            "format {other:?}: use json or ndjson"
+        )))
+    } else {
+        let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+        let offset = q.offset.unwrap_or(0);
+        let filtered: Vec<&ClusterSummary> = snapshot
+            .clusters()
+            .iter()
+            .filter(|c| matches(&engine, c, &q))
+            .collect();
+        let page: Vec<Value> = filtered
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|c| json!(engine.view(c)))
+            .collect();
+        let ids: Vec<&str> = filtered
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|c| c.cluster_id.as_str())
+            .collect();
+        log_read(
+            &state,
+            &caller,
+            "list_clusters",
+            json!({"clusters": ids}),
+            "ok",
+        )
+        .await?;
+        Ok(Json(
+            json!({"total": filtered.len(), "offset": offset, "limit": limit, "clusters": page}),
+        )
+        .into_response())
+    }
+}
+
+/// Resolves an id or alias to the live cluster, or 404.
+async fn resolve(state: &AppState, id: &str) -> Result<ClusterId, ApiError> {
+    let id = id.to_owned();
+    let found = blocking(&state.engine, move |e| e.resolve_cluster(&id)).await?;
+    found.ok_or_else(|| ApiError::NotFound("no such cluster".into()))
+}
+
+/// `GET /api/v1/clusters/{id}`: the cluster in detail (an old, merged id
+/// answers with the surviving cluster). Intake tokens get the summary only.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ReadClusterSummary)?;
+    let cid = resolve(&state, &id).await?;
+    let snapshot = state.engine.state();
+    let c = snapshot
+        .cluster(&cid)
+        .ok_or_else(|| ApiError::NotFound(format!("cluster {id} has no reports any more")))?;
+    let triage = state.engine.triage(&cid);
+    if !caller.principal.role.may(Action::ReadClusters) {
+        log_read(
+            &state,
+            &caller,
+            "cluster_summary",
+            json!({"cluster": cid}),
+            "ok",
+        )
+        .await?;
+        return Ok(Json(json!({
+            "cluster_id": cid, "requested": id, "size": c.size, "units": c.units.len(),
+            "status": triage.status, "assigned_team": triage.assigned_team, "score": c.score,
+        })));
+    }
+    let identifiers: Vec<Value> = snapshot
+        .cluster_identifiers(c)
+        .into_iter()
+        .map(|(i, s, total)| json!({"type": i.kind, "value": i.value, "reports": i.reports, "reports_total": total, "state": s}))
+        .collect();
+    let cid2 = cid.clone();
+    let events = blocking(&state.engine, move |e| e.cluster_events(&cid2)).await?;
+    let events: Vec<Value> = events
+        .into_iter()
+        .map(|(at, kind, cause, detail)| json!({"at": crate::engine::rfc3339(at), "kind": kind, "cause": cause, "detail": detail}))
+        .collect();
+    let mut weekly: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for r in &c.report_ids {
+        if let Some(row) = snapshot.row(r)
+            && let Ok(t) = time::OffsetDateTime::from_unix_timestamp(row.filed_at)
+        {
+            let (y, w, _) = t.to_iso_week_date();
+            *weekly.entry(format!("{y}-W{w:02}")).or_default() += 1;
+        }
+    }
+    log_read(
+        &state,
+        &caller,
+        "read_cluster",
+        json!({"cluster": cid, "reports": c.report_ids}),
+        "ok",
+    )
+    .await?;
+    Ok(Json(json!({
+        "requested": id,
+        "cluster": state.engine.view(c),
+        "notes": triage.notes,
+        "identifiers": identifiers,
+        "timeline": weekly,
+        "suggestions": snapshot.suggestions_for(&cid),
+        "events": events,
+    })))
+}
+
+/// `GET /api/v1/clusters/{id}/graph`: reports and identifiers as nodes,
+/// who-names-what as edges, for drawing.
+pub async fn graph(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ReadClusters)?;
+    let cid = resolve(&state, &id).await?;
+    let snapshot = state.engine.state();
+    let c = snapshot
+        .cluster(&cid)
+        .ok_or_else(|| ApiError::NotFound("no reports".into()))?;
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    for r in &c.report_ids {
+        let row = snapshot.row(r);
+        nodes.push(json!({"id": format!("r:{r}"), "kind": "report", "label": r, "unit": row.map(|x| &x.unit), "filed_at": row.map(|x| crate::engine::rfc3339(x.filed_at))}));
+    }
+    let idents = snapshot.cluster_identifiers(c);
+    for (i, s, total) in &idents {
+        let state_name = match s {
+            IdentState::Active => "links",
+            IdentState::Benign(_) => "benign",
+            IdentState::Suppressed(_) => "suppressed",
+        };
+        nodes.push(json!({"id": format!("i:{}:{}", i.kind, i.value), "kind": i.kind, "label": i.value, "reports": i.reports, "reports_total": total, "state": state_name}));
+    }
+    for r in &c.report_ids {
+        for k in snapshot.graph_idents_of(r) {
+            edges.push(
+                json!({"source": format!("r:{r}"), "target": format!("i:{}:{}", k.kind, k.value)}),
+            );
+        }
+    }
+    let suggested: Vec<Value> = snapshot
+        .suggestions_for(&cid)
+        .into_iter()
+        .map(|s| json!({"source": format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value), "target": format!("i:{}:{}", s.suggestion.b.kind, s.suggestion.b.value), "score": s.suggestion.score, "why": s.suggestion.why}))
+        .collect();
+    log_read(
+        &state,
+        &caller,
+        "cluster_graph",
+        json!({"cluster": cid}),
+        "ok",
+    )
+    .await?;
+    Ok(Json(
+        json!({"cluster_id": cid, "nodes": nodes, "edges": edges, "suggested": suggested}),
+    ))
+}
+
+/// Query of the cluster export.
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    /// `ndjson`, `csv`, `gexf` or `graphml`.
+    pub format: Option<String>,
+}
+
+/// `GET /api/v1/clusters/{id}/export?format=csv|gexf|graphml|ndjson`.
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Action::Export)?;
+    let Query(q) = query?;
+    let (format, mime) = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => (Format::Csv, "text/csv; charset=utf-8"),
+        "gexf" => (Format::Gexf, "application/gexf+xml"),
+        "graphml" => (Format::Graphml, "application/graphml+xml"),
+        "ndjson" => (Format::Ndjson, "application/x-ndjson"),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "format {other:?}: use csv, gexf, graphml or ndjson"
+            )));
+        }
+    };
+    let cid = resolve(&state, &id).await?;
+    let c2 = cid.clone();
+    let bytes = blocking(&state.engine, move |e| {
+        let mut out = Vec::new();
+        crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
+        Ok(out)
+    })
+    .await?;
+    log_read(
+        &state,
+        &caller,
+        "export_cluster",
+        json!({"cluster": cid, "format": q.format}),
+        "ok",
+    )
+    .await?;
+    Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
+}
+
+/// Body of a triage change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageIn {
+    /// New status.
+    pub status: Option<String>,
+    /// Assign to a team; `null` unassigns.
+    #[serde(default, deserialize_with = "some_nullable")]
+    pub assigned_team: Option<Option<String>>,
+    /// A note to append.
+    pub note: Option<String>,
+}
+
+fn some_nullable<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// `POST /api/v1/clusters/{id}/triage`: status, assigned team, notes.
+pub async fn triage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<TriageIn>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::Triage)?;
+    let Json(t) = body?;
+    if t.status.is_none() && t.assigned_team.is_none() && t.note.is_none() {
+        return Err(ApiError::Unprocessable(
+            "nothing to change: give status, assigned_team or note".into(),
+        ));
+    }
+    if let Some(s) = &t.status
+        && !crate::engine::STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "unknown status {s:?}; one of {}",
+            crate::engine::STATUSES.join(", ")
+        )));
+    }
+    let actor = caller.principal.name();
+    let cid = resolve(&state, &id).await?;
+    let c2 = cid.clone();
+    blocking(&state.engine, move |e| {
+        e.set_triage(
+            c2.as_str(),
+            t.status.as_deref(),
+            t.assigned_team.as_ref().map(|o| o.as_deref()),
+            t.note.as_deref(),
+            &actor,
+        )
+    })
+    .await?;
+    let triage = state.engine.triage(&cid);
+    Ok(Json(
+        json!({"cluster_id": cid, "status": triage.status, "assigned_team": triage.assigned_team, "notes": triage.notes}),
+    ))
+}
+
+/// Query of `GET /suggestions`.
+#[derive(Debug, Deserialize)]
+pub struct SuggestionsQuery {
+    /// Only those touching this cluster.
+    pub cluster: Option<String>,
+    /// At most this many (default 100).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/v1/suggestions`: open weak links, strongest first.
+pub async fn suggestions(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<SuggestionsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ReadClusters)?;
+    let Query(q) = query?;
+    let snapshot = state.engine.state();
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let list: Vec<Value> = match &q.cluster {
+        Some(c) => {
+            let cid = resolve(&state, c).await?;
+            snapshot
+                .suggestions_for(&cid)
+                .into_iter()
+                .take(limit)
+                .map(|s| json!(s))
+                .collect()
+        }
+        None => snapshot
+            .suggestions()
+            .iter()
+            .take(limit)
+            .map(|s| json!(s))
+            .collect(),
+    };
+    log_read(
+        &state,
+        &caller,
+        "suggestions",
+        json!({"cluster": q.cluster}),
+        "ok",
+    )
+    .await?;
+    Ok(Json(json!({"suggestions": list})))
+}
+
+/// Body of a link decision.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkIn {
+    /// A report id or `kind:value`.
+    pub a: String,
+    /// A report id or `kind:value`.
+    pub b: String,
+    /// `confirm` or `reject`.
+    pub decision: String,
+    /// Why.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /api/v1/links`: confirm (merge) or reject (split, never suggest
+/// again) a link.
+pub async fn decide_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<LinkIn>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::DecideLink)?;
+    let Json(l) = body?;
+    let confirm = match l.decision.as_str() {
+        "confirm" => true,
+        "reject" => false,
+        other => {
+            return Err(ApiError::Unprocessable(format!(
+                "decision {other:?}: use confirm or reject"
+            )));
+        }
+    };
+    let actor = caller.principal.name();
+    let events = blocking(&state.engine, move |e| {
+        e.decide_link(&l.a, &l.b, confirm, &actor, &l.reason)
+    })
+    .await
+    .map_err(|e| match e {
+        ApiError::Internal(err) => ApiError::Unprocessable(format!("{err:#}")),
+        other => other,
+    })?;
+    Ok(Json(json!({"events": events})))
+}
+
+/// Query of `GET /explain`.
+#[derive(Debug, Deserialize)]
+pub struct ExplainQuery {
+    /// A report id.
+    pub a: String,
+    /// Another report id.
+    pub b: String,
+}
+
+/// `GET /api/v1/explain?a=&b=`: the chain of shared identifiers between two
+/// reports, or what blocks one.
+pub async fn explain(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ExplainQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::Explain)?;
+    let Query(q) = query?;
+    let (e, ca, cb) = state
+        .engine
+        .explain(&q.a, &q.b)
+        .map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+    if matches!(e, crate::cluster::Explanation::Unknown) {
+        return Err(ApiError::NotFound("unknown report id".into()));
+    }
+    log_read(
+        &state,
+        &caller,
+        "explain",
+        json!({"reports": [q.a, q.b]}),
+        "ok",
+    )
+    .await?;
+    Ok(Json(
+        json!({"a": q.a, "b": q.b, "cluster_a": ca, "cluster_b": cb, "explanation": e}),
+    ))
+}
+
+/// `GET /api/v1/hubs`: identifiers the hub guard suppressed.
+pub async fn hubs(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ReadClusters)?;
+    Ok(Json(
+        json!({"suppressed": state.engine.state().suppressed()}),
+    ))
+}

@@ -1,0 +1,91 @@
+//! `ApiError`: every failure a handler can return, as an HTTP answer with
+//! a JSON body `{"error", "detail"}`. Bad input is a 4xx with a message for
+//! the caller; anything else is a bare 500 whose cause is logged once.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 401: no token, or not a valid one.
+    #[error("unauthorised")]
+    Unauthorised,
+    /// 403: the role does not allow it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404: no such thing.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 413: the body is larger than the configured limit.
+    #[error("payload too large")]
+    TooLarge,
+    /// 422: well-formed but not acceptable.
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
+    /// 500: a bug or an outage; the cause is logged, not shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error, detail) = match &self {
+            ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad request", json!(d)),
+            ApiError::Unauthorised => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorised",
+                json!("send a valid token as `Authorization: Bearer <token>`"),
+            ),
+            ApiError::Forbidden(d) => (StatusCode::FORBIDDEN, "forbidden", json!(d)),
+            ApiError::NotFound(d) => (StatusCode::NOT_FOUND, "not found", json!(d)),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload too large",
+                json!("the body exceeds the configured limit"),
+            ),
+            ApiError::Unprocessable(d) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", json!(d))
+            }
+            ApiError::Internal(err) => {
+                tracing::error!(error = format!("{err:#}"), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error",
+                    serde_json::Value::Null,
+                )
+            }
+        };
+        (status, Json(json!({"error": error, "detail": detail}))).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        match r {
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::TooLarge
+            }
+            JsonRejection::JsonDataError(e) => ApiError::Unprocessable(e.body_text()),
+            other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::BadRequest(r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> ApiError {
+        ApiError::BadRequest(r.body_text())
+    }
+}

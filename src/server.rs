@@ -1,0 +1,71 @@
+//! `fraudlink serve`: the HTTP service with its background work, built to
+//! be started on any listener (port 0 in tests) and stopped by a future
+//! (mini-redis's `server::run`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Result;
+use tokio::net::TcpListener;
+use tracing::{error, info};
+
+use crate::api::{self, ApiConfig, AppState};
+use crate::engine::Engine;
+
+/// Serves until `shutdown` completes, then finishes the requests in flight
+/// and the re-clustering of what was acknowledged.
+pub async fn run(
+    listener: TcpListener,
+    engine: Engine,
+    cfg: ApiConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let state = AppState {
+        engine: engine.clone(),
+        metrics: Default::default(),
+        tokens: Default::default(),
+        reindex: Default::default(),
+    };
+    let reclusterer = tokio::spawn(recluster_loop(state.clone()));
+    let app = api::router_with(state.clone(), &cfg);
+    info!(addr = %listener.local_addr()?, "serving");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    reclusterer.abort();
+    // What was acknowledged is in the store; bring the clusters up to date
+    // before exiting so the next start has nothing to repair.
+    let e = engine.clone();
+    tokio::task::spawn_blocking(move || e.rebuild_if_behind("shutdown")).await??;
+    Ok(())
+}
+
+/// Re-clusters after pushes, coalescing bursts: a push wakes it, it waits a
+/// moment for more, then rebuilds once.
+async fn recluster_loop(state: AppState) {
+    loop {
+        state.reindex.notified().await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let engine = state.engine.clone();
+        match tokio::task::spawn_blocking(move || engine.rebuild_if_behind("api push")).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => error!(error = format!("{e:#}"), "re-clustering failed"),
+            Err(e) => error!(error = %e, "re-clustering panicked"),
+        }
+    }
+}
+
+/// Runs `job` once a day (first run after a day), for retention.
+pub async fn daily(engine: Engine, retention_days: i64) {
+    let mut tick = tokio::time::interval(Duration::from_secs(86_400));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let e = engine.clone();
+        match tokio::task::spawn_blocking(move || e.purge(retention_days, "retention")).await {
+            Ok(Ok(ids)) => info!(purged = ids.len(), "retention purge"),
+            Ok(Err(e)) => error!(error = format!("{e:#}"), "retention purge failed"),
+            Err(e) => error!(error = %e, "retention purge panicked"),
+        }
+    }
+}
