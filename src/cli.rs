@@ -899,7 +899,7 @@ fn explain(engine: &Engine, a: &str, b: &str) -> Result<u8> {
         describe(&cb)
     )?;
     match &e {
-        Explanation::Linked(path) => {
+        Explanation::Linked { path } => {
             writeln!(out, "linked by a chain of {} step(s):", path.len())?;
             print_path(&mut out, path)?;
         }

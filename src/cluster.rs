@@ -399,7 +399,7 @@ impl Graph {
             return Explanation::Unknown;
         };
         if let Some(path) = self.shortest(p, x, y, true) {
-            return Explanation::Linked(path);
+            return Explanation::Linked { path };
         }
         match self.shortest(p, x, y, false) {
             Some(path) => {
@@ -553,7 +553,10 @@ pub enum Step {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Explanation {
     /// Linked by this chain.
-    Linked(Vec<Step>),
+    Linked {
+        /// Reports and the identifiers between them, in order.
+        path: Vec<Step>,
+    },
     /// Not linked; they would be through these identifiers, which do not
     /// link (benign or suppressed).
     Blocked {
@@ -906,6 +909,24 @@ mod tests {
         ) {
             Explanation::Blocked { blocked, .. } => assert_eq!(blocked.len(), 1),
             other => panic!("expected a blocked chain, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_explanation_serialises() {
+        let step = Step::Report {
+            id: ReportId::parse("a").unwrap(),
+        };
+        for e in [
+            Explanation::Linked { path: vec![step.clone()] },
+            Explanation::Blocked {
+                path: vec![step.clone()],
+                blocked: vec![],
+            },
+            Explanation::NotLinked,
+            Explanation::Unknown,
+        ] {
+            assert!(serde_json::to_value(&e).is_ok(), "{e:?}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! Integration tests: one binary (ripgrep style). Conformance suites from
 //! other projects, the command line end to end, and crash recovery.
 
+mod api;
 mod cli;
 mod conformance_crypto;
 mod conformance_defang;

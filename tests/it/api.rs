@@ -1,0 +1,302 @@
+//! The HTTP API through `router(..).oneshot(..)`: every route and every
+//! role (allowed and refused), bad input, the access log, the OpenAPI
+//! document.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fraudlink::api::{self, ApiConfig, ROUTES};
+use fraudlink::auth::Role;
+use fraudlink::config::Settings;
+use fraudlink::engine::Engine;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::support::{TestApp, fixture};
+
+struct Api {
+    _app: TestApp,
+    engine: Engine,
+    router: Router,
+    tokens: HashMap<&'static str, String>,
+}
+
+impl Api {
+    /// An engine with the fixtures loaded and a token per role (the intake
+    /// token belongs to Heerlen).
+    fn new() -> Api {
+        Api::with_config(ApiConfig::default())
+    }
+
+    fn with_config(cfg: ApiConfig) -> Api {
+        let app = TestApp::new();
+        let mut settings = Settings::defaults();
+        settings.data_dir = app.data().to_path_buf();
+        let engine = Engine::open(settings).unwrap();
+        let input = std::fs::File::open(fixture("reports.ndjson")).unwrap();
+        engine
+            .ingest("fixtures", std::io::BufReader::new(input), &mut |_| Ok(()), &mut |_, _, _| {})
+            .unwrap();
+        let mut tokens = HashMap::new();
+        for (name, role, team) in [
+            ("intake", Role::Intake, Some("Heerlen")),
+            ("intake_other", Role::Intake, Some("Breda")),
+            ("analyst", Role::Analyst, None),
+            ("coordinator", Role::Coordinator, None),
+            ("admin", Role::Admin, None),
+        ] {
+            tokens.insert(name, engine.create_token(role, team, name).unwrap().1);
+        }
+        let router = api::router(engine.clone(), &cfg);
+        Api {
+            _app: app,
+            engine,
+            router,
+            tokens,
+        }
+    }
+
+    async fn call(&self, method: &str, path: &str, who: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(w) = who {
+            let token = self.tokens.get(w).cloned().unwrap_or_else(|| w.to_owned());
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req.header("x-fraudlink-reason", "test case 42").body(Body::from(body.unwrap_or("").to_owned())).unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let value = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, value)
+    }
+
+    fn cluster_of(&self, report: &str) -> String {
+        let state = self.engine.state();
+        state
+            .cluster_of(&fraudlink::report::ReportId::parse(report).unwrap())
+            .unwrap()
+            .to_string()
+    }
+}
+
+const ROLES: [&str; 4] = ["intake", "analyst", "coordinator", "admin"];
+
+#[tokio::test]
+async fn every_route_allows_and_refuses_by_role() {
+    let api = Api::new();
+    let cluster = api.cluster_of("2026-AMS-000101");
+    let report_push = r#"{"id": "API-1", "filed_at": "2026-09-01T10:00:00Z", "unit": "Limburg", "team": "Heerlen", "narrative": "Hij appte vanaf 06-99887766."}"#;
+    let check = r#"{"narrative": "naar NL42 INGB 0006 1234 56"}"#;
+    let triage = r#"{"note": "gezien"}"#;
+    let link = r#"{"a": "domain:rabo-pasvernieuwen.com", "b": "domain:rabo-pasvernieuwen.nl", "decision": "reject", "reason": "test"}"#;
+    // (method, path, body, lowest role allowed)
+    let cases: Vec<(&str, String, Option<&str>, &str)> = vec![
+        ("POST", "/api/v1/reports".into(), Some(report_push), "intake"),
+        ("GET", "/api/v1/reports/2026-LIM-000045".into(), None, "intake"),
+        ("POST", "/api/v1/check".into(), Some(check), "intake"),
+        ("GET", "/api/v1/clusters".into(), None, "analyst"),
+        ("GET", format!("/api/v1/clusters/{cluster}"), None, "intake"),
+        ("GET", format!("/api/v1/clusters/{cluster}/graph"), None, "analyst"),
+        ("GET", format!("/api/v1/clusters/{cluster}/export?format=csv"), None, "analyst"),
+        ("POST", format!("/api/v1/clusters/{cluster}/triage"), Some(triage), "coordinator"),
+        ("GET", "/api/v1/suggestions".into(), None, "analyst"),
+        ("POST", "/api/v1/links".into(), Some(link), "analyst"),
+        ("GET", "/api/v1/explain?a=2026-AMS-000101&b=2026-ON-000310".into(), None, "analyst"),
+        ("GET", "/api/v1/hubs".into(), None, "analyst"),
+        ("GET", "/api/v1/audit".into(), None, "admin"),
+        ("GET", "/api/v1/stats".into(), None, "intake"),
+    ];
+    for (method, path, body, lowest) in &cases {
+        let (status, v) = api.call(method, path, None, *body).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} without a token: {v}");
+        let (status, _) = api.call(method, path, Some("fl_not_a_real_token"), *body).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with a bad token");
+        let lowest_rank = ROLES.iter().position(|r| r == lowest).unwrap();
+        for (rank, role) in ROLES.iter().enumerate() {
+            let (status, v) = api.call(method, path, Some(role), *body).await;
+            if rank >= lowest_rank {
+                assert!(status.is_success(), "{role} {method} {path}: {status} {v}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{role} {method} {path}: {v}");
+                assert_eq!(v["error"], "forbidden");
+            }
+        }
+    }
+    for path in ["/api/v1/healthz", "/api/v1/metrics", "/api/v1/openapi.json"] {
+        let (status, _) = api.call("GET", path, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn intake_reads_only_its_own_teams_reports_and_cluster_summaries() {
+    let api = Api::new();
+    let (status, v) = api.call("GET", "/api/v1/reports/2026-LIM-000045", Some("intake"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["report"]["team"], "Heerlen");
+    let (status, _) = api.call("GET", "/api/v1/reports/2026-LIM-000045", Some("intake_other"), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let cluster = api.cluster_of("2026-LIM-000045");
+    let (_, v) = api.call("GET", &format!("/api/v1/clusters/{cluster}"), Some("intake"), None).await;
+    assert_eq!(v["size"], 5);
+    assert!(v.get("cluster").is_none() && v.get("identifiers").is_none(), "a summary only: {v}");
+}
+
+#[tokio::test]
+async fn every_read_of_report_data_is_in_the_access_log_with_its_reason() {
+    let api = Api::new();
+    let cluster = api.cluster_of("2026-AMS-000101");
+    api.call("GET", "/api/v1/reports/2026-AMS-000101", Some("analyst"), None).await;
+    api.call("GET", &format!("/api/v1/clusters/{cluster}"), Some("analyst"), None).await;
+    api.call("GET", "/api/v1/explain?a=2026-AMS-000101&b=2026-ON-000310", Some("analyst"), None).await;
+    api.call("GET", &format!("/api/v1/clusters/{cluster}/export?format=gexf"), Some("analyst"), None).await;
+    api.call("GET", "/api/v1/reports/2026-AMS-000101", Some("intake"), None).await;
+    let (_, v) = api.call("GET", "/api/v1/audit?limit=50", Some("admin"), None).await;
+    let entries = v["entries"].as_array().unwrap();
+    let actions: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["outcome"].as_str().unwrap()))
+        .collect();
+    for expected in [("read_report", "ok"), ("read_cluster", "ok"), ("explain", "ok"), ("export_cluster", "ok"), ("read_report", "denied")] {
+        assert!(actions.contains(&expected), "{expected:?} missing from {actions:?}");
+    }
+    assert!(entries.iter().all(|e| e["reason"] == "test case 42"));
+    let read = entries.iter().find(|e| e["action"] == "read_cluster").unwrap();
+    assert!(read["targets"]["reports"].as_array().unwrap().iter().any(|r| r == "2026-AMS-000101"));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_with_error_and_detail() {
+    let api = Api::with_config(ApiConfig {
+        max_body_bytes: 4096,
+        ..ApiConfig::default()
+    });
+    let cases: Vec<(&str, &str, Option<String>, StatusCode)> = vec![
+        ("POST", "/api/v1/check", Some("{not json".into()), StatusCode::BAD_REQUEST),
+        ("POST", "/api/v1/check", Some(r#"{"narrative": 5}"#.into()), StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/api/v1/check", Some("{}".into()), StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/api/v1/check", Some(format!(r#"{{"narrative": "{}"}}"#, "a".repeat(10_000))), StatusCode::PAYLOAD_TOO_LARGE),
+        ("POST", "/api/v1/reports", Some("[1, 2".into()), StatusCode::BAD_REQUEST),
+        ("POST", "/api/v1/reports", Some("   ".into()), StatusCode::BAD_REQUEST),
+        ("GET", "/api/v1/clusters/C-000000", None, StatusCode::NOT_FOUND),
+        ("GET", "/api/v1/reports/nope", None, StatusCode::NOT_FOUND),
+        ("GET", "/api/v1/clusters?limit=abc", None, StatusCode::BAD_REQUEST),
+        ("GET", "/api/v1/clusters?format=xml", None, StatusCode::BAD_REQUEST),
+        ("GET", "/api/v1/explain?a=x", None, StatusCode::BAD_REQUEST),
+        ("GET", "/api/v1/explain?a=x&b=y", None, StatusCode::NOT_FOUND),
+        ("POST", "/api/v1/links", Some(r#"{"a": "x", "b": "y", "decision": "maybe"}"#.into()), StatusCode::UNPROCESSABLE_ENTITY),
+        ("GET", "/api/v1/no-such-thing", None, StatusCode::NOT_FOUND),
+    ];
+    for (method, path, body, expected) in cases {
+        let (status, v) = api.call(method, path, Some("admin"), body.as_deref()).await;
+        assert_eq!(status, expected, "{method} {path}: {v}");
+        assert!(v["error"].is_string() && v.get("detail").is_some(), "{method} {path}: {v}");
+    }
+    let cluster = api.cluster_of("2026-AMS-000101");
+    let (status, _) = api
+        .call("POST", &format!("/api/v1/clusters/{cluster}/triage"), Some("admin"), Some(r#"{"status": "done"}"#))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_pushed_report_is_stored_its_rejects_listed_and_it_joins_its_cluster() {
+    let api = Api::new();
+    let body = concat!(
+        r#"{"id": "API-7", "filed_at": "2026-09-01T10:00:00Z", "unit": "Limburg", "team": "Heerlen", "narrative": "Ik moest overmaken naar NL42INGB0006123456."}"#,
+        "\n",
+        r#"{"id": "API-8", "filed_at": "gisteren", "unit": "Limburg", "team": "Heerlen", "narrative": ""}"#,
+        "\n"
+    );
+    let (status, v) = api.call("POST", "/api/v1/reports", Some("intake"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["accepted"], 1);
+    assert_eq!(v["rejected"], 1);
+    assert_eq!(v["rejects"][0]["line"], 2);
+    assert_eq!(v["rejects"][0]["field"], "filed_at");
+    api.engine.rebuild_if_behind("test").unwrap();
+    assert_eq!(api.cluster_of("API-7"), api.cluster_of("2026-AMS-000101"));
+}
+
+#[tokio::test]
+async fn a_merged_cluster_id_answers_with_the_surviving_cluster_and_triage_is_recorded() {
+    let api = Api::new();
+    let older = api.cluster_of("2026-AMS-000101");
+    let younger = api.cluster_of("2026-DH-000512");
+    let (status, v) = api
+        .call(
+            "POST",
+            "/api/v1/links",
+            Some("analyst"),
+            Some(r#"{"a": "iban:NL42INGB0006123451", "b": "iban:NL42INGB0006123456", "decision": "confirm", "reason": "typo"}"#),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (_, v) = api.call("GET", &format!("/api/v1/clusters/{younger}"), Some("analyst"), None).await;
+    assert_eq!(v["cluster"]["cluster_id"], older.as_str());
+    assert_eq!(v["requested"], younger.as_str());
+    let (status, v) = api
+        .call(
+            "POST",
+            &format!("/api/v1/clusters/{younger}/triage"),
+            Some("coordinator"),
+            Some(r#"{"status": "assigned", "assigned_team": "DR Oost-Brabant", "note": "bankgegevens vorderen"}"#),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["cluster_id"], older.as_str());
+    let (_, v) = api.call("GET", &format!("/api/v1/clusters/{older}"), Some("analyst"), None).await;
+    assert_eq!(v["cluster"]["status"], "assigned");
+    assert_eq!(v["cluster"]["assigned_team"], "DR Oost-Brabant");
+    let triage = v["events"].as_array().unwrap().iter().find(|e| e["kind"] == "triage").unwrap();
+    assert!(triage["cause"].is_string());
+    let (_, v) = api.call("GET", "/api/v1/clusters?status=assigned", Some("analyst"), None).await;
+    assert_eq!(v["total"], 1);
+}
+
+#[tokio::test]
+async fn the_ndjson_export_lists_every_report_once() {
+    let api = Api::new();
+    let (status, v) = api.call("GET", "/api/v1/clusters?format=ndjson", Some("analyst"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = v.as_str().unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for line in text.lines() {
+        let c: Value = serde_json::from_str(line).unwrap();
+        for r in c["report_ids"].as_array().unwrap() {
+            assert!(seen.insert(r.as_str().unwrap().to_owned()));
+        }
+    }
+    assert_eq!(seen.len(), 22);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes_served() {
+    let doc = serde_json::to_value(api::openapi()).unwrap();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut served: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    served.sort();
+    assert_eq!(documented, served);
+    // Every documented route is answered by the router (not the fallback).
+    let api = Api::new();
+    for (method, path) in ROUTES {
+        let path = path.replace("{id}", "x");
+        let (status, v) = api.call(method, &path, Some("admin"), Some("{}")).await;
+        assert!(
+            status != StatusCode::NOT_FOUND || v["detail"] != json!("no such endpoint; see /api/v1/openapi.json"),
+            "{method} {path} is documented but not served"
+        );
+    }
+}
