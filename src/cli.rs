@@ -185,6 +185,23 @@ pub enum Command {
         #[arg(long, env = "USER", default_value = "coordinator")]
         by: String,
     },
+    /// Generate synthetic reports with their true groups (and check
+    /// requests) into a directory: reports.ndjson, truth.ndjson,
+    /// check.ndjson and meta.json.
+    Gen {
+        /// Number of reports.
+        #[arg(long)]
+        reports: usize,
+        /// Seed; the same seed gives the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of check requests to write to check.ndjson.
+        #[arg(long)]
+        check: Option<usize>,
+    },
 }
 
 /// Token subcommands.
@@ -484,7 +501,61 @@ pub fn run(cli: Cli) -> Result<u8> {
             );
             Ok(0)
         }
+        Command::Gen {
+            reports,
+            seed,
+            out,
+            check,
+        } => generate(reports, seed, &out, check),
     }
+}
+
+/// Writes the generator's files into `dir`; the generator itself only
+/// sees writers.
+fn generate(reports: usize, seed: u64, dir: &Path, check: Option<usize>) -> Result<u8> {
+    let started = std::time::Instant::now();
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let create = |name: &str| -> Result<BufWriter<File>> {
+        let path = dir.join(name);
+        let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(BufWriter::with_capacity(1 << 20, f))
+    };
+    let mut reports_out = create("reports.ndjson")?;
+    let mut truth_out = create("truth.ndjson")?;
+    let mut check_out = match check {
+        Some(_) => Some(create("check.ndjson")?),
+        None => None,
+    };
+    let config = crate::r#gen::Config::new(reports, seed, check.unwrap_or(0));
+    let meta = crate::r#gen::write(
+        &config,
+        crate::r#gen::Outputs {
+            reports: &mut reports_out,
+            truth: &mut truth_out,
+            check: check_out.as_mut().map(|w| w as &mut dyn Write),
+        },
+    )?;
+    reports_out.flush().context("writing reports.ndjson")?;
+    truth_out.flush().context("writing truth.ndjson")?;
+    if let Some(w) = check_out.as_mut() {
+        w.flush().context("writing check.ndjson")?;
+    }
+    let mut meta_out = create("meta.json")?;
+    serde_json::to_writer_pretty(&mut meta_out, &meta)?;
+    writeln!(meta_out)?;
+    meta_out.flush().context("writing meta.json")?;
+    eprintln!(
+        "generated {} reports in {} groups{} into {} in {:.1}s",
+        meta.reports(),
+        meta.groups(),
+        match check {
+            Some(_) => format!(" and {} check requests", meta.check_lines()),
+            None => String::new(),
+        },
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(0)
 }
 
 fn open_input(input: &str) -> Result<Box<dyn BufRead>> {

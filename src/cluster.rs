@@ -918,7 +918,9 @@ mod tests {
             id: ReportId::parse("a").unwrap(),
         };
         for e in [
-            Explanation::Linked { path: vec![step.clone()] },
+            Explanation::Linked {
+                path: vec![step.clone()],
+            },
             Explanation::Blocked {
                 path: vec![step.clone()],
                 blocked: vec![],

@@ -16,6 +16,8 @@
 //! - [`api`] and [`server`]: the HTTP service.
 //! - [`auth`]: roles, tokens and what each role may do.
 //! - [`config`] and [`cli`]: settings and the command line.
+//! - `gen`: synthetic reports with known truth, for testing and scoring
+//!   (`gen` is a reserved word in edition 2024, hence the raw identifier).
 
 pub mod allowlist;
 pub mod api;
@@ -26,6 +28,7 @@ pub mod config;
 pub mod engine;
 pub mod export;
 pub mod extract;
+pub mod r#gen;
 pub mod ident;
 pub mod report;
 pub mod server;

@@ -38,7 +38,12 @@ impl Api {
         let engine = Engine::open(settings).unwrap();
         let input = std::fs::File::open(fixture("reports.ndjson")).unwrap();
         engine
-            .ingest("fixtures", std::io::BufReader::new(input), &mut |_| Ok(()), &mut |_, _, _| {})
+            .ingest(
+                "fixtures",
+                std::io::BufReader::new(input),
+                &mut |_| Ok(()),
+                &mut |_, _, _| {},
+            )
             .unwrap();
         let mut tokens = HashMap::new();
         for (name, role, team) in [
@@ -59,7 +64,13 @@ impl Api {
         }
     }
 
-    async fn call(&self, method: &str, path: &str, who: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        who: Option<&str>,
+        body: Option<&str>,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(w) = who {
             let token = self.tokens.get(w).cloned().unwrap_or_else(|| w.to_owned());
@@ -68,11 +79,15 @@ impl Api {
         if body.is_some() {
             req = req.header("content-type", "application/json");
         }
-        let req = req.header("x-fraudlink-reason", "test case 42").body(Body::from(body.unwrap_or("").to_owned())).unwrap();
+        let req = req
+            .header("x-fraudlink-reason", "test case 42")
+            .body(Body::from(body.unwrap_or("").to_owned()))
+            .unwrap();
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let value = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         (status, value)
     }
 
@@ -97,26 +112,66 @@ async fn every_route_allows_and_refuses_by_role() {
     let link = r#"{"a": "domain:rabo-pasvernieuwen.com", "b": "domain:rabo-pasvernieuwen.nl", "decision": "reject", "reason": "test"}"#;
     // (method, path, body, lowest role allowed)
     let cases: Vec<(&str, String, Option<&str>, &str)> = vec![
-        ("POST", "/api/v1/reports".into(), Some(report_push), "intake"),
-        ("GET", "/api/v1/reports/2026-LIM-000045".into(), None, "intake"),
+        (
+            "POST",
+            "/api/v1/reports".into(),
+            Some(report_push),
+            "intake",
+        ),
+        (
+            "GET",
+            "/api/v1/reports/2026-LIM-000045".into(),
+            None,
+            "intake",
+        ),
         ("POST", "/api/v1/check".into(), Some(check), "intake"),
         ("GET", "/api/v1/clusters".into(), None, "analyst"),
         ("GET", format!("/api/v1/clusters/{cluster}"), None, "intake"),
-        ("GET", format!("/api/v1/clusters/{cluster}/graph"), None, "analyst"),
-        ("GET", format!("/api/v1/clusters/{cluster}/export?format=csv"), None, "analyst"),
-        ("POST", format!("/api/v1/clusters/{cluster}/triage"), Some(triage), "coordinator"),
+        (
+            "GET",
+            format!("/api/v1/clusters/{cluster}/graph"),
+            None,
+            "analyst",
+        ),
+        (
+            "GET",
+            format!("/api/v1/clusters/{cluster}/export?format=csv"),
+            None,
+            "analyst",
+        ),
+        (
+            "POST",
+            format!("/api/v1/clusters/{cluster}/triage"),
+            Some(triage),
+            "coordinator",
+        ),
         ("GET", "/api/v1/suggestions".into(), None, "analyst"),
         ("POST", "/api/v1/links".into(), Some(link), "analyst"),
-        ("GET", "/api/v1/explain?a=2026-AMS-000101&b=2026-ON-000310".into(), None, "analyst"),
+        (
+            "GET",
+            "/api/v1/explain?a=2026-AMS-000101&b=2026-ON-000310".into(),
+            None,
+            "analyst",
+        ),
         ("GET", "/api/v1/hubs".into(), None, "analyst"),
         ("GET", "/api/v1/audit".into(), None, "admin"),
         ("GET", "/api/v1/stats".into(), None, "intake"),
     ];
     for (method, path, body, lowest) in &cases {
         let (status, v) = api.call(method, path, None, *body).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} without a token: {v}");
-        let (status, _) = api.call(method, path, Some("fl_not_a_real_token"), *body).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with a bad token");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} without a token: {v}"
+        );
+        let (status, _) = api
+            .call(method, path, Some("fl_not_a_real_token"), *body)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} with a bad token"
+        );
         let lowest_rank = ROLES.iter().position(|r| r == lowest).unwrap();
         for (rank, role) in ROLES.iter().enumerate() {
             let (status, v) = api.call(method, path, Some(role), *body).await;
@@ -137,38 +192,117 @@ async fn every_route_allows_and_refuses_by_role() {
 #[tokio::test]
 async fn intake_reads_only_its_own_teams_reports_and_cluster_summaries() {
     let api = Api::new();
-    let (status, v) = api.call("GET", "/api/v1/reports/2026-LIM-000045", Some("intake"), None).await;
+    let (status, v) = api
+        .call(
+            "GET",
+            "/api/v1/reports/2026-LIM-000045",
+            Some("intake"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["report"]["team"], "Heerlen");
-    let (status, _) = api.call("GET", "/api/v1/reports/2026-LIM-000045", Some("intake_other"), None).await;
+    let (status, _) = api
+        .call(
+            "GET",
+            "/api/v1/reports/2026-LIM-000045",
+            Some("intake_other"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let cluster = api.cluster_of("2026-LIM-000045");
-    let (_, v) = api.call("GET", &format!("/api/v1/clusters/{cluster}"), Some("intake"), None).await;
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{cluster}"),
+            Some("intake"),
+            None,
+        )
+        .await;
     assert_eq!(v["size"], 5);
-    assert!(v.get("cluster").is_none() && v.get("identifiers").is_none(), "a summary only: {v}");
+    assert!(
+        v.get("cluster").is_none() && v.get("identifiers").is_none(),
+        "a summary only: {v}"
+    );
 }
 
 #[tokio::test]
 async fn every_read_of_report_data_is_in_the_access_log_with_its_reason() {
     let api = Api::new();
     let cluster = api.cluster_of("2026-AMS-000101");
-    api.call("GET", "/api/v1/reports/2026-AMS-000101", Some("analyst"), None).await;
-    api.call("GET", &format!("/api/v1/clusters/{cluster}"), Some("analyst"), None).await;
-    api.call("GET", "/api/v1/explain?a=2026-AMS-000101&b=2026-ON-000310", Some("analyst"), None).await;
-    api.call("GET", &format!("/api/v1/clusters/{cluster}/export?format=gexf"), Some("analyst"), None).await;
-    api.call("GET", "/api/v1/reports/2026-AMS-000101", Some("intake"), None).await;
-    let (_, v) = api.call("GET", "/api/v1/audit?limit=50", Some("admin"), None).await;
+    api.call(
+        "GET",
+        "/api/v1/reports/2026-AMS-000101",
+        Some("analyst"),
+        None,
+    )
+    .await;
+    api.call(
+        "GET",
+        &format!("/api/v1/clusters/{cluster}"),
+        Some("analyst"),
+        None,
+    )
+    .await;
+    api.call(
+        "GET",
+        "/api/v1/explain?a=2026-AMS-000101&b=2026-ON-000310",
+        Some("analyst"),
+        None,
+    )
+    .await;
+    api.call(
+        "GET",
+        &format!("/api/v1/clusters/{cluster}/export?format=gexf"),
+        Some("analyst"),
+        None,
+    )
+    .await;
+    api.call(
+        "GET",
+        "/api/v1/reports/2026-AMS-000101",
+        Some("intake"),
+        None,
+    )
+    .await;
+    let (_, v) = api
+        .call("GET", "/api/v1/audit?limit=50", Some("admin"), None)
+        .await;
     let entries = v["entries"].as_array().unwrap();
     let actions: Vec<(&str, &str)> = entries
         .iter()
-        .map(|e| (e["action"].as_str().unwrap(), e["outcome"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
         .collect();
-    for expected in [("read_report", "ok"), ("read_cluster", "ok"), ("explain", "ok"), ("export_cluster", "ok"), ("read_report", "denied")] {
-        assert!(actions.contains(&expected), "{expected:?} missing from {actions:?}");
+    for expected in [
+        ("read_report", "ok"),
+        ("read_cluster", "ok"),
+        ("explain", "ok"),
+        ("export_cluster", "ok"),
+        ("read_report", "denied"),
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected:?} missing from {actions:?}"
+        );
     }
     assert!(entries.iter().all(|e| e["reason"] == "test case 42"));
-    let read = entries.iter().find(|e| e["action"] == "read_cluster").unwrap();
-    assert!(read["targets"]["reports"].as_array().unwrap().iter().any(|r| r == "2026-AMS-000101"));
+    let read = entries
+        .iter()
+        .find(|e| e["action"] == "read_cluster")
+        .unwrap();
+    assert!(
+        read["targets"]["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "2026-AMS-000101")
+    );
 }
 
 #[tokio::test]
@@ -178,29 +312,92 @@ async fn bad_input_gets_a_4xx_with_error_and_detail() {
         ..ApiConfig::default()
     });
     let cases: Vec<(&str, &str, Option<String>, StatusCode)> = vec![
-        ("POST", "/api/v1/check", Some("{not json".into()), StatusCode::BAD_REQUEST),
-        ("POST", "/api/v1/check", Some(r#"{"narrative": 5}"#.into()), StatusCode::UNPROCESSABLE_ENTITY),
-        ("POST", "/api/v1/check", Some("{}".into()), StatusCode::UNPROCESSABLE_ENTITY),
-        ("POST", "/api/v1/check", Some(format!(r#"{{"narrative": "{}"}}"#, "a".repeat(10_000))), StatusCode::PAYLOAD_TOO_LARGE),
-        ("POST", "/api/v1/reports", Some("[1, 2".into()), StatusCode::BAD_REQUEST),
-        ("POST", "/api/v1/reports", Some("   ".into()), StatusCode::BAD_REQUEST),
-        ("GET", "/api/v1/clusters/C-000000", None, StatusCode::NOT_FOUND),
+        (
+            "POST",
+            "/api/v1/check",
+            Some("{not json".into()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            "/api/v1/check",
+            Some(r#"{"narrative": 5}"#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "POST",
+            "/api/v1/check",
+            Some("{}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "POST",
+            "/api/v1/check",
+            Some(format!(r#"{{"narrative": "{}"}}"#, "a".repeat(10_000))),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            "POST",
+            "/api/v1/reports",
+            Some("[1, 2".into()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            "/api/v1/reports",
+            Some("   ".into()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/api/v1/clusters/C-000000",
+            None,
+            StatusCode::NOT_FOUND,
+        ),
         ("GET", "/api/v1/reports/nope", None, StatusCode::NOT_FOUND),
-        ("GET", "/api/v1/clusters?limit=abc", None, StatusCode::BAD_REQUEST),
-        ("GET", "/api/v1/clusters?format=xml", None, StatusCode::BAD_REQUEST),
+        (
+            "GET",
+            "/api/v1/clusters?limit=abc",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/api/v1/clusters?format=xml",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
         ("GET", "/api/v1/explain?a=x", None, StatusCode::BAD_REQUEST),
-        ("GET", "/api/v1/explain?a=x&b=y", None, StatusCode::NOT_FOUND),
-        ("POST", "/api/v1/links", Some(r#"{"a": "x", "b": "y", "decision": "maybe"}"#.into()), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "GET",
+            "/api/v1/explain?a=x&b=y",
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "POST",
+            "/api/v1/links",
+            Some(r#"{"a": "x", "b": "y", "decision": "maybe"}"#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("GET", "/api/v1/no-such-thing", None, StatusCode::NOT_FOUND),
     ];
     for (method, path, body, expected) in cases {
         let (status, v) = api.call(method, path, Some("admin"), body.as_deref()).await;
         assert_eq!(status, expected, "{method} {path}: {v}");
-        assert!(v["error"].is_string() && v.get("detail").is_some(), "{method} {path}: {v}");
+        assert!(
+            v["error"].is_string() && v.get("detail").is_some(),
+            "{method} {path}: {v}"
+        );
     }
     let cluster = api.cluster_of("2026-AMS-000101");
     let (status, _) = api
-        .call("POST", &format!("/api/v1/clusters/{cluster}/triage"), Some("admin"), Some(r#"{"status": "done"}"#))
+        .call(
+            "POST",
+            &format!("/api/v1/clusters/{cluster}/triage"),
+            Some("admin"),
+            Some(r#"{"status": "done"}"#),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -214,7 +411,9 @@ async fn a_pushed_report_is_stored_its_rejects_listed_and_it_joins_its_cluster()
         r#"{"id": "API-8", "filed_at": "gisteren", "unit": "Limburg", "team": "Heerlen", "narrative": ""}"#,
         "\n"
     );
-    let (status, v) = api.call("POST", "/api/v1/reports", Some("intake"), Some(body)).await;
+    let (status, v) = api
+        .call("POST", "/api/v1/reports", Some("intake"), Some(body))
+        .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["accepted"], 1);
     assert_eq!(v["rejected"], 1);
@@ -238,7 +437,14 @@ async fn a_merged_cluster_id_answers_with_the_surviving_cluster_and_triage_is_re
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    let (_, v) = api.call("GET", &format!("/api/v1/clusters/{younger}"), Some("analyst"), None).await;
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{younger}"),
+            Some("analyst"),
+            None,
+        )
+        .await;
     assert_eq!(v["cluster"]["cluster_id"], older.as_str());
     assert_eq!(v["requested"], younger.as_str());
     let (status, v) = api
@@ -251,19 +457,45 @@ async fn a_merged_cluster_id_answers_with_the_surviving_cluster_and_triage_is_re
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["cluster_id"], older.as_str());
-    let (_, v) = api.call("GET", &format!("/api/v1/clusters/{older}"), Some("analyst"), None).await;
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{older}"),
+            Some("analyst"),
+            None,
+        )
+        .await;
     assert_eq!(v["cluster"]["status"], "assigned");
     assert_eq!(v["cluster"]["assigned_team"], "DR Oost-Brabant");
-    let triage = v["events"].as_array().unwrap().iter().find(|e| e["kind"] == "triage").unwrap();
+    let triage = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "triage")
+        .unwrap();
     assert!(triage["cause"].is_string());
-    let (_, v) = api.call("GET", "/api/v1/clusters?status=assigned", Some("analyst"), None).await;
+    let (_, v) = api
+        .call(
+            "GET",
+            "/api/v1/clusters?status=assigned",
+            Some("analyst"),
+            None,
+        )
+        .await;
     assert_eq!(v["total"], 1);
 }
 
 #[tokio::test]
 async fn the_ndjson_export_lists_every_report_once() {
     let api = Api::new();
-    let (status, v) = api.call("GET", "/api/v1/clusters?format=ndjson", Some("analyst"), None).await;
+    let (status, v) = api
+        .call(
+            "GET",
+            "/api/v1/clusters?format=ndjson",
+            Some("analyst"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let text = v.as_str().unwrap();
     let mut seen = std::collections::HashSet::new();
@@ -286,7 +518,10 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
         }
     }
     documented.sort();
-    let mut served: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let mut served: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     served.sort();
     assert_eq!(documented, served);
     // Every documented route is answered by the router (not the fallback).
@@ -295,7 +530,8 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
         let path = path.replace("{id}", "x");
         let (status, v) = api.call(method, &path, Some("admin"), Some("{}")).await;
         assert!(
-            status != StatusCode::NOT_FOUND || v["detail"] != json!("no such endpoint; see /api/v1/openapi.json"),
+            status != StatusCode::NOT_FOUND
+                || v["detail"] != json!("no such endpoint; see /api/v1/openapi.json"),
             "{method} {path} is documented but not served"
         );
     }
