@@ -2467,6 +2467,12 @@ fn fraud_domain(r: &mut ChaCha8Rng, kind: FraudKind) -> (String, bool) {
                     "levering",
                 ],
             ));
+            // Registrable names are first come, first served: two groups
+            // rarely hold the same one, so the space must be large.
+            let _ = write!(label, "{sep}{}", pick_str(r, text::DOMAIN_WORDS));
+            if r.random_bool(0.5) {
+                let _ = write!(label, "{}", r.random_range(1..100));
+            }
         }
         _ => {
             label.push_str(pick_str(r, text::DOMAIN_BRANDS));
@@ -2643,7 +2649,9 @@ fn handle_name(r: &mut ChaCha8Rng) -> String {
             "{first}_{}",
             pick(r, &["official", "trading", "invest", "nl", "shop"])
         ),
-        3 => format!("crypto_coach_{first}"),
+        // A bare first name would collide between unrelated groups far
+        // more often than real account names do.
+        3 => format!("crypto_coach_{first}{}", r.random_range(10..99)),
         4 => format!("{first}verkoop{}", r.random_range(1..99)),
         _ => format!("{first}{}", r.random_range(1000..9999)),
     }
