@@ -11,6 +11,8 @@
 //! - [`suggest`]: weak links (typo IBANs, look-alike domains, handle
 //!   variants) for an analyst to confirm or reject.
 //! - [`store`]: the SQLite store, the source of truth.
+//! - [`index`]: the full-text index of reports (tantivy), derived from the
+//!   store and rebuilt from it when needed.
 //! - [`engine`]: the handle the CLI and the API share.
 //! - [`export`]: cluster exports (NDJSON, CSV, GEXF, GraphML).
 //! - [`api`] and [`server`]: the HTTP service.
@@ -30,6 +32,7 @@ pub mod export;
 pub mod extract;
 pub mod r#gen;
 pub mod ident;
+pub mod index;
 pub mod report;
 pub mod server;
 pub mod store;

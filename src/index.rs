@@ -1,0 +1,1538 @@
+//! The full-text index of reports: a tantivy index derived from the store.
+//!
+//! The SQLite store is the source of truth; this index can always be thrown
+//! away and rebuilt from it. Each commit records the store's write counter
+//! (its *generation*) so that after a crash the engine can see that the
+//! index is behind and re-submit what it misses.
+//!
+//! Writes never block: [`SearchIndex::submit`] and [`SearchIndex::delete`]
+//! queue work for one background thread that owns the tantivy writer and
+//! commits at most every [`COMMIT_INTERVAL`] while there is something new.
+//! [`SearchIndex::flush`] waits for everything queued to be committed.
+//! Searches read the last committed state and never wait for a commit.
+//!
+//! Narratives are analysed for Dutch: simple tokenizer, long-token removal,
+//! lowercasing, ASCII folding (`geïnd` = `geind`), the Snowball Dutch stop
+//! words and the Snowball Dutch stemmer. Positions are indexed, so phrase
+//! queries work. Identifiers, unit, team and fraud type are exact terms.
+//!
+//! This is the only module that imports tantivy; its types stay inside.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, QueryParser,
+    RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
+    Term,
+};
+use tracing::{error, info, warn};
+
+/// The version of the schema and analysis this code writes. Bump it whenever
+/// a field, an option or the narrative analyser changes: an index folder
+/// with another version is wiped on open and the engine reindexes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How long the writer gathers changes before it commits. A submitted report
+/// becomes searchable within this interval plus the commit itself (well under
+/// a second), while bursts of submissions share one commit.
+pub const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The most hits one search or `similar` call returns, whatever is asked:
+/// tantivy allocates room for `offset + limit` candidates up front.
+pub const MAX_LIMIT: usize = 1000;
+
+/// The file in the index folder that holds [`SCHEMA_VERSION`].
+const VERSION_FILE: &str = "fraudlink-schema-version";
+
+/// The name under which the Dutch analyser is registered with tantivy.
+const DUTCH: &str = "nl_stem";
+
+/// The writer's memory budget. tantivy flushes a segment when it is spent;
+/// 64 MB keeps segments reasonably large without crowding a small machine.
+const WRITER_MEMORY: usize = 64 << 20;
+
+/// One indexing thread: the machine has two cores and the engine's own
+/// ingest (identifier extraction) runs beside the writer.
+const WRITER_THREADS: usize = 1;
+
+/// Tokens longer than this (in bytes) are dropped: they are base64 blobs or
+/// pasted URLs rather than words, and would bloat the term dictionary.
+/// Dutch compounds (`arbeidsongeschiktheidsverzekering`, 33) stay well under.
+const MAX_TOKEN_BYTES: usize = 64;
+
+/// The length of a snippet, in characters.
+const SNIPPET_CHARS: usize = 200;
+
+// Field names. `type` rather than `fraud_type` because analysts type it in
+// queries (`type:phishing`).
+const F_ID: &str = "id";
+const F_NARRATIVE: &str = "narrative";
+const F_IDENT: &str = "ident";
+const F_UNIT: &str = "unit";
+const F_TEAM: &str = "team";
+const F_TYPE: &str = "type";
+const F_FILED_AT: &str = "filed_at";
+const F_AMOUNT: &str = "amount_eur";
+
+/// What the engine gives the index for one report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexDoc {
+    /// The report id; unique: a document with an id already in the index
+    /// replaces the old one.
+    pub id: String,
+    /// The Dutch narrative; stored, for snippets and `similar`.
+    pub narrative: String,
+    /// Canonical `kind:value` identifiers, e.g. `iban:NL91ABNA0417164300`,
+    /// matched exactly.
+    pub identifiers: Vec<String>,
+    /// The police unit, matched exactly.
+    pub unit: String,
+    /// The team, matched exactly.
+    pub team: String,
+    /// The fraud type, matched exactly (`type:` in queries).
+    pub fraud_type: String,
+    /// When the report was filed, in unix seconds.
+    pub filed_at: i64,
+    /// The damage in euros, if known. Non-finite amounts are left out.
+    pub amount_eur: Option<f64>,
+}
+
+/// How search hits are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first (BM25). With an empty text query every hit is an
+    /// equally good match, so hits come newest first instead.
+    #[default]
+    Relevance,
+    /// Newest first; ties by relevance.
+    Date,
+}
+
+/// A search: a text query combined with filters, all of which must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchQuery {
+    /// tantivy query syntax over the narrative; may be empty (match all).
+    ///
+    /// Terms are combined with AND by default (`OR` must be written out),
+    /// because analysts narrow down: `whatsapp geld` should mean both.
+    /// `"veilige rekening"` is a phrase, `-marktplaats` excludes, and the
+    /// fields `unit:`, `team:`, `type:` and `ident:"iban:NL.."` can be used
+    /// in the text too (exact values, case-sensitive).
+    pub text: String,
+    /// Canonical `kind:value` identifiers that must all be named.
+    pub identifiers: Vec<String>,
+    /// Only reports of this unit.
+    pub unit: Option<String>,
+    /// Only reports of this team.
+    pub team: Option<String>,
+    /// Only reports of this fraud type.
+    pub fraud_type: Option<String>,
+    /// Only reports filed at or after this time (unix seconds).
+    pub from: Option<i64>,
+    /// Only reports filed at or before this time (unix seconds).
+    pub to: Option<i64>,
+    /// Only these reports (a cluster); an empty list matches nothing.
+    pub ids: Option<Vec<String>>,
+    /// The number of hits to return, at most [`MAX_LIMIT`]; 0 only counts.
+    pub limit: usize,
+    /// The number of hits to skip.
+    pub offset: usize,
+    /// The order of the hits.
+    pub sort: Sort,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    /// All matching reports, regardless of `limit` and `offset`.
+    pub total: usize,
+    /// The requested page of hits.
+    pub hits: Vec<Hit>,
+}
+
+/// One report found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// The report id.
+    pub id: String,
+    /// The relevance score (BM25; 0 when the query has no text).
+    pub score: f32,
+    /// When the report was filed, in unix seconds.
+    pub filed_at: i64,
+    /// A fragment of the narrative, HTML-escaped, with the matched terms in
+    /// `<b>…</b>`. Safe to put into a page as is. Without text terms it is
+    /// the start of the narrative.
+    pub snippet_html: String,
+}
+
+/// Why a search failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The text query is malformed or names an unknown field: the user's
+    /// mistake, to be shown to them (HTTP 400).
+    #[error("invalid query: {message}")]
+    InvalidQuery {
+        /// What is wrong, for the user.
+        message: String,
+    },
+    /// The index failed (IO, corruption): not the user's fault (HTTP 500).
+    #[error("search failed: {0:#}")]
+    Index(anyhow::Error),
+}
+
+/// A handle to the index. Cheap to clone; all clones share one writer thread,
+/// which commits what is queued and stops when the last clone is dropped.
+#[derive(Clone)]
+pub struct SearchIndex {
+    inner: Arc<Inner>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if the folder is missing or
+    /// empty.
+    ///
+    /// If the folder holds an index of another [`SCHEMA_VERSION`] (or one
+    /// whose schema differs), it is wiped and recreated empty, and
+    /// [`generation`](Self::generation) is `None` so that the engine
+    /// reindexes. A folder with other files and no index is refused rather
+    /// than wiped, in case `dir` points somewhere wrong.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        let (schema, fields) = build_schema();
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let index = match existing_index(dir, &schema)? {
+            Some(index) => index,
+            None => {
+                let index = Index::create_in_dir(dir, schema)
+                    .with_context(|| format!("creating the index in {}", dir.display()))?;
+                let version = dir.join(VERSION_FILE);
+                fs::write(&version, SCHEMA_VERSION.to_string())
+                    .with_context(|| format!("writing {}", version.display()))?;
+                index
+            }
+        };
+        SearchIndex::start(index, fields)
+    }
+
+    /// Creates an empty index in memory, for tests.
+    pub fn create_in_ram() -> Result<SearchIndex> {
+        let (schema, fields) = build_schema();
+        SearchIndex::start(Index::create_in_ram(schema), fields)
+    }
+
+    /// Queues documents for indexing and returns at once. A document whose
+    /// id is already indexed (or queued before it) replaces that one.
+    pub fn submit(&self, docs: Vec<IndexDoc>) {
+        if !docs.is_empty() {
+            self.inner.send(Op::Upsert(docs));
+        }
+    }
+
+    /// Queues the removal of reports by id and returns at once.
+    pub fn delete(&self, ids: Vec<String>) {
+        if !ids.is_empty() {
+            self.inner.send(Op::Delete(ids));
+        }
+    }
+
+    /// Blocks until everything queued before this call is committed and
+    /// searchable, recording `generation` (the store's write counter) in the
+    /// commit. Fails if the commit failed or if any indexing error happened
+    /// since the previous flush (those are also logged when they happen).
+    pub fn flush(&self, generation: i64) -> Result<()> {
+        let (done, wait) = mpsc::sync_channel(1);
+        let ops = self
+            .inner
+            .ops
+            .as_ref()
+            .context("the index writer is stopped")?;
+        ops.send(Op::Flush { generation, done })
+            .map_err(|_| anyhow!("the index writer has stopped"))?;
+        match wait.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(anyhow!("indexing failed: {message}")),
+            Err(_) => bail!("the index writer stopped during a flush"),
+        }
+    }
+
+    /// The generation recorded by the last [`flush`](Self::flush) that
+    /// reached disk, or `None` for a new (or wiped) index. Commits between
+    /// flushes carry the previous flushed generation: the index may be ahead
+    /// of it, never behind.
+    pub fn generation(&self) -> Option<i64> {
+        *self
+            .inner
+            .generation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The number of reports searchable now.
+    pub fn num_docs(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    /// Searches the committed reports.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let inner = &self.inner;
+        let f = &inner.fields;
+        let searcher = inner.reader.searcher();
+
+        let has_text = !q.text.trim().is_empty();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if has_text {
+            let text =
+                inner
+                    .parser
+                    .parse_query(&q.text)
+                    .map_err(|e| SearchError::InvalidQuery {
+                        message: e.to_string(),
+                    })?;
+            clauses.push((Occur::Must, text));
+        }
+        for ident in &q.identifiers {
+            clauses.push(filter(term_query(f.ident, ident)));
+        }
+        for (field, value) in [
+            (f.unit, &q.unit),
+            (f.team, &q.team),
+            (f.fraud_type, &q.fraud_type),
+        ] {
+            if let Some(value) = value {
+                clauses.push(filter(term_query(field, value)));
+            }
+        }
+        if q.from.is_some() || q.to.is_some() {
+            // RangeQuery needs at least one bound, hence the check above.
+            let bound = |v: Option<i64>| match v {
+                Some(v) => Bound::Included(Term::from_field_i64(f.filed_at, v)),
+                None => Bound::Unbounded,
+            };
+            clauses.push(filter(Box::new(RangeQuery::new(
+                bound(q.from),
+                bound(q.to),
+            ))));
+        }
+        if let Some(ids) = &q.ids {
+            let terms = ids.iter().map(|id| Term::from_field_text(f.id, id));
+            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
+        }
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+
+        // Bounding offset by the number of documents keeps tantivy from
+        // reserving room for an absurd number of candidates.
+        let limit = q.limit.min(MAX_LIMIT);
+        if limit == 0 || q.offset as u64 >= searcher.num_docs() {
+            let total = searcher.search(&query, &Count).map_err(index_error)?;
+            return Ok(SearchResults {
+                total,
+                hits: Vec::new(),
+            });
+        }
+        let top = TopDocs::with_limit(limit).and_offset(q.offset);
+        let by_date = q.sort == Sort::Date || !has_text;
+        let (total, found): (usize, Vec<(f32, DocAddress)>) = if by_date {
+            let newest_first = (
+                (
+                    SortByStaticFastValue::<i64>::for_field(F_FILED_AT),
+                    Order::Desc,
+                ),
+                SortBySimilarityScore,
+            );
+            let (total, docs) = searcher
+                .search(&query, &(Count, top.order_by(newest_first)))
+                .map_err(index_error)?;
+            let docs = docs
+                .into_iter()
+                .map(|((_, score), addr)| (score, addr))
+                .collect();
+            (total, docs)
+        } else {
+            searcher
+                .search(&query, &(Count, top.order_by_score()))
+                .map_err(index_error)?
+        };
+
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &*query, f.narrative).map_err(index_error)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(found.len());
+        for (score, addr) in found {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(index_error)?;
+            let narrative = str_value(&doc, f.narrative);
+            let snippet = snippets.snippet(narrative);
+            let snippet_html = if snippet.is_empty() {
+                leading_text_html(narrative)
+            } else {
+                snippet.to_html()
+            };
+            hits.push(Hit {
+                id: str_value(&doc, f.id).to_owned(),
+                score,
+                filed_at: doc
+                    .get_first(f.filed_at)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
+                snippet_html,
+            });
+        }
+        Ok(SearchResults { total, hits })
+    }
+
+    /// Reports whose narrative is most like that of report `id`, best first,
+    /// with their scores. The report itself and the ids in `exclude` (its own
+    /// cluster, typically) are left out. An id that is not (yet) indexed has
+    /// no similar reports.
+    pub fn similar(
+        &self,
+        id: &str,
+        limit: usize,
+        exclude: &HashSet<String>,
+    ) -> Result<Vec<(String, f32)>> {
+        let f = &self.inner.fields;
+        let searcher = self.inner.reader.searcher();
+        let limit = limit.min(MAX_LIMIT);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let Some(addr) = find_by_id(&searcher, f.id, id)? else {
+            return Ok(Vec::new());
+        };
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let narrative = str_value(&doc, f.narrative).to_owned();
+
+        // Lucene's defaults (a term at least twice in the text, in at least
+        // five documents) suit long documents; narratives are a paragraph,
+        // so every term counts once, and a term must occur in at least one
+        // other report to say anything about likeness.
+        let like_this = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(2)
+            .with_min_term_frequency(1)
+            .with_min_word_length(2)
+            .with_max_query_terms(25)
+            .with_document_fields(vec![(f.narrative, vec![OwnedValue::Str(narrative)])]);
+        let mut skip: Vec<Term> = exclude
+            .iter()
+            .map(|x| Term::from_field_text(f.id, x))
+            .collect();
+        skip.push(Term::from_field_text(f.id, id));
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(like_this) as Box<dyn Query>),
+            (Occur::MustNot, Box::new(TermSetQuery::new(skip))),
+        ]);
+        let found = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut out = Vec::with_capacity(found.len());
+        for (score, addr) in found {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            out.push((str_value(&doc, f.id).to_owned(), score));
+        }
+        Ok(out)
+    }
+
+    /// Registers the analyser, opens the reader and starts the writer thread.
+    fn start(index: Index, fields: Fields) -> Result<SearchIndex> {
+        index.tokenizers().register(DUTCH, dutch_analyzer());
+        let generation = match index.load_metas()?.payload {
+            Some(payload) => parse_payload(&payload),
+            None => None,
+        };
+        // The writer thread reloads the reader after each commit, so a flush
+        // returns only once its documents are searchable.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer: IndexWriter = index
+            .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
+            .context("opening the index writer (is another process using the index?)")?;
+        let mut parser = QueryParser::for_index(&index, vec![fields.narrative]);
+        parser.set_conjunction_by_default();
+
+        let generation = Arc::new(Mutex::new(generation));
+        let (ops, queue) = mpsc::channel();
+        let worker = Worker {
+            writer,
+            reader: reader.clone(),
+            fields,
+            generation: Arc::clone(&generation),
+            failure: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("index-writer".into())
+            .spawn(move || worker.run(queue))
+            .context("starting the index writer thread")?;
+        Ok(SearchIndex {
+            inner: Arc::new(Inner {
+                reader,
+                fields,
+                parser,
+                generation,
+                ops: Some(ops),
+                thread: Some(thread),
+            }),
+        })
+    }
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("num_docs", &self.num_docs())
+            .field("generation", &self.generation())
+            .finish()
+    }
+}
+
+/// What the handles share.
+struct Inner {
+    reader: IndexReader,
+    fields: Fields,
+    parser: QueryParser,
+    /// The generation of the last commit, written by the writer thread.
+    generation: Arc<Mutex<Option<i64>>>,
+    /// `None` only while dropping, so that the writer sees the channel close.
+    ops: Option<Sender<Op>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Inner {
+    fn send(&self, op: Op) {
+        let sent = self.ops.as_ref().is_some_and(|ops| ops.send(op).is_ok());
+        if !sent {
+            // Only after the writer thread died; the next flush reports it.
+            error!("the index writer has stopped; change not indexed");
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the channel tells the writer to commit what is queued and
+        // stop; joining makes that commit happen before the process exits.
+        drop(self.ops.take());
+        let panicked = self.thread.take().is_some_and(|t| t.join().is_err());
+        if panicked {
+            error!("the index writer thread panicked");
+        }
+    }
+}
+
+/// Work for the writer thread.
+enum Op {
+    Upsert(Vec<IndexDoc>),
+    Delete(Vec<String>),
+    Flush {
+        generation: i64,
+        done: mpsc::SyncSender<Result<(), String>>,
+    },
+}
+
+/// The writer thread's state.
+struct Worker {
+    writer: IndexWriter,
+    reader: IndexReader,
+    fields: Fields,
+    generation: Arc<Mutex<Option<i64>>>,
+    /// The first indexing error since the last flush, for that flush to report.
+    failure: Option<String>,
+}
+
+impl Worker {
+    fn run(mut self, queue: Receiver<Op>) {
+        // When the oldest uncommitted change was made, if any.
+        let mut dirty_since: Option<Instant> = None;
+        loop {
+            let op = match dirty_since {
+                None => match queue.recv() {
+                    Ok(op) => Some(op),
+                    Err(_) => break,
+                },
+                Some(since) => {
+                    match queue.recv_timeout(COMMIT_INTERVAL.saturating_sub(since.elapsed())) {
+                        Ok(op) => Some(op),
+                        Err(RecvTimeoutError::Timeout) => None,
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            };
+            match op {
+                Some(Op::Upsert(docs)) => {
+                    for doc in docs {
+                        self.writer
+                            .delete_term(Term::from_field_text(self.fields.id, &doc.id));
+                        if let Err(e) = self.writer.add_document(self.fields.document(doc)) {
+                            self.fail(format!("adding a report: {e}"));
+                        }
+                    }
+                    dirty_since.get_or_insert_with(Instant::now);
+                }
+                Some(Op::Delete(ids)) => {
+                    for id in ids {
+                        self.writer
+                            .delete_term(Term::from_field_text(self.fields.id, &id));
+                    }
+                    dirty_since.get_or_insert_with(Instant::now);
+                }
+                Some(Op::Flush { generation, done }) => {
+                    self.commit(Some(generation));
+                    dirty_since = None;
+                    let answer = match self.failure.take() {
+                        None => Ok(()),
+                        Some(message) => Err(message),
+                    };
+                    // The caller may have given up waiting; nothing to do then.
+                    let _ = done.send(answer);
+                }
+                None => {}
+            }
+            // Checked after every operation too, so that a steady stream of
+            // submissions cannot postpone the commit forever.
+            if dirty_since.is_some_and(|since| since.elapsed() >= COMMIT_INTERVAL) {
+                self.commit(None);
+                dirty_since = None;
+            }
+        }
+        if dirty_since.is_some() {
+            self.commit(None);
+        }
+        if let Err(e) = self.writer.wait_merging_threads() {
+            error!(error = %e, "index merges failed at shutdown");
+        }
+    }
+
+    /// Commits, recording `generation` if given and the previous one
+    /// otherwise (a commit without a payload would forget it), then makes
+    /// the commit visible to searches.
+    fn commit(&mut self, generation: Option<i64>) {
+        let payload = generation.or_else(|| {
+            *self
+                .generation
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        });
+        let committed = self.writer.prepare_commit().and_then(|mut prepared| {
+            if let Some(g) = payload {
+                prepared.set_payload(&format_payload(g));
+            }
+            prepared.commit()
+        });
+        if let Err(e) = committed {
+            self.fail(format!("committing: {e}"));
+            return;
+        }
+        *self
+            .generation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = payload;
+        if let Err(e) = self.reader.reload() {
+            self.fail(format!("reloading the reader: {e}"));
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        error!(error = %message, "index writer");
+        self.failure.get_or_insert(message);
+    }
+}
+
+/// The schema's fields.
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    id: Field,
+    narrative: Field,
+    ident: Field,
+    unit: Field,
+    team: Field,
+    fraud_type: Field,
+    filed_at: Field,
+    amount_eur: Field,
+}
+
+impl Fields {
+    fn document(&self, d: IndexDoc) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.id, &d.id);
+        doc.add_text(self.narrative, &d.narrative);
+        for ident in &d.identifiers {
+            doc.add_text(self.ident, ident);
+        }
+        doc.add_text(self.unit, &d.unit);
+        doc.add_text(self.team, &d.team);
+        doc.add_text(self.fraud_type, &d.fraud_type);
+        doc.add_i64(self.filed_at, d.filed_at);
+        if let Some(amount) = d.amount_eur.filter(|a| a.is_finite()) {
+            doc.add_f64(self.amount_eur, amount);
+        }
+        doc
+    }
+}
+
+fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let narrative_options = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(DUTCH)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        id: b.add_text_field(F_ID, STRING | STORED),
+        narrative: b.add_text_field(F_NARRATIVE, narrative_options),
+        ident: b.add_text_field(F_IDENT, STRING),
+        unit: b.add_text_field(F_UNIT, STRING),
+        team: b.add_text_field(F_TEAM, STRING),
+        fraud_type: b.add_text_field(F_TYPE, STRING),
+        filed_at: b.add_i64_field(F_FILED_AT, INDEXED | FAST | STORED),
+        amount_eur: b.add_f64_field(F_AMOUNT, INDEXED | FAST),
+    };
+    (b.build(), fields)
+}
+
+/// The narrative analyser. Stop words go before the stemmer because the
+/// list holds unstemmed words; folding goes before both so that `één` and
+/// `een` are one word.
+fn dutch_analyzer() -> TextAnalyzer {
+    // tantivy has a Dutch list whenever the `stopwords` feature is on, which
+    // Cargo.toml asks for; the fallback only keeps this from panicking.
+    let stop_words =
+        StopWordFilter::new(Language::Dutch).unwrap_or_else(|| StopWordFilter::remove(Vec::new()));
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(stop_words)
+        .filter(Stemmer::new(Language::Dutch))
+        .build()
+}
+
+/// Opens the index in `dir` if it is current; wipes the folder and returns
+/// `None` if it holds an outdated one or nothing.
+fn existing_index(dir: &Path, schema: &Schema) -> Result<Option<Index>> {
+    let has_meta = dir.join("meta.json").exists();
+    let version = fs::read_to_string(dir.join(VERSION_FILE)).ok();
+    let current = version.as_deref().map(str::trim) == Some(SCHEMA_VERSION.to_string().as_str());
+    if has_meta && current {
+        let index = Index::open_in_dir(dir)
+            .with_context(|| format!("opening the index in {}", dir.display()))?;
+        if index.schema() == *schema {
+            return Ok(Some(index));
+        }
+        warn!(dir = %dir.display(), "index schema differs though its version does not; rebuilding");
+    } else if has_meta || version.is_some() {
+        info!(dir = %dir.display(), found = ?version, want = SCHEMA_VERSION,
+            "index schema version changed; rebuilding");
+    } else if fs::read_dir(dir)?.next().is_some() {
+        bail!(
+            "{} is not empty and holds no index; refusing to wipe it",
+            dir.display()
+        );
+    }
+    wipe(dir).with_context(|| format!("wiping the index in {}", dir.display()))?;
+    Ok(None)
+}
+
+/// Empties `dir`, keeping the folder itself.
+fn wipe(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            fs::remove_dir_all(entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+fn format_payload(generation: i64) -> String {
+    serde_json::json!({ "generation": generation }).to_string()
+}
+
+fn parse_payload(payload: &str) -> Option<i64> {
+    let parsed = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v.get("generation")?.as_i64());
+    if parsed.is_none() {
+        warn!(
+            payload,
+            "unreadable index commit payload; treating the index as new"
+        );
+    }
+    parsed
+}
+
+fn find_by_id(searcher: &Searcher, id_field: Field, id: &str) -> Result<Option<DocAddress>> {
+    let query = term_query(id_field, id);
+    let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+    Ok(found.first().map(|(_, addr)| *addr))
+}
+
+fn term_query(field: Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// A clause that restricts the hits without changing their scores.
+fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+}
+
+fn str_value(doc: &TantivyDocument, field: Field) -> &str {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+}
+
+fn index_error(e: tantivy::TantivyError) -> SearchError {
+    SearchError::Index(e.into())
+}
+
+/// The start of `text`, escaped, for hits without highlighted terms.
+fn leading_text_html(text: &str) -> String {
+    let mut end = text.len();
+    if let Some((i, _)) = text.char_indices().nth(SNIPPET_CHARS) {
+        // Cut at the last space before the limit so no word is halved.
+        end = text[..i].rfind(' ').filter(|&s| s > 0).unwrap_or(i);
+    }
+    let mut html = escape_html(text[..end].trim_end());
+    if end < text.len() {
+        html.push_str(" …");
+    }
+    html
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use crate::index::*;
+
+    const IBAN: &str = "iban:NL91ABNA0417164300";
+
+    fn doc(id: &str, narrative: &str) -> IndexDoc {
+        IndexDoc {
+            id: id.to_owned(),
+            narrative: narrative.to_owned(),
+            unit: "Amsterdam".to_owned(),
+            team: "Digitale Opsporing".to_owned(),
+            fraud_type: "phishing".to_owned(),
+            filed_at: 1_700_000_000,
+            ..IndexDoc::default()
+        }
+    }
+
+    fn index_of(docs: Vec<IndexDoc>) -> SearchIndex {
+        let index = SearchIndex::create_in_ram().expect("in-memory index");
+        index.submit(docs);
+        index.flush(1).expect("flush");
+        index
+    }
+
+    fn query(text: &str) -> SearchQuery {
+        SearchQuery {
+            text: text.to_owned(),
+            limit: 100,
+            ..SearchQuery::default()
+        }
+    }
+
+    /// The ids found, sorted (for set comparisons).
+    #[track_caller]
+    fn ids(index: &SearchIndex, q: &SearchQuery) -> Vec<String> {
+        let mut ids: Vec<String> = ids_in_order(index, q);
+        ids.sort();
+        ids
+    }
+
+    #[track_caller]
+    fn ids_in_order(index: &SearchIndex, q: &SearchQuery) -> Vec<String> {
+        let results = index.search(q).expect("search");
+        results.hits.into_iter().map(|h| h.id).collect()
+    }
+
+    /// The analysed form of `text`, for checking what the stemmer does.
+    fn analyse(text: &str) -> Vec<String> {
+        let mut analyzer = dutch_analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = tantivy::tokenizer::TokenStream::next(&mut stream) {
+            out.push(token.text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn search_index_is_a_cheap_shareable_handle() {
+        fn check<T: Clone + Send + Sync + 'static>() {}
+        check::<SearchIndex>();
+    }
+
+    #[test]
+    fn dutch_analyser_folds_case_and_accents_and_drops_stop_words() {
+        assert_eq!(
+            analyse("Ik heb het GELD overgemaakt"),
+            analyse("geld overgemaakt")
+        );
+        assert_eq!(analyse("geïnd"), analyse("geind"));
+        assert_eq!(analyse("de en van"), Vec::<String>::new());
+    }
+
+    /// The stems are pinned: if a tantivy upgrade changes them, documents
+    /// indexed before no longer match queries analysed after, so such an
+    /// upgrade must bump `SCHEMA_VERSION`.
+    #[test]
+    fn dutch_stems_are_pinned_because_a_change_needs_a_reindex() {
+        #[track_caller]
+        fn check(text: &str, expected: &[&str]) {
+            assert_eq!(analyse(text), expected, "{text:?}");
+        }
+        // Snowball's current Dutch stemmer (Kraaij-Pohlmann style): it also
+        // strips the ge- of participles, and its stems are not words.
+        check(
+            "rekeningen rekening rekenen",
+            &["rekeen", "rekeen", "rekeen"],
+        );
+        check(
+            "overgemaakte overgemaakt overmaken",
+            &["overmaak", "overmaak", "overmaak"],
+        );
+        check(
+            "betalingen betaling betalen",
+            &["betaal", "betaal", "betaal"],
+        );
+        // The participle `betaald` keeps its d and does not meet `betaling`.
+        check("betaald", &["betaald"]);
+        check(
+            "oplichters oplichter opgelicht",
+            &["oplichter", "oplichter", "oplicht"],
+        );
+        check("hoi mam", &["hoi", "mam"]);
+        // Folding first makes `één` the stop word `een`.
+        check("één geïnd", &["inn"]);
+    }
+
+    #[test]
+    fn inflected_forms_find_each_other() {
+        #[track_caller]
+        fn check(indexed: &str, searched: &str) {
+            let index = index_of(vec![doc("r1", indexed), doc("r2", "iets heel anders")]);
+            assert_eq!(
+                ids(&index, &query(searched)),
+                ["r1"],
+                "{searched:?} should find {indexed:?} (stems {:?} vs {:?})",
+                analyse(searched),
+                analyse(indexed),
+            );
+        }
+        check("Ik heb geld naar zijn rekening gestort", "rekeningen");
+        check("Twee rekeningen van de oplichter", "rekening");
+        check("Het overgemaakte bedrag is weg", "overgemaakt");
+        check("Ik heb 500 euro overgemaakt", "overgemaakte");
+        check("Drie betalingen via een betaalverzoek", "betaling");
+        check("De betaling ging via Tikkie", "betalingen");
+        check("Hoi mam, mijn telefoon is kapot", "hoi mam");
+        check("Hoi Mam! Nieuw nummer", "HOI MAM");
+    }
+
+    #[test]
+    fn phrase_query_matches_only_adjacent_words() {
+        let index = index_of(vec![
+            doc(
+                "adjacent",
+                "Zet het geld op een veilige rekening zei de bankmedewerker",
+            ),
+            doc("apart", "De rekening was volgens hem niet veilige meer"),
+        ]);
+        assert_eq!(ids(&index, &query("\"veilige rekening\"")), ["adjacent"]);
+        assert_eq!(
+            ids(&index, &query("veilige rekening")),
+            ["adjacent", "apart"]
+        );
+    }
+
+    #[test]
+    fn phrase_query_skips_stop_words_in_between() {
+        let index = index_of(vec![
+            doc("r1", "geld naar de rekening"),
+            doc("r2", "rekening geld"),
+        ]);
+        assert_eq!(ids(&index, &query("\"geld naar de rekening\"")), ["r1"]);
+    }
+
+    #[test]
+    fn terms_are_combined_with_and_by_default() {
+        let index = index_of(vec![
+            doc("both", "whatsapp en geld"),
+            doc("one", "alleen whatsapp"),
+        ]);
+        assert_eq!(ids(&index, &query("whatsapp geld")), ["both"]);
+        assert_eq!(ids(&index, &query("whatsapp OR geld")), ["both", "one"]);
+    }
+
+    #[test]
+    fn identifier_term_finds_the_report_naming_it() {
+        let mut with = doc("with", "betaald naar rekening");
+        with.identifiers = vec![IBAN.to_owned(), "phone:+31612345678".to_owned()];
+        let index = index_of(vec![with, doc("without", "betaald naar rekening")]);
+        let mut q = query("");
+        q.identifiers = vec![IBAN.to_owned()];
+        assert_eq!(ids(&index, &q), ["with"]);
+        q.identifiers.push("phone:+31612345678".to_owned());
+        assert_eq!(ids(&index, &q), ["with"]);
+        q.identifiers.push("phone:+31600000000".to_owned());
+        assert!(ids(&index, &q).is_empty(), "all identifiers must match");
+        let in_text = query(&format!("ident:\"{IBAN}\""));
+        assert_eq!(ids(&index, &in_text), ["with"]);
+    }
+
+    fn filter_fixture() -> SearchIndex {
+        let mut a = doc("a", "oplichting via marktplaats");
+        a.unit = "Amsterdam".into();
+        a.team = "Cyber".into();
+        a.fraud_type = "marktplaats".into();
+        a.filed_at = 100;
+        let mut b = doc("b", "oplichting via whatsapp");
+        b.unit = "Rotterdam".into();
+        b.team = "Cyber".into();
+        b.fraud_type = "vriend-in-nood".into();
+        b.filed_at = 200;
+        let mut c = doc("c", "oplichting via telefoon");
+        c.unit = "Rotterdam".into();
+        c.team = "Fraude".into();
+        c.fraud_type = "bankhelpdesk".into();
+        c.filed_at = 300;
+        index_of(vec![a, b, c])
+    }
+
+    #[test]
+    fn each_filter_restricts_the_hits() {
+        let index = filter_fixture();
+        let base = query("oplichting");
+        #[track_caller]
+        fn check(index: &SearchIndex, q: SearchQuery, expected: &[&str]) {
+            assert_eq!(ids(index, &q), expected, "{q:?}");
+        }
+        check(&index, base.clone(), &["a", "b", "c"]);
+        check(
+            &index,
+            SearchQuery {
+                unit: Some("Rotterdam".into()),
+                ..base.clone()
+            },
+            &["b", "c"],
+        );
+        check(
+            &index,
+            SearchQuery {
+                unit: Some("rotterdam".into()),
+                ..base.clone()
+            },
+            &[],
+        );
+        check(
+            &index,
+            SearchQuery {
+                team: Some("Cyber".into()),
+                ..base.clone()
+            },
+            &["a", "b"],
+        );
+        check(
+            &index,
+            SearchQuery {
+                fraud_type: Some("vriend-in-nood".into()),
+                ..base.clone()
+            },
+            &["b"],
+        );
+        check(
+            &index,
+            SearchQuery {
+                from: Some(200),
+                ..base.clone()
+            },
+            &["b", "c"],
+        );
+        check(
+            &index,
+            SearchQuery {
+                to: Some(200),
+                ..base.clone()
+            },
+            &["a", "b"],
+        );
+        check(
+            &index,
+            SearchQuery {
+                from: Some(150),
+                to: Some(250),
+                ..base.clone()
+            },
+            &["b"],
+        );
+        check(
+            &index,
+            SearchQuery {
+                from: Some(250),
+                to: Some(150),
+                ..base.clone()
+            },
+            &[],
+        );
+        check(
+            &index,
+            SearchQuery {
+                ids: Some(vec!["a".into(), "c".into(), "zz".into()]),
+                ..base.clone()
+            },
+            &["a", "c"],
+        );
+        check(
+            &index,
+            SearchQuery {
+                ids: Some(vec![]),
+                ..base.clone()
+            },
+            &[],
+        );
+        check(
+            &index,
+            SearchQuery {
+                unit: Some("Rotterdam".into()),
+                team: Some("Cyber".into()),
+                ..base
+            },
+            &["b"],
+        );
+    }
+
+    #[test]
+    fn field_names_work_in_the_query_text() {
+        let index = filter_fixture();
+        assert_eq!(ids(&index, &query("unit:Rotterdam")), ["b", "c"]);
+        assert_eq!(ids(&index, &query("oplichting AND team:Cyber")), ["a", "b"]);
+        assert_eq!(ids(&index, &query("type:marktplaats")), ["a"]);
+        assert_eq!(
+            ids(&index, &query("oplichting -unit:Amsterdam")),
+            ["b", "c"]
+        );
+    }
+
+    #[test]
+    fn filters_do_not_change_scores() {
+        let index = filter_fixture();
+        let plain = index.search(&query("whatsapp")).expect("search");
+        let filtered = index
+            .search(&SearchQuery {
+                unit: Some("Rotterdam".into()),
+                ..query("whatsapp")
+            })
+            .expect("search");
+        assert_eq!(plain.hits, filtered.hits);
+    }
+
+    #[test]
+    fn pages_follow_offset_and_limit_and_total_counts_all() {
+        let docs = (0..25)
+            .map(|i| {
+                let mut d = doc(&format!("r{i:02}"), "helpdesk fraude");
+                d.filed_at = i;
+                d
+            })
+            .collect();
+        let index = index_of(docs);
+        let page = |offset, limit| {
+            index
+                .search(&SearchQuery {
+                    offset,
+                    limit,
+                    sort: Sort::Date,
+                    ..query("helpdesk")
+                })
+                .expect("search")
+        };
+        let first = page(0, 10);
+        assert_eq!(first.total, 25);
+        assert_eq!(first.hits.len(), 10);
+        assert_eq!(first.hits[0].id, "r24");
+        let third = page(20, 10);
+        assert_eq!(third.total, 25);
+        let third: Vec<_> = third.hits.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(third, ["r04", "r03", "r02", "r01", "r00"]);
+        let mut all: Vec<String> = (0..3)
+            .flat_map(|p| page(p * 10, 10).hits)
+            .map(|h| h.id)
+            .collect();
+        all.dedup();
+        assert_eq!(all.len(), 25, "pages neither overlap nor skip");
+        assert_eq!(
+            page(100, 10),
+            SearchResults {
+                total: 25,
+                hits: vec![]
+            }
+        );
+        assert_eq!(
+            page(0, 0),
+            SearchResults {
+                total: 25,
+                hits: vec![]
+            }
+        );
+        assert_eq!(page(usize::MAX, usize::MAX).total, 25);
+    }
+
+    #[test]
+    fn date_sort_puts_the_newest_first() {
+        let mut old = doc("old", "spoofing bank spoofing bank spoofing");
+        old.filed_at = 1_000;
+        let mut new = doc("new", "spoofing via een nummer van de bank");
+        new.filed_at = 2_000;
+        let mut mid = doc("mid", "spoofing");
+        mid.filed_at = 1_500;
+        let index = index_of(vec![old, new, mid]);
+        let by_date = SearchQuery {
+            sort: Sort::Date,
+            ..query("spoofing")
+        };
+        assert_eq!(ids_in_order(&index, &by_date), ["new", "mid", "old"]);
+        let hits = index.search(&by_date).expect("search").hits;
+        assert_eq!(hits[0].filed_at, 2_000);
+        assert!(hits.iter().all(|h| h.score > 0.0), "date sort keeps scores");
+        // Without text there is no relevance to rank by, so newest first.
+        assert_eq!(ids_in_order(&index, &query("")), ["new", "mid", "old"]);
+    }
+
+    #[test]
+    fn relevance_sort_puts_the_best_match_first() {
+        let index = index_of(vec![
+            doc(
+                "weak",
+                "een lang verhaal over van alles en ook marktplaats maar verder niets",
+            ),
+            doc("strong", "marktplaats marktplaats"),
+        ]);
+        let hits = index.search(&query("marktplaats")).expect("search").hits;
+        assert_eq!(hits[0].id, "strong");
+        assert!(hits[0].score > hits[1].score);
+    }
+
+    #[test]
+    fn snippets_highlight_matches_and_escape_report_text() {
+        let index = index_of(vec![doc(
+            "r1",
+            "Hij stuurde <script>alert('x')</script> & een link naar een nep-bank",
+        )]);
+        let hit = &index.search(&query("link")).expect("search").hits[0];
+        assert!(
+            hit.snippet_html.contains("<b>link</b>"),
+            "{}",
+            hit.snippet_html
+        );
+        assert!(
+            !hit.snippet_html.contains("<script>"),
+            "{}",
+            hit.snippet_html
+        );
+        assert!(
+            hit.snippet_html.contains("&lt;script&gt;"),
+            "{}",
+            hit.snippet_html
+        );
+        assert!(hit.snippet_html.contains("&amp;"), "{}", hit.snippet_html);
+
+        // Without text terms the snippet is the start of the narrative.
+        let hit = &index.search(&query("")).expect("search").hits[0];
+        assert!(
+            hit.snippet_html.starts_with("Hij stuurde &lt;script&gt;"),
+            "{}",
+            hit.snippet_html
+        );
+        assert!(!hit.snippet_html.contains("<b>"), "{}", hit.snippet_html);
+    }
+
+    #[test]
+    fn snippets_highlight_stemmed_matches() {
+        let index = index_of(vec![doc("r1", "Ik deed twee betalingen aan de verkoper")]);
+        let hit = &index.search(&query("betaling")).expect("search").hits[0];
+        assert!(
+            hit.snippet_html.contains("<b>betalingen</b>"),
+            "{}",
+            hit.snippet_html
+        );
+    }
+
+    #[test]
+    fn leading_text_is_cut_between_words() {
+        let long = "woord ".repeat(100);
+        let html = leading_text_html(&long);
+        assert!(html.ends_with("woord …"), "{html}");
+        assert!(html.chars().count() <= SNIPPET_CHARS + 2);
+        assert_eq!(leading_text_html("kort"), "kort");
+        let wide = "ë".repeat(500);
+        assert_eq!(leading_text_html(&wide).chars().count(), SNIPPET_CHARS + 2);
+    }
+
+    #[test]
+    fn malformed_queries_are_errors_not_panics() {
+        let index = index_of(vec![doc("r1", "tekst")]);
+        for text in [
+            "\"unclosed",
+            "AND AND",
+            "field:",
+            "unknown:field",
+            "amount_eur:abc",
+        ] {
+            match index.search(&query(text)) {
+                Err(SearchError::InvalidQuery { message }) => assert!(!message.is_empty()),
+                other => panic!("{text:?} gave {other:?}"),
+            }
+        }
+    }
+
+    fn shared_index() -> &'static SearchIndex {
+        static INDEX: OnceLock<SearchIndex> = OnceLock::new();
+        INDEX.get_or_init(|| {
+            index_of(vec![
+                doc("r1", "Hoi mam, dit is mijn nieuwe nummer"),
+                doc("r2", "Veilige rekening bij de bankhelpdesk"),
+            ])
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_query_text_never_panics(text in "\\PC{0,40}") {
+            let _ = shared_index().search(&query(&text));
+        }
+
+        #[test]
+        fn query_syntax_soup_never_panics(text in "[a-z:\"()\\[\\]{}^~*+\\-! 0-9.]{0,30}") {
+            let _ = shared_index().search(&query(&text));
+        }
+
+        #[test]
+        fn arbitrary_filters_never_panic(
+            unit in "\\PC{0,10}",
+            from in any::<Option<i64>>(),
+            to in any::<Option<i64>>(),
+            offset in any::<usize>(),
+            limit in any::<usize>(),
+        ) {
+            let q = SearchQuery {
+                unit: Some(unit),
+                from,
+                to,
+                offset,
+                limit,
+                identifiers: vec!["".into()],
+                ..SearchQuery::default()
+            };
+            let _ = shared_index().search(&q);
+        }
+    }
+
+    #[test]
+    fn submitting_an_id_again_replaces_the_report() {
+        let index = index_of(vec![doc("r1", "eerste versie")]);
+        index.submit(vec![doc("r1", "tweede versie")]);
+        index.flush(2).expect("flush");
+        assert_eq!(index.num_docs(), 1);
+        assert!(ids(&index, &query("eerste")).is_empty());
+        assert_eq!(ids(&index, &query("tweede")), ["r1"]);
+
+        // Within one batch the last one wins too.
+        index.submit(vec![doc("r2", "derde"), doc("r2", "vierde")]);
+        index.flush(3).expect("flush");
+        assert_eq!(index.num_docs(), 2);
+        assert_eq!(ids(&index, &query("vierde")), ["r2"]);
+        assert!(ids(&index, &query("derde")).is_empty());
+    }
+
+    #[test]
+    fn deleted_reports_are_no_longer_found() {
+        let index = index_of(vec![doc("r1", "weg ermee"), doc("r2", "blijft")]);
+        index.delete(vec!["r1".into(), "unknown".into()]);
+        index.flush(2).expect("flush");
+        assert_eq!(index.num_docs(), 1);
+        assert_eq!(ids(&index, &query("")), ["r2"]);
+    }
+
+    #[test]
+    fn flush_records_the_generation() {
+        let index = SearchIndex::create_in_ram().expect("index");
+        assert_eq!(index.generation(), None);
+        index.flush(7).expect("flush with nothing queued");
+        assert_eq!(index.generation(), Some(7));
+        index.submit(vec![doc("r1", "tekst")]);
+        index.flush(9).expect("flush");
+        assert_eq!(index.generation(), Some(9));
+        assert_eq!(index.num_docs(), 1);
+    }
+
+    #[test]
+    fn submitted_reports_become_searchable_without_a_flush() {
+        let index = SearchIndex::create_in_ram().expect("index");
+        index.submit(vec![doc("r1", "vanzelf zichtbaar")]);
+        let start = Instant::now();
+        while index.num_docs() == 0 {
+            assert!(start.elapsed() < Duration::from_secs(5), "never committed");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(ids(&index, &query("zichtbaar")), ["r1"]);
+    }
+
+    #[test]
+    fn reopening_keeps_documents_and_generation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let index = SearchIndex::open(dir.path()).expect("open");
+            assert_eq!(index.generation(), None);
+            index.submit(vec![doc("r1", "blijvend"), doc("r2", "ook blijvend")]);
+            index.flush(42).expect("flush");
+        }
+        let index = SearchIndex::open(dir.path()).expect("reopen");
+        assert_eq!(index.generation(), Some(42));
+        assert_eq!(index.num_docs(), 2);
+        assert_eq!(ids(&index, &query("blijvend")), ["r1", "r2"]);
+    }
+
+    #[test]
+    fn dropping_the_last_handle_commits_what_is_queued() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let index = SearchIndex::open(dir.path()).expect("open");
+            index.flush(1).expect("flush");
+            let clone = index.clone();
+            drop(index);
+            clone.submit(vec![doc("r1", "laatste woord")]);
+        }
+        let index = SearchIndex::open(dir.path()).expect("reopen");
+        assert_eq!(index.num_docs(), 1);
+        assert_eq!(
+            index.generation(),
+            Some(1),
+            "a commit without flush keeps the generation"
+        );
+    }
+
+    #[test]
+    fn another_schema_version_is_wiped_and_recreated_empty() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let index = SearchIndex::open(dir.path()).expect("open");
+            index.submit(vec![doc("r1", "oud")]);
+            index.flush(5).expect("flush");
+        }
+        fs::write(dir.path().join(VERSION_FILE), "0").expect("write version");
+        let index = SearchIndex::open(dir.path()).expect("reopen");
+        assert_eq!(index.generation(), None);
+        assert_eq!(index.num_docs(), 0);
+        let version = fs::read_to_string(dir.path().join(VERSION_FILE)).expect("version");
+        assert_eq!(version, SCHEMA_VERSION.to_string());
+        index.submit(vec![doc("r1", "nieuw")]);
+        index.flush(6).expect("the recreated index works");
+        assert_eq!(ids(&index, &query("nieuw")), ["r1"]);
+    }
+
+    #[test]
+    fn a_folder_with_other_files_is_refused_not_wiped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let precious = dir.path().join("reports.sqlite");
+        fs::write(&precious, "data").expect("write");
+        let err = SearchIndex::open(dir.path()).expect_err("should refuse");
+        assert!(format!("{err:#}").contains("refusing"), "{err:#}");
+        assert!(precious.exists());
+    }
+
+    #[test]
+    fn similar_finds_the_most_alike_narrative_and_skips_excluded_ids() {
+        let index = index_of(vec![
+            doc(
+                "me",
+                "Via whatsapp kreeg ik een bericht van mijn zoon met een nieuw nummer, hij vroeg geld voor een rekening",
+            ),
+            doc(
+                "twin",
+                "Mijn zoon stuurde via whatsapp een bericht vanaf een nieuw nummer en vroeg geld voor een rekening",
+            ),
+            doc("cousin", "Een bericht via whatsapp van een nieuw nummer"),
+            doc(
+                "other",
+                "Ik kocht een fiets op marktplaats maar ontving hem nooit",
+            ),
+            doc("other2", "Nep-bankmedewerker belde over mijn spaarrekening"),
+        ]);
+        let none = HashSet::new();
+        let found = index.similar("me", 10, &none).expect("similar");
+        let found_ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(found_ids.first(), Some(&"twin"), "{found:?}");
+        assert!(!found_ids.contains(&"me"), "{found:?}");
+        assert!(!found_ids.contains(&"other"), "{found:?}");
+        assert!(
+            found.windows(2).all(|w| w[0].1 >= w[1].1),
+            "best first: {found:?}"
+        );
+
+        let exclude: HashSet<String> = ["twin".to_owned()].into();
+        let found = index.similar("me", 10, &exclude).expect("similar");
+        assert_eq!(
+            found.first().map(|(id, _)| id.as_str()),
+            Some("cousin"),
+            "{found:?}"
+        );
+        assert!(found.iter().all(|(id, _)| id != "twin"));
+
+        assert!(
+            index
+                .similar("unknown", 10, &none)
+                .expect("similar")
+                .is_empty()
+        );
+        assert!(index.similar("me", 0, &none).expect("similar").is_empty());
+    }
+}
