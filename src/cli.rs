@@ -105,6 +105,49 @@ pub enum Command {
     },
     /// The identifiers the hub guard suppressed, with counts and reasons.
     Hubs,
+    /// Full-text search of the statements (tantivy query syntax; an
+    /// identifier in any written form is normalised first). NDJSON hits.
+    Search {
+        /// The query: words, "phrases", AND/OR/-, `nl91 abna 0417 1643 00`.
+        query: String,
+        /// Only this unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only this team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Only this fraud type.
+        #[arg(long = "type")]
+        fraud_type: Option<String>,
+        /// Filed on or after this date (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Filed on or before this date (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only reports of this cluster.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// Hits per page.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Hits to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// relevance or date.
+        #[arg(long, default_value = "relevance")]
+        sort: String,
+    },
+    /// Reports whose statements read most like this one, outside its cluster.
+    Similar {
+        /// Report id.
+        id: String,
+        /// How many.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Rebuild the search index from the store.
+    Reindex,
     /// Open weak-link suggestions (typo IBANs, look-alike domains, handle
     /// variants), strongest first.
     Suggestions {
@@ -405,6 +448,64 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Explain { a, b } => explain(&Engine::open(settings)?, &a, &b),
+        Command::Search {
+            query,
+            unit,
+            team,
+            fraud_type,
+            from,
+            to,
+            cluster,
+            limit,
+            offset,
+            sort,
+        } => {
+            let params = crate::engine::SearchParams {
+                query,
+                unit,
+                team,
+                fraud_type,
+                from: from.as_deref().map(|d| parse_day(d, false)).transpose()?,
+                to: to.as_deref().map(|d| parse_day(d, true)).transpose()?,
+                cluster,
+                limit,
+                offset,
+                sort: parse_sort(&sort)?,
+            };
+            let engine = Engine::open(settings)?;
+            let page = engine.search(&params)?;
+            let mut out = io::stdout().lock();
+            for h in &page.hits {
+                serde_json::to_writer(&mut out, h)?;
+                writeln!(out)?;
+            }
+            eprintln!("{} hit(s), showing {}", page.total, page.hits.len());
+            Ok(0)
+        }
+        Command::Similar { id, limit } => {
+            let engine = Engine::open(settings)?;
+            let mut out = io::stdout().lock();
+            for s in engine.similar(&id, limit)? {
+                serde_json::to_writer(&mut out, &s)?;
+                writeln!(out)?;
+            }
+            Ok(0)
+        }
+        Command::Reindex => {
+            let dir = settings.data_dir.join(crate::engine::INDEX_DIR);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("removing {}", dir.display()))?;
+            }
+            let started = std::time::Instant::now();
+            let engine = Engine::open(settings)?;
+            eprintln!(
+                "reindexed {} report(s) in {:.1}s",
+                engine.state().report_count(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
         Command::Demo { no_serve } => demo(settings, !no_serve),
         Command::Serve { addr } => {
             let addr = addr.unwrap_or_else(|| settings.server.addr.clone());
@@ -1035,6 +1136,31 @@ fn print_path(out: &mut dyn Write, path: &[crate::cluster::Step]) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// Reads `YYYY-MM-DD` (the start of that day, or its end when `end`) or
+/// an RFC 3339 date-time, as Unix seconds.
+pub fn parse_day(s: &str, end: bool) -> Result<i64> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(s.trim(), &Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    let d = time::Date::parse(
+        s.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .with_context(|| format!("{s:?} is not a date (YYYY-MM-DD) or an RFC 3339 date-time"))?;
+    let t = d.midnight().assume_utc().unix_timestamp();
+    Ok(if end { t + 86_399 } else { t })
+}
+
+/// Reads `relevance` or `date`.
+pub fn parse_sort(s: &str) -> Result<crate::index::Sort> {
+    match s {
+        "relevance" => Ok(crate::index::Sort::Relevance),
+        "date" => Ok(crate::index::Sort::Date),
+        other => bail!("sort {other:?}: use relevance or date"),
+    }
 }
 
 /// Serves the API until Ctrl-C or SIGTERM.

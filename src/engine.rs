@@ -19,6 +19,7 @@ use crate::cluster::{
 use crate::config::Settings;
 use crate::extract::{Extractor, Identifier};
 use crate::ident::{Kind, Role};
+use crate::index::{IndexDoc, SearchError, SearchIndex, SearchQuery, Sort};
 use crate::report::{Report, ReportError, ReportId};
 use crate::store::{BatchCounts, ClusterRecord, LinkRow, Store};
 
@@ -32,6 +33,8 @@ struct Inner {
     settings: Settings,
     extractor: Extractor,
     store: Mutex<Store>,
+    /// The full-text index, derived from the store.
+    index: SearchIndex,
     state: RwLock<Arc<State>>,
     /// Triage records of live clusters: small, changed by people, so kept
     /// apart from the derived state that a re-cluster replaces.
@@ -336,18 +339,165 @@ impl Engine {
     pub fn open(settings: Settings) -> Result<Engine> {
         let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
         let store = Store::open(&settings.data_dir)?;
+        let index = SearchIndex::open(&settings.data_dir.join(INDEX_DIR))?;
         let engine = Engine {
             inner: Arc::new(Inner {
                 settings,
                 extractor,
                 store: Mutex::new(store),
+                index,
                 state: RwLock::new(Arc::new(State::empty())),
                 triage: RwLock::new(HashMap::new()),
                 rebuilding: Mutex::new(()),
             }),
         };
         engine.rebuild("open")?;
+        engine.catch_up_index()?;
         Ok(engine)
+    }
+
+    /// Brings the search index up to the store: after a crash, a deleted
+    /// index folder or a schema change, the reports it lacks are indexed.
+    /// Returns how many were (re)indexed.
+    pub fn catch_up_index(&self) -> Result<usize> {
+        let index = &self.inner.index;
+        let store_gen = self.store().generation()?;
+        let from = index.generation().unwrap_or(0);
+        if from >= store_gen && index.generation().is_some() {
+            return Ok(0);
+        }
+        let started = std::time::Instant::now();
+        let mut n = 0;
+        let mut docs = Vec::with_capacity(1024);
+        self.store().reports_since(from, |_, raw, terms| {
+            if let Ok(report) = Report::from_json(raw) {
+                docs.push(index_doc(&report, terms));
+                n += 1;
+            }
+            if docs.len() >= 1024 {
+                index.submit(std::mem::take(&mut docs));
+            }
+        })?;
+        index.submit(docs);
+        index.flush(store_gen)?;
+        info!(
+            indexed = n,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "search index caught up"
+        );
+        Ok(n)
+    }
+
+    /// Full-text search; identifiers in the query text are normalised
+    /// first, so `nl91 abna 0417 1643 00` finds `NL91ABNA0417164300`.
+    pub fn search(&self, p: &SearchParams) -> Result<SearchPage, SearchError> {
+        let state = self.state();
+        let (text, identifiers) = self.split_query(&p.query);
+        let ids = match &p.cluster {
+            Some(c) => {
+                let cid = self
+                    .resolve_cluster(c)
+                    .map_err(SearchError::Index)?
+                    .ok_or_else(|| SearchError::InvalidQuery {
+                        message: format!("no cluster {c}"),
+                    })?;
+                Some(
+                    state
+                        .cluster(&cid)
+                        .map(|c| c.report_ids.iter().map(|r| r.as_str().to_owned()).collect())
+                        .unwrap_or_default(),
+                )
+            }
+            None => None,
+        };
+        let q = SearchQuery {
+            text,
+            identifiers,
+            unit: p.unit.clone(),
+            team: p.team.clone(),
+            fraud_type: p.fraud_type.clone(),
+            from: p.from,
+            to: p.to,
+            ids,
+            limit: p.limit,
+            offset: p.offset,
+            sort: p.sort,
+        };
+        let found = self.inner.index.search(&q)?;
+        let hits = found
+            .hits
+            .into_iter()
+            .map(|h| {
+                let rid = ReportId::parse(&h.id).ok();
+                SearchHit {
+                    cluster_id: rid.as_ref().and_then(|r| state.cluster_of(r).cloned()),
+                    report_id: h.id,
+                    score: h.score,
+                    filed_at: rfc3339(h.filed_at),
+                    snippet_html: h.snippet_html,
+                }
+            })
+            .collect();
+        Ok(SearchPage {
+            total: found.total,
+            hits,
+        })
+    }
+
+    /// Splits a query into its text and the canonical identifiers in it.
+    fn split_query(&self, query: &str) -> (String, Vec<String>) {
+        let found = self.inner.extractor.text(query);
+        let mut identifiers = Vec::new();
+        let mut cut: Vec<[usize; 2]> = Vec::new();
+        for i in found.iter().filter(|i| i.valid && i.kind != Kind::Name) {
+            identifiers.push(format!("{}:{}", i.kind, i.value));
+            if let Some(span) = i.span {
+                cut.push(span);
+            }
+        }
+        identifiers.sort();
+        identifiers.dedup();
+        cut.sort_unstable();
+        let mut text = String::with_capacity(query.len());
+        let mut at = 0;
+        for [a, b] in cut {
+            if a >= at && b <= query.len() {
+                text.push_str(&query[at..a]);
+                text.push(' ');
+                at = b;
+            }
+        }
+        text.push_str(&query[at.min(query.len())..]);
+        (text.trim().to_owned(), identifiers)
+    }
+
+    /// Reports whose statements read most alike, outside the report's own
+    /// cluster: the "similar text" weak link.
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<SimilarReport>> {
+        let state = self.state();
+        let rid = ReportId::parse(id)?;
+        let own: std::collections::HashSet<String> = state
+            .cluster_of(&rid)
+            .and_then(|c| state.cluster(c))
+            .map(|c| c.report_ids.iter().map(|r| r.as_str().to_owned()).collect())
+            .unwrap_or_default();
+        let found = self.inner.index.similar(id, limit, &own)?;
+        Ok(found
+            .into_iter()
+            .map(|(rid, score)| SimilarReport {
+                cluster_id: ReportId::parse(&rid)
+                    .ok()
+                    .and_then(|r| state.cluster_of(&r).cloned()),
+                report_id: rid,
+                score,
+            })
+            .collect())
+    }
+
+    /// Waits until everything submitted to the index is searchable.
+    pub fn flush_index(&self) -> Result<()> {
+        let generation = self.store().generation()?;
+        self.inner.index.flush(generation)
     }
 
     /// The settings in use.
@@ -545,6 +695,7 @@ impl Engine {
             )?;
         }
         if summary.accepted + summary.updated > 0 {
+            self.flush_index()?;
             let events = self.rebuild(&format!("ingest {source}"))?;
             for e in &events {
                 match e {
@@ -569,9 +720,10 @@ impl Engine {
         lines_done: usize,
         on_batch: &mut dyn FnMut(i64, &BatchCounts, usize),
     ) -> Result<()> {
-        let (id, counts, _) = self
+        let (id, counts, written) = self
             .store()
             .write_batch(source, started, batch, *rejected)?;
+        self.index_written(batch, &written);
         summary.accepted += counts.accepted;
         summary.updated += counts.updated;
         summary.unchanged += counts.unchanged;
@@ -806,15 +958,41 @@ impl Engine {
         };
         if !batch.is_empty() {
             let started = OffsetDateTime::now_utc().unix_timestamp();
-            let (_, counts, _) =
+            let (_, counts, written) =
                 self.store()
                     .write_batch(source, started, &batch, rejected.len())?;
+            self.index_written(&batch, &written);
             summary.accepted = counts.accepted;
             summary.updated = counts.updated;
             summary.unchanged = counts.unchanged;
             summary.batches = 1;
         }
         Ok((summary, rejected))
+    }
+
+    /// Queues the new and changed reports of a committed batch for the
+    /// search index (its writer thread commits within a second).
+    fn index_written(
+        &self,
+        batch: &[(Report, String, Vec<Identifier>)],
+        written: &[crate::store::Written],
+    ) {
+        let docs: Vec<IndexDoc> = batch
+            .iter()
+            .zip(written)
+            .filter(|(_, w)| **w != crate::store::Written::Unchanged)
+            .map(|((r, _, idents), _)| {
+                let terms = idents
+                    .iter()
+                    .filter(|i| i.valid)
+                    .map(|i| format!("{}:{}", i.kind, i.value))
+                    .collect();
+                index_doc(r, terms)
+            })
+            .collect();
+        if !docs.is_empty() {
+            self.inner.index.submit(docs);
+        }
     }
 
     /// Re-clusters when the store has changed since the state was built.
@@ -894,6 +1072,8 @@ impl Engine {
         let before = OffsetDateTime::now_utc().unix_timestamp() - retention_days.max(0) * 86_400;
         let ids = self.store().purge(before)?;
         if !ids.is_empty() {
+            self.inner.index.delete(ids.clone());
+            self.flush_index()?;
             self.rebuild(&format!(
                 "purge of {} report(s) filed before {} by {actor}",
                 ids.len(),
@@ -1105,6 +1285,87 @@ fn normalise_endpoint(raw: &str, region: phonenumber::country::Id) -> Result<Str
         return Ok(format!("{kind}:{value}"));
     }
     Ok(ReportId::parse(raw)?.as_str().to_owned())
+}
+
+/// The index folder inside the data directory.
+pub const INDEX_DIR: &str = "search";
+
+/// A report as the search index sees it.
+fn index_doc(r: &Report, identifiers: Vec<String>) -> IndexDoc {
+    IndexDoc {
+        id: r.id.as_str().to_owned(),
+        narrative: r.narrative.clone(),
+        identifiers,
+        unit: r.unit.clone(),
+        team: r.team.clone(),
+        fraud_type: r
+            .fraud_type
+            .as_ref()
+            .map_or("other", |f| f.category())
+            .to_owned(),
+        filed_at: r.filed_at.unix_timestamp(),
+        amount_eur: r.amount_eur,
+    }
+}
+
+/// A search as the CLI and the API ask it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    /// Query text (tantivy syntax; identifiers in any written form).
+    pub query: String,
+    /// Only this unit.
+    pub unit: Option<String>,
+    /// Only this team.
+    pub team: Option<String>,
+    /// Only this fraud type.
+    pub fraud_type: Option<String>,
+    /// Filed at or after (Unix seconds).
+    pub from: Option<i64>,
+    /// Filed at or before (Unix seconds).
+    pub to: Option<i64>,
+    /// Only reports of this cluster.
+    pub cluster: Option<String>,
+    /// Page size.
+    pub limit: usize,
+    /// Skip.
+    pub offset: usize,
+    /// Order.
+    pub sort: Sort,
+}
+
+/// A page of search hits.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage {
+    /// All matches.
+    pub total: usize,
+    /// This page.
+    pub hits: Vec<SearchHit>,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    /// The report.
+    pub report_id: String,
+    /// Its cluster.
+    pub cluster_id: Option<ClusterId>,
+    /// Relevance.
+    pub score: f32,
+    /// Filing time.
+    pub filed_at: String,
+    /// Escaped fragment with matches in `<b>`.
+    pub snippet_html: String,
+}
+
+/// A report with a similar statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarReport {
+    /// The report.
+    pub report_id: String,
+    /// Its cluster.
+    pub cluster_id: Option<ClusterId>,
+    /// Similarity score.
+    pub score: f32,
 }
 
 /// Turns a refused line into its rejection record.

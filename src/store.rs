@@ -442,6 +442,38 @@ impl Store {
         Ok(())
     }
 
+    /// Calls `f` for every report written after `seq` (in write order)
+    /// with its sequence number, raw line and linking terms (`kind:value`
+    /// of its valid identifiers), for the search index to catch up.
+    pub fn reports_since(&self, seq: i64, mut f: impl FnMut(i64, &str, Vec<String>)) -> Result<()> {
+        let mut terms: HashMap<String, Vec<String>> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT i.report_id, i.kind, i.value FROM identifiers i JOIN reports r ON r.id = i.report_id
+                 WHERE r.seq > ?1 AND i.valid = 1",
+            )?;
+            let mut rows = stmt.query([seq])?;
+            while let Some(row) = rows.next()? {
+                let (rid, kind, value): (String, String, String) =
+                    (row.get(0)?, row.get(1)?, row.get(2)?);
+                terms
+                    .entry(rid)
+                    .or_default()
+                    .push(format!("{kind}:{value}"));
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, seq, raw FROM reports WHERE seq > ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([seq])?;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let raw: String = row.get(2)?;
+            f(row.get(1)?, &raw, terms.remove(&id).unwrap_or_default());
+        }
+        Ok(())
+    }
+
     /// The previous cluster assignment.
     pub fn previous(&self) -> Result<Previous> {
         let mut prev = Previous::default();

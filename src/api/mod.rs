@@ -102,6 +102,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/reports"),
     ("GET", "/api/v1/reports/{id}"),
     ("POST", "/api/v1/check"),
+    ("GET", "/api/v1/reports/{id}/similar"),
+    ("GET", "/api/v1/search"),
     ("GET", "/api/v1/clusters"),
     ("GET", "/api/v1/clusters/{id}"),
     ("GET", "/api/v1/clusters/{id}/graph"),
@@ -136,6 +138,8 @@ pub fn router_with(state: AppState, cfg: &ApiConfig) -> Router {
         .route("/api/v1/reports", post(reports::push))
         .route("/api/v1/reports/{id}", get(reports::get_report))
         .route("/api/v1/check", post(reports::check))
+        .route("/api/v1/reports/{id}/similar", get(reports::similar))
+        .route("/api/v1/search", get(reports::search))
         .route("/api/v1/clusters", get(clusters::list))
         .route("/api/v1/clusters/{id}", get(clusters::show))
         .route("/api/v1/clusters/{id}/graph", get(clusters::graph))

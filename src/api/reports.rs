@@ -2,8 +2,9 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, AppState, Caller, blocking, log_read};
@@ -118,4 +119,114 @@ pub async fn check(
         ));
     }
     Ok(Json(state.engine.check(&req)))
+}
+
+/// Query of `GET /search`.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchIn {
+    /// The query text.
+    #[serde(default)]
+    pub q: String,
+    /// Only this unit.
+    pub unit: Option<String>,
+    /// Only this team.
+    pub team: Option<String>,
+    /// Only this fraud type.
+    #[serde(rename = "type")]
+    pub fraud_type: Option<String>,
+    /// Filed on or after.
+    pub from: Option<String>,
+    /// Filed on or before.
+    pub to: Option<String>,
+    /// Only this cluster.
+    pub cluster: Option<String>,
+    /// Hits per page.
+    pub limit: Option<usize>,
+    /// Skip.
+    pub offset: Option<usize>,
+    /// `relevance` or `date`.
+    pub sort: Option<String>,
+}
+
+/// `GET /api/v1/search`: full-text search with filters; highlighted,
+/// escaped snippets.
+pub async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<SearchIn>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::Search)?;
+    let Query(q) = query?;
+    let bad = |e: anyhow::Error| ApiError::BadRequest(format!("{e:#}"));
+    let params = crate::engine::SearchParams {
+        query: q.q.clone(),
+        unit: q.unit,
+        team: q.team,
+        fraud_type: q.fraud_type,
+        from: q
+            .from
+            .as_deref()
+            .map(|d| crate::cli::parse_day(d, false))
+            .transpose()
+            .map_err(bad)?,
+        to: q
+            .to
+            .as_deref()
+            .map(|d| crate::cli::parse_day(d, true))
+            .transpose()
+            .map_err(bad)?,
+        cluster: q.cluster,
+        limit: q.limit.unwrap_or(20).min(crate::index::MAX_LIMIT),
+        offset: q.offset.unwrap_or(0),
+        sort: crate::cli::parse_sort(q.sort.as_deref().unwrap_or("relevance")).map_err(bad)?,
+    };
+    let engine = state.engine.clone();
+    let page = tokio::task::spawn_blocking(move || engine.search(&params))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| match e {
+            crate::index::SearchError::InvalidQuery { message } => ApiError::BadRequest(message),
+            crate::index::SearchError::Index(err) => ApiError::Internal(err),
+        })?;
+    let ids: Vec<&str> = page.hits.iter().map(|h| h.report_id.as_str()).collect();
+    log_read(
+        &state,
+        &caller,
+        "search",
+        json!({"query": q.q, "reports": ids}),
+        "ok",
+    )
+    .await?;
+    Ok(Json(json!(page)))
+}
+
+/// Query of `GET /reports/{id}/similar`.
+#[derive(Debug, Deserialize)]
+pub struct SimilarIn {
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/v1/reports/{id}/similar`: the "similar text" weak link.
+pub async fn similar(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    query: Result<Query<SimilarIn>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::Search)?;
+    let Query(q) = query?;
+    let limit = q.limit.unwrap_or(10).clamp(1, 100);
+    let rid = id.clone();
+    let found = blocking(&state.engine, move |e| e.similar(&rid, limit)).await?;
+    let ids: Vec<&str> = found.iter().map(|s| s.report_id.as_str()).collect();
+    log_read(
+        &state,
+        &caller,
+        "similar",
+        json!({"report": id, "reports": ids}),
+        "ok",
+    )
+    .await?;
+    Ok(Json(json!({"report_id": id, "similar": found})))
 }

@@ -154,6 +154,18 @@ async fn every_route_allows_and_refuses_by_role() {
             "analyst",
         ),
         ("GET", "/api/v1/hubs".into(), None, "analyst"),
+        (
+            "GET",
+            "/api/v1/search?q=rekening&limit=5".into(),
+            None,
+            "analyst",
+        ),
+        (
+            "GET",
+            "/api/v1/reports/2026-AMS-000101/similar".into(),
+            None,
+            "analyst",
+        ),
         ("GET", "/api/v1/audit".into(), None, "admin"),
         ("GET", "/api/v1/stats".into(), None, "intake"),
     ];
@@ -381,6 +393,24 @@ async fn bad_input_gets_a_4xx_with_error_and_detail() {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         ("GET", "/api/v1/no-such-thing", None, StatusCode::NOT_FOUND),
+        (
+            "GET",
+            "/api/v1/search?q=%22unclosed",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/api/v1/search?q=x&from=gisteren",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/api/v1/search?q=x&sort=random",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
     ];
     for (method, path, body, expected) in cases {
         let (status, v) = api.call(method, path, Some("admin"), body.as_deref()).await;

@@ -344,3 +344,98 @@ fn extract_answers_every_line_in_order_and_keeps_going_after_a_bad_one() {
         vec!["https://rabo-veilig.nl/login", "rabo-veilig.nl"]
     );
 }
+
+fn search(app: &TestApp, args: &[&str]) -> Vec<String> {
+    let out = app.cmd().arg("search").args(args).assert().success();
+    ndjson(&out.get_output().stdout)
+        .iter()
+        .map(|h| h["report_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn search_finds_identifiers_in_any_written_form_and_filters() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    let mut by_iban = search(&app, &["nl42 ingb 0006 1234 56"]);
+    by_iban.sort();
+    assert_eq!(
+        by_iban,
+        vec![
+            "2026-AMS-000101",
+            "2026-LIM-000045",
+            "2026-RTM-000233",
+            "2026-ZWB-000077"
+        ]
+    );
+    let phone = search(&app, &["+31 6 1287 3344"]);
+    assert_eq!(phone.len(), 4, "{phone:?}");
+    assert_eq!(
+        search(&app, &["\"veilige rekening\""]),
+        vec!["2026-AMS-000101"]
+    );
+    assert_eq!(
+        search(&app, &["rekening", "--unit", "Limburg"]),
+        vec!["2026-LIM-000045"]
+    );
+    assert_eq!(
+        search(
+            &app,
+            &[
+                "pas",
+                "--type",
+                "phishing",
+                "--from",
+                "2026-06-01",
+                "--to",
+                "2026-06-01"
+            ]
+        ),
+        vec!["2026-MN-000300"]
+    );
+    let page1 = search(&app, &["rekening", "--limit", "2", "--sort", "date"]);
+    let page2 = search(
+        &app,
+        &[
+            "rekening", "--limit", "2", "--offset", "2", "--sort", "date",
+        ],
+    );
+    assert_eq!(page1.len(), 2);
+    assert!(page1.iter().all(|id| !page2.contains(id)));
+    // The statement with <script> comes back escaped.
+    let out = app.cmd().args(["search", "politie"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("&lt;script&gt;") && !text.contains("<script>"),
+        "{text}"
+    );
+    app.cmd()
+        .args(["search", "\"unclosed"])
+        .assert()
+        .failure()
+        .stderr(contains("query"));
+}
+
+#[test]
+fn a_deleted_index_is_rebuilt_from_the_store() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    let before = search(&app, &["rekening", "--limit", "100"]);
+    std::fs::remove_dir_all(app.data().join("search")).unwrap();
+    // The next command notices the missing index and catches up by itself.
+    assert_eq!(search(&app, &["rekening", "--limit", "100"]), before);
+    app.cmd()
+        .arg("reindex")
+        .assert()
+        .success()
+        .stderr(contains("reindexed 22"));
+    assert_eq!(search(&app, &["rekening", "--limit", "100"]), before);
+}

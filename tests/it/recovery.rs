@@ -60,6 +60,14 @@ fn a_killed_ingest_keeps_every_committed_batch_and_recovers() {
         .map(|c| c.size)
         .sum::<usize>();
     assert_eq!(clusters, stored);
+    // The index caught up with the store at open: every stored report is
+    // searchable (every synthetic statement says "betaald").
+    let params = fraudlink::engine::SearchParams {
+        query: "betaald".into(),
+        limit: 1,
+        ..Default::default()
+    };
+    assert_eq!(engine.search(&params).unwrap().total, stored);
     drop(engine);
 
     // Finishing the import gives the clusters of a clean run.
