@@ -33,6 +33,13 @@ pub struct Cli {
     /// A settings file applied over the defaults.
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Talk to a running service instead of a local store (`check`,
+    /// `ingest`, `search`, `cluster show`), e.g. http://127.0.0.1:8080.
+    #[arg(long, global = true, env = "FRAUDLINK_SERVER")]
+    pub server: Option<String>,
+    /// The API token for `--server`.
+    #[arg(long, global = true, env = "FRAUDLINK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -148,6 +155,12 @@ pub enum Command {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// Alerts raised for the configured webhooks, with their delivery state.
+    Alerts {
+        /// At most this many, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Open weak-link suggestions (typo IBANs, look-alike domains, handle
     /// variants), strongest first.
     Suggestions {
@@ -340,6 +353,12 @@ pub enum ClusterWhat {
 
 /// Runs the parsed command; the returned status is the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
+    if let Some(server) = &cli.server {
+        let Some(token) = &cli.token else {
+            bail!("--server needs --token (or FRAUDLINK_TOKEN)");
+        };
+        return remote(&crate::client::Client::new(server, token)?, cli.command);
+    }
     let mut settings = Settings::load(cli.config.as_deref())?;
     if let Some(d) = cli.data {
         settings.data_dir = d;
@@ -487,6 +506,15 @@ pub fn run(cli: Cli) -> Result<u8> {
             let mut out = io::stdout().lock();
             for s in engine.similar(&id, limit)? {
                 serde_json::to_writer(&mut out, &s)?;
+                writeln!(out)?;
+            }
+            Ok(0)
+        }
+        Command::Alerts { limit } => {
+            let engine = Engine::open(settings)?;
+            let mut out = io::stdout().lock();
+            for a in engine.alerts(limit)? {
+                serde_json::to_writer(&mut out, &a)?;
                 writeln!(out)?;
             }
             Ok(0)
@@ -1136,6 +1164,99 @@ fn print_path(out: &mut dyn Write, path: &[crate::cluster::Step]) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// Runs a command against a remote service.
+fn remote(client: &crate::client::Client, command: Command) -> Result<u8> {
+    use crate::client::print_line;
+    let mut out = io::stdout().lock();
+    match command {
+        Command::Check { input } => {
+            let mut text = String::new();
+            open_input(&input)?.read_to_string(&mut text)?;
+            let docs: Vec<serde_json::Value> =
+                match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(v) if v.is_object() => vec![v],
+                    _ => text
+                        .lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(serde_json::from_str)
+                        .collect::<Result<_, _>>()
+                        .context("the input is not a report or NDJSON of reports")?,
+                };
+            for d in &docs {
+                print_line(&mut out, &client.check(d)?)?;
+            }
+            Ok(0)
+        }
+        Command::Ingest { inputs, .. } => {
+            let mut rejected = 0;
+            for input in &inputs {
+                let totals = client.push(open_input(input)?, |first, answer| {
+                    eprintln!(
+                        "{input}: lines from {first} acknowledged: {} new, {} updated, {} unchanged, {} rejected",
+                        answer["accepted"], answer["updated"], answer["unchanged"], answer["rejected"]
+                    );
+                    for r in answer["rejects"].as_array().into_iter().flatten() {
+                        let line = r["line"].as_u64().unwrap_or(0) as usize + first - 1;
+                        eprintln!("{input}:{line}: rejected: {}", r["error"].as_str().unwrap_or(""));
+                    }
+                })?;
+                rejected += totals[3];
+                eprintln!(
+                    "{input}: {} accepted, {} updated, {} unchanged, {} rejected",
+                    totals[0], totals[1], totals[2], totals[3]
+                );
+            }
+            Ok(if rejected > 0 { EXIT_REJECTED } else { 0 })
+        }
+        Command::Search {
+            query,
+            unit,
+            team,
+            fraud_type,
+            from,
+            to,
+            cluster,
+            limit,
+            offset,
+            sort,
+        } => {
+            let mut params = vec![
+                ("q", query),
+                ("limit", limit.to_string()),
+                ("offset", offset.to_string()),
+                ("sort", sort),
+            ];
+            for (k, v) in [
+                ("unit", unit),
+                ("team", team),
+                ("type", fraud_type),
+                ("from", from),
+                ("to", to),
+                ("cluster", cluster),
+            ] {
+                if let Some(v) = v {
+                    params.push((k, v));
+                }
+            }
+            let page = client.search(&params)?;
+            for h in page["hits"].as_array().into_iter().flatten() {
+                print_line(&mut out, h)?;
+            }
+            eprintln!("{} hit(s)", page["total"]);
+            Ok(0)
+        }
+        Command::Cluster {
+            what: ClusterWhat::Show { id, .. },
+        } => {
+            let c = client.cluster(&id)?;
+            serde_json::to_writer_pretty(&mut out, &c)?;
+            writeln!(out)?;
+            Ok(0)
+        }
+        _ => bail!("with --server only check, ingest, search and cluster show run remotely"),
+    }
 }
 
 /// Reads `YYYY-MM-DD` (the start of that day, or its end when `end`) or

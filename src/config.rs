@@ -25,6 +25,9 @@ pub struct Settings {
     pub retention_days: i64,
     /// The HTTP service.
     pub server: ServerConfig,
+    /// Webhooks told about clusters that need attention.
+    #[serde(default)]
+    pub alerts: Vec<AlertRule>,
     /// Ingest settings.
     pub ingest: IngestConfig,
     /// Linking settings.
@@ -33,6 +36,27 @@ pub struct Settings {
     pub weak: WeakConfig,
     /// Priority weights and scales.
     pub priority: PriorityConfig,
+}
+
+/// One webhook and the cluster events it wants. Delivered as JSON POSTs
+/// with retries and backoff by `serve`, recorded in the store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    /// Where to POST.
+    pub url: String,
+    /// A cluster reaches this many reports.
+    #[serde(default)]
+    pub cluster_reports: Option<usize>,
+    /// A cluster reaches this many units.
+    #[serde(default)]
+    pub cluster_units: Option<usize>,
+    /// A report joins a cluster that is assigned to a team.
+    #[serde(default)]
+    pub joins_assigned: bool,
+    /// A cluster gets at least this many reports in 14 days.
+    #[serde(default)]
+    pub growth_14d: Option<usize>,
 }
 
 /// The HTTP service's address and limits.

@@ -17,7 +17,8 @@
 //! - [`export`]: cluster exports (NDJSON, CSV, GEXF, GraphML).
 //! - [`api`] and [`server`]: the HTTP service.
 //! - [`auth`]: roles, tokens and what each role may do.
-//! - [`config`] and [`cli`]: settings and the command line.
+//! - [`config`] and [`cli`]: settings and the command line; [`client`]:
+//!   the same commands against a remote service.
 //! - `gen`: synthetic reports with known truth, for testing and scoring
 //!   (`gen` is a reserved word in edition 2024, hence the raw identifier).
 
@@ -25,6 +26,7 @@ pub mod allowlist;
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod engine;

@@ -27,12 +27,14 @@ pub async fn run(
         reindex: Default::default(),
     };
     let reclusterer = tokio::spawn(recluster_loop(state.clone()));
+    let deliverer = tokio::spawn(deliver_alerts(engine.clone()));
     let app = api::router_with(state.clone(), &cfg);
     info!(addr = %listener.local_addr()?, "serving");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     reclusterer.abort();
+    deliverer.abort();
     // What was acknowledged is in the store; bring the clusters up to date
     // before exiting so the next start has nothing to repair.
     let e = engine.clone();
@@ -66,6 +68,71 @@ pub async fn daily(engine: Engine, retention_days: i64) {
             Ok(Ok(ids)) => info!(purged = ids.len(), "retention purge"),
             Ok(Err(e)) => error!(error = format!("{e:#}"), "retention purge failed"),
             Err(e) => error!(error = %e, "retention purge panicked"),
+        }
+    }
+}
+
+/// Attempts before an alert is given up (it stays in the outbox, visible
+/// with `fraudlink alerts`).
+const ALERT_MAX_ATTEMPTS: i64 = 8;
+
+/// Delivers queued alerts as JSON POSTs; a failure is retried after 2, 4,
+/// 8, ... seconds (at most an hour). Runs apart from ingest, so a slow or
+/// dead webhook never slows it.
+async fn deliver_alerts(engine: Engine) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            error!(error = %e, "no HTTP client: alerts stay queued");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let e = engine.clone();
+        let due =
+            match tokio::task::spawn_blocking(move || e.due_alerts(ALERT_MAX_ATTEMPTS, 50)).await {
+                Ok(Ok(d)) => d,
+                Ok(Err(err)) => {
+                    error!(
+                        error = format!("{err:#}"),
+                        "reading the alert outbox failed"
+                    );
+                    continue;
+                }
+                Err(err) => {
+                    error!(error = %err, "reading the alert outbox panicked");
+                    continue;
+                }
+            };
+        for alert in due {
+            let result = client
+                .post(&alert.url)
+                .header("content-type", "application/json")
+                .body(alert.payload.clone())
+                .send()
+                .await;
+            let error = match result {
+                Ok(r) if r.status().is_success() => None,
+                Ok(r) => Some(format!("HTTP {}", r.status())),
+                Err(err) => Some(err.to_string()),
+            };
+            let retry_in = 2i64
+                .saturating_pow(alert.attempts.clamp(0, 12) as u32 + 1)
+                .min(3600);
+            let e = engine.clone();
+            let id = alert.id;
+            let recorded = tokio::task::spawn_blocking(move || {
+                e.alert_attempt(id, error.as_deref(), retry_in)
+            })
+            .await;
+            if !matches!(recorded, Ok(Ok(()))) {
+                error!(alert = id, "recording an alert delivery failed");
+            }
         }
     }
 }

@@ -117,6 +117,19 @@ CREATE TRIGGER IF NOT EXISTS access_log_no_update BEFORE UPDATE ON access_log
 BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS access_log_no_delete BEFORE DELETE ON access_log
 BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+CREATE TABLE IF NOT EXISTS alert_outbox (
+    id INTEGER PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    event TEXT NOT NULL,
+    cluster_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS alert_outbox_pending ON alert_outbox (delivered_at, next_at);
 CREATE TABLE IF NOT EXISTS link_decisions (
     a TEXT NOT NULL,
     b TEXT NOT NULL,
@@ -658,6 +671,91 @@ impl Store {
             .prepare("SELECT a, b, decision, basis FROM link_decisions")?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// An alert waiting in the outbox.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PendingAlert {
+    /// Row id.
+    pub id: i64,
+    /// Where to POST.
+    pub url: String,
+    /// The JSON body.
+    pub payload: String,
+    /// Attempts so far.
+    pub attempts: i64,
+}
+
+impl Store {
+    /// Queues alerts: `(url, event, cluster, payload)`.
+    pub fn queue_alerts(&mut self, alerts: &[(String, String, String, String)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT INTO alert_outbox (created_at, url, event, cluster_id, payload, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?1)",
+            )?;
+            for (url, event, cluster, payload) in alerts {
+                put.execute(params![now, url, event, cluster, payload])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Alerts due for (re)delivery, oldest first.
+    pub fn due_alerts(&self, max_attempts: i64, limit: usize) -> Result<Vec<PendingAlert>> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let mut stmt = self.conn.prepare(
+            "SELECT id, url, payload, attempts FROM alert_outbox
+             WHERE delivered_at IS NULL AND next_at <= ?1 AND attempts < ?2 ORDER BY id LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![now, max_attempts, limit as i64], |r| {
+                Ok(PendingAlert {
+                    id: r.get(0)?,
+                    url: r.get(1)?,
+                    payload: r.get(2)?,
+                    attempts: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Records a delivery attempt: delivered, or failed with the next try
+    /// after `retry_in` seconds.
+    pub fn alert_attempt(&mut self, id: i64, error: Option<&str>, retry_in: i64) -> Result<()> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        match error {
+            None => self.conn.execute(
+                "UPDATE alert_outbox SET attempts = attempts + 1, delivered_at = ?2, last_error = NULL WHERE id = ?1",
+                params![id, now],
+            )?,
+            Some(e) => self.conn.execute(
+                "UPDATE alert_outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3 WHERE id = ?1",
+                params![id, now + retry_in, e],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Every alert with its delivery state, newest first.
+    pub fn alerts(&self, limit: usize) -> Result<Vec<serde_json::Value>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, created_at, url, event, cluster_id, attempts, delivered_at, last_error FROM alert_outbox ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok(serde_json::json!({
+                    "id": r.get::<_, i64>(0)?, "created_at": r.get::<_, i64>(1)?, "url": r.get::<_, String>(2)?,
+                    "event": r.get::<_, String>(3)?, "cluster_id": r.get::<_, String>(4)?, "attempts": r.get::<_, i64>(5)?,
+                    "delivered_at": r.get::<_, Option<i64>>(6)?, "last_error": r.get::<_, Option<String>>(7)?,
+                }))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

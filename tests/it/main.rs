@@ -8,4 +8,5 @@ mod conformance_defang;
 mod conformance_iban;
 mod conformance_psl;
 mod recovery;
+mod server;
 mod support;

@@ -1,0 +1,204 @@
+//! A real server on port 0: driven over HTTP by reqwest and by the CLI's
+//! remote mode, with an alert webhook received by a local test server.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::post;
+use fraudlink::api::ApiConfig;
+use fraudlink::auth::Role;
+use fraudlink::config::{AlertRule, Settings};
+use fraudlink::engine::Engine;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, fixture};
+
+fn report(id: &str, unit: &str, phone: &str) -> String {
+    json!({"id": id, "filed_at": "2026-10-01T10:00:00Z", "unit": unit, "team": format!("{unit}-Centrum"),
+           "narrative": format!("Hij appte vanaf {phone} en vroeg om geld.")})
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
+    // The webhook receiver.
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = received.clone();
+    let hook = Router::new().route(
+        "/hook",
+        post(move |body: axum::Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(body.0);
+                "ok"
+            }
+        }),
+    );
+    let hook_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_addr = hook_listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(hook_listener, hook).await.unwrap() });
+
+    let app = TestApp::new();
+    let mut settings = Settings::defaults();
+    settings.data_dir = app.data().to_path_buf();
+    settings.alerts = vec![AlertRule {
+        url: format!("http://{hook_addr}/hook"),
+        cluster_reports: Some(3),
+        cluster_units: None,
+        joins_assigned: false,
+        growth_14d: None,
+    }];
+    let engine = tokio::task::spawn_blocking(move || Engine::open(settings))
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, token) = engine
+        .create_token(Role::Intake, Some("Heerlen"), "test")
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(fraudlink::server::run(
+        listener,
+        engine,
+        ApiConfig::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}/api/v1");
+    let push = |body: String| {
+        http.post(format!("{base}/reports"))
+            .bearer_auth(&token)
+            .header("content-type", "application/x-ndjson")
+            .body(body)
+            .send()
+    };
+    let res = push(format!(
+        "{}\n{}\n",
+        report("H-1", "Limburg", "06-12121212"),
+        report("H-2", "Amsterdam", "+31 6 1212 1212")
+    ))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = push(report("H-3", "Rotterdam", "0031612121212"))
+        .await
+        .unwrap();
+    let ack: Value = res.json().await.unwrap();
+    assert_eq!(ack["accepted"], 1);
+
+    // The background re-cluster makes the check find the three reports.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let answer: Value = http
+            .post(format!("{base}/check"))
+            .bearer_auth(&token)
+            .json(&json!({"narrative": "Het nummer was 06 12 12 12 12."}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if answer["matches"][0]["size"] == 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no cluster of three: {answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The webhook hears that the cluster reached three reports.
+    loop {
+        let got = received.lock().unwrap().clone();
+        if let Some(a) = got.iter().find(|a| a["event"] == "cluster_reports>=3") {
+            assert_eq!(a["size"], 3);
+            assert_eq!(a["units"].as_array().unwrap().len(), 3);
+            break;
+        }
+        assert!(Instant::now() < deadline, "no alert received: {got:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+#[test]
+fn the_cli_checks_ingests_and_searches_against_a_remote_service() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    let out = app
+        .cmd()
+        .args(["token", "create", "--role", "analyst", "--label", "remote"])
+        .assert()
+        .success();
+    let token = String::from_utf8(out.get_output().stdout.clone())
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mut server = Command::new(assert_cmd::cargo::cargo_bin("fraudlink"))
+        .arg("--data")
+        .arg(app.data())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server says where it listens")
+            .unwrap();
+        if let Some(rest) = line.split("serving ").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches("/api/v1")
+                .to_owned();
+        }
+    };
+    let remote = |args: &[&str]| {
+        let mut c = assert_cmd::Command::cargo_bin("fraudlink").unwrap();
+        c.args(["--server", &url, "--token", &token]).args(args);
+        c
+    };
+    let out = remote(&["check", "-"])
+        .write_stdin(r#"{"narrative": "Het geld ging naar NL42 INGB 0006 1234 56."}"#)
+        .assert()
+        .success();
+    let answer: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(answer["matches"][0]["size"], 5);
+    let out = remote(&["search", "nl42ingb0006123456"]).assert().success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .count(),
+        4
+    );
+    remote(&["ingest", "-"])
+        .write_stdin(format!(
+            "{}\nnot json\n",
+            report("R-1", "Limburg", "06-31313131")
+        ))
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("1 accepted"));
+    let bad = assert_cmd::Command::cargo_bin("fraudlink")
+        .unwrap()
+        .args(["--server", &url, "--token", "fl_wrong", "search", "x"])
+        .assert()
+        .failure();
+    assert!(String::from_utf8_lossy(&bad.get_output().stderr).contains("401"));
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
