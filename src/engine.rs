@@ -35,6 +35,9 @@ struct Inner {
     store: Mutex<Store>,
     /// The full-text index, derived from the store.
     index: SearchIndex,
+    /// A second connection for the access log and token look-ups, so that
+    /// reads are logged without queueing behind an ingest batch.
+    audit: Mutex<Store>,
     state: RwLock<Arc<State>>,
     /// Triage records of live clusters: small, changed by people, so kept
     /// apart from the derived state that a re-cluster replaces.
@@ -340,12 +343,14 @@ impl Engine {
         let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
         let store = Store::open(&settings.data_dir)?;
         let index = SearchIndex::open(&settings.data_dir.join(INDEX_DIR))?;
+        let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?;
         let engine = Engine {
             inner: Arc::new(Inner {
                 settings,
                 extractor,
                 store: Mutex::new(store),
                 index,
+                audit: Mutex::new(audit),
                 state: RwLock::new(Arc::new(State::empty())),
                 triage: RwLock::new(HashMap::new()),
                 rebuilding: Mutex::new(()),
@@ -508,6 +513,10 @@ impl Engine {
     /// The extractor in use.
     pub fn extractor(&self) -> &Extractor {
         &self.inner.extractor
+    }
+
+    fn audit_store(&self) -> MutexGuard<'_, Store> {
+        self.inner.audit.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -907,6 +916,23 @@ impl Engine {
         }
     }
 
+    /// Clusters of two or more reports by triage status. Only triaged
+    /// clusters are looked up; the rest are `new`.
+    pub fn status_counts(&self, state: &State) -> std::collections::BTreeMap<String, usize> {
+        let linked = state.clusters.iter().filter(|c| c.size >= 2).count();
+        let mut counts: std::collections::BTreeMap<String, usize> =
+            std::collections::BTreeMap::new();
+        let map = self.inner.triage.read().unwrap_or_else(|p| p.into_inner());
+        for (id, r) in map.iter().filter(|(_, r)| r.status != "new") {
+            if state.cluster(id).is_some_and(|c| c.size >= 2) {
+                *counts.entry(r.status.clone()).or_default() += 1;
+            }
+        }
+        let triaged: usize = counts.values().sum();
+        counts.insert("new".to_owned(), linked.saturating_sub(triaged));
+        counts
+    }
+
     /// A summary with its triage fields, for output.
     pub fn view<'a>(&self, c: &'a ClusterSummary) -> ClusterView<'a> {
         let t = self.triage(&c.cluster_id);
@@ -1024,7 +1050,7 @@ impl Engine {
 
     /// The caller a token hash belongs to.
     pub fn authenticate_hash(&self, hash: &str) -> Result<Option<crate::auth::Principal>> {
-        self.store().principal(hash)
+        self.audit_store().principal(hash)
     }
 
     /// Creates a token and returns it; only its hash is stored.
@@ -1061,7 +1087,7 @@ impl Engine {
         outcome: &str,
     ) -> Result<()> {
         let role = who.map_or("anonymous", |p| p.role.as_str());
-        self.store()
+        self.audit_store()
             .log_access(who, role, action, targets, reason, outcome)
     }
 
@@ -1070,7 +1096,7 @@ impl Engine {
         &self,
         filter: &crate::store::AuditFilter,
     ) -> Result<Vec<crate::store::AccessRecord>> {
-        self.store().audit(filter)
+        self.audit_store().audit(filter)
     }
 
     /// Alerts due for delivery.

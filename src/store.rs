@@ -144,6 +144,18 @@ CREATE TABLE IF NOT EXISTS link_decisions (
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "fraudlink.db";
 
+/// How durable a connection's commits are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit survives a power loss (fsync per commit): reports.
+    Full,
+    /// Every commit survives the process being killed; the last ones may
+    /// be lost in a power loss (WAL with `synchronous=NORMAL`). Used for
+    /// the access log, written on every read, where an fsync per request
+    /// would put hundreds of milliseconds on the slowest reads.
+    Process,
+}
+
 /// What writing one report did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -223,6 +235,11 @@ pub struct Store {
 impl Store {
     /// Opens (creating when needed) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store> {
+        Store::open_with(dir, Durability::Full)
+    }
+
+    /// Opens with the given durability of commits.
+    pub fn open_with(dir: &Path, durability: Durability) -> Result<Store> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating data directory {}", dir.display()))?;
         let path = dir.join(DB_FILE);
@@ -231,7 +248,14 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL is durable in WAL mode except for the last transactions
         // before a power loss; FULL makes a committed batch survive that too.
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            match durability {
+                Durability::Full => "FULL",
+                Durability::Process => "NORMAL",
+            },
+        )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.execute_batch(SCHEMA).context("creating the schema")?;

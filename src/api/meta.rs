@@ -34,13 +34,7 @@ pub async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Json
     caller.require(Action::ReadClusterSummary)?;
     let snapshot = state.engine.state();
     let clusters = snapshot.clusters();
-    let mut by_status: std::collections::BTreeMap<String, usize> =
-        std::collections::BTreeMap::new();
-    for c in clusters.iter().filter(|c| c.size >= 2) {
-        *by_status
-            .entry(state.engine.triage(&c.cluster_id).status)
-            .or_default() += 1;
-    }
+    let by_status = state.engine.status_counts(&snapshot);
     Ok(Json(json!({
         "reports": snapshot.report_count(),
         "clusters": clusters.len(),

@@ -439,3 +439,47 @@ fn a_deleted_index_is_rebuilt_from_the_store() {
         .stderr(contains("reindexed 22"));
     assert_eq!(search(&app, &["rekening", "--limit", "100"]), before);
 }
+
+#[test]
+fn purge_deletes_old_reports_everywhere_and_is_logged() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    let before = membership(&export(&app));
+    // Keep what was filed in the last `days` days: the fixtures run from
+    // February to August 2026, so a cut in between purges the early ones.
+    let cut = time::Date::from_calendar_date(2026, time::Month::May, 1).unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let days = (today - cut).whole_days();
+    app.cmd()
+        .args(["purge", "--days", &days.to_string()])
+        .assert()
+        .success()
+        .stdout(contains("purged"));
+    let after = membership(&export(&app));
+    assert!(
+        after.len() < before.len() && !after.is_empty(),
+        "{} -> {}",
+        before.len(),
+        after.len()
+    );
+    assert!(
+        !after.contains_key("2026-AMS-000101"),
+        "filed in March, purged"
+    );
+    assert!(
+        after.contains_key("2026-OB-000488"),
+        "filed in August, kept"
+    );
+    // Gone from search and from the store, and the purge is in the access log.
+    assert!(search(&app, &["nl42 ingb 0006 1234 56"]).is_empty());
+    let out = app
+        .cmd()
+        .args(["audit", "--action", "purge"])
+        .assert()
+        .success();
+    assert_eq!(ndjson(&out.get_output().stdout).len(), 1);
+}
