@@ -114,37 +114,7 @@ pub enum Command {
     Hubs,
     /// Full-text search of the statements (tantivy query syntax; an
     /// identifier in any written form is normalised first). NDJSON hits.
-    Search {
-        /// The query: words, "phrases", AND/OR/-, `nl91 abna 0417 1643 00`.
-        query: String,
-        /// Only this unit.
-        #[arg(long)]
-        unit: Option<String>,
-        /// Only this team.
-        #[arg(long)]
-        team: Option<String>,
-        /// Only this fraud type.
-        #[arg(long = "type")]
-        fraud_type: Option<String>,
-        /// Filed on or after this date (YYYY-MM-DD or RFC 3339).
-        #[arg(long)]
-        from: Option<String>,
-        /// Filed on or before this date (YYYY-MM-DD or RFC 3339).
-        #[arg(long)]
-        to: Option<String>,
-        /// Only reports of this cluster.
-        #[arg(long)]
-        cluster: Option<String>,
-        /// Hits per page.
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
-        /// Hits to skip.
-        #[arg(long, default_value_t = 0)]
-        offset: usize,
-        /// relevance or date.
-        #[arg(long, default_value = "relevance")]
-        sort: String,
-    },
+    Search(SearchArgs),
     /// Reports whose statements read most like this one, outside its cluster.
     Similar {
         /// Report id.
@@ -311,6 +281,82 @@ pub enum Format {
     Graphml,
 }
 
+/// The arguments of `search`, shared by the local and the remote path.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// The query: words, "phrases", AND/OR/-, `nl91 abna 0417 1643 00`.
+    pub query: String,
+    /// Only this unit.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Only this team.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only this fraud type.
+    #[arg(long = "type")]
+    pub fraud_type: Option<String>,
+    /// Filed on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Filed on or before this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only reports of this cluster.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Hits per page.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Hits to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// relevance or date.
+    #[arg(long, default_value = "relevance")]
+    pub sort: String,
+}
+
+impl SearchArgs {
+    /// The engine's search parameters.
+    fn params(self) -> Result<crate::engine::SearchParams> {
+        Ok(crate::engine::SearchParams {
+            from: self
+                .from
+                .as_deref()
+                .map(|d| parse_day(d, false))
+                .transpose()?,
+            to: self.to.as_deref().map(|d| parse_day(d, true)).transpose()?,
+            sort: parse_sort(&self.sort)?,
+            query: self.query,
+            unit: self.unit,
+            team: self.team,
+            fraud_type: self.fraud_type,
+            cluster: self.cluster,
+            limit: self.limit,
+            offset: self.offset,
+        })
+    }
+
+    /// The query string of `GET /api/v1/search`.
+    fn query_pairs(self) -> Vec<(&'static str, String)> {
+        let mut pairs = vec![
+            ("q", self.query),
+            ("limit", self.limit.to_string()),
+            ("offset", self.offset.to_string()),
+            ("sort", self.sort),
+        ];
+        let optional = [
+            ("unit", self.unit),
+            ("team", self.team),
+            ("type", self.fraud_type),
+            ("from", self.from),
+            ("to", self.to),
+            ("cluster", self.cluster),
+        ];
+        pairs.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+        pairs
+    }
+}
+
 /// A decision on a link. Endpoints are report ids or identifiers written
 /// `kind:value` (`iban:NL38RAIO0155980027`, `domain:rabo-veilig.nl`,
 /// `handle:telegram:janverkoop88`).
@@ -467,30 +513,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Explain { a, b } => explain(&Engine::open(settings)?, &a, &b),
-        Command::Search {
-            query,
-            unit,
-            team,
-            fraud_type,
-            from,
-            to,
-            cluster,
-            limit,
-            offset,
-            sort,
-        } => {
-            let params = crate::engine::SearchParams {
-                query,
-                unit,
-                team,
-                fraud_type,
-                from: from.as_deref().map(|d| parse_day(d, false)).transpose()?,
-                to: to.as_deref().map(|d| parse_day(d, true)).transpose()?,
-                cluster,
-                limit,
-                offset,
-                sort: parse_sort(&sort)?,
-            };
+        Command::Search(args) => {
+            let params = args.params()?;
             let engine = Engine::open(settings)?;
             let page = engine.search(&params)?;
             let mut out = io::stdout().lock();
@@ -1210,36 +1234,8 @@ fn remote(client: &crate::client::Client, command: Command) -> Result<u8> {
             }
             Ok(if rejected > 0 { EXIT_REJECTED } else { 0 })
         }
-        Command::Search {
-            query,
-            unit,
-            team,
-            fraud_type,
-            from,
-            to,
-            cluster,
-            limit,
-            offset,
-            sort,
-        } => {
-            let mut params = vec![
-                ("q", query),
-                ("limit", limit.to_string()),
-                ("offset", offset.to_string()),
-                ("sort", sort),
-            ];
-            for (k, v) in [
-                ("unit", unit),
-                ("team", team),
-                ("type", fraud_type),
-                ("from", from),
-                ("to", to),
-                ("cluster", cluster),
-            ] {
-                if let Some(v) = v {
-                    params.push((k, v));
-                }
-            }
+        Command::Search(args) => {
+            let params = args.query_pairs();
             let page = client.search(&params)?;
             for h in page["hits"].as_array().into_iter().flatten() {
                 print_line(&mut out, h)?;

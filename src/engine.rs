@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use anyhow::{Context, Result};
@@ -226,8 +226,6 @@ pub struct IngestSummary {
     pub grown_clusters: usize,
     /// Merges.
     pub merges: usize,
-    /// Where the rejected lines were written, if any.
-    pub rejects_file: Option<PathBuf>,
 }
 
 /// One refused line.
