@@ -193,11 +193,8 @@ pub fn build(
             }
             continue;
         }
-        let open: Vec<String> = mine
-            .into_iter()
-            .filter(|k| !collapsed.contains(k))
-            .collect();
-        report_idents.push((r, open));
+        // A report drawn keeps its edges to collapsed identifiers too.
+        report_idents.push((r, mine));
     }
 
     // Identifier nodes: those of the cluster plus suggestion endpoints in
@@ -251,6 +248,7 @@ pub fn build(
     // Reports: a spiral around their only identifier, or the middle of
     // several; reports without drawn identifiers in a row below.
     let mut ring_count = vec![0usize; nodes.len()];
+    let mut between: HashMap<Vec<usize>, usize> = HashMap::new();
     let mut report_pos: Vec<(f64, f64)> = Vec::with_capacity(report_idents.len());
     let mut loose = 0usize;
     let max_y = pos.iter().fold(0.0f64, |hi, p| hi.max(p.1));
@@ -275,12 +273,17 @@ pub fn build(
                 (pos[*i].0 + rr * angle.cos(), pos[*i].1 + rr * angle.sin())
             }
             many => {
+                // Reports naming the same identifiers share a spiral
+                // around their middle, so that none hides another.
                 let n = many.len() as f64;
                 let cx = many.iter().map(|&i| pos[i].0).sum::<f64>() / n;
                 let cy = many.iter().map(|&i| pos[i].1).sum::<f64>() / n;
-                let j = jitter(r.as_str());
-                let a = j * std::f64::consts::TAU;
-                (cx + 14.0 * a.cos(), cy + 14.0 * a.sin())
+                let mut group = many.to_vec();
+                group.sort_unstable();
+                let k = *between.entry(group).and_modify(|k| *k += 1).or_insert(0);
+                let a = jitter(r.as_str()) * std::f64::consts::TAU + k as f64 * 2.399_963;
+                let rr = 13.0 * (k as f64).sqrt();
+                (cx + rr * a.cos(), cy + rr * a.sin())
             }
         };
         report_pos.push(p);

@@ -152,6 +152,16 @@ async function newPage() {
   return page;
 }
 
+/** Opens a page, signing in first when the session is missing. */
+async function open(page, url) {
+  await page.goto(url);
+  if (new URL(page.url()).pathname === "/login") {
+    await page.fill("#token", token);
+    await page.click("button[type=submit]");
+    await page.waitForURL(url.split("#")[0]);
+  }
+}
+
 test("sign in, then the dashboard ranks clusters and shows the flow", async () => {
   const page = await newPage();
   await page.goto(`${base}/`);
@@ -174,7 +184,7 @@ test("sign in, then the dashboard ranks clusters and shows the flow", async () =
 
 test("a cluster's graph is drawn, pans and zooms, and opens reports", async () => {
   const page = await newPage();
-  await page.goto(`${base}/`);
+  await open(page, `${base}/`);
   await page.locator("#clusters tbody tr a").first().click();
   await page.waitForURL(/\/clusters\//);
   await page.waitForSelector("#cluster-graph[data-ready='1']");
@@ -189,7 +199,8 @@ test("a cluster's graph is drawn, pans and zooms, and opens reports", async () =
   await page.click("[data-zoom=reset]");
   await shot(page, "03-cluster.png");
   await shot(page, "03b-cluster-graph.png", ".graphbox");
-  await page.locator("#cluster-graph circle.report").first().click();
+  // The last report drawn is on top of anything near it.
+  await page.locator("#cluster-graph circle.report").last().click();
   await page.waitForURL(/\/reports\//);
   assert.match(await page.textContent("h1"), /^Report /);
   assert.ok(await page.locator("#statement mark").count() > 0, "identifiers are marked");
@@ -200,7 +211,7 @@ test("a cluster's graph is drawn, pans and zooms, and opens reports", async () =
 
 test("an intake-style check finds the cluster and who has it", async () => {
   const page = await newPage();
-  await page.goto(`${base}/check`);
+  await open(page, `${base}/check`);
   await page.fill("#narrative", "Ik werd gebeld door de 'bank' en moest mijn geld overmaken naar NL42 INGB 0006 1234 56.");
   await page.click("form.check button[type=submit]");
   await page.waitForSelector("#answer");
@@ -218,7 +229,7 @@ test("confirming a suggested link merges and removes the suggestion", async () =
   assert.ok(s, "the fixtures have a suggestion between clusters");
   const cluster = s.a_clusters[0];
   const page = await newPage();
-  await page.goto(`${base}/clusters/${cluster}`);
+  await open(page, `${base}/clusters/${cluster}`);
   await page.waitForSelector("#cluster-graph[data-ready='1']");
   assert.ok(await page.locator("#cluster-graph .suggested line").count() >= 1, "the suggestion is drawn dashed");
   const before = await page.locator("#suggestion-list tbody tr").count();
@@ -237,7 +248,7 @@ test("confirming a suggested link merges and removes the suggestion", async () =
 
 test("a statement with a script tag shows as text on the report and in search", async () => {
   const page = await newPage();
-  await page.goto(`${base}/reports/2026-AMS-000777`);
+  await open(page, `${base}/reports/2026-AMS-000777`);
   const text = await page.textContent("#statement");
   assert.ok(text.includes("<script>alert('xss')</script>"), "the tag is shown as text");
   assert.equal(await page.locator("#statement script").count(), 0, "no script element");
@@ -255,7 +266,7 @@ test("a statement with a script tag shows as text on the report and in search", 
 
 test("explain draws the chain between two reports", async () => {
   const page = await newPage();
-  await page.goto(`${base}/explain?a=2026-AMS-000101&b=2026-RTM-000233`);
+  await open(page, `${base}/explain?a=2026-AMS-000101&b=2026-RTM-000233`);
   assert.match(await page.textContent(".verdict"), /^Linked/);
   assert.ok(await page.locator("#chain li.ident").count() >= 1);
   await shot(page, "10-explain.png");
