@@ -58,6 +58,8 @@ pub struct Row {
     pub damage: String,
     /// Reports in the last 14 days.
     pub growth: usize,
+    /// Reports in the last 30 days.
+    pub growth_30: usize,
     /// Fraud types.
     pub types: String,
     /// Status.
@@ -178,6 +180,7 @@ fn row(engine: &Engine, c: &ClusterSummary, max_score: f64) -> Row {
         teams: c.teams.len(),
         damage: euros(c.amount_eur_total),
         growth: c.score_parts.figures.growth_14d,
+        growth_30: c.score_parts.figures.growth_30d,
         types: c.fraud_types.join(", "),
         status: t.status,
         team: t.assigned_team.unwrap_or_default(),
@@ -273,13 +276,12 @@ pub async fn dashboard(
     let mut growing: Vec<&ClusterSummary> = snapshot
         .clusters()
         .iter()
-        .filter(|c| c.size >= 2 && c.score_parts.figures.growth_14d >= 2)
+        .filter(|c| c.size >= 2 && c.score_parts.figures.growth_30d >= 2)
         .collect();
     growing.sort_by(|a, b| {
-        b.score_parts
-            .figures
-            .growth_14d
-            .cmp(&a.score_parts.figures.growth_14d)
+        let (fa, fb) = (&a.score_parts.figures, &b.score_parts.figures);
+        (fb.growth_14d, fb.growth_30d)
+            .cmp(&(fa.growth_14d, fa.growth_30d))
             .then(b.score.total_cmp(&a.score))
     });
     let growing: Vec<Row> = growing
