@@ -200,13 +200,13 @@ pub async fn login(
     let principal = match found {
         Ok(Some(p)) => p,
         Ok(None) => {
-            let _ = state.app.engine.log_access(
-                None,
-                "ui_sign_in",
-                &serde_json::json!({}),
-                None,
-                "denied",
-            );
+            // A failed sign-in is worth an entry in the access log; a
+            // failure to write it must not turn into a different answer.
+            let engine = state.app.engine.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                engine.log_access(None, "ui_sign_in", &serde_json::json!({}), None, "denied")
+            })
+            .await;
             return (
                 StatusCode::UNAUTHORIZED,
                 page(&LoginPage {
