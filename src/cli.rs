@@ -154,8 +154,9 @@ pub enum Command {
         /// Second report id.
         b: String,
     },
-    /// Load the fixtures into the default store (when empty), show the top
-    /// clusters, print a demo token and serve the API on localhost.
+    /// Load the fixtures and 2,000 synthetic reports into the default store
+    /// (when empty), show the top clusters, print a demo token and serve
+    /// the web UI and the API on localhost.
     Demo {
         /// Load and print only; do not serve.
         #[arg(long)]
@@ -1293,7 +1294,7 @@ fn serve(engine: Engine, addr: &str) -> Result<u8> {
             .await
             .with_context(|| format!("listening on {addr}"))?;
         eprintln!(
-            "fraudlink: serving http://{}/api/v1 (Ctrl-C stops)",
+            "fraudlink: serving the UI at http://{0}/ and the API at http://{0}/api/v1 (Ctrl-C stops)",
             listener.local_addr()?
         );
         if retention > 0 {
@@ -1326,6 +1327,9 @@ async fn shutdown_signal() {
     }
 }
 
+/// Synthetic reports the demo adds to the fixtures.
+const DEMO_REPORTS: usize = 2000;
+
 fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
     let engine = Engine::open(settings)?;
     if engine.state().report_count() == 0 {
@@ -1348,6 +1352,18 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
             engine.data_dir().display()
         );
         ingest(&engine, &inputs, None)?;
+        // The fixtures are a handful of hand-written cases; a desk's view
+        // (ranking, growth, the flow per week and unit, a large graph)
+        // needs volume, so the demo adds synthetic reports with the fixed
+        // seed, generated into the data directory.
+        let generated = engine.data_dir().join("demo");
+        eprintln!(
+            "generating {DEMO_REPORTS} synthetic reports into {}",
+            generated.display()
+        );
+        generate(DEMO_REPORTS, 7, &generated, None)?;
+        let file = generated.join("reports.ndjson").display().to_string();
+        ingest(&engine, &[file], None)?;
     }
     let state = engine.state();
     println!(
@@ -1366,6 +1382,7 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
     let addr = engine.settings().server.addr.clone();
     let (_, token) = engine.create_token(crate::auth::Role::Admin, None, "demo")?;
     println!();
+    println!("UI:         http://{addr}/  (sign in with the demo token)");
     println!("API:        http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
     println!("demo token: {token}   (admin; revoke with `fraudlink token revoke`)");
     println!("try:        curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/clusters");

@@ -1191,6 +1191,11 @@ impl Engine {
         self.store().cluster_events(id)
     }
 
+    /// Every triage event of every cluster (for the flow figures).
+    pub fn triage_events(&self) -> Result<Vec<(String, i64, serde_json::Value)>> {
+        self.store().triage_events()
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.inner.settings.data_dir

@@ -16,6 +16,7 @@
 //! - [`engine`]: the handle the CLI and the API share.
 //! - [`export`]: cluster exports (NDJSON, CSV, GEXF, GraphML).
 //! - [`api`] and [`server`]: the HTTP service.
+//! - [`ui`]: the web pages served next to the API (askama templates).
 //! - [`auth`]: roles, tokens and what each role may do.
 //! - [`config`] and [`cli`]: settings and the command line; [`client`]:
 //!   the same commands against a remote service.
@@ -39,3 +40,4 @@ pub mod report;
 pub mod server;
 pub mod store;
 pub mod suggest;
+pub mod ui;

@@ -1,4 +1,4 @@
-//! `fraudlink serve`: the HTTP service with its background work, built to
+//! `fraudlink serve`: the HTTP service (API and web UI) with its background work, built to
 //! be started on any listener (port 0 in tests) and stopped by a future
 //! (mini-redis's `server::run`).
 
@@ -20,15 +20,10 @@ pub async fn run(
     cfg: ApiConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let state = AppState {
-        engine: engine.clone(),
-        metrics: Default::default(),
-        tokens: Default::default(),
-        reindex: Default::default(),
-    };
+    let state = AppState::new(engine.clone());
     let reclusterer = tokio::spawn(recluster_loop(state.clone()));
     let deliverer = tokio::spawn(deliver_alerts(engine.clone()));
-    let app = api::router_with(state.clone(), &cfg);
+    let app = app(state.clone(), &cfg);
     info!(addr = %listener.local_addr()?, "serving");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -40,6 +35,13 @@ pub async fn run(
     let e = engine.clone();
     tokio::task::spawn_blocking(move || e.rebuild_if_behind("shutdown")).await??;
     Ok(())
+}
+
+/// The API and the web UI over one state (engine, token cache). The UI's
+/// paths never start with `/api`, so the two route sets are disjoint; the
+/// API's fallback answers unknown paths of both.
+pub fn app(state: AppState, cfg: &ApiConfig) -> axum::Router {
+    api::router_with(state.clone(), cfg).merge(crate::ui::router(state))
 }
 
 /// Re-clusters after pushes, coalescing bursts: a push wakes it, it waits a

@@ -671,6 +671,26 @@ impl Store {
         Ok(rows)
     }
 
+    /// Every triage event, oldest first, as `(cluster id, Unix seconds,
+    /// detail)`: the flow figures (lead times to assignment and closure)
+    /// are computed from them.
+    pub fn triage_events(&self) -> Result<Vec<(String, i64, serde_json::Value)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT cluster_id, at, detail FROM cluster_events WHERE kind = 'triage' ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                let detail: String = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Records an analyst's decision on a suggested link.
     pub fn decide_link(
         &mut self,

@@ -67,6 +67,18 @@ pub struct AppState {
     pub reindex: Arc<tokio::sync::Notify>,
 }
 
+impl AppState {
+    /// A fresh state over an engine (empty caches and counters).
+    pub fn new(engine: Engine) -> AppState {
+        AppState {
+            engine,
+            metrics: Arc::new(Metrics::default()),
+            tokens: Arc::new(Mutex::new(HashMap::new())),
+            reindex: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+}
+
 /// How long a verified token is trusted without asking the store again.
 const TOKEN_TTL: Duration = Duration::from_secs(30);
 
@@ -122,13 +134,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// The router with all routes, tracing, limits and metrics.
 pub fn router(engine: Engine, cfg: &ApiConfig) -> Router {
-    let state = AppState {
-        engine,
-        metrics: Arc::new(Metrics::default()),
-        tokens: Arc::new(Mutex::new(HashMap::new())),
-        reindex: Arc::new(tokio::sync::Notify::new()),
-    };
-    router_with(state, cfg)
+    router_with(AppState::new(engine), cfg)
 }
 
 /// The router over a given state (the server keeps the state to drive

@@ -1,5 +1,6 @@
 //! Integration tests: one binary (ripgrep style). Conformance suites from
-//! other projects, the command line end to end, and crash recovery.
+//! other projects, the command line end to end, crash recovery, the API
+//! and the web UI.
 
 mod api;
 mod cli;
@@ -10,3 +11,4 @@ mod conformance_psl;
 mod recovery;
 mod server;
 mod support;
+mod ui;

@@ -158,7 +158,7 @@ fn the_cli_checks_ingests_and_searches_against_a_remote_service() {
             .next()
             .expect("the server says where it listens")
             .unwrap();
-        if let Some(rest) = line.split("serving ").nth(1) {
+        if let Some(rest) = line.split("the API at ").nth(1) {
             break rest
                 .split_whitespace()
                 .next()

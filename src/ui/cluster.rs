@@ -1,0 +1,599 @@
+//! The cluster page: summary and score parts, timeline, units and teams,
+//! reports, identifiers with flags, the graph, suggested links with
+//! confirm and reject, triage with its history, and export downloads.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Action;
+use crate::cli::Format;
+use crate::cluster::{ClusterId, IdentState};
+use crate::ui::graph::{self, GraphView};
+use crate::ui::{
+    Nav, UiError, UiState, Viewer, actionable, blocking, euros, iso_week, log_read, page,
+    short_time, urlencode,
+};
+
+/// Reports listed per page of the cluster's report table.
+const REPORTS_PAGE: usize = 100;
+
+/// One score part.
+pub struct Part {
+    /// What.
+    pub name: &'static str,
+    /// Its weighted value.
+    pub value: String,
+    /// Bar width, 0..100, against the largest part.
+    pub bar: u32,
+    /// The figure behind it.
+    pub figure: String,
+}
+
+/// A week of the timeline.
+pub struct Week {
+    /// `2026-W10`.
+    pub label: String,
+    /// Reports.
+    pub n: usize,
+    /// Left edge.
+    pub x: u32,
+    /// Top.
+    pub y: u32,
+    /// Height.
+    pub h: u32,
+}
+
+/// A report in the table.
+pub struct ReportRow {
+    /// Id.
+    pub id: String,
+    /// Filing time.
+    pub filed: String,
+    /// Unit.
+    pub unit: String,
+    /// Team.
+    pub team: String,
+    /// Fraud type.
+    pub fraud_type: String,
+    /// Damage.
+    pub amount: String,
+}
+
+/// An identifier in the table.
+pub struct IdentRow {
+    /// Kind.
+    pub kind: String,
+    /// Value.
+    pub value: String,
+    /// Reports of this cluster naming it.
+    pub reports: usize,
+    /// Reports anywhere naming it.
+    pub total: usize,
+    /// `links`, `benign` or `suppressed`.
+    pub state: &'static str,
+    /// Why benign or suppressed.
+    pub why: String,
+    /// A Dutch IBAN, number or `.nl` domain.
+    pub actionable: bool,
+}
+
+/// A suggested weak link.
+pub struct SuggestionRow {
+    /// `kind:value`.
+    pub a: String,
+    /// `kind:value`.
+    pub b: String,
+    /// Why.
+    pub why: String,
+    /// Similarity.
+    pub score: String,
+    /// Clusters on the other side.
+    pub other_clusters: Vec<String>,
+}
+
+/// An event of the history.
+pub struct EventRow {
+    /// When.
+    pub at: String,
+    /// What.
+    pub kind: String,
+    /// Why.
+    pub cause: String,
+    /// Details.
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "cluster.html")]
+struct ClusterPage {
+    nav: Nav,
+    id: String,
+    full: bool,
+    may_link: bool,
+    may_triage: bool,
+    size: usize,
+    score: String,
+    victims: usize,
+    damage: String,
+    first: String,
+    last: String,
+    status: String,
+    assigned_team: String,
+    notes: String,
+    fraud_types: String,
+    units: Vec<(String, usize)>,
+    teams: Vec<(String, usize)>,
+    parts: Vec<Part>,
+    weeks: Vec<Week>,
+    chart_width: u32,
+    reports: Vec<ReportRow>,
+    reports_prev: String,
+    reports_next: String,
+    idents: Vec<IdentRow>,
+    graph: Option<GraphView>,
+    suggestions: Vec<SuggestionRow>,
+    events: Vec<EventRow>,
+    statuses: Vec<&'static str>,
+}
+
+/// Resolves an id or alias to the live cluster, or 404.
+async fn resolve(state: &UiState, id: &str) -> Result<ClusterId, UiError> {
+    let id = id.to_owned();
+    let found = blocking(state, move |e| e.resolve_cluster(&id)).await?;
+    found.ok_or_else(|| UiError::NotFound("There is no such cluster.".into()))
+}
+
+/// `GET /clusters/{id}` (`?expand=kind:value` opens collapsed identifiers,
+/// `?reports=N` pages the report table). A merged id redirects to the
+/// cluster that absorbed it. Intake officers see the summary only.
+pub async fn show(
+    State(state): State<UiState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, UiError> {
+    viewer.require(Action::ReadClusterSummary)?;
+    let cid = resolve(&state, &id).await?;
+    if cid.as_str() != id {
+        let to = format!("/clusters/{}", urlencode(cid.as_str()));
+        return Ok(Redirect::to(&to).into_response());
+    }
+    let engine = state.app.engine.clone();
+    let snapshot = engine.state();
+    let c = snapshot
+        .cluster(&cid)
+        .ok_or_else(|| UiError::NotFound("This cluster has no reports any more.".into()))?;
+    let triage = engine.triage(&cid);
+    let full = viewer.may(Action::ReadClusters);
+
+    let mut expanded = BTreeSet::new();
+    let mut reports_page = 1usize;
+    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "expand" if expanded.len() < 200 => {
+                expanded.insert(v.into_owned());
+            }
+            "reports" => reports_page = v.parse().unwrap_or(1).max(1),
+            _ => {}
+        }
+    }
+
+    let mut unit_counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut team_counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut weekly: BTreeMap<(i32, u8), usize> = BTreeMap::new();
+    for r in &c.report_ids {
+        if let Some(row) = snapshot.row(r) {
+            *unit_counts.entry(row.unit.clone()).or_default() += 1;
+            *team_counts.entry(row.team.clone()).or_default() += 1;
+            if let Some(w) = iso_week(row.filed_at) {
+                *weekly.entry(w).or_default() += 1;
+            }
+        }
+    }
+    let mut units: Vec<(String, usize)> = unit_counts.into_iter().collect();
+    units.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut teams: Vec<(String, usize)> = team_counts.into_iter().collect();
+    teams.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+
+    let p = &c.score_parts;
+    let fig = &p.figures;
+    let raw_parts: [(&'static str, f64, String); 7] = [
+        ("reports", p.reports, format!("{} reports", c.size)),
+        ("victims", p.victims, format!("{} victims", fig.victims)),
+        ("units", p.units, format!("{} units", c.units.len())),
+        ("teams", p.teams, format!("{} teams", c.teams.len())),
+        ("damage", p.damage, euros(c.amount_eur_total)),
+        (
+            "growth",
+            p.growth,
+            format!(
+                "{} in 14 days, {} in 30 days",
+                fig.growth_14d, fig.growth_30d
+            ),
+        ),
+        (
+            "actionable",
+            p.actionable,
+            [
+                (fig.dutch_iban, "Dutch IBAN"),
+                (fig.dutch_phone, "Dutch number"),
+                (fig.nl_domain, ".nl domain"),
+            ]
+            .iter()
+            .filter(|(b, _)| *b)
+            .map(|(_, s)| *s)
+            .collect::<Vec<_>>()
+            .join(", "),
+        ),
+    ];
+    let top = raw_parts
+        .iter()
+        .map(|x| x.1)
+        .fold(0.0f64, f64::max)
+        .max(0.0001);
+    let parts = raw_parts
+        .into_iter()
+        .map(|(name, v, figure)| Part {
+            name,
+            value: format!("{v:.3}"),
+            bar: ((v / top) * 100.0).round().clamp(0.0, 100.0) as u32,
+            figure,
+        })
+        .collect();
+
+    // Timeline: every week from the first to the last, empty ones too
+    // (at most the last 104 weeks, to keep the chart readable).
+    let mut weeks = Vec::new();
+    if let (Some(first), Some(last)) = (weekly.keys().next(), weekly.keys().next_back()) {
+        let mut all: Vec<((i32, u8), usize)> = Vec::new();
+        let (mut y, mut w) = *first;
+        while (y, w) <= *last && all.len() < 2000 {
+            all.push(((y, w), weekly.get(&(y, w)).copied().unwrap_or(0)));
+            let weeks_in_year = time::util::weeks_in_year(y);
+            if w >= weeks_in_year {
+                y += 1;
+                w = 1;
+            } else {
+                w += 1;
+            }
+        }
+        let skip = all.len().saturating_sub(104);
+        let top = all.iter().map(|x| x.1).max().unwrap_or(1).max(1);
+        for (i, ((y, w), n)) in all.into_iter().skip(skip).enumerate() {
+            let h = (n * 80 / top) as u32;
+            weeks.push(Week {
+                label: format!("{y}-W{w:02}"),
+                n,
+                x: 4 + i as u32 * 14,
+                y: 90 - h,
+                h,
+            });
+        }
+    }
+    // A minimum width keeps a few weeks from being drawn as giant bars.
+    let chart_width = (8 + weeks.len() as u32 * 14).max(420);
+
+    let mut reports = Vec::new();
+    let (mut reports_prev, mut reports_next) = (String::new(), String::new());
+    let mut idents = Vec::new();
+    let mut graph = None;
+    let mut suggestions = Vec::new();
+    let mut events = Vec::new();
+    if full {
+        let offset = (reports_page - 1).saturating_mul(REPORTS_PAGE);
+        for r in c.report_ids.iter().skip(offset).take(REPORTS_PAGE) {
+            let row = snapshot.row(r);
+            reports.push(ReportRow {
+                id: r.as_str().to_owned(),
+                filed: row
+                    .map(|x| short_time(&crate::engine::rfc3339(x.filed_at)))
+                    .unwrap_or_default(),
+                unit: row.map(|x| x.unit.clone()).unwrap_or_default(),
+                team: row.map(|x| x.team.clone()).unwrap_or_default(),
+                fraud_type: row.and_then(|x| x.fraud_type.clone()).unwrap_or_default(),
+                amount: row
+                    .and_then(|x| x.amount_eur)
+                    .map(euros)
+                    .unwrap_or_default(),
+            });
+        }
+        let base = format!("/clusters/{}", urlencode(cid.as_str()));
+        if reports_page > 1 {
+            reports_prev = format!("{base}?reports={}#reports", reports_page - 1);
+        }
+        if offset + REPORTS_PAGE < c.report_ids.len() {
+            reports_next = format!("{base}?reports={}#reports", reports_page + 1);
+        }
+        for (i, s, total) in snapshot.cluster_identifiers(c) {
+            let (st, why) = match s {
+                IdentState::Active => ("links", String::new()),
+                IdentState::Benign(w) => ("benign", w),
+                IdentState::Suppressed(w) => ("suppressed", w),
+            };
+            idents.push(IdentRow {
+                kind: i.kind.as_str().to_owned(),
+                actionable: st == "links" && actionable(i.kind, &i.value),
+                value: i.value,
+                reports: i.reports,
+                total,
+                state: st,
+                why,
+            });
+        }
+        let open = snapshot.suggestions_for(&cid);
+        graph = Some(graph::build(&snapshot, c, &open, &expanded, &base));
+        for s in &open {
+            let mut other: BTreeSet<String> = BTreeSet::new();
+            for o in s.a_clusters.iter().chain(&s.b_clusters) {
+                if *o != cid {
+                    other.insert(o.as_str().to_owned());
+                }
+            }
+            suggestions.push(SuggestionRow {
+                a: format!("{}:{}", s.suggestion.a.kind, s.suggestion.a.value),
+                b: format!("{}:{}", s.suggestion.b.kind, s.suggestion.b.value),
+                why: s.suggestion.why.clone(),
+                score: format!("{:.2}", s.suggestion.score),
+                other_clusters: other.into_iter().collect(),
+            });
+        }
+        let c2 = cid.clone();
+        let evs = blocking(&state, move |e| e.cluster_events(&c2)).await?;
+        events = evs
+            .into_iter()
+            .rev()
+            .take(200)
+            .map(|(at, kind, cause, detail)| EventRow {
+                at: short_time(&crate::engine::rfc3339(at)),
+                kind,
+                cause,
+                detail: match &detail {
+                    serde_json::Value::Object(m) => m
+                        .iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| match v {
+                            serde_json::Value::String(s) => format!("{k}: {s}"),
+                            other => format!("{k}: {other}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                },
+            })
+            .collect();
+        log_read(
+            &state,
+            &viewer,
+            "read_cluster",
+            json!({"cluster": cid, "reports": c.report_ids, "via": "ui"}),
+            "ok",
+        )
+        .await?;
+    } else {
+        log_read(
+            &state,
+            &viewer,
+            "cluster_summary",
+            json!({"cluster": cid, "via": "ui"}),
+            "ok",
+        )
+        .await?;
+    }
+
+    Ok(page(&ClusterPage {
+        nav: viewer.nav("cluster"),
+        id: cid.as_str().to_owned(),
+        full,
+        may_link: viewer.may(Action::DecideLink),
+        may_triage: viewer.may(Action::Triage),
+        size: c.size,
+        score: format!("{:.3}", c.score),
+        victims: fig.victims,
+        damage: euros(c.amount_eur_total),
+        first: short_time(&c.first_filed_at),
+        last: short_time(&c.last_filed_at),
+        status: triage.status,
+        assigned_team: triage.assigned_team.unwrap_or_default(),
+        notes: triage.notes,
+        fraud_types: c.fraud_types.join(", "),
+        units,
+        teams,
+        parts,
+        weeks,
+        chart_width,
+        reports,
+        reports_prev,
+        reports_next,
+        idents,
+        graph,
+        suggestions,
+        events,
+        statuses: crate::engine::STATUSES.to_vec(),
+    }))
+}
+
+/// The triage form.
+#[derive(Debug, Deserialize)]
+pub struct TriageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    assigned_team: String,
+    #[serde(default)]
+    unassign: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /clusters/{id}/triage` (coordinator and up).
+pub async fn triage(
+    State(state): State<UiState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<TriageForm>,
+) -> Result<Response, UiError> {
+    viewer.check_csrf(&f.csrf)?;
+    viewer.require(Action::Triage)?;
+    let cid = resolve(&state, &id).await?;
+    let current = state.app.engine.triage(&cid);
+    let status = Some(f.status.trim().to_owned()).filter(|s| !s.is_empty() && *s != current.status);
+    if let Some(s) = &status
+        && !crate::engine::STATUSES.contains(&s.as_str())
+    {
+        return Err(UiError::BadRequest(format!("Unknown status {s:?}.")));
+    }
+    let team = f.assigned_team.trim().to_owned();
+    let assigned: Option<Option<String>> = if f.unassign.is_some() {
+        current.assigned_team.as_ref().map(|_| None)
+    } else if !team.is_empty() && Some(&team) != current.assigned_team.as_ref() {
+        Some(Some(team))
+    } else {
+        None
+    };
+    let note = Some(f.note.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.len() > 10_000) {
+        return Err(UiError::BadRequest("The note is too long.".into()));
+    }
+    if status.is_some() || assigned.is_some() || note.is_some() {
+        let actor = viewer.principal.name();
+        let c2 = cid.clone();
+        blocking(&state, move |e| {
+            e.set_triage(
+                c2.as_str(),
+                status.as_deref(),
+                assigned.as_ref().map(|o| o.as_deref()),
+                note.as_deref(),
+                &actor,
+            )
+        })
+        .await?;
+    }
+    let to = format!("/clusters/{}#triage", urlencode(cid.as_str()));
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// The confirm/reject form of a suggestion.
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    csrf: String,
+    a: String,
+    b: String,
+    decision: String,
+    #[serde(default)]
+    cluster: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /links`: confirm or reject a suggested link (analyst and up),
+/// then back to the cluster (which may have merged into another).
+pub async fn decide_link(
+    State(state): State<UiState>,
+    viewer: Viewer,
+    Form(f): Form<LinkForm>,
+) -> Result<Response, UiError> {
+    viewer.check_csrf(&f.csrf)?;
+    viewer.require(Action::DecideLink)?;
+    let confirm = match f.decision.as_str() {
+        "confirm" => true,
+        "reject" => false,
+        other => {
+            return Err(UiError::BadRequest(format!(
+                "Decision {other:?}: confirm or reject."
+            )));
+        }
+    };
+    let actor = viewer.principal.name();
+    let (a, b) = (f.a.clone(), f.b.clone());
+    let reason = if f.reason.trim().is_empty() {
+        "decided in the web UI".to_owned()
+    } else {
+        f.reason.trim().chars().take(1000).collect()
+    };
+    crate::api::blocking(&state.app.engine, move |e| {
+        e.decide_link(&a, &b, confirm, &actor, &reason)
+    })
+    .await
+    .map_err(|e| match e {
+        crate::api::ApiError::Internal(err) => UiError::BadRequest(format!("{err:#}")),
+        other => other.into(),
+    })?;
+    let to = if f.cluster.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/clusters/{}#suggestions", urlencode(&f.cluster))
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// Query of a download.
+#[derive(Debug, Deserialize)]
+pub struct DownloadQuery {
+    #[serde(default)]
+    format: String,
+}
+
+/// `GET /clusters/{id}/download?format=csv|gexf|graphml|ndjson`: the same
+/// exports as the API, for a browser that has a session, not a token.
+pub async fn download(
+    State(state): State<UiState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response, UiError> {
+    viewer.require(Action::Export)?;
+    let (format, mime, ext) = match q.format.as_str() {
+        "" | "csv" => (Format::Csv, "text/csv; charset=utf-8", "csv"),
+        "gexf" => (Format::Gexf, "application/gexf+xml", "gexf"),
+        "graphml" => (Format::Graphml, "application/graphml+xml", "graphml"),
+        "ndjson" => (Format::Ndjson, "application/x-ndjson", "ndjson"),
+        other => {
+            return Err(UiError::BadRequest(format!(
+                "Format {other:?}: csv, gexf, graphml or ndjson."
+            )));
+        }
+    };
+    let cid = resolve(&state, &id).await?;
+    let c2 = cid.clone();
+    let bytes = blocking(&state, move |e| {
+        let mut out = Vec::new();
+        crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
+        Ok(out)
+    })
+    .await?;
+    log_read(
+        &state,
+        &viewer,
+        "export_cluster",
+        json!({"cluster": cid, "format": ext, "via": "ui"}),
+        "ok",
+    )
+    .await?;
+    // The id is [A-Za-z0-9-] by construction; filter anyway, since it goes
+    // into a header.
+    let safe: String = cid
+        .as_str()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let disposition = format!("attachment; filename=\"{safe}.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}

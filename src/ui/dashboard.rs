@@ -1,0 +1,484 @@
+//! The desk's morning page: ranked clusters with filters and pages, the new
+//! and fast-growing clusters of the week, and the flow of cases (inflow per
+//! week and unit, clusters by status, assigned and closed, lead times), as
+//! the BOSZ quality dashboard shows them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Action;
+use crate::engine::{ClusterSummary, Engine, State as Derived};
+use crate::ui::{Nav, UiError, UiState, Viewer, euros, iso_week, log_read, page, query_string};
+
+/// Clusters per page.
+const PAGE: usize = 25;
+
+/// Weeks of inflow shown.
+const WEEKS: usize = 12;
+
+/// Filters and page of the dashboard.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    #[serde(default, rename = "type")]
+    fraud_type: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    min_size: String,
+    #[serde(default)]
+    growth: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+/// One row of the ranked list.
+pub struct Row {
+    /// Cluster id.
+    pub id: String,
+    /// Reports.
+    pub size: usize,
+    /// Score, two decimals.
+    pub score: String,
+    /// Score as a bar width, 0..100.
+    pub bar: u32,
+    /// Units reached.
+    pub units: usize,
+    /// Teams reached.
+    pub teams: usize,
+    /// Damage.
+    pub damage: String,
+    /// Reports in the last 14 days.
+    pub growth: usize,
+    /// Reports in the last 30 days.
+    pub growth_30: usize,
+    /// Fraud types.
+    pub types: String,
+    /// Status.
+    pub status: String,
+    /// Assigned team.
+    pub team: String,
+    /// Last filing.
+    pub last: String,
+}
+
+/// Reports per ISO week and unit (derived from the state, cached).
+#[derive(Debug, Default)]
+pub struct Inflow {
+    /// `(year, week)` → unit → reports.
+    weeks: BTreeMap<(i32, u8), BTreeMap<String, usize>>,
+    /// The newest filing, Unix seconds ("the data's own now").
+    as_of: i64,
+    units: BTreeSet<String>,
+    types: BTreeSet<String>,
+}
+
+impl Inflow {
+    fn compute(state: &Derived) -> Inflow {
+        let mut out = Inflow::default();
+        for c in state.clusters() {
+            for t in &c.fraud_types {
+                out.types.insert(t.clone());
+            }
+            for r in &c.report_ids {
+                let Some(row) = state.row(r) else { continue };
+                out.as_of = out.as_of.max(row.filed_at);
+                if !out.units.contains(&row.unit) {
+                    out.units.insert(row.unit.clone());
+                }
+                if let Some(w) = iso_week(row.filed_at) {
+                    *out.weeks
+                        .entry(w)
+                        .or_default()
+                        .entry(row.unit.clone())
+                        .or_default() += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A bar of the inflow chart.
+pub struct Bar {
+    /// `W10`.
+    pub label: String,
+    /// `2026-W10`.
+    pub title: String,
+    /// Reports.
+    pub n: usize,
+    /// Left edge.
+    pub x: u32,
+    /// Top.
+    pub y: u32,
+    /// Height.
+    pub h: u32,
+}
+
+/// Lead-time figures for one team (or all).
+pub struct Lead {
+    /// Team, or "all teams".
+    pub team: String,
+    /// Clusters assigned.
+    pub assigned: usize,
+    /// Clusters closed.
+    pub closed: usize,
+    /// Median days from first report to assignment.
+    pub to_assign: String,
+    /// Median days from first report to closure.
+    pub to_close: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Nav,
+    rows: Vec<Row>,
+    total: usize,
+    from: usize,
+    to: usize,
+    prev: String,
+    next: String,
+    f_type: String,
+    f_unit: String,
+    f_status: String,
+    f_min_size: String,
+    f_growth: String,
+    types: Vec<String>,
+    units: Vec<String>,
+    statuses: Vec<&'static str>,
+    new_week: Vec<Row>,
+    growing: Vec<Row>,
+    bars: Vec<Bar>,
+    week_labels: Vec<String>,
+    unit_rows: Vec<(String, Vec<usize>)>,
+    by_status: Vec<(&'static str, usize)>,
+    leads: Vec<Lead>,
+    as_of: String,
+}
+
+fn row(engine: &Engine, c: &ClusterSummary, max_score: f64) -> Row {
+    let t = engine.triage(&c.cluster_id);
+    Row {
+        id: c.cluster_id.as_str().to_owned(),
+        size: c.size,
+        score: format!("{:.2}", c.score),
+        bar: if max_score > 0.0 {
+            ((c.score / max_score) * 100.0).round().clamp(0.0, 100.0) as u32
+        } else {
+            0
+        },
+        units: c.units.len(),
+        teams: c.teams.len(),
+        damage: euros(c.amount_eur_total),
+        growth: c.score_parts.figures.growth_14d,
+        growth_30: c.score_parts.figures.growth_30d,
+        types: c.fraud_types.join(", "),
+        status: t.status,
+        team: t.assigned_team.unwrap_or_default(),
+        last: c.last_filed_at.chars().take(10).collect(),
+    }
+}
+
+fn parse_usize(s: &str) -> Result<Option<usize>, UiError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|_| UiError::BadRequest(format!("{s:?} is not a whole number")))
+}
+
+/// `GET /`: the dashboard (analyst and up; intake officers go to the
+/// check page, which is theirs).
+pub async fn dashboard(
+    State(state): State<UiState>,
+    viewer: Viewer,
+    query: Result<Query<Filters>, QueryRejection>,
+) -> Result<Response, UiError> {
+    if !viewer.may(Action::ReadClusters) {
+        return Ok(Redirect::to("/check").into_response());
+    }
+    let Query(f) = query.map_err(|e| UiError::BadRequest(e.body_text()))?;
+    let min_size = parse_usize(&f.min_size)?.unwrap_or(2);
+    let growth = parse_usize(&f.growth)?;
+    let engine = state.app.engine.clone();
+    let snapshot = engine.state();
+    let inflow = inflow(&state, &snapshot);
+    let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let filtered: Vec<&ClusterSummary> = snapshot
+        .clusters()
+        .iter()
+        .filter(|c| {
+            c.size >= min_size
+                && (f.unit.is_empty() || c.units.iter().any(|u| eq(u, &f.unit)))
+                && (f.fraud_type.is_empty() || c.fraud_types.iter().any(|t| eq(t, &f.fraud_type)))
+                && (f.status.is_empty() || eq(&engine.triage(&c.cluster_id).status, &f.status))
+                && growth.is_none_or(|g| c.score_parts.figures.growth_14d >= g)
+        })
+        .collect();
+    let max_score = snapshot
+        .clusters()
+        .first()
+        .map_or(0.0, |c| c.score.max(0.0));
+    let pageno = f.page.unwrap_or(1).max(1);
+    let offset = (pageno - 1).saturating_mul(PAGE);
+    let rows: Vec<Row> = filtered
+        .iter()
+        .skip(offset)
+        .take(PAGE)
+        .map(|c| row(&engine, c, max_score))
+        .collect();
+    let link = |p: usize| {
+        let ps = p.to_string();
+        format!(
+            "/?{}",
+            query_string(&[
+                ("type", &f.fraud_type),
+                ("unit", &f.unit),
+                ("status", &f.status),
+                ("min_size", &f.min_size),
+                ("growth", &f.growth),
+                ("page", &ps),
+            ])
+        )
+    };
+    let prev = if pageno > 1 {
+        link(pageno - 1)
+    } else {
+        String::new()
+    };
+    let next = if offset + PAGE < filtered.len() {
+        link(pageno + 1)
+    } else {
+        String::new()
+    };
+
+    // The week: new clusters first seen in the last 7 days of the data,
+    // and those that grew most in the last 14.
+    let week_ago = crate::engine::rfc3339(inflow.as_of - 7 * 86_400);
+    let new_week: Vec<Row> = snapshot
+        .clusters()
+        .iter()
+        .filter(|c| c.size >= 2 && c.first_filed_at >= week_ago)
+        .take(10)
+        .map(|c| row(&engine, c, max_score))
+        .collect();
+    let mut growing: Vec<&ClusterSummary> = snapshot
+        .clusters()
+        .iter()
+        .filter(|c| c.size >= 2 && c.score_parts.figures.growth_30d >= 2)
+        .collect();
+    growing.sort_by(|a, b| {
+        let (fa, fb) = (&a.score_parts.figures, &b.score_parts.figures);
+        (fb.growth_14d, fb.growth_30d)
+            .cmp(&(fa.growth_14d, fa.growth_30d))
+            .then(b.score.total_cmp(&a.score))
+    });
+    let growing: Vec<Row> = growing
+        .into_iter()
+        .take(10)
+        .map(|c| row(&engine, c, max_score))
+        .collect();
+
+    // Inflow: the last WEEKS weeks with reports, as bars and per unit.
+    let skip = inflow.weeks.len().saturating_sub(WEEKS);
+    let recent: Vec<_> = inflow.weeks.iter().skip(skip).collect();
+    let week_labels: Vec<String> = recent
+        .iter()
+        .map(|((y, w), _)| format!("{y}-W{w:02}"))
+        .collect();
+    let totals: Vec<usize> = recent.iter().map(|(_, m)| m.values().sum()).collect();
+    let top = totals.iter().copied().max().unwrap_or(0).max(1);
+    let bars = totals
+        .iter()
+        .zip(&week_labels)
+        .enumerate()
+        .map(|(i, (&n, label))| {
+            let h = (n * 100 / top) as u32;
+            Bar {
+                // The year is in the tooltip; "W10" fits under a bar.
+                label: label.rsplit('-').next().unwrap_or(label).to_owned(),
+                title: label.clone(),
+                n,
+                x: 10 + i as u32 * 50,
+                y: 110 - h,
+                h,
+            }
+        })
+        .collect();
+    let unit_rows = inflow
+        .units
+        .iter()
+        .map(|u| {
+            let counts = recent
+                .iter()
+                .map(|(_, m)| m.get(u).copied().unwrap_or(0))
+                .collect();
+            (u.clone(), counts)
+        })
+        .collect();
+
+    let multi: Vec<&ClusterSummary> = snapshot.clusters().iter().filter(|c| c.size >= 2).collect();
+    let mut status_counts: HashMap<String, usize> = HashMap::new();
+    for c in &multi {
+        *status_counts
+            .entry(engine.triage(&c.cluster_id).status)
+            .or_default() += 1;
+    }
+    let by_status = crate::engine::STATUSES
+        .iter()
+        .map(|s| (*s, status_counts.get(*s).copied().unwrap_or(0)))
+        .collect();
+    let events = crate::ui::blocking(&state, |e| e.triage_events()).await?;
+    let leads = lead_times(&engine, &snapshot, &events);
+
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    log_read(
+        &state,
+        &viewer,
+        "list_clusters",
+        json!({"clusters": ids, "via": "ui"}),
+        "ok",
+    )
+    .await?;
+    Ok(page(&DashboardPage {
+        nav: viewer.nav("dashboard"),
+        total: filtered.len(),
+        from: if rows.is_empty() { 0 } else { offset + 1 },
+        to: offset + rows.len(),
+        rows,
+        prev,
+        next,
+        f_type: f.fraud_type.clone(),
+        f_unit: f.unit.clone(),
+        f_status: f.status.clone(),
+        f_min_size: f.min_size.clone(),
+        f_growth: f.growth.clone(),
+        types: inflow.types.iter().cloned().collect(),
+        units: inflow.units.iter().cloned().collect(),
+        statuses: crate::engine::STATUSES.to_vec(),
+        new_week,
+        growing,
+        bars,
+        week_labels,
+        unit_rows,
+        by_status,
+        leads,
+        as_of: crate::engine::rfc3339(inflow.as_of)
+            .chars()
+            .take(10)
+            .collect(),
+    }))
+}
+
+/// The cached inflow of this state, computed when the state changed.
+fn inflow(state: &UiState, snapshot: &Arc<Derived>) -> Arc<Inflow> {
+    let mut cache = state.flow.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((weak, flow)) = cache.as_ref()
+        && weak.upgrade().is_some_and(|s| Arc::ptr_eq(&s, snapshot))
+    {
+        return flow.clone();
+    }
+    let flow = Arc::new(Inflow::compute(snapshot));
+    *cache = Some((Arc::downgrade(snapshot), flow.clone()));
+    flow
+}
+
+/// Lead times from a cluster's first report to its first assignment and
+/// its first closure, per assigned team, from the triage events.
+fn lead_times(
+    engine: &Engine,
+    snapshot: &Derived,
+    events: &[(String, i64, serde_json::Value)],
+) -> Vec<Lead> {
+    // Per live cluster: first time assigned, first time closed.
+    let mut firsts: HashMap<String, (Option<i64>, Option<i64>)> = HashMap::new();
+    for (cid, at, detail) in events {
+        let status = detail.get("status").and_then(|s| s.as_str());
+        let team = detail
+            .get("assigned_team")
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty());
+        let e = firsts.entry(cid.clone()).or_default();
+        if (team.is_some() || status == Some("assigned")) && e.0.is_none() {
+            e.0 = Some(*at);
+        }
+        if status == Some("closed") && e.1.is_none() {
+            e.1 = Some(*at);
+        }
+    }
+    let mut per_team: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let mut all: (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+    for (cid, (assigned, closed)) in firsts {
+        let id = crate::cluster::ClusterId::new(cid);
+        let Some(c) = snapshot.cluster(&id) else {
+            continue;
+        };
+        let Ok(first) = time::OffsetDateTime::parse(
+            &c.first_filed_at,
+            &time::format_description::well_known::Rfc3339,
+        ) else {
+            continue;
+        };
+        let first = first.unix_timestamp();
+        let team = engine
+            .triage(&id)
+            .assigned_team
+            .unwrap_or_else(|| "(unassigned)".into());
+        let slot = per_team.entry(team).or_default();
+        let days = |t: i64| (t - first).max(0) as f64 / 86_400.0;
+        if let Some(t) = assigned {
+            slot.0.push(days(t));
+            all.0.push(days(t));
+        }
+        if let Some(t) = closed {
+            slot.1.push(days(t));
+            all.1.push(days(t));
+        }
+    }
+    let lead = |team: String, (a, c): (Vec<f64>, Vec<f64>)| Lead {
+        team,
+        assigned: a.len(),
+        closed: c.len(),
+        to_assign: median(a),
+        to_close: median(c),
+    };
+    let mut out = vec![lead("all teams".into(), all)];
+    out.extend(per_team.into_iter().map(|(t, v)| lead(t, v)));
+    out
+}
+
+fn median(mut v: Vec<f64>) -> String {
+    if v.is_empty() {
+        return "–".into();
+    }
+    v.sort_by(f64::total_cmp);
+    let m = if v.len() % 2 == 1 {
+        v[v.len() / 2]
+    } else {
+        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+    };
+    format!("{m:.1} d")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median(vec![]), "–");
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), "2.0 d");
+        assert_eq!(median(vec![1.0, 2.0, 3.0, 4.0]), "2.5 d");
+    }
+}

@@ -1,0 +1,592 @@
+//! The cluster graph, laid out on the server and drawn as SVG.
+//!
+//! Why server-side: the layout is deterministic and testable without a
+//! browser, no JavaScript library has to be vendored and kept patched, and
+//! the graph works with scripts off (report nodes are plain links). A
+//! small script of our own (`static/graph.js`) adds pan and zoom.
+//!
+//! Layout: the identifiers that tie reports together are placed first
+//! (a force-directed layout of identifiers, weighted by the reports they
+//! share), then each report either in a sunflower spiral around its only
+//! identifier or near the middle of its identifiers. That is O(reports)
+//! plus a force layout over identifiers only, so a 500-report cluster is
+//! laid out in milliseconds. Identifiers named by many reports start
+//! collapsed into one node ("+312 reports"); clicking expands them.
+//! Identifiers named by one report only tie nothing together and are left
+//! to the table below the graph.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crate::cluster::{IdentKey, IdentState};
+use crate::engine::{ClusterSummary, OpenSuggestion, State};
+use crate::report::ReportId;
+
+/// Identifiers named by more reports of the cluster than this start
+/// collapsed.
+pub const COLLAPSE_OVER: usize = 20;
+
+/// A report node.
+pub struct ReportNode {
+    /// Report id (link target).
+    pub id: String,
+    /// Tooltip.
+    pub title: String,
+    /// Centre.
+    pub x: i32,
+    /// Centre.
+    pub y: i32,
+    /// A colour class by unit, `u0`..`u9`.
+    pub class: String,
+}
+
+/// An identifier node.
+pub struct IdentNode {
+    /// `kind:value`, for the expand link.
+    pub key: String,
+    /// Shortened value for the label.
+    pub label: String,
+    /// Tooltip.
+    pub title: String,
+    /// Centre.
+    pub x: i32,
+    /// Centre.
+    pub y: i32,
+    /// `links`, `benign`, `suppressed` or `other` (outside the cluster).
+    pub state: &'static str,
+    /// Reports hidden inside it (collapsed), or 0.
+    pub hidden: usize,
+    /// Where clicking it goes: expand (collapsed) or collapse.
+    pub href: String,
+    /// Radius.
+    pub r: i32,
+}
+
+/// A line.
+pub struct Line {
+    /// Start.
+    pub x1: i32,
+    /// Start.
+    pub y1: i32,
+    /// End.
+    pub x2: i32,
+    /// End.
+    pub y2: i32,
+    /// Tooltip (suggestions only).
+    pub title: String,
+}
+
+/// A drawn graph.
+pub struct GraphView {
+    /// `minx miny w h`.
+    pub view_box: String,
+    /// Report–identifier lines.
+    pub edges: Vec<Line>,
+    /// Suggested weak links, drawn dashed.
+    pub suggested: Vec<Line>,
+    /// Report nodes.
+    pub reports: Vec<ReportNode>,
+    /// Identifier nodes.
+    pub idents: Vec<IdentNode>,
+    /// Reports drawn / in the cluster.
+    pub shown: usize,
+    /// Reports in the cluster.
+    pub total: usize,
+    /// Identifiers named by one report only, not drawn.
+    pub leaves: usize,
+    /// Whether some identifiers are expanded (offer "collapse all").
+    pub any_expanded: bool,
+    /// Whether some are collapsed (offer "expand all").
+    pub any_collapsed: bool,
+}
+
+fn key_str(k: &IdentKey) -> String {
+    format!("{}:{}", k.kind, k.value)
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// A cheap deterministic hash, to spread reports without randomness.
+fn jitter(s: &str) -> f64 {
+    let mut h: u32 = 2_166_136_261;
+    for b in s.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(16_777_619);
+    }
+    f64::from(h % 1000) / 1000.0
+}
+
+/// Lays out and draws a cluster. `expanded` holds `kind:value` keys of the
+/// identifiers to show open (or `all`); `base` is the cluster page's path
+/// for the expand links.
+pub fn build(
+    snapshot: &State,
+    c: &ClusterSummary,
+    suggestions: &[&OpenSuggestion],
+    expanded: &BTreeSet<String>,
+    base: &str,
+) -> GraphView {
+    let all = expanded.contains("all");
+    let idents = snapshot.cluster_identifiers(c);
+    let state_of: HashMap<String, (&'static str, usize)> = idents
+        .iter()
+        .map(|(i, s, _)| {
+            let st = match s {
+                IdentState::Active => "links",
+                IdentState::Benign(_) => "benign",
+                IdentState::Suppressed(_) => "suppressed",
+            };
+            (format!("{}:{}", i.kind, i.value), (st, i.reports))
+        })
+        .collect();
+    let mut in_suggestion: HashSet<String> = HashSet::new();
+    for s in suggestions {
+        in_suggestion.insert(key_str(&s.suggestion.a));
+        in_suggestion.insert(key_str(&s.suggestion.b));
+    }
+    // Which identifiers are drawn, and which of them start collapsed.
+    let drawn: BTreeSet<String> = state_of
+        .iter()
+        .filter(|(k, (_, n))| *n >= 2 || in_suggestion.contains(*k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let collapsed: BTreeSet<String> = drawn
+        .iter()
+        .filter(|k| {
+            state_of.get(*k).is_some_and(|(_, n)| *n > COLLAPSE_OVER)
+                && !all
+                && !expanded.contains(*k)
+        })
+        .cloned()
+        .collect();
+    let any_expanded = drawn.iter().any(|k| {
+        state_of.get(k).is_some_and(|(_, n)| *n > COLLAPSE_OVER) && !collapsed.contains(k)
+    });
+
+    // Reports with their drawn identifiers; a report is hidden when every
+    // drawn identifier it names is collapsed.
+    let mut report_idents: Vec<(&ReportId, Vec<String>)> = Vec::with_capacity(c.report_ids.len());
+    let mut hidden_in: BTreeMap<String, usize> = BTreeMap::new();
+    // Which identifiers share reports, over every report (hidden ones
+    // too), so that the layout shows the cluster's real structure whether
+    // or not a node is collapsed.
+    let mut shared: Vec<Vec<String>> = Vec::new();
+    for r in &c.report_ids {
+        let mine: Vec<String> = snapshot
+            .graph_idents_of(r)
+            .into_iter()
+            .map(key_str)
+            .filter(|k| drawn.contains(k))
+            .collect();
+        if mine.len() >= 2 {
+            shared.push(mine.clone());
+        }
+        if !mine.is_empty() && mine.iter().all(|k| collapsed.contains(k)) {
+            for k in &mine {
+                *hidden_in.entry(k.clone()).or_default() += 1;
+            }
+            continue;
+        }
+        // A report drawn keeps its edges to collapsed identifiers too.
+        report_idents.push((r, mine));
+    }
+
+    // Identifier nodes: those of the cluster plus suggestion endpoints in
+    // other clusters.
+    let mut nodes: Vec<String> = drawn.iter().cloned().collect();
+    for k in &in_suggestion {
+        if !drawn.contains(k) {
+            nodes.push(k.clone());
+        }
+    }
+    let index: HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    // Exclusive reports per identifier decide the size of its cloud.
+    let mut exclusive = vec![0usize; nodes.len()];
+    let mut pair_weight: HashMap<(usize, usize), f64> = HashMap::new();
+    for (_, ks) in &report_idents {
+        if let [k] = ks.as_slice()
+            && let Some(&i) = index.get(k.as_str())
+        {
+            exclusive[i] += 1;
+        }
+    }
+    for ks in &shared {
+        let ix: Vec<usize> = ks
+            .iter()
+            .filter_map(|k| index.get(k.as_str()).copied())
+            .collect();
+        for (a, &i) in ix.iter().enumerate() {
+            for &j in &ix[a + 1..] {
+                *pair_weight.entry((i.min(j), i.max(j))).or_default() += 1.0;
+            }
+        }
+    }
+    for s in suggestions {
+        if let (Some(&i), Some(&j)) = (
+            index.get(key_str(&s.suggestion.a).as_str()),
+            index.get(key_str(&s.suggestion.b).as_str()),
+        ) && i != j
+        {
+            *pair_weight.entry((i.min(j), i.max(j))).or_default() += 1.0;
+        }
+    }
+    let radius: Vec<f64> = (0..nodes.len())
+        .map(|i| 30.0 + 9.0 * (exclusive[i] as f64).sqrt())
+        .collect();
+    let pos = force_layout(&radius, &pair_weight);
+
+    // Reports: a spiral around their only identifier, or the middle of
+    // several; reports without drawn identifiers in a row below.
+    let mut ring_count = vec![0usize; nodes.len()];
+    let mut between: HashMap<Vec<usize>, usize> = HashMap::new();
+    let mut report_pos: Vec<(f64, f64)> = Vec::with_capacity(report_idents.len());
+    let mut loose = 0usize;
+    let max_y = pos.iter().fold(0.0f64, |hi, p| hi.max(p.1));
+    for (r, ks) in &report_idents {
+        let ix: Vec<usize> = ks
+            .iter()
+            .filter_map(|k| index.get(k.as_str()).copied())
+            .collect();
+        let p = match ix.as_slice() {
+            [] => {
+                loose += 1;
+                (
+                    (loose as f64 - 1.0) * 22.0,
+                    max_y + 80.0 + 22.0 * ((loose - 1) / 30) as f64,
+                )
+            }
+            [i] => {
+                let k = ring_count[*i];
+                ring_count[*i] += 1;
+                let angle = k as f64 * 2.399_963; // the golden angle
+                let rr = 22.0 + 9.0 * ((k + 1) as f64).sqrt();
+                (pos[*i].0 + rr * angle.cos(), pos[*i].1 + rr * angle.sin())
+            }
+            many => {
+                // Reports naming the same identifiers share a spiral
+                // around their middle, so that none hides another.
+                let n = many.len() as f64;
+                let cx = many.iter().map(|&i| pos[i].0).sum::<f64>() / n;
+                let cy = many.iter().map(|&i| pos[i].1).sum::<f64>() / n;
+                let mut group = many.to_vec();
+                group.sort_unstable();
+                let k = *between.entry(group).and_modify(|k| *k += 1).or_insert(0);
+                let a = jitter(r.as_str()) * std::f64::consts::TAU + k as f64 * 2.399_963;
+                let rr = 13.0 * (k as f64).sqrt();
+                (cx + rr * a.cos(), cy + rr * a.sin())
+            }
+        };
+        report_pos.push(p);
+    }
+    if loose > 30 {
+        // Centre the loose row under the rest.
+        let shift = 30.0 * 22.0 / 2.0;
+        for ((_, ks), p) in report_idents.iter().zip(report_pos.iter_mut()) {
+            if ks.is_empty() {
+                p.0 -= shift;
+            }
+        }
+    }
+
+    // Bounds and the view box.
+    let mut xs: Vec<f64> = pos.iter().map(|p| p.0).collect();
+    let mut ys: Vec<f64> = pos.iter().map(|p| p.1).collect();
+    xs.extend(report_pos.iter().map(|p| p.0));
+    ys.extend(report_pos.iter().map(|p| p.1));
+    let fold = |v: &[f64]| {
+        v.iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)))
+    };
+    let (x0, x1) = if xs.is_empty() { (0.0, 1.0) } else { fold(&xs) };
+    let (y0, y1) = if ys.is_empty() { (0.0, 1.0) } else { fold(&ys) };
+    let pad = 60.0;
+    let view_box = format!(
+        "{} {} {} {}",
+        (x0 - pad).round(),
+        (y0 - pad).round(),
+        (x1 - x0 + 2.0 * pad).round().max(200.0),
+        (y1 - y0 + 2.0 * pad).round().max(200.0)
+    );
+
+    let round = |v: f64| v.round() as i32;
+    let mut edges = Vec::new();
+    let mut reports = Vec::with_capacity(report_idents.len());
+    let units: Vec<&String> = c.units.iter().collect();
+    for ((r, ks), p) in report_idents.iter().zip(&report_pos) {
+        for k in ks {
+            if let Some(&i) = index.get(k.as_str()) {
+                edges.push(Line {
+                    x1: round(p.0),
+                    y1: round(p.1),
+                    x2: round(pos[i].0),
+                    y2: round(pos[i].1),
+                    title: String::new(),
+                });
+            }
+        }
+        let row = snapshot.row(r);
+        let unit = row.map(|x| x.unit.as_str()).unwrap_or("");
+        let class = units
+            .iter()
+            .position(|u| u.as_str() == unit)
+            .map_or_else(|| "u0".to_owned(), |i| format!("u{}", i % 10));
+        reports.push(ReportNode {
+            id: r.as_str().to_owned(),
+            title: format!(
+                "{} · {} · {}",
+                r.as_str(),
+                unit,
+                row.map(|x| crate::engine::rfc3339(x.filed_at))
+                    .unwrap_or_default()
+                    .chars()
+                    .take(10)
+                    .collect::<String>()
+            ),
+            x: round(p.0),
+            y: round(p.1),
+            class,
+        });
+    }
+    let expand_href = |extra: Option<&str>, without: Option<&str>| {
+        let mut keys: Vec<&str> = expanded
+            .iter()
+            .map(String::as_str)
+            .filter(|k| Some(*k) != without)
+            .collect();
+        if let Some(e) = extra {
+            keys.push(e);
+        }
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for k in keys {
+            ser.append_pair("expand", k);
+        }
+        let q = ser.finish();
+        if q.is_empty() {
+            format!("{base}#graph")
+        } else {
+            format!("{base}?{q}#graph")
+        }
+    };
+    let idents_out: Vec<IdentNode> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let (state, n) = state_of.get(k).copied().unwrap_or(("other", 0));
+            let hidden = if collapsed.contains(k) {
+                hidden_in.get(k).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            let value = k.split_once(':').map_or(k.as_str(), |(_, v)| v);
+            let href = if collapsed.contains(k) {
+                expand_href(Some(k), None)
+            } else if n > COLLAPSE_OVER && !all {
+                expand_href(None, Some(k))
+            } else {
+                String::new()
+            };
+            IdentNode {
+                key: k.clone(),
+                label: shorten(value, 26),
+                title: if state == "other" {
+                    format!("{k} (in another cluster)")
+                } else {
+                    format!("{k}: {n} report(s) in this cluster, {state}")
+                },
+                x: round(pos[i].0),
+                y: round(pos[i].1),
+                state,
+                hidden,
+                href,
+                r: if hidden > 0 {
+                    (10.0 + 2.0 * (hidden as f64).sqrt()).min(40.0) as i32
+                } else {
+                    8
+                },
+            }
+        })
+        .collect();
+    let suggested = suggestions
+        .iter()
+        .filter_map(|s| {
+            let i = *index.get(key_str(&s.suggestion.a).as_str())?;
+            let j = *index.get(key_str(&s.suggestion.b).as_str())?;
+            Some(Line {
+                x1: round(pos[i].0),
+                y1: round(pos[i].1),
+                x2: round(pos[j].0),
+                y2: round(pos[j].1),
+                title: format!(
+                    "suggested: {} ({:.2})",
+                    s.suggestion.why, s.suggestion.score
+                ),
+            })
+        })
+        .collect();
+    GraphView {
+        view_box,
+        edges,
+        suggested,
+        shown: reports.len(),
+        reports,
+        any_collapsed: !collapsed.is_empty(),
+        idents: idents_out,
+        total: c.size,
+        leaves: state_of.len().saturating_sub(drawn.len()),
+        any_expanded,
+    }
+}
+
+/// Fruchterman–Reingold over identifier nodes with their cloud radii,
+/// then a few sweeps that push overlapping clouds apart. Deterministic:
+/// the start is a circle in key order.
+fn force_layout(radius: &[f64], weights: &HashMap<(usize, usize), f64>) -> Vec<(f64, f64)> {
+    let n = radius.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    if n == 1 {
+        return vec![(0.0, 0.0)];
+    }
+    let k = 2.0 * radius.iter().sum::<f64>() / n as f64 + 40.0;
+    // Start on a sunflower spiral about as large as the result will be,
+    // so that no node has far to travel.
+    let spread = k * (n as f64).sqrt();
+    let mut pos: Vec<(f64, f64)> = (0..n)
+        .map(|i| {
+            let a = i as f64 * 2.399_963;
+            let r = k * 0.7 * ((i + 1) as f64).sqrt();
+            (r * a.cos(), r * a.sin())
+        })
+        .collect();
+    // Fewer rounds for many nodes keep the cost near a fixed budget.
+    let iterations = (3_000_000 / (n * n)).clamp(20, 200);
+    let mut temp = spread / 4.0 + 50.0;
+    let cool = temp / iterations as f64;
+    let mut disp = vec![(0.0f64, 0.0f64); n];
+    for _ in 0..iterations {
+        disp.iter_mut().for_each(|d| *d = (0.0, 0.0));
+        for i in 0..n {
+            for j in (i + 1)..n {
+                let dx = pos[i].0 - pos[j].0;
+                let dy = pos[i].1 - pos[j].1;
+                let d = (dx * dx + dy * dy).sqrt().max(0.01);
+                let want = k + radius[i] + radius[j];
+                let f = want * want / d;
+                let (ux, uy) = (dx / d, dy / d);
+                disp[i].0 += ux * f;
+                disp[i].1 += uy * f;
+                disp[j].0 -= ux * f;
+                disp[j].1 -= uy * f;
+            }
+        }
+        for (&(i, j), w) in weights {
+            let dx = pos[i].0 - pos[j].0;
+            let dy = pos[i].1 - pos[j].1;
+            let d = (dx * dx + dy * dy).sqrt().max(0.01);
+            let want = k + radius[i] + radius[j];
+            let f = d * d / want * (1.0 + w.ln_1p());
+            let (ux, uy) = (dx / d, dy / d);
+            disp[i].0 -= ux * f;
+            disp[i].1 -= uy * f;
+            disp[j].0 += ux * f;
+            disp[j].1 += uy * f;
+        }
+        // A weak pull to the centre keeps unconnected parts close.
+        for i in 0..n {
+            let d = (pos[i].0.powi(2) + pos[i].1.powi(2)).sqrt() / spread.max(1.0);
+            disp[i].0 -= pos[i].0 * 0.1 * (1.0 + d);
+            disp[i].1 -= pos[i].1 * 0.1 * (1.0 + d);
+            let len = (disp[i].0.powi(2) + disp[i].1.powi(2)).sqrt().max(0.01);
+            let step = len.min(temp);
+            pos[i].0 += disp[i].0 / len * step;
+            pos[i].1 += disp[i].1 / len * step;
+        }
+        temp = (temp - cool).max(1.0);
+    }
+    // Remove overlaps between clouds.
+    for _ in 0..20 {
+        let mut moved = false;
+        for i in 0..n {
+            for j in (i + 1)..n {
+                let dx = pos[j].0 - pos[i].0;
+                let dy = pos[j].1 - pos[i].1;
+                let d = (dx * dx + dy * dy).sqrt();
+                let min = radius[i] + radius[j] + 12.0;
+                if d < min {
+                    let (ux, uy) = if d < 0.01 {
+                        (1.0, 0.0)
+                    } else {
+                        (dx / d, dy / d)
+                    };
+                    let push = (min - d) / 2.0;
+                    pos[i].0 -= ux * push;
+                    pos[i].1 -= uy * push;
+                    pos[j].0 += ux * push;
+                    pos[j].1 += uy * push;
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    pos.iter()
+        .map(|p| {
+            if p.0.is_finite() && p.1.is_finite() {
+                *p
+            } else {
+                (0.0, 0.0)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_deterministic_and_separates_clouds() {
+        let radius = vec![30.0, 60.0, 45.0, 30.0];
+        let mut w = HashMap::new();
+        w.insert((0, 1), 3.0);
+        w.insert((1, 2), 1.0);
+        let a = force_layout(&radius, &w);
+        let b = force_layout(&radius, &w);
+        assert_eq!(a, b);
+        for i in 0..4 {
+            for j in (i + 1)..4 {
+                let d = ((a[i].0 - a[j].0).powi(2) + (a[i].1 - a[j].1).powi(2)).sqrt();
+                assert!(d >= radius[i] + radius[j], "{i} and {j} overlap: {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_are_shortened_on_characters() {
+        assert_eq!(shorten("abc", 5), "abc");
+        assert_eq!(shorten("ééééééé", 4), "ééé…");
+    }
+
+    #[test]
+    fn layout_of_five_hundred_nodes_is_quick() {
+        let radius = vec![30.0; 500];
+        let w: HashMap<(usize, usize), f64> = (0..499).map(|i| ((i, i + 1), 1.0)).collect();
+        let t = std::time::Instant::now();
+        let p = force_layout(&radius, &w);
+        assert_eq!(p.len(), 500);
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,707 @@
+//! The web UI through `server::app(..).oneshot(..)`: every page and every
+//! role (signed out, refused, allowed), sessions, CSRF, escaping of report
+//! text, the access log.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use fraudlink::api::{ApiConfig, AppState};
+use fraudlink::auth::Role;
+use fraudlink::config::Settings;
+use fraudlink::engine::Engine;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use crate::support::{TestApp, fixture};
+
+struct Ui {
+    _app: TestApp,
+    engine: Engine,
+    router: Router,
+    tokens: HashMap<&'static str, String>,
+}
+
+/// A page as answered.
+struct Page {
+    status: StatusCode,
+    location: String,
+    set_cookie: String,
+    content_type: String,
+    csp: String,
+    body: String,
+}
+
+/// A signed-in browser: its cookie and the CSRF token of its session.
+#[derive(Clone)]
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+impl Ui {
+    /// The fixtures loaded and a token per role (intake: Heerlen).
+    fn new() -> Ui {
+        let app = TestApp::new();
+        let mut settings = Settings::defaults();
+        settings.data_dir = app.data().to_path_buf();
+        let engine = Engine::open(settings).unwrap();
+        let input = std::fs::File::open(fixture("reports.ndjson")).unwrap();
+        engine
+            .ingest(
+                "fixtures",
+                std::io::BufReader::new(input),
+                &mut |_| Ok(()),
+                &mut |_, _, _| {},
+            )
+            .unwrap();
+        // The search index commits in the background; tests search at once.
+        engine.flush_index().unwrap();
+        let mut tokens = HashMap::new();
+        for (name, role, team) in [
+            ("intake", Role::Intake, Some("Heerlen")),
+            ("analyst", Role::Analyst, None),
+            ("coordinator", Role::Coordinator, None),
+            ("admin", Role::Admin, None),
+        ] {
+            tokens.insert(name, engine.create_token(role, team, name).unwrap().1);
+        }
+        let router = fraudlink::server::app(AppState::new(engine.clone()), &ApiConfig::default());
+        Ui {
+            _app: app,
+            engine,
+            router,
+            tokens,
+        }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Page {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let h = |name| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (location, set_cookie, content_type) = (
+            h(header::LOCATION),
+            h(header::SET_COOKIE),
+            h(header::CONTENT_TYPE),
+        );
+        let csp = h(header::CONTENT_SECURITY_POLICY);
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            location,
+            set_cookie,
+            content_type,
+            csp,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str, who: Option<&Session>) -> Page {
+        let mut req = Request::builder().uri(path);
+        if let Some(s) = who {
+            req = req.header(header::COOKIE, &s.cookie);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&self, path: &str, who: Option<&Session>, form: &[(&str, &str)]) -> Page {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(s) = who {
+            req = req.header(header::COOKIE, &s.cookie);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Signs in with a role's token and reads the CSRF token off a page.
+    async fn sign_in(&self, role: &str) -> Session {
+        let token = self.tokens[role].clone();
+        let p = self
+            .post("/login", None, &[("token", &token), ("next", "/check")])
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert_eq!(p.location, "/check");
+        let cookie = p.set_cookie.split(';').next().unwrap().to_owned();
+        let mut s = Session {
+            cookie,
+            csrf: String::new(),
+        };
+        let page = self.get("/check", Some(&s)).await;
+        s.csrf = csrf_of(&page.body);
+        assert_eq!(s.csrf.len(), 64);
+        s
+    }
+
+    fn cluster_of(&self, report: &str) -> String {
+        self.engine
+            .state()
+            .cluster_of(&fraudlink::report::ReportId::parse(report).unwrap())
+            .unwrap()
+            .to_string()
+    }
+
+    fn audit(&self, action: &str) -> Vec<fraudlink::store::AccessRecord> {
+        self.engine
+            .audit(&fraudlink::store::AuditFilter {
+                token_id: None,
+                action: Some(action.to_owned()),
+                target: None,
+                since: None,
+                limit: 1000,
+            })
+            .unwrap()
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a CSRF token");
+    html[at + r#"name="csrf" value=""#.len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_page_sends_a_signed_out_browser_to_sign_in() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    for path in [
+        "/".to_owned(),
+        format!("/clusters/{cluster}"),
+        format!("/clusters/{cluster}/download?format=csv"),
+        "/reports/2026-AMS-000101".into(),
+        "/search?q=rekening".into(),
+        "/check".into(),
+        "/explain?a=2026-AMS-000101&b=2026-RTM-000233".into(),
+    ] {
+        let p = ui.get(&path, None).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(
+            p.location.starts_with("/login?next=%2F"),
+            "{path}: {}",
+            p.location
+        );
+    }
+    for path in ["/check", "/links", "/logout"] {
+        let p = ui.post(path, None, &[("csrf", "x")]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "POST {path}");
+        assert!(p.location.starts_with("/login"), "POST {path}");
+    }
+    let p = ui.get("/login", None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"name="token""#));
+    // A bogus cookie is no session.
+    let fake = Session {
+        cookie: "fl_session=0123".into(),
+        csrf: String::new(),
+    };
+    assert_eq!(
+        ui.get("/check", Some(&fake)).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_bad_tokens() {
+    let ui = Ui::new();
+    let p = ui
+        .post("/login", None, &[("token", "fl_000"), ("next", "/")])
+        .await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    assert!(p.body.contains("not valid"));
+    assert!(p.set_cookie.is_empty());
+    assert_eq!(
+        ui.audit("ui_sign_in").len(),
+        1,
+        "failed sign-ins are logged"
+    );
+
+    let token = ui.tokens["analyst"].clone();
+    let p = ui
+        .post(
+            "/login",
+            None,
+            &[("token", &token), ("next", "//evil.example")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location, "/", "no open redirect");
+    for part in ["fl_session=", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(p.set_cookie.contains(part), "{part} in {}", p.set_cookie);
+    }
+    assert!(
+        !p.set_cookie.contains(&token),
+        "the token is not the cookie"
+    );
+
+    let s = ui.sign_in("analyst").await;
+    assert_eq!(ui.get("/", Some(&s)).await.status, StatusCode::OK);
+    // Signing out needs the CSRF token, then ends the session.
+    let p = ui.post("/logout", Some(&s), &[("csrf", "nope")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = ui.post("/logout", Some(&s), &[("csrf", &s.csrf)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert!(p.set_cookie.contains("Max-Age=0"));
+    assert_eq!(ui.get("/", Some(&s)).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_revoked_token_ends_its_sessions() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    let id = ui
+        .engine
+        .tokens()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.label == "analyst")
+        .unwrap()
+        .id;
+    assert!(ui.engine.revoke_token(id).unwrap());
+    // Sessions re-check their token once a minute; a fresh sign-in is
+    // refused at once.
+    let token = ui.tokens["analyst"].clone();
+    let p = ui.post("/login", None, &[("token", &token)]).await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(ui.get("/", Some(&s)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_dashboard_ranks_clusters_and_shows_the_flow() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    for role in ["analyst", "coordinator", "admin"] {
+        let s = ui.sign_in(role).await;
+        let p = ui.get("/", Some(&s)).await;
+        assert_eq!(p.status, StatusCode::OK, "{role}");
+        assert!(p.content_type.starts_with("text/html"));
+        for part in [
+            "Clusters by priority",
+            &cluster,
+            "New this week",
+            "Growing fastest",
+            "Reports in per week",
+            "by status",
+            "lead time",
+            "Amsterdam",
+        ] {
+            assert!(
+                p.body.to_lowercase().contains(&part.to_lowercase()),
+                "{role}: {part}"
+            );
+        }
+    }
+    let s = ui.sign_in("analyst").await;
+    // Filters: a unit the cluster reaches keeps it, a status it lacks drops it.
+    let p = ui.get("/?unit=Rotterdam&min_size=2", Some(&s)).await;
+    assert!(p.body.contains(&cluster));
+    let p = ui.get("/?status=closed", Some(&s)).await;
+    assert!(!p.body.contains(&format!("/clusters/{cluster}\"")));
+    let p = ui.get("/?min_size=lots", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let p = ui.get("/?page=999", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    // Intake officers have no dashboard: they go to their check page.
+    let s = ui.sign_in("intake").await;
+    let p = ui.get("/", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location, "/check");
+    assert!(!ui.audit("list_clusters").is_empty(), "the list is logged");
+}
+
+#[tokio::test]
+async fn the_cluster_page_shows_graph_identifiers_suggestions_and_history() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    for part in [
+        r#"id="cluster-graph""#,
+        r#"<a href="/reports/2026-AMS-000101">"#,
+        "NL42INGB0006123456",
+        "actionable",
+        "Why this priority",
+        r#"id="timeline""#,
+        "Rotterdam",
+        "/download?format=gexf",
+        "History",
+    ] {
+        assert!(p.body.contains(part), "{part}");
+    }
+    assert!(
+        !p.body.contains("/triage\""),
+        "an analyst gets no triage form"
+    );
+    let s = ui.sign_in("coordinator").await;
+    let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
+    assert!(
+        p.body
+            .contains(&format!("action=\"/clusters/{cluster}/triage\""))
+    );
+    // Intake officers see the summary only, and it is logged as such.
+    let s = ui.sign_in("intake").await;
+    let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(!p.body.contains("cluster-graph"));
+    assert!(!p.body.contains("NL42INGB0006123456"));
+    assert!(!ui.audit("cluster_summary").is_empty());
+    // Unknown ids are a page of their own.
+    let p = ui.get("/clusters/C-nothere", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("Not found"));
+}
+
+#[tokio::test]
+async fn suggestions_are_confirmed_with_csrf_and_merged_ids_redirect() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    let state = ui.engine.state();
+    let sugg = state
+        .suggestions()
+        .iter()
+        .find(|x| {
+            !x.a_clusters.is_empty() && !x.b_clusters.is_empty() && x.a_clusters != x.b_clusters
+        })
+        .expect("the fixtures have a suggestion between two clusters")
+        .clone();
+    drop(state);
+    let (ca, cb) = (
+        sugg.a_clusters[0].to_string(),
+        sugg.b_clusters[0].to_string(),
+    );
+    let a = format!("{}:{}", sugg.suggestion.a.kind, sugg.suggestion.a.value);
+    let b = format!("{}:{}", sugg.suggestion.b.kind, sugg.suggestion.b.value);
+    let p = ui.get(&format!("/clusters/{ca}"), Some(&s)).await;
+    assert!(p.body.contains("value=\"confirm\""), "confirm button");
+    assert!(p.body.contains("class=\"suggested\"><line"), "drawn dashed");
+    let form = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("a", a.clone()),
+            ("b", b.clone()),
+            ("decision", "confirm".to_owned()),
+            ("cluster", ca.clone()),
+        ]
+    };
+    let f = form("");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = ui.post("/links", Some(&s), &pairs).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let intake = ui.sign_in("intake").await;
+    let f = form(&intake.csrf);
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = ui.post("/links", Some(&intake), &pairs).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "intake may not decide");
+    let f = form(&s.csrf);
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = ui.post("/links", Some(&s), &pairs).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert!(p.location.starts_with(&format!("/clusters/{ca}")));
+    // The two clusters are one now; the id that went redirects to the other.
+    let state = ui.engine.state();
+    let live_a = state.cluster(&fraudlink::cluster::ClusterId::new(ca.clone()));
+    let (gone, kept) = if live_a.is_some() { (cb, ca) } else { (ca, cb) };
+    drop(state);
+    let p = ui.get(&format!("/clusters/{gone}"), Some(&s)).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location, format!("/clusters/{kept}"));
+}
+
+#[tokio::test]
+async fn triage_needs_a_coordinator_and_a_csrf_token() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    let path = format!("/clusters/{cluster}/triage");
+    let analyst = ui.sign_in("analyst").await;
+    let p = ui
+        .post(
+            &path,
+            Some(&analyst),
+            &[("csrf", &analyst.csrf), ("status", "assigned")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let s = ui.sign_in("coordinator").await;
+    let p = ui.post(&path, Some(&s), &[("status", "assigned")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let p = ui
+        .post(
+            &path,
+            Some(&s),
+            &[("csrf", &analyst.csrf), ("status", "assigned")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "another session's token");
+    let p = ui
+        .post(&path, Some(&s), &[("csrf", &s.csrf), ("status", "bogus")])
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let p = ui
+        .post(
+            &path,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("status", "assigned"),
+                ("assigned_team", "DRR Oost-Brabant"),
+                ("note", "<b>bank data request</b> sent"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let t = ui
+        .engine
+        .triage(&fraudlink::cluster::ClusterId::new(cluster.clone()));
+    assert_eq!(t.status, "assigned");
+    assert_eq!(t.assigned_team.as_deref(), Some("DRR Oost-Brabant"));
+    let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
+    assert!(
+        p.body.contains("&#60;b&#62;bank data request&#60;/b&#62;"),
+        "notes are escaped"
+    );
+    assert!(p.body.contains("DRR Oost-Brabant"));
+    // The dashboard counts it as assigned, with a lead time.
+    let p = ui.get("/", Some(&s)).await;
+    assert!(p.body.contains("DRR Oost-Brabant"), "lead times per team");
+}
+
+#[tokio::test]
+async fn report_pages_mark_identifiers_escape_text_and_follow_teams() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/reports/2026-AMS-000101", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains(r#"data-kind="iban""#),
+        "identifiers are marked"
+    );
+    assert!(p.body.contains("NL42 INGB 0006 1234 56</mark>"));
+    assert!(
+        p.body.contains("m-victim"),
+        "the victim's own IBAN is marked apart"
+    );
+    assert!(p.body.contains("Similar reports"));
+    // The statement with a script tag shows it as text.
+    let p = ui.get("/reports/2026-AMS-000777", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body
+            .contains("&#60;script&#62;alert(&#39;xss&#39;)&#60;/script&#62;"),
+        "escaped"
+    );
+    assert!(!p.body.contains("<script>alert"), "never raw");
+    let p = ui.get("/reports/2026-XXX-000000", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    // Intake: own team (Heerlen) only.
+    let s = ui.sign_in("intake").await;
+    let p = ui.get("/reports/2026-LIM-000045", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(!p.body.contains("Similar reports"), "intake may not search");
+    let p = ui.get("/reports/2026-AMS-000101", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let reads = ui.audit("read_report");
+    assert!(reads.iter().any(|r| r.outcome == "denied"));
+    assert!(reads.iter().filter(|r| r.outcome == "ok").count() >= 3);
+}
+
+#[tokio::test]
+async fn search_highlights_and_escapes_and_is_for_analysts() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/search", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    let p = ui.get("/search?q=politie", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("2026-AMS-000777"), "{}", p.body);
+    assert!(p.body.contains("<b>"), "highlighted");
+    assert!(p.body.contains("&lt;script&gt;"), "the script tag is text");
+    assert!(!p.body.contains("<script>alert"), "never raw");
+    let p = ui
+        .get("/search?q=rekening&sort=date&from=2026-01-01", Some(&s))
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    let p = ui.get("/search?q=rekening&from=gisteren", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains("class=\"error\""),
+        "a bad date is explained"
+    );
+    assert!(!ui.audit("search").is_empty());
+    let s = ui.sign_in("intake").await;
+    let p = ui.get("/search?q=politie", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn check_answers_every_role_and_needs_csrf() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    for role in ["intake", "analyst", "coordinator", "admin"] {
+        let s = ui.sign_in(role).await;
+        let p = ui
+            .post(
+                "/check",
+                Some(&s),
+                &[(
+                    "narrative",
+                    "Ik moest geld overmaken naar NL42 INGB 0006 1234 56.",
+                )],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{role}: no CSRF token");
+        let p = ui
+            .post(
+                "/check",
+                Some(&s),
+                &[
+                    ("csrf", &s.csrf),
+                    (
+                        "narrative",
+                        "Ik moest geld overmaken naar NL42 INGB 0006 1234 56.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{role}");
+        assert!(
+            p.body.contains(&format!("Matches cluster {cluster}")),
+            "{role}"
+        );
+        // Typed identifiers alone work too.
+        let p = ui
+            .post(
+                "/check",
+                Some(&s),
+                &[("csrf", &s.csrf), ("identifiers", "+31 6 4281 9937")],
+            )
+            .await;
+        assert!(p.body.contains("Matches cluster"), "{role}: typed number");
+    }
+    let s = ui.sign_in("intake").await;
+    let p = ui
+        .post(
+            "/check",
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("narrative", "Niets bijzonders <script>x</script>"),
+            ],
+        )
+        .await;
+    assert!(p.body.contains("No known cluster."));
+    assert!(
+        p.body.contains("&#60;script&#62;x&#60;/script&#62;"),
+        "echoed escaped"
+    );
+    let p = ui.post("/check", Some(&s), &[("csrf", &s.csrf)]).await;
+    assert!(p.body.contains("Paste a statement"));
+}
+
+#[tokio::test]
+async fn explain_draws_the_chain_for_analysts() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/explain", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    let p = ui
+        .get("/explain?a=2026-AMS-000101&b=2026-RTM-000233", Some(&s))
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Linked"), "{}", p.body);
+    assert!(p.body.contains(r#"id="chain""#));
+    assert!(p.body.contains("iban:NL42INGB0006123456"));
+    let p = ui
+        .get("/explain?a=2026-AMS-000101&b=NOPE-1", Some(&s))
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("not known"));
+    assert!(!ui.audit("explain").is_empty());
+    let s = ui.sign_in("intake").await;
+    let p = ui
+        .get("/explain?a=2026-AMS-000101&b=2026-RTM-000233", Some(&s))
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn downloads_reuse_the_api_exports_for_analysts() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    let s = ui.sign_in("analyst").await;
+    for (format, mime) in [
+        ("csv", "text/csv"),
+        ("gexf", "application/gexf+xml"),
+        ("graphml", "application/graphml+xml"),
+    ] {
+        let p = ui
+            .get(
+                &format!("/clusters/{cluster}/download?format={format}"),
+                Some(&s),
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{format}");
+        assert!(p.content_type.starts_with(mime), "{format}");
+        assert!(p.body.contains("2026-AMS-000101"), "{format}");
+    }
+    let p = ui
+        .get(
+            &format!("/clusters/{cluster}/download?format=pdf"),
+            Some(&s),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let s = ui.sign_in("intake").await;
+    let p = ui
+        .get(
+            &format!("/clusters/{cluster}/download?format=csv"),
+            Some(&s),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn assets_are_served_from_the_binary_and_the_api_still_answers() {
+    let ui = Ui::new();
+    for (path, mime) in [
+        ("/static/style.css", "text/css"),
+        ("/static/graph.js", "text/javascript"),
+        ("/static/icon.svg", "image/svg+xml"),
+    ] {
+        let p = ui.get(path, None).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        assert!(p.content_type.starts_with(mime), "{path}");
+    }
+    assert_eq!(
+        ui.get("/static/nope.js", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(ui.get("/api/v1/healthz", None).await.status, StatusCode::OK);
+    let p = ui.get("/api/v1/clusters", None).await;
+    assert_eq!(
+        p.status,
+        StatusCode::UNAUTHORIZED,
+        "the API wants its token"
+    );
+    // Pages carry a content security policy that forbids inline scripts.
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.csp.contains("script-src 'self'"), "{}", p.csp);
+    assert!(!p.body.contains("<script>"), "no inline scripts");
+}
