@@ -9,13 +9,12 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fraudlink::api::{self, ApiConfig, ROUTES};
 use fraudlink::auth::Role;
-use fraudlink::config::Settings;
 use fraudlink::engine::Engine;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::support::{TestApp, fixture};
+use crate::support::{TestApp, fixture_engine};
 
 struct Api {
     _app: TestApp,
@@ -33,18 +32,7 @@ impl Api {
 
     fn with_config(cfg: ApiConfig) -> Api {
         let app = TestApp::new();
-        let mut settings = Settings::defaults();
-        settings.data_dir = app.data().to_path_buf();
-        let engine = Engine::open(settings).unwrap();
-        let input = std::fs::File::open(fixture("reports.ndjson")).unwrap();
-        engine
-            .ingest(
-                "fixtures",
-                std::io::BufReader::new(input),
-                &mut |_| Ok(()),
-                &mut |_, _, _| {},
-            )
-            .unwrap();
+        let engine = fixture_engine(&app);
         let mut tokens = HashMap::new();
         for (name, role, team) in [
             ("intake", Role::Intake, Some("Heerlen")),

@@ -34,6 +34,26 @@ impl TestApp {
     }
 }
 
+/// An engine on `app`'s directory with `fixtures/reports.ndjson` loaded
+/// and searchable.
+pub fn fixture_engine(app: &TestApp) -> fraudlink::engine::Engine {
+    let mut settings = fraudlink::config::Settings::defaults();
+    settings.data_dir = app.data().to_path_buf();
+    let engine = fraudlink::engine::Engine::open(settings).expect("the engine opens");
+    let input = std::fs::File::open(fixture("reports.ndjson")).expect("the fixtures exist");
+    engine
+        .ingest(
+            "fixtures",
+            std::io::BufReader::new(input),
+            &mut |_| Ok(()),
+            &mut |_, _, _| {},
+        )
+        .expect("the fixtures load");
+    // The search index commits in the background; tests search at once.
+    engine.flush_index().expect("the index commits");
+    engine
+}
+
 /// A file under `fixtures/`.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

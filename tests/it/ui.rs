@@ -9,12 +9,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use fraudlink::api::{ApiConfig, AppState};
 use fraudlink::auth::Role;
-use fraudlink::config::Settings;
 use fraudlink::engine::Engine;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use crate::support::{TestApp, fixture};
+use crate::support::{TestApp, fixture_engine};
 
 struct Ui {
     _app: TestApp,
@@ -44,20 +43,7 @@ impl Ui {
     /// The fixtures loaded and a token per role (intake: Heerlen).
     fn new() -> Ui {
         let app = TestApp::new();
-        let mut settings = Settings::defaults();
-        settings.data_dir = app.data().to_path_buf();
-        let engine = Engine::open(settings).unwrap();
-        let input = std::fs::File::open(fixture("reports.ndjson")).unwrap();
-        engine
-            .ingest(
-                "fixtures",
-                std::io::BufReader::new(input),
-                &mut |_| Ok(()),
-                &mut |_, _, _| {},
-            )
-            .unwrap();
-        // The search index commits in the background; tests search at once.
-        engine.flush_index().unwrap();
+        let engine = fixture_engine(&app);
         let mut tokens = HashMap::new();
         for (name, role, team) in [
             ("intake", Role::Intake, Some("Heerlen")),
