@@ -873,6 +873,16 @@ impl Engine {
         }
     }
 
+    /// Reads a link decision as written by a person or a form:
+    /// `confirm` (true) or `reject` (false).
+    pub fn parse_decision(decision: &str) -> Option<bool> {
+        match decision.trim() {
+            "confirm" => Some(true),
+            "reject" => Some(false),
+            _ => None,
+        }
+    }
+
     /// Records an analyst's decision on a link between two endpoints
     /// (report ids, or identifiers written `kind:value`) and re-clusters.
     /// Confirming links them; rejecting removes a confirmed link (the
@@ -1758,7 +1768,6 @@ fn summarise(
     }
     let mut identifiers: Vec<ClusterIdent> = idents
         .into_iter()
-        .filter(|(_, n)| ids.len() == 1 || *n >= 1)
         .map(|(k, n)| ClusterIdent {
             kind: k.kind,
             value: k.value.clone(),

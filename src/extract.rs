@@ -561,19 +561,13 @@ fn sentence_around(text: &str, start: usize, end: usize) -> Range<usize> {
         e -= 1;
     }
     let before = &text[s..start.min(text.len()).max(s)];
-    let from = before
-        .rfind(is_sentence_end_at(before))
-        .map_or(s, |i| s + i + 1);
+    let from = before.rfind(['\n', '!', '?']).map_or(s, |i| s + i + 1);
     let after = &text[end.min(e)..e];
     let to = after
         .find(['\n', '!', '?'])
         .or_else(|| after.find(". "))
         .map_or(e, |i| end + i);
     from..to
-}
-
-fn is_sentence_end_at(_: &str) -> impl Fn(char) -> bool {
-    |c| matches!(c, '\n' | '!' | '?')
 }
 
 static NAME_CUE: LazyLock<Regex> = LazyLock::new(|| {

@@ -104,6 +104,23 @@ fn blocks<'s>(items: &[&'s str], n: usize) -> HashMap<(bool, String), Vec<&'s st
     map
 }
 
+/// Distinct unordered pairs of strings that share a block (first or last
+/// `n` characters), at most [`MAX_BLOCK`] strings per block.
+fn candidate_pairs<'s>(items: &[&'s str], n: usize) -> HashSet<(&'s str, &'s str)> {
+    let mut pairs = HashSet::new();
+    for (_, block) in blocks(items, n) {
+        let block: Vec<&str> = block.into_iter().take(MAX_BLOCK).collect();
+        for (i, &x) in block.iter().enumerate() {
+            for &y in &block[i + 1..] {
+                if x != y {
+                    pairs.insert(if x < y { (x, y) } else { (y, x) });
+                }
+            }
+        }
+    }
+    pairs
+}
+
 fn block_keys(s: &str, n: usize) -> [(bool, String); 2] {
     let chars: Vec<char> = s.chars().collect();
     let n = n.min(chars.len());
@@ -170,18 +187,7 @@ fn lookalike_domains(domains: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestio
     for &d in domains {
         by_label.entry(split_domain(d).0).or_default().push(d);
     }
-    let index = blocks(&labels, 5);
-    let mut pairs: HashSet<(&str, &str)> = HashSet::new();
-    for (_, block) in index {
-        let block: Vec<&str> = block.into_iter().take(MAX_BLOCK).collect();
-        for (i, &x) in block.iter().enumerate() {
-            for &y in &block[i + 1..] {
-                if x != y {
-                    pairs.insert(if x < y { (x, y) } else { (y, x) });
-                }
-            }
-        }
-    }
+    let pairs = candidate_pairs(&labels, 5);
     // The same first label under another suffix is a look-alike too.
     for (label, ds) in &by_label {
         if ds.len() > 1 && label.chars().count() >= cfg.domain_min_label {
@@ -239,18 +245,7 @@ fn handle_variants(handles: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestion>
             .iter()
             .map(|h| h.split_once(':').map_or(*h, |(_, n)| n))
             .collect();
-        let index = blocks(&names, 3);
-        let mut pairs: HashSet<(&str, &str)> = HashSet::new();
-        for (_, block) in index {
-            let block: Vec<&str> = block.into_iter().take(MAX_BLOCK).collect();
-            for (i, &x) in block.iter().enumerate() {
-                for &y in &block[i + 1..] {
-                    if x != y {
-                        pairs.insert(if x < y { (x, y) } else { (y, x) });
-                    }
-                }
-            }
-        }
+        let pairs = candidate_pairs(&names, 3);
         let platform = list
             .first()
             .and_then(|h| h.split_once(':'))

@@ -423,14 +423,11 @@ pub async fn decide_link(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::DecideLink)?;
     let Json(l) = body?;
-    let confirm = match l.decision.as_str() {
-        "confirm" => true,
-        "reject" => false,
-        other => {
-            return Err(ApiError::Unprocessable(format!(
-                "decision {other:?}: use confirm or reject"
-            )));
-        }
+    let Some(confirm) = Engine::parse_decision(&l.decision) else {
+        return Err(ApiError::Unprocessable(format!(
+            "decision {:?}: use confirm or reject",
+            l.decision
+        )));
     };
     let actor = caller.principal.name();
     let events = blocking(&state.engine, move |e| {

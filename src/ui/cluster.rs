@@ -505,14 +505,11 @@ pub async fn decide_link(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&f.csrf)?;
     viewer.require(Action::DecideLink)?;
-    let confirm = match f.decision.as_str() {
-        "confirm" => true,
-        "reject" => false,
-        other => {
-            return Err(UiError::BadRequest(format!(
-                "Decision {other:?}: confirm or reject."
-            )));
-        }
+    let Some(confirm) = crate::engine::Engine::parse_decision(&f.decision) else {
+        return Err(UiError::BadRequest(format!(
+            "Decision {:?}: confirm or reject.",
+            f.decision
+        )));
     };
     let actor = viewer.principal.name();
     let (a, b) = (f.a.clone(), f.b.clone());

@@ -59,12 +59,7 @@ fn ingesting_the_fixtures_links_the_national_bank_helpdesk_group() {
 
 #[test]
 fn re_importing_changes_nothing_and_keeps_every_cluster_id() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     let before = membership(&export(&app));
     app.cmd()
         .arg("ingest")
@@ -149,12 +144,7 @@ fn bad_lines_are_rejected_with_line_and_field_and_good_lines_are_kept() {
 
 #[test]
 fn check_names_the_matching_cluster_and_stores_nothing() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     let cluster = membership(&export(&app))["2026-AMS-000101"].clone();
     let input = r#"{"narrative": "Ik moest het geld overmaken naar NL42 INGB 0006 1234 56. Mijn eigen rekening is NL91ABNA0417164300."}
 {"narrative": "Een verkoper op marktplaats.nl vroeg om betaling.", "identifiers": [{"type": "phone", "value": "088 722 67 67"}]}
@@ -191,12 +181,7 @@ fn check_names_the_matching_cluster_and_stores_nothing() {
 
 #[test]
 fn export_formats_cover_every_report() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     let csv = app
         .cmd()
         .args(["export", "clusters", "--format", "csv"])
@@ -219,12 +204,7 @@ fn export_formats_cover_every_report() {
 
 #[test]
 fn explain_gives_the_chain_or_names_what_blocks_it() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     app.cmd()
         .args(["explain", "2026-AMS-000101", "2026-ON-000310"])
         .assert()
@@ -245,12 +225,7 @@ fn explain_gives_the_chain_or_names_what_blocks_it() {
 
 #[test]
 fn a_confirmed_suggestion_merges_and_a_rejected_one_splits_again() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     let out = app.cmd().arg("suggestions").assert().success();
     let suggestions = ndjson(&out.get_output().stdout);
     assert!(
@@ -355,12 +330,7 @@ fn search(app: &TestApp, args: &[&str]) -> Vec<String> {
 
 #[test]
 fn search_finds_identifiers_in_any_written_form_and_filters() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     let mut by_iban = search(&app, &["nl42 ingb 0006 1234 56"]);
     by_iban.sort();
     assert_eq!(
@@ -422,12 +392,7 @@ fn search_finds_identifiers_in_any_written_form_and_filters() {
 
 #[test]
 fn a_deleted_index_is_rebuilt_from_the_store() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     let before = search(&app, &["rekening", "--limit", "100"]);
     std::fs::remove_dir_all(app.data().join("search")).unwrap();
     // The next command notices the missing index and catches up by itself.
@@ -442,12 +407,7 @@ fn a_deleted_index_is_rebuilt_from_the_store() {
 
 #[test]
 fn purge_deletes_old_reports_everywhere_and_is_logged() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     let before = membership(&export(&app));
     // Keep what was filed in the last `days` days: the fixtures run from
     // February to August 2026, so a cut in between purges the early ones.

@@ -14,7 +14,7 @@ use fraudlink::config::{AlertRule, Settings};
 use fraudlink::engine::Engine;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, fixture};
+use crate::support::TestApp;
 
 fn report(id: &str, unit: &str, phone: &str) -> String {
     json!({"id": id, "filed_at": "2026-10-01T10:00:00Z", "unit": unit, "team": format!("{unit}-Centrum"),
@@ -129,12 +129,7 @@ async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
 
 #[test]
 fn the_cli_checks_ingests_and_searches_against_a_remote_service() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     let out = app
         .cmd()
         .args(["token", "create", "--role", "analyst", "--label", "remote"])

@@ -19,6 +19,18 @@ impl TestApp {
         }
     }
 
+    /// A new data directory with `fixtures/reports.ndjson` ingested through
+    /// the command line.
+    pub fn with_fixtures() -> TestApp {
+        let app = TestApp::new();
+        app.cmd()
+            .arg("ingest")
+            .arg(fixture("reports.ndjson"))
+            .assert()
+            .success();
+        app
+    }
+
     /// The data directory.
     pub fn data(&self) -> &Path {
         self.dir.path()
