@@ -414,13 +414,13 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Normalize { kind, values } => normalize(&settings, &kind, values),
         Command::Extract { input } => extract(&settings, &input),
         Command::Ingest { inputs, rejects } => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             ingest(&engine, &inputs, rejects.as_deref())
         }
-        Command::Check { input } => check(&Engine::open(settings)?, &input),
+        Command::Check { input } => check(&Engine::open(settings)?.one_shot(), &input),
         Command::Export { what } => match what {
             ExportWhat::Clusters { format, cluster } => {
-                let engine = Engine::open(settings)?;
+                let engine = Engine::open(settings)?.one_shot();
                 let mut out = BufWriter::new(io::stdout().lock());
                 export::clusters(&engine, format, cluster.as_deref(), &mut out)?;
                 out.flush()?;
@@ -435,7 +435,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             limit,
             json,
         } => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let state = engine.state();
             let list = state.clusters().iter().filter(|c| {
                 c.size >= min_size
@@ -462,9 +462,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Cluster {
             what: ClusterWhat::Show { id, json },
-        } => cluster_show(&Engine::open(settings)?, &id, json),
+        } => cluster_show(&Engine::open(settings)?.one_shot(), &id, json),
         Command::Hubs => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let mut out = io::stdout().lock();
             for h in engine.state().suppressed() {
                 serde_json::to_writer(&mut out, h)?;
@@ -473,7 +473,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Suggestions { cluster, limit } => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let state = engine.state();
             let cid = match &cluster {
                 Some(c) => Some(
@@ -499,7 +499,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 LinkWhat::Confirm(a) => (a, true),
                 LinkWhat::Reject(a) => (a, false),
             };
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let events = engine.decide_link(&args.a, &args.b, confirm, &args.by, &args.reason)?;
             let verb = if confirm { "confirmed" } else { "rejected" };
             println!(
@@ -513,10 +513,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Explain { a, b } => explain(&Engine::open(settings)?, &a, &b),
+        Command::Explain { a, b } => explain(&Engine::open(settings)?.one_shot(), &a, &b),
         Command::Search(args) => {
             let params = args.params()?;
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let page = engine.search(&params)?;
             let mut out = io::stdout().lock();
             for h in &page.hits {
@@ -527,7 +527,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Similar { id, limit } => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let mut out = io::stdout().lock();
             for s in engine.similar(&id, limit)? {
                 serde_json::to_writer(&mut out, &s)?;
@@ -536,7 +536,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Alerts { limit } => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let mut out = io::stdout().lock();
             for a in engine.alerts(limit)? {
                 serde_json::to_writer(&mut out, &a)?;
@@ -551,7 +551,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     .with_context(|| format!("removing {}", dir.display()))?;
             }
             let started = std::time::Instant::now();
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             eprintln!(
                 "reindexed {} report(s) in {:.1}s",
                 engine.state().report_count(),
@@ -566,7 +566,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             serve(engine, &addr)
         }
         Command::Token { what } => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             match what {
                 TokenWhat::Create { role, team, label } => {
                     let Some(role) = crate::auth::Role::from_name(&role) else {
@@ -603,7 +603,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             target,
             limit,
         } => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let filter = crate::store::AuditFilter {
                 token_id: token,
                 action,
@@ -623,7 +623,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             if days <= 0 {
                 bail!("retention is off (retention_days = 0); pass --days N");
             }
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let by = std::env::var("USER").unwrap_or_else(|_| "cli".to_owned());
             let ids = engine.purge(days, &by)?;
             println!(
@@ -639,7 +639,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             note,
             by,
         } => {
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open(settings)?.one_shot();
             let cid = engine.set_triage(
                 &id,
                 status.as_deref(),

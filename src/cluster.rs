@@ -5,8 +5,11 @@
 //! The API speaks in [`ReportId`] and [`ClusterId`]; petgraph's indices
 //! never leave this module. Nothing here does I/O or panics on input.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::unionfind::UnionFind;
@@ -19,12 +22,12 @@ use crate::report::ReportId;
 /// A cluster's id: `C-` and six (rarely more) hex digits, stable for life.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct ClusterId(String);
+pub struct ClusterId(Arc<str>);
 
 impl ClusterId {
     /// Wraps an id read back from the store or typed by a user.
     pub fn new(id: impl Into<String>) -> ClusterId {
-        ClusterId(id.into())
+        ClusterId(Arc::from(id.into()))
     }
 
     /// The id as text.
@@ -35,13 +38,13 @@ impl ClusterId {
     /// A fresh id derived from a seed report id, distinct from every id in
     /// `taken`. Derived, not random, so that the same history gives the
     /// same ids.
-    fn derive(seed: &str, taken: &HashSet<ClusterId>) -> ClusterId {
+    fn derive(seed: &str, taken: &FxHashSet<ClusterId>) -> ClusterId {
         for salt in 0u32.. {
             let h = fnv1a(seed.as_bytes(), salt);
             // Six hex digits while they are free; longer ones after many
             // collisions keep the loop short at any scale.
             let digits = if salt < 32 { 6 } else { 10 };
-            let id = ClusterId(format!(
+            let id = ClusterId::new(format!(
                 "C-{:0width$x}",
                 h & ((1u64 << (4 * digits)) - 1),
                 width = digits
@@ -102,8 +105,8 @@ pub struct IdentKey {
     /// Its kind.
     #[serde(rename = "type")]
     pub kind: Kind,
-    /// Its canonical value.
-    pub value: String,
+    /// Its canonical value, shared with the graph's index.
+    pub value: Arc<str>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,13 +131,17 @@ pub struct Graph {
     graph: UnGraph<Node, Option<DirectLink>>,
     reports: Vec<ReportNode>,
     report_nodes: Vec<NodeIndex>,
-    report_index: HashMap<ReportId, u32>,
+    report_index: FxHashMap<ReportId, u32>,
     idents: Vec<IdentKey>,
     ident_nodes: Vec<NodeIndex>,
-    ident_benign: Vec<Option<String>>,
-    ident_index: HashMap<IdentKey, u32>,
+    /// Why an identifier is benign, for the few that are.
+    ident_benign: FxHashMap<u32, String>,
+    /// Per kind (in `Kind::ALL` order), value to identifier number.
+    ident_index: [FxHashMap<Arc<str>, u32>; Kind::ALL.len()],
     /// Per identifier, the reports naming it.
-    ident_reports: Vec<Vec<u32>>,
+    /// Per identifier, how many reports name it (who they are is in the
+    /// graph's edges, not repeated here).
+    ident_degree: Vec<u32>,
     direct: Vec<(u32, u32, DirectLink)>,
 }
 
@@ -177,35 +184,43 @@ impl Graph {
         self.report_index.insert(node.id.clone(), r);
         self.reports.push(node);
         self.report_nodes.push(rn);
-        let mut seen = HashSet::new();
+        // A report names a handful of identifiers: a list beats a set.
+        let mut seen: Vec<u32> = Vec::with_capacity(idents.len());
         for li in idents {
-            let key = IdentKey {
-                kind: li.kind,
-                value: li.value.to_owned(),
-            };
-            let i = match self.ident_index.get(&key) {
+            let index = &mut self.ident_index[li.kind as usize];
+            let i = match index.get(li.value) {
                 Some(&i) => i,
                 None => {
                     let i = self.idents.len() as u32;
+                    let value: Arc<str> = Arc::from(li.value);
                     let n = self.graph.add_node(Node::Ident(i));
-                    self.ident_index.insert(key.clone(), i);
-                    self.idents.push(key);
+                    index.insert(value.clone(), i);
+                    self.idents.push(IdentKey {
+                        kind: li.kind,
+                        value,
+                    });
                     self.ident_nodes.push(n);
-                    self.ident_benign.push(None);
-                    self.ident_reports.push(Vec::new());
+                    self.ident_degree.push(0);
                     i
                 }
             };
             if let Some(b) = li.benign
-                && self.ident_benign[i as usize].is_none()
+                && !self.ident_benign.contains_key(&i)
             {
-                self.ident_benign[i as usize] = Some(b.to_owned());
+                self.ident_benign.insert(i, b.to_owned());
             }
-            if seen.insert(i) {
+            if !seen.contains(&i) {
+                seen.push(i);
                 self.graph.add_edge(rn, self.ident_nodes[i as usize], None);
-                self.ident_reports[i as usize].push(r);
+                self.ident_degree[i as usize] += 1;
             }
         }
+    }
+
+    fn ident_number(&self, key: &IdentKey) -> Option<u32> {
+        self.ident_index[key.kind as usize]
+            .get(&*key.value)
+            .copied()
     }
 
     /// Links two reports directly (a confirmed suggestion). Unknown ids
@@ -226,7 +241,7 @@ impl Graph {
     /// Adds refiling links: two reports of one victim filed within the
     /// window that name the same damage or call themselves a supplement.
     pub fn add_refilings(&mut self, window_days: i64) {
-        let mut by_victim: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut by_victim: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
         for (i, r) in self.reports.iter().enumerate() {
             if let Some(v) = r.victim_ref.as_deref() {
                 by_victim.entry(v).or_default().push(i as u32);
@@ -264,23 +279,58 @@ impl Graph {
         self.reports.iter()
     }
 
+    /// A report's number: its position in insertion order.
+    pub fn report_number(&self, id: &ReportId) -> Option<usize> {
+        self.report_index.get(id).map(|&i| i as usize)
+    }
+
+    /// The numbers of the identifiers report number `r` names.
+    pub fn ident_numbers_of(&self, r: usize) -> impl Iterator<Item = u32> + '_ {
+        self.report_nodes
+            .get(r)
+            .into_iter()
+            .flat_map(|&n| self.graph.neighbors(n))
+            .filter_map(|n| match self.graph[n] {
+                Node::Ident(i) => Some(i),
+                Node::Report(_) => None,
+            })
+    }
+
+    /// The identifier with number `i`.
+    pub fn ident_key(&self, i: u32) -> &IdentKey {
+        &self.idents[i as usize]
+    }
+
     /// The reports that name an identifier.
     pub fn reports_with(&self, key: &IdentKey) -> Vec<&ReportId> {
-        self.ident_index.get(key).map_or_else(Vec::new, |&i| {
-            self.ident_reports[i as usize]
-                .iter()
-                .map(|&r| &self.reports[r as usize].id)
+        self.ident_number(key).map_or_else(Vec::new, |i| {
+            let mut numbers: Vec<u32> = self.ident_report_numbers(i).collect();
+            // Edges are listed newest first; callers get insertion order.
+            numbers.reverse();
+            numbers
+                .into_iter()
+                .map(|r| &self.reports[r as usize].id)
                 .collect()
         })
+    }
+
+    /// The numbers of the reports naming identifier `i`, in no set order.
+    fn ident_report_numbers(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        self.graph
+            .neighbors(self.ident_nodes[i as usize])
+            .filter_map(|n| match self.graph[n] {
+                Node::Report(r) => Some(r),
+                Node::Ident(_) => None,
+            })
     }
 
     /// Computes the partition into clusters, with the hub guard.
     pub fn partition(&self, cfg: &LinkingConfig) -> Partition {
         let n = self.reports.len();
-        let mut states: Vec<IdentState> = self
+        let mut states: FxHashMap<u32, IdentState> = self
             .ident_benign
             .iter()
-            .map(|b| b.clone().map_or(IdentState::Active, IdentState::Benign))
+            .map(|(&i, why)| (i, IdentState::Benign(why.clone())))
             .collect();
         // Hub candidates are examined from the most specific (fewest
         // reports) up, each against the links kept so far, so that a big
@@ -288,12 +338,12 @@ impl Graph {
         // is judged.
         let mut hubs: Vec<u32> = (0..self.idents.len() as u32)
             .filter(|&i| {
-                states[i as usize] == IdentState::Active
-                    && self.ident_reports[i as usize].len() >= cfg.hub_min_reports.max(2)
+                !states.contains_key(&i)
+                    && self.ident_degree[i as usize] as usize >= cfg.hub_min_reports.max(2)
             })
             .collect();
-        hubs.sort_by_key(|&i| (self.ident_reports[i as usize].len(), i));
-        let hub_set: HashSet<u32> = hubs.iter().copied().collect();
+        hubs.sort_by_key(|&i| (self.ident_degree[i as usize], i));
+        let hub_set: FxHashSet<u32> = hubs.iter().copied().collect();
         let mut uf = UnionFind::<u32>::new(n);
         let mut sizes = vec![1u32; n];
         let union = |uf: &mut UnionFind<u32>, sizes: &mut Vec<u32>, a: u32, b: u32| {
@@ -308,20 +358,22 @@ impl Graph {
         for &(a, b, _) in &self.direct {
             union(&mut uf, &mut sizes, a, b);
         }
-        for (i, reports) in self.ident_reports.iter().enumerate() {
-            if states[i] != IdentState::Active || hub_set.contains(&(i as u32)) {
+        for i in 0..self.idents.len() as u32 {
+            if self.ident_degree[i as usize] < 2 || states.contains_key(&i) || hub_set.contains(&i)
+            {
                 continue;
             }
-            if let Some((&first, rest)) = reports.split_first() {
-                for &r in rest {
+            let mut reports = self.ident_report_numbers(i);
+            if let Some(first) = reports.next() {
+                for r in reports {
                     union(&mut uf, &mut sizes, first, r);
                 }
             }
         }
         for h in hubs {
-            let reports = &self.ident_reports[h as usize];
-            let mut groups: HashMap<u32, usize> = HashMap::new();
-            for &r in reports {
+            let reports: Vec<u32> = self.ident_report_numbers(h).collect();
+            let mut groups: FxHashMap<u32, usize> = FxHashMap::default();
+            for &r in &reports {
                 let root = uf.find(r);
                 if sizes[root as usize] >= 2 {
                     *groups.entry(root).or_default() += 1;
@@ -335,19 +387,19 @@ impl Graph {
                 largest as f64 / linked as f64
             };
             if groups.len() >= cfg.hub_min_groups && share < cfg.hub_max_largest_share {
-                states[h as usize] = IdentState::Suppressed(format!(
+                states.insert(h, IdentState::Suppressed(format!(
                     "hub: named in {} reports that fall into {} otherwise separate groups; the largest holds {:.0}% of them",
                     reports.len(),
                     groups.len(),
                     share * 100.0
-                ));
+                )));
             } else if let Some((&first, rest)) = reports.split_first() {
                 for &r in rest {
                     union(&mut uf, &mut sizes, first, r);
                 }
             }
         }
-        let mut comp_of_root: HashMap<u32, u32> = HashMap::new();
+        let mut comp_of_root: FxHashMap<u32, u32> = FxHashMap::default();
         let mut component = Vec::with_capacity(n);
         for r in 0..n as u32 {
             let root = uf.find(r);
@@ -363,7 +415,7 @@ impl Graph {
 
     /// The state of an identifier under a partition.
     pub fn ident_state<'p>(&self, p: &'p Partition, key: &IdentKey) -> Option<&'p IdentState> {
-        self.ident_index.get(key).map(|&i| &p.states[i as usize])
+        self.ident_number(key).map(|i| p.state(i))
     }
 
     /// Every identifier with its state and report count.
@@ -374,7 +426,7 @@ impl Graph {
         self.idents
             .iter()
             .enumerate()
-            .map(|(i, k)| (k, &p.states[i], self.ident_reports[i].len()))
+            .map(|(i, k)| (k, p.state(i as u32), self.ident_degree[i] as usize))
     }
 
     /// The identifiers a report names in the graph.
@@ -426,7 +478,7 @@ impl Graph {
     fn shortest(&self, p: &Partition, x: u32, y: u32, active_only: bool) -> Option<Vec<Step>> {
         let start = self.report_nodes[x as usize];
         let goal = self.report_nodes[y as usize];
-        let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut prev: FxHashMap<NodeIndex, NodeIndex> = FxHashMap::default();
         let mut queue = VecDeque::from([start]);
         prev.insert(start, start);
         while let Some(n) = queue.pop_front() {
@@ -444,7 +496,7 @@ impl Graph {
                 }
                 if active_only
                     && let Node::Ident(i) = self.graph[m]
-                    && p.states[i as usize] != IdentState::Active
+                    && *p.state(i) != IdentState::Active
                 {
                     continue;
                 }
@@ -480,8 +532,8 @@ impl Graph {
                 }
                 Node::Ident(i) => steps.push(Step::Ident {
                     key: self.idents[i as usize].clone(),
-                    reports: self.ident_reports[i as usize].len(),
-                    state: p.states[i as usize].clone(),
+                    reports: self.ident_degree[i as usize] as usize,
+                    state: p.state(i).clone(),
                 }),
             }
         }
@@ -507,10 +559,18 @@ pub fn is_refiling(a: &ReportNode, b: &ReportNode, window: i64) -> bool {
 pub struct Partition {
     component: Vec<u32>,
     count: usize,
-    states: Vec<IdentState>,
+    /// The identifiers that do not link (benign or suppressed); all
+    /// others are active.
+    states: FxHashMap<u32, IdentState>,
 }
 
 impl Partition {
+    /// The state of identifier number `i`.
+    pub fn state(&self, i: u32) -> &IdentState {
+        static ACTIVE: IdentState = IdentState::Active;
+        self.states.get(&i).unwrap_or(&ACTIVE)
+    }
+
     /// The number of clusters.
     pub fn len(&self) -> usize {
         self.count
@@ -636,18 +696,18 @@ impl Event {
 #[derive(Debug, Clone, Default)]
 pub struct Previous {
     /// Each report's cluster.
-    pub membership: HashMap<ReportId, ClusterId>,
+    pub membership: FxHashMap<ReportId, ClusterId>,
     /// Each live cluster's age rank: lower is older.
-    pub age: HashMap<ClusterId, u64>,
+    pub age: FxHashMap<ClusterId, u64>,
     /// Every id ever used (live ones and aliases), never to be reused.
-    pub taken: HashSet<ClusterId>,
+    pub taken: FxHashSet<ClusterId>,
 }
 
 /// A cluster id for every report, and the events that lead there.
 #[derive(Debug, Clone, Default)]
 pub struct Assignment {
     /// Each cluster with its reports.
-    pub clusters: HashMap<ClusterId, Vec<ReportId>>,
+    pub clusters: FxHashMap<ClusterId, Vec<ReportId>>,
     /// Ids that became aliases of a surviving id.
     pub aliases: Vec<(ClusterId, ClusterId)>,
     /// What changed.
@@ -656,7 +716,7 @@ pub struct Assignment {
 
 impl Assignment {
     /// Each report's cluster.
-    pub fn membership(&self) -> HashMap<&ReportId, &ClusterId> {
+    pub fn membership(&self) -> FxHashMap<&ReportId, &ClusterId> {
         self.clusters
             .iter()
             .flat_map(|(c, rs)| rs.iter().map(move |r| (r, c)))
@@ -672,18 +732,24 @@ pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> 
     for (r, &c) in partition.component.iter().enumerate() {
         members[c as usize].push(r as u32);
     }
+    // Each report's previous cluster, looked up once.
+    let old_of: Vec<Option<&ClusterId>> = graph
+        .reports
+        .iter()
+        .map(|r| previous.membership.get(&r.id))
+        .collect();
     // For every old id, how many of its reports each component holds.
-    let mut overlap: HashMap<&ClusterId, HashMap<u32, usize>> = HashMap::new();
+    let mut overlap: FxHashMap<&ClusterId, FxHashMap<u32, usize>> = FxHashMap::default();
     for (c, rs) in members.iter().enumerate() {
         for &r in rs {
-            if let Some(old) = previous.membership.get(&graph.reports[r as usize].id) {
+            if let Some(old) = old_of[r as usize] {
                 *overlap.entry(old).or_default().entry(c as u32).or_default() += 1;
             }
         }
     }
     // Each old id goes to the component holding most of its reports; ties
     // go to the component with the earliest report.
-    let mut heirs: HashMap<u32, Vec<&ClusterId>> = HashMap::new();
+    let mut heirs: FxHashMap<u32, Vec<&ClusterId>> = FxHashMap::default();
     let mut old_ids: Vec<&ClusterId> = overlap.keys().copied().collect();
     old_ids.sort();
     for old in old_ids {
@@ -698,11 +764,11 @@ pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> 
     }
     let mut taken = previous.taken.clone();
     let mut out = Assignment::default();
-    let mut old_sizes: HashMap<&ClusterId, usize> = HashMap::new();
+    let mut old_sizes: FxHashMap<&ClusterId, usize> = FxHashMap::default();
     for old in previous.membership.values() {
         *old_sizes.entry(old).or_default() += 1;
     }
-    let mut survivors: HashSet<&ClusterId> = HashSet::new();
+    let mut survivors: FxHashSet<&ClusterId> = FxHashSet::default();
     for (c, rs) in members.iter().enumerate() {
         let mut ids: Vec<ReportId> = rs
             .iter()
@@ -719,11 +785,7 @@ pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> 
             let first_filed_at = first.map_or(0, |r| r.filed_at);
             let id = ClusterId::derive(seed, &taken);
             taken.insert(id.clone());
-            let split_from = rs
-                .iter()
-                .filter_map(|&r| previous.membership.get(&graph.reports[r as usize].id))
-                .next()
-                .cloned();
+            let split_from = rs.iter().find_map(|&r| old_of[r as usize]).cloned();
             out.events.push(Event::Created {
                 cluster: id.clone(),
                 size: rs.len(),
@@ -756,9 +818,7 @@ pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> 
             let before = old_sizes.get(&survivor).copied().unwrap_or(0);
             let added = rs
                 .iter()
-                .filter(|&&r| {
-                    previous.membership.get(&graph.reports[r as usize].id) != Some(&survivor)
-                })
+                .filter(|&&r| old_of[r as usize] != Some(&survivor))
                 .count();
             if before > kept {
                 out.events.push(Event::Shrank {
@@ -1069,7 +1129,8 @@ mod tests {
                 break;
             }
         }
-        let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut groups: std::collections::HashMap<usize, Vec<usize>> =
+            std::collections::HashMap::new();
         for (i, l) in label.iter().enumerate() {
             groups.entry(*l).or_default().push(i);
         }

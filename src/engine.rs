@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use anyhow::{Context, Result};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -45,6 +46,17 @@ struct Inner {
     /// Serialises re-clustering: two at once would race on the stored
     /// assignment.
     rebuilding: Mutex<()>,
+    /// See [`Engine::one_shot`].
+    one_shot: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if self.one_shot.load(std::sync::atomic::Ordering::Relaxed) {
+            let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+            std::mem::forget(state.clone());
+        }
+    }
 }
 
 /// A cluster's triage fields.
@@ -65,11 +77,16 @@ pub struct State {
     partition: Partition,
     clusters: Vec<ClusterSummary>,
     by_id: HashMap<ClusterId, usize>,
-    report_cluster: HashMap<ReportId, ClusterId>,
-    rows: HashMap<ReportId, LinkRow>,
-    by_victim: HashMap<String, Vec<ReportId>>,
+    /// Per report number (see `Graph::report_number`), its cluster.
+    report_cluster: Vec<Option<ClusterId>>,
+    /// Per report number, its linking fields.
+    rows: Vec<LinkRow>,
+    by_victim: FxHashMap<String, Vec<ReportId>>,
     suppressed: Vec<SuppressedIdent>,
-    suggestions: Vec<OpenSuggestion>,
+    /// Computed on first use: the weak-link search costs as much as the
+    /// rest of a rebuild and most commands never look at it.
+    suggestions: std::sync::OnceLock<Vec<OpenSuggestion>>,
+    weak: Option<Box<WeakInput>>,
     /// The store generation this state was built from.
     generation: i64,
 }
@@ -133,7 +150,7 @@ pub struct ClusterIdent {
     #[serde(rename = "type")]
     pub kind: Kind,
     /// Canonical value.
-    pub value: String,
+    pub value: Arc<str>,
     /// Reports of the cluster naming it.
     pub reports: usize,
 }
@@ -200,7 +217,7 @@ pub struct SuppressedIdent {
     #[serde(rename = "type")]
     pub kind: Kind,
     /// Value.
-    pub value: String,
+    pub value: Arc<str>,
     /// Reports naming it.
     pub reports: usize,
     /// Why.
@@ -352,6 +369,7 @@ impl Engine {
                 state: RwLock::new(Arc::new(State::empty())),
                 triage: RwLock::new(HashMap::new()),
                 rebuilding: Mutex::new(()),
+                one_shot: std::sync::atomic::AtomicBool::new(false),
             }),
         };
         engine.rebuild("open")?;
@@ -532,6 +550,17 @@ impl Engine {
             .clone()
     }
 
+    /// For one-shot commands: derived states are left to the operating
+    /// system at exit instead of being freed piece by piece (seconds at a
+    /// million reports). Not for a long-running server, which would keep
+    /// every replaced state.
+    pub fn one_shot(self) -> Engine {
+        self.inner
+            .one_shot
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self
+    }
+
     /// Rebuilds the graph from the store, re-clusters, reconciles the ids
     /// with the stored assignment and saves what changed.
     #[instrument(skip(self))]
@@ -544,46 +573,60 @@ impl Engine {
         let started = std::time::Instant::now();
         let mut store = self.store();
         let rows = store.link_rows()?;
-        let mut idents: HashMap<String, Vec<Identifier>> = HashMap::with_capacity(rows.len());
+        let row_of: FxHashMap<&str, u32> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i as u32))
+            .collect();
+        let mut idents: Vec<Vec<StoredLink>> = vec![Vec::new(); rows.len()];
         let mut mailboxes = MailProviders::default();
         let mut invalid_ibans: HashMap<String, Vec<ReportId>> = HashMap::new();
-        store.for_each_identifier(|rid, id| {
-            if !id.valid && id.kind == Kind::Iban && id.role == Role::Offender {
-                if let Ok(r) = ReportId::parse(rid) {
-                    invalid_ibans.entry(id.value.clone()).or_default().push(r);
+        // One report's identifiers are adjacent: look its row up once.
+        let mut last: Option<(String, Option<u32>)> = None;
+        store.for_each_link_identifier(|rid, kind, value, valid, benign| {
+            let row = match &last {
+                Some((id, row)) if id == rid => *row,
+                _ => {
+                    let row = row_of.get(rid).copied();
+                    last = Some((rid.to_owned(), row));
+                    row
                 }
+            };
+            let Some(row) = row else { return };
+            if !valid {
+                invalid_ibans
+                    .entry(value.to_owned())
+                    .or_default()
+                    .push(rows[row as usize].id.clone());
                 return;
             }
-            if id.valid && id.role == Role::Offender && id.kind != Kind::Name {
-                if id.kind == Kind::Email {
-                    mailboxes.add(&id.value);
-                }
-                idents.entry(rid.to_owned()).or_default().push(id);
+            if kind == Kind::Email {
+                mailboxes.add(value);
             }
+            idents[row as usize].push((kind, value.into(), benign.map(Into::into)));
         })?;
+        drop(row_of);
         let cfg = &self.inner.settings.linking;
         let providers = mailboxes.providers(cfg.mail_provider_min_addresses);
         let mut graph = Graph::new();
-        for row in &rows {
-            let list = idents
-                .get(row.id.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
+        for (row, list) in rows.iter().zip(&idents) {
             let links: Vec<LinkIdent<'_>> = list
                 .iter()
-                .map(|i| LinkIdent {
-                    kind: i.kind,
-                    value: &i.value,
-                    benign: i.benign.as_deref().or_else(|| {
-                        (i.kind == Kind::Domain)
-                            .then(|| providers.get(i.value.as_str()).map(String::as_str))
+                .map(|(kind, value, benign)| LinkIdent {
+                    kind: *kind,
+                    value,
+                    benign: benign.as_deref().or_else(|| {
+                        (*kind == Kind::Domain)
+                            .then(|| providers.get(&**value).map(String::as_str))
                             .flatten()
                     }),
                 })
                 .collect();
             graph.add_report(node_of(row), &links);
         }
+        drop(idents);
         graph.add_refilings(cfg.refiling_window_days);
+        let graph_done = started.elapsed();
         let decisions = store.link_decisions()?;
         for (a, b, decision, _) in &decisions {
             if decision != "confirmed" {
@@ -599,13 +642,20 @@ impl Engine {
                 }
             }
         }
+        // The re-cluster proper: the hub guard and union-find over the
+        // graph, then the stable ids; timed apart from loading.
+        let clock = std::time::Instant::now();
         let partition = graph.partition(cfg);
+        let partition_ms = clock.elapsed().as_millis() as u64;
         let previous = store.previous()?;
+        let clock = std::time::Instant::now();
         let assignment = cluster::assign_ids(&graph, &partition, &previous);
+        let assign_ms = clock.elapsed().as_millis() as u64;
         let changed = !assignment.events.is_empty()
-            || assignment.membership().len() != previous.membership.len();
+            || assignment.clusters.values().map(Vec::len).sum::<usize>()
+                != previous.membership.len();
         if changed {
-            store.save_assignment(&assignment, cause)?;
+            store.save_assignment(&assignment, &previous, cause)?;
         }
         let records = store.cluster_records()?;
         let generation = store.generation()?;
@@ -613,7 +663,11 @@ impl Engine {
         let mut state = State::build(graph, partition, &assignment, rows, &self.inner.settings);
         state.generation = generation;
         *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
-        state.suggestions = weak_links(&state, &invalid_ibans, &decisions, &self.inner.settings);
+        state.weak = Some(Box::new(WeakInput {
+            invalid_ibans,
+            decisions,
+            cfg: self.inner.settings.weak.clone(),
+        }));
         let old = self.state();
         if old.generation >= 0 && !self.inner.settings.alerts.is_empty() {
             let triage = self
@@ -631,10 +685,23 @@ impl Engine {
             reports = state.rows.len(),
             clusters = state.clusters.len(),
             events = assignment.events.len(),
+            graph_ms = graph_done.as_millis() as u64,
+            partition_ms,
+            assign_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters rebuilt"
         );
-        *self.inner.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(state);
+        let old = std::mem::replace(
+            &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
+            Arc::new(state),
+        );
+        if self
+            .inner
+            .one_shot
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            std::mem::forget(old);
+        }
         Ok(assignment.events)
     }
 
@@ -655,54 +722,92 @@ impl Engine {
         let mut batch_rejected = 0;
         let mut lines_done = 0usize;
         let mut started = OffsetDateTime::now_utc().unix_timestamp();
-        for (n, line) in input.lines().enumerate() {
-            let line_no = n + 1;
-            let line = match line {
-                Ok(l) => l,
-                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                    summary.rejected += 1;
-                    batch_rejected += 1;
-                    rejects(&Rejection {
-                        line: line_no,
-                        id: None,
-                        field: "(line)".into(),
-                        error: "is not valid UTF-8".into(),
-                        raw: String::new(),
-                    })?;
+        // Two stages: this thread reads lines and commits batches while a
+        // worker parses and extracts the next chunk. Chunks come back in
+        // order, at most two in flight, so memory stays bounded and the
+        // acknowledgements keep the input's order.
+        std::thread::scope(|scope| -> Result<()> {
+            let (to_worker, lines_rx) = std::sync::mpsc::channel::<Vec<(usize, Line)>>();
+            let (parsed_tx, from_worker) = std::sync::mpsc::channel::<Vec<(usize, Parsed)>>();
+            let extractor = &self.inner.extractor;
+            scope.spawn(move || {
+                for chunk in lines_rx {
+                    let out = chunk
+                        .into_iter()
+                        .map(|(n, line)| (n, parse_line(extractor, n, line)))
+                        .collect();
+                    if parsed_tx.send(out).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut lines = input.lines().enumerate();
+            let mut in_flight = 0usize;
+            let mut eof = false;
+            loop {
+                if !eof {
+                    let mut chunk = Vec::with_capacity(INGEST_CHUNK);
+                    for (n, line) in lines.by_ref() {
+                        let line_no = n + 1;
+                        let line = match line {
+                            Ok(l) => Line::Text(l),
+                            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Line::NotUtf8,
+                            Err(e) => {
+                                return Err(e).with_context(|| {
+                                    format!("reading {source} at line {line_no}")
+                                });
+                            }
+                        };
+                        chunk.push((line_no, line));
+                        if chunk.len() >= INGEST_CHUNK {
+                            break;
+                        }
+                    }
+                    if chunk.is_empty() {
+                        eof = true;
+                    } else {
+                        in_flight += 1;
+                        // The worker only stops when this sender is dropped.
+                        let _ = to_worker.send(chunk);
+                    }
+                }
+                if in_flight == 0 {
+                    break;
+                }
+                if in_flight < 2 && !eof {
                     continue;
                 }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("reading {source} at line {line_no}"));
+                let Ok(done) = from_worker.recv() else {
+                    anyhow::bail!("the extraction worker stopped");
+                };
+                in_flight -= 1;
+                for (line_no, parsed) in done {
+                    lines_done = line_no;
+                    match parsed {
+                        Parsed::Blank => continue,
+                        Parsed::Report(report, line, idents) => batch.push((report, line, idents)),
+                        Parsed::Rejected(r) => {
+                            summary.rejected += 1;
+                            batch_rejected += 1;
+                            rejects(&r)?;
+                        }
+                    }
+                    if batch.len() >= batch_size {
+                        self.commit(
+                            source,
+                            started,
+                            &mut batch,
+                            &mut batch_rejected,
+                            &mut summary,
+                            lines_done,
+                            on_batch,
+                        )?;
+                        started = OffsetDateTime::now_utc().unix_timestamp();
+                    }
                 }
-            };
-            lines_done = line_no;
-            if line.trim().is_empty() {
-                continue;
             }
-            match Report::from_json(&line) {
-                Ok(report) => {
-                    let idents = self.inner.extractor.extract(&report);
-                    batch.push((report, line, idents));
-                }
-                Err(e) => {
-                    summary.rejected += 1;
-                    batch_rejected += 1;
-                    rejects(&rejection(line_no, &line, &e))?;
-                }
-            }
-            if batch.len() >= batch_size {
-                self.commit(
-                    source,
-                    started,
-                    &mut batch,
-                    &mut batch_rejected,
-                    &mut summary,
-                    lines_done,
-                    on_batch,
-                )?;
-                started = OffsetDateTime::now_utc().unix_timestamp();
-            }
-        }
+            Ok(())
+        })?;
         if !batch.is_empty() || batch_rejected > 0 {
             self.commit(
                 source,
@@ -789,7 +894,7 @@ impl Engine {
         for id in &idents {
             let key = IdentKey {
                 kind: id.kind,
-                value: id.value.clone(),
+                value: id.value.as_str().into(),
             };
             let state_of = state.graph.ident_state(&state.partition, &key);
             let suppressed = match state_of {
@@ -799,7 +904,7 @@ impl Engine {
             if id.links() && matches!(state_of, Some(IdentState::Active)) {
                 let mut per_cluster: HashMap<&ClusterId, usize> = HashMap::new();
                 for r in state.graph.reports_with(&key) {
-                    if let Some(c) = state.report_cluster.get(r) {
+                    if let Some(c) = state.cluster_of(r) {
                         *per_cluster.entry(c).or_default() += 1;
                     }
                 }
@@ -832,8 +937,7 @@ impl Engine {
             };
             let window = self.inner.settings.linking.refiling_window_days * 86_400;
             for other in state.by_victim.get(v).into_iter().flatten() {
-                if let (Some(node), Some(c)) =
-                    (state.graph.report(other), state.report_cluster.get(other))
+                if let (Some(node), Some(c)) = (state.graph.report(other), state.cluster_of(other))
                     && cluster::is_refiling(&me, node, window)
                 {
                     matched.entry(c.clone()).or_default().push(MatchedOn {
@@ -1178,8 +1282,8 @@ impl Engine {
         let e = state.graph.explain(&state.partition, &a, &b);
         Ok((
             e,
-            state.report_cluster.get(&a).cloned(),
-            state.report_cluster.get(&b).cloned(),
+            state.cluster_of(&a).cloned(),
+            state.cluster_of(&b).cloned(),
         ))
     }
 
@@ -1224,7 +1328,7 @@ fn endpoint_reports(
     {
         let key = IdentKey {
             kind,
-            value: value.to_owned(),
+            value: value.into(),
         };
         let mut reports: Vec<ReportId> = graph.reports_with(&key).into_iter().cloned().collect();
         if kind == Kind::Iban {
@@ -1239,14 +1343,65 @@ fn endpoint_reports(
         .collect()
 }
 
+/// A linking identifier as read back for a rebuild: kind, value, why benign.
+type StoredLink = (Kind, Box<str>, Option<Box<str>>);
+
+/// Lines handed to the extraction worker at a time.
+const INGEST_CHUNK: usize = 256;
+
+/// A line as read: text, or bytes that are not UTF-8.
+enum Line {
+    Text(String),
+    NotUtf8,
+}
+
+/// A line after parsing and extraction.
+enum Parsed {
+    Blank,
+    Report(Report, String, Vec<Identifier>),
+    Rejected(Rejection),
+}
+
+fn parse_line(extractor: &Extractor, line_no: usize, line: Line) -> Parsed {
+    let line = match line {
+        Line::Text(l) => l,
+        Line::NotUtf8 => {
+            return Parsed::Rejected(Rejection {
+                line: line_no,
+                id: None,
+                field: "(line)".into(),
+                error: "is not valid UTF-8".into(),
+                raw: String::new(),
+            });
+        }
+    };
+    if line.trim().is_empty() {
+        return Parsed::Blank;
+    }
+    match Report::from_json(&line) {
+        Ok(report) => {
+            let idents = extractor.extract(&report);
+            Parsed::Report(report, line, idents)
+        }
+        Err(e) => Parsed::Rejected(rejection(line_no, &line, &e)),
+    }
+}
+
+/// What the weak-link search needs besides the graph.
+struct WeakInput {
+    invalid_ibans: HashMap<String, Vec<ReportId>>,
+    decisions: Vec<(String, String, String, String)>,
+    cfg: crate::config::WeakConfig,
+}
+
 /// Computes the open suggestions: weak links between identifiers whose
 /// reports lie in different clusters, minus those an analyst decided.
-fn weak_links(
-    state: &State,
-    invalid_ibans: &HashMap<String, Vec<ReportId>>,
-    decisions: &[(String, String, String, String)],
-    settings: &Settings,
-) -> Vec<OpenSuggestion> {
+fn weak_links(state: &State, input: &WeakInput) -> Vec<OpenSuggestion> {
+    let WeakInput {
+        invalid_ibans,
+        decisions,
+        cfg,
+    } = input;
     let decided: std::collections::HashSet<(&str, &str)> = decisions
         .iter()
         .map(|(a, b, _, _)| (a.as_str(), b.as_str()))
@@ -1260,7 +1415,7 @@ fn weak_links(
     let found = crate::suggest::suggest(
         invalid_ibans.keys().map(String::as_str),
         linking.iter().copied(),
-        &settings.weak,
+        cfg,
     );
     let mut out = Vec::new();
     for s in found {
@@ -1271,7 +1426,7 @@ fn weak_links(
         let side = |k: &IdentKey| -> Vec<ReportId> {
             let mut r: Vec<ReportId> = state.graph.reports_with(k).into_iter().cloned().collect();
             if k.kind == Kind::Iban {
-                r.extend(invalid_ibans.get(&k.value).into_iter().flatten().cloned());
+                r.extend(invalid_ibans.get(&*k.value).into_iter().flatten().cloned());
             }
             r.sort();
             r.dedup();
@@ -1281,7 +1436,7 @@ fn weak_links(
         let clusters = |rs: &[ReportId]| -> Vec<ClusterId> {
             let mut c: Vec<ClusterId> = rs
                 .iter()
-                .filter_map(|r| state.report_cluster.get(r).cloned())
+                .filter_map(|r| state.cluster_of(r).cloned())
                 .collect();
             c.sort();
             c.dedup();
@@ -1560,11 +1715,12 @@ impl State {
             partition: Graph::new().partition(&Settings::defaults().linking),
             clusters: Vec::new(),
             by_id: HashMap::new(),
-            report_cluster: HashMap::new(),
-            rows: HashMap::new(),
-            by_victim: HashMap::new(),
+            report_cluster: Vec::new(),
+            rows: Vec::new(),
+            by_victim: FxHashMap::default(),
             suppressed: Vec::new(),
-            suggestions: Vec::new(),
+            suggestions: std::sync::OnceLock::new(),
+            weak: None,
             generation: -1,
         }
     }
@@ -1576,23 +1732,31 @@ impl State {
         rows: Vec<LinkRow>,
         settings: &Settings,
     ) -> State {
-        let rows: HashMap<ReportId, LinkRow> =
-            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
-        let as_of = rows.values().map(|r| r.filed_at).max().unwrap_or(0);
-        let mut by_victim: HashMap<String, Vec<ReportId>> = HashMap::new();
-        for r in rows.values() {
+        // Rows in the graph's numbering, so that a report's number finds both.
+        let mut numbered: Vec<Option<LinkRow>> = vec![None; graph.len()];
+        for row in rows {
+            if let Some(n) = graph.report_number(&row.id) {
+                numbered[n] = Some(row);
+            }
+        }
+        let rows: Vec<LinkRow> = numbered.into_iter().flatten().collect();
+        debug_assert_eq!(rows.len(), graph.len());
+        let as_of = rows.iter().map(|r| r.filed_at).max().unwrap_or(0);
+        let mut by_victim: FxHashMap<String, Vec<ReportId>> = FxHashMap::default();
+        for r in &rows {
             if let Some(v) = &r.victim_ref {
                 by_victim.entry(v.clone()).or_default().push(r.id.clone());
             }
         }
-        let mut report_cluster = HashMap::with_capacity(rows.len());
+        let mut report_cluster = vec![None; rows.len()];
         let mut clusters = Vec::with_capacity(assignment.clusters.len());
         for (cid, ids) in &assignment.clusters {
-            for r in ids {
-                report_cluster.insert(r.clone(), cid.clone());
+            let numbers: Vec<usize> = ids.iter().filter_map(|r| graph.report_number(r)).collect();
+            for &n in &numbers {
+                report_cluster[n] = Some(cid.clone());
             }
             clusters.push(summarise(
-                cid, ids, &graph, &partition, &rows, settings, as_of,
+                cid, ids, &numbers, &graph, &partition, &rows, settings, as_of,
             ));
         }
         clusters.sort_by(|a, b| {
@@ -1628,7 +1792,8 @@ impl State {
             rows,
             by_victim,
             suppressed,
-            suggestions: Vec::new(),
+            suggestions: std::sync::OnceLock::new(),
+            weak: None,
             generation: 0,
         }
     }
@@ -1645,7 +1810,9 @@ impl State {
 
     /// The cluster of a report.
     pub fn cluster_of(&self, id: &ReportId) -> Option<&ClusterId> {
-        self.report_cluster.get(id)
+        self.graph
+            .report_number(id)
+            .and_then(|n| self.report_cluster[n].as_ref())
     }
 
     /// The identifiers the hub guard suppressed, most reports first.
@@ -1655,12 +1822,15 @@ impl State {
 
     /// Open suggestions, strongest first.
     pub fn suggestions(&self) -> &[OpenSuggestion] {
-        &self.suggestions
+        self.suggestions.get_or_init(|| match &self.weak {
+            Some(w) => weak_links(self, w),
+            None => Vec::new(),
+        })
     }
 
     /// Open suggestions touching a cluster.
     pub fn suggestions_for(&self, id: &ClusterId) -> Vec<&OpenSuggestion> {
-        self.suggestions
+        self.suggestions()
             .iter()
             .filter(|s| s.a_clusters.contains(id) || s.b_clusters.contains(id))
             .collect()
@@ -1713,7 +1883,7 @@ impl State {
 
     /// The linking fields of a report.
     pub fn row(&self, id: &ReportId) -> Option<&LinkRow> {
-        self.rows.get(id)
+        self.graph.report_number(id).map(|n| &self.rows[n])
     }
 }
 
@@ -1721,9 +1891,10 @@ impl State {
 fn summarise(
     cid: &ClusterId,
     ids: &[ReportId],
+    numbers: &[usize],
     graph: &Graph,
     partition: &Partition,
-    rows: &HashMap<ReportId, LinkRow>,
+    rows: &[LinkRow],
     settings: &Settings,
     as_of: i64,
 ) -> ClusterSummary {
@@ -1735,37 +1906,37 @@ fn summarise(
     let mut victims = BTreeSet::new();
     let mut anonymous = 0;
     let (mut g14, mut g30) = (0, 0);
-    let mut idents: HashMap<&IdentKey, usize> = HashMap::new();
-    for r in ids {
-        if let Some(row) = rows.get(r) {
-            units.insert(row.unit.clone());
-            teams.insert(row.team.clone());
-            if let Some(t) = &row.fraud_type {
-                fraud_types.insert(crate::report::FraudType::parse(t).category().to_owned());
-            }
-            amount += row.amount_eur.unwrap_or(0.0);
-            first = first.min(row.filed_at);
-            last = last.max(row.filed_at);
-            match &row.victim_ref {
-                Some(v) => {
-                    victims.insert(v.as_str());
-                }
-                None => anonymous += 1,
-            }
-            let age = as_of - row.filed_at;
-            if age <= 14 * 86_400 {
-                g14 += 1;
-            }
-            if age <= 30 * 86_400 {
-                g30 += 1;
-            }
+    let mut idents: FxHashMap<u32, usize> = FxHashMap::default();
+    for &n in numbers {
+        let row = &rows[n];
+        units.insert(row.unit.as_str());
+        teams.insert(row.team.as_str());
+        if let Some(t) = &row.fraud_type {
+            fraud_types.insert(crate::report::FraudType::parse(t).category());
         }
-        for k in graph.idents_of(r) {
-            if matches!(graph.ident_state(partition, k), Some(IdentState::Active)) {
-                *idents.entry(k).or_default() += 1;
+        amount += row.amount_eur.unwrap_or(0.0);
+        first = first.min(row.filed_at);
+        last = last.max(row.filed_at);
+        match &row.victim_ref {
+            Some(v) => {
+                victims.insert(v.as_str());
+            }
+            None => anonymous += 1,
+        }
+        let age = as_of - row.filed_at;
+        if age <= 14 * 86_400 {
+            g14 += 1;
+        }
+        if age <= 30 * 86_400 {
+            g30 += 1;
+        }
+        for i in graph.ident_numbers_of(n) {
+            if matches!(partition.state(i), IdentState::Active) {
+                *idents.entry(i).or_default() += 1;
             }
         }
     }
+    let idents = idents.into_iter().map(|(i, n)| (graph.ident_key(i), n));
     let mut identifiers: Vec<ClusterIdent> = idents
         .into_iter()
         .map(|(k, n)| ClusterIdent {
@@ -1810,20 +1981,22 @@ fn summarise(
         + parts.growth
         + parts.actionable;
     let mut report_ids = ids.to_vec();
-    report_ids.sort();
+    if !report_ids.is_sorted() {
+        report_ids.sort();
+    }
     ClusterSummary {
         cluster_id: cid.clone(),
         size: ids.len(),
         report_ids,
-        units: units.into_iter().collect(),
-        teams: teams.into_iter().collect(),
+        units: units.into_iter().map(str::to_owned).collect(),
+        teams: teams.into_iter().map(str::to_owned).collect(),
         identifiers,
         amount_eur_total: (amount * 100.0).round() / 100.0,
         first_filed_at: rfc3339(first),
         last_filed_at: rfc3339(last),
         score: (score * 10_000.0).round() / 10_000.0,
         score_parts: parts,
-        fraud_types: fraud_types.into_iter().collect(),
+        fraud_types: fraud_types.into_iter().map(str::to_owned).collect(),
     }
 }
 

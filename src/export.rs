@@ -89,7 +89,7 @@ fn graph(
             if seen_idents.insert(nid.clone()) {
                 nodes.push((
                     nid.clone(),
-                    i.value.clone(),
+                    i.value.to_string(),
                     i.kind.as_str(),
                     c.cluster_id.to_string(),
                 ));
@@ -180,7 +180,7 @@ fn state_idents(
     state
         .graph_idents_of(r)
         .into_iter()
-        .map(|k| (k.kind.as_str().to_owned(), k.value.clone()))
+        .map(|k| (k.kind.as_str().to_owned(), k.value.to_string()))
         .collect()
 }
 

@@ -6,6 +6,7 @@
 //! bad. Nothing here does I/O.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -17,9 +18,12 @@ use crate::ident::{Kind, Role};
 pub const MAX_ID_CHARS: usize = 128;
 
 /// A report's id as given by the source system: 1 to 128 characters.
+///
+/// Shared, not copied: the derived state names a report in many maps, and a
+/// clone is a reference count, not an allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct ReportId(String);
+pub struct ReportId(Arc<str>);
 
 impl ReportId {
     /// Validates an id: trimmed, 1..=128 characters, no control characters.
@@ -37,7 +41,7 @@ impl ReportId {
         if id.chars().any(char::is_control) {
             return Err(ReportError::new("id", "contains control characters"));
         }
-        Ok(ReportId(id.to_owned()))
+        Ok(ReportId(Arc::from(id)))
     }
 
     /// The id as text.

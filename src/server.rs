@@ -21,6 +21,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let state = AppState::new(engine.clone());
+    warm_suggestions(&engine);
     let reclusterer = tokio::spawn(recluster_loop(state.clone()));
     let deliverer = tokio::spawn(deliver_alerts(engine.clone()));
     let app = app(state.clone(), &cfg);
@@ -52,11 +53,18 @@ async fn recluster_loop(state: AppState) {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let engine = state.engine.clone();
         match tokio::task::spawn_blocking(move || engine.rebuild_if_behind("api push")).await {
-            Ok(Ok(_)) => {}
+            Ok(Ok(_)) => warm_suggestions(&state.engine),
             Ok(Err(e)) => error!(error = format!("{e:#}"), "re-clustering failed"),
             Err(e) => error!(error = %e, "re-clustering panicked"),
         }
     }
+}
+
+/// Computes the current state's suggestions off the request path, so that
+/// the first cluster page after a re-cluster does not wait for them.
+fn warm_suggestions(engine: &Engine) {
+    let state = engine.state();
+    tokio::task::spawn_blocking(move || state.suggestions().len());
 }
 
 /// Runs `job` once a day (first run after a day), for retention.

@@ -19,6 +19,9 @@ use crate::extract::Identifier;
 use crate::ident::{Kind, Role, Source};
 use crate::report::{Report, ReportId};
 
+/// The page cache per connection, in KiB (negative: a size, not pages).
+const CACHE_KIB: i64 = -131_072;
+
 /// The schema version this code writes.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -257,6 +260,11 @@ impl Store {
             },
         )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A larger page cache (the default is 2 MB) keeps the identifier
+        // indexes in memory while a large import inserts into them; SQLite
+        // only takes what it uses.
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.execute_batch(SCHEMA).context("creating the schema")?;
         let version: Option<String> = conn
@@ -463,6 +471,32 @@ impl Store {
         Ok(rows)
     }
 
+    /// Calls `f` for every offender identifier that can link (valid, or an
+    /// invalid IBAN for typo suggestions; names excluded), reading only the
+    /// columns the linker needs: report id, kind, value, valid, benign.
+    /// Rows come in write order, so one report's identifiers are adjacent.
+    pub fn for_each_link_identifier(
+        &self,
+        mut f: impl FnMut(&str, Kind, &str, bool, Option<&str>),
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT report_id, kind, value, valid, benign FROM identifiers
+             WHERE role = 'offender' AND kind != 'name' AND (valid = 1 OR kind = 'iban')",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let rid = row.get_ref(0)?.as_str()?;
+            let Some(kind) = Kind::from_name(row.get_ref(1)?.as_str()?) else {
+                continue;
+            };
+            let value = row.get_ref(2)?.as_str()?;
+            let valid: bool = row.get(3)?;
+            let benign = row.get_ref(4)?.as_str_or_null()?;
+            f(rid, kind, value, valid, benign);
+        }
+        Ok(())
+    }
+
     /// Calls `f` for every stored identifier (report id, identifier).
     pub fn for_each_identifier(&self, mut f: impl FnMut(&str, Identifier)) -> Result<()> {
         let mut stmt = self.conn.prepare(
@@ -541,7 +575,13 @@ impl Store {
 
     /// Writes a new assignment: memberships, new clusters, aliases and
     /// events, in one transaction.
-    pub fn save_assignment(&mut self, a: &Assignment, cause: &str) -> Result<()> {
+    /// Only the memberships that differ from `previous` are written.
+    pub fn save_assignment(
+        &mut self,
+        a: &Assignment,
+        previous: &crate::cluster::Previous,
+        cause: &str,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let mut age: i64 = tx.query_row("SELECT COALESCE(MAX(age), 0) FROM clusters", [], |r| {
@@ -600,14 +640,34 @@ impl Store {
                 ])?;
             }
         }
-        tx.execute("DELETE FROM memberships", [])?;
         {
             let mut put = tx.prepare_cached(
-                "INSERT INTO memberships (report_id, cluster_id) VALUES (?1, ?2)",
+                "INSERT OR REPLACE INTO memberships (report_id, cluster_id) VALUES (?1, ?2)",
             )?;
+            let mut kept = 0usize;
             for (cid, reports) in &a.clusters {
                 for r in reports {
-                    put.execute(params![r.as_str(), cid.as_str()])?;
+                    match previous.membership.get(r) {
+                        Some(old) if old == cid => kept += 1,
+                        Some(_) => {
+                            kept += 1;
+                            put.execute(params![r.as_str(), cid.as_str()])?;
+                        }
+                        None => {
+                            put.execute(params![r.as_str(), cid.as_str()])?;
+                        }
+                    }
+                }
+            }
+            // Reports that left the graph (purged) leave no membership.
+            if kept < previous.membership.len() {
+                let live: std::collections::HashSet<&ReportId> =
+                    a.clusters.values().flatten().collect();
+                let mut gone = tx.prepare_cached("DELETE FROM memberships WHERE report_id = ?1")?;
+                for r in previous.membership.keys() {
+                    if !live.contains(r) {
+                        gone.execute([r.as_str()])?;
+                    }
                 }
             }
         }

@@ -11,6 +11,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::IdentKey;
@@ -69,45 +71,40 @@ pub fn suggest<'a>(
     iban_typos(invalid_ibans, &ibans, cfg, &mut out);
     lookalike_domains(&domains, cfg, &mut out);
     handle_variants(&handles, cfg, &mut out);
-    out.sort_by(|x, y| {
-        y.score
-            .total_cmp(&x.score)
-            .then_with(|| x.decision_key().cmp(&y.decision_key()))
-    });
-    out
+    // Strongest first, then by the decision key, computed once each.
+    let mut keyed: Vec<((String, String), Suggestion)> =
+        out.into_iter().map(|s| (s.decision_key(), s)).collect();
+    keyed.sort_by(|(kx, x), (ky, y)| y.score.total_cmp(&x.score).then_with(|| kx.cmp(ky)));
+    keyed.into_iter().map(|(_, s)| s).collect()
 }
 
 fn key(kind: Kind, value: &str) -> IdentKey {
     IdentKey {
         kind,
-        value: value.to_owned(),
+        value: value.into(),
     }
 }
 
 /// Blocks strings on their first and last `n` characters: one edit leaves
 /// at least one of the two intact (except an edit that straddles the
 /// middle of a very short string).
-fn blocks<'s>(items: &[&'s str], n: usize) -> HashMap<(bool, String), Vec<&'s str>> {
-    let mut map: HashMap<(bool, String), Vec<&'s str>> = HashMap::new();
+fn blocks<'s>(items: &[&'s str], n: usize) -> FxHashMap<(bool, &'s str), Vec<&'s str>> {
+    let mut map: FxHashMap<(bool, &'s str), Vec<&'s str>> = FxHashMap::default();
     for &s in items {
-        let chars: Vec<char> = s.chars().collect();
-        if chars.len() < n {
+        if s.chars().count() < n {
             continue;
         }
-        map.entry((true, chars[..n].iter().collect()))
-            .or_default()
-            .push(s);
-        map.entry((false, chars[chars.len() - n..].iter().collect()))
-            .or_default()
-            .push(s);
+        let [head, tail] = block_keys(s, n);
+        map.entry(head).or_default().push(s);
+        map.entry(tail).or_default().push(s);
     }
     map
 }
 
 /// Distinct unordered pairs of strings that share a block (first or last
 /// `n` characters), at most [`MAX_BLOCK`] strings per block.
-fn candidate_pairs<'s>(items: &[&'s str], n: usize) -> HashSet<(&'s str, &'s str)> {
-    let mut pairs = HashSet::new();
+fn candidate_pairs<'s>(items: &[&'s str], n: usize) -> FxHashSet<(&'s str, &'s str)> {
+    let mut pairs = FxHashSet::default();
     for (_, block) in blocks(items, n) {
         let block: Vec<&str> = block.into_iter().take(MAX_BLOCK).collect();
         for (i, &x) in block.iter().enumerate() {
@@ -121,13 +118,15 @@ fn candidate_pairs<'s>(items: &[&'s str], n: usize) -> HashSet<(&'s str, &'s str
     pairs
 }
 
-fn block_keys(s: &str, n: usize) -> [(bool, String); 2] {
-    let chars: Vec<char> = s.chars().collect();
-    let n = n.min(chars.len());
-    [
-        (true, chars[..n].iter().collect()),
-        (false, chars[chars.len() - n..].iter().collect()),
-    ]
+/// The first and the last `n` characters of `s` (all of it when shorter).
+fn block_keys(s: &str, n: usize) -> [(bool, &str); 2] {
+    let head = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    let tail = if n == 0 {
+        s.len()
+    } else {
+        s.char_indices().rev().nth(n - 1).map_or(0, |(i, _)| i)
+    };
+    [(true, &s[..head]), (false, &s[tail..])]
 }
 
 fn iban_typos<'a>(
@@ -292,7 +291,7 @@ mod tests {
             &Settings::defaults().weak,
         )
         .into_iter()
-        .map(|s| (s.basis, s.a.value, s.b.value))
+        .map(|s| (s.basis, s.a.value.to_string(), s.b.value.to_string()))
         .collect()
     }
 

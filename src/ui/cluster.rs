@@ -320,7 +320,7 @@ pub async fn show(
             idents.push(IdentRow {
                 kind: i.kind.as_str().to_owned(),
                 actionable: st == "links" && actionable(i.kind, &i.value),
-                value: i.value,
+                value: i.value.to_string(),
                 reports: i.reports,
                 total,
                 state: st,
