@@ -20,7 +20,7 @@ use crate::ident::{Kind, Role, Source};
 use crate::report::{Report, ReportId};
 
 /// The schema version this code writes.
-const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 1;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

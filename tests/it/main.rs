@@ -3,6 +3,7 @@
 //! and the web UI.
 
 mod api;
+mod backup;
 mod cli;
 mod conformance_crypto;
 mod conformance_defang;
