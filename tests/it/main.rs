@@ -9,6 +9,7 @@ mod conformance_crypto;
 mod conformance_defang;
 mod conformance_iban;
 mod conformance_psl;
+mod crash;
 mod recovery;
 mod server;
 mod support;
