@@ -125,6 +125,25 @@ pub enum Command {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// Copy the store into DIR while fraudlink runs (SQLite's online
+    /// backup): DIR/fraudlink.db and DIR/manifest.json.
+    Backup {
+        /// The backup folder (created if missing).
+        dir: PathBuf,
+        /// Replace a backup already in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the store with a backup made by `fraudlink backup`; the
+    /// clusters and the search index are rebuilt from it at the next open.
+    /// Refused while a fraudlink process uses the data directory.
+    Restore {
+        /// The backup folder.
+        dir: PathBuf,
+        /// Replace a store that holds reports or tokens.
+        #[arg(long)]
+        force: bool,
+    },
     /// Alerts raised for the configured webhooks, with their delivery state.
     Alerts {
         /// At most this many, newest first.
@@ -556,6 +575,32 @@ pub fn run(cli: Cli) -> Result<u8> {
                 "reindexed {} report(s) in {:.1}s",
                 engine.state().report_count(),
                 started.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
+        Command::Backup { dir, force } => {
+            let started = std::time::Instant::now();
+            let m = crate::backup::backup(&settings.data_dir, &dir, force)?;
+            println!(
+                "backed up {} report(s) (generation {}, batch {}, {} cluster id(s), {} bytes) to {} in {:.1}s",
+                m.reports,
+                m.generation,
+                m.last_batch,
+                m.clusters,
+                m.bytes,
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
+        Command::Restore { dir, force } => {
+            let m = crate::backup::restore(&dir, &settings.data_dir, force)?;
+            println!(
+                "restored {} report(s) (generation {}, backed up {}) into {}; the clusters and the search index are rebuilt from them when fraudlink next opens the store",
+                m.reports,
+                m.generation,
+                m.created_at,
+                settings.data_dir.display()
             );
             Ok(0)
         }

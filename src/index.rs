@@ -31,6 +31,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::error::LockError;
+use tantivy::directory::{Directory, DirectoryLock, INDEX_WRITER_LOCK, MmapDirectory};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, QueryParser,
     RangeQuery, TermQuery, TermSetQuery,
@@ -225,15 +227,54 @@ impl SearchIndex {
         let index = match existing_index(dir, &schema)? {
             Some(index) => index,
             None => {
-                let index = Index::create_in_dir(dir, schema)
-                    .with_context(|| format!("creating the index in {}", dir.display()))?;
+                // The version file first: it marks the folder as an index
+                // of ours, so that a process killed while tantivy creates
+                // its files leaves a folder the next open wipes, rather
+                // than one it refuses to touch.
                 let version = dir.join(VERSION_FILE);
                 fs::write(&version, SCHEMA_VERSION.to_string())
                     .with_context(|| format!("writing {}", version.display()))?;
-                index
+                Index::create_in_dir(dir, schema)
+                    .with_context(|| format!("creating the index in {}", dir.display()))?
             }
         };
         SearchIndex::start(index, fields)
+    }
+
+    /// Takes the lock every open index holds in `dir` (tantivy's writer
+    /// lock), or `None` when a process has the index open: every engine
+    /// does while it runs, so this tells whether the data directory is in
+    /// use. Creates `dir` when missing. The lock lasts as long as the value.
+    pub fn lock_dir(dir: &Path) -> Result<Option<DirLock>> {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let directory = MmapDirectory::open(dir)
+            .with_context(|| format!("opening the index folder {}", dir.display()))?;
+        match directory.acquire_lock(&INDEX_WRITER_LOCK) {
+            Ok(lock) => Ok(Some(DirLock { _lock: lock })),
+            Err(LockError::LockBusy) => Ok(None),
+            Err(LockError::IoError(e)) => {
+                Err(anyhow!(e)).with_context(|| format!("locking {}", dir.display()))
+            }
+        }
+    }
+
+    /// Marks the index in `dir` as out of date, so that the next open
+    /// wipes it and the engine reindexes everything from the store (after
+    /// the store was replaced by a backup, say). Call it while holding
+    /// [`lock_dir`](Self::lock_dir).
+    pub fn invalidate(dir: &Path) -> Result<()> {
+        let version = dir.join(VERSION_FILE);
+        match fs::remove_file(&version) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(e).with_context(|| format!("removing {}", version.display()));
+            }
+        }
+        // The removal must reach the disk before the store is replaced.
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("syncing {}", dir.display()))
     }
 
     /// Creates an empty index in memory, for tests.
@@ -509,6 +550,18 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
+/// The lock of an index folder, held while the value lives (see
+/// [`SearchIndex::lock_dir`]).
+pub struct DirLock {
+    _lock: DirectoryLock,
+}
+
+impl std::fmt::Debug for DirLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DirLock")
+    }
+}
+
 /// What the handles share.
 struct Inner {
     reader: IndexReader,
@@ -746,7 +799,7 @@ fn existing_index(dir: &Path, schema: &Schema) -> Result<Option<Index>> {
     } else if has_meta || version.is_some() {
         info!(dir = %dir.display(), found = ?version, want = SCHEMA_VERSION,
             "index schema version changed; rebuilding");
-    } else if fs::read_dir(dir)?.next().is_some() {
+    } else if has_foreign_files(dir)? {
         bail!(
             "{} is not empty and holds no index; refusing to wipe it",
             dir.display()
@@ -756,10 +809,29 @@ fn existing_index(dir: &Path, schema: &Schema) -> Result<Option<Index>> {
     Ok(None)
 }
 
-/// Empties `dir`, keeping the folder itself.
+/// Whether `dir` holds anything but tantivy's lock files (which
+/// [`SearchIndex::lock_dir`] leaves behind).
+fn has_foreign_files(dir: &Path) -> io::Result<bool> {
+    for entry in fs::read_dir(dir)? {
+        if !is_lock_file(&entry?.file_name().to_string_lossy()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn is_lock_file(name: &str) -> bool {
+    name.starts_with(".tantivy-") && name.ends_with(".lock")
+}
+
+/// Empties `dir`, keeping the folder itself and tantivy's lock files
+/// (another process may hold one; deleting it would let two writers in).
 fn wipe(dir: &Path) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
+        if is_lock_file(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
         if entry.file_type()?.is_dir() {
             fs::remove_dir_all(entry.path())?;
         } else {
@@ -1487,6 +1559,51 @@ mod tests {
         let err = SearchIndex::open(dir.path()).expect_err("should refuse");
         assert!(format!("{err:#}").contains("refusing"), "{err:#}");
         assert!(precious.exists());
+    }
+
+    #[test]
+    fn a_creation_cut_short_by_a_kill_is_wiped_on_the_next_open() {
+        // What a process killed inside `Index::create_in_dir` leaves: the
+        // version file and tantivy's half-written temporary meta file.
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join(VERSION_FILE), SCHEMA_VERSION.to_string()).expect("write");
+        fs::write(dir.path().join(".tmpA1b2C3"), "{\"segm").expect("write");
+        let index = SearchIndex::open(dir.path()).expect("opens");
+        assert_eq!(index.generation(), None, "rebuilt from the store");
+        assert!(!dir.path().join(".tmpA1b2C3").exists());
+    }
+
+    #[test]
+    fn the_lock_tells_whether_the_index_is_open_elsewhere() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fresh = dir.path().join("search");
+        {
+            let lock = SearchIndex::lock_dir(&fresh).expect("lock");
+            assert!(lock.is_some(), "nobody has it open");
+        }
+        // The lock file left behind does not make the folder foreign.
+        let index = SearchIndex::open(&fresh).expect("opens after a lock");
+        assert!(
+            SearchIndex::lock_dir(&fresh).expect("lock").is_none(),
+            "an open index holds the lock"
+        );
+        drop(index);
+        assert!(SearchIndex::lock_dir(&fresh).expect("lock").is_some());
+    }
+
+    #[test]
+    fn an_invalidated_index_is_wiped_on_the_next_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let index = SearchIndex::open(dir.path()).expect("open");
+            index.submit(vec![doc("r1", "van voor de restore")]);
+            index.flush(9).expect("flush");
+        }
+        SearchIndex::invalidate(dir.path()).expect("invalidate");
+        SearchIndex::invalidate(dir.path()).expect("twice is fine");
+        let index = SearchIndex::open(dir.path()).expect("reopen");
+        assert_eq!(index.generation(), None);
+        assert_eq!(index.num_docs(), 0);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - [`cluster`]: the graph, its clusters and their stable ids.
 //! - [`suggest`]: weak links (typo IBANs, look-alike domains, handle
 //!   variants) for an analyst to confirm or reject.
-//! - [`store`]: the SQLite store, the source of truth.
+//! - [`store`]: the SQLite store, the source of truth; [`backup`]: copies
+//!   of it taken while fraudlink runs, and restoring one.
 //! - [`index`]: the full-text index of reports (tantivy), derived from the
 //!   store and rebuilt from it when needed.
 //! - [`engine`]: the handle the CLI and the API share.
@@ -26,6 +27,7 @@
 pub mod allowlist;
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod cluster;

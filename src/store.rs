@@ -23,7 +23,7 @@ use crate::report::{Report, ReportId};
 const CACHE_KIB: i64 = -131_072;
 
 /// The schema version this code writes.
-const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 1;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -3,11 +3,13 @@
 //! and the web UI.
 
 mod api;
+mod backup;
 mod cli;
 mod conformance_crypto;
 mod conformance_defang;
 mod conformance_iban;
 mod conformance_psl;
+mod crash;
 mod recovery;
 mod server;
 mod support;

@@ -1,6 +1,12 @@
-//! Shared helpers: a temporary data directory, the binary, fixture paths.
+//! Shared helpers: a temporary data directory, the binary, a server child,
+//! fixture paths.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use tempfile::TempDir;
@@ -97,5 +103,109 @@ pub fn synthetic(path: &Path, n: usize, group: usize) {
             amt = (i % 500) as f64 + 0.5,
         )
         .expect("write");
+    }
+}
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("fraudlink")
+}
+
+/// The binary on data directory `data` as a plain process (to spawn, pipe
+/// and kill), run in `data` so that no local settings are read.
+pub fn process(data: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(bin());
+    c.arg("--data")
+        .arg(data)
+        .current_dir(data)
+        .env_remove("FRAUDLINK_LOG")
+        .env_remove("FRAUDLINK_SERVER")
+        .stdin(Stdio::null());
+    c
+}
+
+/// A `fraudlink serve` child on port 0.
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    addr: mpsc::Receiver<String>,
+    known: Option<String>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `cmd` (the binary with its data directory) as `serve --addr 127.0.0.1:0`.
+    pub fn start(mut cmd: std::process::Command) -> Server {
+        let mut child = cmd
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, addr) = mpsc::channel();
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = log.clone();
+        // Drains stderr for the server's whole life, so it never blocks.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(at) = line.find("serving the UI at http://") {
+                    let rest = &line[at + "serving the UI at http://".len()..];
+                    let _ = tx.send(rest.split('/').next().unwrap_or_default().to_owned());
+                }
+                let mut log = sink.lock().unwrap();
+                if log.len() < 200 {
+                    log.push(line);
+                }
+            }
+        });
+        Server {
+            child,
+            addr,
+            known: None,
+            log,
+        }
+    }
+
+    /// The address, once the server listens (waiting at most `wait`).
+    pub fn addr(&mut self, wait: Duration) -> Option<String> {
+        if self.known.is_none() {
+            self.known = self.addr.recv_timeout(wait).ok();
+        }
+        self.known.clone()
+    }
+
+    /// The first lines it wrote to stderr.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub fn stop(mut self) -> Result<(), String> {
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(term.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "serve ended with {status} on SIGTERM: {:?}",
+                        self.log()
+                    ))
+                };
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return Err("serve did not stop on SIGTERM".to_owned());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
