@@ -571,7 +571,16 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         let started = std::time::Instant::now();
-        let mut store = self.store();
+        // Everything is read from one snapshot on a connection of its own,
+        // so pushes and page views that need the store are not held up for
+        // the seconds a rebuild reads at a million reports; the writer is
+        // taken only to save what changed.
+        let mut store = Store::open_with(
+            &self.inner.settings.data_dir,
+            crate::store::Durability::Process,
+        )?;
+        store.begin_snapshot()?;
+        let generation = store.generation()?;
         let rows = store.link_rows()?;
         let row_of: FxHashMap<&str, u32> = rows
             .iter()
@@ -648,17 +657,19 @@ impl Engine {
         let partition = graph.partition(cfg);
         let partition_ms = clock.elapsed().as_millis() as u64;
         let previous = store.previous()?;
+        store.end_snapshot()?;
+        drop(store);
         let clock = std::time::Instant::now();
         let assignment = cluster::assign_ids(&graph, &partition, &previous);
         let assign_ms = clock.elapsed().as_millis() as u64;
         let changed = !assignment.events.is_empty()
             || assignment.clusters.values().map(Vec::len).sum::<usize>()
                 != previous.membership.len();
+        let mut store = self.store();
         if changed {
             store.save_assignment(&assignment, &previous, cause)?;
         }
         let records = store.cluster_records()?;
-        let generation = store.generation()?;
         drop(store);
         let mut state = State::build(graph, partition, &assignment, rows, &self.inner.settings);
         state.generation = generation;

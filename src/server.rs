@@ -52,11 +52,20 @@ async fn recluster_loop(state: AppState) {
         state.reindex.notified().await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let engine = state.engine.clone();
-        match tokio::task::spawn_blocking(move || engine.rebuild_if_behind("api push")).await {
+        let started = std::time::Instant::now();
+        let outcome =
+            tokio::task::spawn_blocking(move || engine.rebuild_if_behind("api push")).await;
+        // A full re-cluster at a million reports takes seconds of a core:
+        // leave at least twice that to the requests before the next one,
+        // so that a steady stream of pushes cannot keep a core re-clustering.
+        // Pushed reports are stored at once; only their clusters wait.
+        let rest = started.elapsed() * 2;
+        match outcome {
             Ok(Ok(_)) => warm_suggestions(&state.engine),
             Ok(Err(e)) => error!(error = format!("{e:#}"), "re-clustering failed"),
             Err(e) => error!(error = %e, "re-clustering panicked"),
         }
+        tokio::time::sleep(rest).await;
     }
 }
 

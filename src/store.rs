@@ -291,6 +291,28 @@ impl Store {
         Ok(Store { conn, path })
     }
 
+    /// A write transaction that takes the write lock at once, so that it
+    /// waits (busy timeout) for another connection's write instead of
+    /// failing when a read would have to be upgraded (SQLITE_BUSY_SNAPSHOT).
+    fn write_transaction(&mut self) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    }
+
+    /// Starts a read transaction: every read until [`Store::end_snapshot`]
+    /// sees the store as it was at the first one (WAL readers never block
+    /// the writer).
+    pub fn begin_snapshot(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        Ok(())
+    }
+
+    /// Ends the read transaction of [`Store::begin_snapshot`].
+    pub fn end_snapshot(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -305,7 +327,7 @@ impl Store {
         reports: &[(Report, String, Vec<Identifier>)],
         rejected: usize,
     ) -> Result<(i64, BatchCounts, Vec<Written>)> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let batch: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM batches", [], |r| {
             r.get(0)
@@ -582,7 +604,7 @@ impl Store {
         previous: &crate::cluster::Previous,
         cause: &str,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let mut age: i64 = tx.query_row("SELECT COALESCE(MAX(age), 0) FROM clusters", [], |r| {
             r.get(0)
@@ -796,7 +818,7 @@ pub struct PendingAlert {
 impl Store {
     /// Queues alerts: `(url, event, cluster, payload)`.
     pub fn queue_alerts(&mut self, alerts: &[(String, String, String, String)]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         {
             let mut put = tx.prepare_cached(
@@ -1066,7 +1088,7 @@ impl Store {
         note: Option<&str>,
         actor: &str,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         if let Some(s) = status {
             tx.execute(
@@ -1100,7 +1122,7 @@ impl Store {
     /// identifiers and memberships; returns their ids. The clusters follow
     /// at the next re-cluster (the split rule keeps ids on larger parts).
     pub fn purge(&mut self, before: i64) -> Result<Vec<String>> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let ids: Vec<String> = {
             let mut stmt = tx.prepare("SELECT id FROM reports WHERE filed_at < ?1")?;
             stmt.query_map([before], |r| r.get(0))?
