@@ -1,4 +1,4 @@
-//! Extraction, normalisation and linking benchmarks.
+//! Extraction, normalisation, linking and check benchmarks.
 //!
 //! Input: the file named by `FRAUDLINK_BENCH_INPUT`, else the dev set at
 //! `../shared/data/dev/reports.ndjson` when present, else the fixtures.
@@ -13,6 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fraudlink::allowlist::Allowlist;
 use fraudlink::cluster::{Graph, LinkIdent, ReportNode};
 use fraudlink::config::Settings;
+use fraudlink::engine::CheckRequest;
 use fraudlink::extract::Extractor;
 use fraudlink::ident::{self, Kind};
 use fraudlink::report::Report;
@@ -119,6 +120,41 @@ fn bench(c: &mut Criterion) {
                 );
             }
             graph.partition(&cfg).len()
+        })
+    });
+    g.finish();
+
+    // Check: an engine over the input, asked about the reports' own
+    // identifiers (identifiers only, as an intake form sends them).
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut settings = Settings::defaults();
+    settings.data_dir = dir.path().to_owned();
+    let engine = fraudlink::engine::Engine::open(settings).expect("the engine opens");
+    let text = lines.join("\n");
+    engine
+        .ingest("bench", text.as_bytes(), &mut |_| Ok(()), &mut |_, _, _| {})
+        .expect("the input ingests");
+    let requests: Vec<CheckRequest> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            serde_json::from_value::<CheckRequest>(serde_json::json!({
+                "identifiers": v.get("identifiers").cloned().unwrap_or_default()
+            }))
+            .ok()
+        })
+        .filter(|r| r.identifiers.as_ref().is_some_and(|i| !i.is_empty()))
+        .take(1000)
+        .collect();
+    let mut g = c.benchmark_group("check");
+    g.throughput(Throughput::Elements(requests.len() as u64));
+    g.sample_size(20);
+    g.bench_function("identifiers", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .map(|r| engine.check(r).matches.len())
+                .sum::<usize>()
         })
     });
     g.finish();
