@@ -1,0 +1,6 @@
+-- wrk: identifier-only checks, the body from $BODY.
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+wrk.body = os.getenv("BODY")
+done = dofile(os.getenv("SUMMARY"))

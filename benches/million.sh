@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The whole-process benchmark of the README's Performance section: generates
+# N reports (default 1,000,000), then measures each figure with
+# /usr/bin/time -v and wrk, RUNS times (default 3), and prints the medians.
+#
+#   benches/million.sh [N] [RUNS]        # from the repository root
+#
+# Needs: a release build (`cargo build --release`), wrk and curl (Debian
+# packages), python3 with `phonenumbers` (pip) for the baseline. Work files
+# go to ${BENCH_DIR:-/tmp/fraudlink-bench}; each run starts from an empty
+# store. About 3 minutes per run at 1M on 2 cores, plus the baseline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${1:-1000000}
+RUNS=${2:-3}
+DIR=${BENCH_DIR:-/tmp/fraudlink-bench}
+BIN=$PWD/target/release/fraudlink
+PORT=${BENCH_PORT:-8397}
+export SUMMARY=$PWD/benches/load/summary.lua
+mkdir -p "$DIR"
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+field() { grep -F "$1" "$2" | sed 's/.*: //'; }
+seconds() { # h:mm:ss or m:ss.cc -> seconds
+  awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }'
+}
+
+echo "== generating $N reports"
+if [ ! -s "$DIR/gen/reports.ndjson" ] || [ "$(wc -l < "$DIR/gen/reports.ndjson")" != "$N" ]; then
+  rm -rf "$DIR/gen"
+  "$BIN" gen --reports "$N" --seed 42 --out "$DIR/gen" --check 2000
+fi
+IN=$DIR/gen/reports.ndjson
+# One check request: the identifiers of a generated check line.
+BODY=$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)["report"]
+    if r.get("identifiers"):
+        print(json.dumps({"identifiers": r["identifiers"]}))
+        break
+' "$DIR/gen/check.ndjson")
+
+for run in $(seq 1 "$RUNS"); do
+  echo "== run $run of $RUNS"
+  rm -rf "$DIR/store"
+  /usr/bin/time -v "$BIN" --data "$DIR/store" ingest "$IN" > /dev/null 2> "$DIR/ingest.$run.time"
+  wall=$(field "Elapsed (wall clock)" "$DIR/ingest.$run.time" | seconds)
+  echo "$N $wall" | awk '{printf "%.0f\n", $1/$2}' >> "$DIR/ingest_rate"
+  field "Maximum resident" "$DIR/ingest.$run.time" >> "$DIR/ingest_rss"
+
+  FRAUDLINK_LOG=info /usr/bin/time -v "$BIN" --data "$DIR/store" hubs > /dev/null 2> "$DIR/open.$run.time"
+  field "Elapsed (wall clock)" "$DIR/open.$run.time" | seconds >> "$DIR/open_wall"
+  sed 's/\x1b\[[0-9;]*m//g' "$DIR/open.$run.time" | grep -o 'partition_ms=[0-9]*' | cut -d= -f2 >> "$DIR/partition_ms"
+  sed 's/\x1b\[[0-9;]*m//g' "$DIR/open.$run.time" | grep -o 'assign_ms=[0-9]*' | cut -d= -f2 >> "$DIR/assign_ms"
+
+  TOKEN=$("$BIN" --data "$DIR/store" token create --role intake --team bench --label bench 2> /dev/null)
+  "$BIN" --data "$DIR/store" serve --addr "127.0.0.1:$PORT" > "$DIR/serve.$run.log" 2>&1 &
+  SERVER=$!
+  until curl -sf "http://127.0.0.1:$PORT/api/v1/healthz" > /dev/null; do sleep 0.5; done
+  sleep 5 # let the background suggestion pass finish
+  TOKEN=$TOKEN BODY=$BODY wrk -t2 -c16 -d20s -s benches/load/check.lua "http://127.0.0.1:$PORT/api/v1/check" \
+    | grep '^p50' | tee -a "$DIR/check"
+  grep VmRSS "/proc/$SERVER/status" | awk '{print $2}' >> "$DIR/serve_rss"
+  kill "$SERVER"; wait "$SERVER" || true
+done
+
+echo "== baseline: the analyst's Python script on the same file"
+if [ -n "${SKIP_BASELINE:-}" ]; then
+  echo "skipped (SKIP_BASELINE)"
+elif python3 -c 'import phonenumbers' 2> /dev/null; then
+  /usr/bin/time -v python3 benches/analyst_baseline.py "$IN" > /dev/null 2> "$DIR/python.time"
+  field "Elapsed (wall clock)" "$DIR/python.time" | seconds > "$DIR/python_wall"
+else
+  echo "pip install phonenumbers for the baseline" >&2
+fi
+
+echo
+echo "== medians of $RUNS runs, $N reports"
+printf 'ingest end to end        %s reports/s (max RSS %s kB)\n' "$(median < "$DIR/ingest_rate")" "$(median < "$DIR/ingest_rss")"
+printf 'open and rebuild         %s s\n' "$(median < "$DIR/open_wall")"
+printf 're-cluster               %s ms partition + %s ms ids\n' "$(median < "$DIR/partition_ms")" "$(median < "$DIR/assign_ms")"
+printf '/check p99, 16 clients   %s ms\n' "$(grep -o 'p99=[0-9.]*' "$DIR/check" | cut -d= -f2 | median)"
+printf 'serving RSS              %s kB\n' "$(median < "$DIR/serve_rss")"
+if [ -s "$DIR/python_wall" ]; then
+  py=$(cat "$DIR/python_wall")
+  ours=$(median < "$DIR/ingest_rate" | awk -v n="$N" '{print n/$1}')
+  printf 'python baseline          %s s; fraudlink %.0f s; %.1fx\n' "$py" "$ours" "$(echo "$py $ours" | awk '{print $1/$2}')"
+fi
+rm -f "$DIR"/ingest_rate "$DIR"/ingest_rss "$DIR"/open_wall "$DIR"/partition_ms "$DIR"/assign_ms "$DIR"/check "$DIR"/serve_rss
