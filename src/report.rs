@@ -474,6 +474,21 @@ mod tests {
 
     const GOOD: &str = r#"{"id": "2026-AMS-000123", "filed_at": "2026-01-03T09:12:00Z", "unit": "Amsterdam", "team": "Amsterdam-Centrum", "narrative": "Ik ben opgelicht.", "identifiers": [{"type": "iban", "value": "nl91 abna 0417 1643 00"}, {"type": "phone", "value": "06-12345678", "role": "victim"}]}"#;
 
+    #[test]
+    fn an_amount_reads_the_same_from_a_line_and_from_a_json_value() {
+        // Found by fuzzing (fuzz/corpus/report): with many digits, serde_json's
+        // default float parsing put the amount one unit in the last place
+        // off when read through a JSON value (the API's path) but not when
+        // read straight from the line (ingest), so one report had two
+        // amounts. The `float_roundtrip` feature makes both exact.
+        let amount = format!("901.{}0", "1".repeat(100));
+        let line = GOOD.replacen('{', &format!("{{\"amount_eur\": {amount}, "), 1);
+        let r = Report::from_json(&line).unwrap();
+        assert_eq!(r.amount_eur, Some(amount.parse::<f64>().unwrap()));
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(Report::from_value(value).unwrap(), r);
+    }
+
     #[track_caller]
     fn check_err(line: &str, field: &str) {
         match Report::from_json(line) {

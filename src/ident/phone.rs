@@ -140,6 +140,18 @@ impl Phone {
         if !possible_lengths(meta).any(|len| len == nsn.len()) {
             return Err(fail("length"));
         }
+        // Read back, an E.164 number whose national part starts with `0` can
+        // lose that zero to the national-prefix rules (`0031 000001 00`
+        // gives `+31000100`, which reads as `+3100100`). Such a number has
+        // no stable canonical form, so it is not a number.
+        if nsn.starts_with('0') && compact != e164 {
+            let again = phonenumber::parse(Some(region), &e164)
+                .ok()
+                .map(|n| n.format().mode(Mode::E164).to_string());
+            if again.as_deref() != Some(e164.as_str()) {
+                return Err(fail("invalid"));
+            }
+        }
         // `phonenumber::is_valid` only checks that a pattern matches a prefix
         // of the number (plus an allowed length), so `061234567890` passes
         // as a Dutch mobile. The strict check matches the whole number.
@@ -1181,6 +1193,36 @@ mod tests {
                 }
                 (written, canonical)
             })
+    }
+
+    #[test]
+    fn a_number_whose_e164_form_reads_differently_is_refused() {
+        // Found by fuzzing (fuzz/corpus/extract): `0031 000001 00` gave
+        // `+31000100`, which itself reads as another number, so the stored
+        // value was not what the same number in a later report gives.
+        for raw in [
+            "0031000001 00",
+            "0031 000001 00",
+            "+31 000001 00",
+            "0020-0 0049 1939 -09",
+        ] {
+            let got = Phone::parse_possible(raw, NL);
+            if let Ok(p) = &got {
+                assert_eq!(
+                    Phone::parse_possible(p.as_str(), NL).as_ref(),
+                    Ok(p),
+                    "{raw}"
+                );
+            }
+        }
+        assert!(Phone::parse_possible("0031000001 00", NL).is_err());
+        let text = "Hij belde vanaf 0031000001 00,00 gisteren.";
+        for m in find_in_text(text, NL).into_iter().filter(|m| m.valid) {
+            assert_eq!(
+                Phone::parse_possible(&m.value, NL).map(|p| p.0),
+                Ok(m.value)
+            );
+        }
     }
 
     proptest! {

@@ -24,6 +24,7 @@
 //! ICANN and private sections of the list) in lower case and punycode, so
 //! `www.` and every other subdomain is gone (`mijn.ing.nl` -> `ing.nl`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -192,7 +193,33 @@ impl Domain {
 
 /// Parses a URL (see [`Url::parse`]) and returns it with the registrable
 /// domain of its host, which the checks compute anyway (`None` for an IP).
+///
+/// The canonical form parses to itself, so a stored value is the value a
+/// later report naming the same URL produces. The rules for written text
+/// (refanging, trimming punctuation after a URL) can fire again on a
+/// result (`https://x.nl/a.#top` gives `https://x.nl/a.`, whose `.` now
+/// ends the text), so such a result is parsed again until it is stable.
 fn parse_url(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
+    let mut parsed = parse_url_once(raw)?;
+    // Each pass undoes at most one layer (`^^^.` loses one `^`), so a
+    // pathological value that needs more passes has no canonical form.
+    for _ in 0..8 {
+        let c = parsed.0.as_str();
+        let unstable = trim_junk(c).len() != c.len() || matches!(refang(c), Cow::Owned(_));
+        if !unstable {
+            return Ok(parsed);
+        }
+        match parse_url_once(c) {
+            Ok(again) if again.0 != parsed.0 => parsed = again,
+            Ok(_) => return Ok(parsed),
+            Err(e) => return Err(ParseError::new(Kind::Url, e.reason(), raw)),
+        }
+    }
+    Err(ParseError::new(Kind::Url, "syntax", raw))
+}
+
+/// One pass of [`parse_url`].
+fn parse_url_once(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
     let err = |reason| ParseError::new(Kind::Url, reason, raw);
     let fanged = refang(raw);
     let text = trim_junk(fanged.trim());
@@ -245,7 +272,7 @@ fn parse_url(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
     }
     if let Some(query) = url.query() {
         let kept = strip_tracking(query);
-        if kept != query {
+        if kept != query || kept.is_empty() {
             url.set_query(Some(&kept).filter(|q| !q.is_empty()).map(String::as_str));
         }
     }
@@ -788,6 +815,39 @@ mod tests {
             (Ok(u), Ok(e)) => assert_eq!(u.as_str(), e, "Url::parse({input:?})"),
             (Err(g), Err(e)) => assert_eq!(g.reason(), e, "Url::parse({input:?})"),
             _ => panic!("Url::parse({input:?}) = {got:?}, expected {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn canonical_urls_parse_to_themselves() {
+        // Found by fuzzing (fuzz/corpus/extract): an empty query was kept
+        // when a fragment or a control character followed it, and the
+        // canonical form then ended in `?`, which a second parse trims.
+        let cases = [
+            (
+                "https://www.marktplaats.nl?\u{1f}",
+                "https://www.marktplaats.nl",
+            ),
+            ("https://x.nl/?#top", "https://x.nl"),
+            ("https://x.nl/a?#top", "https://x.nl/a"),
+            ("https://x.nl/a.#top", "https://x.nl/a"),
+            ("https://x.nl/a)#top", "https://x.nl/a"),
+        ];
+        for (raw, canonical) in cases {
+            check(raw, Ok(canonical));
+            check(canonical, Ok(canonical));
+        }
+        // Also found by fuzzing (fuzz/corpus/text, fuzz/corpus/url): refang
+        // rules that undo one layer a pass (`^.`, `https:///`) on a path.
+        let pathological = [
+            "rabo-pasvernieuwen[.]nl/^^^^^^^^^^^^.com,ee".to_owned(),
+            format!("https://x.nl/Mhttps:{}i.imgur.com/abc", "/".repeat(20)),
+            format!("https://x.nl/a{}.com", "^".repeat(500)),
+        ];
+        for raw in &pathological {
+            if let Ok(u) = Url::parse(raw) {
+                assert_eq!(Url::parse(u.as_str()).as_ref(), Ok(&u), "{raw}");
+            }
         }
     }
 
