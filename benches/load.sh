@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Mixed load on loopback (issue 8): 32 concurrent clients for DURATION
+# seconds against `fraudlink serve` over the store in DATA: 8 intake
+# clients checking identifiers, 8 pushing new reports, 8 analysts
+# searching and 8 reading cluster pages. Prints each endpoint's p50, p99,
+# requests and errors, and the server's RSS before, during and after.
+#
+#   benches/load.sh DATA [DURATION]       # from the repository root
+#
+# DATA is a data directory (e.g. one filled by benches/million.sh, or
+# `fraudlink gen` + `fraudlink ingest`). Pushed reports are stored in it
+# (ids LOAD-…); use a copy if that matters. Needs a release build, wrk,
+# curl and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA=${1:?usage: benches/load.sh DATA [DURATION]}
+DURATION=${2:-60}
+BIN=$PWD/target/release/fraudlink
+PORT=${LOAD_PORT:-8398}
+OUT=$(mktemp -d)
+URL=http://127.0.0.1:$PORT
+export SUMMARY=$PWD/benches/load/summary.lua RUN=$(date +%s)
+
+INTAKE=$("$BIN" --data "$DATA" token create --role intake --team load --label "load intake")
+ANALYST=$("$BIN" --data "$DATA" token create --role analyst --label "load analyst")
+
+"$BIN" --data "$DATA" serve --addr "127.0.0.1:$PORT" > "$OUT/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2> /dev/null || true' EXIT
+until curl -sf "$URL/api/v1/healthz" > /dev/null; do sleep 0.5; done
+sleep 5 # the background suggestion pass
+rss() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+echo "RSS at start: $(rss) kB"
+
+# What the readers ask for: the top clusters' pages and searches over
+# words and identifiers taken from the data itself.
+curl -sf -H "Authorization: Bearer $ANALYST" "$URL/api/v1/clusters?limit=200" \
+  | python3 -c '
+import json, sys
+page = json.load(sys.stdin)
+items = page["clusters"] if isinstance(page, dict) else page
+for c in items:
+    print("/api/v1/clusters/" + c["cluster_id"])
+' > "$OUT/clusters.txt"
+python3 - "$OUT/clusters.txt" > "$OUT/search.txt" <<'PY'
+import urllib.parse
+words = ["rekening", "nieuwe pas", "veilige rekening", "hoi mam", "marktplaats",
+         "bitcoin", "whatsapp", "helpdesk", "pakket", "beleggen"]
+for w in words:
+    print("/api/v1/search?limit=20&q=" + urllib.parse.quote(w))
+PY
+BODY=$(curl -sf -H "Authorization: Bearer $ANALYST" "$URL/api/v1/clusters?limit=1" \
+  | python3 -c '
+import json, sys
+page = json.load(sys.stdin)
+c = (page["clusters"] if isinstance(page, dict) else page)[0]
+ids = [{"type": i["type"], "value": i["value"]} for i in c["identifiers"][:2]]
+print(json.dumps({"identifiers": ids}))
+')
+export BODY
+
+TOKEN=$INTAKE wrk -t1 -c8 -d"${DURATION}s" --latency -s benches/load/check.lua "$URL/api/v1/check" > "$OUT/check.out" &
+TOKEN=$INTAKE wrk -t1 -c8 -d"${DURATION}s" -s benches/load/report.lua "$URL" > "$OUT/push.out" &
+TOKEN=$ANALYST PATHS=$OUT/search.txt wrk -t1 -c8 -d"${DURATION}s" -s benches/load/get.lua "$URL" > "$OUT/search.out" &
+TOKEN=$ANALYST PATHS=$OUT/clusters.txt wrk -t1 -c8 -d"${DURATION}s" -s benches/load/get.lua "$URL" > "$OUT/cluster.out" &
+sleep $((DURATION / 2))
+echo "RSS mid-run:  $(rss) kB"
+wait %2 %3 %4 %5 2> /dev/null || wait
+echo "RSS at end:   $(rss) kB"
+sleep 10
+echo "RSS 10 s later: $(rss) kB"
+for e in check push search cluster; do
+  printf '%-8s %s\n' "$e" "$(grep '^p50' "$OUT/$e.out")"
+done
+curl -sf "$URL/api/v1/healthz" > /dev/null && echo "server still answering"
+echo "logs in $OUT"
