@@ -8,6 +8,7 @@
 //! [`Domain::parse`]: `jan@localhost`, `jan@co.uk` and `jan@[10.0.0.1]` are
 //! not addresses that link reports.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -33,6 +34,27 @@ impl Email {
     /// cannot have), `host` (the part after `@` is not a host name with a
     /// registrable domain).
     pub fn parse(raw: &str) -> Result<Email, ParseError> {
+        // The canonical form parses to itself: a host that a refang rule
+        // only reaches once the address is lower case and trimmed
+        // (`jan@x-DOT-nl.` gives `jan@x-dot-nl`, then `jan@x.nl`) is parsed
+        // again. Each pass undoes at most one layer, so a value that is
+        // still changing after a few passes is refused.
+        let mut email = Email::parse_once(raw)?;
+        for _ in 0..8 {
+            if matches!(refang(&email.0), Cow::Borrowed(_)) {
+                return Ok(email);
+            }
+            match Email::parse_once(&email.0) {
+                Ok(again) if again != email => email = again,
+                Ok(_) => return Ok(email),
+                Err(e) => return Err(ParseError::new(Kind::Email, e.reason(), raw)),
+            }
+        }
+        Err(ParseError::new(Kind::Email, "host", raw))
+    }
+
+    /// One pass of [`Email::parse`].
+    fn parse_once(raw: &str) -> Result<Email, ParseError> {
         let err = |reason| ParseError::new(Kind::Email, reason, raw);
         let fanged = refang(raw);
         let trim = |t: &'_ str| -> String {
@@ -201,6 +223,15 @@ mod tests {
             .collect();
         assert_eq!(got, expected, "find_in_text({text:?})");
         assert!(found.iter().all(|m| m.kind == Kind::Email && m.valid));
+    }
+
+    #[test]
+    fn canonical_addresses_parse_to_themselves() {
+        // Found by fuzzing (fuzz/corpus/email): `-DOT-ci.` only became a
+        // dot once lower case and trimmed, so the canonical form was
+        // `jyjrrjn@er-v-dot-ci`, which parses as `jyjrrjn@er-v.ci`.
+        check("jyjrrjn@er-v-DOT-ci.", Ok("jyjrrjn@er-v.ci"));
+        check("jyjrrjn@er-v.ci", Ok("jyjrrjn@er-v.ci"));
     }
 
     #[test]

@@ -110,7 +110,14 @@ pub fn refang(s: &str) -> Cow<'_, str> {
     let mut out = String::from(s);
     if markers.odd_scheme {
         pass(&mut out, &SCHEME, |t, m| {
-            let secure = scheme_is_secure(&t[m.start()..m.end()]);
+            let found = &t[m.start()..m.end()];
+            // A plain scheme stays as written: elsewhere in the text (a
+            // query's `?next=Http://...`) it is no marker, and whether it
+            // changed must not depend on a marker somewhere else.
+            if found.eq_ignore_ascii_case("http://") || found.eq_ignore_ascii_case("https://") {
+                return None;
+            }
+            let secure = scheme_is_secure(found);
             Some(if secure { "https://" } else { "http://" }.to_string())
         });
     }
@@ -428,6 +435,20 @@ mod tests {
         check("ĳDOTĳ", "ĳDOTĳ");
         check("0AT0.NL 1DOT2", "0AT0.NL 1DOT2");
         check("x-dot-é", "x-dot-é");
+    }
+
+    #[test]
+    fn a_plain_scheme_stays_as_written_next_to_a_defanged_one() {
+        // Found by fuzzing (fuzz/corpus/refang): `Http://` in a query was
+        // rewritten only when the URL before it was defanged.
+        check(
+            "hxxps://x[.]nl/a?next=Http://y",
+            "https://x.nl/a?next=Http://y",
+        );
+        check(
+            "https://x.nl/a?next=Http://y",
+            "https://x.nl/a?next=Http://y",
+        );
     }
 
     proptest::proptest! {
