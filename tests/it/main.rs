@@ -10,6 +10,7 @@ mod conformance_defang;
 mod conformance_iban;
 mod conformance_psl;
 mod crash;
+mod fuzz_corpus;
 mod recovery;
 mod server;
 mod support;
