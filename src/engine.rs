@@ -1103,15 +1103,10 @@ impl Engine {
         let mut batch = Vec::with_capacity(lines.len());
         let mut rejected = Vec::new();
         for (n, line) in lines.iter().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match Report::from_json(line) {
-                Ok(report) => {
-                    let idents = self.inner.extractor.extract(&report);
-                    batch.push((report, line.clone(), idents));
-                }
-                Err(e) => rejected.push(rejection(n + 1, line, &e)),
+            match parse_line(&self.inner.extractor, n + 1, Line::Text(line.clone())) {
+                Parsed::Blank => {}
+                Parsed::Report(report, line, idents) => batch.push((report, line, idents)),
+                Parsed::Rejected(r) => rejected.push(r),
             }
         }
         let mut summary = IngestSummary {
