@@ -1344,7 +1344,7 @@ impl MailProviders {
 
 /// Canonicalises a link endpoint: `kind:value` identifiers are normalised
 /// (an invalid IBAN to its compact form), anything else must be a report id.
-fn normalise_endpoint(raw: &str, region: phonenumber::country::Id) -> Result<String> {
+pub fn normalise_endpoint(raw: &str, region: phonenumber::country::Id) -> Result<String> {
     if let Some((kind, value)) = raw.split_once(':')
         && let Some(kind) = Kind::from_name(kind)
     {

@@ -37,11 +37,15 @@ pub async fn run(
     Ok(())
 }
 
-/// The API and the web UI over one state (engine, token cache). The UI's
-/// paths never start with `/api`, so the two route sets are disjoint; the
-/// API's fallback answers unknown paths of both.
+/// The API and the web UI over one state (engine, token book), within
+/// the limits of [`api::guard`]. The UI's paths never start with `/api`, so
+/// the two route sets are disjoint; the API's fallback answers unknown
+/// paths of both.
 pub fn app(state: AppState, cfg: &ApiConfig) -> axum::Router {
-    api::router_with(state.clone(), cfg).merge(crate::ui::router(state))
+    api::guard(
+        api::routes(state.clone()).merge(crate::ui::router(state)),
+        cfg,
+    )
 }
 
 /// Re-clusters after pushes, coalescing bursts: a push wakes it, it waits a
