@@ -1061,6 +1061,11 @@ impl Engine {
         self.audit_store().principal(hash)
     }
 
+    /// Every live token's hash with its caller (for the server's token book).
+    pub fn live_tokens(&self) -> Result<Vec<(String, crate::auth::Principal)>> {
+        self.audit_store().live_tokens()
+    }
+
     /// Creates a token and returns it; only its hash is stored.
     pub fn create_token(
         &self,

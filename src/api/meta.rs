@@ -62,6 +62,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         "fraudlink_clusters {}\n",
         snapshot.clusters().len()
     ));
+    out.push_str("# HELP fraudlink_refused_tokens_total Wrong or revoked tokens refused, by where.\n# TYPE fraudlink_refused_tokens_total counter\n");
+    for (kind, n) in state.refusals.totals() {
+        out.push_str(&format!(
+            "fraudlink_refused_tokens_total{{kind=\"{kind}\"}} {n}\n"
+        ));
+    }
+    out.push_str("# HELP fraudlink_token_store_reads_total Times the live tokens were read from the store.\n# TYPE fraudlink_token_store_reads_total counter\n");
+    out.push_str(&format!(
+        "fraudlink_token_store_reads_total {}\n",
+        state.tokens.store_reads()
+    ));
     out.push_str("# HELP fraudlink_http_requests_total Requests by route and status.\n# TYPE fraudlink_http_requests_total counter\n");
     let rows = state.metrics.snapshot();
     for (route, status, n, _) in &rows {

@@ -31,9 +31,11 @@ mod clusters;
 mod error;
 mod meta;
 mod reports;
+mod tokens;
 
 pub use error::ApiError;
 pub use meta::openapi;
+pub use tokens::{MISS_RELOAD, TOKEN_TTL, TokenBook};
 
 /// The header in which a caller states why it reads (logged with the read).
 pub const REASON_HEADER: &str = "x-fraudlink-reason";
@@ -65,9 +67,11 @@ pub struct AppState {
     pub engine: Engine,
     /// Request counters for `/metrics`.
     pub metrics: Arc<Metrics>,
-    /// Verified tokens, cached briefly so that a burst of requests does
-    /// not queue on the store; a revoked token stops working within the TTL.
-    pub(crate) tokens: Arc<Mutex<HashMap<String, (Principal, Instant)>>>,
+    /// The live tokens, in memory: a wrong token never waits for the
+    /// store; a revoked token stops working within [`TOKEN_TTL`].
+    pub tokens: Arc<TokenBook>,
+    /// Refused tokens, written to the access log once a second.
+    pub(crate) refusals: Arc<tokens::Refusals>,
     /// Wakes the re-clustering task after a push.
     pub reindex: Arc<tokio::sync::Notify>,
 }
@@ -78,14 +82,38 @@ impl AppState {
         AppState {
             engine,
             metrics: Arc::new(Metrics::default()),
-            tokens: Arc::new(Mutex::new(HashMap::new())),
+            tokens: Arc::default(),
+            refusals: Arc::default(),
             reindex: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }
 
-/// How long a verified token is trusted without asking the store again.
-const TOKEN_TTL: Duration = Duration::from_secs(30);
+impl AppState {
+    /// The caller a token belongs to (`None`: wrong or revoked, and
+    /// counted for the access log under `kind`).
+    pub(crate) async fn authenticate(
+        &self,
+        token: &str,
+        kind: &'static str,
+    ) -> anyhow::Result<Option<Principal>> {
+        let token = token.trim();
+        let found = if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            None
+        } else {
+            self.tokens
+                .principal(&self.engine, &crate::auth::token_hash(token))
+                .await?
+        };
+        if found.is_none() {
+            self.refusals.record(&self.engine, kind);
+        }
+        Ok(found)
+    }
+}
+
+/// Longer than any token: refused without hashing.
+const MAX_TOKEN_LEN: usize = 200;
 
 /// Request counts and latency per route and status.
 #[derive(Debug, Default)]
@@ -304,34 +332,12 @@ impl FromRequestParts<AppState> for Caller {
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 200)
             .ok_or(ApiError::Unauthorised)?;
-        let hash = crate::auth::token_hash(token);
-        let cached = {
-            let tokens = state.tokens.lock().unwrap_or_else(|p| p.into_inner());
-            tokens
-                .get(&hash)
-                .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
-                .map(|(p, _)| p.clone())
-        };
-        let principal = match cached {
-            Some(p) => p,
-            None => {
-                let engine = state.engine.clone();
-                let h = hash.clone();
-                let found = tokio::task::spawn_blocking(move || engine.authenticate_hash(&h))
-                    .await
-                    .map_err(|e| ApiError::Internal(e.into()))??;
-                let p = found.ok_or(ApiError::Unauthorised)?;
-                state
-                    .tokens
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(hash, (p.clone(), Instant::now()));
-                p
-            }
-        };
+        let principal = state
+            .authenticate(token, "api_token")
+            .await
+            .map_err(ApiError::Internal)?
+            .ok_or(ApiError::Unauthorised)?;
         let reason = match parts.headers.get(REASON_HEADER) {
             None => None,
             Some(v) => Some(

@@ -8,6 +8,7 @@ mod conformance_crypto;
 mod conformance_defang;
 mod conformance_iban;
 mod conformance_psl;
+mod hostile;
 mod recovery;
 mod server;
 mod support;
