@@ -1171,6 +1171,11 @@ impl Engine {
         self.audit_store().principal(hash)
     }
 
+    /// Every live token's hash with its caller (for the server's token book).
+    pub fn live_tokens(&self) -> Result<Vec<(String, crate::auth::Principal)>> {
+        self.audit_store().live_tokens()
+    }
+
     /// Creates a token and returns it; only its hash is stored.
     pub fn create_token(
         &self,
@@ -1505,7 +1510,7 @@ impl MailProviders {
 
 /// Canonicalises a link endpoint: `kind:value` identifiers are normalised
 /// (an invalid IBAN to its compact form), anything else must be a report id.
-fn normalise_endpoint(raw: &str, region: phonenumber::country::Id) -> Result<String> {
+pub fn normalise_endpoint(raw: &str, region: phonenumber::country::Id) -> Result<String> {
     if let Some((kind, value)) = raw.split_once(':')
         && let Some(kind) = Kind::from_name(kind)
     {

@@ -6,14 +6,21 @@ use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Result;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use crate::api::{self, ApiConfig, AppState};
 use crate::engine::Engine;
 
 /// Serves until `shutdown` completes, then finishes the requests in flight
-/// and the re-clustering of what was acknowledged.
+/// and the re-clustering of what was acknowledged. A client gets
+/// `cfg.request_timeout` to send a request's headers (and as long to send
+/// its body and be answered, see [`api::guard`]); an idle kept-alive
+/// connection is closed after as long.
 pub async fn run(
     listener: TcpListener,
     engine: Engine,
@@ -26,9 +33,7 @@ pub async fn run(
     let deliverer = tokio::spawn(deliver_alerts(engine.clone()));
     let app = app(state.clone(), &cfg);
     info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    serve(listener, app, &cfg, shutdown).await;
     reclusterer.abort();
     deliverer.abort();
     // What was acknowledged is in the store; bring the clusters up to date
@@ -38,11 +43,60 @@ pub async fn run(
     Ok(())
 }
 
-/// The API and the web UI over one state (engine, token cache). The UI's
-/// paths never start with `/api`, so the two route sets are disjoint; the
-/// API's fallback answers unknown paths of both.
+/// The API and the web UI over one state (engine, token book), within
+/// the limits of [`api::guard`]. The UI's paths never start with `/api`, so
+/// the two route sets are disjoint; the API's fallback answers unknown
+/// paths of both.
 pub fn app(state: AppState, cfg: &ApiConfig) -> axum::Router {
-    api::router_with(state.clone(), cfg).merge(crate::ui::router(state))
+    api::guard(
+        api::routes(state.clone()).merge(crate::ui::router(state)),
+        cfg,
+    )
+}
+
+/// Accepts connections until `shutdown`, then lets the open ones finish.
+/// Like `axum::serve`, with the header read timeout that it lacks: without
+/// it, a client that sends its headers a byte at a time holds its
+/// connection (and its task) for ever.
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    cfg: &ApiConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    // HTTP/1 only (the service sits behind a TLS proxy): hyper-util's
+    // HTTP/1-or-2 sniffing waits for the first bytes with no timeout, so a
+    // client that connects and sends nothing would be kept for ever.
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(cfg.request_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, not spin.
+                    warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A client that goes away or breaks the protocol ends only its
+            // own connection.
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Re-clusters after pushes, coalescing bursts: a push wakes it, it waits a

@@ -986,6 +986,39 @@ impl Store {
         }))
     }
 
+    /// Every live (not revoked) token: its hash and its caller.
+    pub fn live_tokens(&self) -> Result<Vec<(String, Principal)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT hash, id, role, team, label FROM tokens WHERE revoked_at IS NULL")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<(String, i64, String, Option<String>, String)>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(hash, id, role, team, label)| {
+                let role = AccessRole::from_name(&role)?;
+                Some((
+                    hash,
+                    Principal {
+                        token_id: id,
+                        role,
+                        team,
+                        label,
+                    },
+                ))
+            })
+            .collect())
+    }
+
     /// Revokes a token; false when there was no such live token.
     pub fn revoke_token(&mut self, id: i64) -> Result<bool> {
         let n = self.conn.execute(

@@ -2,14 +2,14 @@
 //! links and decisions, explanations, suppressed hubs.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{ApiError, AppState, Caller, blocking, log_read};
+use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, log_read};
 use crate::auth::Action;
 use crate::cli::Format;
 use crate::cluster::{ClusterId, IdentState};
@@ -29,12 +29,16 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Only clusters of at least this many reports (default 2; the NDJSON
     /// export ignores it and lists every cluster).
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub min_size: Option<usize>,
     /// Only clusters with at least this many reports in the last 14 days.
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub growth: Option<usize>,
     /// Skip this many.
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub offset: Option<usize>,
-    /// At most this many (default 50, at most 1000).
+    /// At most this many (default 50, at most 1000; 0 only counts).
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
     /// `json` (default) or `ndjson` (the export of formats.md section 3).
     pub format: Option<String>,
@@ -85,7 +89,7 @@ pub async fn list(
             "format {other:?}: use json or ndjson"
         )))
     } else {
-        let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+        let limit = q.limit.unwrap_or(50).min(1000);
         let offset = q.offset.unwrap_or(0);
         let filtered: Vec<&ClusterSummary> = snapshot
             .clusters()
@@ -296,12 +300,14 @@ pub async fn export(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TriageIn {
-    /// New status.
+    /// New status (not `null`).
+    #[serde(default, deserialize_with = "present")]
     pub status: Option<String>,
     /// Assign to a team; `null` unassigns.
     #[serde(default, deserialize_with = "some_nullable")]
     pub assigned_team: Option<Option<String>>,
-    /// A note to append.
+    /// A note to append (not `null`).
+    #[serde(default, deserialize_with = "present")]
     pub note: Option<String>,
 }
 
@@ -311,15 +317,21 @@ fn some_nullable<'de, D: serde::Deserializer<'de>>(
     Option::<String>::deserialize(d).map(Some)
 }
 
+/// A field that may be left out but, when given, is a string (`null` is
+/// refused rather than read as "left out").
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
+}
+
 /// `POST /api/v1/clusters/{id}/triage`: status, assigned team, notes.
 pub async fn triage(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    body: Result<Json<TriageIn>, JsonRejection>,
+    body: Result<JsonIn<TriageIn>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Triage)?;
-    let Json(t) = body?;
+    let JsonIn(t) = body?;
     if t.status.is_none() && t.assigned_team.is_none() && t.note.is_none() {
         return Err(ApiError::Unprocessable(
             "nothing to change: give status, assigned_team or note".into(),
@@ -357,7 +369,8 @@ pub async fn triage(
 pub struct SuggestionsQuery {
     /// Only those touching this cluster.
     pub cluster: Option<String>,
-    /// At most this many (default 100).
+    /// At most this many (default 100, at most 1000).
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
 }
 
@@ -370,7 +383,7 @@ pub async fn suggestions(
     caller.require(Action::ReadClusters)?;
     let Query(q) = query?;
     let snapshot = state.engine.state();
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = q.limit.unwrap_or(100).min(1000);
     let list: Vec<Value> = match &q.cluster {
         Some(c) => {
             let cid = resolve(&state, c).await?;
@@ -419,25 +432,26 @@ pub struct LinkIn {
 pub async fn decide_link(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<LinkIn>, JsonRejection>,
+    body: Result<JsonIn<LinkIn>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::DecideLink)?;
-    let Json(l) = body?;
+    let JsonIn(l) = body?;
     let Some(confirm) = Engine::parse_decision(&l.decision) else {
         return Err(ApiError::Unprocessable(format!(
             "decision {:?}: use confirm or reject",
             l.decision
         )));
     };
+    let region = state.engine.settings().region()?;
+    for end in [&l.a, &l.b] {
+        crate::engine::normalise_endpoint(end, region)
+            .map_err(|e| ApiError::Unprocessable(format!("{end:?}: {e:#}")))?;
+    }
     let actor = caller.principal.name();
     let events = blocking(&state.engine, move |e| {
         e.decide_link(&l.a, &l.b, confirm, &actor, &l.reason)
     })
-    .await
-    .map_err(|e| match e {
-        ApiError::Internal(err) => ApiError::Unprocessable(format!("{err:#}")),
-        other => other,
-    })?;
+    .await?;
     Ok(Json(json!({"events": events})))
 }
 
@@ -459,10 +473,11 @@ pub async fn explain(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Explain)?;
     let Query(q) = query?;
+    // Text that cannot be a report id names no report.
     let (e, ca, cb) = state
         .engine
         .explain(&q.a, &q.b)
-        .map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+        .map_err(|e| ApiError::NotFound(format!("unknown report id: {e:#}")))?;
     if matches!(e, crate::cluster::Explanation::Unknown) {
         return Err(ApiError::NotFound("unknown report id".into()));
     }

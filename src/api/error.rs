@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 413: the body is larger than the configured limit.
     #[error("payload too large")]
     TooLarge,
+    /// 415: a JSON body not sent as `application/json`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// 422: well-formed but not acceptable.
     #[error("unprocessable: {0}")]
     Unprocessable(String),
@@ -49,6 +52,11 @@ impl IntoResponse for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload too large",
                 json!("the body exceeds the configured limit"),
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported media type",
+                json!("send the body as `Content-Type: application/json`"),
             ),
             ApiError::Unprocessable(d) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", json!(d))

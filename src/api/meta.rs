@@ -9,15 +9,18 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{ResponseBuilder, ResponsesBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Required,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref,
+    RefOr, Required,
 };
 
 use crate::api::{ApiError, AppState, Caller, ROUTES, blocking};
@@ -59,6 +62,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         "fraudlink_clusters {}\n",
         snapshot.clusters().len()
     ));
+    out.push_str("# HELP fraudlink_refused_tokens_total Wrong or revoked tokens refused, by where.\n# TYPE fraudlink_refused_tokens_total counter\n");
+    for (kind, n) in state.refusals.totals() {
+        out.push_str(&format!(
+            "fraudlink_refused_tokens_total{{kind=\"{kind}\"}} {n}\n"
+        ));
+    }
+    out.push_str("# HELP fraudlink_token_store_reads_total Times the live tokens were read from the store.\n# TYPE fraudlink_token_store_reads_total counter\n");
+    out.push_str(&format!(
+        "fraudlink_token_store_reads_total {}\n",
+        state.tokens.store_reads()
+    ));
     out.push_str("# HELP fraudlink_http_requests_total Requests by route and status.\n# TYPE fraudlink_http_requests_total counter\n");
     let rows = state.metrics.snapshot();
     for (route, status, n, _) in &rows {
@@ -79,12 +93,14 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
     /// Only this token id.
+    #[serde(default, deserialize_with = "crate::api::row_id")]
     pub token: Option<i64>,
     /// Only this action.
     pub action: Option<String>,
     /// Only rows naming this report or cluster id.
     pub target: Option<String>,
-    /// At most this many rows (default 100).
+    /// At most this many rows (default 100, at most 10,000).
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
 }
 
@@ -102,7 +118,7 @@ pub async fn audit(
         action: q.action,
         target: q.target,
         since: None,
-        limit: q.limit.unwrap_or(100).clamp(1, 10_000),
+        limit: q.limit.unwrap_or(100).min(10_000),
     };
     let rows = blocking(&state.engine, move |e| e.audit(&filter)).await?;
     Ok(Json(json!({"entries": rows})))
@@ -118,216 +134,761 @@ pub async fn openapi_json() -> Json<OpenApi> {
     Json(openapi())
 }
 
-/// One parameter: name, where, required, JSON type, description.
-type Param = (&'static str, ParameterIn, bool, Type, &'static str);
+/// One parameter: name, where, required, JSON Schema, description.
+type Param = (&'static str, ParameterIn, bool, Value, &'static str);
+
+/// What the document says about one route.
+struct Op {
+    tag: &'static str,
+    summary: &'static str,
+    params: Vec<Param>,
+    /// Request bodies by media type.
+    body: Vec<(&'static str, Value)>,
+    /// The 200 answer's schema by media type.
+    ok: Vec<(&'static str, Value)>,
+    /// Other answers the route gives, besides 401 (every route with a
+    /// token) and 408 (every route).
+    errors: &'static [&'static str],
+    /// OpenAPI links from the 200 answer: (name, operation id, the
+    /// target's parameters as (name, runtime expression)).
+    links: Vec<Link>,
+}
+
+/// A link: name, target operation id, (parameter, runtime expression)s.
+type Link = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The `id` path parameter.
+fn id_param(what: &'static str) -> Param {
+    (
+        "id",
+        ParameterIn::Path,
+        true,
+        json!({"type": "string", "minLength": 1}),
+        what,
+    )
+}
+
+/// An optional query parameter.
+fn query(name: &'static str, schema: Value, desc: &'static str) -> Param {
+    (name, ParameterIn::Query, false, schema, desc)
+}
+
+/// The reason header of logged reads.
+fn reason() -> Param {
+    (
+        "X-Fraudlink-Reason",
+        ParameterIn::Header,
+        false,
+        json!({"type": "string"}),
+        "why you read (UTF-8; the first 500 characters are kept in the access log)",
+    )
+}
+
+/// A count, limit or offset in the query string: a whole number of at
+/// least 0 (one too large for the server reads as the largest).
+fn count() -> Value {
+    json!({"type": "integer", "minimum": 0})
+}
+
+/// A string or `null`.
+fn nullable(schema: Value) -> Value {
+    json!({"anyOf": [schema, {"type": "null"}]})
+}
+
+fn obj(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "required": required, "properties": properties})
+}
+
+fn array(items: Value) -> Value {
+    json!({"type": "array", "items": items})
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn int() -> Value {
+    json!({"type": "integer", "minimum": 0})
+}
+
+/// Any JSON value (utoipa reads no schema without a `type`).
+fn any() -> Value {
+    json!({"type": ["object", "array", "string", "number", "boolean", "null"]})
+}
+
+fn number() -> Value {
+    json!({"type": "number"})
+}
+
+/// An identifier as `{type, value}` (and how many reports name it).
+fn ident_count() -> Value {
+    obj(
+        &["type", "value", "reports"],
+        json!({"type": string(), "value": string(), "reports": int()}),
+    )
+}
+
+/// A cluster as listed and exported (formats.md section 3).
+fn cluster_view() -> Value {
+    obj(
+        &[
+            "cluster_id",
+            "report_ids",
+            "size",
+            "units",
+            "teams",
+            "identifiers",
+            "amount_eur_total",
+            "first_filed_at",
+            "last_filed_at",
+            "score",
+            "score_parts",
+            "fraud_types",
+            "status",
+            "assigned_team",
+        ],
+        json!({
+            "cluster_id": string(),
+            "report_ids": array(string()),
+            "size": int(),
+            "units": array(string()),
+            "teams": array(string()),
+            "identifiers": array(ident_count()),
+            "amount_eur_total": number(),
+            "first_filed_at": string(),
+            "last_filed_at": string(),
+            "score": number(),
+            "score_parts": {"type": "object"},
+            "fraud_types": array(string()),
+            "status": {"type": "string", "enum": crate::engine::STATUSES},
+            "assigned_team": nullable(string()),
+        }),
+    )
+}
+
+/// An identifier as extracted from a report or a check.
+fn extracted() -> Value {
+    obj(
+        &["type", "value", "source", "role", "valid", "benign"],
+        json!({
+            "type": string(), "value": string(), "raw": string(), "source": string(),
+            "role": string(), "valid": {"type": "boolean"}, "benign": nullable(string()),
+            "suppressed": string(),
+            "span": array(int()),
+        }),
+    )
+}
+
+/// A weak-link suggestion.
+fn suggestion() -> Value {
+    let key = obj(
+        &["type", "value"],
+        json!({"type": string(), "value": string()}),
+    );
+    obj(
+        &[
+            "a",
+            "b",
+            "basis",
+            "score",
+            "why",
+            "a_reports",
+            "b_reports",
+            "a_clusters",
+            "b_clusters",
+        ],
+        json!({
+            "a": key, "b": key, "basis": string(), "score": number(), "why": string(),
+            "a_reports": array(string()), "b_reports": array(string()),
+            "a_clusters": array(string()), "b_clusters": array(string()),
+        }),
+    )
+}
+
+/// A cluster event (created, grew, merged, split, ...).
+fn event() -> Value {
+    obj(&["event"], json!({"event": string()}))
+}
+
+/// The body of a check in which `required` is there, as `schema`.
+fn check_body(required: &str, schema: Value) -> Value {
+    let identifier = obj(
+        &["type", "value"],
+        json!({
+            "type": string(), "value": string(),
+            "role": nullable(string()), "platform": nullable(string()),
+        }),
+    );
+    let mut properties = json!({
+        "narrative": nullable(string()),
+        "identifiers": nullable(array(identifier)),
+        "victim_ref": nullable(string()),
+        "amount_eur": nullable(json!({"type": "number", "minimum": 0})),
+        "filed_at": nullable(json!({"type": "string", "format": "date-time"})),
+        "id": nullable(string()),
+        "unit": nullable(string()),
+        "team": nullable(string()),
+    });
+    properties[required] = schema;
+    obj(&[required], properties)
+}
 
 /// What the document says about each route.
-fn describe(method: &str, path: &str) -> (&'static str, &'static str, Vec<Param>, Option<Value>) {
-    use ParameterIn::{Path as P, Query as Q};
-    let id = ("id", P, true, Type::String, "report or cluster id");
+fn describe(method: &str, path: &str) -> Op {
+    use ParameterIn::Query as Q;
+    let op = |tag, summary, params, ok: Value, errors| Op {
+        tag,
+        summary,
+        params,
+        body: vec![],
+        ok: vec![("application/json", ok)],
+        errors,
+        links: vec![],
+    };
+    const FIRST_CLUSTER: &[(&str, &str)] = &[("id", "$response.body#/clusters/0/cluster_id")];
+    let cluster_links: Vec<Link> = vec![
+        ("cluster", "get_clusters__id_", FIRST_CLUSTER),
+        ("graph", "get_clusters__id__graph", FIRST_CLUSTER),
+        ("export", "get_clusters__id__export", FIRST_CLUSTER),
+        ("triage", "post_clusters__id__triage", FIRST_CLUSTER),
+        (
+            "report",
+            "get_reports__id_",
+            &[("id", "$response.body#/clusters/0/report_ids/0")],
+        ),
+        (
+            "explain",
+            "get_explain",
+            &[
+                ("a", "$response.body#/clusters/0/report_ids/0"),
+                ("b", "$response.body#/clusters/0/report_ids/1"),
+            ],
+        ),
+    ];
     match (method, path) {
-        ("POST", "/api/v1/reports") => (
-            "reports",
-            "Push reports (NDJSON or a JSON array); each good one is stored before the answer; bad ones are listed with their field and reason. Roles: all.",
-            vec![],
-            Some(json!({"type": "array", "items": {"type": "object"}})),
-        ),
-        ("GET", "/api/v1/reports/{id}") => (
-            "reports",
-            "One report, its identifiers and cluster. Intake: own team only. Logged.",
-            vec![id],
-            None,
-        ),
-        ("POST", "/api/v1/check") => (
-            "reports",
-            "Does this report belong to a known cluster? Nothing is stored (formats.md section 4). Roles: all.",
-            vec![],
-            Some(
-                json!({"type": "object", "properties": {"narrative": {"type": "string"}, "identifiers": {"type": "array", "items": {"type": "object", "properties": {"type": {"type": "string"}, "value": {"type": "string"}, "role": {"type": "string"}, "platform": {"type": "string"}}, "required": ["type", "value"]}}, "victim_ref": {"type": "string"}, "amount_eur": {"type": "number", "minimum": 0}, "filed_at": {"type": "string"}}}),
-            ),
-        ),
-        ("GET", "/api/v1/reports/{id}/similar") => (
+        ("POST", "/api/v1/reports") => Op {
+            body: vec![
+                (
+                    "application/json",
+                    json!({"anyOf": [
+                        {"type": "array", "minItems": 1, "items": {"type": "object"}},
+                        {"type": "object"},
+                    ]}),
+                ),
+                (
+                    "application/x-ndjson",
+                    json!({"type": "string", "pattern": "\\S"}),
+                ),
+            ],
+            ..op(
+                "reports",
+                "Push reports: NDJSON (application/x-ndjson, one report object a line), or as application/json an array of report objects or one report object (formats.md section 1). Each good one is stored before the answer; bad ones are listed with their line, field and reason. Roles: all.",
+                vec![],
+                obj(
+                    &["accepted", "updated", "unchanged", "rejected", "rejects"],
+                    json!({
+                        "accepted": int(), "updated": int(), "unchanged": int(), "rejected": int(),
+                        "rejects": array(obj(&["line", "id", "field", "error", "raw"], json!({
+                            "line": int(), "id": nullable(string()), "field": string(),
+                            "error": string(), "raw": string(),
+                        }))),
+                    }),
+                ),
+                &["400", "403", "413", "422"],
+            )
+        },
+        ("GET", "/api/v1/reports/{id}") => Op {
+            links: vec![(
+                "similar",
+                "get_reports__id__similar",
+                &[("id", "$response.body#/id")],
+            )],
+            ..op(
+                "reports",
+                "One report as received, its identifiers and cluster. Intake: own team only. Logged.",
+                vec![id_param("report id"), reason()],
+                obj(
+                    &["id", "cluster_id", "report", "identifiers"],
+                    json!({
+                        "id": string(), "cluster_id": nullable(string()), "report": any(),
+                        "identifiers": array(extracted()),
+                    }),
+                ),
+                &["400", "403", "404"],
+            )
+        },
+        ("POST", "/api/v1/check") => {
+            let identifier = obj(
+                &["type", "value"],
+                json!({
+                    "type": string(), "value": string(),
+                    "role": nullable(string()), "platform": nullable(string()),
+                }),
+            );
+            Op {
+                body: vec![(
+                    "application/json",
+                    // Every field may be left out, but something must be
+                    // there to check: one of the three, each in full.
+                    json!({"anyOf": [
+                        check_body("narrative", json!({"type": "string", "pattern": "\\S"})),
+                        check_body("identifiers", json!({"type": "array", "minItems": 1, "items": identifier})),
+                        check_body("victim_ref", string()),
+                    ]}),
+                )],
+                ..op(
+                    "reports",
+                    "Does this report belong to a known cluster? It needs a narrative with text, identifiers or a victim_ref. Nothing is stored (formats.md section 4). Roles: all.",
+                    vec![],
+                    obj(
+                        &["identifiers", "matches"],
+                        json!({
+                            "identifiers": array(extracted()),
+                            "matches": array(obj(
+                                &["cluster_id", "size", "units", "matched_on", "status", "assigned_team", "score"],
+                                json!({
+                                    "cluster_id": string(), "size": int(), "units": int(),
+                                    "matched_on": array(ident_count()),
+                                    "status": string(), "assigned_team": nullable(string()),
+                                    "score": number(),
+                                }),
+                            )),
+                        }),
+                    ),
+                    &["400", "403", "413", "415", "422"],
+                )
+            }
+        }
+        ("GET", "/api/v1/reports/{id}/similar") => op(
             "search",
             "Reports whose statements read most alike, outside the report's own cluster. Analyst and up. Logged.",
             vec![
-                id,
-                ("limit", Q, false, Type::Integer, "at most (default 10)"),
-            ],
-            None,
-        ),
-        ("GET", "/api/v1/search") => (
-            "search",
-            "Full-text search of the statements (Dutch stemming; tantivy syntax; identifiers in any written form). Analyst and up. Logged.",
-            vec![
-                ("q", Q, false, Type::String, "query"),
-                ("unit", Q, false, Type::String, "regional unit"),
-                ("team", Q, false, Type::String, "basisteam"),
-                ("type", Q, false, Type::String, "fraud type"),
-                (
-                    "from",
-                    Q,
-                    false,
-                    Type::String,
-                    "filed on or after (YYYY-MM-DD)",
-                ),
-                (
-                    "to",
-                    Q,
-                    false,
-                    Type::String,
-                    "filed on or before (YYYY-MM-DD)",
-                ),
-                ("cluster", Q, false, Type::String, "cluster id"),
-                (
+                id_param("report id"),
+                query(
                     "limit",
-                    Q,
-                    false,
-                    Type::Integer,
-                    "hits per page (default 20, at most 1000)",
+                    count(),
+                    "at most (default 10; above 100 reads as 100)",
                 ),
-                ("offset", Q, false, Type::Integer, "skip"),
-                ("sort", Q, false, Type::String, "relevance or date"),
+                reason(),
             ],
-            None,
-        ),
-        ("GET", "/api/v1/clusters") => (
-            "clusters",
-            "Clusters ranked by priority; format=ndjson exports all (formats.md section 3). Analyst and up. Logged.",
-            vec![
-                ("unit", Q, false, Type::String, "regional unit"),
-                ("team", Q, false, Type::String, "basisteam"),
-                ("type", Q, false, Type::String, "fraud type"),
-                ("status", Q, false, Type::String, "triage status"),
-                (
-                    "min_size",
-                    Q,
-                    false,
-                    Type::Integer,
-                    "minimum reports (default 2)",
-                ),
-                (
-                    "growth",
-                    Q,
-                    false,
-                    Type::Integer,
-                    "minimum reports in the last 14 days",
-                ),
-                ("offset", Q, false, Type::Integer, "skip"),
-                ("limit", Q, false, Type::Integer, "page size (1..1000)"),
-                ("format", Q, false, Type::String, "json or ndjson"),
-            ],
-            None,
-        ),
-        ("GET", "/api/v1/clusters/{id}") => (
-            "clusters",
-            "A cluster in detail (a merged id answers with the surviving one). Intake: summary only. Logged.",
-            vec![id],
-            None,
-        ),
-        ("GET", "/api/v1/clusters/{id}/graph") => (
-            "clusters",
-            "Nodes and edges for drawing. Analyst and up. Logged.",
-            vec![id],
-            None,
-        ),
-        ("GET", "/api/v1/clusters/{id}/export") => (
-            "clusters",
-            "A case file: csv, gexf, graphml or ndjson. Analyst and up. Logged.",
-            vec![
-                id,
-                (
-                    "format",
-                    Q,
-                    false,
-                    Type::String,
-                    "csv, gexf, graphml or ndjson",
-                ),
-            ],
-            None,
-        ),
-        ("POST", "/api/v1/clusters/{id}/triage") => (
-            "triage",
-            "Set status, assigned team, append a note. Coordinator and up.",
-            vec![id],
-            Some(
-                json!({"type": "object", "properties": {"status": {"type": "string", "enum": crate::engine::STATUSES}, "assigned_team": {"type": ["string", "null"]}, "note": {"type": "string"}}, "additionalProperties": false}),
+            obj(
+                &["report_id", "similar"],
+                json!({
+                    "report_id": string(),
+                    "similar": array(obj(&["report_id", "cluster_id", "score"], json!({
+                        "report_id": string(), "cluster_id": nullable(string()), "score": number(),
+                    }))),
+                }),
             ),
+            &["400", "403", "404"],
         ),
-        ("GET", "/api/v1/suggestions") => (
-            "triage",
-            "Open weak-link suggestions. Analyst and up.",
-            vec![
-                ("cluster", Q, false, Type::String, "cluster id"),
-                ("limit", Q, false, Type::Integer, "at most"),
+        ("GET", "/api/v1/search") => {
+            let day = json!({"anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+            ]});
+            Op {
+                links: vec![
+                    (
+                        "report",
+                        "get_reports__id_",
+                        &[("id", "$response.body#/hits/0/report_id")],
+                    ),
+                    (
+                        "similar",
+                        "get_reports__id__similar",
+                        &[("id", "$response.body#/hits/0/report_id")],
+                    ),
+                ],
+                ..op(
+                    "search",
+                    "Full-text search of the statements (Dutch stemming; tantivy query syntax, whose errors answer 400; identifiers in any written form). Analyst and up. Logged.",
+                    vec![
+                        query("q", string(), "query"),
+                        query("unit", string(), "regional unit"),
+                        query("team", string(), "basisteam"),
+                        query("type", string(), "fraud type"),
+                        query(
+                            "from",
+                            day.clone(),
+                            "filed on or after (YYYY-MM-DD or RFC 3339)",
+                        ),
+                        query("to", day, "filed on or before (YYYY-MM-DD or RFC 3339)"),
+                        query("cluster", string(), "cluster id"),
+                        query(
+                            "limit",
+                            count(),
+                            "hits per page (default 20; above 1000 reads as 1000; 0 only counts)",
+                        ),
+                        query("offset", count(), "skip"),
+                        query(
+                            "sort",
+                            json!({"type": "string", "enum": ["relevance", "date"]}),
+                            "relevance (default) or date",
+                        ),
+                        reason(),
+                    ],
+                    obj(
+                        &["total", "hits"],
+                        json!({
+                            "total": int(),
+                            "hits": array(obj(&["report_id", "cluster_id", "score", "filed_at", "snippet_html"], json!({
+                                "report_id": string(), "cluster_id": nullable(string()), "score": number(),
+                                "filed_at": string(), "snippet_html": string(),
+                            }))),
+                        }),
+                    ),
+                    &["400", "403"],
+                )
+            }
+        }
+        ("GET", "/api/v1/clusters") => Op {
+            ok: vec![
+                (
+                    "application/json",
+                    obj(
+                        &["total", "offset", "limit", "clusters"],
+                        json!({"total": int(), "offset": int(), "limit": int(), "clusters": array(cluster_view())}),
+                    ),
+                ),
+                ("application/x-ndjson", string()),
             ],
-            None,
-        ),
-        ("POST", "/api/v1/links") => (
-            "triage",
-            "Confirm or reject a link between reports or identifiers (kind:value). Analyst and up.",
-            vec![],
-            Some(
-                json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}, "decision": {"type": "string", "enum": ["confirm", "reject"]}, "reason": {"type": "string"}}, "required": ["a", "b", "decision"], "additionalProperties": false}),
-            ),
-        ),
-        ("GET", "/api/v1/explain") => (
+            links: cluster_links,
+            ..op(
+                "clusters",
+                "Clusters ranked by priority; format=ndjson exports all, singletons included (formats.md section 3). Analyst and up. Logged.",
+                vec![
+                    query("unit", string(), "regional unit"),
+                    query("team", string(), "basisteam"),
+                    query("type", string(), "fraud type"),
+                    query("status", string(), "triage status"),
+                    query("min_size", count(), "minimum reports (default 2)"),
+                    query("growth", count(), "minimum reports in the last 14 days"),
+                    query("offset", count(), "skip"),
+                    query(
+                        "limit",
+                        count(),
+                        "page size (default 50; above 1000 reads as 1000; 0 only counts)",
+                    ),
+                    query(
+                        "format",
+                        json!({"type": "string", "enum": ["json", "ndjson"]}),
+                        "json (default) or ndjson",
+                    ),
+                    reason(),
+                ],
+                Value::Null,
+                &["400", "403"],
+            )
+        },
+        ("GET", "/api/v1/clusters/{id}") => op(
             "clusters",
-            "Why two reports are (not) linked: the chain of shared identifiers. Analyst and up. Logged.",
-            vec![
-                ("a", Q, true, Type::String, "report id"),
-                ("b", Q, true, Type::String, "report id"),
-            ],
-            None,
+            "A cluster in detail (a merged id answers with the surviving one). Intake: the summary only. Logged.",
+            vec![id_param("cluster id (or an old, merged one)"), reason()],
+            json!({"anyOf": [
+                obj(
+                    &["requested", "cluster", "notes", "identifiers", "timeline", "suggestions", "events"],
+                    json!({
+                        "requested": string(), "cluster": cluster_view(), "notes": string(),
+                        "identifiers": array(obj(&["type", "value", "reports", "reports_total", "state"], json!({
+                            "type": string(), "value": string(), "reports": int(), "reports_total": int(), "state": any(),
+                        }))),
+                        "timeline": {"type": "object", "additionalProperties": int()},
+                        "suggestions": array(suggestion()),
+                        "events": array(obj(&["at", "kind", "cause", "detail"], json!({
+                            "at": string(), "kind": string(), "cause": string(), "detail": any(),
+                        }))),
+                    }),
+                ),
+                obj(
+                    &["cluster_id", "requested", "size", "units", "status", "assigned_team", "score"],
+                    json!({
+                        "cluster_id": string(), "requested": string(), "size": int(), "units": int(),
+                        "status": string(), "assigned_team": nullable(string()), "score": number(),
+                    }),
+                ),
+            ]}),
+            &["403", "404"],
         ),
-        ("GET", "/api/v1/hubs") => (
+        ("GET", "/api/v1/clusters/{id}/graph") => {
+            let edge = obj(
+                &["source", "target"],
+                json!({"source": string(), "target": string()}),
+            );
+            op(
+                "clusters",
+                "Nodes (reports and identifiers) and edges for drawing. Analyst and up. Logged.",
+                vec![id_param("cluster id"), reason()],
+                obj(
+                    &["cluster_id", "nodes", "edges", "suggested"],
+                    json!({
+                        "cluster_id": string(),
+                        "nodes": array(obj(&["id", "kind", "label"], json!({"id": string(), "kind": string(), "label": string()}))),
+                        "edges": array(edge),
+                        "suggested": array(obj(&["source", "target", "score", "why"], json!({
+                            "source": string(), "target": string(), "score": number(), "why": string(),
+                        }))),
+                    }),
+                ),
+                &["403", "404"],
+            )
+        }
+        ("GET", "/api/v1/clusters/{id}/export") => Op {
+            ok: vec![
+                ("text/csv", string()),
+                ("application/gexf+xml", string()),
+                ("application/graphml+xml", string()),
+                ("application/x-ndjson", string()),
+            ],
+            ..op(
+                "clusters",
+                "A case file: csv (default), gexf, graphml or ndjson. Analyst and up. Logged.",
+                vec![
+                    id_param("cluster id"),
+                    query(
+                        "format",
+                        json!({"type": "string", "enum": ["csv", "gexf", "graphml", "ndjson"]}),
+                        "csv, gexf, graphml or ndjson",
+                    ),
+                    reason(),
+                ],
+                Value::Null,
+                &["400", "403", "404"],
+            )
+        },
+        ("POST", "/api/v1/clusters/{id}/triage") => Op {
+            body: vec![(
+                "application/json",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "status": {"type": "string", "enum": crate::engine::STATUSES},
+                        "assigned_team": nullable(string()),
+                        "note": string(),
+                    },
+                    "minProperties": 1,
+                    "additionalProperties": false,
+                }),
+            )],
+            ..op(
+                "triage",
+                "Set the status, assign a team (null unassigns), append a note. Coordinator and up.",
+                vec![id_param("cluster id")],
+                obj(
+                    &["cluster_id", "status", "assigned_team", "notes"],
+                    json!({
+                        "cluster_id": string(),
+                        "status": {"type": "string", "enum": crate::engine::STATUSES},
+                        "assigned_team": nullable(string()), "notes": string(),
+                    }),
+                ),
+                &["400", "403", "404", "413", "415", "422"],
+            )
+        },
+        ("GET", "/api/v1/suggestions") => op(
+            "triage",
+            "Open weak-link suggestions, strongest first. Analyst and up. Logged.",
+            vec![
+                query("cluster", string(), "only those touching this cluster"),
+                query(
+                    "limit",
+                    count(),
+                    "at most (default 100; above 1000 reads as 1000)",
+                ),
+                reason(),
+            ],
+            obj(
+                &["suggestions"],
+                json!({"suggestions": array(suggestion())}),
+            ),
+            &["400", "403", "404"],
+        ),
+        ("POST", "/api/v1/links") => Op {
+            body: vec![(
+                "application/json",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "a": {"type": "string", "minLength": 1},
+                        "b": {"type": "string", "minLength": 1},
+                        "decision": {"type": "string", "enum": ["confirm", "reject"]},
+                        "reason": string(),
+                    },
+                    "required": ["a", "b", "decision"],
+                    "additionalProperties": false,
+                }),
+            )],
+            ..op(
+                "triage",
+                "Confirm or reject a link between two reports or identifiers (kind:value, e.g. iban:NL42INGB0006123456); an endpoint that is neither a report id nor a readable identifier answers 422. Analyst and up.",
+                vec![],
+                obj(&["events"], json!({"events": array(event())})),
+                &["400", "403", "413", "415", "422"],
+            )
+        },
+        ("GET", "/api/v1/explain") => op(
+            "clusters",
+            "Why two reports are (not) linked: the chain of shared identifiers, or what blocks it. Analyst and up. Logged.",
+            vec![
+                ("a", Q, true, string(), "report id"),
+                ("b", Q, true, string(), "report id"),
+                reason(),
+            ],
+            obj(
+                &["a", "b", "cluster_a", "cluster_b", "explanation"],
+                json!({
+                    "a": string(), "b": string(),
+                    "cluster_a": nullable(string()), "cluster_b": nullable(string()),
+                    "explanation": obj(&["result"], json!({"result": {"type": "string", "enum": ["linked", "blocked", "not_linked"]}})),
+                }),
+            ),
+            &["400", "403", "404"],
+        ),
+        ("GET", "/api/v1/hubs") => op(
             "clusters",
             "Identifiers suppressed by the hub guard, with counts and reasons. Analyst and up.",
             vec![],
-            None,
+            obj(
+                &["suppressed"],
+                json!({"suppressed": array(obj(&["type", "value", "reports", "reason"], json!({
+                    "type": string(), "value": string(), "reports": int(), "reason": string(),
+                })))}),
+            ),
+            &["403"],
         ),
-        ("GET", "/api/v1/audit") => (
+        ("GET", "/api/v1/audit") => op(
             "admin",
             "The access log, newest first. Admin.",
             vec![
-                ("token", Q, false, Type::Integer, "token id"),
-                ("action", Q, false, Type::String, "action"),
-                ("target", Q, false, Type::String, "report or cluster id"),
-                ("limit", Q, false, Type::Integer, "at most"),
+                query("token", json!({"type": "integer"}), "token id"),
+                query("action", string(), "action"),
+                query("target", string(), "report or cluster id"),
+                query(
+                    "limit",
+                    count(),
+                    "at most (default 100; above 10000 reads as 10000)",
+                ),
             ],
-            None,
+            obj(
+                &["entries"],
+                json!({"entries": array(obj(
+                    &["id", "at", "token_id", "role", "team", "action", "targets", "reason", "outcome"],
+                    json!({
+                        "id": {"type": "integer"}, "at": {"type": "integer"},
+                        "token_id": nullable(json!({"type": "integer"})), "role": string(),
+                        "team": nullable(string()), "action": string(), "targets": any(),
+                        "reason": nullable(string()), "outcome": string(),
+                    }),
+                ))}),
+            ),
+            &["400", "403"],
         ),
-        ("GET", "/api/v1/stats") => (
+        ("GET", "/api/v1/stats") => op(
             "admin",
-            "Totals and clusters by status. Roles: all.",
+            "Totals and clusters by status (no personal data). Roles: all.",
             vec![],
-            None,
+            obj(
+                &[
+                    "reports",
+                    "clusters",
+                    "linked_clusters",
+                    "largest_cluster",
+                    "suppressed_identifiers",
+                    "open_suggestions",
+                    "clusters_by_status",
+                ],
+                json!({
+                    "reports": int(), "clusters": int(), "linked_clusters": int(),
+                    "largest_cluster": int(), "suppressed_identifiers": int(),
+                    "open_suggestions": int(),
+                    "clusters_by_status": {"type": "object", "additionalProperties": int()},
+                }),
+            ),
+            &["403"],
         ),
-        ("GET", "/api/v1/healthz") => ("admin", "Liveness. No token.", vec![], None),
-        ("GET", "/api/v1/metrics") => ("admin", "Prometheus metrics. No token.", vec![], None),
-        ("GET", "/api/v1/openapi.json") => ("admin", "This document. No token.", vec![], None),
-        _ => ("other", "", vec![], None),
+        ("GET", "/api/v1/healthz") => op(
+            "admin",
+            "Liveness: the service answers and the store is readable. No token.",
+            vec![],
+            obj(
+                &["status", "reports"],
+                json!({"status": {"type": "string", "enum": ["ok"]}, "reports": int()}),
+            ),
+            &[],
+        ),
+        ("GET", "/api/v1/metrics") => Op {
+            ok: vec![("text/plain", string())],
+            ..op(
+                "admin",
+                "Prometheus metrics (text format 0.0.4). No token.",
+                vec![],
+                Value::Null,
+                &[],
+            )
+        },
+        ("GET", "/api/v1/openapi.json") => op(
+            "admin",
+            "This document. No token.",
+            vec![],
+            obj(
+                &["openapi", "info", "paths"],
+                json!({"openapi": string(), "info": {"type": "object"}, "paths": {"type": "object"}}),
+            ),
+            &[],
+        ),
+        _ => op("other", "", vec![], any(), &[]),
     }
+}
+
+/// What each error status means.
+fn error_description(code: &str) -> &'static str {
+    match code {
+        "400" => "malformed request: query, path or body",
+        "401" => "no token, or not a valid one",
+        "403" => "the role does not allow it",
+        "404" => "no such report, cluster or endpoint",
+        "408" => "the request was not sent or answered within the time limit",
+        "413" => "the body exceeds the limit",
+        "415" => "the body is not sent as application/json",
+        "422" => "well-formed but not acceptable",
+        _ => "refused",
+    }
+}
+
+fn schema(v: Value) -> RefOr<Schema> {
+    // The schemas above are literals; a mistake in one is caught by the
+    // test that checks the document against the server.
+    serde_json::from_value(v).unwrap_or_else(|_| ObjectBuilder::new().into())
+}
+
+/// The operation id of a route: `get_clusters__id__graph`.
+pub fn operation_id(method: &str, path: &str) -> String {
+    format!(
+        "{}_{}",
+        method.to_lowercase(),
+        path.trim_start_matches("/api/v1/")
+            .replace(['/', '{', '}', '.'], "_")
+    )
 }
 
 /// The OpenAPI document of the routes in [`ROUTES`].
 pub fn openapi() -> OpenApi {
     let mut paths = PathsBuilder::new();
     for (method, path) in ROUTES {
-        let (tag, summary, params, body) = describe(method, path);
+        let d = describe(method, path);
         let open = matches!(
             *path,
             "/api/v1/healthz" | "/api/v1/metrics" | "/api/v1/openapi.json"
         );
         let mut op = OperationBuilder::new()
-            .tag(tag)
-            .summary(Some(summary))
-            .operation_id(Some(format!(
-                "{}_{}",
-                method.to_lowercase(),
-                path.trim_start_matches("/api/v1/")
-                    .replace(['/', '{', '}', '.'], "_")
-            )));
-        for (name, place, required, ty, desc) in params {
+            .tag(d.tag)
+            .summary(Some(d.summary))
+            .operation_id(Some(operation_id(method, path)));
+        for (name, place, required, s, desc) in d.params {
             op = op.parameter(
                 ParameterBuilder::new()
                     .name(name)
@@ -338,50 +899,51 @@ pub fn openapi() -> OpenApi {
                         Required::False
                     })
                     .description(Some(desc))
-                    .schema(Some(ObjectBuilder::new().schema_type(ty))),
+                    .schema(Some(schema(s))),
             );
         }
-        if let Some(schema) = body {
-            let schema: utoipa::openapi::RefOr<utoipa::openapi::Schema> =
-                serde_json::from_value(schema).unwrap_or_else(|_| ObjectBuilder::new().into());
-            let content = ContentBuilder::new().schema(Some(schema)).build();
-            let mut rb = RequestBodyBuilder::new()
-                .required(Some(Required::True))
-                .content("application/json", content.clone());
-            if *path == "/api/v1/reports" {
-                rb = rb.content("application/x-ndjson", ContentBuilder::new().build());
+        if !d.body.is_empty() {
+            let mut rb = RequestBodyBuilder::new().required(Some(Required::True));
+            for (media, s) in d.body {
+                rb = rb.content(media, ContentBuilder::new().schema(Some(schema(s))).build());
             }
             op = op.request_body(Some(rb.build()));
         }
-        let json_body = || {
-            ContentBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
-                .build()
-        };
-        let mut responses = ResponsesBuilder::new().response(
-            "200",
-            ResponseBuilder::new()
-                .description("ok")
-                .content("application/json", json_body()),
-        );
-        let errors: &[(&str, &str)] = if open {
-            &[]
-        } else {
-            &[
-                ("400", "malformed request"),
-                ("401", "no or bad token"),
-                ("403", "the role does not allow it"),
-                ("404", "not found"),
-                ("413", "body too large"),
-                ("422", "not acceptable"),
-            ]
-        };
-        for (code, desc) in errors {
+        let mut ok = ResponseBuilder::new().description("ok");
+        for (media, s) in d.ok {
+            ok = ok.content(media, ContentBuilder::new().schema(Some(schema(s))).build());
+        }
+        for (name, target, params) in d.links {
+            // utoipa 5.5 writes a link's `operationId` as `operation_id`,
+            // which no tool reads; the field goes in under its right name.
+            let right_name = Extensions::from_iter([("operationId", target)]);
+            ok = ok.link(
+                name,
+                params
+                    .iter()
+                    .fold(LinkBuilder::new(), |l, (p, expr)| l.parameter(*p, *expr))
+                    .extensions(Some(right_name))
+                    .build(),
+            );
+        }
+        let mut responses = ResponsesBuilder::new().response("200", ok);
+        let mut codes: Vec<&str> = d.errors.to_vec();
+        if !open {
+            codes.push("401");
+        }
+        codes.push("408");
+        codes.sort_unstable();
+        for code in codes {
             responses = responses.response(
-                *code,
+                code,
                 ResponseBuilder::new()
-                    .description(*desc)
-                    .content("application/json", json_body()),
+                    .description(error_description(code))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(RefOr::Ref(Ref::from_schema_name("Error"))))
+                            .build(),
+                    ),
             );
         }
         op = op.responses(responses.build());
@@ -400,14 +962,79 @@ pub fn openapi() -> OpenApi {
             InfoBuilder::new()
                 .title("fraudlink")
                 .version(env!("CARGO_PKG_VERSION"))
-                .description(Some("Links online-fraud reports filed across the Netherlands into national offender clusters."))
+                .description(Some("Links online-fraud reports filed across the Netherlands into national offender clusters. Every refusal answers a JSON body {\"error\", \"detail\"}."))
                 .build(),
         )
         .paths(paths.build())
         .components(Some(
             ComponentsBuilder::new()
+                .schema(
+                    "Error",
+                    schema(obj(&["error", "detail"], json!({"error": string(), "detail": any()}))),
+                )
                 .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
                 .build(),
         ))
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key of `want` is in `got` with the same value (`got` may add
+    /// `"type": "object"`, which utoipa writes for schemas without a type).
+    fn kept(want: &Value, got: &Value, at: &str) -> Result<(), String> {
+        match (want, got) {
+            (Value::Object(w), Value::Object(g)) => {
+                for (k, wv) in w {
+                    let gv = g.get(k).ok_or(format!("{at}/{k} was dropped"))?;
+                    kept(wv, gv, &format!("{at}/{k}"))?;
+                }
+                Ok(())
+            }
+            (Value::Array(w), Value::Array(g)) if w.len() == g.len() => w
+                .iter()
+                .zip(g)
+                .enumerate()
+                .try_for_each(|(i, (wv, gv))| kept(wv, gv, &format!("{at}/{i}"))),
+            (w, g) if w == g => Ok(()),
+            (w, g) => Err(format!("{at}: {w} became {g}")),
+        }
+    }
+
+    #[test]
+    fn the_document_keeps_every_schema_as_written() {
+        for (method, path) in ROUTES {
+            let d = describe(method, path);
+            let params = d.params.into_iter().map(|p| p.3);
+            let bodies = d.body.into_iter().chain(d.ok).map(|(_, s)| s);
+            for s in params.chain(bodies) {
+                let round = serde_json::to_value(schema(s.clone())).unwrap();
+                if let Err(e) = kept(&s, &round, "") {
+                    panic!("{method} {path}: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn links_name_their_target_operation() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        let ids: Vec<String> = ROUTES.iter().map(|(m, p)| operation_id(m, p)).collect();
+        let links = &doc["paths"]["/api/v1/clusters"]["get"]["responses"]["200"]["links"];
+        assert_eq!(links["graph"]["operationId"], "get_clusters__id__graph");
+        for (_, item) in doc["paths"].as_object().unwrap() {
+            for (_, op) in item.as_object().unwrap() {
+                for (_, link) in op["responses"]["200"]["links"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                {
+                    let target = link["operationId"].as_str().unwrap();
+                    assert!(ids.iter().any(|i| i == target), "{target}");
+                }
+            }
+        }
+    }
 }

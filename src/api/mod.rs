@@ -12,10 +12,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -28,9 +31,11 @@ mod clusters;
 mod error;
 mod meta;
 mod reports;
+mod tokens;
 
 pub use error::ApiError;
 pub use meta::openapi;
+pub use tokens::{MISS_RELOAD, TOKEN_TTL, TokenBook};
 
 /// The header in which a caller states why it reads (logged with the read).
 pub const REASON_HEADER: &str = "x-fraudlink-reason";
@@ -40,7 +45,9 @@ pub const REASON_HEADER: &str = "x-fraudlink-reason";
 pub struct ApiConfig {
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
-    /// Longest a request may take before it is answered 408.
+    /// Longest a request may take: a client that has not sent its headers
+    /// by then is disconnected (also an idle kept-alive connection), one
+    /// that has not sent its body or not been answered gets 408.
     pub request_timeout: Duration,
 }
 
@@ -60,9 +67,11 @@ pub struct AppState {
     pub engine: Engine,
     /// Request counters for `/metrics`.
     pub metrics: Arc<Metrics>,
-    /// Verified tokens, cached briefly so that a burst of requests does
-    /// not queue on the store; a revoked token stops working within the TTL.
-    pub(crate) tokens: Arc<Mutex<HashMap<String, (Principal, Instant)>>>,
+    /// The live tokens, in memory: a wrong token never waits for the
+    /// store; a revoked token stops working within [`TOKEN_TTL`].
+    pub tokens: Arc<TokenBook>,
+    /// Refused tokens, written to the access log once a second.
+    pub(crate) refusals: Arc<tokens::Refusals>,
     /// Wakes the re-clustering task after a push.
     pub reindex: Arc<tokio::sync::Notify>,
 }
@@ -73,14 +82,38 @@ impl AppState {
         AppState {
             engine,
             metrics: Arc::new(Metrics::default()),
-            tokens: Arc::new(Mutex::new(HashMap::new())),
+            tokens: Arc::default(),
+            refusals: Arc::default(),
             reindex: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }
 
-/// How long a verified token is trusted without asking the store again.
-const TOKEN_TTL: Duration = Duration::from_secs(30);
+impl AppState {
+    /// The caller a token belongs to (`None`: wrong or revoked, and
+    /// counted for the access log under `kind`).
+    pub(crate) async fn authenticate(
+        &self,
+        token: &str,
+        kind: &'static str,
+    ) -> anyhow::Result<Option<Principal>> {
+        let token = token.trim();
+        let found = if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            None
+        } else {
+            self.tokens
+                .principal(&self.engine, &crate::auth::token_hash(token))
+                .await?
+        };
+        if found.is_none() {
+            self.refusals.record(&self.engine, kind);
+        }
+        Ok(found)
+    }
+}
+
+/// Longer than any token: refused without hashing.
+const MAX_TOKEN_LEN: usize = 200;
 
 /// Request counts and latency per route and status.
 #[derive(Debug, Default)]
@@ -140,6 +173,12 @@ pub fn router(engine: Engine, cfg: &ApiConfig) -> Router {
 /// The router over a given state (the server keeps the state to drive
 /// background tasks).
 pub fn router_with(state: AppState, cfg: &ApiConfig) -> Router {
+    guard(routes(state), cfg)
+}
+
+/// The API's routes with tracing and metrics, without the limits of
+/// [`guard`] (the server puts them around the API and the UI together).
+pub fn routes(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/reports", post(reports::push))
         .route("/api/v1/reports/{id}", get(reports::get_report))
@@ -162,13 +201,84 @@ pub fn router_with(state: AppState, cfg: &ApiConfig) -> Router {
         .route("/api/v1/openapi.json", get(meta::openapi_json))
         .fallback(meta::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), count))
-        .layer(RequestBodyLimitLayer::new(cfg.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            cfg.request_timeout,
-        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The limits every request meets: a body of at most `max_body_bytes`
+/// (413), an answer within `request_timeout` (408), a query string that
+/// decodes to UTF-8 (400); the API's refusals by these layers and by
+/// routing (405) get the `{"error", "detail"}` body of every API error.
+pub fn guard(router: Router, cfg: &ApiConfig) -> Router {
+    router
+        .layer(RequestBodyLimitLayer::new(cfg.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            cfg.request_timeout,
+        ))
+        .layer(middleware::from_fn(uniform_refusals))
+}
+
+/// Refuses a query string that does not decode to UTF-8 (the query
+/// extractors would silently replace the bytes), and gives the API's bare
+/// refusals (405 from routing, 408 and 413 from the limits) a JSON body.
+async fn uniform_refusals(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    if let Some(q) = req.uri().query()
+        && std::str::from_utf8(&percent_decode(q.as_bytes())).is_err()
+    {
+        return ApiError::BadRequest("the query string is not UTF-8 once decoded".into())
+            .into_response();
+    }
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this path does not answer that method".to_owned(),
+        StatusCode::REQUEST_TIMEOUT => {
+            "the request took too long (see request_timeout_secs)".to_owned()
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => "the body exceeds the configured limit".to_owned(),
+        other => other.canonical_reason().unwrap_or("refused").to_lowercase(),
+    };
+    let (mut parts, _) = res.into_parts();
+    let body = serde_json::json!({
+        "error": status.canonical_reason().unwrap_or("error").to_lowercase(),
+        "detail": detail,
+    });
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
+}
+
+/// `%XX` escapes decoded to bytes (`+` is left alone: it decodes to a
+/// space, which is UTF-8 either way).
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && i + 2 < s.len()
+            && let (Some(h), Some(l)) = (hex(s[i + 1]), hex(s[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Counts each request by route and status.
@@ -222,40 +332,99 @@ impl FromRequestParts<AppState> for Caller {
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 200)
             .ok_or(ApiError::Unauthorised)?;
-        let hash = crate::auth::token_hash(token);
-        let cached = {
-            let tokens = state.tokens.lock().unwrap_or_else(|p| p.into_inner());
-            tokens
-                .get(&hash)
-                .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
-                .map(|(p, _)| p.clone())
+        let principal = state
+            .authenticate(token, "api_token")
+            .await
+            .map_err(ApiError::Internal)?
+            .ok_or(ApiError::Unauthorised)?;
+        let reason = match parts.headers.get(REASON_HEADER) {
+            None => None,
+            Some(v) => Some(
+                std::str::from_utf8(v.as_bytes())
+                    .map_err(|_| {
+                        ApiError::BadRequest(format!("the {REASON_HEADER} header is not UTF-8"))
+                    })?
+                    .trim()
+                    .chars()
+                    .take(500)
+                    .collect(),
+            ),
         };
-        let principal = match cached {
-            Some(p) => p,
-            None => {
-                let engine = state.engine.clone();
-                let h = hash.clone();
-                let found = tokio::task::spawn_blocking(move || engine.authenticate_hash(&h))
-                    .await
-                    .map_err(|e| ApiError::Internal(e.into()))??;
-                let p = found.ok_or(ApiError::Unauthorised)?;
-                state
-                    .tokens
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(hash, (p.clone(), Instant::now()));
-                p
-            }
-        };
-        let reason = parts
-            .headers
-            .get(REASON_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(500).collect());
         Ok(Caller { principal, reason })
+    }
+}
+
+/// A query-string count, limit or offset: a whole number of at least 0.
+/// One too large for the machine is read as the largest there is (a limit
+/// that large means all, an offset that large is past the end).
+pub(crate) fn whole_count<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<usize>, D::Error> {
+    use serde::Deserialize;
+    let s = String::deserialize(d)?;
+    match s.parse::<usize>() {
+        Ok(n) => Ok(Some(n)),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(Some(usize::MAX)),
+        Err(_) => Err(serde::de::Error::custom(format!(
+            "{s:?} is not a whole number of at least 0"
+        ))),
+    }
+}
+
+/// A query-string row id: a whole number; one beyond 64 bits is read as
+/// the largest (or smallest), which names no row.
+pub(crate) fn row_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    let s = String::deserialize(d)?;
+    match s.parse::<i64>() {
+        Ok(n) => Ok(Some(n)),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(Some(i64::MAX)),
+        Err(e) if *e.kind() == std::num::IntErrorKind::NegOverflow => Ok(Some(i64::MIN)),
+        Err(_) => Err(serde::de::Error::custom(format!(
+            "{s:?} is not a whole number"
+        ))),
+    }
+}
+
+/// A JSON request body: sent as `application/json` (else 415), within the
+/// body limit (413), UTF-8 throughout (400; serde_json would skip invalid
+/// bytes in fields it ignores), well-formed (400) and of the right shape
+/// (422).
+pub struct JsonIn<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonIn<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<JsonIn<T>, ApiError> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
+        serde_json::from_str(text).map(JsonIn).map_err(|e| {
+            if e.classify() == serde_json::error::Category::Data {
+                ApiError::Unprocessable(format!("the body does not fit: {e}"))
+            } else {
+                ApiError::BadRequest(format!("the body is not JSON: {e}"))
+            }
+        })
+    }
+}
+
+/// A body that could not be read: too large (413) or cut off (400).
+pub(crate) fn body_error(e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge
+    } else {
+        ApiError::BadRequest(e.body_text())
     }
 }
 

@@ -2,27 +2,41 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{ApiError, AppState, Caller, blocking, log_read};
+use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, body_error, log_read};
 use crate::auth::Action;
 use crate::engine::{CheckAnswer, CheckRequest};
 
-/// `POST /api/v1/reports`: NDJSON, or a JSON array of reports. Each good
-/// report is stored before the answer is sent (acknowledged = durable);
-/// every bad one is listed with its position, field and reason.
+/// `POST /api/v1/reports`: NDJSON, or (as `application/json`) an array of
+/// report objects or one report object. Each good report is stored before
+/// the answer is sent (acknowledged = durable); every bad one is listed
+/// with its position, field and reason.
 pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::SubmitReports)?;
+    let body = body.map_err(body_error)?;
     let text = std::str::from_utf8(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
-    let lines: Vec<String> = if text.trim_start().starts_with('[') {
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    let lines: Vec<String> = if media.as_deref() == Some("application/json") {
+        json_reports(text)?
+    } else if media.as_deref() != Some("application/x-ndjson") && text.trim_start().starts_with('[')
+    {
+        // Without a media type that says which, a body that opens with
+        // `[` is read as a JSON array.
         let items: Vec<Value> = serde_json::from_str(text)
             .map_err(|e| ApiError::BadRequest(format!("not a JSON array of reports: {e}")))?;
         items.into_iter().map(|v| v.to_string()).collect()
@@ -45,6 +59,31 @@ pub async fn push(
         "rejected": summary.rejected,
         "rejects": rejects,
     })))
+}
+
+/// The reports of an `application/json` body, one JSON text each: the body
+/// is one JSON value, an array of objects or one object. (A report that is
+/// an object but not a valid report is a reject, listed in the answer.)
+fn json_reports(text: &str) -> Result<Vec<String>, ApiError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body is not one JSON value ({e}); send NDJSON as application/x-ndjson"
+        ))
+    })?;
+    match value {
+        Value::Array(items) => {
+            if let Some(i) = items.iter().position(|v| !v.is_object()) {
+                return Err(ApiError::Unprocessable(format!(
+                    "item {i} of the array is not an object (a report)"
+                )));
+            }
+            Ok(items.into_iter().map(|v| v.to_string()).collect())
+        }
+        object @ Value::Object(_) => Ok(vec![object.to_string()]),
+        _ => Err(ApiError::Unprocessable(
+            "a JSON body is an array of reports or one report".into(),
+        )),
+    }
 }
 
 /// `GET /api/v1/reports/{id}`: the report as received, its identifiers and
@@ -104,10 +143,10 @@ pub async fn get_report(
 pub async fn check(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<CheckRequest>, JsonRejection>,
+    body: Result<JsonIn<CheckRequest>, ApiError>,
 ) -> Result<Json<CheckAnswer>, ApiError> {
     caller.require(Action::Check)?;
-    let Json(req) = body?;
+    let JsonIn(req) = body?;
     let has_text = req
         .narrative
         .as_deref()
@@ -117,6 +156,21 @@ pub async fn check(
         return Err(ApiError::Unprocessable(
             "a check needs a narrative, identifiers or a victim_ref".into(),
         ));
+    }
+    if let Some(a) = req.amount_eur
+        && a < 0.0
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "amount_eur {a} is below zero"
+        )));
+    }
+    if let Some(t) = &req.filed_at
+        && time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
+            .is_err()
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "filed_at {t:?} is not an RFC 3339 date-time"
+        )));
     }
     Ok(Json(state.engine.check(&req)))
 }
@@ -141,8 +195,10 @@ pub struct SearchIn {
     /// Only this cluster.
     pub cluster: Option<String>,
     /// Hits per page.
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
     /// Skip.
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub offset: Option<usize>,
     /// `relevance` or `date`.
     pub sort: Option<String>,
@@ -203,7 +259,8 @@ pub async fn search(
 /// Query of `GET /reports/{id}/similar`.
 #[derive(Debug, Deserialize)]
 pub struct SimilarIn {
-    /// At most this many.
+    /// At most this many (default 10, at most 100).
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
 }
 
@@ -216,7 +273,12 @@ pub async fn similar(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Search)?;
     let Query(q) = query?;
-    let limit = q.limit.unwrap_or(10).clamp(1, 100);
+    let limit = q.limit.unwrap_or(10).min(100);
+    let known =
+        crate::report::ReportId::parse(&id).is_ok_and(|r| state.engine.state().row(&r).is_some());
+    if !known {
+        return Err(ApiError::NotFound(format!("no report {id}")));
+    }
     let rid = id.clone();
     let found = blocking(&state.engine, move |e| e.similar(&rid, limit)).await?;
     let ids: Vec<&str> = found.iter().map(|s| s.report_id.as_str()).collect();

@@ -238,6 +238,9 @@ impl From<crate::api::ApiError> for UiError {
             A::NotFound(m) => UiError::NotFound(m),
             A::BadRequest(m) | A::Unprocessable(m) => UiError::BadRequest(m),
             A::TooLarge => UiError::BadRequest("The form is too large.".into()),
+            A::UnsupportedMediaType => {
+                UiError::BadRequest("The form was not sent as a form.".into())
+            }
             A::Internal(e) => UiError::Internal(e),
         }
     }

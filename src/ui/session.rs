@@ -187,26 +187,27 @@ pub async fn login(
     let next = safe_next(form.next.as_deref());
     let token = form.token.trim().to_owned();
     let hash = crate::auth::token_hash(&token);
-    let found = if token.is_empty() || token.len() > 200 {
-        Ok(None)
-    } else {
-        let engine = state.app.engine.clone();
-        let h = hash.clone();
-        tokio::task::spawn_blocking(move || engine.authenticate_hash(&h))
-            .await
-            .map_err(anyhow::Error::from)
-            .and_then(|r| r)
+    // The token book answers a wrong token without the store (and counts
+    // it for the access log); a known one is confirmed with the store, so
+    // that a token revoked a moment ago cannot start a session.
+    let found = match state.app.authenticate(&token, "ui_sign_in").await {
+        Ok(Some(_)) => {
+            let engine = state.app.engine.clone();
+            let h = hash.clone();
+            let confirmed = tokio::task::spawn_blocking(move || engine.authenticate_hash(&h))
+                .await
+                .map_err(anyhow::Error::from)
+                .and_then(|r| r);
+            if matches!(confirmed, Ok(None)) {
+                state.app.refusals.record(&state.app.engine, "ui_sign_in");
+            }
+            confirmed
+        }
+        other => other,
     };
     let principal = match found {
         Ok(Some(p)) => p,
         Ok(None) => {
-            // A failed sign-in is worth an entry in the access log; a
-            // failure to write it must not turn into a different answer.
-            let engine = state.app.engine.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                engine.log_access(None, "ui_sign_in", &serde_json::json!({}), None, "denied")
-            })
-            .await;
             return (
                 StatusCode::UNAUTHORIZED,
                 page(&LoginPage {

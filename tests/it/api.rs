@@ -59,13 +59,26 @@ impl Api {
         who: Option<&str>,
         body: Option<&str>,
     ) -> (StatusCode, Value) {
+        self.call_as(method, path, who, body, "application/json")
+            .await
+    }
+
+    /// [`Api::call`] with a body of another media type.
+    async fn call_as(
+        &self,
+        method: &str,
+        path: &str,
+        who: Option<&str>,
+        body: Option<&str>,
+        media: &str,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(w) = who {
             let token = self.tokens.get(w).cloned().unwrap_or_else(|| w.to_owned());
             req = req.header("authorization", format!("Bearer {token}"));
         }
         if body.is_some() {
-            req = req.header("content-type", "application/json");
+            req = req.header("content-type", media);
         }
         let req = req
             .header("x-fraudlink-reason", "test case 42")
@@ -381,6 +394,67 @@ async fn bad_input_gets_a_4xx_with_error_and_detail() {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         ("GET", "/api/v1/no-such-thing", None, StatusCode::NOT_FOUND),
+        // What the OpenAPI document refuses, the server refuses.
+        (
+            "POST",
+            "/api/v1/reports",
+            Some(r#"[{"id": "X-1"}, 5]"#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "POST",
+            "/api/v1/reports",
+            Some(r#""a string""#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "POST",
+            "/api/v1/check",
+            Some(r#"{"narrative": "x", "amount_eur": -3}"#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "POST",
+            "/api/v1/check",
+            Some(r#"{"narrative": "x", "filed_at": "gisteren"}"#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "POST",
+            "/api/v1/clusters/C-000000/triage",
+            Some(r#"{"status": null, "note": "x"}"#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "POST",
+            "/api/v1/links",
+            Some(r#"{"a": "phone:abc", "b": "2026-AMS-000101", "decision": "confirm"}"#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "GET",
+            "/api/v1/explain?a=&b=%01",
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "GET",
+            "/api/v1/reports/no-such-report/similar",
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "GET",
+            "/api/v1/clusters?limit=-1",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/api/v1/audit?token=x",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
         (
             "GET",
             "/api/v1/search?q=%22unclosed",
@@ -418,6 +492,36 @@ async fn bad_input_gets_a_4xx_with_error_and_detail() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A JSON body must say it is JSON.
+    let (status, v) = api
+        .call_as(
+            "POST",
+            "/api/v1/check",
+            Some("admin"),
+            Some(r#"{"narrative": "x"}"#),
+            "text/plain",
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{v}");
+    // Counts too large for the machine read as the largest: an offset past
+    // the end, a limit of all (at most 1000).
+    let (status, v) = api
+        .call(
+            "GET",
+            "/api/v1/clusters?offset=99999999999999999999999&limit=99999999999999999999999",
+            Some("admin"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["clusters"], json!([]));
+    assert_eq!(v["limit"], 1000);
+    // A limit of 0 only counts.
+    let (_, v) = api
+        .call("GET", "/api/v1/clusters?limit=0", Some("admin"), None)
+        .await;
+    assert_eq!(v["clusters"], json!([]));
+    assert!(v["total"].as_u64().unwrap() > 0, "{v}");
 }
 
 #[tokio::test]
@@ -430,7 +534,13 @@ async fn a_pushed_report_is_stored_its_rejects_listed_and_it_joins_its_cluster()
         "\n"
     );
     let (status, v) = api
-        .call("POST", "/api/v1/reports", Some("intake"), Some(body))
+        .call_as(
+            "POST",
+            "/api/v1/reports",
+            Some("intake"),
+            Some(body),
+            "application/x-ndjson",
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["accepted"], 1);

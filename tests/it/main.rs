@@ -11,6 +11,7 @@ mod conformance_iban;
 mod conformance_psl;
 mod crash;
 mod fuzz_corpus;
+mod hostile;
 mod recovery;
 mod server;
 mod support;

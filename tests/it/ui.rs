@@ -210,11 +210,19 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_bad_tokens() {
     assert_eq!(p.status, StatusCode::UNAUTHORIZED);
     assert!(p.body.contains("not valid"));
     assert!(p.set_cookie.is_empty());
-    assert_eq!(
-        ui.audit("ui_sign_in").len(),
-        1,
-        "failed sign-ins are logged"
-    );
+    // Refusals are counted and written once a second, apart from the
+    // answer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let logged = loop {
+        let rows = ui.audit("ui_sign_in");
+        if !rows.is_empty() || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(logged.len(), 1, "failed sign-ins are logged");
+    assert_eq!(logged[0].outcome, "denied");
+    assert_eq!(logged[0].targets["refused"], 1);
 
     let token = ui.tokens["analyst"].clone();
     let p = ui
