@@ -665,13 +665,17 @@ impl Engine {
         let changed = !assignment.events.is_empty()
             || assignment.clusters.values().map(Vec::len).sum::<usize>()
                 != previous.membership.len();
+        let clock = std::time::Instant::now();
         let mut store = self.store();
         if changed {
             store.save_assignment(&assignment, &previous, cause)?;
         }
         let records = store.cluster_records()?;
         drop(store);
+        let save_ms = clock.elapsed().as_millis() as u64;
+        let clock = std::time::Instant::now();
         let mut state = State::build(graph, partition, &assignment, rows, &self.inner.settings);
+        let build_ms = clock.elapsed().as_millis() as u64;
         state.generation = generation;
         *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
         state.weak = Some(Box::new(WeakInput {
@@ -699,6 +703,8 @@ impl Engine {
             graph_ms = graph_done.as_millis() as u64,
             partition_ms,
             assign_ms,
+            save_ms,
+            build_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters rebuilt"
         );

