@@ -25,7 +25,7 @@ export SUMMARY=$PWD/benches/load/summary.lua RUN=$(date +%s)
 INTAKE=$("$BIN" --data "$DATA" token create --role intake --team load --label "load intake")
 ANALYST=$("$BIN" --data "$DATA" token create --role analyst --label "load analyst")
 
-"$BIN" --data "$DATA" serve --addr "127.0.0.1:$PORT" > "$OUT/serve.log" 2>&1 &
+FRAUDLINK_LOG=${FRAUDLINK_LOG:-warn,fraudlink::engine=info} "$BIN" --data "$DATA" serve --addr "127.0.0.1:$PORT" > "$OUT/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2> /dev/null || true' EXIT
 until curl -sf "$URL/api/v1/healthz" > /dev/null; do sleep 0.5; done

@@ -48,6 +48,8 @@ struct Inner {
     rebuilding: Mutex<()>,
     /// See [`Engine::one_shot`].
     one_shot: std::sync::atomic::AtomicBool,
+    /// See [`Engine::serving`].
+    serving: std::sync::atomic::AtomicBool,
 }
 
 impl Drop for Inner {
@@ -370,6 +372,7 @@ impl Engine {
                 triage: RwLock::new(HashMap::new()),
                 rebuilding: Mutex::new(()),
                 one_shot: std::sync::atomic::AtomicBool::new(false),
+                serving: std::sync::atomic::AtomicBool::new(false),
             }),
         };
         engine.rebuild("open")?;
@@ -561,6 +564,16 @@ impl Engine {
         self
     }
 
+    /// For a server: a rebuilt state is published only with its
+    /// suggestions computed, and the current state's are computed now, so
+    /// that no request ever waits seconds for the weak-link search.
+    pub fn serving(&self) {
+        self.inner
+            .serving
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.state().suggestions().len();
+    }
+
     /// Rebuilds the graph from the store, re-clusters, reconciles the ids
     /// with the stored assignment and saves what changed.
     #[instrument(skip(self))]
@@ -575,52 +588,110 @@ impl Engine {
         // so pushes and page views that need the store are not held up for
         // the seconds a rebuild reads at a million reports; the writer is
         // taken only to save what changed.
-        let mut store = Store::open_with(
-            &self.inner.settings.data_dir,
-            crate::store::Durability::Process,
-        )?;
-        store.begin_snapshot()?;
-        let generation = store.generation()?;
-        let rows = store.link_rows()?;
+        let dir = &self.inner.settings.data_dir;
+        let mut store = Store::open_with(dir, crate::store::Durability::Process)?;
+        let mut side = Store::open_with(dir, crate::store::Durability::Process)?;
+        // Two connections read at once (report rows and the previous
+        // assignment on one, identifiers on the other) from snapshots taken
+        // while this process's writer is held, so that both see the same
+        // commit. Another process may commit in between: then the
+        // generations differ and it tries again, and in the end reads
+        // everything on one connection.
+        let mut together = false;
+        let mut generation = 0;
+        for _ in 0..5 {
+            let (a, b) = {
+                let _no_writes = self.store();
+                store.begin_snapshot()?;
+                side.begin_snapshot()?;
+                (store.generation()?, side.generation()?)
+            };
+            generation = a;
+            if a == b {
+                together = true;
+                break;
+            }
+            store.end_snapshot()?;
+            side.end_snapshot()?;
+        }
+        if !together {
+            store.begin_snapshot()?;
+            generation = store.generation()?;
+        }
+        let (rows, previous, reads) = if together {
+            std::thread::scope(|sc| -> Result<_> {
+                let side = &mut side;
+                let other = sc.spawn(move || -> Result<(Vec<LinkRow>, cluster::Previous)> {
+                    let rows = side.link_rows()?;
+                    let previous = side.previous()?;
+                    side.end_snapshot()?;
+                    Ok((rows, previous))
+                });
+                let reads = IdentReads::read(&store)?;
+                let (rows, previous) = other
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("reading the reports panicked"))??;
+                Ok((rows, previous, reads))
+            })?
+        } else {
+            let rows = store.link_rows()?;
+            let previous = store.previous()?;
+            (rows, previous, IdentReads::read(&store)?)
+        };
+        drop(side);
+        let read_ms = started.elapsed().as_millis() as u64;
+        let IdentReads {
+            groups,
+            flat,
+            invalid,
+            mailboxes,
+        } = reads;
+        const NONE: u32 = u32::MAX;
         let row_of: FxHashMap<&str, u32> = rows
             .iter()
             .enumerate()
             .map(|(i, r)| (r.id.as_str(), i as u32))
             .collect();
-        let mut idents: Vec<Vec<StoredLink>> = vec![Vec::new(); rows.len()];
-        let mut mailboxes = MailProviders::default();
-        let mut invalid_ibans: HashMap<String, Vec<ReportId>> = HashMap::new();
-        // One report's identifiers are adjacent: look its row up once.
-        let mut last: Option<(String, Option<u32>)> = None;
-        store.for_each_link_identifier(|rid, kind, value, valid, benign| {
-            let row = match &last {
-                Some((id, row)) if id == rid => *row,
-                _ => {
-                    let row = row_of.get(rid).copied();
-                    last = Some((rid.to_owned(), row));
-                    row
+        // Per row, its group of identifiers; one report's are written
+        // together, so a second group is rare.
+        let mut group_of: Vec<u32> = vec![NONE; rows.len()];
+        let mut more_groups: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for (g, (rid, _)) in groups.iter().enumerate() {
+            if let Some(&row) = row_of.get(&**rid) {
+                if group_of[row as usize] == NONE {
+                    group_of[row as usize] = g as u32;
+                } else {
+                    more_groups.entry(row).or_default().push(g as u32);
                 }
-            };
-            let Some(row) = row else { return };
-            if !valid {
+            }
+        }
+        let mut invalid_ibans: HashMap<String, Vec<ReportId>> = HashMap::new();
+        for (value, g) in invalid {
+            if let Some(&row) = row_of.get(&*groups[g as usize].0) {
                 invalid_ibans
-                    .entry(value.to_owned())
+                    .entry(value)
                     .or_default()
                     .push(rows[row as usize].id.clone());
-                return;
             }
-            if kind == Kind::Email {
-                mailboxes.add(value);
-            }
-            idents[row as usize].push((kind, value.into(), benign.map(Into::into)));
-        })?;
+        }
         drop(row_of);
+        let group_range = |g: u32| {
+            let start = groups[g as usize].1 as usize;
+            let end = groups
+                .get(g as usize + 1)
+                .map_or(flat.len(), |next| next.1 as usize);
+            &flat[start..end]
+        };
         let cfg = &self.inner.settings.linking;
         let providers = mailboxes.providers(cfg.mail_provider_min_addresses);
         let mut graph = Graph::new();
-        for (row, list) in rows.iter().zip(&idents) {
-            let links: Vec<LinkIdent<'_>> = list
-                .iter()
+        for (n, row) in rows.iter().enumerate() {
+            let first = Some(group_of[n]).filter(|&g| g != NONE);
+            let rest = more_groups.get(&(n as u32)).into_iter().flatten().copied();
+            let links: Vec<LinkIdent<'_>> = first
+                .into_iter()
+                .chain(rest)
+                .flat_map(group_range)
                 .map(|(kind, value, benign)| LinkIdent {
                     kind: *kind,
                     value,
@@ -633,7 +704,7 @@ impl Engine {
                 .collect();
             graph.add_report(node_of(row), &links);
         }
-        drop(idents);
+        drop((group_of, more_groups, flat, groups));
         graph.add_refilings(cfg.refiling_window_days);
         let graph_done = started.elapsed();
         let decisions = store.link_decisions()?;
@@ -656,9 +727,7 @@ impl Engine {
         let clock = std::time::Instant::now();
         let partition = graph.partition(cfg);
         let partition_ms = clock.elapsed().as_millis() as u64;
-        let previous = store.previous()?;
         store.end_snapshot()?;
-        drop(store);
         let clock = std::time::Instant::now();
         let assignment = cluster::assign_ids(&graph, &partition, &previous);
         let assign_ms = clock.elapsed().as_millis() as u64;
@@ -666,9 +735,11 @@ impl Engine {
             || assignment.clusters.values().map(Vec::len).sum::<usize>()
                 != previous.membership.len();
         let clock = std::time::Instant::now();
-        let mut store = self.store();
+        // The writer is held only for the save (a difference, small after
+        // a push): a rebuild at low priority must not keep pushes waiting.
         if changed {
-            store.save_assignment(&assignment, &previous, cause)?;
+            self.store()
+                .save_assignment(&assignment, &previous, cause)?;
         }
         let records = store.cluster_records()?;
         drop(store);
@@ -700,6 +771,7 @@ impl Engine {
             reports = state.rows.len(),
             clusters = state.clusters.len(),
             events = assignment.events.len(),
+            read_ms,
             graph_ms = graph_done.as_millis() as u64,
             partition_ms,
             assign_ms,
@@ -708,6 +780,13 @@ impl Engine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters rebuilt"
         );
+        if self
+            .inner
+            .serving
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let _ = state.suggestions().len();
+        }
         let old = std::mem::replace(
             &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
             Arc::new(state),
@@ -1363,6 +1442,44 @@ fn endpoint_reports(
 /// A linking identifier as read back for a rebuild: kind, value, why benign.
 type StoredLink = (Kind, Box<str>, Option<Box<str>>);
 
+/// The linking identifiers of every report as read for a rebuild, before
+/// they are matched to the report rows (read at the same time).
+struct IdentReads {
+    /// Per run of one report's identifiers: its id, and where the run
+    /// starts in `flat` (it ends where the next starts).
+    groups: Vec<(Box<str>, u32)>,
+    flat: Vec<StoredLink>,
+    /// Invalid IBANs (for typo suggestions) with their run.
+    invalid: Vec<(String, u32)>,
+    mailboxes: MailProviders,
+}
+
+impl IdentReads {
+    fn read(store: &Store) -> Result<IdentReads> {
+        let mut r = IdentReads {
+            groups: Vec::new(),
+            flat: Vec::new(),
+            invalid: Vec::new(),
+            mailboxes: MailProviders::default(),
+        };
+        store.for_each_link_identifier(|rid, kind, value, valid, benign| {
+            if r.groups.last().is_none_or(|(id, _)| &**id != rid) {
+                r.groups.push((rid.into(), r.flat.len() as u32));
+            }
+            if !valid {
+                let g = (r.groups.len() - 1) as u32;
+                r.invalid.push((value.to_owned(), g));
+                return;
+            }
+            if kind == Kind::Email {
+                r.mailboxes.add(value);
+            }
+            r.flat.push((kind, value.into(), benign.map(Into::into)));
+        })?;
+        Ok(r)
+    }
+}
+
 /// Lines handed to the extraction worker at a time.
 const INGEST_CHUNK: usize = 256;
 
@@ -1766,22 +1883,86 @@ impl State {
             }
         }
         let mut report_cluster = vec![None; rows.len()];
-        let mut clusters = Vec::with_capacity(assignment.clusters.len());
-        for (cid, ids) in &assignment.clusters {
-            let numbers: Vec<usize> = ids.iter().filter_map(|r| graph.report_number(r)).collect();
-            for &n in &numbers {
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); partition.len()];
+        for (n, &c) in partition.components().iter().enumerate() {
+            members[c as usize].push(n);
+        }
+        for (cid, numbers) in assignment.component_ids.iter().zip(&members) {
+            for &n in numbers {
                 report_cluster[n] = Some(cid.clone());
             }
-            clusters.push(summarise(
-                cid, ids, &numbers, &graph, &partition, &rows, settings, as_of,
-            ));
         }
-        clusters.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(b.size.cmp(&a.size))
-                .then(a.cluster_id.cmp(&b.cluster_id))
+        // Summaries are independent: two threads halve the second-largest
+        // step of a rebuild.
+        let summarise_range = |range: std::ops::Range<usize>| -> Vec<ClusterSummary> {
+            range
+                .map(|c| {
+                    let cid = &assignment.component_ids[c];
+                    let ids = assignment.clusters.get(cid).map_or(&[][..], Vec::as_slice);
+                    summarise(
+                        cid,
+                        ids,
+                        &members[c],
+                        &graph,
+                        &partition,
+                        &rows,
+                        settings,
+                        as_of,
+                    )
+                })
+                .collect()
+        };
+        let count = assignment.component_ids.len().min(members.len());
+        let clusters: Vec<ClusterSummary> = if count < 10_000 {
+            summarise_range(0..count)
+        } else {
+            let half = count / 2;
+            let (mut first, second) = std::thread::scope(|s| {
+                let second = s.spawn(|| summarise_range(half..count));
+                let first = summarise_range(0..half);
+                (first, second.join())
+            });
+            match second {
+                Ok(second) => {
+                    first.extend(second);
+                    first
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        };
+        drop(members);
+        // Ranked through a list of keys: moving the summaries themselves
+        // about costs more than summarising them. The id's first eight
+        // bytes settle most ties between equal scores without a pointer
+        // chase.
+        let prefix = |id: &ClusterId| {
+            let mut b = [0u8; 8];
+            let s = id.as_str().as_bytes();
+            let n = s.len().min(8);
+            b[..n].copy_from_slice(&s[..n]);
+            u64::from_be_bytes(b)
+        };
+        let mut order: Vec<(f64, usize, u64, u32)> = clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.score, c.size, prefix(&c.cluster_id), i as u32))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(b.1.cmp(&a.1))
+                .then(a.2.cmp(&b.2))
+                .then_with(|| {
+                    clusters[a.3 as usize]
+                        .cluster_id
+                        .cmp(&clusters[b.3 as usize].cluster_id)
+                })
         });
+        let mut slots: Vec<Option<ClusterSummary>> = clusters.into_iter().map(Some).collect();
+        let clusters: Vec<ClusterSummary> = order
+            .into_iter()
+            .filter_map(|(_, _, _, i)| slots[i as usize].take())
+            .collect();
+        drop(slots);
         let by_id = clusters
             .iter()
             .enumerate()

@@ -28,7 +28,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let state = AppState::new(engine.clone());
-    warm_suggestions(&engine);
+    let e = engine.clone();
+    tokio::task::spawn_blocking(move || e.serving()).await?;
     let reclusterer = tokio::spawn(recluster_loop(state.clone()));
     let deliverer = tokio::spawn(deliver_alerts(engine.clone()));
     let app = app(state.clone(), &cfg);
@@ -100,34 +101,89 @@ async fn serve(
 }
 
 /// Re-clusters after pushes, coalescing bursts: a push wakes it, it waits a
-/// moment for more, then rebuilds once.
+/// moment for more, then rebuilds once (with the new state's suggestions,
+/// see [`Engine::serving`]) on the background thread, so that at most two
+/// states (the served one and the next) are in memory.
 async fn recluster_loop(state: AppState) {
+    let worker = Background::start();
     loop {
         state.reindex.notified().await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let engine = state.engine.clone();
         let started = std::time::Instant::now();
-        let outcome =
-            tokio::task::spawn_blocking(move || engine.rebuild_if_behind("api push")).await;
+        let outcome = worker
+            .run(move || engine.rebuild_if_behind("api push"))
+            .await;
         // A full re-cluster at a million reports takes seconds of a core:
         // leave at least twice that to the requests before the next one,
         // so that a steady stream of pushes cannot keep a core re-clustering.
         // Pushed reports are stored at once; only their clusters wait.
         let rest = started.elapsed() * 2;
         match outcome {
-            Ok(Ok(_)) => warm_suggestions(&state.engine),
-            Ok(Err(e)) => error!(error = format!("{e:#}"), "re-clustering failed"),
-            Err(e) => error!(error = %e, "re-clustering panicked"),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => error!(error = format!("{e:#}"), "re-clustering failed"),
+            None => error!("re-clustering panicked"),
         }
         tokio::time::sleep(rest).await;
     }
 }
 
-/// Computes the current state's suggestions off the request path, so that
-/// the first cluster page after a re-cluster does not wait for them.
-fn warm_suggestions(engine: &Engine) {
-    let state = engine.state();
-    tokio::task::spawn_blocking(move || state.suggestions().len());
+/// One long-lived thread at a low CPU priority for background work
+/// (re-clustering, suggestions), so that it yields the cores to requests
+/// instead of competing with them, and reuses its memory from one rebuild
+/// to the next. Threads it starts inherit the priority. It stops when the
+/// handle is dropped.
+struct Background {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl Background {
+    fn start() -> Background {
+        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let spawned = std::thread::Builder::new()
+            .name("background".into())
+            .spawn(move || {
+                lower_priority();
+                while let Ok(job) = queue.recv() {
+                    job();
+                }
+            });
+        if let Err(e) = spawned {
+            error!(error = %e, "could not start the background thread");
+        }
+        Background { jobs }
+    }
+
+    /// Queues `job`; the answer is `None` if it panicked or the thread is
+    /// gone.
+    fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = Option<T>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let queued = self.jobs.send(Box::new(move || {
+            let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            if let Ok(answer) = answer {
+                let _ = tx.send(answer);
+            }
+        }));
+        if queued.is_err() {
+            error!("the background thread has stopped");
+        }
+        async move { rx.await.ok() }
+    }
+}
+
+fn lower_priority() {
+    // About nice 10 (the crate maps 0..=99 onto nice 19..=-20): a tenth of
+    // a core's share against a busy request thread, so a re-cluster still
+    // finishes under sustained load.
+    let lowered = thread_priority::ThreadPriority::Crossplatform(
+        thread_priority::ThreadPriorityValue::try_from(22u8).unwrap_or_default(),
+    );
+    if let Err(e) = thread_priority::set_current_thread_priority(lowered) {
+        tracing::debug!(error = ?e, "could not lower the background thread's priority");
+    }
 }
 
 /// Runs `job` once a day (first run after a day), for retention.
