@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tracing::{info, instrument};
+use tracing::{info, instrument, warn};
 
 use crate::cluster::{
     self, ClusterId, Event, Explanation, Graph, IdentKey, IdentState, LinkIdent, Partition,
@@ -50,6 +50,13 @@ struct Inner {
     one_shot: std::sync::atomic::AtomicBool,
     /// See [`Engine::serving`].
     serving: std::sync::atomic::AtomicBool,
+    /// Checkpoints the WAL in the background; held only to be stopped
+    /// when the engine is dropped.
+    _checkpointer: Checkpointer,
+    /// Idle read-only connections for page reads, so that a report or a
+    /// cluster's history is read without queueing behind pushes that hold
+    /// the writer (see [`Engine::read`]).
+    readers: Mutex<Vec<Store>>,
 }
 
 impl Drop for Inner {
@@ -58,6 +65,70 @@ impl Drop for Inner {
             let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
             std::mem::forget(state.clone());
         }
+    }
+}
+
+/// A thread that checkpoints the store's WAL a few times a second at a low
+/// priority, so that the commits of pushes, imports and the access log do
+/// not stop to copy it themselves.
+struct Checkpointer {
+    stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+    fn start(store: Store) -> Checkpointer {
+        let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("checkpoint".into())
+            .spawn(move || {
+                lower_thread_priority();
+                let (stopped, wake) = &*flag;
+                let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
+                while !*stopped {
+                    stopped = wake
+                        .wait_timeout(stopped, Checkpointer::EVERY)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                    if let Err(e) = store.checkpoint() {
+                        tracing::debug!(error = format!("{e:#}"), "background checkpoint");
+                    }
+                }
+            });
+        if let Err(e) = &thread {
+            warn!(error = %e, "could not start the checkpoint thread; commits checkpoint");
+        }
+        Checkpointer {
+            stop,
+            thread: thread.ok(),
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (stopped, wake) = &*self.stop;
+        *stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Lowers the calling thread's CPU priority to about nice 10 (the crate
+/// maps 0..=99 onto nice 19..=-20): a tenth of a core's share against a
+/// busy request thread, so background work still finishes under load.
+/// Threads it starts inherit the priority.
+pub(crate) fn lower_thread_priority() {
+    let lowered = thread_priority::ThreadPriority::Crossplatform(
+        thread_priority::ThreadPriorityValue::try_from(22u8).unwrap_or_default(),
+    );
+    if let Err(e) = thread_priority::set_current_thread_priority(lowered) {
+        tracing::debug!(error = ?e, "could not lower a background thread's priority");
     }
 }
 
@@ -361,6 +432,10 @@ impl Engine {
         let store = Store::open(&settings.data_dir)?;
         let index = SearchIndex::open(&settings.data_dir.join(INDEX_DIR))?;
         let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?;
+        let checkpointer = Checkpointer::start(Store::open_with(
+            &settings.data_dir,
+            crate::store::Durability::Process,
+        )?);
         let engine = Engine {
             inner: Arc::new(Inner {
                 settings,
@@ -373,6 +448,8 @@ impl Engine {
                 rebuilding: Mutex::new(()),
                 one_shot: std::sync::atomic::AtomicBool::new(false),
                 serving: std::sync::atomic::AtomicBool::new(false),
+                readers: Mutex::new(Vec::new()),
+                _checkpointer: checkpointer,
             }),
         };
         engine.rebuild("open")?;
@@ -520,7 +597,7 @@ impl Engine {
 
     /// Waits until everything submitted to the index is searchable.
     pub fn flush_index(&self) -> Result<()> {
-        let generation = self.store().generation()?;
+        let generation = self.read(|s| s.generation())?;
         self.inner.index.flush(generation)
     }
 
@@ -536,6 +613,31 @@ impl Engine {
 
     fn audit_store(&self) -> MutexGuard<'_, Store> {
         self.inner.audit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on a reading connection of the pool (opened when none is
+    /// idle): SQLite's WAL lets it read the last commit while a writer works.
+    fn read<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        const KEEP: usize = 4;
+        let idle = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
+        let store = match idle {
+            Some(store) => store,
+            None => Store::open_with(
+                &self.inner.settings.data_dir,
+                crate::store::Durability::Process,
+            )?,
+        };
+        let out = f(&store);
+        let mut idle = self.inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < KEEP {
+            idle.push(store);
+        }
+        out
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -1239,7 +1341,7 @@ impl Engine {
 
     /// Re-clusters when the store has changed since the state was built.
     pub fn rebuild_if_behind(&self, cause: &str) -> Result<Vec<Event>> {
-        let generation = self.store().generation()?;
+        let generation = self.read(|s| s.generation())?;
         if generation == self.state().generation {
             return Ok(Vec::new());
         }
@@ -1253,12 +1355,12 @@ impl Engine {
 
     /// The caller a token hash belongs to.
     pub fn authenticate_hash(&self, hash: &str) -> Result<Option<crate::auth::Principal>> {
-        self.audit_store().principal(hash)
+        self.read(|s| s.principal(hash))
     }
 
     /// Every live token's hash with its caller (for the server's token book).
     pub fn live_tokens(&self) -> Result<Vec<(String, crate::auth::Principal)>> {
-        self.audit_store().live_tokens()
+        self.read(|s| s.live_tokens())
     }
 
     /// Creates a token and returns it; only its hash is stored.
@@ -1282,7 +1384,7 @@ impl Engine {
 
     /// Lists tokens (never the tokens themselves).
     pub fn tokens(&self) -> Result<Vec<crate::store::TokenRecord>> {
-        self.store().tokens()
+        self.read(|s| s.tokens())
     }
 
     /// Appends to the access log.
@@ -1323,12 +1425,12 @@ impl Engine {
 
     /// Alerts with their delivery state, newest first.
     pub fn alerts(&self, limit: usize) -> Result<Vec<serde_json::Value>> {
-        self.store().alerts(limit)
+        self.read(|s| s.alerts(limit))
     }
 
     /// The team that filed a report.
     pub fn report_team(&self, id: &str) -> Result<Option<String>> {
-        self.store().report_team(id)
+        self.read(|s| s.report_team(id))
     }
 
     /// Deletes reports older than the retention period (by filing date)
@@ -1385,12 +1487,12 @@ impl Engine {
 
     /// A stored report's raw JSON and identifiers.
     pub fn report(&self, id: &str) -> Result<Option<crate::store::StoredReport>> {
-        self.store().report(id)
+        self.read(|s| s.report(id))
     }
 
     /// Resolves an id or alias to the live cluster.
     pub fn resolve_cluster(&self, id: &str) -> Result<Option<ClusterId>> {
-        self.store().resolve_cluster(id)
+        self.read(|s| s.resolve_cluster(id))
     }
 
     /// The events of a cluster.
@@ -1398,12 +1500,12 @@ impl Engine {
         &self,
         id: &ClusterId,
     ) -> Result<Vec<(i64, String, String, serde_json::Value)>> {
-        self.store().cluster_events(id)
+        self.read(|s| s.cluster_events(id))
     }
 
     /// Every triage event of every cluster (for the flow figures).
     pub fn triage_events(&self) -> Result<Vec<(String, i64, serde_json::Value)>> {
-        self.store().triage_events()
+        self.read(|s| s.triage_events())
     }
 
     /// The data directory.

@@ -143,7 +143,7 @@ impl Background {
         let spawned = std::thread::Builder::new()
             .name("background".into())
             .spawn(move || {
-                lower_priority();
+                crate::engine::lower_thread_priority();
                 while let Ok(job) = queue.recv() {
                     job();
                 }
@@ -171,18 +171,6 @@ impl Background {
             error!("the background thread has stopped");
         }
         async move { rx.await.ok() }
-    }
-}
-
-fn lower_priority() {
-    // About nice 10 (the crate maps 0..=99 onto nice 19..=-20): a tenth of
-    // a core's share against a busy request thread, so a re-cluster still
-    // finishes under sustained load.
-    let lowered = thread_priority::ThreadPriority::Crossplatform(
-        thread_priority::ThreadPriorityValue::try_from(22u8).unwrap_or_default(),
-    );
-    if let Err(e) = thread_priority::set_current_thread_priority(lowered) {
-        tracing::debug!(error = ?e, "could not lower the background thread's priority");
     }
 }
 

@@ -138,6 +138,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::ReadClusterSummary)?;
+    let _slot = state.heavy_slot().await;
     let cid = resolve(&state, &id).await?;
     let snapshot = state.engine.state();
     let c = snapshot
@@ -205,6 +206,7 @@ pub async fn graph(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::ReadClusters)?;
+    let _slot = state.heavy_slot().await;
     let cid = resolve(&state, &id).await?;
     let snapshot = state.engine.state();
     let c = snapshot
@@ -265,6 +267,7 @@ pub async fn export(
     query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::Export)?;
+    let _slot = state.heavy_slot().await;
     let Query(q) = query?;
     let (format, mime) = match q.format.as_deref().unwrap_or("csv") {
         "csv" => (Format::Csv, "text/csv; charset=utf-8"),

@@ -68,12 +68,17 @@ pub struct AppState {
     /// Request counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// The live tokens, in memory: a wrong token never waits for the
-    /// store; a revoked token stops working within [`TOKEN_TTL`].
+    /// store; a revoked token stops working within [`TOKEN_TTL`] and one
+    /// reload.
     pub tokens: Arc<TokenBook>,
     /// Refused tokens, written to the access log once a second.
     pub(crate) refusals: Arc<tokens::Refusals>,
     /// Wakes the re-clustering task after a push.
     pub reindex: Arc<tokio::sync::Notify>,
+    /// Slots for heavy reads (searches, cluster pages, graphs, exports),
+    /// one per core: under a crowd of analysts they queue here instead of
+    /// crowding the cores, so intake checks and pushes keep their latency.
+    pub heavy: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -85,7 +90,16 @@ impl AppState {
             tokens: Arc::default(),
             refusals: Arc::default(),
             reindex: Arc::new(tokio::sync::Notify::new()),
+            heavy: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
+    }
+
+    /// Waits for a slot for a heavy read (see [`AppState::heavy`]); the
+    /// slot is held until the returned permit is dropped.
+    pub async fn heavy_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.heavy.acquire().await.ok()
     }
 }
 

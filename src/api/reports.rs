@@ -212,6 +212,7 @@ pub async fn search(
     query: Result<Query<SearchIn>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Search)?;
+    let _slot = state.heavy_slot().await;
     let Query(q) = query?;
     let bad = |e: anyhow::Error| ApiError::BadRequest(format!("{e:#}"));
     let params = crate::engine::SearchParams {

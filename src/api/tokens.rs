@@ -4,9 +4,10 @@
 //! costs a hash and a map lookup, never a trip to the store: the store is
 //! read again at most once a second on a miss (so a token created while the
 //! service runs works within a second) and whenever the book is older than
-//! [`TOKEN_TTL`] (so a revoked token stops working within it). Readers
+//! [`TOKEN_TTL`] (so a revoked token stops working soon after it). Readers
 //! never wait for each other; one reload runs at a time and the others use
-//! its result.
+//! its result. A known token never waits for a reload: when the book is
+//! stale it is read again in the background while requests go on with it.
 //!
 //! [`Refusals`] counts refused tokens and writes them to the access log as
 //! one row per kind and second, from a task of its own: a flood of wrong
@@ -37,6 +38,8 @@ pub struct TokenBook {
     reload: tokio::sync::Mutex<()>,
     /// Times the store was read (for `/metrics`).
     reads: AtomicU64,
+    /// Set while a background reload is queued or running.
+    refreshing: AtomicBool,
 }
 
 #[derive(Default)]
@@ -61,27 +64,32 @@ impl TokenBook {
     /// token. Reads the store only when the book is stale, or on a miss
     /// when the book is older than [`MISS_RELOAD`].
     pub async fn principal(
-        &self,
+        self: &Arc<Self>,
         engine: &Engine,
         hash: &str,
     ) -> anyhow::Result<Option<Principal>> {
         let asked = Instant::now();
         let book = self.current();
-        match book.age() {
-            Some(age) if age < TOKEN_TTL => {
-                if let Some(p) = book.by_hash.get(hash) {
-                    return Ok(Some(p.clone()));
-                }
-                if age < MISS_RELOAD {
-                    return Ok(None);
-                }
+        if let Some(age) = book.age() {
+            if age >= TOKEN_TTL {
+                self.refresh_behind(engine);
             }
-            _ => {}
+            if let Some(p) = book.by_hash.get(hash) {
+                return Ok(Some(p.clone()));
+            }
+            if age < MISS_RELOAD {
+                return Ok(None);
+            }
         }
+        self.reload_since(engine, asked).await?;
+        Ok(self.current().by_hash.get(hash).cloned())
+    }
+
+    /// Reads the store unless another request did since `asked`.
+    async fn reload_since(&self, engine: &Engine, asked: Instant) -> anyhow::Result<()> {
         let _one_at_a_time = self.reload.lock().await;
         // Another request may have read the store while this one waited.
-        let book = self.current();
-        let reloaded_since = book.loaded.is_some_and(|t| t >= asked);
+        let reloaded_since = self.current().loaded.is_some_and(|t| t >= asked);
         if !reloaded_since {
             let engine = engine.clone();
             self.reads.fetch_add(1, Ordering::Relaxed);
@@ -92,7 +100,22 @@ impl TokenBook {
             });
             *self.book.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         }
-        Ok(self.current().by_hash.get(hash).cloned())
+        Ok(())
+    }
+
+    /// Reads the store again in the background, one reload at a time; the
+    /// requests meanwhile go on with the book they have.
+    fn refresh_behind(self: &Arc<Self>, engine: &Engine) {
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (book, engine) = (self.clone(), engine.clone());
+        tokio::spawn(async move {
+            if let Err(e) = book.reload_since(&engine, Instant::now()).await {
+                tracing::warn!(error = format!("{e:#}"), "reading the tokens failed");
+            }
+            book.refreshing.store(false, Ordering::Release);
+        });
     }
 
     /// How often the tokens were read from the store.

@@ -160,6 +160,7 @@ pub async fn show(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, UiError> {
     viewer.require(Action::ReadClusterSummary)?;
+    let _slot = state.app.heavy_slot().await;
     let cid = resolve(&state, &id).await?;
     if cid.as_str() != id {
         let to = format!("/clusters/{}", urlencode(cid.as_str()));

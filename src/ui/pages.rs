@@ -353,6 +353,7 @@ pub async fn search(
     query: Result<Query<SearchForm>, QueryRejection>,
 ) -> Result<Response, UiError> {
     viewer.require(Action::Search)?;
+    let _slot = state.app.heavy_slot().await;
     let Query(f) = query.map_err(|e| UiError::BadRequest(e.body_text()))?;
     let mut p = SearchPage {
         nav: viewer.nav("search"),
