@@ -29,7 +29,7 @@ FRAUDLINK_LOG=${FRAUDLINK_LOG:-warn,fraudlink::engine=info} "$BIN" --data "$DATA
 SERVER=$!
 trap 'kill $SERVER 2> /dev/null || true' EXIT
 until curl -sf "$URL/api/v1/healthz" > /dev/null; do sleep 0.5; done
-sleep 5 # the background suggestion pass
+sleep 2 # serve computes its suggestions before it answers; let it settle
 rss() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
 echo "RSS at start: $(rss) kB"
 

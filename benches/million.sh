@@ -19,6 +19,8 @@ BIN=$PWD/target/release/fraudlink
 PORT=${BENCH_PORT:-8397}
 export SUMMARY=$PWD/benches/load/summary.lua
 mkdir -p "$DIR"
+# Figures of an earlier, interrupted run would spoil the medians.
+rm -f "$DIR"/ingest_rate "$DIR"/ingest_rss "$DIR"/open_wall "$DIR"/partition_ms "$DIR"/assign_ms "$DIR"/check "$DIR"/serve_rss
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -60,7 +62,7 @@ for run in $(seq 1 "$RUNS"); do
   "$BIN" --data "$DIR/store" serve --addr "127.0.0.1:$PORT" > "$DIR/serve.$run.log" 2>&1 &
   SERVER=$!
   until curl -sf "http://127.0.0.1:$PORT/api/v1/healthz" > /dev/null; do sleep 0.5; done
-  sleep 5 # let the background suggestion pass finish
+  sleep 2 # serve computes its suggestions before it answers; let it settle
   TOKEN=$TOKEN BODY=$BODY wrk -t2 -c16 -d20s -s benches/load/check.lua "http://127.0.0.1:$PORT/api/v1/check" \
     | grep '^p50' | tee -a "$DIR/check"
   grep VmRSS "/proc/$SERVER/status" | awk '{print $2}' >> "$DIR/serve_rss"

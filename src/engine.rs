@@ -68,6 +68,10 @@ impl Drop for Inner {
     }
 }
 
+/// The page cache of connections that log, look up or checkpoint (the
+/// writer and a rebuild's readers keep the store's large default).
+const SMALL_CACHE_KIB: i64 = 8 * 1024;
+
 /// A thread that checkpoints the store's WAL a few times a second at a low
 /// priority, so that the commits of pushes, imports and the access log do
 /// not stop to copy it themselves.
@@ -431,11 +435,12 @@ impl Engine {
         let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
         let store = Store::open(&settings.data_dir)?;
         let index = SearchIndex::open(&settings.data_dir.join(INDEX_DIR))?;
-        let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?;
-        let checkpointer = Checkpointer::start(Store::open_with(
-            &settings.data_dir,
-            crate::store::Durability::Process,
-        )?);
+        let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
+            .small_cache(SMALL_CACHE_KIB)?;
+        let checkpointer = Checkpointer::start(
+            Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
+                .small_cache(SMALL_CACHE_KIB)?,
+        );
         let engine = Engine {
             inner: Arc::new(Inner {
                 settings,
@@ -630,7 +635,8 @@ impl Engine {
             None => Store::open_with(
                 &self.inner.settings.data_dir,
                 crate::store::Durability::Process,
-            )?,
+            )?
+            .small_cache(SMALL_CACHE_KIB)?,
         };
         let out = f(&store);
         let mut idle = self.inner.readers.lock().unwrap_or_else(|p| p.into_inner());

@@ -345,6 +345,14 @@ impl Store {
             })?)
     }
 
+    /// Shrinks this connection's page cache to `kib` KiB, for connections
+    /// that only log, look up or checkpoint: each of the default 128 MB
+    /// caches fills up over time on a large store.
+    pub fn small_cache(self, kib: i64) -> Result<Store> {
+        self.conn.pragma_update(None, "cache_size", -kib.abs())?;
+        Ok(self)
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
