@@ -136,7 +136,7 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusterSummary)?;
     let _slot = state.heavy_slot().await;
     let cid = resolve(&state, &id).await?;
@@ -157,45 +157,61 @@ pub async fn show(
         return Ok(Json(json!({
             "cluster_id": cid, "requested": id, "size": c.size, "units": c.units.len(),
             "status": triage.status, "assigned_team": triage.assigned_team, "score": c.score,
-        })));
+        }))
+        .into_response());
     }
-    let identifiers: Vec<Value> = snapshot
-        .cluster_identifiers(c)
-        .into_iter()
-        .map(|(i, s, total)| json!({"type": i.kind, "value": i.value, "reports": i.reports, "reports_total": total, "state": s}))
-        .collect();
-    let cid2 = cid.clone();
-    let events = blocking(&state.engine, move |e| e.cluster_events(&cid2)).await?;
-    let events: Vec<Value> = events
-        .into_iter()
-        .map(|(at, kind, cause, detail)| json!({"at": crate::engine::rfc3339(at), "kind": kind, "cause": cause, "detail": detail}))
-        .collect();
-    let mut weekly: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for r in &c.report_ids {
-        if let Some(row) = snapshot.row(r)
-            && let Ok(t) = time::OffsetDateTime::from_unix_timestamp(row.filed_at)
-        {
-            let (y, w, _) = t.to_iso_week_date();
-            *weekly.entry(format!("{y}-W{w:02}")).or_default() += 1;
+    let (who, reason) = (caller.principal.clone(), caller.reason.clone());
+    let view =
+        serde_json::to_value(state.engine.view(c)).map_err(|e| ApiError::Internal(e.into()))?;
+    // Assembled and serialised off the async threads: a large cluster's
+    // page is tens of milliseconds of work that would hold up checks.
+    let body = blocking(&state.engine, move |e| {
+        let c = snapshot
+            .cluster(&cid)
+            .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
+        let identifiers: Vec<Value> = snapshot
+            .cluster_identifiers(c)
+            .into_iter()
+            .map(|(i, s, total)| json!({"type": i.kind, "value": i.value, "reports": i.reports, "reports_total": total, "state": s}))
+            .collect();
+        let events: Vec<Value> = e
+            .cluster_events(&cid)?
+            .into_iter()
+            .map(|(at, kind, cause, detail)| json!({"at": crate::engine::rfc3339(at), "kind": kind, "cause": cause, "detail": detail}))
+            .collect();
+        let mut weekly: std::collections::BTreeMap<String, usize> =
+            std::collections::BTreeMap::new();
+        for r in &c.report_ids {
+            if let Some(row) = snapshot.row(r)
+                && let Ok(t) = time::OffsetDateTime::from_unix_timestamp(row.filed_at)
+            {
+                let (y, w, _) = t.to_iso_week_date();
+                *weekly.entry(format!("{y}-W{w:02}")).or_default() += 1;
+            }
         }
-    }
-    log_read(
-        &state,
-        &caller,
-        "read_cluster",
-        json!({"cluster": cid, "reports": c.report_ids}),
-        "ok",
-    )
+        e.log_access(
+            Some(&who),
+            "read_cluster",
+            &json!({"cluster": cid, "reports": c.report_ids}),
+            reason.as_deref(),
+            "ok",
+        )?;
+        Ok(serde_json::to_vec(&json!({
+            "requested": id,
+            "cluster": view,
+            "notes": triage.notes,
+            "identifiers": identifiers,
+            "timeline": weekly,
+            "suggestions": snapshot.suggestions_for(&cid),
+            "events": events,
+        }))?)
+    })
     .await?;
-    Ok(Json(json!({
-        "requested": id,
-        "cluster": state.engine.view(c),
-        "notes": triage.notes,
-        "identifiers": identifiers,
-        "timeline": weekly,
-        "suggestions": snapshot.suggestions_for(&cid),
-        "events": events,
-    })))
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/clusters/{id}/graph`: reports and identifiers as nodes,
