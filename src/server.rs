@@ -40,7 +40,14 @@ pub async fn run(
     // What was acknowledged is in the store; bring the clusters up to date
     // before exiting so the next start has nothing to repair.
     let e = engine.clone();
-    tokio::task::spawn_blocking(move || e.rebuild_if_behind("shutdown")).await??;
+    tokio::task::spawn_blocking(move || {
+        e.rebuild_if_behind("shutdown")?;
+        // Every answered push has queued its report for the index; record
+        // the store's generation with them, so the next start does not
+        // index them again.
+        e.flush_index()
+    })
+    .await??;
     Ok(())
 }
 
