@@ -161,8 +161,6 @@ pub async fn show(
         .into_response());
     }
     let (who, reason) = (caller.principal.clone(), caller.reason.clone());
-    let view =
-        serde_json::to_value(state.engine.view(c)).map_err(|e| ApiError::Internal(e.into()))?;
     // Assembled and serialised off the async threads: a large cluster's
     // page is tens of milliseconds of work that would hold up checks.
     let body = blocking(&state.engine, move |e| {
@@ -198,7 +196,7 @@ pub async fn show(
         )?;
         Ok(serde_json::to_vec(&json!({
             "requested": id,
-            "cluster": view,
+            "cluster": e.view(c),
             "notes": triage.notes,
             "identifiers": identifiers,
             "timeline": weekly,
