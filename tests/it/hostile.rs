@@ -27,6 +27,16 @@ struct Server {
 }
 
 impl Server {
+    /// A GET of `path` with the admin token.
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn start() -> Server {
         let app = TestApp::new();
         let engine = fixture_engine(&app);
@@ -191,13 +201,7 @@ async fn bodies_beyond_the_limit_get_413() {
         "{outcome:?}"
     );
     // Nothing of it was stored.
-    let res = s
-        .http
-        .get(s.url("/api/v1/stats"))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .unwrap();
+    let res = s.get("/api/v1/stats").await;
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["reports"], 22, "{v}");
     s.finish().await;
@@ -234,13 +238,7 @@ async fn invalid_utf8_in_bodies_queries_paths_and_headers_is_refused() {
         "/search?q=%FF",
         "/api/v1/reports/%FF%FE",
     ] {
-        let res = s
-            .http
-            .get(s.url(path))
-            .bearer_auth(&s.token)
-            .send()
-            .await
-            .unwrap();
+        let res = s.get(path).await;
         assert_eq!(res.status(), 400, "{path}");
     }
     // Raw bytes above ASCII in the request line and in header values.
@@ -279,13 +277,7 @@ async fn invalid_utf8_in_bodies_queries_paths_and_headers_is_refused() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let res = s
-        .http
-        .get(s.url("/api/v1/audit?action=list_clusters&limit=1"))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .unwrap();
+    let res = s.get("/api/v1/audit?action=list_clusters&limit=1").await;
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["entries"][0]["reason"], "zaak Zoë 2026-12", "{v}");
     s.finish().await;
@@ -467,12 +459,8 @@ async fn good_client(s: &Server, cluster: &str, span: Duration) -> Vec<Duration>
 async fn a_flood_of_wrong_tokens_neither_queues_on_the_store_nor_fills_the_access_log() {
     let s = Server::start().await;
     let clusters: Value = s
-        .http
-        .get(s.url("/api/v1/clusters?limit=1"))
-        .bearer_auth(&s.token)
-        .send()
+        .get("/api/v1/clusters?limit=1")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -547,12 +535,8 @@ async fn a_flood_of_wrong_tokens_neither_queues_on_the_store_nor_fills_the_acces
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let v: Value = s
-            .http
-            .get(s.url("/api/v1/audit?action=api_token&limit=10000"))
-            .bearer_auth(&s.token)
-            .send()
+            .get("/api/v1/audit?action=api_token&limit=10000")
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
