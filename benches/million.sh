@@ -19,8 +19,11 @@ BIN=$PWD/target/release/fraudlink
 PORT=${BENCH_PORT:-8397}
 export SUMMARY=$PWD/benches/load/summary.lua
 mkdir -p "$DIR"
-# Figures of an earlier, interrupted run would spoil the medians.
-rm -f "$DIR"/ingest_rate "$DIR"/ingest_rss "$DIR"/open_wall "$DIR"/partition_ms "$DIR"/assign_ms "$DIR"/check "$DIR"/serve_rss
+# The per-run figures; those of an earlier, interrupted run would spoil
+# the medians.
+FIGURES=(ingest_rate ingest_rss open_wall partition_ms assign_ms check serve_rss)
+clear_figures() { for f in "${FIGURES[@]}"; do rm -f "$DIR/$f"; done; }
+clear_figures
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -91,4 +94,4 @@ if [ -s "$DIR/python_wall" ]; then
   ours=$(median < "$DIR/ingest_rate" | awk -v n="$N" '{print n/$1}')
   printf 'python baseline          %s s; fraudlink %.0f s; %.1fx\n' "$py" "$ours" "$(echo "$py $ours" | awk '{print $1/$2}')"
 fi
-rm -f "$DIR"/ingest_rate "$DIR"/ingest_rss "$DIR"/open_wall "$DIR"/partition_ms "$DIR"/assign_ms "$DIR"/check "$DIR"/serve_rss
+clear_figures
