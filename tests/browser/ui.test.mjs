@@ -73,6 +73,19 @@ function start(args, env, ready, timeoutMs = 180_000) {
   });
 }
 
+/** Sends SIGTERM and resolves when the process has exited (SIGKILL after 30 s). */
+function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
 async function waitForHttp(url, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -136,7 +149,9 @@ before(async () => {
 
 after(async () => {
   if (context) await context.close();
-  for (const s of servers) s.kill("SIGTERM");
+  // A stopping server still writes (it records the index generation), so wait
+  // for each to exit before removing its directory; kill one that hangs.
+  await Promise.all(servers.map(stop));
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
