@@ -113,7 +113,7 @@ fn bench(c: &mut Criterion) {
                         id: r.id.clone(),
                         filed_at: r.filed_at.unix_timestamp(),
                         amount_cents: None,
-                        victim_ref: r.victim_ref.clone(),
+                        victim_ref: r.victim_ref.as_deref().map(Into::into),
                         supplement: false,
                     },
                     &links,

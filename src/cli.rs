@@ -505,10 +505,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             let mut out = io::stdout().lock();
             let list: Vec<_> = match &cid {
                 Some(c) => state.suggestions_for(c),
-                None => state.suggestions().iter().collect(),
+                None => state.suggestions(limit),
             };
             for s in list.into_iter().take(limit) {
-                serde_json::to_writer(&mut out, s)?;
+                serde_json::to_writer(&mut out, &s)?;
                 writeln!(out)?;
             }
             Ok(0)
@@ -1130,7 +1130,7 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
                 out,
                 "  {:.2} {}  ({}:{} ~ {}:{}; clusters {} ~ {})",
                 s.suggestion.score,
-                s.suggestion.why,
+                s.suggestion.why(),
                 s.suggestion.a.kind,
                 s.suggestion.a.value,
                 s.suggestion.b.kind,

@@ -82,7 +82,7 @@ pub struct ReportNode {
     /// The damage in cents, if given.
     pub amount_cents: Option<i64>,
     /// The pseudonymous victim reference.
-    pub victim_ref: Option<String>,
+    pub victim_ref: Option<Arc<str>>,
     /// The statement calls itself a supplement to an earlier report.
     pub supplement: bool,
 }
@@ -160,6 +160,17 @@ impl Graph {
     /// An empty graph.
     pub fn new() -> Graph {
         Graph::default()
+    }
+
+    /// Makes room for `reports` more reports naming `links` identifiers
+    /// between them, so that a rebuild's large vectors are allocated once
+    /// at their size instead of doubling (and keeping up to half unused).
+    pub fn reserve(&mut self, reports: usize, links: usize) {
+        self.reports.reserve_exact(reports);
+        self.report_nodes.reserve_exact(reports);
+        self.report_index.reserve(reports);
+        self.graph.reserve_nodes(reports);
+        self.graph.reserve_exact_edges(links);
     }
 
     /// The number of reports.

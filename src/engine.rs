@@ -158,11 +158,11 @@ pub struct State {
     report_cluster: Vec<Option<ClusterId>>,
     /// Per report number, its linking fields.
     rows: Vec<LinkRow>,
-    by_victim: FxHashMap<String, Vec<ReportId>>,
+    by_victim: FxHashMap<Arc<str>, Vec<ReportId>>,
     suppressed: Vec<SuppressedIdent>,
     /// Computed on first use: the weak-link search costs as much as the
     /// rest of a rebuild and most commands never look at it.
-    suggestions: std::sync::OnceLock<Vec<OpenSuggestion>>,
+    suggestions: std::sync::OnceLock<OpenSuggestions>,
     weak: Option<Box<WeakInput>>,
     /// The store generation this state was built from.
     generation: i64,
@@ -271,8 +271,9 @@ pub struct ScoreFigures {
     pub nl_domain: bool,
 }
 
-/// A weak link still waiting for an analyst's decision.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A weak link still waiting for an analyst's decision, with the reports
+/// and clusters on each side (assembled when asked for).
+#[derive(Debug, Clone, Serialize)]
 pub struct OpenSuggestion {
     /// The suggestion.
     #[serde(flatten)]
@@ -679,7 +680,7 @@ impl Engine {
         self.inner
             .serving
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = self.state().suggestions().len();
+        let _ = self.state().suggestion_count();
     }
 
     /// Rebuilds the graph from the store, re-clusters, reconciles the ids
@@ -793,6 +794,7 @@ impl Engine {
         let cfg = &self.inner.settings.linking;
         let providers = mailboxes.providers(cfg.mail_provider_min_addresses);
         let mut graph = Graph::new();
+        graph.reserve(rows.len(), flat.len());
         for (n, row) in rows.iter().enumerate() {
             let first = Some(group_of[n]).filter(|&g| g != NONE);
             let rest = more_groups.get(&(n as u32)).into_iter().flatten().copied();
@@ -893,7 +895,7 @@ impl Engine {
             .serving
             .load(std::sync::atomic::Ordering::Relaxed)
         {
-            let _ = state.suggestions().len();
+            let _ = state.suggestion_count();
         }
         let old = std::mem::replace(
             &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
@@ -1136,7 +1138,7 @@ impl Engine {
                 id: report.id.clone(),
                 filed_at: report.filed_at.unix_timestamp(),
                 amount_cents: report.amount_eur.map(cents),
-                victim_ref: Some(v.to_owned()),
+                victim_ref: Some(Arc::from(v)),
                 supplement: crate::extract::is_supplement(&report.narrative),
             };
             let window = self.inner.settings.linking.refiling_window_days * 86_400;
@@ -1636,9 +1638,20 @@ struct WeakInput {
     cfg: crate::config::WeakConfig,
 }
 
+/// The open suggestions of a state, strongest first, with an index from
+/// cluster to the suggestions touching it. At a million reports there are
+/// hundreds of thousands: only the pairs are kept, and their reports and
+/// clusters are looked up when a suggestion is shown.
+#[derive(Default)]
+struct OpenSuggestions {
+    list: Vec<crate::suggest::Suggestion>,
+    /// (cluster position in `State::clusters`, index in `list`), sorted.
+    by_cluster: Vec<(u32, u32)>,
+}
+
 /// Computes the open suggestions: weak links between identifiers whose
 /// reports lie in different clusters, minus those an analyst decided.
-fn weak_links(state: &State, input: &WeakInput) -> Vec<OpenSuggestion> {
+fn weak_links(state: &State, input: &WeakInput) -> OpenSuggestions {
     let WeakInput {
         invalid_ibans,
         decisions,
@@ -1659,44 +1672,34 @@ fn weak_links(state: &State, input: &WeakInput) -> Vec<OpenSuggestion> {
         linking.iter().copied(),
         cfg,
     );
-    let mut out = Vec::new();
+    let mut out = OpenSuggestions::default();
     for s in found {
         let (ka, kb) = s.decision_key();
         if decided.contains(&(ka.as_str(), kb.as_str())) {
             continue;
         }
-        let side = |k: &IdentKey| -> Vec<ReportId> {
-            let mut r: Vec<ReportId> = state.graph.reports_with(k).into_iter().cloned().collect();
-            if k.kind == Kind::Iban {
-                r.extend(invalid_ibans.get(&*k.value).into_iter().flatten().cloned());
-            }
-            r.sort();
-            r.dedup();
-            r
-        };
-        let (ra, rb) = (side(&s.a), side(&s.b));
-        let clusters = |rs: &[ReportId]| -> Vec<ClusterId> {
-            let mut c: Vec<ClusterId> = rs
-                .iter()
-                .filter_map(|r| state.cluster_of(r).cloned())
-                .collect();
-            c.sort();
-            c.dedup();
-            c
-        };
-        let (ca, cb) = (clusters(&ra), clusters(&rb));
+        let (ca, cb) = (
+            state.side_clusters(invalid_ibans, &s.a),
+            state.side_clusters(invalid_ibans, &s.b),
+        );
         // Already together: nothing to suggest.
         if ca.iter().all(|c| cb.contains(c)) && cb.iter().all(|c| ca.contains(c)) {
             continue;
         }
-        out.push(OpenSuggestion {
-            suggestion: s,
-            a_reports: ra,
-            b_reports: rb,
-            a_clusters: ca,
-            b_clusters: cb,
-        });
+        let i = out.list.len() as u32;
+        let mut at: Vec<u32> = ca
+            .iter()
+            .chain(&cb)
+            .filter_map(|c| state.by_id.get(*c).map(|&p| p as u32))
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        out.by_cluster.extend(at.into_iter().map(|p| (p, i)));
+        out.list.push(s);
     }
+    out.by_cluster.sort_unstable();
+    out.list.shrink_to_fit();
+    out.by_cluster.shrink_to_fit();
     out
 }
 
@@ -1981,10 +1984,13 @@ impl State {
                 numbered[n] = Some(row);
             }
         }
-        let rows: Vec<LinkRow> = numbered.into_iter().flatten().collect();
+        // Sized exactly: at a million rows a doubling vector would hold
+        // a hundred megabytes it never uses.
+        let mut rows: Vec<LinkRow> = Vec::with_capacity(graph.len());
+        rows.extend(numbered.into_iter().flatten());
         debug_assert_eq!(rows.len(), graph.len());
         let as_of = rows.iter().map(|r| r.filed_at).max().unwrap_or(0);
-        let mut by_victim: FxHashMap<String, Vec<ReportId>> = FxHashMap::default();
+        let mut by_victim: FxHashMap<Arc<str>, Vec<ReportId>> = FxHashMap::default();
         for r in &rows {
             if let Some(v) = &r.victim_ref {
                 by_victim.entry(v.clone()).or_default().push(r.id.clone());
@@ -2066,10 +2072,12 @@ impl State {
                 })
         });
         let mut slots: Vec<Option<ClusterSummary>> = clusters.into_iter().map(Some).collect();
-        let clusters: Vec<ClusterSummary> = order
-            .into_iter()
-            .filter_map(|(_, _, _, i)| slots[i as usize].take())
-            .collect();
+        let mut clusters: Vec<ClusterSummary> = Vec::with_capacity(order.len());
+        clusters.extend(
+            order
+                .into_iter()
+                .filter_map(|(_, _, _, i)| slots[i as usize].take()),
+        );
         drop(slots);
         let by_id = clusters
             .iter()
@@ -2126,20 +2134,112 @@ impl State {
         &self.suppressed
     }
 
-    /// Open suggestions, strongest first.
-    pub fn suggestions(&self) -> &[OpenSuggestion] {
+    fn open_suggestions(&self) -> &OpenSuggestions {
         self.suggestions.get_or_init(|| match &self.weak {
             Some(w) => weak_links(self, w),
-            None => Vec::new(),
+            None => OpenSuggestions::default(),
         })
     }
 
-    /// Open suggestions touching a cluster.
-    pub fn suggestions_for(&self, id: &ClusterId) -> Vec<&OpenSuggestion> {
-        self.suggestions()
+    /// The number of open suggestions.
+    pub fn suggestion_count(&self) -> usize {
+        self.open_suggestions().list.len()
+    }
+
+    /// Open suggestions, strongest first, at most `limit`.
+    pub fn suggestions(&self, limit: usize) -> Vec<OpenSuggestion> {
+        self.open_suggestions()
+            .list
             .iter()
-            .filter(|s| s.a_clusters.contains(id) || s.b_clusters.contains(id))
+            .take(limit)
+            .map(|s| self.open(s))
             .collect()
+    }
+
+    /// Open suggestions touching a cluster, strongest first.
+    pub fn suggestions_for(&self, id: &ClusterId) -> Vec<OpenSuggestion> {
+        let Some(&p) = self.by_id.get(id) else {
+            return Vec::new();
+        };
+        let open = self.open_suggestions();
+        let p = p as u32;
+        let start = open.by_cluster.partition_point(|&(c, _)| c < p);
+        open.by_cluster[start..]
+            .iter()
+            .take_while(|&&(c, _)| c == p)
+            .map(|&(_, i)| self.open(&open.list[i as usize]))
+            .collect()
+    }
+
+    /// A suggestion with the reports and clusters on each side.
+    fn open(&self, s: &crate::suggest::Suggestion) -> OpenSuggestion {
+        let invalid = self.weak.as_ref().map(|w| &w.invalid_ibans);
+        let (a_reports, b_reports) = (
+            self.side_reports(invalid, &s.a),
+            self.side_reports(invalid, &s.b),
+        );
+        OpenSuggestion {
+            suggestion: s.clone(),
+            a_clusters: self.clusters_of(&a_reports),
+            b_clusters: self.clusters_of(&b_reports),
+            a_reports,
+            b_reports,
+        }
+    }
+
+    /// The reports naming one side of a suggestion (an invalid IBAN is not
+    /// in the graph: its reports are kept apart), sorted.
+    fn side_reports(
+        &self,
+        invalid: Option<&HashMap<String, Vec<ReportId>>>,
+        k: &IdentKey,
+    ) -> Vec<ReportId> {
+        let mut r: Vec<ReportId> = self.graph.reports_with(k).into_iter().cloned().collect();
+        if k.kind == Kind::Iban {
+            r.extend(
+                invalid
+                    .and_then(|m| m.get(&*k.value))
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
+        }
+        r.sort();
+        r.dedup();
+        r
+    }
+
+    /// The distinct clusters of some reports, sorted.
+    fn clusters_of(&self, reports: &[ReportId]) -> Vec<ClusterId> {
+        let mut c: Vec<ClusterId> = reports
+            .iter()
+            .filter_map(|r| self.cluster_of(r).cloned())
+            .collect();
+        c.sort();
+        c.dedup();
+        c
+    }
+
+    /// The clusters of one side of a suggestion, without cloning ids.
+    fn side_clusters(
+        &self,
+        invalid: &HashMap<String, Vec<ReportId>>,
+        k: &IdentKey,
+    ) -> Vec<&ClusterId> {
+        let mut c: Vec<&ClusterId> = self
+            .graph
+            .reports_with(k)
+            .into_iter()
+            .chain(if k.kind == Kind::Iban {
+                invalid.get(&*k.value).map(Vec::as_slice).unwrap_or(&[])
+            } else {
+                &[]
+            })
+            .filter_map(|r| self.cluster_of(r))
+            .collect();
+        c.sort();
+        c.dedup();
+        c
     }
 
     /// The number of reports.
@@ -2215,8 +2315,8 @@ fn summarise(
     let mut idents: FxHashMap<u32, usize> = FxHashMap::default();
     for &n in numbers {
         let row = &rows[n];
-        units.insert(row.unit.as_str());
-        teams.insert(row.team.as_str());
+        units.insert(&*row.unit);
+        teams.insert(&*row.team);
         if let Some(t) = &row.fraud_type {
             fraud_types.insert(crate::report::FraudType::parse(t).category());
         }
@@ -2225,7 +2325,7 @@ fn summarise(
         last = last.max(row.filed_at);
         match &row.victim_ref {
             Some(v) => {
-                victims.insert(v.as_str());
+                victims.insert(&**v);
             }
             None => anonymous += 1,
         }

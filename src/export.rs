@@ -76,7 +76,7 @@ fn graph(
             let row = state.row(r);
             nodes.push((
                 format!("r:{r}"),
-                format!("{r} ({})", row.map_or("", |x| x.unit.as_str())),
+                format!("{r} ({})", row.map_or("", |x| &*x.unit)),
                 "report",
                 c.cluster_id.to_string(),
             ));

@@ -8,9 +8,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, params};
+use rustc_hash::FxHashMap;
 use time::OffsetDateTime;
 
 use crate::auth::{Principal, Role as AccessRole};
@@ -202,15 +204,16 @@ pub struct LinkRow {
     /// Damage.
     pub amount_eur: Option<f64>,
     /// Victim reference.
-    pub victim_ref: Option<String>,
+    pub victim_ref: Option<Arc<str>>,
     /// The statement calls itself a supplement to an earlier report.
     pub supplement: bool,
-    /// The unit.
-    pub unit: String,
+    /// The unit (one shared copy per distinct name: a million rows name a
+    /// few dozen units, teams and fraud types).
+    pub unit: Arc<str>,
     /// The team.
-    pub team: String,
+    pub team: Arc<str>,
     /// Fraud category.
-    pub fraud_type: Option<String>,
+    pub fraud_type: Option<Arc<str>>,
 }
 
 /// A cluster's triage record.
@@ -510,27 +513,43 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, filed_at, amount_eur, victim_ref, supplement, unit, team, fraud_type FROM reports ORDER BY seq",
         )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(LinkRow {
-                    id: ReportId::parse(&r.get::<_, String>(0)?).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            0,
-                            rusqlite::types::Type::Text,
-                            Box::new(e),
-                        )
-                    })?,
-                    filed_at: r.get(1)?,
-                    amount_eur: r.get(2)?,
-                    victim_ref: r.get(3)?,
-                    supplement: r.get(4)?,
-                    unit: r.get(5)?,
-                    team: r.get(6)?,
-                    fraud_type: r.get(7)?,
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
+        let mut out = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        let mut names: FxHashMap<Box<str>, Arc<str>> = FxHashMap::default();
+        let mut shared = |s: &str| -> Arc<str> {
+            match names.get(s) {
+                Some(a) => a.clone(),
+                None => {
+                    let a: Arc<str> = Arc::from(s);
+                    names.insert(s.into(), a.clone());
+                    a
+                }
+            }
+        };
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let text = |i: usize| -> Result<Option<&str>> {
+                Ok(match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    v => Some(v.as_str()?),
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            };
+            let id = text(0)?.unwrap_or_default();
+            out.push(LinkRow {
+                id: ReportId::parse(id)
+                    .with_context(|| format!("report id {id:?} in the store"))?,
+                filed_at: r.get(1)?,
+                amount_eur: r.get(2)?,
+                victim_ref: text(3)?.map(Arc::from),
+                supplement: r.get(4)?,
+                unit: shared(text(5)?.unwrap_or_default()),
+                team: shared(text(6)?.unwrap_or_default()),
+                fraud_type: text(7)?.map(&mut shared),
+            });
+        }
+        Ok(out)
     }
 
     /// Calls `f` for every offender identifier that can link (valid, or an

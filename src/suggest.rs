@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::cluster::IdentKey;
 use crate::config::WeakConfig;
@@ -23,19 +23,64 @@ use crate::ident::Kind;
 /// block (thousands of domains starting `nl-`) cannot blow up.
 const MAX_BLOCK: usize = 200;
 
-/// A suggested link between two identifiers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Why two identifiers are suggested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// An invalid IBAN a typo away from a valid one.
+    IbanTypo,
+    /// Domains that look alike.
+    LookalikeDomain,
+    /// Handles on one platform spelled alike.
+    HandleVariant,
+}
+
+impl Basis {
+    /// The name used on the wire: `iban_typo`, `lookalike_domain`,
+    /// `handle_variant`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::IbanTypo => "iban_typo",
+            Basis::LookalikeDomain => "lookalike_domain",
+            Basis::HandleVariant => "handle_variant",
+        }
+    }
+}
+
+/// A suggested link between two identifiers. Kept small (hundreds of
+/// thousands at a million reports): the human-readable reason is derived
+/// from the pair when it is shown.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
     /// The identifier on one side (for IBANs: the invalid one).
     pub a: IdentKey,
     /// The identifier on the other side.
     pub b: IdentKey,
-    /// `iban_typo`, `lookalike_domain` or `handle_variant`.
-    pub basis: String,
+    /// Why the two are suggested.
+    pub basis: Basis,
     /// Similarity, 0..1 (1 = identical after normalisation).
     pub score: f64,
-    /// Human-readable reason.
-    pub why: String,
+}
+
+impl Serialize for Suggestion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            a: &'a IdentKey,
+            b: &'a IdentKey,
+            basis: Basis,
+            score: f64,
+            why: String,
+        }
+        Wire {
+            a: &self.a,
+            b: &self.b,
+            basis: self.basis,
+            score: self.score,
+            why: self.why(),
+        }
+        .serialize(s)
+    }
 }
 
 impl Suggestion {
@@ -45,6 +90,28 @@ impl Suggestion {
         let a = format!("{}:{}", self.a.kind, self.a.value);
         let b = format!("{}:{}", self.b.kind, self.b.value);
         if a <= b { (a, b) } else { (b, a) }
+    }
+
+    /// The human-readable reason.
+    pub fn why(&self) -> String {
+        let (a, b) = (&*self.a.value, &*self.b.value);
+        match self.basis {
+            Basis::IbanTypo => {
+                let d = strsim::osa_distance(a, b);
+                format!("{a} fails its checksum and is {d} edit(s) from {b}")
+            }
+            Basis::LookalikeDomain if split_domain(a).0 == split_domain(b).0 => format!(
+                "{a} and {b} share the name {:?} under another suffix",
+                split_domain(a).0
+            ),
+            Basis::LookalikeDomain => {
+                format!("{a} looks like {b} (similarity {:.2})", self.score)
+            }
+            Basis::HandleVariant => format!(
+                "{a} and {b} are spelled alike (similarity {:.2})",
+                self.score
+            ),
+        }
     }
 }
 
@@ -56,14 +123,14 @@ pub fn suggest<'a>(
     linking: impl IntoIterator<Item = &'a IdentKey>,
     cfg: &WeakConfig,
 ) -> Vec<Suggestion> {
-    let mut ibans: Vec<&str> = Vec::new();
-    let mut domains: Vec<&str> = Vec::new();
-    let mut handles: Vec<&str> = Vec::new();
+    let mut ibans: Vec<&IdentKey> = Vec::new();
+    let mut domains: Vec<&IdentKey> = Vec::new();
+    let mut handles: Vec<&IdentKey> = Vec::new();
     for k in linking {
         match k.kind {
-            Kind::Iban => ibans.push(&k.value),
-            Kind::Domain => domains.push(&k.value),
-            Kind::Handle => handles.push(&k.value),
+            Kind::Iban => ibans.push(k),
+            Kind::Domain => domains.push(k),
+            Kind::Handle => handles.push(k),
             _ => {}
         }
     }
@@ -131,11 +198,13 @@ fn block_keys(s: &str, n: usize) -> [(bool, &str); 2] {
 
 fn iban_typos<'a>(
     invalid: impl IntoIterator<Item = &'a str>,
-    valid: &[&str],
+    valid: &[&IdentKey],
     cfg: &WeakConfig,
     out: &mut Vec<Suggestion>,
 ) {
-    let index = blocks(valid, 9);
+    let values: Vec<&str> = valid.iter().map(|k| &*k.value).collect();
+    let by_value: FxHashMap<&str, &IdentKey> = valid.iter().map(|k| (&*k.value, *k)).collect();
+    let index = blocks(&values, 9);
     let mut seen = HashSet::new();
     for bad in invalid {
         if bad.len() < 12 || !seen.insert(bad) {
@@ -162,10 +231,9 @@ fn iban_typos<'a>(
         for (good, d) in best {
             out.push(Suggestion {
                 a: key(Kind::Iban, bad),
-                b: key(Kind::Iban, good),
-                basis: "iban_typo".to_owned(),
+                b: by_value[good].clone(),
+                basis: Basis::IbanTypo,
                 score: 1.0 - d as f64 / bad.len().max(good.len()) as f64,
-                why: format!("{bad} fails its checksum and is {d} edit(s) from {good}"),
             });
         }
     }
@@ -176,30 +244,37 @@ fn split_domain(d: &str) -> (&str, &str) {
     d.split_once('.').unwrap_or((d, ""))
 }
 
-fn lookalike_domains(domains: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestion>) {
+/// Orders a pair of identifiers by value.
+fn ordered<'k>(x: &'k IdentKey, y: &'k IdentKey) -> (&'k IdentKey, &'k IdentKey) {
+    if x.value <= y.value { (x, y) } else { (y, x) }
+}
+
+fn lookalike_domains(domains: &[&IdentKey], cfg: &WeakConfig, out: &mut Vec<Suggestion>) {
+    let mut by_label: HashMap<&str, Vec<&IdentKey>> = HashMap::new();
+    for &d in domains {
+        by_label
+            .entry(split_domain(&d.value).0)
+            .or_default()
+            .push(d);
+    }
     let labels: Vec<&str> = domains
         .iter()
-        .map(|d| split_domain(d).0)
+        .map(|d| split_domain(&d.value).0)
         .filter(|l| l.chars().count() >= cfg.domain_min_label)
         .collect();
-    let mut by_label: HashMap<&str, Vec<&str>> = HashMap::new();
-    for &d in domains {
-        by_label.entry(split_domain(d).0).or_default().push(d);
-    }
     let pairs = candidate_pairs(&labels, 5);
     // The same first label under another suffix is a look-alike too.
     for (label, ds) in &by_label {
         if ds.len() > 1 && label.chars().count() >= cfg.domain_min_label {
             let mut ds = ds.clone();
-            ds.sort_unstable();
+            ds.sort_unstable_by(|x, y| x.value.cmp(&y.value));
             for (i, &x) in ds.iter().enumerate() {
                 for &y in &ds[i + 1..] {
                     out.push(Suggestion {
-                        a: key(Kind::Domain, x),
-                        b: key(Kind::Domain, y),
-                        basis: "lookalike_domain".to_owned(),
+                        a: x.clone(),
+                        b: y.clone(),
+                        basis: Basis::LookalikeDomain,
                         score: 0.95,
-                        why: format!("{x} and {y} share the name {label:?} under another suffix"),
                     });
                 }
             }
@@ -219,36 +294,32 @@ fn lookalike_domains(domains: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestio
         }
         for &dx in by_label.get(x).map(Vec::as_slice).unwrap_or(&[]) {
             for &dy in by_label.get(y).map(Vec::as_slice).unwrap_or(&[]) {
-                let (a, b) = if dx < dy { (dx, dy) } else { (dy, dx) };
+                let (a, b) = ordered(dx, dy);
                 out.push(Suggestion {
-                    a: key(Kind::Domain, a),
-                    b: key(Kind::Domain, b),
-                    basis: "lookalike_domain".to_owned(),
+                    a: a.clone(),
+                    b: b.clone(),
+                    basis: Basis::LookalikeDomain,
                     score: sim,
-                    why: format!("{a} looks like {b} (similarity {sim:.2})"),
                 });
             }
         }
     }
 }
 
-fn handle_variants(handles: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestion>) {
-    let mut by_platform: HashMap<&str, Vec<&str>> = HashMap::new();
+fn handle_variants(handles: &[&IdentKey], cfg: &WeakConfig, out: &mut Vec<Suggestion>) {
+    // Per platform, the names after `platform:` in the order given (which
+    // decides what a full block keeps), and each name's identifier.
+    type Names<'k> = (Vec<&'k str>, FxHashMap<&'k str, &'k IdentKey>);
+    let mut by_platform: HashMap<&str, Names<'_>> = HashMap::new();
     for &h in handles {
-        if let Some((p, _)) = h.split_once(':') {
-            by_platform.entry(p).or_default().push(h);
+        if let Some((p, name)) = h.value.split_once(':') {
+            let (list, names) = by_platform.entry(p).or_default();
+            list.push(name);
+            names.insert(name, h);
         }
     }
-    for list in by_platform.values() {
-        let names: Vec<&str> = list
-            .iter()
-            .map(|h| h.split_once(':').map_or(*h, |(_, n)| n))
-            .collect();
-        let pairs = candidate_pairs(&names, 3);
-        let platform = list
-            .first()
-            .and_then(|h| h.split_once(':'))
-            .map_or("", |(p, _)| p);
+    for (list, names) in by_platform.values() {
+        let pairs = candidate_pairs(list, 3);
         for (x, y) in pairs {
             let strip = |s: &str| {
                 s.chars()
@@ -264,13 +335,10 @@ fn handle_variants(handles: &[&str], cfg: &WeakConfig, out: &mut Vec<Suggestion>
                 continue;
             }
             out.push(Suggestion {
-                a: key(Kind::Handle, &format!("{platform}:{x}")),
-                b: key(Kind::Handle, &format!("{platform}:{y}")),
-                basis: "handle_variant".to_owned(),
+                a: names[x].clone(),
+                b: names[y].clone(),
+                basis: Basis::HandleVariant,
                 score: sim,
-                why: format!(
-                    "{platform}:{x} and {platform}:{y} are spelled alike (similarity {sim:.2})"
-                ),
             });
         }
     }
@@ -291,7 +359,13 @@ mod tests {
             &Settings::defaults().weak,
         )
         .into_iter()
-        .map(|s| (s.basis, s.a.value.to_string(), s.b.value.to_string()))
+        .map(|s| {
+            (
+                s.basis.as_str().to_owned(),
+                s.a.value.to_string(),
+                s.b.value.to_string(),
+            )
+        })
         .collect()
     }
 

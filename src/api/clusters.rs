@@ -251,7 +251,7 @@ pub async fn graph(
     let suggested: Vec<Value> = snapshot
         .suggestions_for(&cid)
         .into_iter()
-        .map(|s| json!({"source": format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value), "target": format!("i:{}:{}", s.suggestion.b.kind, s.suggestion.b.value), "score": s.suggestion.score, "why": s.suggestion.why}))
+        .map(|s| json!({"source": format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value), "target": format!("i:{}:{}", s.suggestion.b.kind, s.suggestion.b.value), "score": s.suggestion.score, "why": s.suggestion.why()}))
         .collect();
     log_read(
         &state,
@@ -412,9 +412,8 @@ pub async fn suggestions(
                 .collect()
         }
         None => snapshot
-            .suggestions()
-            .iter()
-            .take(limit)
+            .suggestions(limit)
+            .into_iter()
             .map(|s| json!(s))
             .collect(),
     };

@@ -44,7 +44,7 @@ pub async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Json
         "linked_clusters": clusters.iter().filter(|c| c.size >= 2).count(),
         "largest_cluster": clusters.iter().map(|c| c.size).max().unwrap_or(0),
         "suppressed_identifiers": snapshot.suppressed().len(),
-        "open_suggestions": snapshot.suggestions().len(),
+        "open_suggestions": snapshot.suggestion_count(),
         "clusters_by_status": by_status,
     })))
 }

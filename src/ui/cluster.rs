@@ -191,8 +191,8 @@ pub async fn show(
     let mut weekly: BTreeMap<(i32, u8), usize> = BTreeMap::new();
     for r in &c.report_ids {
         if let Some(row) = snapshot.row(r) {
-            *unit_counts.entry(row.unit.clone()).or_default() += 1;
-            *team_counts.entry(row.team.clone()).or_default() += 1;
+            *unit_counts.entry(row.unit.to_string()).or_default() += 1;
+            *team_counts.entry(row.team.to_string()).or_default() += 1;
             if let Some(w) = iso_week(row.filed_at) {
                 *weekly.entry(w).or_default() += 1;
             }
@@ -296,9 +296,11 @@ pub async fn show(
                 filed: row
                     .map(|x| short_time(&crate::engine::rfc3339(x.filed_at)))
                     .unwrap_or_default(),
-                unit: row.map(|x| x.unit.clone()).unwrap_or_default(),
-                team: row.map(|x| x.team.clone()).unwrap_or_default(),
-                fraud_type: row.and_then(|x| x.fraud_type.clone()).unwrap_or_default(),
+                unit: row.map(|x| x.unit.to_string()).unwrap_or_default(),
+                team: row.map(|x| x.team.to_string()).unwrap_or_default(),
+                fraud_type: row
+                    .and_then(|x| x.fraud_type.as_deref().map(str::to_owned))
+                    .unwrap_or_default(),
                 amount: row
                     .and_then(|x| x.amount_eur)
                     .map(euros)
@@ -340,7 +342,7 @@ pub async fn show(
             suggestions.push(SuggestionRow {
                 a: format!("{}:{}", s.suggestion.a.kind, s.suggestion.a.value),
                 b: format!("{}:{}", s.suggestion.b.kind, s.suggestion.b.value),
-                why: s.suggestion.why.clone(),
+                why: s.suggestion.why(),
                 score: format!("{:.2}", s.suggestion.score),
                 other_clusters: other.into_iter().collect(),
             });

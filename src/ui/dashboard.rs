@@ -91,14 +91,14 @@ impl Inflow {
             for r in &c.report_ids {
                 let Some(row) = state.row(r) else { continue };
                 out.as_of = out.as_of.max(row.filed_at);
-                if !out.units.contains(&row.unit) {
-                    out.units.insert(row.unit.clone());
+                if !out.units.contains(&*row.unit) {
+                    out.units.insert(row.unit.to_string());
                 }
                 if let Some(w) = iso_week(row.filed_at) {
                     *out.weeks
                         .entry(w)
                         .or_default()
-                        .entry(row.unit.clone())
+                        .entry(row.unit.to_string())
                         .or_default() += 1;
                 }
             }

@@ -128,7 +128,7 @@ fn jitter(s: &str) -> f64 {
 pub fn build(
     snapshot: &State,
     c: &ClusterSummary,
-    suggestions: &[&OpenSuggestion],
+    suggestions: &[OpenSuggestion],
     expanded: &BTreeSet<String>,
     base: &str,
 ) -> GraphView {
@@ -335,7 +335,7 @@ pub fn build(
             }
         }
         let row = snapshot.row(r);
-        let unit = row.map(|x| x.unit.as_str()).unwrap_or("");
+        let unit = row.map(|x| &*x.unit).unwrap_or("");
         let class = units
             .iter()
             .position(|u| u.as_str() == unit)
@@ -428,7 +428,8 @@ pub fn build(
                 y2: round(pos[j].1),
                 title: format!(
                     "suggested: {} ({:.2})",
-                    s.suggestion.why, s.suggestion.score
+                    s.suggestion.why(),
+                    s.suggestion.score
                 ),
             })
         })

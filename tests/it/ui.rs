@@ -366,13 +366,12 @@ async fn suggestions_are_confirmed_with_csrf_and_merged_ids_redirect() {
     let s = ui.sign_in("analyst").await;
     let state = ui.engine.state();
     let sugg = state
-        .suggestions()
-        .iter()
+        .suggestions(usize::MAX)
+        .into_iter()
         .find(|x| {
             !x.a_clusters.is_empty() && !x.b_clusters.is_empty() && x.a_clusters != x.b_clusters
         })
-        .expect("the fixtures have a suggestion between two clusters")
-        .clone();
+        .expect("the fixtures have a suggestion between two clusters");
     drop(state);
     let (ca, cb) = (
         sugg.a_clusters[0].to_string(),
