@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 DATA=${1:?usage: benches/load.sh DATA [DURATION]}
 DURATION=${2:-60}
-BIN=$PWD/target/release/fraudlink
+BIN=${FRAUDLINK_BIN:-$PWD/target/release/fraudlink}
 PORT=${LOAD_PORT:-8398}
 OUT=$(mktemp -d)
 URL=http://127.0.0.1:$PORT
@@ -27,7 +27,9 @@ ANALYST=$("$BIN" --data "$DATA" token create --role analyst --label "load analys
 
 FRAUDLINK_LOG=${FRAUDLINK_LOG:-warn,fraudlink::engine=info} "$BIN" --data "$DATA" serve --addr "127.0.0.1:$PORT" > "$OUT/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2> /dev/null || true' EXIT
+# On exit, stop the server and wait: it records the index generation as it
+# stops, and a next run must find the index free.
+trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true' EXIT
 until curl -sf "$URL/api/v1/healthz" > /dev/null; do sleep 0.5; done
 sleep 2 # serve computes its suggestions before it answers; let it settle
 rss() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }

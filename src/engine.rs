@@ -89,7 +89,7 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("checkpoint".into())
             .spawn(move || {
-                lower_thread_priority();
+                lower_thread_priority(Priority::Background);
                 let (stopped, wake) = &*flag;
                 let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
                 while !*stopped {
@@ -123,16 +123,29 @@ impl Drop for Checkpointer {
     }
 }
 
-/// Lowers the calling thread's CPU priority to about nice 10 (the crate
-/// maps 0..=99 onto nice 19..=-20): a tenth of a core's share against a
-/// busy request thread, so background work still finishes under load.
-/// Threads it starts inherit the priority.
-pub(crate) fn lower_thread_priority() {
+/// How far a thread steps back from the request threads (nice 0).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Priority {
+    /// About nice 5: a quarter of a core's share against a busy request
+    /// thread. For reads someone is waiting for (searches, cluster pages).
+    Reads,
+    /// About nice 10: a tenth. For background work (re-clustering,
+    /// checkpoints) that must still finish under load.
+    Background,
+}
+
+/// Lowers the calling thread's CPU priority (the crate maps 0..=99 onto
+/// nice 19..=-20). Threads it starts inherit the priority.
+pub(crate) fn lower_thread_priority(to: Priority) {
+    let value: u8 = match to {
+        Priority::Reads => 36,
+        Priority::Background => 22,
+    };
     let lowered = thread_priority::ThreadPriority::Crossplatform(
-        thread_priority::ThreadPriorityValue::try_from(22u8).unwrap_or_default(),
+        thread_priority::ThreadPriorityValue::try_from(value).unwrap_or_default(),
     );
     if let Err(e) = thread_priority::set_current_thread_priority(lowered) {
-        tracing::debug!(error = ?e, "could not lower a background thread's priority");
+        tracing::debug!(error = ?e, "could not lower a thread's priority");
     }
 }
 

@@ -150,7 +150,7 @@ impl Background {
         let spawned = std::thread::Builder::new()
             .name("background".into())
             .spawn(move || {
-                crate::engine::lower_thread_priority();
+                crate::engine::lower_thread_priority(crate::engine::Priority::Background);
                 while let Ok(job) = queue.recv() {
                     job();
                 }

@@ -138,7 +138,6 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusterSummary)?;
-    let _slot = state.heavy_slot().await;
     let cid = resolve(&state, &id).await?;
     let snapshot = state.engine.state();
     let c = snapshot
@@ -163,7 +162,8 @@ pub async fn show(
     let (who, reason) = (caller.principal.clone(), caller.reason.clone());
     // Assembled and serialised off the async threads: a large cluster's
     // page is tens of milliseconds of work that would hold up checks.
-    let body = blocking(&state.engine, move |e| {
+    let body = state
+        .heavy(move |e| {
         let c = snapshot
             .cluster(&cid)
             .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
@@ -218,41 +218,54 @@ pub async fn graph(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusters)?;
-    let _slot = state.heavy_slot().await;
     let cid = resolve(&state, &id).await?;
     let snapshot = state.engine.state();
-    let c = snapshot
-        .cluster(&cid)
-        .ok_or_else(|| ApiError::NotFound("no reports".into()))?;
-    let mut nodes = Vec::new();
-    let mut edges = Vec::new();
-    for r in &c.report_ids {
-        let row = snapshot.row(r);
-        nodes.push(json!({"id": format!("r:{r}"), "kind": "report", "label": r, "unit": row.map(|x| &x.unit), "filed_at": row.map(|x| crate::engine::rfc3339(x.filed_at))}));
+    if snapshot.cluster(&cid).is_none() {
+        return Err(ApiError::NotFound("no reports".into()));
     }
-    let idents = snapshot.cluster_identifiers(c);
-    for (i, s, total) in &idents {
-        let state_name = match s {
-            IdentState::Active => "links",
-            IdentState::Benign(_) => "benign",
-            IdentState::Suppressed(_) => "suppressed",
-        };
-        nodes.push(json!({"id": format!("i:{}:{}", i.kind, i.value), "kind": i.kind, "label": i.value, "reports": i.reports, "reports_total": total, "state": state_name}));
-    }
-    for r in &c.report_ids {
-        for k in snapshot.graph_idents_of(r) {
-            edges.push(
-                json!({"source": format!("r:{r}"), "target": format!("i:{}:{}", k.kind, k.value)}),
-            );
-        }
-    }
-    let suggested: Vec<Value> = snapshot
-        .suggestions_for(&cid)
-        .into_iter()
-        .map(|s| json!({"source": format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value), "target": format!("i:{}:{}", s.suggestion.b.kind, s.suggestion.b.value), "score": s.suggestion.score, "why": s.suggestion.why()}))
-        .collect();
+    let c2 = cid.clone();
+    // Built on the heavy-read threads: a large cluster has thousands of
+    // nodes and edges.
+    let body = state
+        .heavy(move |_| {
+            let cid = c2;
+            let c = snapshot
+                .cluster(&cid)
+                .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
+            let mut nodes = Vec::new();
+            let mut edges = Vec::new();
+            for r in &c.report_ids {
+                let row = snapshot.row(r);
+                nodes.push(json!({"id": format!("r:{r}"), "kind": "report", "label": r, "unit": row.map(|x| &x.unit), "filed_at": row.map(|x| crate::engine::rfc3339(x.filed_at))}));
+            }
+            let idents = snapshot.cluster_identifiers(c);
+            for (i, s, total) in &idents {
+                let state_name = match s {
+                    IdentState::Active => "links",
+                    IdentState::Benign(_) => "benign",
+                    IdentState::Suppressed(_) => "suppressed",
+                };
+                nodes.push(json!({"id": format!("i:{}:{}", i.kind, i.value), "kind": i.kind, "label": i.value, "reports": i.reports, "reports_total": total, "state": state_name}));
+            }
+            for r in &c.report_ids {
+                for k in snapshot.graph_idents_of(r) {
+                    edges.push(
+                        json!({"source": format!("r:{r}"), "target": format!("i:{}:{}", k.kind, k.value)}),
+                    );
+                }
+            }
+            let suggested: Vec<Value> = snapshot
+                .suggestions_for(&cid)
+                .into_iter()
+                .map(|s| json!({"source": format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value), "target": format!("i:{}:{}", s.suggestion.b.kind, s.suggestion.b.value), "score": s.suggestion.score, "why": s.suggestion.why()}))
+                .collect();
+            Ok(serde_json::to_vec(
+                &json!({"cluster_id": cid, "nodes": nodes, "edges": edges, "suggested": suggested}),
+            )?)
+        })
+        .await?;
     log_read(
         &state,
         &caller,
@@ -261,9 +274,11 @@ pub async fn graph(
         "ok",
     )
     .await?;
-    Ok(Json(
-        json!({"cluster_id": cid, "nodes": nodes, "edges": edges, "suggested": suggested}),
-    ))
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// Query of the cluster export.
@@ -281,7 +296,6 @@ pub async fn export(
     query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::Export)?;
-    let _slot = state.heavy_slot().await;
     let Query(q) = query?;
     let (format, mime) = match q.format.as_deref().unwrap_or("csv") {
         "csv" => (Format::Csv, "text/csv; charset=utf-8"),
@@ -296,12 +310,13 @@ pub async fn export(
     };
     let cid = resolve(&state, &id).await?;
     let c2 = cid.clone();
-    let bytes = blocking(&state.engine, move |e| {
-        let mut out = Vec::new();
-        crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
-        Ok(out)
-    })
-    .await?;
+    let bytes = state
+        .heavy(move |e| {
+            let mut out = Vec::new();
+            crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
+            Ok(out)
+        })
+        .await?;
     log_read(
         &state,
         &caller,

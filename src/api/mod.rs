@@ -29,6 +29,7 @@ use crate::engine::Engine;
 
 mod clusters;
 mod error;
+mod heavy;
 mod meta;
 mod reports;
 mod tokens;
@@ -75,10 +76,11 @@ pub struct AppState {
     pub(crate) refusals: Arc<tokens::Refusals>,
     /// Wakes the re-clustering task after a push.
     pub reindex: Arc<tokio::sync::Notify>,
-    /// Slots for heavy reads (searches, cluster pages, graphs, exports),
-    /// one per core: under a crowd of analysts they queue here instead of
-    /// crowding the cores, so intake checks and pushes keep their latency.
-    pub heavy: Arc<tokio::sync::Semaphore>,
+    /// The low-priority threads, one per core, that run heavy reads
+    /// (searches, cluster pages, graphs, exports): under a crowd of
+    /// analysts they queue there instead of crowding the cores, so intake
+    /// checks and pushes keep their latency.
+    heavy: Arc<heavy::Heavy>,
 }
 
 impl AppState {
@@ -90,16 +92,21 @@ impl AppState {
             tokens: Arc::default(),
             refusals: Arc::default(),
             reindex: Arc::new(tokio::sync::Notify::new()),
-            heavy: Arc::new(tokio::sync::Semaphore::new(
+            heavy: Arc::new(heavy::Heavy::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
         }
     }
 
-    /// Waits for a slot for a heavy read (see [`AppState::heavy`]); the
-    /// slot is held until the returned permit is dropped.
-    pub async fn heavy_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        self.heavy.acquire().await.ok()
+    /// Runs a heavy read on the low-priority threads (see
+    /// [`AppState::heavy`]), queued behind the ones already there.
+    pub(crate) async fn heavy<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Engine) -> anyhow::Result<T> + Send + 'static,
+    {
+        let engine = self.engine.clone();
+        self.heavy.run(move || f(engine)).await
     }
 }
 

@@ -212,7 +212,6 @@ pub async fn search(
     query: Result<Query<SearchIn>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Search)?;
-    let _slot = state.heavy_slot().await;
     let Query(q) = query?;
     let bad = |e: anyhow::Error| ApiError::BadRequest(format!("{e:#}"));
     let params = crate::engine::SearchParams {
@@ -237,10 +236,9 @@ pub async fn search(
         offset: q.offset.unwrap_or(0),
         sort: crate::cli::parse_sort(q.sort.as_deref().unwrap_or("relevance")).map_err(bad)?,
     };
-    let engine = state.engine.clone();
-    let page = tokio::task::spawn_blocking(move || engine.search(&params))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
+    let page = state
+        .heavy(move |engine| Ok(engine.search(&params)))
+        .await?
         .map_err(|e| match e {
             crate::index::SearchError::InvalidQuery { message } => ApiError::BadRequest(message),
             crate::index::SearchError::Index(err) => ApiError::Internal(err),
@@ -281,7 +279,7 @@ pub async fn similar(
         return Err(ApiError::NotFound(format!("no report {id}")));
     }
     let rid = id.clone();
-    let found = blocking(&state.engine, move |e| e.similar(&rid, limit)).await?;
+    let found = state.heavy(move |e| e.similar(&rid, limit)).await?;
     let ids: Vec<&str> = found.iter().map(|s| s.report_id.as_str()).collect();
     log_read(
         &state,

@@ -160,23 +160,43 @@ pub async fn show(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, UiError> {
     viewer.require(Action::ReadClusterSummary)?;
-    let _slot = state.app.heavy_slot().await;
     let cid = resolve(&state, &id).await?;
     if cid.as_str() != id {
         let to = format!("/clusters/{}", urlencode(cid.as_str()));
         return Ok(Redirect::to(&to).into_response());
     }
-    let engine = state.app.engine.clone();
-    let snapshot = engine.state();
+    let snapshot = state.app.engine.state();
+    if snapshot.cluster(&cid).is_none() {
+        return Err(UiError::NotFound(
+            "This cluster has no reports any more.".into(),
+        ));
+    }
+    // Assembled on the heavy-read threads: a large cluster's page, with
+    // its graph, is tens of milliseconds of work.
+    Ok(state
+        .app
+        .heavy(move |engine| show_page(&engine, &snapshot, &cid, &viewer, raw.as_deref()))
+        .await?)
+}
+
+/// The cluster page, assembled and rendered (blocking work); writes the
+/// read to the access log.
+fn show_page(
+    engine: &crate::engine::Engine,
+    snapshot: &crate::engine::State,
+    cid: &ClusterId,
+    viewer: &Viewer,
+    raw: Option<&str>,
+) -> anyhow::Result<Response> {
     let c = snapshot
-        .cluster(&cid)
-        .ok_or_else(|| UiError::NotFound("This cluster has no reports any more.".into()))?;
-    let triage = engine.triage(&cid);
+        .cluster(cid)
+        .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
+    let triage = engine.triage(cid);
     let full = viewer.may(Action::ReadClusters);
 
     let mut expanded = BTreeSet::new();
     let mut reports_page = 1usize;
-    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match k.as_ref() {
             "expand" if expanded.len() < 200 => {
                 expanded.insert(v.into_owned());
@@ -330,12 +350,12 @@ pub async fn show(
                 why,
             });
         }
-        let open = snapshot.suggestions_for(&cid);
-        graph = Some(graph::build(&snapshot, c, &open, &expanded, &base));
+        let open = snapshot.suggestions_for(cid);
+        graph = Some(graph::build(snapshot, c, &open, &expanded, &base));
         for s in &open {
             let mut other: BTreeSet<String> = BTreeSet::new();
             for o in s.a_clusters.iter().chain(&s.b_clusters) {
-                if *o != cid {
+                if o != cid {
                     other.insert(o.as_str().to_owned());
                 }
             }
@@ -347,8 +367,7 @@ pub async fn show(
                 other_clusters: other.into_iter().collect(),
             });
         }
-        let c2 = cid.clone();
-        let evs = blocking(&state, move |e| e.cluster_events(&c2)).await?;
+        let evs = engine.cluster_events(cid)?;
         events = evs
             .into_iter()
             .rev()
@@ -372,23 +391,21 @@ pub async fn show(
                 },
             })
             .collect();
-        log_read(
-            &state,
-            &viewer,
+        engine.log_access(
+            Some(&viewer.principal),
             "read_cluster",
-            json!({"cluster": cid, "reports": c.report_ids, "via": "ui"}),
+            &json!({"cluster": cid, "reports": c.report_ids, "via": "ui"}),
+            None,
             "ok",
-        )
-        .await?;
+        )?;
     } else {
-        log_read(
-            &state,
-            &viewer,
+        engine.log_access(
+            Some(&viewer.principal),
             "cluster_summary",
-            json!({"cluster": cid, "via": "ui"}),
+            &json!({"cluster": cid, "via": "ui"}),
+            None,
             "ok",
-        )
-        .await?;
+        )?;
     }
 
     Ok(page(&ClusterPage {

@@ -353,7 +353,6 @@ pub async fn search(
     query: Result<Query<SearchForm>, QueryRejection>,
 ) -> Result<Response, UiError> {
     viewer.require(Action::Search)?;
-    let _slot = state.app.heavy_slot().await;
     let Query(f) = query.map_err(|e| UiError::BadRequest(e.body_text()))?;
     let mut p = SearchPage {
         nav: viewer.nav("search"),
@@ -408,10 +407,10 @@ pub async fn search(
             return Ok(page(&p));
         }
     };
-    let engine = state.app.engine.clone();
-    let found = tokio::task::spawn_blocking(move || engine.search(&params))
-        .await
-        .map_err(|e| UiError::Internal(e.into()))?;
+    let found = state
+        .app
+        .heavy(move |engine| Ok(engine.search(&params)))
+        .await?;
     let result = match found {
         Ok(r) => r,
         Err(crate::index::SearchError::InvalidQuery { message }) => {
