@@ -325,6 +325,15 @@ impl Graph {
         })
     }
 
+    /// How many reports name an identifier, and the number (see
+    /// [`Graph::report_number`]) of one of them; without collecting them,
+    /// for the check, which asks this of identifiers named by thousands.
+    pub fn naming(&self, key: &IdentKey) -> Option<(usize, usize)> {
+        let i = self.ident_number(key)?;
+        let one = self.ident_report_numbers(i).next()?;
+        Some((self.ident_degree[i as usize] as usize, one as usize))
+    }
+
     /// The numbers of the reports naming identifier `i`, in no set order.
     fn ident_report_numbers(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
         self.graph
@@ -941,6 +950,24 @@ mod tests {
             g.add_report(node(id, t as i64), &links);
         }
         g
+    }
+
+    #[test]
+    fn naming_counts_the_reports_of_an_identifier_once_each() {
+        let g = graph(&[
+            ("R-1", &["0612345678", "0612345678"]),
+            ("R-2", &["0612345678"]),
+            ("R-3", &["0687654321"]),
+        ]);
+        let key = |v: &str| IdentKey {
+            kind: Kind::Phone,
+            value: v.into(),
+        };
+        let (n, one) = g.naming(&key("0612345678")).unwrap();
+        assert_eq!(n, 2);
+        assert!(["R-1", "R-2"].contains(&g.reports[one].id.as_str()));
+        assert_eq!(g.naming(&key("0687654321")).map(|x| x.0), Some(1));
+        assert_eq!(g.naming(&key("0600000000")), None);
     }
 
     fn clusters_of(g: &Graph, a: &Assignment) -> Vec<Vec<String>> {

@@ -1120,20 +1120,18 @@ impl Engine {
                 Some(IdentState::Suppressed(r)) => Some(r.clone()),
                 _ => None,
             };
-            if id.links() && matches!(state_of, Some(IdentState::Active)) {
-                let mut per_cluster: HashMap<&ClusterId, usize> = HashMap::new();
-                for r in state.graph.reports_with(&key) {
-                    if let Some(c) = state.cluster_of(r) {
-                        *per_cluster.entry(c).or_default() += 1;
-                    }
-                }
-                for (c, n) in per_cluster {
-                    matched.entry(c.clone()).or_default().push(MatchedOn {
-                        kind: id.kind.as_str().to_owned(),
-                        value: id.value.clone(),
-                        reports: n,
-                    });
-                }
+            // An active identifier links every report naming it, so they
+            // all lie in one cluster: one of them tells which.
+            if id.links()
+                && matches!(state_of, Some(IdentState::Active))
+                && let Some((n, one)) = state.graph.naming(&key)
+                && let Some(Some(c)) = state.report_cluster.get(one)
+            {
+                matched.entry(c.clone()).or_default().push(MatchedOn {
+                    kind: id.kind.as_str().to_owned(),
+                    value: id.value.clone(),
+                    reports: n,
+                });
             }
             out_idents.push(CheckIdent {
                 kind: id.kind,
