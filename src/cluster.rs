@@ -285,6 +285,11 @@ impl Graph {
             .map(|&i| &self.reports[i as usize])
     }
 
+    /// The report with a number (see [`Graph::report_number`]).
+    pub fn report_at(&self, number: usize) -> Option<&ReportNode> {
+        self.reports.get(number)
+    }
+
     /// All reports, in insertion order.
     pub fn reports(&self) -> impl Iterator<Item = &ReportNode> {
         self.reports.iter()

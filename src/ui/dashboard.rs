@@ -86,7 +86,7 @@ impl Inflow {
         let mut out = Inflow::default();
         for c in state.clusters() {
             for t in &c.fraud_types {
-                out.types.insert(t.clone());
+                out.types.insert(t.to_string());
             }
             for r in &c.report_ids {
                 let Some(row) = state.row(r) else { continue };

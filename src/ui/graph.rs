@@ -321,7 +321,7 @@ pub fn build(
     let round = |v: f64| v.round() as i32;
     let mut edges = Vec::new();
     let mut reports = Vec::with_capacity(report_idents.len());
-    let units: Vec<&String> = c.units.iter().collect();
+    let units: Vec<&str> = c.units.iter().map(|u| &**u).collect();
     for ((r, ks), p) in report_idents.iter().zip(&report_pos) {
         for k in ks {
             if let Some(&i) = index.get(k.as_str()) {
@@ -338,7 +338,7 @@ pub fn build(
         let unit = row.map(|x| &*x.unit).unwrap_or("");
         let class = units
             .iter()
-            .position(|u| u.as_str() == unit)
+            .position(|u| *u == unit)
             .map_or_else(|| "u0".to_owned(), |i| format!("u{}", i % 10));
         reports.push(ReportNode {
             id: r.as_str().to_owned(),
