@@ -89,7 +89,7 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("checkpoint".into())
             .spawn(move || {
-                lower_thread_priority(Priority::Background);
+                crate::workers::lower_thread_priority(crate::workers::Priority::Background);
                 let (stopped, wake) = &*flag;
                 let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
                 while !*stopped {
@@ -120,32 +120,6 @@ impl Drop for Checkpointer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-}
-
-/// How far a thread steps back from the request threads (nice 0).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Priority {
-    /// About nice 5: a quarter of a core's share against a busy request
-    /// thread. For reads someone is waiting for (searches, cluster pages).
-    Reads,
-    /// About nice 10: a tenth. For background work (re-clustering,
-    /// checkpoints) that must still finish under load.
-    Background,
-}
-
-/// Lowers the calling thread's CPU priority (the crate maps 0..=99 onto
-/// nice 19..=-20). Threads it starts inherit the priority.
-pub(crate) fn lower_thread_priority(to: Priority) {
-    let value: u8 = match to {
-        Priority::Reads => 36,
-        Priority::Background => 22,
-    };
-    let lowered = thread_priority::ThreadPriority::Crossplatform(
-        thread_priority::ThreadPriorityValue::try_from(value).unwrap_or_default(),
-    );
-    if let Err(e) = thread_priority::set_current_thread_priority(lowered) {
-        tracing::debug!(error = ?e, "could not lower a thread's priority");
     }
 }
 

@@ -43,3 +43,4 @@ pub mod server;
 pub mod store;
 pub mod suggest;
 pub mod ui;
+pub mod workers;

@@ -112,7 +112,10 @@ async fn serve(
 /// see [`Engine::serving`]) on the background thread, so that at most two
 /// states (the served one and the next) are in memory.
 async fn recluster_loop(state: AppState) {
-    let worker = Background::start();
+    // One long-lived thread at a low priority: it yields the cores to
+    // requests, and reuses its memory from one rebuild to the next.
+    let worker =
+        crate::workers::Workers::start("background", 1, crate::workers::Priority::Background);
     loop {
         state.reindex.notified().await;
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -132,52 +135,6 @@ async fn recluster_loop(state: AppState) {
             None => error!("re-clustering panicked"),
         }
         tokio::time::sleep(rest).await;
-    }
-}
-
-/// One long-lived thread at a low CPU priority for background work
-/// (re-clustering, suggestions), so that it yields the cores to requests
-/// instead of competing with them, and reuses its memory from one rebuild
-/// to the next. Threads it starts inherit the priority. It stops when the
-/// handle is dropped.
-struct Background {
-    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
-}
-
-impl Background {
-    fn start() -> Background {
-        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
-        let spawned = std::thread::Builder::new()
-            .name("background".into())
-            .spawn(move || {
-                crate::engine::lower_thread_priority(crate::engine::Priority::Background);
-                while let Ok(job) = queue.recv() {
-                    job();
-                }
-            });
-        if let Err(e) = spawned {
-            error!(error = %e, "could not start the background thread");
-        }
-        Background { jobs }
-    }
-
-    /// Queues `job`; the answer is `None` if it panicked or the thread is
-    /// gone.
-    fn run<T: Send + 'static>(
-        &self,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> impl Future<Output = Option<T>> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let queued = self.jobs.send(Box::new(move || {
-            let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-            if let Ok(answer) = answer {
-                let _ = tx.send(answer);
-            }
-        }));
-        if queued.is_err() {
-            error!("the background thread has stopped");
-        }
-        async move { rx.await.ok() }
     }
 }
 

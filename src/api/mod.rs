@@ -29,7 +29,6 @@ use crate::engine::Engine;
 
 mod clusters;
 mod error;
-mod heavy;
 mod meta;
 mod reports;
 mod tokens;
@@ -80,7 +79,7 @@ pub struct AppState {
     /// (searches, cluster pages, graphs, exports): under a crowd of
     /// analysts they queue there instead of crowding the cores, so intake
     /// checks and pushes keep their latency.
-    heavy: Arc<heavy::Heavy>,
+    heavy: Arc<crate::workers::Workers>,
 }
 
 impl AppState {
@@ -92,8 +91,10 @@ impl AppState {
             tokens: Arc::default(),
             refusals: Arc::default(),
             reindex: Arc::new(tokio::sync::Notify::new()),
-            heavy: Arc::new(heavy::Heavy::new(
+            heavy: Arc::new(crate::workers::Workers::start(
+                "heavy-read",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
+                crate::workers::Priority::Reads,
             )),
         }
     }
@@ -106,7 +107,11 @@ impl AppState {
         F: FnOnce(Engine) -> anyhow::Result<T> + Send + 'static,
     {
         let engine = self.engine.clone();
-        self.heavy.run(move || f(engine)).await
+        self.heavy
+            .run(move || f(engine))
+            .await
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a heavy read panicked")))?
+            .map_err(ApiError::Internal)
     }
 }
 
