@@ -1675,10 +1675,7 @@ fn weak_links(state: &State, input: &WeakInput) -> OpenSuggestions {
         if decided.contains(&(ka.as_str(), kb.as_str())) {
             continue;
         }
-        let (ca, cb) = (
-            state.side_clusters(invalid_ibans, &s.a),
-            state.side_clusters(invalid_ibans, &s.b),
-        );
+        let (ca, cb) = (state.side_clusters(&s.a), state.side_clusters(&s.b));
         // Already together: nothing to suggest.
         if ca.iter().all(|c| cb.contains(c)) && cb.iter().all(|c| ca.contains(c)) {
             continue;
@@ -2176,70 +2173,39 @@ impl State {
 
     /// A suggestion with the reports and clusters on each side.
     fn open(&self, s: &crate::suggest::Suggestion) -> OpenSuggestion {
-        let invalid = self.weak.as_ref().map(|w| &w.invalid_ibans);
-        let (a_reports, b_reports) = (
-            self.side_reports(invalid, &s.a),
-            self.side_reports(invalid, &s.b),
-        );
+        let reports = |k: &IdentKey| {
+            let mut r: Vec<ReportId> = self.side(k).cloned().collect();
+            r.sort();
+            r.dedup();
+            r
+        };
+        let clusters = |k: &IdentKey| self.side_clusters(k).into_iter().cloned().collect();
         OpenSuggestion {
             suggestion: s.clone(),
-            a_clusters: self.clusters_of(&a_reports),
-            b_clusters: self.clusters_of(&b_reports),
-            a_reports,
-            b_reports,
+            a_reports: reports(&s.a),
+            b_reports: reports(&s.b),
+            a_clusters: clusters(&s.a),
+            b_clusters: clusters(&s.b),
         }
     }
 
-    /// The reports naming one side of a suggestion (an invalid IBAN is not
-    /// in the graph: its reports are kept apart), sorted.
-    fn side_reports(
-        &self,
-        invalid: Option<&HashMap<String, Vec<ReportId>>>,
-        k: &IdentKey,
-    ) -> Vec<ReportId> {
-        let mut r: Vec<ReportId> = self.graph.reports_with(k).into_iter().cloned().collect();
-        if k.kind == Kind::Iban {
-            r.extend(
-                invalid
-                    .and_then(|m| m.get(&*k.value))
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-            );
-        }
-        r.sort();
-        r.dedup();
-        r
-    }
-
-    /// The distinct clusters of some reports, sorted.
-    fn clusters_of(&self, reports: &[ReportId]) -> Vec<ClusterId> {
-        let mut c: Vec<ClusterId> = reports
-            .iter()
-            .filter_map(|r| self.cluster_of(r).cloned())
-            .collect();
-        c.sort();
-        c.dedup();
-        c
-    }
-
-    /// The clusters of one side of a suggestion, without cloning ids.
-    fn side_clusters(
-        &self,
-        invalid: &HashMap<String, Vec<ReportId>>,
-        k: &IdentKey,
-    ) -> Vec<&ClusterId> {
-        let mut c: Vec<&ClusterId> = self
-            .graph
+    /// The reports naming one side of a suggestion: those in the graph,
+    /// and for an IBAN those naming it in an invalid form, which are kept
+    /// apart.
+    fn side<'s>(&'s self, k: &IdentKey) -> impl Iterator<Item = &'s ReportId> {
+        let invalid = match (&self.weak, k.kind) {
+            (Some(w), Kind::Iban) => w.invalid_ibans.get(&*k.value).map(Vec::as_slice),
+            _ => None,
+        };
+        self.graph
             .reports_with(k)
             .into_iter()
-            .chain(if k.kind == Kind::Iban {
-                invalid.get(&*k.value).map(Vec::as_slice).unwrap_or(&[])
-            } else {
-                &[]
-            })
-            .filter_map(|r| self.cluster_of(r))
-            .collect();
+            .chain(invalid.unwrap_or(&[]))
+    }
+
+    /// The distinct clusters of one side of a suggestion, sorted.
+    fn side_clusters(&self, k: &IdentKey) -> Vec<&ClusterId> {
+        let mut c: Vec<&ClusterId> = self.side(k).filter_map(|r| self.cluster_of(r)).collect();
         c.sort();
         c.dedup();
         c

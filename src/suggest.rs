@@ -24,8 +24,7 @@ use crate::ident::Kind;
 const MAX_BLOCK: usize = 200;
 
 /// Why two identifiers are suggested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Basis {
     /// An invalid IBAN a typo away from a valid one.
     IbanTypo,
@@ -44,6 +43,12 @@ impl Basis {
             Basis::LookalikeDomain => "lookalike_domain",
             Basis::HandleVariant => "handle_variant",
         }
+    }
+}
+
+impl Serialize for Basis {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
