@@ -164,52 +164,57 @@ pub async fn show(
     // page is tens of milliseconds of work that would hold up checks.
     let body = state
         .heavy(move |e| {
-        let c = snapshot
-            .cluster(&cid)
-            .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
-        let identifiers: Vec<Value> = snapshot
-            .cluster_identifiers(c)
-            .into_iter()
-            .map(|(i, s, total)| json!({"type": i.kind, "value": i.value, "reports": i.reports, "reports_total": total, "state": s}))
-            .collect();
-        let events: Vec<Value> = e
-            .cluster_events(&cid)?
-            .into_iter()
-            .map(|(at, kind, cause, detail)| json!({"at": crate::engine::rfc3339(at), "kind": kind, "cause": cause, "detail": detail}))
-            .collect();
-        let mut weekly: std::collections::BTreeMap<String, usize> =
-            std::collections::BTreeMap::new();
-        for r in &c.report_ids {
-            if let Some(row) = snapshot.row(r)
-                && let Ok(t) = time::OffsetDateTime::from_unix_timestamp(row.filed_at)
-            {
-                let (y, w, _) = t.to_iso_week_date();
-                *weekly.entry(format!("{y}-W{w:02}")).or_default() += 1;
+            let c = snapshot
+                .cluster(&cid)
+                .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
+            let identifiers: Vec<Value> = snapshot
+                .cluster_identifiers(c)
+                .into_iter()
+                .map(|(i, s, total)| json!({"type": i.kind, "value": i.value, "reports": i.reports, "reports_total": total, "state": s}))
+                .collect();
+            let events: Vec<Value> = e
+                .cluster_events(&cid)?
+                .into_iter()
+                .map(|(at, kind, cause, detail)| json!({"at": crate::engine::rfc3339(at), "kind": kind, "cause": cause, "detail": detail}))
+                .collect();
+            let mut weekly: std::collections::BTreeMap<String, usize> =
+                std::collections::BTreeMap::new();
+            for r in &c.report_ids {
+                if let Some(row) = snapshot.row(r)
+                    && let Ok(t) = time::OffsetDateTime::from_unix_timestamp(row.filed_at)
+                {
+                    let (y, w, _) = t.to_iso_week_date();
+                    *weekly.entry(format!("{y}-W{w:02}")).or_default() += 1;
+                }
             }
-        }
-        e.log_access(
-            Some(&who),
-            "read_cluster",
-            &json!({"cluster": cid, "reports": c.report_ids}),
-            reason.as_deref(),
-            "ok",
-        )?;
-        Ok(serde_json::to_vec(&json!({
-            "requested": id,
-            "cluster": e.view(c),
-            "notes": triage.notes,
-            "identifiers": identifiers,
-            "timeline": weekly,
-            "suggestions": snapshot.suggestions_for(&cid),
-            "events": events,
-        }))?)
-    })
-    .await?;
-    Ok((
+            e.log_access(
+                Some(&who),
+                "read_cluster",
+                &json!({"cluster": cid, "reports": c.report_ids}),
+                reason.as_deref(),
+                "ok",
+            )?;
+            Ok(serde_json::to_vec(&json!({
+                "requested": id,
+                "cluster": e.view(c),
+                "notes": triage.notes,
+                "identifiers": identifiers,
+                "timeline": weekly,
+                "suggestions": snapshot.suggestions_for(&cid),
+                "events": events,
+            }))?)
+        })
+        .await?;
+    Ok(json_body(body))
+}
+
+/// A JSON document serialised on a heavy-read thread, as the response.
+fn json_body(bytes: Vec<u8>) -> Response {
+    (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body,
+        bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `GET /api/v1/clusters/{id}/graph`: reports and identifiers as nodes,
@@ -274,11 +279,7 @@ pub async fn graph(
         "ok",
     )
     .await?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response())
+    Ok(json_body(body))
 }
 
 /// Query of the cluster export.
