@@ -40,7 +40,8 @@ struct Inner {
     /// reads are logged without queueing behind an ingest batch.
     audit: Mutex<Store>,
     state: RwLock<Arc<State>>,
-    /// Triage records of live clusters: small, changed by people, so kept
+    /// Triage records of the live clusters someone has triaged (see
+    /// [`Store::triaged_clusters`]): small, changed by people, so kept
     /// apart from the derived state that a re-cluster replaces.
     triage: RwLock<HashMap<ClusterId, ClusterRecord>>,
     /// Serialises re-clustering: two at once would race on the stored
@@ -848,7 +849,7 @@ impl Engine {
             self.store()
                 .save_assignment(&assignment, &previous, cause)?;
         }
-        let records = store.cluster_records()?;
+        let records = store.triaged_clusters()?;
         drop(store);
         let save_ms = clock.elapsed().as_millis() as u64;
         let clock = std::time::Instant::now();
@@ -1278,7 +1279,7 @@ impl Engine {
             anyhow::bail!("no cluster {id}");
         };
         store.set_triage(&cid, status, assigned_team, note, actor)?;
-        let records = store.cluster_records()?;
+        let records = store.triaged_clusters()?;
         drop(store);
         *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
         Ok(cid)

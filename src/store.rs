@@ -769,10 +769,15 @@ impl Store {
         Ok(row.map(|(id, alias)| ClusterId::new(alias.unwrap_or(id))))
     }
 
-    /// Triage records of all live clusters.
-    pub fn cluster_records(&self) -> Result<HashMap<ClusterId, ClusterRecord>> {
+    /// Triage records of the live clusters someone has triaged: those
+    /// with a status other than `new`, a team or a note. The others (most
+    /// of them: 480k at a million reports, 130 MB as records) are `new`,
+    /// unassigned and without notes, which is what a missing record means.
+    pub fn triaged_clusters(&self) -> Result<HashMap<ClusterId, ClusterRecord>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, created_at, status, assigned_team, notes FROM clusters WHERE alias_of IS NULL",
+            "SELECT id, created_at, status, assigned_team, notes FROM clusters
+             WHERE alias_of IS NULL
+               AND (status <> 'new' OR assigned_team IS NOT NULL OR notes <> '')",
         )?;
         let rows = stmt
             .query_map([], |r| {
