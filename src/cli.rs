@@ -1115,7 +1115,7 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
                 crate::engine::rfc3339(row.filed_at),
                 row.unit,
                 row.team,
-                row.fraud_type.as_deref().unwrap_or("-")
+                row.fraud_type.unwrap_or("-")
             )?;
         }
     }

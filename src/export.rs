@@ -49,9 +49,9 @@ pub fn clusters(
                         c.score,
                         csv(r.as_str()),
                         crate::engine::rfc3339(row.filed_at),
-                        csv(&row.unit),
-                        csv(&row.team),
-                        csv(row.fraud_type.as_deref().unwrap_or("")),
+                        csv(row.unit),
+                        csv(row.team),
+                        csv(row.fraud_type.unwrap_or("")),
                         row.amount_eur.map(|a| a.to_string()).unwrap_or_default()
                     )?;
                 }
@@ -76,7 +76,7 @@ fn graph(
             let row = state.row(r);
             nodes.push((
                 format!("r:{r}"),
-                format!("{r} ({})", row.map_or("", |x| &*x.unit)),
+                format!("{r} ({})", row.map_or("", |x| x.unit)),
                 "report",
                 c.cluster_id.to_string(),
             ));

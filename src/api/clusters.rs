@@ -243,7 +243,7 @@ pub async fn graph(
             let mut edges = Vec::new();
             for r in &c.report_ids {
                 let row = snapshot.row(r);
-                nodes.push(json!({"id": format!("r:{r}"), "kind": "report", "label": r, "unit": row.map(|x| &x.unit), "filed_at": row.map(|x| crate::engine::rfc3339(x.filed_at))}));
+                nodes.push(json!({"id": format!("r:{r}"), "kind": "report", "label": r, "unit": row.map(|x| x.unit), "filed_at": row.map(|x| crate::engine::rfc3339(x.filed_at))}));
             }
             let idents = snapshot.cluster_identifiers(c);
             for (i, s, total) in &idents {

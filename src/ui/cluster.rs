@@ -319,7 +319,7 @@ fn show_page(
                 unit: row.map(|x| x.unit.to_string()).unwrap_or_default(),
                 team: row.map(|x| x.team.to_string()).unwrap_or_default(),
                 fraud_type: row
-                    .and_then(|x| x.fraud_type.as_deref().map(str::to_owned))
+                    .and_then(|x| x.fraud_type.map(str::to_owned))
                     .unwrap_or_default(),
                 amount: row
                     .and_then(|x| x.amount_eur)

@@ -91,7 +91,7 @@ impl Inflow {
             for r in &c.report_ids {
                 let Some(row) = state.row(r) else { continue };
                 out.as_of = out.as_of.max(row.filed_at);
-                if !out.units.contains(&*row.unit) {
+                if !out.units.contains(row.unit) {
                     out.units.insert(row.unit.to_string());
                 }
                 if let Some(w) = iso_week(row.filed_at) {

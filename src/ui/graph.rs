@@ -335,7 +335,7 @@ pub fn build(
             }
         }
         let row = snapshot.row(r);
-        let unit = row.map(|x| &*x.unit).unwrap_or("");
+        let unit = row.map(|x| x.unit).unwrap_or("");
         let class = units
             .iter()
             .position(|u| *u == unit)
