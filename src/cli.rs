@@ -1063,8 +1063,8 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
         c.size,
         c.score_parts.figures.victims,
         c.amount_eur_total,
-        c.first_filed_at,
-        c.last_filed_at
+        crate::engine::rfc3339(c.first_filed_at),
+        crate::engine::rfc3339(c.last_filed_at)
     )?;
     writeln!(out, "units ({}): {}", c.units.len(), c.units.join(", "))?;
     writeln!(out, "teams ({}): {}", c.teams.len(), c.teams.join(", "))?;

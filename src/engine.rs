@@ -138,6 +138,9 @@ pub struct Triage {
 /// Ends a chain of report numbers.
 const NO_REPORT: u32 = u32::MAX;
 
+/// A report outside every cluster (only while a state is being built).
+const NO_CLUSTER: u32 = u32::MAX;
+
 /// The derived state: graph, partition and cluster summaries. Replaced as
 /// a whole after every change, so readers never see half an update.
 pub struct State {
@@ -145,8 +148,9 @@ pub struct State {
     partition: Partition,
     clusters: Vec<ClusterSummary>,
     by_id: HashMap<ClusterId, usize>,
-    /// Per report number (see `Graph::report_number`), its cluster.
-    report_cluster: Vec<Option<ClusterId>>,
+    /// Per report number (see `Graph::report_number`), its cluster's
+    /// place in `clusters` ([`NO_CLUSTER`] for none).
+    report_cluster: Vec<u32>,
     /// Per report number, the fields the graph does not hold (its id,
     /// time, victim and supplement flag are in the graph's report node).
     rows: Vec<RowMeta>,
@@ -214,10 +218,12 @@ pub struct ClusterSummary {
     pub identifiers: Vec<ClusterIdent>,
     /// Total damage.
     pub amount_eur_total: f64,
-    /// First filing.
-    pub first_filed_at: String,
-    /// Last filing.
-    pub last_filed_at: String,
+    /// First filing, Unix seconds (written as RFC 3339).
+    #[serde(with = "rfc3339_seconds")]
+    pub first_filed_at: i64,
+    /// Last filing, Unix seconds (written as RFC 3339).
+    #[serde(with = "rfc3339_seconds")]
+    pub last_filed_at: i64,
     /// Priority, 0..1.
     pub score: f64,
     /// The score's parts (additive field).
@@ -1142,7 +1148,7 @@ impl Engine {
             if id.links()
                 && matches!(state_of, Some(IdentState::Active))
                 && let Some((n, one)) = state.graph.naming(&key)
-                && let Some(Some(c)) = state.report_cluster.get(one)
+                && let Some(c) = state.cluster_at(one)
             {
                 matched.entry(c.clone()).or_default().push(MatchedOn {
                     kind: id.kind.as_str().to_owned(),
@@ -1171,10 +1177,9 @@ impl Engine {
             };
             let window = self.inner.settings.linking.refiling_window_days * 86_400;
             for other in state.reports_of_victim(v) {
-                if let (Some(node), Some(Some(c))) = (
-                    state.graph.report_at(other),
-                    state.report_cluster.get(other),
-                ) && cluster::is_refiling(&me, node, window)
+                if let (Some(node), Some(c)) =
+                    (state.graph.report_at(other), state.cluster_at(other))
+                    && cluster::is_refiling(&me, node, window)
                 {
                     matched.entry(c.clone()).or_default().push(MatchedOn {
                         kind: "victim_ref".to_owned(),
@@ -1972,6 +1977,23 @@ fn node_of(row: &LinkRow) -> ReportNode {
     }
 }
 
+/// Unix seconds kept as a number and written as RFC 3339 (UTC): two
+/// strings per cluster cost 45 MB at a million reports.
+mod rfc3339_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(*ts))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let text = String::deserialize(d)?;
+        time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+            .map(time::OffsetDateTime::unix_timestamp)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Formats Unix seconds as RFC 3339 (UTC); empty when out of range.
 pub fn rfc3339(ts: i64) -> String {
     OffsetDateTime::from_unix_timestamp(ts)
@@ -2044,15 +2066,9 @@ impl State {
                 victim_next[n] = before;
             }
         }
-        let mut report_cluster = vec![None; rows.len()];
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); partition.len()];
         for (n, &c) in partition.components().iter().enumerate() {
             members[c as usize].push(n);
-        }
-        for (cid, numbers) in assignment.component_ids.iter().zip(&members) {
-            for &n in numbers {
-                report_cluster[n] = Some(cid.clone());
-            }
         }
         // Summaries are independent: two threads halve the second-largest
         // step of a rebuild.
@@ -2093,7 +2109,6 @@ impl State {
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         };
-        drop(members);
         // Ranked through a list of keys: moving the summaries themselves
         // about costs more than summarising them. The id's first eight
         // bytes settle most ties between equal scores without a pointer
@@ -2120,6 +2135,15 @@ impl State {
                         .cmp(&clusters[b.3 as usize].cluster_id)
                 })
         });
+        // Summaries were made in component order, so a summary's place
+        // before ranking is its component.
+        let mut report_cluster = vec![NO_CLUSTER; rows.len()];
+        for (place, &(_, _, _, c)) in order.iter().enumerate() {
+            for &n in members.get(c as usize).map_or(&[][..], Vec::as_slice) {
+                report_cluster[n] = place as u32;
+            }
+        }
+        drop(members);
         let mut slots: Vec<Option<ClusterSummary>> = clusters.into_iter().map(Some).collect();
         let mut clusters: Vec<ClusterSummary> = Vec::with_capacity(order.len());
         clusters.extend(
@@ -2177,7 +2201,13 @@ impl State {
     pub fn cluster_of(&self, id: &ReportId) -> Option<&ClusterId> {
         self.graph
             .report_number(id)
-            .and_then(|n| self.report_cluster[n].as_ref())
+            .and_then(|n| self.cluster_at(n))
+    }
+
+    /// The cluster of report number `n`.
+    fn cluster_at(&self, n: usize) -> Option<&ClusterId> {
+        let place = *self.report_cluster.get(n)?;
+        self.clusters.get(place as usize).map(|c| &c.cluster_id)
     }
 
     /// The identifiers the hub guard suppressed, most reports first.
@@ -2441,8 +2471,8 @@ fn summarise(
         teams: teams.into_iter().cloned().collect(),
         identifiers,
         amount_eur_total: (amount * 100.0).round() / 100.0,
-        first_filed_at: rfc3339(first),
-        last_filed_at: rfc3339(last),
+        first_filed_at: first,
+        last_filed_at: last,
         score: (score * 10_000.0).round() / 10_000.0,
         score_parts: parts,
         fraud_types: fraud_types
@@ -2496,5 +2526,25 @@ impl State {
     /// The identifiers a report names in the graph (for exports).
     pub fn graph_idents_of(&self, id: &ReportId) -> Vec<&IdentKey> {
         self.graph.idents_of(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filing_times_are_written_as_rfc3339_and_read_back() {
+        #[derive(Serialize, Deserialize)]
+        struct T {
+            #[serde(with = "rfc3339_seconds")]
+            at: i64,
+        }
+        let json = serde_json::to_string(&T { at: 1_750_000_000 }).unwrap();
+        assert_eq!(json, r#"{"at":"2025-06-15T15:06:40Z"}"#);
+        assert_eq!(serde_json::from_str::<T>(&json).unwrap().at, 1_750_000_000);
+        let offset = r#"{"at":"2025-06-15T17:06:40+02:00"}"#;
+        assert_eq!(serde_json::from_str::<T>(offset).unwrap().at, 1_750_000_000);
+        assert!(serde_json::from_str::<T>(r#"{"at":"gisteren"}"#).is_err());
     }
 }

@@ -184,7 +184,10 @@ fn row(engine: &Engine, c: &ClusterSummary, max_score: f64) -> Row {
         types: c.fraud_types.join(", "),
         status: t.status,
         team: t.assigned_team.unwrap_or_default(),
-        last: c.last_filed_at.chars().take(10).collect(),
+        last: crate::engine::rfc3339(c.last_filed_at)
+            .chars()
+            .take(10)
+            .collect(),
     }
 }
 
@@ -265,7 +268,7 @@ pub async fn dashboard(
 
     // The week: new clusters first seen in the last 7 days of the data,
     // and those that grew most in the last 14.
-    let week_ago = crate::engine::rfc3339(inflow.as_of - 7 * 86_400);
+    let week_ago = inflow.as_of - 7 * 86_400;
     let new_week: Vec<Row> = snapshot
         .clusters()
         .iter()
@@ -424,13 +427,7 @@ fn lead_times(
         let Some(c) = snapshot.cluster(&id) else {
             continue;
         };
-        let Ok(first) = time::OffsetDateTime::parse(
-            &c.first_filed_at,
-            &time::format_description::well_known::Rfc3339,
-        ) else {
-            continue;
-        };
-        let first = first.unix_timestamp();
+        let first = c.first_filed_at;
         let team = engine
             .triage(&id)
             .assigned_team
