@@ -147,7 +147,9 @@ pub struct State {
     graph: Graph,
     partition: Partition,
     clusters: Vec<ClusterSummary>,
-    by_id: HashMap<ClusterId, usize>,
+    /// The places in `clusters`, in cluster-id order (found by binary
+    /// search: a hash map of 480k ids held 25 MB at a million reports).
+    by_id: Vec<u32>,
     /// Per report number (see `Graph::report_number`), its cluster's
     /// place in `clusters` ([`NO_CLUSTER`] for none).
     report_cluster: Vec<u32>,
@@ -156,10 +158,11 @@ pub struct State {
     rows: Vec<RowMeta>,
     /// The unit, team and fraud-type names that `rows` number.
     names: Vec<Arc<str>>,
-    /// Per victim reference, the number of the first report naming it;
+    /// Per victim reference, the number of the first report naming it,
+    /// in the order of the references (found by binary search);
     /// `victim_next` chains the others in order (most victims file once:
     /// a chain instead of 871k small vectors at a million reports).
-    victim_first: FxHashMap<Arc<str>, u32>,
+    victim_first: Vec<u32>,
     /// Per report number, the next report of the same victim
     /// ([`NO_REPORT`] ends a chain).
     victim_next: Vec<u32>,
@@ -206,16 +209,17 @@ pub struct Row<'a> {
 pub struct ClusterSummary {
     /// Stable id.
     pub cluster_id: ClusterId,
-    /// The reports, sorted.
-    pub report_ids: Vec<ReportId>,
+    /// The reports, sorted. (The lists are boxed slices, 8 bytes less
+    /// each than a vector: they never grow once made.)
+    pub report_ids: Box<[ReportId]>,
     /// Number of reports.
     pub size: usize,
     /// Units reached, sorted (shared with the report rows).
-    pub units: Vec<Arc<str>>,
+    pub units: Box<[Arc<str>]>,
     /// Teams reached, sorted.
-    pub teams: Vec<Arc<str>>,
+    pub teams: Box<[Arc<str>]>,
     /// Linking identifiers with the number of the cluster's reports naming them.
-    pub identifiers: Vec<ClusterIdent>,
+    pub identifiers: Box<[ClusterIdent]>,
     /// Total damage.
     pub amount_eur_total: f64,
     /// First filing, Unix seconds (written as RFC 3339).
@@ -230,7 +234,7 @@ pub struct ClusterSummary {
     pub score_parts: ScoreParts,
     /// Fraud types of its reports, sorted (additive field); the names of
     /// the categories, not copies of them.
-    pub fraud_types: Vec<std::borrow::Cow<'static, str>>,
+    pub fraud_types: Box<[std::borrow::Cow<'static, str>]>,
 }
 
 /// A cluster with its current triage fields, as exported and served.
@@ -868,6 +872,7 @@ impl Engine {
                 }
             }
         }
+        graph.shrink_to_fit();
         // The re-cluster proper: the hub guard and union-find over the
         // graph, then the stable ids; timed apart from loading.
         let clock = std::time::Instant::now();
@@ -1713,17 +1718,13 @@ fn weak_links(state: &State, input: &WeakInput) -> OpenSuggestions {
         if decided.contains(&(ka.as_str(), kb.as_str())) {
             continue;
         }
-        let (ca, cb) = (state.side_clusters(&s.a), state.side_clusters(&s.b));
+        let (ca, cb) = (state.side_places(&s.a), state.side_places(&s.b));
         // Already together: nothing to suggest.
         if ca.iter().all(|c| cb.contains(c)) && cb.iter().all(|c| ca.contains(c)) {
             continue;
         }
         let i = out.list.len() as u32;
-        let mut at: Vec<u32> = ca
-            .iter()
-            .chain(&cb)
-            .filter_map(|c| state.by_id.get(*c).map(|&p| p as u32))
-            .collect();
+        let mut at: Vec<u32> = ca.iter().chain(&cb).copied().collect();
         at.sort_unstable();
         at.dedup();
         out.by_cluster.extend(at.into_iter().map(|p| (p, i)));
@@ -2008,11 +2009,11 @@ impl State {
             graph: Graph::new(),
             partition: Graph::new().partition(&Settings::defaults().linking),
             clusters: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: Vec::new(),
             report_cluster: Vec::new(),
             rows: Vec::new(),
             names: Vec::new(),
-            victim_first: FxHashMap::default(),
+            victim_first: Vec::new(),
             victim_next: Vec::new(),
             suppressed: Vec::new(),
             suggestions: std::sync::OnceLock::new(),
@@ -2057,15 +2058,23 @@ impl State {
         debug_assert_eq!(rows.len(), graph.len());
         let as_of = graph.reports().map(|r| r.filed_at).max().unwrap_or(0);
         // Chains built from the last report back, so each runs in order.
-        let mut victim_first: FxHashMap<Arc<str>, u32> = FxHashMap::default();
+        let victim_of = |n: u32| {
+            graph
+                .report_at(n as usize)
+                .and_then(|r| r.victim_ref.as_deref())
+        };
+        let mut first_of: FxHashMap<&str, u32> = FxHashMap::default();
         let mut victim_next = vec![NO_REPORT; rows.len()];
-        for n in (0..rows.len()).rev() {
-            if let Some(v) = graph.report_at(n).and_then(|r| r.victim_ref.as_ref())
-                && let Some(before) = victim_first.insert(v.clone(), n as u32)
+        for n in (0..rows.len() as u32).rev() {
+            if let Some(v) = victim_of(n)
+                && let Some(before) = first_of.insert(v, n)
             {
-                victim_next[n] = before;
+                victim_next[n as usize] = before;
             }
         }
+        let mut victim_first: Vec<u32> = Vec::with_capacity(first_of.len());
+        victim_first.extend(first_of.into_values());
+        victim_first.sort_unstable_by_key(|&n| victim_of(n));
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); partition.len()];
         for (n, &c) in partition.components().iter().enumerate() {
             members[c as usize].push(n);
@@ -2152,11 +2161,12 @@ impl State {
                 .filter_map(|(_, _, _, i)| slots[i as usize].take()),
         );
         drop(slots);
-        let by_id = clusters
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.cluster_id.clone(), i))
-            .collect();
+        let mut by_id: Vec<u32> = (0..clusters.len() as u32).collect();
+        by_id.sort_unstable_by(|&a, &b| {
+            clusters[a as usize]
+                .cluster_id
+                .cmp(&clusters[b as usize].cluster_id)
+        });
         let mut suppressed: Vec<SuppressedIdent> = graph
             .idents(&partition)
             .filter_map(|(k, s, n)| match s {
@@ -2194,7 +2204,15 @@ impl State {
 
     /// One live cluster.
     pub fn cluster(&self, id: &ClusterId) -> Option<&ClusterSummary> {
-        self.by_id.get(id).map(|&i| &self.clusters[i])
+        self.place(id).map(|p| &self.clusters[p])
+    }
+
+    /// The place of a live cluster in [`State::clusters`].
+    fn place(&self, id: &ClusterId) -> Option<usize> {
+        let found = self
+            .by_id
+            .binary_search_by(|&p| self.clusters[p as usize].cluster_id.cmp(id));
+        found.ok().map(|i| self.by_id[i] as usize)
     }
 
     /// The cluster of a report.
@@ -2239,7 +2257,7 @@ impl State {
 
     /// Open suggestions touching a cluster, strongest first.
     pub fn suggestions_for(&self, id: &ClusterId) -> Vec<OpenSuggestion> {
-        let Some(&p) = self.by_id.get(id) else {
+        let Some(p) = self.place(id) else {
             return Vec::new();
         };
         let open = self.open_suggestions();
@@ -2260,7 +2278,15 @@ impl State {
             r.dedup();
             r
         };
-        let clusters = |k: &IdentKey| self.side_clusters(k).into_iter().cloned().collect();
+        let clusters = |k: &IdentKey| {
+            let mut c: Vec<ClusterId> = self
+                .side_places(k)
+                .into_iter()
+                .map(|p| self.clusters[p as usize].cluster_id.clone())
+                .collect();
+            c.sort();
+            c
+        };
         OpenSuggestion {
             suggestion: s.clone(),
             a_reports: reports(&s.a),
@@ -2285,16 +2311,30 @@ impl State {
     }
 
     /// The distinct clusters of one side of a suggestion, sorted.
-    fn side_clusters(&self, k: &IdentKey) -> Vec<&ClusterId> {
-        let mut c: Vec<&ClusterId> = self.side(k).filter_map(|r| self.cluster_of(r)).collect();
-        c.sort();
+    /// The places of the clusters on one side of a suggestion, sorted.
+    fn side_places(&self, k: &IdentKey) -> Vec<u32> {
+        let mut c: Vec<u32> = self
+            .side(k)
+            .filter_map(|r| self.graph.report_number(r))
+            .filter_map(|n| self.report_cluster.get(n).copied())
+            .filter(|&p| p != NO_CLUSTER)
+            .collect();
+        c.sort_unstable();
         c.dedup();
         c
     }
 
     /// The numbers of the reports of one victim, in the order stored.
     fn reports_of_victim(&self, victim: &str) -> impl Iterator<Item = usize> + '_ {
-        let mut next = self.victim_first.get(victim).copied().unwrap_or(NO_REPORT);
+        let victim_of = |n: u32| {
+            self.graph
+                .report_at(n as usize)
+                .and_then(|r| r.victim_ref.as_deref())
+        };
+        let mut next = self
+            .victim_first
+            .binary_search_by(|&n| victim_of(n).cmp(&Some(victim)))
+            .map_or(NO_REPORT, |i| self.victim_first[i]);
         std::iter::from_fn(move || {
             let n = (next != NO_REPORT).then_some(next as usize)?;
             next = self.victim_next.get(n).copied().unwrap_or(NO_REPORT);
@@ -2466,10 +2506,10 @@ fn summarise(
     ClusterSummary {
         cluster_id: cid.clone(),
         size: ids.len(),
-        report_ids,
+        report_ids: report_ids.into(),
         units: units.into_iter().cloned().collect(),
         teams: teams.into_iter().cloned().collect(),
-        identifiers,
+        identifiers: identifiers.into(),
         amount_eur_total: (amount * 100.0).round() / 100.0,
         first_filed_at: first,
         last_filed_at: last,
