@@ -27,6 +27,8 @@ clear_figures
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# The runs' values in run order, for the README's "runs" column.
+runs() { paste -sd/ - | sed 's#/# / #g'; }
 field() { grep -F "$1" "$2" | sed 's/.*: //'; }
 seconds() { # h:mm:ss or m:ss.cc -> seconds
   awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }'
@@ -84,11 +86,11 @@ fi
 
 echo
 echo "== medians of $RUNS runs, $N reports"
-printf 'ingest end to end        %s reports/s (max RSS %s kB)\n' "$(median < "$DIR/ingest_rate")" "$(median < "$DIR/ingest_rss")"
-printf 'open and rebuild         %s s\n' "$(median < "$DIR/open_wall")"
+printf 'ingest end to end        %s reports/s (max RSS %s kB); runs %s\n' "$(median < "$DIR/ingest_rate")" "$(median < "$DIR/ingest_rss")" "$(runs < "$DIR/ingest_rate")"
+printf 'open and rebuild         %s s; runs %s\n' "$(median < "$DIR/open_wall")" "$(runs < "$DIR/open_wall")"
 printf 're-cluster               %s ms partition + %s ms ids\n' "$(median < "$DIR/partition_ms")" "$(median < "$DIR/assign_ms")"
-printf '/check p99, 16 clients   %s ms\n' "$(grep -o 'p99=[0-9.]*' "$DIR/check" | cut -d= -f2 | median)"
-printf 'serving RSS              %s kB\n' "$(median < "$DIR/serve_rss")"
+printf '/check p99, 16 clients   %s ms; runs %s\n' "$(grep -o 'p99=[0-9.]*' "$DIR/check" | cut -d= -f2 | median)" "$(grep -o 'p99=[0-9.]*' "$DIR/check" | cut -d= -f2 | runs)"
+printf 'serving RSS              %s kB; runs %s\n' "$(median < "$DIR/serve_rss")" "$(runs < "$DIR/serve_rss")"
 if [ -s "$DIR/python_wall" ]; then
   py=$(cat "$DIR/python_wall")
   ours=$(median < "$DIR/ingest_rate" | awk -v n="$N" '{print n/$1}')

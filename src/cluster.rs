@@ -186,8 +186,8 @@ impl Graph {
 
     /// Gives back the room that growing left unused: the identifiers
     /// are counted only as they are added, so their vectors (and the
-    /// graph's nodes) grow by doubling; at a million reports that is about
-    /// 100 MB kept for the life of the state.
+    /// graph's nodes) grow by doubling, and the room would be kept for the
+    /// life of the state.
     pub fn shrink_to_fit(&mut self) {
         self.graph.shrink_to_fit();
         compact(&mut self.reports);

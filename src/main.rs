@@ -39,9 +39,10 @@ const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
 
 /// A server replaces its derived state at every re-cluster. mimalloc gives
 /// the replaced state's memory back to the system only when it purges
-/// freed memory at once: with its default delay a server at a million
-/// reports grew from 1.44 to 3.20 GB over two re-clusters, with a delay of
-/// 0 from 1.29 to 1.85 GB, at the same check latency (README, Mixed load).
+/// freed memory at once: under the mixed load at a million reports a
+/// server grew from 1.11 to 2.60 GB over two re-clusters with mimalloc's
+/// default delay, and from 0.94 to 1.53 GB with a delay of 0, at the same
+/// check latency (README, Mixed load).
 /// mimalloc reads its options from the environment before `main` runs, so
 /// the server sets the variable and replaces itself with a fresh start of
 /// the same program (`exec`: same process id, arguments and streams). A
