@@ -37,14 +37,17 @@ echo "RSS at start: $(rss) kB"
 
 # What the readers ask for: the top clusters' pages and searches over
 # words and identifiers taken from the data itself.
-curl -sf -H "Authorization: Bearer $ANALYST" "$URL/api/v1/clusters?limit=200" \
-  | python3 -c '
+# A server that cannot answer (a full disk, say) is named here, not by a
+# Python error about empty input further on.
+curl -sf -H "Authorization: Bearer $ANALYST" "$URL/api/v1/clusters?limit=200" > "$OUT/top.json" \
+  || { echo "the server did not list its clusters; see $OUT/serve.log" >&2; exit 1; }
+python3 -c '
 import json, sys
 page = json.load(sys.stdin)
 items = page["clusters"] if isinstance(page, dict) else page
 for c in items:
     print("/api/v1/clusters/" + c["cluster_id"])
-' > "$OUT/clusters.txt"
+' < "$OUT/top.json" > "$OUT/clusters.txt"
 python3 - "$OUT/clusters.txt" > "$OUT/search.txt" <<'PY'
 import urllib.parse
 words = ["rekening", "nieuwe pas", "veilige rekening", "hoi mam", "marktplaats",
@@ -52,14 +55,13 @@ words = ["rekening", "nieuwe pas", "veilige rekening", "hoi mam", "marktplaats",
 for w in words:
     print("/api/v1/search?limit=20&q=" + urllib.parse.quote(w))
 PY
-BODY=$(curl -sf -H "Authorization: Bearer $ANALYST" "$URL/api/v1/clusters?limit=1" \
-  | python3 -c '
+BODY=$(python3 -c '
 import json, sys
 page = json.load(sys.stdin)
 c = (page["clusters"] if isinstance(page, dict) else page)[0]
 ids = [{"type": i["type"], "value": i["value"]} for i in c["identifiers"][:2]]
 print(json.dumps({"identifiers": ids}))
-')
+' < "$OUT/top.json")
 export BODY
 
 TOKEN=$INTAKE wrk -t1 -c8 -d"${DURATION}s" --latency -s benches/load/check.lua "$URL/api/v1/check" > "$OUT/check.out" &
