@@ -43,10 +43,14 @@ const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
 /// server grew from 1.11 to 2.60 GB over two re-clusters with mimalloc's
 /// default delay, and from 0.94 to 1.53 GB with a delay of 0, at the same
 /// check latency (README, Mixed load).
-/// mimalloc reads its options from the environment before `main` runs, so
+/// In code the option can only be set through mimalloc's C API
+/// (`mi_option_set`), which takes `unsafe`, and the crate forbids unsafe
+/// code; the environment is read when mimalloc starts, before `main`. So
 /// the server sets the variable and replaces itself with a fresh start of
 /// the same program (`exec`: same process id, arguments and streams). A
 /// value the operator set is kept; if the exec fails, it runs as it is.
+/// Side effects: a debugger or profiler attached to the first image loses
+/// it, and child processes inherit the variable (the server starts none).
 fn purge_at_once() {
     if std::env::var_os(PURGE_DELAY).is_some() {
         return;

@@ -433,7 +433,7 @@ fn lead_times(
             .assigned_team
             .unwrap_or_else(|| "(unassigned)".into());
         let slot = per_team.entry(team).or_default();
-        let days = |t: i64| (t - first).max(0) as f64 / 86_400.0;
+        let days = |t: i64| t.saturating_sub(first).max(0) as f64 / 86_400.0;
         if let Some(t) = assigned {
             slot.0.push(days(t));
             all.0.push(days(t));
