@@ -22,7 +22,7 @@ use crate::extract::{Extractor, Identifier};
 use crate::ident::{Kind, Role};
 use crate::index::{IndexDoc, SearchError, SearchIndex, SearchQuery, Sort};
 use crate::report::{Report, ReportError, ReportId};
-use crate::store::{BatchCounts, ClusterRecord, LinkRow, Store};
+use crate::store::{BatchCounts, ClusterRecord, LinkRow, LinkRows, Store};
 
 /// A cheap-clone handle to everything.
 #[derive(Clone)]
@@ -182,14 +182,11 @@ pub struct State {
 #[derive(Debug, Clone, Copy)]
 struct RowMeta {
     amount_eur: Option<f64>,
+    /// Numbers in [`State`]'s `names`, as [`LinkRow`] has them.
     unit: u32,
     team: u32,
-    /// [`NO_NAME`] when the report has none.
-    fraud_type: u32,
+    fraud_type: Option<u32>,
 }
-
-/// No fraud type.
-const NO_NAME: u32 = u32::MAX;
 
 /// A report's descriptive fields, as pages and exports show them.
 #[derive(Debug, Clone, Copy)]
@@ -769,10 +766,10 @@ impl Engine {
             store.begin_snapshot()?;
             generation = store.generation()?;
         }
-        let (rows, previous, reads) = if together {
+        let (LinkRows { rows, names }, previous, reads) = if together {
             std::thread::scope(|sc| -> Result<_> {
                 let side = &mut side;
-                let other = sc.spawn(move || -> Result<(Vec<LinkRow>, cluster::Previous)> {
+                let other = sc.spawn(move || -> Result<(LinkRows, cluster::Previous)> {
                     let rows = side.link_rows()?;
                     let previous = side.previous()?;
                     side.end_snapshot()?;
@@ -898,7 +895,14 @@ impl Engine {
         drop(store);
         let save_ms = clock.elapsed().as_millis() as u64;
         let clock = std::time::Instant::now();
-        let mut state = State::build(graph, partition, &assignment, rows, &self.inner.settings);
+        let mut state = State::build(
+            graph,
+            partition,
+            &assignment,
+            rows,
+            names,
+            &self.inner.settings,
+        );
         let build_ms = clock.elapsed().as_millis() as u64;
         state.generation = generation;
         *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
@@ -2035,32 +2039,24 @@ impl State {
         partition: Partition,
         assignment: &cluster::Assignment,
         rows: Vec<LinkRow>,
+        names: Vec<Arc<str>>,
         settings: &Settings,
     ) -> State {
         // Rows in the graph's numbering, so that a report's number finds
-        // both, with each distinct name kept once. Sized exactly: at a
-        // million rows a doubling vector would hold megabytes it never uses.
-        let mut names: Vec<Arc<str>> = Vec::new();
-        let mut name_number: FxHashMap<Arc<str>, u32> = FxHashMap::default();
-        let mut number = |name: &Arc<str>| {
-            *name_number.entry(name.clone()).or_insert_with(|| {
-                names.push(name.clone());
-                (names.len() - 1) as u32
-            })
-        };
+        // both. Sized exactly: at a million rows a doubling vector would
+        // hold megabytes it never uses.
         let mut numbered: Vec<Option<RowMeta>> = vec![None; graph.len()];
         for row in &rows {
             if let Some(n) = graph.report_number(&row.id) {
                 numbered[n] = Some(RowMeta {
                     amount_eur: row.amount_eur,
-                    unit: number(&row.unit),
-                    team: number(&row.team),
-                    fraud_type: row.fraud_type.as_ref().map_or(NO_NAME, &mut number),
+                    unit: row.unit,
+                    team: row.team,
+                    fraud_type: row.fraud_type,
                 });
             }
         }
         drop(rows);
-        drop(name_number);
         let mut rows: Vec<RowMeta> = Vec::with_capacity(graph.len());
         rows.extend(numbered.into_iter().flatten());
         debug_assert_eq!(rows.len(), graph.len());
@@ -2419,7 +2415,7 @@ impl State {
             amount_eur: meta.amount_eur,
             unit: name(meta.unit),
             team: name(meta.team),
-            fraud_type: (meta.fraud_type != NO_NAME).then(|| name(meta.fraud_type)),
+            fraud_type: meta.fraud_type.map(name),
         })
     }
 }
@@ -2451,7 +2447,7 @@ fn summarise(
         };
         units.extend(names.get(row.unit as usize));
         teams.extend(names.get(row.team as usize));
-        if let Some(t) = names.get(row.fraud_type as usize) {
+        if let Some(t) = row.fraud_type.and_then(|t| names.get(t as usize)) {
             fraud_types.insert(crate::report::FraudType::parse(t).category());
         }
         amount += row.amount_eur.unwrap_or(0.0);

@@ -207,13 +207,23 @@ pub struct LinkRow {
     pub victim_ref: Option<Arc<str>>,
     /// The statement calls itself a supplement to an earlier report.
     pub supplement: bool,
-    /// The unit (one shared copy per distinct name: a million rows name a
-    /// few dozen units, teams and fraud types).
-    pub unit: Arc<str>,
-    /// The team.
-    pub team: Arc<str>,
-    /// Fraud category.
-    pub fraud_type: Option<Arc<str>>,
+    /// The unit, as its number in [`LinkRows::names`] (a million rows
+    /// name a few dozen units, teams and fraud types).
+    pub unit: u32,
+    /// The team's number.
+    pub team: u32,
+    /// The fraud category's number.
+    pub fraud_type: Option<u32>,
+}
+
+/// Every report's linking fields, with the unit, team and fraud-type
+/// names they number.
+#[derive(Debug, Clone, Default)]
+pub struct LinkRows {
+    /// In write order.
+    pub rows: Vec<LinkRow>,
+    /// Each distinct name once.
+    pub names: Vec<Arc<str>>,
 }
 
 /// A cluster's triage record.
@@ -509,7 +519,7 @@ impl Store {
     }
 
     /// Every report's linking fields, in write order.
-    pub fn link_rows(&self) -> Result<Vec<LinkRow>> {
+    pub fn link_rows(&self) -> Result<LinkRows> {
         let mut stmt = self.conn.prepare(
             "SELECT id, filed_at, amount_eur, victim_ref, supplement, unit, team, fraud_type FROM reports ORDER BY seq",
         )?;
@@ -517,14 +527,16 @@ impl Store {
             .conn
             .query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
         let mut out = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-        let mut names: FxHashMap<Box<str>, Arc<str>> = FxHashMap::default();
-        let mut shared = |s: &str| -> Arc<str> {
-            match names.get(s) {
-                Some(a) => a.clone(),
+        let mut names: Vec<Arc<str>> = Vec::new();
+        let mut numbers: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut number = |s: &str| -> u32 {
+            match numbers.get(s) {
+                Some(&n) => n,
                 None => {
-                    let a: Arc<str> = Arc::from(s);
-                    names.insert(s.into(), a.clone());
-                    a
+                    let n = names.len() as u32;
+                    names.push(Arc::from(s));
+                    numbers.insert(s.into(), n);
+                    n
                 }
             }
         };
@@ -544,12 +556,12 @@ impl Store {
                 amount_eur: r.get(2)?,
                 victim_ref: text(3)?.map(Arc::from),
                 supplement: r.get(4)?,
-                unit: shared(text(5)?.unwrap_or_default()),
-                team: shared(text(6)?.unwrap_or_default()),
-                fraud_type: text(7)?.map(&mut shared),
+                unit: number(text(5)?.unwrap_or_default()),
+                team: number(text(6)?.unwrap_or_default()),
+                fraud_type: text(7)?.map(&mut number),
             });
         }
-        Ok(out)
+        Ok(LinkRows { rows: out, names })
     }
 
     /// Calls `f` for every offender identifier that can link (valid, or an
