@@ -323,6 +323,11 @@ impl Graph {
         self.reports.get(number)
     }
 
+    /// The victim reference of the report with a number, if it has one.
+    pub fn victim_at(&self, number: usize) -> Option<&str> {
+        self.reports.get(number)?.victim_ref.as_deref()
+    }
+
     /// All reports, in insertion order.
     pub fn reports(&self) -> impl Iterator<Item = &ReportNode> {
         self.reports.iter()

@@ -2062,15 +2062,10 @@ impl State {
         debug_assert_eq!(rows.len(), graph.len());
         let as_of = graph.reports().map(|r| r.filed_at).max().unwrap_or(0);
         // Chains built from the last report back, so each runs in order.
-        let victim_of = |n: u32| {
-            graph
-                .report_at(n as usize)
-                .and_then(|r| r.victim_ref.as_deref())
-        };
         let mut first_of: FxHashMap<&str, u32> = FxHashMap::default();
         let mut victim_next = vec![NO_REPORT; rows.len()];
         for n in (0..rows.len() as u32).rev() {
-            if let Some(v) = victim_of(n)
+            if let Some(v) = graph.victim_at(n as usize)
                 && let Some(before) = first_of.insert(v, n)
             {
                 victim_next[n as usize] = before;
@@ -2340,17 +2335,12 @@ impl State {
 
     /// The numbers of the reports of one victim, in the order stored.
     fn reports_of_victim(&self, victim: &str) -> impl Iterator<Item = usize> + '_ {
-        let victim_of = |n: u32| {
-            self.graph
-                .report_at(n as usize)
-                .and_then(|r| r.victim_ref.as_deref())
-        };
         let h = victim_hash(victim);
         let start = self.victim_first.partition_point(|&(k, _)| k < h);
         let mut next = self.victim_first[start..]
             .iter()
             .take_while(|&&(k, _)| k == h)
-            .find(|&&(_, n)| victim_of(n) == Some(victim))
+            .find(|&&(_, n)| self.graph.victim_at(n as usize) == Some(victim))
             .map_or(NO_REPORT, |&(_, n)| n);
         std::iter::from_fn(move || {
             let n = (next != NO_REPORT).then_some(next as usize)?;
