@@ -101,7 +101,10 @@ fn clean_name(raw: &str) -> Option<String> {
     let name = raw
         .trim()
         .trim_start_matches('@')
-        .trim_end_matches(['.', '-']);
+        .trim_end_matches(['.', '-'])
+        // Checked after lower-casing, so that the canonical form passes
+        // the same check (`İ` lower-cases to `i` and a combining dot).
+        .to_lowercase();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return None;
     }
@@ -114,7 +117,7 @@ fn clean_name(raw: &str) -> Option<String> {
     if !name.chars().any(char::is_alphanumeric) {
         return None;
     }
-    Some(name.to_lowercase())
+    Some(name)
 }
 
 #[cfg(test)]
@@ -150,6 +153,16 @@ mod tests {
         check("telegram", "jan verkoop", None);
         check("telegram", "___", None);
         check("telegram", &"a".repeat(65), None);
+    }
+
+    #[test]
+    fn a_name_whose_lower_case_is_not_a_name_is_refused() {
+        // Found by the fuzz smoke run: `İ` lower-cases to `i` plus U+0307.
+        assert_eq!(clean_name("İᚶ"), None);
+        assert_eq!(
+            clean_name("Jan.De-Vries_1").as_deref(),
+            Some("jan.de-vries_1")
+        );
     }
 
     #[test]
