@@ -59,7 +59,11 @@ CREATE TABLE IF NOT EXISTS identifiers (
     span_end INTEGER
 );
 CREATE INDEX IF NOT EXISTS identifiers_report ON identifiers (report_id);
-CREATE INDEX IF NOT EXISTS identifiers_value ON identifiers (kind, value);
+-- No index on (kind, value): identifiers are looked up in the derived
+-- graph, never in the store, and keeping one cost a large import most of
+-- its time (every batch rewrote thousands of its pages at random places).
+-- Stores written before it was dropped lose it at their next open.
+DROP INDEX IF EXISTS identifiers_value;
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
@@ -1318,4 +1322,30 @@ fn content_hash(raw: &str) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_written_with_the_identifier_value_index_loses_it_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        // As an older build left it.
+        Connection::open(dir.path().join(DB_FILE))
+            .unwrap()
+            .execute_batch("CREATE INDEX identifiers_value ON identifiers (kind, value)")
+            .unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let left: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'identifiers'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 1, "only identifiers_report is kept");
+    }
 }
