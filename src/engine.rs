@@ -724,8 +724,13 @@ impl Engine {
 
     /// Rebuilds the graph from the store, re-clusters, reconciles the ids
     /// with the stored assignment and saves what changed.
-    #[instrument(skip(self))]
     pub fn rebuild(&self, cause: &str) -> Result<Vec<Event>> {
+        self.rebuild_on(cause, Heavy::Here)
+    }
+
+    /// [`Engine::rebuild`], with its long steps run where `heavy` says.
+    #[instrument(skip(self, heavy))]
+    pub fn rebuild_on(&self, cause: &str, heavy: Heavy<'_>) -> Result<Vec<Event>> {
         let _one_at_a_time = self
             .inner
             .rebuilding
@@ -766,6 +771,116 @@ impl Engine {
             store.begin_snapshot()?;
             generation = store.generation()?;
         }
+        let reads = self.read_for_rebuild(&mut store, side, together)?;
+        let read_ms = started.elapsed().as_millis() as u64;
+        let engine = self.clone();
+        let Linked {
+            graph,
+            partition,
+            assignment,
+            previous,
+            rows,
+            names,
+            invalid_ibans,
+            decisions,
+            times,
+        } = heavy.run(move || engine.link(reads))?;
+        let changed = !assignment.events.is_empty()
+            || assignment.clusters.values().map(Vec::len).sum::<usize>()
+                != previous.membership.len();
+        let clock = std::time::Instant::now();
+        // The writer is held only for the save (a difference, small after
+        // a push): a rebuild at low priority must not keep pushes waiting.
+        if changed {
+            self.store()
+                .save_assignment(&assignment, &previous, cause)?;
+        }
+        let records = store.triaged_clusters()?;
+        drop(store);
+        let save_ms = clock.elapsed().as_millis() as u64;
+        let engine = self.clone();
+        let (state, assignment, build_ms) = heavy.run(move || {
+            let clock = std::time::Instant::now();
+            let mut state = State::build(
+                graph,
+                partition,
+                &assignment,
+                rows,
+                names,
+                &engine.inner.settings,
+            );
+            let build_ms = clock.elapsed().as_millis() as u64;
+            state.generation = generation;
+            state.weak = Some(Box::new(WeakInput {
+                invalid_ibans,
+                decisions,
+                cfg: engine.inner.settings.weak.clone(),
+            }));
+            if engine
+                .inner
+                .serving
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                let _ = state.suggestion_count();
+            }
+            (state, assignment, build_ms)
+        })?;
+        *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
+        let old = self.state();
+        if old.generation >= 0 && !self.inner.settings.alerts.is_empty() {
+            let triage = self
+                .inner
+                .triage
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let alerts = alerts_between(&old, &state, &triage, &self.inner.settings.alerts);
+            if !alerts.is_empty() {
+                self.store().queue_alerts(&alerts)?;
+            }
+        }
+        drop(old);
+        info!(
+            reports = state.rows.len(),
+            clusters = state.clusters.len(),
+            events = assignment.events.len(),
+            read_ms,
+            graph_ms = times.graph_ms,
+            partition_ms = times.partition_ms,
+            assign_ms = times.assign_ms,
+            save_ms,
+            build_ms,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "clusters rebuilt"
+        );
+        let old = std::mem::replace(
+            &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
+            Arc::new(state),
+        );
+        if self
+            .inner
+            .one_shot
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            std::mem::forget(old);
+        } else {
+            heavy.release(old);
+        }
+        Ok(assignment.events)
+    }
+
+    /// Reads what a rebuild links, on the snapshots the caller began, and
+    /// ends them. While a snapshot is open the store's WAL cannot start
+    /// over, and under a stream of pushes it grows by tens of megabytes a
+    /// second, each commit then extending the file: so the reads run on the
+    /// caller's thread, not at idle priority, and nothing else is done
+    /// before the snapshots end.
+    fn read_for_rebuild(
+        &self,
+        store: &mut Store,
+        mut side: Store,
+        together: bool,
+    ) -> Result<RebuildReads> {
         let (LinkRows { rows, names }, previous, reads) = if together {
             std::thread::scope(|sc| -> Result<_> {
                 let side = &mut side;
@@ -775,7 +890,7 @@ impl Engine {
                     side.end_snapshot()?;
                     Ok((rows, previous))
                 });
-                let reads = IdentReads::read(&store)?;
+                let reads = IdentReads::read(store)?;
                 let (rows, previous) = other
                     .join()
                     .map_err(|_| anyhow::anyhow!("reading the reports panicked"))??;
@@ -784,16 +899,37 @@ impl Engine {
         } else {
             let rows = store.link_rows()?;
             let previous = store.previous()?;
-            (rows, previous, IdentReads::read(&store)?)
+            (rows, previous, IdentReads::read(store)?)
         };
         drop(side);
-        let read_ms = started.elapsed().as_millis() as u64;
+        let decisions = store.link_decisions()?;
+        store.end_snapshot()?;
+        Ok(RebuildReads {
+            rows,
+            names,
+            previous,
+            idents: reads,
+            decisions,
+        })
+    }
+
+    /// The long steps of a rebuild after the reads: builds the graph,
+    /// partitions it and gives the clusters their ids.
+    fn link(&self, reads: RebuildReads) -> Linked {
+        let started = std::time::Instant::now();
+        let RebuildReads {
+            rows,
+            names,
+            previous,
+            idents,
+            decisions,
+        } = reads;
         let IdentReads {
             groups,
             flat,
             invalid,
             mailboxes,
-        } = reads;
+        } = idents;
         const NONE: u32 = u32::MAX;
         let row_of: FxHashMap<&str, u32> = rows
             .iter()
@@ -855,8 +991,7 @@ impl Engine {
         }
         drop((group_of, more_groups, flat, groups));
         graph.add_refilings(cfg.refiling_window_days);
-        let graph_done = started.elapsed();
-        let decisions = store.link_decisions()?;
+        let graph_ms = started.elapsed().as_millis() as u64;
         for (a, b, decision, _) in &decisions {
             if decision != "confirmed" {
                 continue;
@@ -877,85 +1012,24 @@ impl Engine {
         let clock = std::time::Instant::now();
         let partition = graph.partition(cfg);
         let partition_ms = clock.elapsed().as_millis() as u64;
-        store.end_snapshot()?;
         let clock = std::time::Instant::now();
         let assignment = cluster::assign_ids(&graph, &partition, &previous);
         let assign_ms = clock.elapsed().as_millis() as u64;
-        let changed = !assignment.events.is_empty()
-            || assignment.clusters.values().map(Vec::len).sum::<usize>()
-                != previous.membership.len();
-        let clock = std::time::Instant::now();
-        // The writer is held only for the save (a difference, small after
-        // a push): a rebuild at low priority must not keep pushes waiting.
-        if changed {
-            self.store()
-                .save_assignment(&assignment, &previous, cause)?;
-        }
-        let records = store.triaged_clusters()?;
-        drop(store);
-        let save_ms = clock.elapsed().as_millis() as u64;
-        let clock = std::time::Instant::now();
-        let mut state = State::build(
+        Linked {
             graph,
             partition,
-            &assignment,
+            assignment,
+            previous,
             rows,
             names,
-            &self.inner.settings,
-        );
-        let build_ms = clock.elapsed().as_millis() as u64;
-        state.generation = generation;
-        *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
-        state.weak = Some(Box::new(WeakInput {
             invalid_ibans,
             decisions,
-            cfg: self.inner.settings.weak.clone(),
-        }));
-        let old = self.state();
-        if old.generation >= 0 && !self.inner.settings.alerts.is_empty() {
-            let triage = self
-                .inner
-                .triage
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            let alerts = alerts_between(&old, &state, &triage, &self.inner.settings.alerts);
-            if !alerts.is_empty() {
-                self.store().queue_alerts(&alerts)?;
-            }
+            times: LinkTimes {
+                graph_ms,
+                partition_ms,
+                assign_ms,
+            },
         }
-        info!(
-            reports = state.rows.len(),
-            clusters = state.clusters.len(),
-            events = assignment.events.len(),
-            read_ms,
-            graph_ms = graph_done.as_millis() as u64,
-            partition_ms,
-            assign_ms,
-            save_ms,
-            build_ms,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "clusters rebuilt"
-        );
-        if self
-            .inner
-            .serving
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            let _ = state.suggestion_count();
-        }
-        let old = std::mem::replace(
-            &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
-            Arc::new(state),
-        );
-        if self
-            .inner
-            .one_shot
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            std::mem::forget(old);
-        }
-        Ok(assignment.events)
     }
 
     /// Ingests NDJSON reports from `input`. Bad lines go to `rejects` with
@@ -1395,11 +1469,17 @@ impl Engine {
 
     /// Re-clusters when the store has changed since the state was built.
     pub fn rebuild_if_behind(&self, cause: &str) -> Result<Vec<Event>> {
+        self.rebuild_if_behind_on(cause, Heavy::Here)
+    }
+
+    /// [`Engine::rebuild_if_behind`], with the long steps run where
+    /// `heavy` says.
+    pub fn rebuild_if_behind_on(&self, cause: &str, heavy: Heavy<'_>) -> Result<Vec<Event>> {
         let generation = self.read(|s| s.generation())?;
         if generation == self.state().generation {
             return Ok(Vec::new());
         }
-        self.rebuild(cause)
+        self.rebuild_on(cause, heavy)
     }
 
     /// The caller a token belongs to.
@@ -1593,6 +1673,83 @@ fn endpoint_reports(
         .filter(|r| graph.report(r).is_some())
         .into_iter()
         .collect()
+}
+
+/// Where the long steps of a rebuild run (reading the store, linking,
+/// building the state and freeing the one it replaces).
+#[derive(Clone, Copy)]
+pub enum Heavy<'a> {
+    /// On the calling thread: commands, tests, and a rebuild someone is
+    /// waiting for.
+    Here,
+    /// On these threads (the server's, at idle priority), while the
+    /// calling thread keeps the short steps that hold the writer or a lock
+    /// that requests wait on: a request must never wait for a thread that
+    /// runs only when the cores are free.
+    On(&'a crate::workers::Workers),
+}
+
+impl Heavy<'_> {
+    fn run<T: Send + 'static>(self, job: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        match self {
+            Heavy::Here => Ok(job()),
+            Heavy::On(workers) => workers
+                .run_blocking(job)
+                .ok_or_else(|| anyhow::anyhow!("a re-clustering step panicked")),
+        }
+    }
+
+    /// Frees a replaced state. Requests still reading it hold it for
+    /// milliseconds; the last one to let go would otherwise free a
+    /// million reports' state on a request thread, so the workers wait
+    /// for them (up to about two seconds: a long export frees it itself).
+    fn release(self, state: Arc<State>) {
+        let Heavy::On(workers) = self else {
+            return drop(state);
+        };
+        let freed = workers.run_blocking(move || {
+            let mut state = state;
+            for _ in 0..2_000 {
+                match Arc::try_unwrap(state) {
+                    Ok(last) => return drop(last),
+                    Err(shared) => state = shared,
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+        if freed.is_none() {
+            warn!("freeing the replaced cluster state panicked");
+        }
+    }
+}
+
+/// What a rebuild reads from one snapshot of the store.
+struct RebuildReads {
+    rows: Vec<LinkRow>,
+    names: Vec<Arc<str>>,
+    previous: cluster::Previous,
+    idents: IdentReads,
+    decisions: Vec<(String, String, String, String)>,
+}
+
+/// What the long steps of a rebuild after its reads hand back.
+struct Linked {
+    graph: Graph,
+    partition: Partition,
+    assignment: cluster::Assignment,
+    previous: cluster::Previous,
+    rows: Vec<LinkRow>,
+    names: Vec<Arc<str>>,
+    invalid_ibans: HashMap<String, Vec<ReportId>>,
+    decisions: Vec<(String, String, String, String)>,
+    times: LinkTimes,
+}
+
+/// Milliseconds of a rebuild's linking steps, for its log line.
+struct LinkTimes {
+    graph_ms: u64,
+    partition_ms: u64,
+    assign_ms: u64,
 }
 
 /// A linking identifier as read back for a rebuild: kind, value, why benign.

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tracing::{error, info, warn};
 
 use crate::api::{self, ApiConfig, AppState};
-use crate::engine::Engine;
+use crate::engine::{Engine, Heavy};
 
 /// Serves until `shutdown` completes, then finishes the requests in flight
 /// and the re-clustering of what was acknowledged. A client gets
@@ -112,17 +112,23 @@ async fn serve(
 /// see [`Engine::serving`]) on the background thread, so that at most two
 /// states (the served one and the next) are in memory.
 async fn recluster_loop(state: AppState) {
-    // One long-lived thread at a low priority: it yields the cores to
-    // requests, and reuses its memory from one rebuild to the next.
-    let worker =
-        crate::workers::Workers::start("background", 1, crate::workers::Priority::Background);
+    use crate::workers::{Priority, Workers};
+    // Two long-lived threads, which reuse their memory from one rebuild to
+    // the next. One at nice 10 takes the steps that hold the writer or a
+    // lock requests wait on; it hands the long ones (reading, linking,
+    // building the next state, freeing the last) to the other, which runs
+    // only on a core no request wants. Both are started here, on a thread
+    // at nice 0, which the idle priority needs.
+    let worker = Workers::start("background", 1, Priority::Background);
+    let idle = std::sync::Arc::new(Workers::start("recluster", 1, Priority::Idle));
     loop {
         state.reindex.notified().await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let engine = state.engine.clone();
+        let idle = idle.clone();
         let started = std::time::Instant::now();
         let outcome = worker
-            .run(move || engine.rebuild_if_behind("api push"))
+            .run(move || engine.rebuild_if_behind_on("api push", Heavy::On(&idle)))
             .await;
         // A full re-cluster at a million reports takes seconds of a core:
         // leave at least twice that to the requests before the next one,

@@ -13,9 +13,19 @@ pub enum Priority {
     /// About nice 5: a quarter of a core's share against a busy request
     /// thread. For reads someone is waiting for (searches, cluster pages).
     Reads,
-    /// About nice 10: a tenth. For background work (re-clustering,
-    /// checkpoints) that must still finish under load.
+    /// About nice 10: a tenth. For background work (checkpoints, the
+    /// steps of a re-cluster that hold the writer) that must still finish
+    /// under load.
     Background,
+    /// Linux's `SCHED_IDLE`: runs only on a core that no other thread
+    /// wants, and gives it up the moment one does. Nice 10 still takes a
+    /// slice of a core from a request that wakes up; this does not. For
+    /// long work that can wait for a free core (the reading, linking and
+    /// building of a re-cluster), and never while holding something a
+    /// request waits for: under full load it may not run for seconds.
+    /// Set from a thread at nice 0 (an unprivileged thread cannot go back
+    /// up from nice 10). Elsewhere than Linux, the lowest nice.
+    Idle,
 }
 
 /// Lowers the calling thread's CPU priority (the crate maps 0..=99 onto
@@ -24,6 +34,25 @@ pub fn lower_thread_priority(to: Priority) {
     let value: u8 = match to {
         Priority::Reads => 36,
         Priority::Background => 22,
+        #[cfg(target_os = "linux")]
+        Priority::Idle => {
+            use thread_priority::{
+                NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+            };
+            // `SCHED_IDLE` takes static priority 0, and the crate then sets
+            // nice 0 too, which a thread already at nice 0 may.
+            let idle = thread_priority::set_thread_priority_and_policy(
+                thread_priority::thread_native_id(),
+                ThreadPriority::Min,
+                ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+            );
+            if let Err(e) = idle {
+                tracing::debug!(error = ?e, "could not give a thread idle priority");
+            }
+            return;
+        }
+        #[cfg(not(target_os = "linux"))]
+        Priority::Idle => 0,
     };
     let lowered = thread_priority::ThreadPriority::Crossplatform(
         thread_priority::ThreadPriorityValue::try_from(value).unwrap_or_default(),
@@ -78,20 +107,44 @@ impl Workers {
         job: impl FnOnce() -> T + Send + 'static,
     ) -> impl Future<Output = Option<T>> {
         let (tx, rx) = tokio::sync::oneshot::channel();
+        self.queue(job, move |answer| {
+            // The caller may have gone (a client that closed).
+            let _ = tx.send(answer);
+        });
+        async move { rx.await.ok() }
+    }
+
+    /// Queues `job` and blocks the calling thread (not an async one) until
+    /// it is done. `None` as for [`Workers::run`].
+    pub fn run_blocking<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = mpsc::channel();
+        self.queue(job, move |answer| {
+            let _ = tx.send(answer);
+        });
+        rx.recv().ok()
+    }
+
+    /// Queues `job`, handing its answer to `reply` unless it panicked.
+    fn queue<T>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+        reply: impl FnOnce(T) + Send + 'static,
+    ) {
         let queued = self
             .queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .send(Box::new(move || {
                 if let Ok(answer) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
-                    // The caller may have gone (a client that closed).
-                    let _ = tx.send(answer);
+                    reply(answer);
                 }
             }));
         if queued.is_err() {
             tracing::error!("a worker queue has no threads left");
         }
-        async move { rx.await.ok() }
     }
 }
 
@@ -110,5 +163,27 @@ mod tests {
             got.push(f.await.unwrap());
         }
         assert_eq!(got, (0..20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_blocking_caller_gets_the_answer_and_survives_a_panic() {
+        let workers = Workers::start("test", 1, Priority::Idle);
+        assert_eq!(workers.run_blocking(|| 6 * 7), Some(42));
+        assert_eq!(workers.run_blocking(|| -> u8 { panic!("boom") }), None);
+        assert_eq!(workers.run_blocking(|| "still here"), Some("still here"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_idle_thread_is_scheduled_as_idle() {
+        use thread_priority::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let workers = Workers::start("test", 1, Priority::Idle);
+        let policy = workers.run_blocking(thread_priority::thread_schedule_policy);
+        assert_eq!(
+            policy.map(Result::ok),
+            Some(Some(ThreadSchedulePolicy::Normal(
+                NormalThreadSchedulePolicy::Idle
+            )))
+        );
     }
 }
