@@ -47,6 +47,11 @@ struct Inner {
     /// Serialises re-clustering: two at once would race on the stored
     /// assignment.
     rebuilding: Mutex<()>,
+    /// Rebuilds waiting for the one in flight (after a link decision, say,
+    /// which a person waits for): while any wait, the one in flight runs
+    /// its remaining long steps on its own thread instead of handing them
+    /// to a thread that runs only on free cores.
+    waiting: std::sync::atomic::AtomicUsize,
     /// See [`Engine::one_shot`].
     one_shot: std::sync::atomic::AtomicBool,
     /// See [`Engine::serving`].
@@ -491,6 +496,7 @@ impl Engine {
                 state: RwLock::new(Arc::new(State::empty())),
                 triage: RwLock::new(HashMap::new()),
                 rebuilding: Mutex::new(()),
+                waiting: std::sync::atomic::AtomicUsize::new(0),
                 one_shot: std::sync::atomic::AtomicBool::new(false),
                 serving: std::sync::atomic::AtomicBool::new(false),
                 readers: Mutex::new(Vec::new()),
@@ -731,11 +737,21 @@ impl Engine {
     /// [`Engine::rebuild`], with its long steps run where `heavy` says.
     #[instrument(skip(self, heavy))]
     pub fn rebuild_on(&self, cause: &str, heavy: Heavy<'_>) -> Result<Vec<Event>> {
-        let _one_at_a_time = self
-            .inner
-            .rebuilding
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let _one_at_a_time = match self.inner.rebuilding.try_lock() {
+            Ok(free) => free,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                use std::sync::atomic::Ordering::SeqCst;
+                self.inner.waiting.fetch_add(1, SeqCst);
+                let taken = self
+                    .inner
+                    .rebuilding
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                self.inner.waiting.fetch_sub(1, SeqCst);
+                taken
+            }
+        };
         let started = std::time::Instant::now();
         // Everything is read from one snapshot on a connection of its own,
         // so pushes and page views that need the store are not held up for
@@ -772,6 +788,7 @@ impl Engine {
             generation = store.generation()?;
         }
         let reads = self.read_for_rebuild(&mut store, side, together)?;
+        drop(store);
         let read_ms = started.elapsed().as_millis() as u64;
         let engine = self.clone();
         let Linked {
@@ -784,7 +801,7 @@ impl Engine {
             invalid_ibans,
             decisions,
             times,
-        } = heavy.run(move || engine.link(reads))?;
+        } = self.hurried(heavy).run(move || engine.link(reads))?;
         let changed = !assignment.events.is_empty()
             || assignment.clusters.values().map(Vec::len).sum::<usize>()
                 != previous.membership.len();
@@ -795,11 +812,9 @@ impl Engine {
             self.store()
                 .save_assignment(&assignment, &previous, cause)?;
         }
-        let records = store.triaged_clusters()?;
-        drop(store);
         let save_ms = clock.elapsed().as_millis() as u64;
         let engine = self.clone();
-        let (state, assignment, build_ms) = heavy.run(move || {
+        let (state, assignment, build_ms) = self.hurried(heavy).run(move || {
             let clock = std::time::Instant::now();
             let mut state = State::build(
                 graph,
@@ -825,7 +840,13 @@ impl Engine {
             }
             (state, assignment, build_ms)
         })?;
-        *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
+        {
+            // Read with the writer held, as `set_triage` writes, so that a
+            // triage made while the state was built is not overwritten.
+            let writer = self.store();
+            let records = writer.triaged_clusters()?;
+            *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
+        }
         let old = self.state();
         if old.generation >= 0 && !self.inner.settings.alerts.is_empty() {
             let triage = self
@@ -864,9 +885,19 @@ impl Engine {
         {
             std::mem::forget(old);
         } else {
-            heavy.release(old);
+            self.hurried(heavy).release(old);
         }
         Ok(assignment.events)
+    }
+
+    /// `heavy`, unless a rebuild someone waits for is queued behind this
+    /// one: then here.
+    fn hurried<'a>(&self, heavy: Heavy<'a>) -> Heavy<'a> {
+        if self.inner.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            Heavy::Here
+        } else {
+            heavy
+        }
     }
 
     /// Reads what a rebuild links, on the snapshots the caller began, and
@@ -1675,17 +1706,20 @@ fn endpoint_reports(
         .collect()
 }
 
-/// Where the long steps of a rebuild run (reading the store, linking,
-/// building the state and freeing the one it replaces).
+/// Where the long steps of a rebuild run: linking, giving the clusters
+/// their ids, building the state with its suggestions, and freeing the
+/// state it replaces. Reading the store and saving stay on the calling
+/// thread, because pushes wait for the snapshot to end and for the writer.
 #[derive(Clone, Copy)]
 pub enum Heavy<'a> {
     /// On the calling thread: commands, tests, and a rebuild someone is
     /// waiting for.
     Here,
     /// On these threads (the server's, at idle priority), while the
-    /// calling thread keeps the short steps that hold the writer or a lock
-    /// that requests wait on: a request must never wait for a thread that
-    /// runs only when the cores are free.
+    /// calling thread keeps the steps that hold the writer or a lock that
+    /// requests wait on: a request must not wait for a thread that runs
+    /// only when the cores are free. (A rebuild queued behind this one, for
+    /// a link decision say, does wait: see `Inner::waiting`.)
     On(&'a crate::workers::Workers),
 }
 
@@ -1693,21 +1727,23 @@ impl Heavy<'_> {
     fn run<T: Send + 'static>(self, job: impl FnOnce() -> T + Send + 'static) -> Result<T> {
         match self {
             Heavy::Here => Ok(job()),
-            Heavy::On(workers) => workers
-                .run_blocking(job)
-                .ok_or_else(|| anyhow::anyhow!("a re-clustering step panicked")),
+            Heavy::On(workers) => workers.run_blocking(job).ok_or_else(|| {
+                anyhow::anyhow!("a re-clustering step panicked or its thread is gone")
+            }),
         }
     }
 
     /// Frees a replaced state. Requests still reading it hold it for
     /// milliseconds; the last one to let go would otherwise free a
     /// million reports' state on a request thread, so the workers wait
-    /// for them (up to about two seconds: a long export frees it itself).
+    /// for them (some two thousand naps of a millisecond: a long export
+    /// frees it itself). The caller does not wait; the workers take their
+    /// jobs in order, so the next rebuild's steps come after.
     fn release(self, state: Arc<State>) {
         let Heavy::On(workers) = self else {
             return drop(state);
         };
-        let freed = workers.run_blocking(move || {
+        workers.submit(move || {
             let mut state = state;
             for _ in 0..2_000 {
                 match Arc::try_unwrap(state) {
@@ -1717,9 +1753,6 @@ impl Heavy<'_> {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
         });
-        if freed.is_none() {
-            warn!("freeing the replaced cluster state panicked");
-        }
     }
 }
 

@@ -114,11 +114,10 @@ async fn serve(
 async fn recluster_loop(state: AppState) {
     use crate::workers::{Priority, Workers};
     // Two long-lived threads, which reuse their memory from one rebuild to
-    // the next. One at nice 10 takes the steps that hold the writer or a
-    // lock requests wait on; it hands the long ones (reading, linking,
-    // building the next state, freeing the last) to the other, which runs
-    // only on a core no request wants. Both are started here, on a thread
-    // at nice 0, which the idle priority needs.
+    // the next. One at nice 10 reads the store and takes the steps that
+    // hold the writer or a lock requests wait on; it hands the long ones
+    // (linking, building the next state, freeing the last) to the other,
+    // which runs only on a core no request wants (see `Heavy`).
     let worker = Workers::start("background", 1, Priority::Background);
     let idle = std::sync::Arc::new(Workers::start("recluster", 1, Priority::Idle));
     loop {

@@ -20,11 +20,10 @@ pub enum Priority {
     /// Linux's `SCHED_IDLE`: runs only on a core that no other thread
     /// wants, and gives it up the moment one does. Nice 10 still takes a
     /// slice of a core from a request that wakes up; this does not. For
-    /// long work that can wait for a free core (the reading, linking and
-    /// building of a re-cluster), and never while holding something a
-    /// request waits for: under full load it may not run for seconds.
-    /// Set from a thread at nice 0 (an unprivileged thread cannot go back
-    /// up from nice 10). Elsewhere than Linux, the lowest nice.
+    /// long work that can wait for a free core (the linking and building
+    /// of a re-cluster), and never while holding something a request
+    /// waits for: under full load it may not run for seconds. Elsewhere
+    /// than Linux, the lowest nice.
     Idle,
 }
 
@@ -39,17 +38,21 @@ pub fn lower_thread_priority(to: Priority) {
             use thread_priority::{
                 NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
             };
-            // `SCHED_IDLE` takes static priority 0, and the crate then sets
-            // nice 0 too, which a thread already at nice 0 may.
-            let idle = thread_priority::set_thread_priority_and_policy(
+            let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+            // `SCHED_IDLE` takes static priority 0. The crate sets the
+            // policy and then nice 0, which fails on a thread at a higher
+            // nice (an unprivileged thread cannot lower it) although the
+            // policy took: so the policy is what is checked.
+            let _ = thread_priority::set_thread_priority_and_policy(
                 thread_priority::thread_native_id(),
                 ThreadPriority::Min,
-                ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+                idle,
             );
-            if let Err(e) = idle {
-                tracing::debug!(error = ?e, "could not give a thread idle priority");
+            if thread_priority::thread_schedule_policy().ok() == Some(idle) {
+                return;
             }
-            return;
+            tracing::warn!("could not give a thread idle priority; it runs at nice 19");
+            0
         }
         #[cfg(not(target_os = "linux"))]
         Priority::Idle => 0,
@@ -127,6 +130,11 @@ impl Workers {
         rx.recv().ok()
     }
 
+    /// Queues `job` without waiting for it.
+    pub fn submit(&self, job: impl FnOnce() + Send + 'static) {
+        self.queue(job, |()| {});
+    }
+
     /// Queues `job`, handing its answer to `reply` unless it panicked.
     fn queue<T>(
         &self,
@@ -167,10 +175,24 @@ mod tests {
 
     #[test]
     fn a_blocking_caller_gets_the_answer_and_survives_a_panic() {
-        let workers = Workers::start("test", 1, Priority::Idle);
+        let workers = Workers::start("test", 1, Priority::Reads);
         assert_eq!(workers.run_blocking(|| 6 * 7), Some(42));
         assert_eq!(workers.run_blocking(|| -> u8 { panic!("boom") }), None);
         assert_eq!(workers.run_blocking(|| "still here"), Some("still here"));
+    }
+
+    #[test]
+    fn submitted_jobs_run_in_order_before_later_ones() {
+        let workers = Workers::start("test", 1, Priority::Reads);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        for i in 0..5 {
+            let seen = seen.clone();
+            workers.submit(move || seen.lock().unwrap().push(i));
+        }
+        workers.submit(|| panic!("a job that fails"));
+        let after = seen.clone();
+        let all = workers.run_blocking(move || after.lock().unwrap().clone());
+        assert_eq!(all, Some(vec![0, 1, 2, 3, 4]));
     }
 
     #[cfg(target_os = "linux")]
