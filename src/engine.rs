@@ -787,21 +787,14 @@ impl Engine {
             store.begin_snapshot()?;
             generation = store.generation()?;
         }
-        let reads = self.read_for_rebuild(&mut store, side, together)?;
+        let (reads, idents) = self.read_for_rebuild(&mut store, side, together)?;
         drop(store);
         let read_ms = started.elapsed().as_millis() as u64;
         let engine = self.clone();
-        let Linked {
-            graph,
-            partition,
-            assignment,
-            previous,
-            rows,
-            names,
-            invalid_ibans,
-            decisions,
-            times,
-        } = self.hurried(heavy).run(move || engine.link(reads))?;
+        let linked = self
+            .hurried(heavy)
+            .run(move || engine.link(reads, idents))?;
+        let (assignment, previous) = (&linked.assignment, &linked.reads.previous);
         let changed = !assignment.events.is_empty()
             || assignment.clusters.values().map(Vec::len).sum::<usize>()
                 != previous.membership.len();
@@ -809,26 +802,34 @@ impl Engine {
         // The writer is held only for the save (a difference, small after
         // a push): a rebuild at low priority must not keep pushes waiting.
         if changed {
-            self.store()
-                .save_assignment(&assignment, &previous, cause)?;
+            self.store().save_assignment(assignment, previous, cause)?;
         }
         let save_ms = clock.elapsed().as_millis() as u64;
+        let times = linked.times;
         let engine = self.clone();
-        let (state, assignment, build_ms) = self.hurried(heavy).run(move || {
+        let (state, events, build_ms) = self.hurried(heavy).run(move || {
             let clock = std::time::Instant::now();
+            let Linked {
+                reads,
+                graph,
+                partition,
+                assignment,
+                invalid_ibans,
+                ..
+            } = linked;
             let mut state = State::build(
                 graph,
                 partition,
                 &assignment,
-                rows,
-                names,
+                reads.rows,
+                reads.names,
                 &engine.inner.settings,
             );
             let build_ms = clock.elapsed().as_millis() as u64;
             state.generation = generation;
             state.weak = Some(Box::new(WeakInput {
                 invalid_ibans,
-                decisions,
+                decisions: reads.decisions,
                 cfg: engine.inner.settings.weak.clone(),
             }));
             if engine
@@ -838,7 +839,7 @@ impl Engine {
             {
                 let _ = state.suggestion_count();
             }
-            (state, assignment, build_ms)
+            (state, assignment.events, build_ms)
         })?;
         {
             // Read with the writer held, as `set_triage` writes, so that a
@@ -864,7 +865,7 @@ impl Engine {
         info!(
             reports = state.rows.len(),
             clusters = state.clusters.len(),
-            events = assignment.events.len(),
+            events = events.len(),
             read_ms,
             graph_ms = times.graph_ms,
             partition_ms = times.partition_ms,
@@ -887,7 +888,7 @@ impl Engine {
         } else {
             self.hurried(heavy).release(old);
         }
-        Ok(assignment.events)
+        Ok(events)
     }
 
     /// `heavy`, unless a rebuild someone waits for is queued behind this
@@ -911,8 +912,8 @@ impl Engine {
         store: &mut Store,
         mut side: Store,
         together: bool,
-    ) -> Result<RebuildReads> {
-        let (LinkRows { rows, names }, previous, reads) = if together {
+    ) -> Result<(RebuildReads, IdentReads)> {
+        let (LinkRows { rows, names }, previous, idents) = if together {
             std::thread::scope(|sc| -> Result<_> {
                 let side = &mut side;
                 let other = sc.spawn(move || -> Result<(LinkRows, cluster::Previous)> {
@@ -935,26 +936,20 @@ impl Engine {
         drop(side);
         let decisions = store.link_decisions()?;
         store.end_snapshot()?;
-        Ok(RebuildReads {
+        let reads = RebuildReads {
             rows,
             names,
             previous,
-            idents: reads,
             decisions,
-        })
+        };
+        Ok((reads, idents))
     }
 
     /// The long steps of a rebuild after the reads: builds the graph,
     /// partitions it and gives the clusters their ids.
-    fn link(&self, reads: RebuildReads) -> Linked {
+    fn link(&self, reads: RebuildReads, idents: IdentReads) -> Linked {
         let started = std::time::Instant::now();
-        let RebuildReads {
-            rows,
-            names,
-            previous,
-            idents,
-            decisions,
-        } = reads;
+        let rows = &reads.rows;
         let IdentReads {
             groups,
             flat,
@@ -1023,7 +1018,7 @@ impl Engine {
         drop((group_of, more_groups, flat, groups));
         graph.add_refilings(cfg.refiling_window_days);
         let graph_ms = started.elapsed().as_millis() as u64;
-        for (a, b, decision, _) in &decisions {
+        for (a, b, decision, _) in &reads.decisions {
             if decision != "confirmed" {
                 continue;
             }
@@ -1044,17 +1039,14 @@ impl Engine {
         let partition = graph.partition(cfg);
         let partition_ms = clock.elapsed().as_millis() as u64;
         let clock = std::time::Instant::now();
-        let assignment = cluster::assign_ids(&graph, &partition, &previous);
+        let assignment = cluster::assign_ids(&graph, &partition, &reads.previous);
         let assign_ms = clock.elapsed().as_millis() as u64;
         Linked {
+            reads,
             graph,
             partition,
             assignment,
-            previous,
-            rows,
-            names,
             invalid_ibans,
-            decisions,
             times: LinkTimes {
                 graph_ms,
                 partition_ms,
@@ -1756,29 +1748,27 @@ impl Heavy<'_> {
     }
 }
 
-/// What a rebuild reads from one snapshot of the store.
+/// What a rebuild reads from one snapshot of the store besides the
+/// identifiers (which linking consumes).
 struct RebuildReads {
     rows: Vec<LinkRow>,
     names: Vec<Arc<str>>,
     previous: cluster::Previous,
-    idents: IdentReads,
     decisions: Vec<(String, String, String, String)>,
 }
 
-/// What the long steps of a rebuild after its reads hand back.
+/// The long steps' result, with the reads the later steps still need.
 struct Linked {
+    reads: RebuildReads,
     graph: Graph,
     partition: Partition,
     assignment: cluster::Assignment,
-    previous: cluster::Previous,
-    rows: Vec<LinkRow>,
-    names: Vec<Arc<str>>,
     invalid_ibans: HashMap<String, Vec<ReportId>>,
-    decisions: Vec<(String, String, String, String)>,
     times: LinkTimes,
 }
 
 /// Milliseconds of a rebuild's linking steps, for its log line.
+#[derive(Clone, Copy)]
 struct LinkTimes {
     graph_ms: u64,
     partition_ms: u64,

@@ -287,15 +287,16 @@ impl Store {
             },
         )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // A larger page cache (the default is 2 MB) keeps the identifier
-        // indexes in memory while a large import inserts into them; SQLite
-        // only takes what it uses.
+        // A larger page cache (the default is 2 MB) keeps the indexes in
+        // memory while a large import inserts into them; SQLite only takes
+        // what it uses.
         conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // A commit checkpoints only past 64 MB of WAL instead of 4 MB: a
-        // large import rewrites the same identifier-index pages in batch
-        // after batch, and each checkpoint copies them back once (at a
-        // million reports, ingest went from 5,900 to 7,700 reports/s). The
+        // large import rewrites the same index pages in batch after batch,
+        // and each checkpoint copies them back once (at a million reports,
+        // ingest went from 5,900 to 7,700 reports/s, when identifiers still
+        // had an index on their values). The
         // engine checkpoints in the background well before that (see
         // `Store::checkpoint`), so a request rarely pays for one.
         conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
