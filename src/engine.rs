@@ -2554,7 +2554,7 @@ impl State {
                     .ident_state(&self.partition, k)
                     .cloned()
                     .unwrap_or(IdentState::Active);
-                let total = self.graph.reports_with(k).len();
+                let total = self.graph.report_count(k);
                 (
                     ClusterIdent {
                         kind: k.kind,
