@@ -509,25 +509,46 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let writer: IndexWriter = index
-            .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
-            .context("opening the index writer (is another process using the index?)")?;
         let mut parser = QueryParser::for_index(&index, vec![fields.narrative]);
         parser.set_conjunction_by_default();
 
         let generation = Arc::new(Mutex::new(generation));
         let (ops, queue) = mpsc::channel();
-        let worker = Worker {
-            writer,
-            reader: reader.clone(),
-            fields,
-            generation: Arc::clone(&generation),
-            failure: None,
-        };
+        let (opened, writer_opened) = mpsc::sync_channel(1);
+        let (worker_reader, worker_generation) = (reader.clone(), Arc::clone(&generation));
+        // The writer runs at background priority, and so do the threads
+        // tantivy starts for it (they inherit it): indexing and merging
+        // took 14 s of a core a minute under the mixed load, beside checks
+        // that want a core within a millisecond. The index is derived and
+        // searches read the last commit, so it may lag a little under load.
         let thread = std::thread::Builder::new()
             .name("index-writer".into())
-            .spawn(move || worker.run(queue))
+            .spawn(move || {
+                crate::workers::lower_thread_priority(crate::workers::Priority::Background);
+                let writer: IndexWriter = match index
+                    .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
+                    .context("opening the index writer (is another process using the index?)")
+                {
+                    Ok(writer) => writer,
+                    Err(e) => {
+                        let _ = opened.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = opened.send(Ok(()));
+                let worker = Worker {
+                    writer,
+                    reader: worker_reader,
+                    fields,
+                    generation: worker_generation,
+                    failure: None,
+                };
+                worker.run(queue)
+            })
             .context("starting the index writer thread")?;
+        writer_opened
+            .recv()
+            .map_err(|_| anyhow!("the index writer thread stopped while opening"))??;
         Ok(SearchIndex {
             inner: Arc::new(Inner {
                 reader,
