@@ -11,11 +11,12 @@ use std::sync::{Arc, Mutex, mpsc};
 #[derive(Debug, Clone, Copy)]
 pub enum Priority {
     /// About nice 5: a quarter of a core's share against a busy request
-    /// thread. For reads someone is waiting for (searches, cluster pages).
-    Reads,
+    /// thread. For requests someone is waiting for that may queue behind
+    /// the checks: searches, cluster pages, pushes.
+    Requests,
     /// About nice 10: a tenth. For background work (checkpoints, the
-    /// steps of a re-cluster that hold the writer) that must still finish
-    /// under load.
+    /// steps of a re-cluster that hold the writer, the search index's
+    /// writer and merges) that must still finish under load.
     Background,
     /// Linux's `SCHED_IDLE`: runs only on a core that no other thread
     /// wants, and gives it up the moment one does. Nice 10 still takes a
@@ -31,7 +32,7 @@ pub enum Priority {
 /// nice 19..=-20). Threads it starts inherit the priority.
 pub fn lower_thread_priority(to: Priority) {
     let value: u8 = match to {
-        Priority::Reads => 36,
+        Priority::Requests => 36,
         Priority::Background => 22,
         #[cfg(target_os = "linux")]
         Priority::Idle => {
@@ -162,7 +163,7 @@ mod tests {
 
     #[tokio::test]
     async fn jobs_answer_in_order_and_a_panic_fails_only_its_own() {
-        let workers = Workers::start("test", 2, Priority::Reads);
+        let workers = Workers::start("test", 2, Priority::Requests);
         assert_eq!(workers.run(|| 21 * 2).await, Some(42));
         assert_eq!(workers.run(|| -> u8 { panic!("boom") }).await, None);
         let many: Vec<_> = (0..20).map(|i| workers.run(move || i)).collect();
@@ -175,7 +176,7 @@ mod tests {
 
     #[test]
     fn a_blocking_caller_gets_the_answer_and_survives_a_panic() {
-        let workers = Workers::start("test", 1, Priority::Reads);
+        let workers = Workers::start("test", 1, Priority::Requests);
         assert_eq!(workers.run_blocking(|| 6 * 7), Some(42));
         assert_eq!(workers.run_blocking(|| -> u8 { panic!("boom") }), None);
         assert_eq!(workers.run_blocking(|| "still here"), Some("still here"));
@@ -183,7 +184,7 @@ mod tests {
 
     #[test]
     fn submitted_jobs_run_in_order_before_later_ones() {
-        let workers = Workers::start("test", 1, Priority::Reads);
+        let workers = Workers::start("test", 1, Priority::Requests);
         let seen = Arc::new(Mutex::new(Vec::new()));
         for i in 0..5 {
             let seen = seen.clone();

@@ -47,8 +47,7 @@ pub async fn push(
         return Err(ApiError::BadRequest("no reports in the body".into()));
     }
     let source = format!("api:{}", caller.principal.name());
-    let (summary, rejects) =
-        blocking(&state.engine, move |e| e.ingest_lines(&source, &lines)).await?;
+    let (summary, rejects) = state.push(move |e| e.ingest_lines(&source, &lines)).await?;
     if summary.accepted + summary.updated > 0 {
         state.reindex.notify_one();
     }
