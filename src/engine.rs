@@ -794,16 +794,15 @@ impl Engine {
         let linked = self
             .hurried(heavy)
             .run(move || engine.link(reads, idents))?;
-        let (assignment, previous) = (&linked.assignment, &linked.reads.previous);
-        let changed = !assignment.events.is_empty()
-            || assignment.clusters.values().map(Vec::len).sum::<usize>()
-                != previous.membership.len();
+        let assignment = &linked.assignment;
+        let changes = crate::store::MembershipChanges::between(assignment, &linked.reads.previous);
         let clock = std::time::Instant::now();
         // The writer is held only for the save (a difference, small after
         // a push): a rebuild at low priority must not keep pushes waiting.
-        if changed {
-            self.store().save_assignment(assignment, previous, cause)?;
+        if !assignment.events.is_empty() || !changes.is_empty() {
+            self.store().save_assignment(assignment, &changes, cause)?;
         }
+        drop(changes);
         let save_ms = clock.elapsed().as_millis() as u64;
         let times = linked.times;
         let engine = self.clone();
