@@ -149,7 +149,6 @@ pub struct Graph {
     ident_benign: FxHashMap<u32, String>,
     /// Per kind (in `Kind::ALL` order), value to identifier number.
     ident_index: [FxHashMap<Arc<str>, u32>; Kind::ALL.len()],
-    /// Per identifier, the reports naming it.
     /// Per identifier, how many reports name it (who they are is in the
     /// graph's edges, not repeated here).
     ident_degree: Vec<u32>,
@@ -1408,11 +1407,17 @@ mod tests {
                 let vals: Vec<String> = vals.iter().map(|x| format!("06{x:08}")).collect();
                 let links: Vec<LinkIdent<'_>> = vals.iter().map(|v| ident(v)).collect();
                 let mut n = node(&format!("R-{i}"), i as i64 * 86_400);
+                // The same victim and damage within the window: a refiling.
                 n.victim_ref = Some(format!("V-{}", victims[i]).into());
+                n.amount_cents = Some(50_000);
                 g.add_report(n, &links);
             }
-            // Report-to-report edges (refilings) must not be counted.
+            // Report-to-report edges (refilings, confirmed links) must not
+            // be counted.
             g.add_refilings(30);
+            if reports.len() > 1 {
+                g.add_direct(&ReportId::parse("R-0").unwrap(), &ReportId::parse("R-1").unwrap(), DirectLink::Confirmed);
+            }
             for x in 0u8..13 {
                 let key = IdentKey { kind: Kind::Phone, value: format!("06{x:08}").into() };
                 prop_assert_eq!(g.report_count(&key), g.reports_with(&key).len());

@@ -518,7 +518,7 @@ impl SearchIndex {
         let (worker_reader, worker_generation) = (reader.clone(), Arc::clone(&generation));
         // The writer runs at background priority, and so do the threads
         // tantivy starts for it (they inherit it): indexing and merging
-        // took 14 s of a core a minute under the mixed load, beside checks
+        // took 6 to 14 s of a core a minute under the mixed load, beside checks
         // that want a core within a millisecond. The index is derived and
         // searches read the last commit, so it may lag a little under load.
         let thread = std::thread::Builder::new()

@@ -1,9 +1,9 @@
 //! Long-lived threads at a lowered CPU priority, with a queue in front:
 //! the heavy reads of the HTTP service (searches, cluster pages, graphs,
-//! exports) and the background re-clustering. While they run, a check or a
-//! push on the normal-priority request threads takes the core from them at
-//! once, and under a crowd their jobs wait in the queue instead of
-//! crowding the cores.
+//! exports), the storing of pushed reports and the background
+//! re-clustering. While they run, a check on the normal-priority request
+//! threads takes the core from them at once, and under a crowd their jobs
+//! wait in the queue instead of crowding the cores.
 
 use std::sync::{Arc, Mutex, mpsc};
 

@@ -78,7 +78,7 @@ pub struct AppState {
     /// The low-priority threads, one per core, that run heavy reads
     /// (searches, cluster pages, graphs, exports): under a crowd of
     /// analysts they queue there instead of crowding the cores, so intake
-    /// checks and pushes keep their latency.
+    /// checks keep their latency.
     heavy: Arc<crate::workers::Workers>,
     /// The threads, one per core at the same priority, that extract and
     /// store pushed reports. Commits take the one writer in turn anyway;

@@ -583,12 +583,14 @@ pub async fn download(
     };
     let cid = resolve(&state, &id).await?;
     let c2 = cid.clone();
-    let bytes = blocking(&state, move |e| {
-        let mut out = Vec::new();
-        crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
-        Ok(out)
-    })
-    .await?;
+    let bytes = state
+        .app
+        .heavy(move |e| {
+            let mut out = Vec::new();
+            crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
+            Ok(out)
+        })
+        .await?;
     log_read(
         &state,
         &viewer,

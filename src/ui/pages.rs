@@ -253,7 +253,9 @@ pub async fn report(
     let may_search = viewer.may(Action::Search);
     let similar = if may_search {
         let rid = id.clone();
-        blocking(&state, move |e| e.similar(&rid, 10))
+        state
+            .app
+            .heavy(move |e| e.similar(&rid, 10))
             .await
             .unwrap_or_default()
             .into_iter()
