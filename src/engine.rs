@@ -802,7 +802,6 @@ impl Engine {
         if !assignment.events.is_empty() || !changes.is_empty() {
             self.store().save_assignment(assignment, &changes, cause)?;
         }
-        drop(changes);
         let save_ms = clock.elapsed().as_millis() as u64;
         let times = linked.times;
         let engine = self.clone();

@@ -94,7 +94,7 @@ impl AppState {
     /// A fresh state over an engine (empty caches and counters).
     pub fn new(engine: Engine) -> AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let queued = |name| {
+        let pool = |name| {
             Arc::new(crate::workers::Workers::start(
                 name,
                 cores,
@@ -107,8 +107,8 @@ impl AppState {
             tokens: Arc::default(),
             refusals: Arc::default(),
             reindex: Arc::new(tokio::sync::Notify::new()),
-            heavy: queued("heavy-read"),
-            pushes: queued("push"),
+            heavy: pool("heavy-read"),
+            pushes: pool("push"),
         }
     }
 
