@@ -69,6 +69,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Longest a request may take, in seconds.
     pub request_timeout_secs: u64,
+    /// The time slice the request threads ask the scheduler for, in
+    /// microseconds (Linux 6.6 and later; 0 keeps the kernel's default).
+    pub request_slice_us: u64,
 }
 
 impl ServerConfig {
