@@ -29,8 +29,14 @@ pub enum Priority {
 }
 
 /// Lowers the calling thread's CPU priority (the crate maps 0..=99 onto
-/// nice 19..=-20). Threads it starts inherit the priority.
+/// nice 19..=-20). Threads it starts inherit the priority. A short time
+/// slice the thread inherited from a request thread (see
+/// `request_slice_us`) is given back: it would let background work preempt
+/// at wake-up.
 pub fn lower_thread_priority(to: Priority) {
+    if let Err(e) = thread_slice::request(std::time::Duration::ZERO) {
+        tracing::debug!(error = %e, "could not give a thread the default time slice");
+    }
     let value: u8 = match to {
         Priority::Requests => 36,
         Priority::Background => 22,

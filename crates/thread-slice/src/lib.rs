@@ -29,7 +29,9 @@ pub enum Outcome {
     Unsupported,
 }
 
-/// Requests a slice of `slice` for the calling thread.
+/// Requests a slice of `slice` for the calling thread; a zero slice gives
+/// it the kernel's default again. Threads it starts afterwards inherit the
+/// slice.
 pub fn request(slice: Duration) -> io::Result<Outcome> {
     imp::request(slice)
 }
@@ -163,6 +165,26 @@ mod tests {
         // Only the calling thread changed.
         assert_eq!(std::thread::spawn(current).join().unwrap().unwrap(), other);
         assert_eq!(current().unwrap(), before);
+    }
+
+    /// A zero request gives a thread the default slice back.
+    #[test]
+    fn a_zero_request_restores_the_default() {
+        let default = std::thread::spawn(current).join().unwrap().unwrap();
+        std::thread::spawn(move || {
+            if let Outcome::Set(_) = request(Duration::from_micros(300)).unwrap() {
+                assert_eq!(current().unwrap(), Some(Duration::from_micros(300)));
+                // A thread started now inherits the slice.
+                let child = std::thread::spawn(current).join().unwrap().unwrap();
+                assert_eq!(child, Some(Duration::from_micros(300)));
+                assert_eq!(
+                    request(Duration::ZERO).unwrap(),
+                    Outcome::Set(default.unwrap())
+                );
+            }
+        })
+        .join()
+        .unwrap();
     }
 
     /// The kernel clamps a request below its limit (0.1 ms) to the limit.
