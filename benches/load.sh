@@ -11,6 +11,12 @@
 # `fraudlink gen` + `fraudlink ingest`). Pushed reports are stored in it
 # (ids LOAD-…); use a copy if that matters. Needs a release build, wrk,
 # curl and python3.
+#
+# LOAD_PUSHES=0 leaves the pushing clients out (the data then does not
+# grow, so the memory must not either); LOAD_AFTER=S keeps sampling the
+# server's memory every 10 s for S seconds after the load. RSS is printed
+# with its anonymous part (the heap) and its file part (the search
+# index's and the store's mapped files, which the kernel may drop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,8 +38,8 @@ SERVER=$!
 trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true' EXIT
 until curl -sf "$URL/api/v1/healthz" > /dev/null; do sleep 0.5; done
 sleep 2 # serve computes its suggestions before it answers; let it settle
-rss() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
-echo "RSS at start: $(rss) kB"
+rss() { awk '/VmRSS|RssAnon|RssFile/ {v[$1] = $2} END {printf "%s kB (anon %s, file %s)", v["VmRSS:"], v["RssAnon:"], v["RssFile:"]}' "/proc/$SERVER/status"; }
+echo "RSS at start: $(rss)"
 
 # What the readers ask for: the top clusters' pages and searches over
 # words and identifiers taken from the data itself.
@@ -65,15 +71,23 @@ print(json.dumps({"identifiers": ids}))
 export BODY
 
 TOKEN=$INTAKE wrk -t1 -c8 -d"${DURATION}s" --latency -s benches/load/check.lua "$URL/api/v1/check" > "$OUT/check.out" &
-TOKEN=$INTAKE wrk -t1 -c8 -d"${DURATION}s" -s benches/load/report.lua "$URL" > "$OUT/push.out" &
+if [ "${LOAD_PUSHES:-1}" != 0 ]; then
+  TOKEN=$INTAKE wrk -t1 -c8 -d"${DURATION}s" -s benches/load/report.lua "$URL" > "$OUT/push.out" &
+else
+  echo "p50=- (no pushes: LOAD_PUSHES=0)" > "$OUT/push.out" &
+fi
 TOKEN=$ANALYST PATHS=$OUT/search.txt wrk -t1 -c8 -d"${DURATION}s" -s benches/load/get.lua "$URL" > "$OUT/search.out" &
 TOKEN=$ANALYST PATHS=$OUT/clusters.txt wrk -t1 -c8 -d"${DURATION}s" -s benches/load/get.lua "$URL" > "$OUT/cluster.out" &
 sleep $((DURATION / 2))
-echo "RSS mid-run:  $(rss) kB"
+echo "RSS mid-run:  $(rss)"
 wait %2 %3 %4 %5 2> /dev/null || wait
-echo "RSS at end:   $(rss) kB"
+echo "RSS at end:   $(rss)"
 sleep 10
-echo "RSS 10 s later: $(rss) kB"
+echo "RSS 10 s later: $(rss)"
+for ((t = 20; t <= ${LOAD_AFTER:-0}; t += 10)); do
+  sleep 10
+  echo "RSS $t s later: $(rss)"
+done
 for e in check push search cluster; do
   printf '%-8s %s\n' "$e" "$(grep '^p50' "$OUT/$e.out")"
 done

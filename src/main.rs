@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         cli.command,
         fraudlink::cli::Command::Serve { .. } | fraudlink::cli::Command::Demo { .. }
     ) {
+        no_huge_pages();
         purge_at_once();
     }
     match fraudlink::cli::run(cli) {
@@ -30,6 +31,22 @@ fn main() -> ExitCode {
             eprintln!("fraudlink: error: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A server gives freed memory back at once (see [`purge_at_once`]), and
+/// the kernel's khugepaged then takes part of it again: where mimalloc had
+/// asked for huge pages (half of a serving heap at a million reports), it
+/// fills a 2 MB range that has holes back up to a whole huge page, and the
+/// memory crept up by about 1.5 MB a second with no requests at all (the
+/// process's AnonHugePages grew with it; README, Mixed load), towards the
+/// peak of the last re-cluster. So `serve` and `demo` run without
+/// transparent huge pages (`prctl(PR_SET_THP_DISABLE)`, which the
+/// re-started image keeps). A failure leaves them as they were.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        tracing::warn!(error = %e, "could not turn transparent huge pages off; memory freed by re-clustering may creep back");
     }
 }
 

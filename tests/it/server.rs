@@ -197,3 +197,92 @@ fn the_cli_checks_ingests_and_searches_against_a_remote_service() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// What `serve` sets up for its memory and its request threads (README,
+/// Mixed load): freed memory is given back at once, transparent huge pages
+/// are off (khugepaged otherwise filled the freed holes back in, and the
+/// memory crept up with no requests), and the threads answering requests
+/// ask the scheduler for a 0.1 ms slice.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_server_purges_at_once_without_huge_pages_and_its_request_threads_ask_for_short_slices() {
+    use crate::support::{Server, process};
+    let app = TestApp::with_fixtures();
+    let mut cmd = process(app.data());
+    cmd.env_remove("MIMALLOC_PURGE_DELAY")
+        .env_remove("FRAUDLINK_SERVER_REQUEST_SLICE_US");
+    let mut server = Server::start(cmd);
+    server
+        .addr(Duration::from_secs(60))
+        .unwrap_or_else(|| panic!("serve did not start: {:?}", server.log()));
+    let proc = format!("/proc/{}", server.child.id());
+    let environ = std::fs::read(format!("{proc}/environ")).unwrap();
+    assert!(
+        environ
+            .split(|&b| b == 0)
+            .any(|v| v == b"MIMALLOC_PURGE_DELAY=0"),
+        "serve did not restart itself with MIMALLOC_PURGE_DELAY=0"
+    );
+    let status = std::fs::read_to_string(format!("{proc}/status")).unwrap();
+    // The line is there since Linux 5.0.
+    let thp = status
+        .lines()
+        .find_map(|l| l.strip_prefix("THP_enabled:"))
+        .map(str::trim);
+    assert_eq!(thp, Some("0"), "transparent huge pages are on");
+    // The slice each thread has, where the kernel reports slices (EEVDF,
+    // Linux 6.6 and later; /proc/PID/task/TID/sched). A thread the runtime
+    // has just started may not have run its start hook yet: look again.
+    let slices = || {
+        let mut slices: Vec<(String, Option<u64>)> = Vec::new();
+        for task in std::fs::read_dir(format!("{proc}/task")).unwrap() {
+            let dir = task.unwrap().path();
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            let sched = std::fs::read_to_string(dir.join("sched")).unwrap_or_default();
+            let slice = sched
+                .lines()
+                .find(|l| l.starts_with("se.slice"))
+                .and_then(|l| l.rsplit(':').next())
+                .and_then(|v| v.trim().parse().ok());
+            slices.push((comm.trim().to_owned(), slice));
+        }
+        slices
+    };
+    // The re-clustering threads are started by a task on a request thread
+    // (so they start with its slice), a moment after serving begins.
+    let short = |s: &[(String, Option<u64>)]| {
+        s.iter()
+            .filter(|(c, _)| c.starts_with("tokio"))
+            .all(|(_, s)| *s == Some(100_000))
+            && s.iter().any(|(c, _)| c.starts_with("background"))
+    };
+    let mut seen = slices();
+    for _ in 0..50 {
+        if short(&seen) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        seen = slices();
+    }
+    assert!(
+        seen.iter().any(|(c, _)| c.starts_with("tokio")),
+        "no request threads in {seen:?}"
+    );
+    if seen.iter().any(|(_, s)| s.is_some()) {
+        assert!(
+            short(&seen),
+            "request threads without the 0.1 ms slice: {seen:?}"
+        );
+        // The others, the background threads the runtime starts among
+        // them, keep the kernel's default.
+        for name in ["heavy-read", "push", "background", "index-writer"] {
+            assert!(
+                seen.iter()
+                    .any(|(c, s)| c.starts_with(name) && *s > Some(100_000)),
+                "{name}: {seen:?}"
+            );
+        }
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
