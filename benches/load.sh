@@ -14,7 +14,8 @@
 #
 # LOAD_PUSHES=0 leaves the pushing clients out (the data then does not
 # grow, so the memory must not either); LOAD_AFTER=S keeps sampling the
-# server's memory every 10 s for S seconds after the load. RSS is printed
+# server's memory every 10 s for S seconds (a multiple of 10) after the
+# load. RSS is printed
 # with its anonymous part (the heap) and its file part (the search
 # index's and the store's mapped files, which the kernel may drop).
 set -euo pipefail
@@ -70,17 +71,23 @@ print(json.dumps({"identifiers": ids}))
 ' < "$OUT/top.json")
 export BODY
 
+# The loaders' process ids, waited for below (the server is not one).
+loaders=()
 TOKEN=$INTAKE wrk -t1 -c8 -d"${DURATION}s" --latency -s benches/load/check.lua "$URL/api/v1/check" > "$OUT/check.out" &
+loaders+=($!)
 if [ "${LOAD_PUSHES:-1}" != 0 ]; then
   TOKEN=$INTAKE wrk -t1 -c8 -d"${DURATION}s" -s benches/load/report.lua "$URL" > "$OUT/push.out" &
+  loaders+=($!)
 else
-  echo "p50=- (no pushes: LOAD_PUSHES=0)" > "$OUT/push.out" &
+  echo "p50=- (no pushes: LOAD_PUSHES=0)" > "$OUT/push.out"
 fi
 TOKEN=$ANALYST PATHS=$OUT/search.txt wrk -t1 -c8 -d"${DURATION}s" -s benches/load/get.lua "$URL" > "$OUT/search.out" &
+loaders+=($!)
 TOKEN=$ANALYST PATHS=$OUT/clusters.txt wrk -t1 -c8 -d"${DURATION}s" -s benches/load/get.lua "$URL" > "$OUT/cluster.out" &
+loaders+=($!)
 sleep $((DURATION / 2))
 echo "RSS mid-run:  $(rss)"
-wait %2 %3 %4 %5 2> /dev/null || wait
+wait "${loaders[@]}" || echo "a load client failed; see $OUT" >&2
 echo "RSS at end:   $(rss)"
 sleep 10
 echo "RSS 10 s later: $(rss)"

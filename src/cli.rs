@@ -1328,7 +1328,12 @@ pub fn parse_sort(s: &str) -> Result<crate::index::Sort> {
 
 /// Serves the API until Ctrl-C or SIGTERM.
 fn serve(engine: Engine, addr: &str) -> Result<u8> {
+    // The main thread accepts connections (`block_on`); the runtime's
+    // threads answer requests, its blocking pool among them (access-log
+    // writes, a shutdown's re-cluster). Threads these start that lower
+    // their priority give the slice back (`workers::lower_thread_priority`).
     let slice = engine.settings().server.request_slice_us;
+    request_slice(slice);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_start(move || request_slice(slice))

@@ -70,7 +70,7 @@ pub struct ServerConfig {
     /// Longest a request may take, in seconds.
     pub request_timeout_secs: u64,
     /// The time slice the request threads ask the scheduler for, in
-    /// microseconds (Linux 6.6 and later; 0 keeps the kernel's default).
+    /// microseconds (Linux 6.12 and later; 0 keeps the kernel's default).
     pub request_slice_us: u64,
 }
 

@@ -20,7 +20,11 @@ fn main() -> ExitCode {
     let cli = fraudlink::cli::Cli::parse();
     if matches!(
         cli.command,
-        fraudlink::cli::Command::Serve { .. } | fraudlink::cli::Command::Demo { .. }
+        fraudlink::cli::Command::Serve { .. }
+            | fraudlink::cli::Command::Demo {
+                no_serve: false,
+                ..
+            }
     ) {
         no_huge_pages();
         purge_at_once();
@@ -38,7 +42,7 @@ fn main() -> ExitCode {
 /// the kernel's khugepaged then takes part of it again: where mimalloc had
 /// asked for huge pages (half of a serving heap at a million reports), it
 /// fills a 2 MB range that has holes back up to a whole huge page, and the
-/// memory crept up by about 1.5 MB a second with no requests at all (the
+/// memory crept up by about 1 MB a second with no requests at all (the
 /// process's AnonHugePages grew with it; README, Mixed load), towards the
 /// peak of the last re-cluster. So `serve` and `demo` run without
 /// transparent huge pages (`prctl(PR_SET_THP_DISABLE)`, which the

@@ -230,9 +230,12 @@ fn a_server_purges_at_once_without_huge_pages_and_its_request_threads_ask_for_sh
         .find_map(|l| l.strip_prefix("THP_enabled:"))
         .map(str::trim);
     assert_eq!(thp, Some("0"), "transparent huge pages are on");
-    // The slice each thread has, where the kernel reports slices (EEVDF,
-    // Linux 6.6 and later; /proc/PID/task/TID/sched). A thread the runtime
-    // has just started may not have run its start hook yet: look again.
+    // The slice of each thread (/proc/PID/task/TID/sched), where the
+    // kernel has slices to ask for (Linux 6.12 and later) and reports them.
+    if thread_slice::current().unwrap().is_none() {
+        eprintln!("this kernel has no time slices to ask for: not checked");
+        return;
+    }
     let slices = || {
         let mut slices: Vec<(String, Option<u64>)> = Vec::new();
         for task in std::fs::read_dir(format!("{proc}/task")).unwrap() {
@@ -248,17 +251,30 @@ fn a_server_purges_at_once_without_huge_pages_and_its_request_threads_ask_for_sh
         }
         slices
     };
-    // The re-clustering threads are started by a task on a request thread
-    // (so they start with its slice), a moment after serving begins.
-    let short = |s: &[(String, Option<u64>)]| {
+    if slices().iter().all(|(_, s)| s.is_none()) {
+        eprintln!("this kernel does not show slices in /proc: not checked");
+        return;
+    }
+    // The request threads (the runtime's, and the main thread that
+    // accepts connections) have the short slice. The threads started from
+    // them that lower their priority have given it back: the heavy-read
+    // and push threads, and the re-clustering ones, which a task starts a
+    // moment after serving begins. A thread just started may not have
+    // done either yet: look again until all is settled.
+    let settled = |s: &[(String, Option<u64>)]| {
+        let short = |c: &str| c.starts_with("tokio") || c == "fraudlink";
+        let lowered = ["heavy-read", "push", "background"];
         s.iter()
-            .filter(|(c, _)| c.starts_with("tokio"))
+            .filter(|(c, _)| short(c))
             .all(|(_, s)| *s == Some(100_000))
-            && s.iter().any(|(c, _)| c.starts_with("background"))
+            && lowered.iter().all(|name| {
+                let mut of = s.iter().filter(|(c, _)| c.starts_with(name)).peekable();
+                of.peek().is_some() && of.all(|(_, s)| *s > Some(100_000))
+            })
     };
     let mut seen = slices();
-    for _ in 0..50 {
-        if short(&seen) {
+    for _ in 0..100 {
+        if settled(&seen) {
             break;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -268,21 +284,10 @@ fn a_server_purges_at_once_without_huge_pages_and_its_request_threads_ask_for_sh
         seen.iter().any(|(c, _)| c.starts_with("tokio")),
         "no request threads in {seen:?}"
     );
-    if seen.iter().any(|(_, s)| s.is_some()) {
-        assert!(
-            short(&seen),
-            "request threads without the 0.1 ms slice: {seen:?}"
-        );
-        // The others, the background threads the runtime starts among
-        // them, keep the kernel's default.
-        for name in ["heavy-read", "push", "background", "index-writer"] {
-            assert!(
-                seen.iter()
-                    .any(|(c, s)| c.starts_with(name) && *s > Some(100_000)),
-                "{name}: {seen:?}"
-            );
-        }
-    }
+    assert!(
+        settled(&seen),
+        "request threads without the 0.1 ms slice, or background threads with it: {seen:?}"
+    );
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 }

@@ -133,6 +133,14 @@ pub struct Server {
     log: Arc<Mutex<Vec<String>>>,
 }
 
+/// A failed assertion does not leave the server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Server {
     /// Starts `cmd` (the binary with its data directory) as `serve --addr 127.0.0.1:0`.
     pub fn start(mut cmd: std::process::Command) -> Server {

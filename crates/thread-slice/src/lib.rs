@@ -1,19 +1,24 @@
 //! Asks Linux's scheduler for a shorter time slice for the calling thread.
 //!
-//! Since Linux 6.6 the fair scheduler is EEVDF, and a thread of the normal
-//! policy may request the length of its slice through `sched_setattr`'s
-//! `sched_runtime` (0.1 to 100 ms; the default grows with the number of
-//! cores, and is 1.4 ms on a 2-core machine). A thread with a shorter
-//! slice gets an earlier virtual deadline: when it wakes it preempts a
-//! thread with a longer slice instead of waiting for that slice to end,
-//! and it still gets no more than its fair share of the CPU. That is what threads answering short requests
-//! want. (Kernel commit "sched/eevdf: Use sched_attr::sched_runtime to set
-//! request/slice suggestion", Peter Zijlstra, 2023; 6.12 lets a shorter
-//! slice preempt at wake-up.)
+//! Since Linux 6.6 the fair scheduler is EEVDF, and since 6.12 a thread of
+//! the normal policy may ask for the length of its slice through
+//! `sched_setattr`'s `sched_runtime` (0.1 to 100 ms; the default grows with
+//! the number of cores, and is 1.4 ms on a 2-core machine). A thread with
+//! a shorter slice gets an earlier virtual deadline: when it wakes it
+//! preempts a thread with a longer slice instead of waiting for that slice
+//! to end, and it still gets no more than its fair share of the CPU. That
+//! is what threads answering short requests want. (Kernel commits
+//! "sched/eevdf: Use sched_attr::sched_runtime to set request/slice
+//! suggestion" and "sched/eevdf: Allow shorter slices to wakeup-preempt",
+//! Peter Zijlstra, both in 6.12.)
 //!
-//! The policy, nice value and flags of the thread are kept: they are read
-//! first and written back with the new slice. Elsewhere than Linux, and on
-//! kernels that do not report a slice (before EEVDF), nothing is changed.
+//! The policy, nice value and reset-on-fork flag of the thread are kept:
+//! they are read first and written back with the new slice. Elsewhere than
+//! Linux, and on kernels that report no slice for a fair thread (before
+//! 6.12), nothing is changed.
+//!
+//! This crate holds the only `unsafe` code of fraudlink (the main crate
+//! forbids it): no maintained crate wraps this request safely.
 
 use std::io;
 use std::time::Duration;
@@ -24,8 +29,8 @@ pub enum Outcome {
     /// The kernel now reports this slice for the thread (it clamps the
     /// request to its limits).
     Set(Duration),
-    /// The kernel has no slice to set (not Linux, or a scheduler before
-    /// EEVDF), or the thread's policy is not a fair one; nothing changed.
+    /// The kernel has no slice to set (not Linux, or before 6.12), or the
+    /// thread's policy is not a fair one; nothing changed.
     Unsupported,
 }
 
@@ -101,9 +106,10 @@ mod imp {
         }
         attr.size = std::mem::size_of::<libc::sched_attr>() as u32;
         attr.sched_runtime = u64::try_from(slice.as_nanos()).unwrap_or(u64::MAX);
-        // The flags read back may hold ones only the kernel sets; the
-        // request needs none.
-        attr.sched_flags = 0;
+        // Of the flags read back, only reset-on-fork is the thread's own
+        // setting (the kernel sets it again from every request); the
+        // others describe the read or need a larger structure.
+        attr.sched_flags &= libc::SCHED_FLAG_RESET_ON_FORK as u64;
         // SAFETY: `attr` is a fully initialised `sched_attr` whose `size`
         // field gives its length, as sched_setattr(2) requires; the kernel
         // only reads it; pid 0 is the calling thread; flags must be 0.
@@ -147,7 +153,10 @@ mod tests {
         let before = current().unwrap();
         let other = std::thread::spawn(current).join().unwrap().unwrap();
         std::thread::spawn(move || {
+            // Not nice 0, so that a request that reset it would show.
+            set_nice(5);
             let nice_before = nice();
+            assert_eq!(nice_before, 5);
             let asked = Duration::from_micros(250);
             match request(asked).unwrap() {
                 Outcome::Set(got) => {
@@ -215,6 +224,19 @@ mod tests {
 
     #[cfg(not(target_os = "linux"))]
     fn nice() -> i32 {
-        0
+        5
     }
+
+    /// Raises the calling thread's nice value (allowed without privileges).
+    #[cfg(target_os = "linux")]
+    fn set_nice(n: i32) {
+        // SAFETY: setpriority(2) takes plain integers; on Linux, who = 0
+        // with PRIO_PROCESS is the calling thread.
+        #[allow(unsafe_code)]
+        let ret = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, n) };
+        assert_eq!(ret, 0, "{}", io::Error::last_os_error());
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn set_nice(_n: i32) {}
 }
