@@ -117,6 +117,9 @@ pub fn refang(s: &str) -> Cow<'_, str> {
             if found.eq_ignore_ascii_case("http://") || found.eq_ignore_ascii_case("https://") {
                 return None;
             }
+            if !starts_link(t, m.start()) {
+                return None;
+            }
             let secure = scheme_is_secure(found);
             Some(if secure { "https://" } else { "http://" }.to_string())
         });
@@ -323,6 +326,18 @@ where
     }
 }
 
+/// Whether a scheme found at `start` begins a link: at the start of the
+/// text, after white space, or after a character that a URL always
+/// escapes. Within a link (`https://x.nl/0Xttp://y`, `?u=hxxp://y`) it is
+/// part of a path or a query, and rewriting it there would make the link's
+/// form depend on whether its own scheme was defanged.
+fn starts_link(t: &str, start: usize) -> bool {
+    t[..start]
+        .chars()
+        .next_back()
+        .is_none_or(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '{' | '}' | '`'))
+}
+
 /// Whether a closing-bracket-only word at `start..end` is glued to
 /// alphanumerics on both sides (`foodot]com`), which ordinary prose is not.
 fn glued(t: &str, start: usize, end: usize) -> bool {
@@ -448,6 +463,23 @@ mod tests {
         check(
             "https://x.nl/a?next=Http://y",
             "https://x.nl/a?next=Http://y",
+        );
+    }
+
+    #[test]
+    fn a_scheme_inside_a_link_is_part_of_it() {
+        // Found by fuzzing (fuzz/corpus/refang): `Xttp://` in a path was
+        // rewritten only when the link's own scheme was defanged.
+        check(
+            "hxxps://coh[.]it/0Xttp://uniddloos.zddfdd.nrg/CBA0020_f",
+            "https://coh.it/0Xttp://uniddloos.zddfdd.nrg/CBA0020_f",
+        );
+        check("hxxps://x[.]nl/a/hxxp://y", "https://x.nl/a/hxxp://y");
+        check("hxxps://x[.]nl/?u=hxxp://y", "https://x.nl/?u=hxxp://y");
+        // A link starts after white space, a quote or an angle bracket.
+        check(
+            "zie hxxp://a[.]nl of \"hxxps://b[.]nl\" <hxxp://c[.]nl>",
+            "zie http://a.nl of \"https://b.nl\" <http://c.nl>",
         );
     }
 
