@@ -1357,18 +1357,11 @@ fn serve(engine: Engine, addr: &str) -> Result<u8> {
     Ok(0)
 }
 
-/// Asks the scheduler for a slice of `us` microseconds for the calling
-/// thread (a request thread: checks are answered on these), so that a
-/// check that arrives while other threads hold both cores is answered
-/// within a fraction of a millisecond instead of after their slices
-/// (see `request_slice_us` in `config/default.toml`).
+/// The request threads' slice (see `workers::set_time_slice`); 0 keeps the
+/// kernel's default.
 fn request_slice(us: u64) {
-    if us == 0 {
-        return;
-    }
-    match thread_slice::request(std::time::Duration::from_micros(us)) {
-        Ok(outcome) => tracing::debug!(?outcome, "request thread's time slice"),
-        Err(e) => tracing::debug!(error = %e, "could not set a request thread's time slice"),
+    if us > 0 {
+        crate::workers::set_time_slice(std::time::Duration::from_micros(us));
     }
 }
 

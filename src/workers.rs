@@ -28,15 +28,25 @@ pub enum Priority {
     Idle,
 }
 
+/// Asks the scheduler for a time slice of `slice` for the calling thread,
+/// or for the kernel's default with zero: the threads answering requests
+/// ask for a short one (`request_slice_us`), so that a check that arrives
+/// while other threads hold both cores preempts them instead of waiting
+/// out their slices. Threads it starts inherit the slice.
+pub fn set_time_slice(slice: std::time::Duration) {
+    match thread_slice::request(slice) {
+        Ok(outcome) => tracing::debug!(?outcome, ?slice, "time slice"),
+        Err(e) => tracing::debug!(error = %e, ?slice, "could not set a thread's time slice"),
+    }
+}
+
 /// Lowers the calling thread's CPU priority (the crate maps 0..=99 onto
 /// nice 19..=-20). Threads it starts inherit the priority. A short time
 /// slice the thread inherited from a request thread (see
 /// `request_slice_us`) is given back: it would let background work preempt
 /// at wake-up.
 pub fn lower_thread_priority(to: Priority) {
-    if let Err(e) = thread_slice::request(std::time::Duration::ZERO) {
-        tracing::debug!(error = %e, "could not give a thread the default time slice");
-    }
+    set_time_slice(std::time::Duration::ZERO);
     let value: u8 = match to {
         Priority::Requests => 36,
         Priority::Background => 22,
