@@ -13,9 +13,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{LazyLock, RwLock};
 
+use phonenumber::Type;
 use phonenumber::country::Id;
 use phonenumber::metadata::{DATABASE, Database, Descriptor, Metadata};
-use phonenumber::{Mode, Type};
 use regex::{Regex, RegexBuilder};
 
 use super::{Kind, Match, ParseError};
@@ -133,7 +133,7 @@ impl Phone {
             })
         })?;
         let database: &'static Database = &DATABASE;
-        let e164 = number.format().mode(Mode::E164).to_string();
+        let e164 = e164_of(&number);
         let meta = number.metadata(database).ok_or_else(|| fail("invalid"))?;
         let nsn =
             national_significant(&e164, number.code().value()).ok_or_else(|| fail("invalid"))?;
@@ -147,7 +147,7 @@ impl Phone {
         if nsn.starts_with('0') && compact != e164 {
             let again = phonenumber::parse(Some(region), &e164)
                 .ok()
-                .map(|n| n.format().mode(Mode::E164).to_string());
+                .map(|n| e164_of(&n));
             if again.as_deref() != Some(e164.as_str()) {
                 return Err(fail("invalid"));
             }
@@ -155,7 +155,7 @@ impl Phone {
         // `phonenumber::is_valid` only checks that a pattern matches a prefix
         // of the number (plus an allowed length), so `061234567890` passes
         // as a Dutch mobile. The strict check matches the whole number.
-        if strict && (!phonenumber::is_valid(&number) || strict_type(meta, nsn) == Type::Unknown) {
+        if strict && (strict_type(meta, nsn) == Type::Unknown || !crate_valid(&number)) {
             return Err(fail("invalid"));
         }
         Ok(e164)
@@ -222,6 +222,32 @@ impl AsRef<str> for Phone {
     fn as_ref(&self) -> &str {
         &self.0
     }
+}
+
+/// `phonenumber::is_valid`, needed only where it can disagree with
+/// [`strict_type`] having found a type.
+///
+/// Both read the same metadata when the country code belongs to one region
+/// (`+31`, but not `+1` or `+44`): the crate picks the region's metadata
+/// without looking at the number, as `PhoneNumber::metadata` did for
+/// `strict_type`. Its check then asks that some type's pattern match a
+/// prefix of the number, which a type matching the whole number implies.
+/// Skipping it there saves the crate's type patterns, which it keeps in a
+/// regex cache of 100 entries and recompiles once they have been pushed out.
+fn crate_valid(number: &phonenumber::PhoneNumber) -> bool {
+    let shared = DATABASE
+        .region(&number.code().value())
+        .is_none_or(|regions| regions.len() != 1);
+    !shared || phonenumber::is_valid(number)
+}
+
+/// The number in E.164 form, as `number.format().mode(Mode::E164)` writes
+/// it. The crate's formatter first picks a display pattern by testing the
+/// leading digits against every format of the country, which E.164 does not
+/// use; those patterns also push the validation patterns out of the crate's
+/// regex cache (100 entries), which then recompiles them.
+fn e164_of(number: &phonenumber::PhoneNumber) -> String {
+    format!("+{}{}", number.code().value(), number.national())
 }
 
 /// Reduces a written number to its digits, with a leading `+` when it is
