@@ -250,12 +250,15 @@ impl Markers {
                 {
                     m.dash_dot = true
                 }
-                b'x' | b'X' if matches!(next, b'x' | b'X') => m.odd_scheme = true,
-                b'h' | b'H'
-                    if b.get(i..i + 4)
-                        .is_some_and(|w| w.eq_ignore_ascii_case(b"http")) =>
-                {
-                    m.odd_scheme |= matches!(prev, b'[' | b'(') || odd_http(&b[i + 4..]);
+                // The letters SCHEME accepts: `[hx][tx][tx][px]`. Any but a
+                // plain `http` is a marker; a plain one only with odd
+                // surroundings.
+                b'h' | b'H' | b'x' | b'X' if b.get(i..i + 4).is_some_and(scheme_letters) => {
+                    m.odd_scheme |= if b[i..i + 4].eq_ignore_ascii_case(b"http") {
+                        matches!(prev, b'[' | b'(') || odd_http(&b[i + 4..])
+                    } else {
+                        true
+                    };
                 }
                 _ => {}
             }
@@ -275,10 +278,24 @@ impl Markers {
     }
 }
 
-/// Whether the text after `http` is not simply `://x` or `s://x`: spaces,
-/// a missing colon or a third slash need the scheme rule.
+/// Whether four letters are ones SCHEME reads as a scheme: `[hx][tx][tx][px]`
+/// in any case.
+fn scheme_letters(w: &[u8]) -> bool {
+    let [a, b, c, d] = w else {
+        return false;
+    };
+    matches!(a.to_ascii_lowercase(), b'h' | b'x')
+        && matches!(b.to_ascii_lowercase(), b't' | b'x')
+        && matches!(c.to_ascii_lowercase(), b't' | b'x')
+        && matches!(d.to_ascii_lowercase(), b'p' | b'x')
+}
+
+/// Whether the text after `http` is not simply `://x` or `s://x`: a
+/// defanged `httpx`, spaces, a missing colon or a third slash need the
+/// scheme rule.
 fn odd_http(after: &[u8]) -> bool {
     let after = match after.first() {
+        Some(b'x' | b'X') => return true,
         Some(b's' | b'S') => &after[1..],
         _ => after,
     };
@@ -483,7 +500,32 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_scheme_the_rule_reads_is_a_marker() {
+        // Found by fuzzing (fuzz/corpus/refang): `hxtp://` after a backtick
+        // was rewritten only when something else in the text was defanged,
+        // because the first scan looked for `xx` and the rule reads any of
+        // `[hx][tx][tx][px]`.
+        check("zie `hxtp://a.nl", "zie `http://a.nl");
+        check("zie `hxtp://a.nl (x)", "zie `http://a.nl (x)");
+        check("httpx://a.nl", "https://a.nl");
+        check("XTTPS://a.nl", "https://a.nl");
+        check("htxp://a.nl en (x)", "http://a.nl en (x)");
+    }
+
     proptest::proptest! {
+        /// Whether a rule fires on a piece of text does not depend on a
+        /// marker elsewhere in the text.
+        #[test]
+        fn a_marker_elsewhere_changes_nothing(
+            s in "[a-zé .@\\[\\](){}<>:/,0-9DOTATxhHpPsS`-]{0,40}",
+            extra in proptest::sample::select(vec!["\n(x)", "\n[x]", "\n\\", "\n^", "\n1,2"]),
+        ) {
+            let alone = refang(&s).into_owned();
+            let with = refang(&format!("{s}{extra}")).into_owned();
+            proptest::prop_assert_eq!(with, format!("{alone}{extra}"));
+        }
+
         #[test]
         fn refang_never_panics(s in "\\PC*") {
             let _ = refang(&s);
