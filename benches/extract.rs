@@ -3,6 +3,11 @@
 //! Input: the file named by `FRAUDLINK_BENCH_INPUT`, else the dev set at
 //! `../shared/data/dev/reports.ndjson` when present, else the fixtures.
 //! Run with `cargo bench --bench extract`.
+//!
+//! Extraction keeps a per-thread memo of phone-number verdicts, which a
+//! small input repeated by criterion warms; for the throughput of an
+//! import, give it 200,000 distinct reports (`fraudlink gen`, README's
+//! Performance section).
 
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]
