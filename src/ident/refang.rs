@@ -42,7 +42,8 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("refang regex is valid")
 }
 
-/// A (possibly defanged) scheme and its separator.
+/// A (possibly defanged) scheme and its separator. `Markers::of` flags
+/// the same letters (`scheme_letters`, `odd_http`): change them together.
 static SCHEME: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)[\[(]?[hx][tx][tx][px](s|x)?[\])]?[ \t]*(?:\[://\]|(?:\[:\]|:)?[ \t]*/{2,3})[ \t]*")
 });
@@ -254,11 +255,9 @@ impl Markers {
                 // plain `http` is a marker; a plain one only with odd
                 // surroundings.
                 b'h' | b'H' | b'x' | b'X' if b.get(i..i + 4).is_some_and(scheme_letters) => {
-                    m.odd_scheme |= if b[i..i + 4].eq_ignore_ascii_case(b"http") {
-                        matches!(prev, b'[' | b'(') || odd_http(&b[i + 4..])
-                    } else {
-                        true
-                    };
+                    m.odd_scheme |= !b[i..i + 4].eq_ignore_ascii_case(b"http")
+                        || matches!(prev, b'[' | b'(')
+                        || odd_http(&b[i + 4..]);
                 }
                 _ => {}
             }
