@@ -387,13 +387,10 @@ fn upper_word(t: &str, start: usize, end: usize, replacement: &str) -> Option<St
 /// Whether `label` (any case) is a top-level domain in the ICANN section of
 /// the public suffix list.
 pub(crate) fn is_icann_tld(label: &str) -> bool {
-    use psl::Psl;
     if label.is_empty() || label.len() > 63 {
         return false;
     }
-    let lower = label.to_ascii_lowercase();
-    let info = psl::List.find(std::iter::once(lower.as_bytes()));
-    info.len == lower.len() && info.typ == Some(psl::Type::Icann)
+    psl_lookup::is_icann_tld(label.to_ascii_lowercase().as_bytes())
 }
 
 #[cfg(test)]

@@ -317,16 +317,16 @@ fn check_host(host: &str) -> Result<String, &'static str> {
     if last.bytes().all(|b| b.is_ascii_digit()) || ascii.parse::<IpAddr>().is_ok() {
         return Err("ip");
     }
-    let suffix = psl::suffix(ascii.as_bytes()).ok_or("characters")?;
-    if !suffix.is_known() {
+    let suffix = psl_lookup::suffix_kind(ascii.as_bytes()).ok_or("characters")?;
+    if suffix == psl_lookup::SuffixKind::Unknown {
         return Err(if ascii.contains('.') {
             "unknown-suffix"
         } else {
             "single-label"
         });
     }
-    match psl::domain(ascii.as_bytes()) {
-        Some(d) => std::str::from_utf8(d.as_bytes())
+    match psl_lookup::registrable_domain(ascii.as_bytes()) {
+        Some(d) => std::str::from_utf8(d)
             .map(str::to_string)
             .map_err(|_| "characters"),
         None => Err("public-suffix"),
