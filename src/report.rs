@@ -210,6 +210,64 @@ pub struct RawIdentifier {
     pub platform: Option<String>,
 }
 
+/// Any JSON value, read to the end and dropped: accepts exactly what
+/// `serde_json::Value` accepts (numbers are read, so an out-of-range one
+/// is an error) without building it.
+struct AnyJson;
+
+impl<'de> Deserialize<'de> for AnyJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AnyJson, D::Error> {
+        d.deserialize_any(AnyJsonVisitor)
+    }
+}
+
+struct AnyJsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AnyJsonVisitor {
+    type Value = AnyJson;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_unit<E>(self) -> Result<AnyJson, E> {
+        Ok(AnyJson)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<AnyJson, A::Error> {
+        while seq.next_element::<AnyJson>()?.is_some() {}
+        Ok(AnyJson)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<AnyJson, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, AnyJson>()?
+            .is_some()
+        {}
+        Ok(AnyJson)
+    }
+}
+
 /// One import line, as typed fields. Unknown fields are ignored so that
 /// source systems can add fields without breaking the import.
 #[derive(Debug, Clone, Deserialize)]
@@ -280,7 +338,14 @@ pub struct Report {
 impl Report {
     /// Parses and validates one NDJSON line.
     pub fn from_json(line: &str) -> Result<Report, ReportError> {
-        match serde_json::from_str::<RawReport>(line) {
+        let raw = serde_json::from_str::<RawReport>(line)
+            // The typed parse skips unknown fields without reading their
+            // numbers, so a line with `1e400` in a field it does not know
+            // would be accepted, then be refused by the API's JSON body
+            // path and served back as a string: every line kept must be
+            // one `serde_json::Value` can hold.
+            .and_then(|raw| serde_json::from_str::<AnyJson>(line).map(|_| raw));
+        match raw {
             Ok(raw) => Report::validate(raw),
             Err(err) => Err(diagnose(line, &err)),
         }
@@ -485,6 +550,36 @@ mod tests {
         let line = GOOD.replacen('{', &format!("{{\"amount_eur\": {amount}, "), 1);
         let r = Report::from_json(&line).unwrap();
         assert_eq!(r.amount_eur, Some(amount.parse::<f64>().unwrap()));
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(Report::from_value(value).unwrap(), r);
+    }
+
+    #[test]
+    fn a_number_json_values_cannot_hold_is_refused_in_any_field() {
+        // Found by fuzzing (fuzz/corpus/report): the typed parse skipped an
+        // unknown field's `850.03e333` unread and accepted the line, which
+        // the API's JSON body path refuses and which could not be served
+        // back as an object.
+        for extra in [
+            r#""fraud_ur": 850.03e333"#,
+            r#""extra": {"deep": [1, -1e400]}"#,
+            &format!(r#""big": {}"#, "9".repeat(400)),
+        ] {
+            let line = GOOD.replacen('{', &format!("{{{extra}, "), 1);
+            let e = Report::from_json(&line).unwrap_err();
+            assert_eq!(e.field(), "(line)", "{e}");
+            assert!(e.to_string().contains("number out of range"), "{e}");
+        }
+        // In an identifier, too.
+        let line = GOOD.replacen(r#""role": "victim""#, r#""role": "victim", "n": 1e999"#, 1);
+        assert_eq!(Report::from_json(&line).unwrap_err().field(), "(line)");
+        // Unknown fields that a JSON value holds are still ignored.
+        let line = GOOD.replacen(
+            '{',
+            r#"{"extra": {"a": [1, 2.5e300, null, true, "x"]}, "#,
+            1,
+        );
+        let r = Report::from_json(&line).unwrap();
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(Report::from_value(value).unwrap(), r);
     }
