@@ -21,7 +21,7 @@ export SUMMARY=$PWD/benches/load/summary.lua
 mkdir -p "$DIR"
 # The per-run figures; those of an earlier, interrupted run would spoil
 # the medians.
-FIGURES=(ingest_rate ingest_rss open_wall partition_ms assign_ms check serve_rss)
+FIGURES=(ingest_rate ingest_rss open_wall partition_ms assign_ms check serve_rss python_wall)
 clear_figures() { for f in "${FIGURES[@]}"; do rm -f "$DIR/$f"; done; }
 clear_figures
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
@@ -78,8 +78,11 @@ echo "== baseline: the analyst's Python script on the same file"
 if [ -n "${SKIP_BASELINE:-}" ]; then
   echo "skipped (SKIP_BASELINE)"
 elif python3 -c 'import phonenumbers' 2> /dev/null; then
-  /usr/bin/time -v python3 benches/analyst_baseline.py "$IN" > /dev/null 2> "$DIR/python.time"
-  field "Elapsed (wall clock)" "$DIR/python.time" | seconds > "$DIR/python_wall"
+  rm -f "$DIR/python_wall"
+  for run in $(seq 1 "$RUNS"); do
+    /usr/bin/time -v python3 benches/analyst_baseline.py "$IN" > /dev/null 2> "$DIR/python.$run.time"
+    field "Elapsed (wall clock)" "$DIR/python.$run.time" | seconds >> "$DIR/python_wall"
+  done
 else
   echo "pip install phonenumbers for the baseline" >&2
 fi
@@ -92,8 +95,8 @@ printf 're-cluster               %s ms partition + %s ms ids\n' "$(median < "$DI
 printf '/check p99, 16 clients   %s ms; runs %s\n' "$(grep -o 'p99=[0-9.]*' "$DIR/check" | cut -d= -f2 | median)" "$(grep -o 'p99=[0-9.]*' "$DIR/check" | cut -d= -f2 | runs)"
 printf 'serving RSS              %s kB; runs %s\n' "$(median < "$DIR/serve_rss")" "$(runs < "$DIR/serve_rss")"
 if [ -s "$DIR/python_wall" ]; then
-  py=$(cat "$DIR/python_wall")
+  py=$(median < "$DIR/python_wall")
   ours=$(median < "$DIR/ingest_rate" | awk -v n="$N" '{print n/$1}')
-  printf 'python baseline          %s s; fraudlink %.0f s; %.1fx\n' "$py" "$ours" "$(echo "$py $ours" | awk '{print $1/$2}')"
+  printf 'python baseline          %s s; runs %s; fraudlink %.0f s; %.1fx\n' "$py" "$(runs < "$DIR/python_wall")" "$ours" "$(echo "$py $ours" | awk '{print $1/$2}')"
 fi
 clear_figures

@@ -1078,17 +1078,21 @@ impl Engine {
             let (to_worker, lines_rx) = std::sync::mpsc::channel::<Vec<(usize, Line)>>();
             let (parsed_tx, from_worker) = std::sync::mpsc::channel::<Vec<(usize, Parsed)>>();
             let extractor = &self.inner.extractor;
-            scope.spawn(move || {
-                for chunk in lines_rx {
-                    let out = chunk
-                        .into_iter()
-                        .map(|(n, line)| (n, parse_line(extractor, n, line)))
-                        .collect();
-                    if parsed_tx.send(out).is_err() {
-                        break;
+            // Named, so that `top -H` and perf tell its share of an import.
+            std::thread::Builder::new()
+                .name("ingest-extract".into())
+                .spawn_scoped(scope, move || {
+                    for chunk in lines_rx {
+                        let out = chunk
+                            .into_iter()
+                            .map(|(n, line)| (n, parse_line(extractor, n, line)))
+                            .collect();
+                        if parsed_tx.send(out).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                })
+                .context("starting the extraction thread")?;
             let mut lines = input.lines().enumerate();
             let mut in_flight = 0usize;
             let mut eof = false;
