@@ -29,7 +29,8 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BINDIR = os.path.join(HERE, "target", "x86_64-unknown-linux-gnu", "release")
+TRIPLE_RELEASE = os.path.join("x86_64-unknown-linux-gnu", "release")
+BINDIR = os.path.join(HERE, "target", TRIPLE_RELEASE)
 # Where Linux maps a position-independent executable when randomisation is
 # off (`setarch -R`) on x86_64.
 PIE_BASE = 0x555555554000
@@ -119,9 +120,14 @@ def main():
     p.add_argument("--scratch", help="directory for new inputs and logs")
     p.add_argument("--extra-corpus", action="append", default=[],
                    help="directory with <target>/ inputs from earlier runs to start from")
+    p.add_argument("--target-dir", help="cargo's target directory of the build to run"
+                   " (default fuzz/target), e.g. that of a build through uninstrumented-rustc")
     p.add_argument("--summarise-only", action="store_true",
                    help="only summarise the logs already in --scratch")
     args = p.parse_args()
+    if args.target_dir:
+        global BINDIR
+        BINDIR = os.path.join(os.path.abspath(args.target_dir), TRIPLE_RELEASE)
     scratch = args.scratch or tempfile.mkdtemp(prefix="fraudlink-fuzz-")
     if not args.summarise_only:
         pending = list(args.targets)
