@@ -30,13 +30,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRIPLE_RELEASE = os.path.join("x86_64-unknown-linux-gnu", "release")
-BINDIR = os.path.join(HERE, "target", TRIPLE_RELEASE)
 # Where Linux maps a position-independent executable when randomisation is
 # off (`setarch -R`) on x86_64.
 PIE_BASE = 0x555555554000
 
 
-def run(target, seconds, scratch, extra):
+def run(bindir, target, seconds, scratch, extra):
     """Runs one target; writes a timestamped log and returns its path."""
     new = os.path.join(scratch, target)
     os.makedirs(new, exist_ok=True)
@@ -44,7 +43,7 @@ def run(target, seconds, scratch, extra):
     os.makedirs(artifacts, exist_ok=True)
     dirs = [new, os.path.join(HERE, "corpus", target)]
     dirs += [os.path.join(d, target) for d in extra if os.path.isdir(os.path.join(d, target))]
-    cmd = ["setarch", "-R", os.path.join(BINDIR, target), *dirs,
+    cmd = ["setarch", "-R", os.path.join(bindir, target), *dirs,
            f"-max_total_time={seconds}", "-print_pcs=1", "-timeout=10",
            "-rss_limit_mb=2048", "-print_final_stats=1", f"-artifact_prefix={artifacts}"]
     path = os.path.join(scratch, f"{target}.log")
@@ -65,7 +64,7 @@ def crate_of(function):
     return m[1] if m else "(unnamed)"
 
 
-def summarise(target, path):
+def summarise(bindir, target, path):
     inited = end = execs = None
     covs, pcs, crashed = [], [], False
     for line in open(path, errors="replace"):
@@ -88,7 +87,7 @@ def summarise(target, path):
     if inited is None or not covs:
         print(f"{target}: no run (see {path})")
         return
-    names = subprocess.run(["addr2line", "-C", "-f", "-e", os.path.join(BINDIR, target)],
+    names = subprocess.run(["addr2line", "-C", "-f", "-e", os.path.join(bindir, target)],
                            input="\n".join(hex(pc) for _, pc in pcs),
                            capture_output=True, text=True).stdout.splitlines()[0::2]
     half = inited + (end - inited) / 2
@@ -125,9 +124,8 @@ def main():
     p.add_argument("--summarise-only", action="store_true",
                    help="only summarise the logs already in --scratch")
     args = p.parse_args()
-    if args.target_dir:
-        global BINDIR
-        BINDIR = os.path.join(os.path.abspath(args.target_dir), TRIPLE_RELEASE)
+    bindir = os.path.join(os.path.abspath(args.target_dir or os.path.join(HERE, "target")),
+                          TRIPLE_RELEASE)
     scratch = args.scratch or tempfile.mkdtemp(prefix="fraudlink-fuzz-")
     if not args.summarise_only:
         pending = list(args.targets)
@@ -139,7 +137,7 @@ def main():
                     if not pending:
                         return
                     target = pending.pop(0)
-                run(target, args.seconds, scratch, args.extra_corpus)
+                run(bindir, target, args.seconds, scratch, args.extra_corpus)
 
         threads = [threading.Thread(target=worker) for _ in range(args.jobs)]
         for t in threads:
@@ -147,7 +145,7 @@ def main():
         for t in threads:
             t.join()
     for target in args.targets:
-        summarise(target, os.path.join(scratch, f"{target}.log"))
+        summarise(bindir, target, os.path.join(scratch, f"{target}.log"))
 
 
 if __name__ == "__main__":
