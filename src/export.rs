@@ -184,13 +184,44 @@ fn state_idents(
         .collect()
 }
 
-/// Quotes a CSV field when it needs quoting (RFC 4180).
+/// A text cell of the CSV export, safe to open in a spreadsheet.
+///
+/// Report ids, units, teams and fraud types come from the intake systems,
+/// so a cell could hold a formula (`=HYPERLINK(...)`, `=cmd|' /C calc'!A0`)
+/// that Excel, LibreOffice or Google Sheets would run when an analyst
+/// opens the case file. As OWASP's "CSV Injection" page advises, every
+/// text cell is quoted (RFC 4180, quotes doubled), and a cell that begins
+/// with a character a spreadsheet reads as the start of a formula gets a
+/// leading `'`, which makes it text. Such a character also starts a new
+/// cell when the file is opened with another separator than the comma (a
+/// Dutch Excel splits on `;`), so one that follows a `,`, `;`, tab or line
+/// break inside the cell gets the `'` too.
 fn csv(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
+    let mut out = String::with_capacity(s.len() + 4);
+    out.push('"');
+    let mut at_cell_start = true;
+    for c in s.chars() {
+        if at_cell_start && starts_formula(c) {
+            out.push('\'');
+        }
+        at_cell_start = matches!(c, ',' | ';' | '\t' | '\r' | '\n');
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
     }
+    out.push('"');
+    out
+}
+
+/// Characters with which a spreadsheet cell starts a formula (OWASP: `=`,
+/// `+`, `-`, `@`, tab, carriage return), with their full-width forms,
+/// which spreadsheets in East Asian locales read as the same operators.
+fn starts_formula(c: char) -> bool {
+    matches!(
+        c,
+        '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}'
+    )
 }
 
 /// Escapes text for XML attributes and content.
@@ -214,11 +245,43 @@ fn xml(s: &str) -> String {
 mod tests {
     use super::*;
 
+    #[track_caller]
+    fn check(cell: &str, expected: &str) {
+        assert_eq!(csv(cell), expected, "cell {cell:?}");
+    }
+
     #[test]
-    fn csv_fields_with_commas_and_quotes_are_quoted() {
-        assert_eq!(csv("Den Haag"), "Den Haag");
-        assert_eq!(csv("a,b"), "\"a,b\"");
-        assert_eq!(csv("zei \"hoi\""), "\"zei \"\"hoi\"\"\"");
+    fn csv_fields_are_quoted_with_quotes_doubled() {
+        check("Den Haag", "\"Den Haag\"");
+        check("a,b", "\"a,b\"");
+        check("zei \"hoi\"", "\"zei \"\"hoi\"\"\"");
+        check("", "\"\"");
+        // Hyphens inside a value are no formula.
+        check("2026-AMS-000123", "\"2026-AMS-000123\"");
+        check("Súdwest-Fryslân", "\"Súdwest-Fryslân\"");
+    }
+
+    // See: issue 19
+    #[test]
+    fn issue_19_csv_cells_that_would_start_a_formula_are_made_text() {
+        check("=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\"");
+        check(
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"",
+        );
+        check("+31612345678", "\"'+31612345678\"");
+        check("-2+3", "\"'-2+3\"");
+        check("@SUM(A1)", "\"'@SUM(A1)\"");
+        // A tab or line break is a separator too: what follows is guarded.
+        check("\t=1", "\"'\t'=1\"");
+        check("\r=1", "\"'\r'=1\"");
+        // Full-width forms.
+        check("\u{FF1D}1+1", "\"'\u{FF1D}1+1\"");
+        check("\u{FF20}x", "\"'\u{FF20}x\"");
+        // A formula after a separator another locale splits on.
+        check("Breda;=1+1", "\"Breda;'=1+1\"");
+        check("a,@x", "\"a,'@x\"");
+        check("a\n-1", "\"a\n'-1\"");
     }
 
     #[test]

