@@ -63,7 +63,7 @@ for run in $(seq 1 "$RUNS"); do
   sed 's/\x1b\[[0-9;]*m//g' "$DIR/open.$run.time" | grep -o 'partition_ms=[0-9]*' | cut -d= -f2 >> "$DIR/partition_ms"
   sed 's/\x1b\[[0-9;]*m//g' "$DIR/open.$run.time" | grep -o 'assign_ms=[0-9]*' | cut -d= -f2 >> "$DIR/assign_ms"
 
-  TOKEN=$("$BIN" --data "$DIR/store" token create --role intake --team bench --label bench 2> /dev/null)
+  TOKEN=$("$BIN" --data "$DIR/store" token create --role intake --team Heerlen --label bench 2> /dev/null)
   "$BIN" --data "$DIR/store" serve --addr "127.0.0.1:$PORT" > "$DIR/serve.$run.log" 2>&1 &
   SERVER=$!
   until curl -sf "http://127.0.0.1:$PORT/api/v1/healthz" > /dev/null; do sleep 0.5; done

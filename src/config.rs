@@ -21,6 +21,9 @@ pub struct Settings {
     pub default_region: String,
     /// A path to an allowlist file; empty for the embedded one.
     pub allowlist: String,
+    /// A path to a list of teams (`config/teams.toml`'s shape); empty for
+    /// the embedded one.
+    pub teams: String,
     /// Reports older than this many days are purged (0: never).
     pub retention_days: i64,
     /// The HTTP service.
@@ -39,12 +42,22 @@ pub struct Settings {
 }
 
 /// One webhook and the cluster events it wants. Delivered as JSON POSTs
-/// with retries and backoff by `serve`, recorded in the store.
+/// with retries and backoff by `serve`, recorded in the store; each is
+/// signed with the rule's `secret` (README, Alerts), sent over https, and
+/// a redirect is a failed delivery, never followed.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertRule {
-    /// Where to POST.
+    /// Where to POST: an `https://` URL (`http://` only to a loopback
+    /// host, and only with `allow_loopback_http`).
     pub url: String,
+    /// The key of the HMAC-SHA256 signature of each delivery (at least
+    /// [`MIN_SECRET_BYTES`] bytes), which the receiver shares.
+    pub secret: String,
+    /// Allows plain `http://` to a loopback host (`127.0.0.0/8`, `::1`,
+    /// `localhost`): a receiver on the same machine, or a test.
+    #[serde(default)]
+    pub allow_loopback_http: bool,
     /// A cluster reaches this many reports.
     #[serde(default)]
     pub cluster_reports: Option<usize>,
@@ -72,6 +85,48 @@ pub struct ServerConfig {
     /// The time slice the request threads ask the scheduler for, in
     /// microseconds (Linux 6.12 and later; 0 keeps the kernel's default).
     pub request_slice_us: u64,
+    /// The session cookie's `Secure` attribute: `auto` (when the request
+    /// came through https, as the proxy says), `always` or `never`.
+    pub secure_cookie: String,
+    /// `/api/v1/metrics` answers without a token (for a scraper that
+    /// cannot send one); otherwise it needs a token of any role.
+    pub open_metrics: bool,
+}
+
+/// The shortest webhook secret taken: 128 bits as 32 hex digits.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl AlertRule {
+    /// Refuses a rule whose target may not be posted to: not `https` (or
+    /// `http` to a loopback host when allowed), or without a usable secret.
+    pub fn check(&self) -> Result<()> {
+        let url = url::Url::parse(self.url.trim())
+            .with_context(|| format!("url {:?} is not a URL", self.url))?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_loopback_http && loopback => {}
+            "http" if loopback => anyhow::bail!(
+                "url {:?} is plain http: use https, or set allow_loopback_http = true for a receiver on this machine",
+                self.url
+            ),
+            other => anyhow::bail!(
+                "url {:?}: alerts are posted over https only (not {other}), so that their contents and signature cannot be read or changed on the way",
+                self.url
+            ),
+        }
+        if self.secret.trim().len() < MIN_SECRET_BYTES {
+            anyhow::bail!(
+                "secret is missing or shorter than {MIN_SECRET_BYTES} characters (make one with `openssl rand -hex 32`)"
+            );
+        }
+        Ok(())
+    }
 }
 
 impl ServerConfig {
@@ -174,8 +229,25 @@ impl Settings {
         let settings: Settings = table
             .try_into()
             .context("settings do not match the expected keys")?;
-        settings.region()?;
+        settings.check()?;
         Ok(settings)
+    }
+
+    /// Refuses settings that parse but cannot be used; the error names the
+    /// key.
+    pub fn check(&self) -> Result<()> {
+        self.region()?;
+        if !["auto", "always", "never"].contains(&self.server.secure_cookie.as_str()) {
+            anyhow::bail!(
+                "server.secure_cookie {:?}: one of auto, always, never",
+                self.server.secure_cookie
+            );
+        }
+        for (i, rule) in self.alerts.iter().enumerate() {
+            rule.check().with_context(|| format!("alerts[{i}]"))?;
+        }
+        self.load_teams()?;
+        Ok(())
     }
 
     /// The built-in defaults only (for tests and tools).
@@ -196,6 +268,17 @@ impl Settings {
                     self.default_region
                 )
             })
+    }
+
+    /// The list of teams the settings name.
+    pub fn load_teams(&self) -> Result<crate::teams::Teams> {
+        if self.teams.trim().is_empty() {
+            return Ok(crate::teams::Teams::embedded());
+        }
+        let text = std::fs::read_to_string(&self.teams)
+            .with_context(|| format!("reading the list of teams {}", self.teams))?;
+        crate::teams::Teams::from_toml(&text)
+            .with_context(|| format!("the list of teams {}", self.teams))
     }
 
     /// The allowlist the settings name.
@@ -299,6 +382,56 @@ mod tests {
         assert_eq!(s.linking.hub_min_reports, 40);
         assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(s.weak.domain_min_similarity, 0.8);
+    }
+
+    fn rule(url: &str, secret: &str, allow_loopback_http: bool) -> AlertRule {
+        AlertRule {
+            url: url.to_owned(),
+            secret: secret.to_owned(),
+            allow_loopback_http,
+            cluster_reports: Some(20),
+            cluster_units: None,
+            joins_assigned: false,
+            growth_14d: None,
+        }
+    }
+
+    // See: issue 19
+    #[test]
+    fn issue_19_webhooks_are_https_with_a_secret_and_http_only_to_loopback_when_allowed() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let ok = |url: &str, allow: bool| rule(url, secret, allow).check();
+        assert!(ok("https://desk.example/hooks/fraudlink", false).is_ok());
+        assert!(ok("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(ok("http://[::1]:9000/hook", true).is_ok());
+        assert!(ok("http://localhost/hook", true).is_ok());
+        for (url, allow) in [
+            ("http://desk.example/hook", false),
+            ("http://desk.example/hook", true),
+            ("http://10.0.0.5/hook", true),
+            ("http://127.0.0.1:9000/hook", false),
+            ("ftp://desk.example/hook", true),
+            ("desk.example/hook", false),
+        ] {
+            let err = ok(url, allow).unwrap_err();
+            assert!(format!("{err:#}").contains("url"), "{url}: {err:#}");
+        }
+        let err = rule("https://desk.example/h", "short", false)
+            .check()
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("secret"), "{err:#}");
+    }
+
+    #[test]
+    fn settings_with_a_bad_alert_or_cookie_setting_are_refused_naming_the_key() {
+        let mut s = Settings::defaults();
+        s.alerts = vec![rule("http://desk.example/h", &"x".repeat(40), false)];
+        let err = s.check().unwrap_err();
+        assert!(format!("{err:#}").starts_with("alerts[0]"), "{err:#}");
+        let mut s = Settings::defaults();
+        s.server.secure_cookie = "yes".into();
+        assert!(format!("{:#}", s.check().unwrap_err()).contains("secure_cookie"));
+        assert!(Settings::defaults().check().is_ok());
     }
 
     #[test]

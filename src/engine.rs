@@ -1421,6 +1421,12 @@ impl Engine {
         {
             anyhow::bail!("unknown status {st:?}; one of {}", STATUSES.join(", "));
         }
+        let team = match assigned_team {
+            Some(Some(t)) => Some(Some(self.team(t)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let assigned_team = team.as_ref().map(|t| t.as_deref());
         let mut store = self.store();
         let Some(cid) = store.resolve_cluster(id)? else {
             anyhow::bail!("no cluster {id}");
@@ -1522,18 +1528,32 @@ impl Engine {
         self.read(|s| s.live_tokens())
     }
 
-    /// Creates a token and returns it; only its hash is stored.
+    /// Creates a token and returns it; only its hash is stored. A team is
+    /// checked and kept in its one spelling ([`Engine::team`]).
     pub fn create_token(
         &self,
         role: crate::auth::Role,
         team: Option<&str>,
         label: &str,
     ) -> Result<(i64, String)> {
+        let team = team.map(|t| self.team(t)).transpose()?;
+        let team = team.as_deref();
         let token = crate::auth::new_token();
         let id = self
             .store()
             .create_token(&crate::auth::token_hash(&token), role, team, label)?;
         Ok((id, token))
+    }
+
+    /// The one spelling of a team a person names (a token's, an
+    /// assignment's): a team of the settings' list or one that reports
+    /// were filed by, compared without regard to case and spacing
+    /// ([`crate::teams`]). An unknown or empty name is an error whose
+    /// source is a [`crate::teams::TeamError`], naming the nearest team.
+    pub fn team(&self, given: &str) -> Result<String> {
+        let teams = self.inner.settings.load_teams()?;
+        let state = self.state();
+        Ok(teams.canonical(given, state.team_names())?)
     }
 
     /// Revokes a token.
@@ -2534,6 +2554,18 @@ impl State {
     /// The number of reports.
     pub fn report_count(&self) -> usize {
         self.rows.len()
+    }
+
+    /// Every team that reports were filed by, with its number of reports.
+    pub fn team_names(&self) -> Vec<(&str, usize)> {
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for r in &self.rows {
+            *counts.entry(r.team).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .filter_map(|(i, n)| Some((&**self.names.get(i as usize)?, n)))
+            .collect()
     }
 
     /// The identifiers of a cluster with their state and cluster-local

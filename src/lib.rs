@@ -18,7 +18,8 @@
 //! - [`export`]: cluster exports (NDJSON, CSV, GEXF, GraphML).
 //! - [`api`] and [`server`]: the HTTP service.
 //! - [`ui`]: the web pages served next to the API (askama templates).
-//! - [`auth`]: roles, tokens and what each role may do.
+//! - [`auth`]: roles, tokens and what each role may do; [`teams`]: the
+//!   team names tokens and assignments are checked against.
 //! - [`config`] and [`cli`]: settings and the command line; [`client`]:
 //!   the same commands against a remote service.
 //! - `gen`: synthetic reports with known truth, for testing and scoring
@@ -42,5 +43,6 @@ pub mod report;
 pub mod server;
 pub mod store;
 pub mod suggest;
+pub mod teams;
 pub mod ui;
 pub mod workers;

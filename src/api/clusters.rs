@@ -133,21 +133,79 @@ async fn resolve(state: &AppState, id: &str) -> Result<ClusterId, ApiError> {
     found.ok_or_else(|| ApiError::NotFound("no such cluster".into()))
 }
 
+/// What an intake officer sees of a cluster that their own check matched,
+/// the same in the API and the UI: how large it is, how many units it
+/// reaches, and who has it. Not its teams, victims, damage, dates or
+/// reports: those are for the analysts and the desk.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IntakeSummary {
+    /// The live cluster.
+    pub cluster_id: ClusterId,
+    /// The id asked for (an older id of a merged cluster answers with the
+    /// cluster that absorbed it).
+    pub requested: String,
+    /// Reports.
+    pub size: usize,
+    /// Regional units reached.
+    pub units: usize,
+    /// Triage status.
+    pub status: String,
+    /// The team it is assigned to.
+    pub assigned_team: Option<String>,
+    /// Priority score.
+    pub score: f64,
+}
+
+/// The intake summary of cluster `c`, asked for as `requested`.
+pub(crate) fn intake_summary(
+    engine: &Engine,
+    c: &ClusterSummary,
+    requested: &str,
+) -> IntakeSummary {
+    let triage = engine.triage(&c.cluster_id);
+    IntakeSummary {
+        cluster_id: c.cluster_id.clone(),
+        requested: requested.to_owned(),
+        size: c.size,
+        units: c.units.len(),
+        status: triage.status,
+        assigned_team: triage.assigned_team,
+        score: c.score,
+    }
+}
+
 /// `GET /api/v1/clusters/{id}`: the cluster in detail (an old, merged id
-/// answers with the surviving cluster). Intake tokens get the summary only.
+/// answers with the surviving cluster). Intake tokens get the summary
+/// only, of a cluster their own check matched ([`crate::api::Matched`]).
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusterSummary)?;
+    let full = caller.principal.role.may(Action::ReadClusters);
+    // Asked before the id is looked up, so that the answer does not tell
+    // an intake token which cluster ids exist.
+    if !full && !state.matched.contains(caller.principal.token_id, &id) {
+        log_read(
+            &state,
+            &caller,
+            "cluster_summary",
+            json!({"cluster": id}),
+            "denied",
+        )
+        .await?;
+        return Err(ApiError::Forbidden(
+            "an intake token reads the summary of a cluster that its own check matched (POST /api/v1/check)".into(),
+        ));
+    }
     let cid = resolve(&state, &id).await?;
     let snapshot = state.engine.state();
     let c = snapshot
         .cluster(&cid)
         .ok_or_else(|| ApiError::NotFound(format!("cluster {id} has no reports any more")))?;
-    let triage = state.engine.triage(&cid);
-    if !caller.principal.role.may(Action::ReadClusters) {
+    if !full {
+        let summary = intake_summary(&state.engine, c, &id);
         log_read(
             &state,
             &caller,
@@ -156,12 +214,9 @@ pub async fn show(
             "ok",
         )
         .await?;
-        return Ok(Json(json!({
-            "cluster_id": cid, "requested": id, "size": c.size, "units": c.units.len(),
-            "status": triage.status, "assigned_team": triage.assigned_team, "score": c.score,
-        }))
-        .into_response());
+        return Ok(Json(summary).into_response());
     }
+    let triage = state.engine.triage(&cid);
     let (who, reason) = (caller.principal.clone(), caller.reason.clone());
     // Assembled and serialised off the async threads: a large cluster's
     // page is tens of milliseconds of work that would hold up checks.
@@ -383,12 +438,20 @@ pub async fn triage(
     }
     let actor = caller.principal.name();
     let cid = resolve(&state, &id).await?;
+    // The team is checked here so that an unknown one is the caller's
+    // mistake (422), not the service's.
+    let assigned_team = match t.assigned_team {
+        Some(Some(name)) => Some(Some(
+            crate::api::checked_team(&state, "assigned_team", name).await?,
+        )),
+        other => other,
+    };
     let c2 = cid.clone();
     blocking(&state.engine, move |e| {
         e.set_triage(
             c2.as_str(),
             t.status.as_deref(),
-            t.assigned_team.as_ref().map(|o| o.as_deref()),
+            assigned_team.as_ref().map(|o| o.as_deref()),
             t.note.as_deref(),
             &actor,
         )

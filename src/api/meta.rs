@@ -26,10 +26,10 @@ use utoipa::openapi::{
 use crate::api::{ApiError, AppState, Caller, ROUTES, blocking};
 use crate::auth::Action;
 
-/// `GET /api/v1/healthz`: the service answers and the store is readable.
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let reports = state.engine.state().report_count();
-    Ok(Json(json!({"status": "ok", "reports": reports})))
+/// `GET /api/v1/healthz`: liveness only, without a token, so it says
+/// nothing about the data (counts are in `stats` and `metrics`).
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
 }
 
 /// `GET /api/v1/stats`: totals and the flow of cases (no personal data).
@@ -49,8 +49,15 @@ pub async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Json
     })))
 }
 
-/// `GET /api/v1/metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /api/v1/metrics`: Prometheus text format; a token of any role,
+/// unless `server.open_metrics` is set.
+pub async fn metrics(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+) -> Result<Response, ApiError> {
+    if !state.engine.settings().server.open_metrics {
+        caller?;
+    }
     let snapshot = state.engine.state();
     let mut out = String::new();
     out.push_str(
@@ -86,7 +93,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             "fraudlink_http_request_seconds_total{{route=\"{route}\",status=\"{status}\"}} {secs:.6}\n"
         ));
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 
 /// Query of `GET /audit`.
@@ -812,11 +819,11 @@ fn describe(method: &str, path: &str) -> Op {
         ),
         ("GET", "/api/v1/healthz") => op(
             "admin",
-            "Liveness: the service answers and the store is readable. No token.",
+            "Liveness: the service answers. No token, and nothing about the data.",
             vec![],
             obj(
-                &["status", "reports"],
-                json!({"status": {"type": "string", "enum": ["ok"]}, "reports": int()}),
+                &["status"],
+                json!({"status": {"type": "string", "enum": ["ok"]}}),
             ),
             &[],
         ),
@@ -824,7 +831,7 @@ fn describe(method: &str, path: &str) -> Op {
             ok: vec![("text/plain", string())],
             ..op(
                 "admin",
-                "Prometheus metrics (text format 0.0.4). No token.",
+                "Prometheus metrics (text format 0.0.4). A token of any role (none when server.open_metrics is set).",
                 vec![],
                 Value::Null,
                 &[],
@@ -880,10 +887,7 @@ pub fn openapi() -> OpenApi {
     let mut paths = PathsBuilder::new();
     for (method, path) in ROUTES {
         let d = describe(method, path);
-        let open = matches!(
-            *path,
-            "/api/v1/healthz" | "/api/v1/metrics" | "/api/v1/openapi.json"
-        );
+        let open = matches!(*path, "/api/v1/healthz" | "/api/v1/openapi.json");
         let mut op = OperationBuilder::new()
             .tag(d.tag)
             .summary(Some(d.summary))

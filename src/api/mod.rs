@@ -1,7 +1,7 @@
 //! The HTTP API under `/api/v1`: axum handlers over the [`Engine`].
 //!
-//! Every request but `/healthz`, `/metrics` and `/openapi.json` carries a
-//! token (`Authorization: Bearer fl_…`); its role decides what it may do
+//! Every request but `/healthz` and `/openapi.json` (and `/metrics` when
+//! `server.open_metrics` is set) carries a token (`Authorization: Bearer fl_…`); its role decides what it may do
 //! ([`crate::auth`]), and every read of report data is written to the
 //! access log with the caller, the ids read and the reason given in the
 //! `X-Fraudlink-Reason` header. Wire types live here, apart from the
@@ -29,11 +29,15 @@ use crate::engine::Engine;
 
 mod clusters;
 mod error;
+mod matched;
 mod meta;
 mod reports;
 mod tokens;
 
+pub use clusters::IntakeSummary;
+pub(crate) use clusters::intake_summary;
 pub use error::ApiError;
+pub use matched::Matched;
 pub use meta::openapi;
 pub use tokens::{MISS_RELOAD, TOKEN_TTL, TokenBook};
 
@@ -75,6 +79,9 @@ pub struct AppState {
     pub(crate) refusals: Arc<tokens::Refusals>,
     /// Wakes the re-clustering task after a push.
     pub reindex: Arc<tokio::sync::Notify>,
+    /// The clusters each token's checks matched: the summaries an intake
+    /// token may read.
+    pub matched: Arc<Matched>,
     /// The low-priority threads, one per core, that run heavy reads
     /// (searches, cluster pages, graphs, exports): under a crowd of
     /// analysts they queue there instead of crowding the cores, so intake
@@ -107,6 +114,7 @@ impl AppState {
             tokens: Arc::default(),
             refusals: Arc::default(),
             reindex: Arc::new(tokio::sync::Notify::new()),
+            matched: Arc::default(),
             heavy: pool("heavy-read"),
             pushes: pool("push"),
         }
@@ -273,13 +281,37 @@ pub fn routes(state: AppState) -> Router {
 /// decodes to UTF-8 (400); the API's refusals by these layers and by
 /// routing (405) get the `{"error", "detail"}` body of every API error.
 pub fn guard(router: Router, cfg: &ApiConfig) -> Router {
+    security_headers(
+        router
+            .layer(RequestBodyLimitLayer::new(cfg.max_body_bytes))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                cfg.request_timeout,
+            ))
+            .layer(middleware::from_fn(uniform_refusals)),
+    )
+}
+
+/// The headers every answer carries, API and UI, refusals and errors
+/// included: no MIME sniffing (a JSON or CSV body is never run as a
+/// script), no `Referer` to anywhere (report and cluster ids are in the
+/// paths), never framed (clickjacking), and not kept by a cache (report
+/// data). A page sets its own fuller CSP and the static files their own
+/// caching; those are kept.
+fn security_headers(router: Router) -> Router {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let set = |name: header::HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
     router
-        .layer(RequestBodyLimitLayer::new(cfg.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            cfg.request_timeout,
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::REFERRER_POLICY, "no-referrer"))
+        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(set(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
         ))
-        .layer(middleware::from_fn(uniform_refusals))
+        .layer(set(header::CACHE_CONTROL, "no-store"))
 }
 
 /// Refuses a query string that does not decode to UTF-8 (the query
@@ -502,6 +534,23 @@ where
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(ApiError::Internal)
+}
+
+/// A team named in a request (`field`), in its one spelling
+/// ([`Engine::team`]); an unknown or empty one is refused with 422.
+pub(crate) async fn checked_team(
+    state: &AppState,
+    field: &str,
+    name: String,
+) -> Result<String, ApiError> {
+    let engine = state.engine.clone();
+    let found = tokio::task::spawn_blocking(move || engine.team(&name))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    found.map_err(|e| match e.downcast_ref::<crate::teams::TeamError>() {
+        Some(t) => ApiError::Unprocessable(format!("{field}: {t}")),
+        None => ApiError::Internal(e),
+    })
 }
 
 /// Appends to the access log (off the async threads).

@@ -96,8 +96,7 @@ pub async fn get_report(
         caller.require(Action::ReadOwnTeamReport)?;
         let rid = id.clone();
         let team = blocking(&state.engine, move |e| e.report_team(&rid)).await?;
-        let own =
-            caller.principal.team.is_some() && team.is_some() && team == caller.principal.team;
+        let own = matches!((&team, &caller.principal.team), (Some(a), Some(b)) if crate::teams::same(a, b));
         if !own {
             log_read(
                 &state,
@@ -171,7 +170,14 @@ pub async fn check(
             "filed_at {t:?} is not an RFC 3339 date-time"
         )));
     }
-    Ok(Json(state.engine.check(&req)))
+    let answer = state.engine.check(&req);
+    // The clusters this check matched: their summaries are this token's
+    // to read (an intake token reads no other).
+    state.matched.record(
+        caller.principal.token_id,
+        answer.matches.iter().map(|m| &m.cluster_id),
+    );
+    Ok(Json(answer))
 }
 
 /// Query of `GET /search`.

@@ -115,7 +115,6 @@ pub struct EventRow {
 struct ClusterPage {
     nav: Nav,
     id: String,
-    full: bool,
     may_link: bool,
     may_triage: bool,
     size: usize,
@@ -150,9 +149,19 @@ async fn resolve(state: &UiState, id: &str) -> Result<ClusterId, UiError> {
     found.ok_or_else(|| UiError::NotFound("There is no such cluster.".into()))
 }
 
+/// The page an intake officer gets for a cluster their check matched:
+/// the API's intake summary, nothing more.
+#[derive(Template)]
+#[template(path = "cluster_summary.html")]
+struct SummaryPage {
+    nav: Nav,
+    s: crate::api::IntakeSummary,
+}
+
 /// `GET /clusters/{id}` (`?expand=kind:value` opens collapsed identifiers,
 /// `?reports=N` pages the report table). A merged id redirects to the
-/// cluster that absorbed it. Intake officers see the summary only.
+/// cluster that absorbed it. Intake officers see the summary only, of a
+/// cluster their own check matched.
 pub async fn show(
     State(state): State<UiState>,
     viewer: Viewer,
@@ -160,6 +169,9 @@ pub async fn show(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, UiError> {
     viewer.require(Action::ReadClusterSummary)?;
+    if !viewer.may(Action::ReadClusters) {
+        return summary(&state, &viewer, &id).await;
+    }
     let cid = resolve(&state, &id).await?;
     if cid.as_str() != id {
         let to = format!("/clusters/{}", urlencode(cid.as_str()));
@@ -179,6 +191,46 @@ pub async fn show(
         .await?)
 }
 
+/// An intake officer's view of a cluster: the intake summary when their
+/// own check matched it (asked before the id is looked up, so that the
+/// answer tells nothing of other clusters), else 403.
+async fn summary(state: &UiState, viewer: &Viewer, id: &str) -> Result<Response, UiError> {
+    if !state.app.matched.contains(viewer.principal.token_id, id) {
+        log_read(
+            state,
+            viewer,
+            "cluster_summary",
+            json!({"cluster": id, "via": "ui"}),
+            "denied",
+        )
+        .await?;
+        return Err(UiError::Forbidden(
+            "You see the summary of a cluster that your own check matched. Check the report first."
+                .into(),
+        ));
+    }
+    let cid = resolve(state, id).await?;
+    let snapshot = state.app.engine.state();
+    let Some(c) = snapshot.cluster(&cid) else {
+        return Err(UiError::NotFound(
+            "This cluster has no reports any more.".into(),
+        ));
+    };
+    let s = crate::api::intake_summary(&state.app.engine, c, id);
+    log_read(
+        state,
+        viewer,
+        "cluster_summary",
+        json!({"cluster": cid, "via": "ui"}),
+        "ok",
+    )
+    .await?;
+    Ok(page(&SummaryPage {
+        nav: viewer.nav("cluster"),
+        s,
+    }))
+}
+
 /// The cluster page, assembled and rendered (blocking work); writes the
 /// read to the access log.
 fn show_page(
@@ -192,7 +244,6 @@ fn show_page(
         .cluster(cid)
         .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
     let triage = engine.triage(cid);
-    let full = viewer.may(Action::ReadClusters);
 
     let mut expanded = BTreeSet::new();
     let mut reports_page = 1usize;
@@ -304,114 +355,101 @@ fn show_page(
     let mut reports = Vec::new();
     let (mut reports_prev, mut reports_next) = (String::new(), String::new());
     let mut idents = Vec::new();
-    let mut graph = None;
     let mut suggestions = Vec::new();
-    let mut events = Vec::new();
-    if full {
-        let offset = (reports_page - 1).saturating_mul(REPORTS_PAGE);
-        for r in c.report_ids.iter().skip(offset).take(REPORTS_PAGE) {
-            let row = snapshot.row(r);
-            reports.push(ReportRow {
-                id: r.as_str().to_owned(),
-                filed: row
-                    .map(|x| short_time(&crate::engine::rfc3339(x.filed_at)))
-                    .unwrap_or_default(),
-                unit: row.map(|x| x.unit.to_string()).unwrap_or_default(),
-                team: row.map(|x| x.team.to_string()).unwrap_or_default(),
-                fraud_type: row
-                    .and_then(|x| x.fraud_type.map(str::to_owned))
-                    .unwrap_or_default(),
-                amount: row
-                    .and_then(|x| x.amount_eur)
-                    .map(euros)
-                    .unwrap_or_default(),
-            });
-        }
-        let base = format!("/clusters/{}", urlencode(cid.as_str()));
-        if reports_page > 1 {
-            reports_prev = format!("{base}?reports={}#reports", reports_page - 1);
-        }
-        if offset + REPORTS_PAGE < c.report_ids.len() {
-            reports_next = format!("{base}?reports={}#reports", reports_page + 1);
-        }
-        for (i, s, total) in snapshot.cluster_identifiers(c) {
-            let (st, why) = match s {
-                IdentState::Active => ("links", String::new()),
-                IdentState::Benign(w) => ("benign", w),
-                IdentState::Suppressed(w) => ("suppressed", w),
-            };
-            idents.push(IdentRow {
-                kind: i.kind.as_str().to_owned(),
-                actionable: st == "links" && actionable(i.kind, &i.value),
-                value: i.value.to_string(),
-                reports: i.reports,
-                total,
-                state: st,
-                why,
-            });
-        }
-        let open = snapshot.suggestions_for(cid);
-        graph = Some(graph::build(snapshot, c, &open, &expanded, &base));
-        for s in &open {
-            let mut other: BTreeSet<String> = BTreeSet::new();
-            for o in s.a_clusters.iter().chain(&s.b_clusters) {
-                if o != cid {
-                    other.insert(o.as_str().to_owned());
-                }
-            }
-            suggestions.push(SuggestionRow {
-                a: format!("{}:{}", s.suggestion.a.kind, s.suggestion.a.value),
-                b: format!("{}:{}", s.suggestion.b.kind, s.suggestion.b.value),
-                why: s.suggestion.why(),
-                score: format!("{:.2}", s.suggestion.score),
-                other_clusters: other.into_iter().collect(),
-            });
-        }
-        let evs = engine.cluster_events(cid)?;
-        events = evs
-            .into_iter()
-            .rev()
-            .take(200)
-            .map(|(at, kind, cause, detail)| EventRow {
-                at: short_time(&crate::engine::rfc3339(at)),
-                kind,
-                cause,
-                detail: match &detail {
-                    serde_json::Value::Object(m) => m
-                        .iter()
-                        .filter(|(_, v)| !v.is_null())
-                        .map(|(k, v)| match v {
-                            serde_json::Value::String(s) => format!("{k}: {s}"),
-                            other => format!("{k}: {other}"),
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    serde_json::Value::Null => String::new(),
-                    other => other.to_string(),
-                },
-            })
-            .collect();
-        engine.log_access(
-            Some(&viewer.principal),
-            "read_cluster",
-            &json!({"cluster": cid, "reports": c.report_ids, "via": "ui"}),
-            None,
-            "ok",
-        )?;
-    } else {
-        engine.log_access(
-            Some(&viewer.principal),
-            "cluster_summary",
-            &json!({"cluster": cid, "via": "ui"}),
-            None,
-            "ok",
-        )?;
+    let offset = (reports_page - 1).saturating_mul(REPORTS_PAGE);
+    for r in c.report_ids.iter().skip(offset).take(REPORTS_PAGE) {
+        let row = snapshot.row(r);
+        reports.push(ReportRow {
+            id: r.as_str().to_owned(),
+            filed: row
+                .map(|x| short_time(&crate::engine::rfc3339(x.filed_at)))
+                .unwrap_or_default(),
+            unit: row.map(|x| x.unit.to_string()).unwrap_or_default(),
+            team: row.map(|x| x.team.to_string()).unwrap_or_default(),
+            fraud_type: row
+                .and_then(|x| x.fraud_type.map(str::to_owned))
+                .unwrap_or_default(),
+            amount: row
+                .and_then(|x| x.amount_eur)
+                .map(euros)
+                .unwrap_or_default(),
+        });
     }
+    let base = format!("/clusters/{}", urlencode(cid.as_str()));
+    if reports_page > 1 {
+        reports_prev = format!("{base}?reports={}#reports", reports_page - 1);
+    }
+    if offset + REPORTS_PAGE < c.report_ids.len() {
+        reports_next = format!("{base}?reports={}#reports", reports_page + 1);
+    }
+    for (i, s, total) in snapshot.cluster_identifiers(c) {
+        let (st, why) = match s {
+            IdentState::Active => ("links", String::new()),
+            IdentState::Benign(w) => ("benign", w),
+            IdentState::Suppressed(w) => ("suppressed", w),
+        };
+        idents.push(IdentRow {
+            kind: i.kind.as_str().to_owned(),
+            actionable: st == "links" && actionable(i.kind, &i.value),
+            value: i.value.to_string(),
+            reports: i.reports,
+            total,
+            state: st,
+            why,
+        });
+    }
+    let open = snapshot.suggestions_for(cid);
+    let graph = Some(graph::build(snapshot, c, &open, &expanded, &base));
+    for s in &open {
+        let mut other: BTreeSet<String> = BTreeSet::new();
+        for o in s.a_clusters.iter().chain(&s.b_clusters) {
+            if o != cid {
+                other.insert(o.as_str().to_owned());
+            }
+        }
+        suggestions.push(SuggestionRow {
+            a: format!("{}:{}", s.suggestion.a.kind, s.suggestion.a.value),
+            b: format!("{}:{}", s.suggestion.b.kind, s.suggestion.b.value),
+            why: s.suggestion.why(),
+            score: format!("{:.2}", s.suggestion.score),
+            other_clusters: other.into_iter().collect(),
+        });
+    }
+    let evs = engine.cluster_events(cid)?;
+    let events = evs
+        .into_iter()
+        .rev()
+        .take(200)
+        .map(|(at, kind, cause, detail)| EventRow {
+            at: short_time(&crate::engine::rfc3339(at)),
+            kind,
+            cause,
+            detail: match &detail {
+                serde_json::Value::Object(m) => m
+                    .iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| match v {
+                        serde_json::Value::String(s) => format!("{k}: {s}"),
+                        other => format!("{k}: {other}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            },
+        })
+        .collect();
+    engine.log_access(
+        Some(&viewer.principal),
+        "read_cluster",
+        &json!({"cluster": cid, "reports": c.report_ids, "via": "ui"}),
+        None,
+        "ok",
+    )?;
 
     Ok(page(&ClusterPage {
         nav: viewer.nav("cluster"),
         id: cid.as_str().to_owned(),
-        full,
         may_link: viewer.may(Action::DecideLink),
         may_triage: viewer.may(Action::Triage),
         size: c.size,
@@ -473,6 +511,17 @@ pub async fn triage(
         return Err(UiError::BadRequest(format!("Unknown status {s:?}.")));
     }
     let team = f.assigned_team.trim().to_owned();
+    let team = if team.is_empty() {
+        team
+    } else {
+        // An unknown team is the person's mistake, said on the page.
+        crate::api::checked_team(&state.app, "Assign to team", team)
+            .await
+            .map_err(|e| match e {
+                crate::api::ApiError::Unprocessable(m) => UiError::BadRequest(m),
+                other => other.into(),
+            })?
+    };
     let assigned: Option<Option<String>> = if f.unassign.is_some() {
         current.assigned_team.as_ref().map(|_| None)
     } else if !team.is_empty() && Some(&team) != current.assigned_team.as_ref() {

@@ -155,8 +155,7 @@ pub async fn report(
         viewer.require(Action::ReadOwnTeamReport)?;
         let rid = id.clone();
         let team = blocking(&state, move |e| e.report_team(&rid)).await?;
-        let own =
-            viewer.principal.team.is_some() && team.is_some() && team == viewer.principal.team;
+        let own = matches!((&team, &viewer.principal.team), (Some(a), Some(b)) if crate::teams::same(a, b));
         if !own {
             log_read(
                 &state,
@@ -568,6 +567,11 @@ pub async fn check(
         ..CheckRequest::default()
     };
     let answer = blocking(&state, move |e| Ok(e.check(&req))).await?;
+    // The matched clusters' summaries are this officer's to open.
+    state.app.matched.record(
+        viewer.principal.token_id,
+        answer.matches.iter().map(|m| &m.cluster_id),
+    );
     p.headline = match answer.matches.first() {
         Some(m) => format!(
             "Matches cluster {}: {} reports in {} unit(s), status {}{}.",

@@ -122,21 +122,60 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Only a local path is a place to go back to after signing in (never
-/// another site: `//host` and `/\host` are refused).
+/// Where to go after signing in: `next` resolved as a browser resolves a
+/// `Location` against this site, kept only when it stays on this site
+/// (same origin), and written back as the path, query and fragment that
+/// resolution gave. Browsers drop tabs and line breaks from a URL and
+/// read `\` as `/`, so `/<TAB>/evil.example` and `/\evil.example` are
+/// another host to them; resolving first and then comparing origins
+/// judges what the browser will do, not the text. The sign-in page itself
+/// is never a place to go back to.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.starts_with("/login")
-                && n.len() < 2000 =>
-        {
-            n.to_owned()
+    static SITE: std::sync::LazyLock<url::Url> = std::sync::LazyLock::new(|| {
+        // A fixed, well-formed URL: parsing it cannot fail.
+        url::Url::parse("http://fraudlink.invalid/").expect("a valid base URL")
+    });
+    let Some(next) = next.filter(|n| n.len() < 2000) else {
+        return "/".to_owned();
+    };
+    match SITE.join(next) {
+        Ok(to) if to.origin() == SITE.origin() && !to.path().starts_with("/login") => {
+            to[url::Position::BeforePath..].to_owned()
         }
         _ => "/".to_owned(),
     }
+}
+
+/// Whether the session cookie gets `Secure` (sent over https only): per
+/// `server.secure_cookie`, `always`, `never`, or (`auto`) when the request
+/// came through https, as the TLS proxy in front says with
+/// `X-Forwarded-Proto: https` or `Forwarded: proto=https`.
+fn secure_cookie(setting: &str, headers: &HeaderMap) -> bool {
+    let value = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split([',', ';']))
+            .map(|v| v.trim().to_ascii_lowercase())
+            .collect::<Vec<_>>()
+    };
+    match setting {
+        "always" => true,
+        "never" => false,
+        _ => {
+            value("x-forwarded-proto").iter().any(|p| p == "https")
+                || value("forwarded")
+                    .iter()
+                    .any(|p| p.replace('"', "") == "proto=https")
+        }
+    }
+}
+
+/// The `Set-Cookie` value of the session cookie (`max_age` 0 clears it).
+fn session_cookie(id: &str, max_age: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
 }
 
 #[derive(Template)]
@@ -172,6 +211,7 @@ pub struct LoginForm {
 /// `POST /login`: checks the token, starts a session, sets the cookie.
 pub async fn login(
     State(state): State<UiState>,
+    headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
@@ -220,10 +260,8 @@ pub async fn login(
         Err(e) => return UiError::Internal(e).into_response(),
     };
     let (id, _) = state.sessions.insert(principal, hash);
-    let cookie = format!(
-        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        SESSION_TTL.as_secs()
-    );
+    let secure = secure_cookie(&state.app.engine.settings().server.secure_cookie, &headers);
+    let cookie = session_cookie(&id, SESSION_TTL.as_secs(), secure);
     let mut res = Redirect::to(&next).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -241,16 +279,17 @@ pub struct LogoutForm {
 /// `POST /logout`: ends the session and clears the cookie.
 pub async fn logout(
     State(state): State<UiState>,
+    headers: HeaderMap,
     viewer: Viewer,
     Form(form): Form<LogoutForm>,
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     state.sessions.remove(&viewer.session_id);
+    let secure = secure_cookie(&state.app.engine.settings().server.secure_cookie, &headers);
     let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("fl_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
-    );
+    if let Ok(v) = HeaderValue::from_str(&session_cookie("", 0, secure)) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
     Ok(res)
 }
 
@@ -258,13 +297,69 @@ pub async fn logout(
 mod tests {
     use super::*;
 
+    #[track_caller]
+    fn check_next(next: &str, expected: &str) {
+        assert_eq!(safe_next(Some(next)), expected, "next = {next:?}");
+    }
+
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/clusters/C-1")), "/clusters/C-1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        check_next("/clusters/C-1", "/clusters/C-1");
+        check_next(
+            "/search?q=nieuwe+pas&unit=Limburg",
+            "/search?q=nieuwe+pas&unit=Limburg",
+        );
+        check_next("/clusters/C-1#graph", "/clusters/C-1#graph");
+        check_next("//evil.example", "/");
+        check_next("/\\evil.example", "/");
+        check_next("https://evil.example", "/");
+        check_next("javascript:alert(1)", "/");
+        check_next("/login?next=/x", "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    // See: issue 19
+    #[test]
+    fn issue_19_next_leaves_the_site_neither_through_tabs_nor_line_breaks() {
+        // Browsers drop tabs and line breaks from a URL: these are
+        // `//evil.example` to them.
+        check_next("/\t/evil.example", "/");
+        check_next("/\n/evil.example", "/");
+        check_next("/\r\n/evil.example", "/");
+        check_next("\t//evil.example/", "/");
+        check_next("/\t\\evil.example", "/");
+        check_next("https:evil.example", "/");
+        // A line break inside a local path cannot reach the Location
+        // header: what comes back is the path the browser would go to.
+        check_next(
+            "/clusters/C-1\nSet-Cookie: x=1",
+            "/clusters/C-1Set-Cookie:%20x=1",
+        );
+        check_next("/search?q=a\r\nb", "/search?q=ab");
+        for n in ["/a\nb", "/\u{7f}", "/é?x=é", "/%0d%0a"] {
+            assert!(
+                HeaderValue::from_str(&safe_next(Some(n))).is_ok(),
+                "{n:?} gives a Location that is not a header value"
+            );
+        }
+    }
+
+    #[test]
+    fn the_cookie_is_secure_when_set_so_or_served_through_https() {
+        let mut h = HeaderMap::new();
+        assert!(!secure_cookie("auto", &h));
+        assert!(secure_cookie("always", &h));
+        h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert!(secure_cookie("auto", &h));
+        assert!(!secure_cookie("never", &h));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "forwarded",
+            HeaderValue::from_static("for=192.0.2.60;proto=https;by=203.0.113.43"),
+        );
+        assert!(secure_cookie("auto", &h));
+        assert!(session_cookie("abc", 60, true).ends_with("; Secure"));
+        assert!(!session_cookie("abc", 60, false).contains("Secure"));
     }
 
     #[test]

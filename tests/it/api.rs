@@ -108,6 +108,7 @@ async fn every_route_allows_and_refuses_by_role() {
     let api = Api::new();
     let cluster = api.cluster_of("2026-AMS-000101");
     let report_push = r#"{"id": "API-1", "filed_at": "2026-09-01T10:00:00Z", "unit": "Limburg", "team": "Heerlen", "narrative": "Hij appte vanaf 06-99887766."}"#;
+    // It matches `cluster`, whose summary intake may then read.
     let check = r#"{"narrative": "naar NL42 INGB 0006 1234 56"}"#;
     let triage = r#"{"note": "gezien"}"#;
     let link = r#"{"a": "domain:rabo-pasvernieuwen.com", "b": "domain:rabo-pasvernieuwen.nl", "decision": "reject", "reason": "test"}"#;
@@ -196,7 +197,7 @@ async fn every_route_allows_and_refuses_by_role() {
             }
         }
     }
-    for path in ["/api/v1/healthz", "/api/v1/metrics", "/api/v1/openapi.json"] {
+    for path in ["/api/v1/healthz", "/api/v1/openapi.json"] {
         let (status, _) = api.call("GET", path, None, None).await;
         assert_eq!(status, StatusCode::OK, "{path}");
     }
@@ -225,6 +226,13 @@ async fn intake_reads_only_its_own_teams_reports_and_cluster_summaries() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let cluster = api.cluster_of("2026-LIM-000045");
+    api.call(
+        "POST",
+        "/api/v1/check",
+        Some("intake"),
+        Some(r#"{"narrative": "naar NL42 INGB 0006 1234 56"}"#),
+    )
+    .await;
     let (_, v) = api
         .call(
             "GET",
@@ -580,7 +588,7 @@ async fn a_merged_cluster_id_answers_with_the_surviving_cluster_and_triage_is_re
             "POST",
             &format!("/api/v1/clusters/{younger}/triage"),
             Some("coordinator"),
-            Some(r#"{"status": "assigned", "assigned_team": "DR Oost-Brabant", "note": "bankgegevens vorderen"}"#),
+            Some(r#"{"status": "assigned", "assigned_team": "Peelland", "note": "bankgegevens vorderen"}"#),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -594,7 +602,7 @@ async fn a_merged_cluster_id_answers_with_the_surviving_cluster_and_triage_is_re
         )
         .await;
     assert_eq!(v["cluster"]["status"], "assigned");
-    assert_eq!(v["cluster"]["assigned_team"], "DR Oost-Brabant");
+    assert_eq!(v["cluster"]["assigned_team"], "Peelland");
     let triage = v["events"]
         .as_array()
         .unwrap()
@@ -663,4 +671,208 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
             "{method} {path} is documented but not served"
         );
     }
+}
+
+// See: issue 19
+#[tokio::test]
+async fn issue_19_intake_sees_the_summary_of_a_cluster_its_own_check_matched_and_no_other() {
+    let api = Api::new();
+    let cluster = api.cluster_of("2026-LIM-000045");
+    let other = api.cluster_of("2026-MN-000201");
+    assert_ne!(cluster, other);
+    // Before a check: refused, for a real id and a made-up one alike.
+    for id in [cluster.as_str(), other.as_str(), "C-ffffff"] {
+        let (status, v) = api
+            .call(
+                "GET",
+                &format!("/api/v1/clusters/{id}"),
+                Some("intake"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{id}: {v}");
+    }
+    let (status, answer) = api
+        .call(
+            "POST",
+            "/api/v1/check",
+            Some("intake"),
+            Some(r#"{"narrative": "naar NL42 INGB 0006 1234 56"}"#),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["matches"][0]["cluster_id"], cluster.as_str());
+    let (status, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{cluster}"),
+            Some("intake"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "assigned_team",
+            "cluster_id",
+            "requested",
+            "score",
+            "size",
+            "status",
+            "units"
+        ],
+        "the intake summary and nothing more: {v}"
+    );
+    assert_eq!(v["size"], 5);
+    assert_eq!(v["size"], answer["matches"][0]["size"]);
+    assert_eq!(v["units"], answer["matches"][0]["units"]);
+    // A cluster the check did not match, and another token's check.
+    let (status, _) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{other}"),
+            Some("intake"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{cluster}"),
+            Some("intake_other"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+// See: issue 19
+#[tokio::test]
+async fn issue_19_triage_and_tokens_take_known_teams_only_in_their_one_spelling() {
+    let api = Api::new();
+    let cluster = api.cluster_of("2026-LIM-000045");
+    let path = format!("/api/v1/clusters/{cluster}/triage");
+    for (team, expected) in [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("Bredaa", "did you mean \\\"Breda\\\""),
+        ("Nergenshuizen", "unknown team"),
+    ] {
+        let body = json!({ "assigned_team": team }).to_string();
+        let (status, v) = api
+            .call("POST", &path, Some("coordinator"), Some(&body))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{team:?}: {v}");
+        assert!(v["detail"].to_string().contains(expected), "{team:?}: {v}");
+    }
+    // A team that reports were filed by, and one of the list: trimmed, in
+    // their one spelling.
+    for (team, kept) in [(" breda ", "Breda"), ("PEELLAND", "Peelland")] {
+        let body = json!({ "assigned_team": team }).to_string();
+        let (status, v) = api
+            .call("POST", &path, Some("coordinator"), Some(&body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        assert_eq!(v["assigned_team"], kept);
+    }
+    // Tokens.
+    let err = api
+        .engine
+        .create_token(Role::Intake, Some(""), "empty")
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("empty"), "{err:#}");
+    let err = api
+        .engine
+        .create_token(Role::Intake, Some("Heerle"), "typo")
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("\"Heerlen\""), "{err:#}");
+    let (id, _) = api
+        .engine
+        .create_token(Role::Intake, Some("  heerlen "), "spaced")
+        .unwrap();
+    let t = api.engine.tokens().unwrap();
+    let t = t.iter().find(|t| t.id == id).unwrap();
+    assert_eq!(t.team.as_deref(), Some("Heerlen"));
+}
+
+/// The headers of an answer to `req`.
+async fn headers_of(api: &Api, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap) {
+    let res = api.router.clone().oneshot(req).await.unwrap();
+    (res.status(), res.headers().clone())
+}
+
+// See: issue 19
+#[tokio::test]
+async fn issue_19_every_answer_is_unsniffable_unframed_uncached_and_sends_no_referrer() {
+    let api = Api::new();
+    let get = |path: &str, token: Option<&str>| {
+        let mut r = Request::builder().uri(path);
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    let analyst = api.tokens["analyst"].clone();
+    let cluster = api.cluster_of("2026-AMS-000101");
+    let cases = [
+        (get("/api/v1/stats", Some(&analyst)), StatusCode::OK),
+        (
+            get(
+                &format!("/api/v1/clusters/{cluster}/export?format=csv"),
+                Some(&analyst),
+            ),
+            StatusCode::OK,
+        ),
+        (get("/api/v1/stats", None), StatusCode::UNAUTHORIZED),
+        (
+            get("/api/v1/nothing-here", Some(&analyst)),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Request::builder()
+                .method("DELETE")
+                .uri("/api/v1/stats")
+                .body(Body::empty())
+                .unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (get("/api/v1/healthz", None), StatusCode::OK),
+    ];
+    for (req, expected) in cases {
+        let what = format!("{} {}", req.method(), req.uri());
+        let (status, h) = headers_of(&api, req).await;
+        assert_eq!(status, expected, "{what}");
+        let header = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+        assert_eq!(header("x-frame-options"), "DENY", "{what}");
+        assert!(
+            header("content-security-policy").contains("frame-ancestors 'none'"),
+            "{what}"
+        );
+        assert_eq!(header("cache-control"), "no-store", "{what}");
+    }
+}
+
+// See: issue 19
+#[tokio::test]
+async fn issue_19_healthz_says_only_that_it_lives_and_metrics_need_a_token() {
+    let api = Api::new();
+    let (status, v) = api.call("GET", "/api/v1/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v, json!({"status": "ok"}), "no counts without a token");
+    let (status, v) = api.call("GET", "/api/v1/metrics", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{v}");
+    let (status, v) = api
+        .call("GET", "/api/v1/metrics", Some("fl_wrong"), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{v}");
+    let (status, v) = api
+        .call("GET", "/api/v1/metrics", Some("intake"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(v.as_str().unwrap().contains("fraudlink_reports 22"), "{v}");
 }

@@ -106,7 +106,7 @@ fn clean_run(lines: &[String]) -> BTreeMap<String, BTreeSet<String>> {
 fn token(app: &TestApp, role: &str) -> String {
     let out = app
         .cmd()
-        .args(["token", "create", "--role", role, "--team", "Backup"])
+        .args(["token", "create", "--role", role, "--team", "Heerlen"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");

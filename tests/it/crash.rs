@@ -336,7 +336,7 @@ impl Harness {
             gap: [Duration::from_millis(50); 2],
             tally: Tally::default(),
         };
-        h.intake = h.token(&["--role", "intake", "--team", "Harness"]);
+        h.intake = h.token(&["--role", "intake", "--team", "Heerlen"]);
         h.analyst = h.token(&["--role", "analyst"]);
         h
     }

@@ -84,6 +84,7 @@ impl Server {
     async fn metrics(&self) -> String {
         self.http
             .get(self.url("/api/v1/metrics"))
+            .bearer_auth(&self.token)
             .send()
             .await
             .unwrap()

@@ -24,15 +24,18 @@ fn report(id: &str, unit: &str, phone: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
-    // The webhook receiver.
-    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    // The webhook receiver keeps each body with its signature headers.
+    let received: Arc<Mutex<Vec<Delivery>>> = Arc::default();
     let sink = received.clone();
     let hook = Router::new().route(
         "/hook",
-        post(move |body: axum::Json<Value>| {
+        post(move |headers: axum::http::HeaderMap, body: String| {
             let sink = sink.clone();
             async move {
-                sink.lock().unwrap().push(body.0);
+                let h = |n: &str| headers[n].to_str().unwrap().to_owned();
+                let (ts, sig) = (h("x-fraudlink-timestamp"), h("x-fraudlink-signature"));
+                let json = serde_json::from_str(&body).unwrap();
+                sink.lock().unwrap().push((json, ts, sig, body));
                 "ok"
             }
         }),
@@ -46,6 +49,8 @@ async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
     settings.data_dir = app.data().to_path_buf();
     settings.alerts = vec![AlertRule {
         url: format!("http://{hook_addr}/hook"),
+        secret: SECRET.into(),
+        allow_loopback_http: true,
         cluster_reports: Some(3),
         cluster_units: None,
         joins_assigned: false,
@@ -112,17 +117,131 @@ async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
         assert!(Instant::now() < deadline, "no cluster of three: {answer}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // The webhook hears that the cluster reached three reports.
+    // The webhook hears that the cluster reached three reports, signed.
     loop {
         let got = received.lock().unwrap().clone();
-        if let Some(a) = got.iter().find(|a| a["event"] == "cluster_reports>=3") {
+        if let Some((a, ts, sig, body)) = got.iter().find(|a| a.0["event"] == "cluster_reports>=3")
+        {
             assert_eq!(a["size"], 3);
             assert_eq!(a["units"].as_array().unwrap().len(), 3);
+            let ts: i64 = ts.parse().unwrap();
+            assert!((time::OffsetDateTime::now_utc().unix_timestamp() - ts).abs() < 60);
+            assert_eq!(*sig, fraudlink::server::sign_alert(SECRET, ts, body));
             break;
         }
         assert!(Instant::now() < deadline, "no alert received: {got:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+/// A webhook delivery as received: the JSON, the timestamp and signature
+/// headers, and the body as sent.
+type Delivery = (Value, String, String, String);
+
+/// The shared secret of the test webhooks.
+const SECRET: &str = "test-secret-0123456789abcdef0123456789";
+
+// See: issue 19
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_19_a_webhook_that_redirects_fails_and_its_payload_goes_nowhere_else() {
+    // Where the redirect points: it must never be posted to.
+    let elsewhere: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = elsewhere.clone();
+    let other = Router::new().fallback(move |body: String| {
+        let sink = sink.clone();
+        async move {
+            sink.lock().unwrap().push(body);
+            "ok"
+        }
+    });
+    let other_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_addr = other_listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(other_listener, other).await.unwrap() });
+    let hook = Router::new().route(
+        "/hook",
+        post(move || async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [("location", format!("http://{other_addr}/stolen"))],
+            )
+        }),
+    );
+    let hook_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_addr = hook_listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(hook_listener, hook).await.unwrap() });
+
+    let app = TestApp::new();
+    let mut settings = Settings::defaults();
+    settings.data_dir = app.data().to_path_buf();
+    settings.alerts = vec![AlertRule {
+        url: format!("http://{hook_addr}/hook"),
+        secret: SECRET.into(),
+        allow_loopback_http: true,
+        cluster_reports: Some(2),
+        cluster_units: None,
+        joins_assigned: false,
+        growth_14d: None,
+    }];
+    let engine = tokio::task::spawn_blocking(move || Engine::open(settings))
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, token) = engine
+        .create_token(Role::Intake, Some("Heerlen"), "test")
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(fraudlink::server::run(
+        listener,
+        engine.clone(),
+        ApiConfig::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let res = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/reports"))
+        .bearer_auth(&token)
+        .header("content-type", "application/x-ndjson")
+        .body(format!(
+            "{}\n{}\n",
+            report("W-1", "Limburg", "06-41414141"),
+            report("W-2", "Amsterdam", "06 41 41 41 41")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // The delivery is tried, fails as a redirect, and waits for a retry.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let alert = loop {
+        let e = engine.clone();
+        let alerts = tokio::task::spawn_blocking(move || e.alerts(10))
+            .await
+            .unwrap()
+            .unwrap();
+        if let Some(a) = alerts
+            .into_iter()
+            .find(|a| a["attempts"].as_i64() >= Some(1))
+        {
+            break a;
+        }
+        assert!(Instant::now() < deadline, "no delivery attempt");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(alert["delivered_at"].is_null(), "{alert}");
+    let error = alert["last_error"].as_str().unwrap();
+    assert!(
+        error.contains("307") && error.contains("redirect"),
+        "{error}"
+    );
+    assert!(
+        elsewhere.lock().unwrap().is_empty(),
+        "the payload was posted where the redirect pointed"
+    );
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }

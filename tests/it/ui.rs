@@ -347,17 +347,166 @@ async fn the_cluster_page_shows_graph_identifiers_suggestions_and_history() {
         p.body
             .contains(&format!("action=\"/clusters/{cluster}/triage\""))
     );
-    // Intake officers see the summary only, and it is logged as such.
+    // Unknown ids are a page of their own.
+    let p = ui.get("/clusters/C-nothere", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("Not found"));
+    // Intake officers see the summary only, of a cluster their check
+    // matched, and it is logged as such.
     let s = ui.sign_in("intake").await;
+    let p = ui
+        .post(
+            "/check",
+            Some(&s),
+            &[("csrf", &s.csrf), ("identifiers", "NL42 INGB 0006 1234 56")],
+        )
+        .await;
+    assert!(p.body.contains(&format!("Matches cluster {cluster}")));
     let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(!p.body.contains("cluster-graph"));
     assert!(!p.body.contains("NL42INGB0006123456"));
     assert!(!ui.audit("cluster_summary").is_empty());
-    // Unknown ids are a page of their own.
-    let p = ui.get("/clusters/C-nothere", Some(&s)).await;
-    assert_eq!(p.status, StatusCode::NOT_FOUND);
-    assert!(p.body.contains("Not found"));
+}
+
+// See: issue 19
+#[tokio::test]
+async fn issue_19_intake_sees_in_the_ui_the_apis_summary_of_a_cluster_it_matched_only() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    let other = ui.cluster_of("2026-MN-000201");
+    let s = ui.sign_in("intake").await;
+    for id in [cluster.as_str(), other.as_str(), "C-nothere"] {
+        let p = ui.get(&format!("/clusters/{id}"), Some(&s)).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{id} before a check");
+    }
+    let p = ui
+        .post(
+            "/check",
+            Some(&s),
+            &[("csrf", &s.csrf), ("identifiers", "NL42 INGB 0006 1234 56")],
+        )
+        .await;
+    assert!(p.body.contains(&format!("Matches cluster {cluster}")));
+    let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    // The API's intake summary: size, units, status, assignment, score.
+    let c = ui.engine.state();
+    let c = c
+        .cluster(&fraudlink::cluster::ClusterId::new(cluster.clone()))
+        .unwrap()
+        .clone();
+    assert!(p.body.contains(&format!("<dd>{}</dd>", c.size)));
+    assert!(p.body.contains(&format!("<dd>{}</dd>", c.units.len())));
+    for more in [
+        "Teams",
+        "Victims",
+        "Damage",
+        "First / last",
+        "Fraud types",
+        "€",
+    ] {
+        assert!(!p.body.contains(more), "{more} is not for intake");
+    }
+    // (The officer's own team is in the page's frame.)
+    for team in c.teams.iter().filter(|t| ***t != *"Heerlen") {
+        assert!(!p.body.contains(&**team), "team {team} shown");
+    }
+    let p = ui.get(&format!("/clusters/{other}"), Some(&s)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "not matched by this check");
+}
+
+// See: issue 19
+#[tokio::test]
+async fn issue_19_sign_in_goes_back_only_to_this_site_and_never_fails() {
+    let ui = Ui::new();
+    let token = ui.tokens["analyst"].clone();
+    for (next, location) in [
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("\t//evil.example", "/"),
+        (
+            "/clusters/C-1\r\nSet-Cookie: fl_session=x",
+            "/clusters/C-1Set-Cookie:%20fl_session=x",
+        ),
+        ("/search?q=nieuwe pas", "/search?q=nieuwe%20pas"),
+    ] {
+        let p = ui
+            .post("/login", None, &[("token", &token), ("next", next)])
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{next:?}: {}", p.body);
+        assert_eq!(p.location, location, "{next:?}");
+        assert!(p.set_cookie.starts_with("fl_session="), "{next:?}");
+    }
+    // The page that carries `next` into the form says the same.
+    let p = ui.get("/login?next=%2F%09%2Fevil.example", None).await;
+    assert!(!p.body.contains("evil.example"), "{}", p.body);
+}
+
+// See: issue 19
+#[tokio::test]
+async fn issue_19_the_session_cookie_is_secure_behind_https_and_pages_send_no_referrer() {
+    let ui = Ui::new();
+    let token = ui.tokens["analyst"].clone();
+    let p = ui
+        .post("/login", None, &[("token", &token), ("next", "/")])
+        .await;
+    assert!(
+        !p.set_cookie.contains("Secure"),
+        "plain http: {}",
+        p.set_cookie
+    );
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("token", token.as_str()), ("next", "/")])
+        .finish();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-proto", "https")
+        .body(Body::from(body))
+        .unwrap();
+    let res = ui.router.clone().oneshot(req).await.unwrap();
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    // Pages, redirects, errors and static files alike.
+    let s = ui.sign_in("analyst").await;
+    for (path, who) in [
+        ("/", Some(&s)),
+        ("/clusters/C-nothere", Some(&s)),
+        ("/", None),
+        ("/login", None),
+        ("/static/style.css", None),
+    ] {
+        let mut req = Request::builder().uri(path);
+        if let Some(s) = who {
+            req = req.header(header::COOKIE, &s.cookie);
+        }
+        let res = ui
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let h = |name: &str| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(h("x-frame-options"), "DENY", "{path}");
+        assert!(
+            h("content-security-policy").contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -451,7 +600,7 @@ async fn triage_needs_a_coordinator_and_a_csrf_token() {
             &[
                 ("csrf", &s.csrf),
                 ("status", "assigned"),
-                ("assigned_team", "DRR Oost-Brabant"),
+                ("assigned_team", "Peelland"),
                 ("note", "<b>bank data request</b> sent"),
             ],
         )
@@ -461,16 +610,16 @@ async fn triage_needs_a_coordinator_and_a_csrf_token() {
         .engine
         .triage(&fraudlink::cluster::ClusterId::new(cluster.clone()));
     assert_eq!(t.status, "assigned");
-    assert_eq!(t.assigned_team.as_deref(), Some("DRR Oost-Brabant"));
+    assert_eq!(t.assigned_team.as_deref(), Some("Peelland"));
     let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
     assert!(
         p.body.contains("&#60;b&#62;bank data request&#60;/b&#62;"),
         "notes are escaped"
     );
-    assert!(p.body.contains("DRR Oost-Brabant"));
+    assert!(p.body.contains("Peelland"));
     // The dashboard counts it as assigned, with a lead time.
     let p = ui.get("/", Some(&s)).await;
-    assert!(p.body.contains("DRR Oost-Brabant"), "lead times per team");
+    assert!(p.body.contains("Peelland"), "lead times per team");
 }
 
 #[tokio::test]
