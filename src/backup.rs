@@ -78,7 +78,12 @@ pub fn backup(data_dir: &Path, dest: &Path, force: bool) -> Result<Manifest> {
     if !source.is_file() {
         bail!("no store in {} (no {DB_FILE})", data_dir.display());
     }
-    fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
+    // A folder made here is the service user's alone; one the admin made
+    // keeps its mode, but the copy and its manifest are 0600 either way:
+    // a backup holds every report, token hash and the access log.
+    if !dest.exists() {
+        crate::private::create_dir(dest)?;
+    }
     if same_dir(data_dir, dest)? {
         bail!(
             "{} is the data directory; back up into another folder",
@@ -114,6 +119,7 @@ pub fn backup(data_dir: &Path, dest: &Path, force: bool) -> Result<Manifest> {
         );
     }
     {
+        crate::private::touch(&partial)?;
         let mut dst = Connection::open(&partial)
             .with_context(|| format!("creating {}", partial.display()))?;
         copy(&snapshot, &mut dst)?;
@@ -215,7 +221,7 @@ pub fn verify(dir: &Path) -> Result<Manifest> {
 /// when the store there holds reports or tokens.
 pub fn restore(dir: &Path, data_dir: &Path, force: bool) -> Result<Manifest> {
     let manifest = verify(dir)?;
-    fs::create_dir_all(data_dir)
+    crate::private::create_dir(data_dir)
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
     if same_dir(data_dir, dir)? {
         bail!("{} is the data directory itself", dir.display());
@@ -243,6 +249,8 @@ pub fn restore(dir: &Path, data_dir: &Path, force: bool) -> Result<Manifest> {
     SearchIndex::invalidate(&index_dir)?;
 
     let src = Connection::open_with_flags(dir.join(DB_FILE), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    crate::private::touch(&target)?;
+    crate::private::fix_data_dir(data_dir)?;
     let mut dst =
         Connection::open(&target).with_context(|| format!("opening {}", target.display()))?;
     dst.busy_timeout(BUSY_WAIT)?;
@@ -411,7 +419,7 @@ fn remove_if_exists(path: &Path) -> Result<()> {
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("json.partial");
-    let mut f = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let mut f = crate::private::create_file(&tmp)?;
     f.write_all(bytes)?;
     f.write_all(b"\n")?;
     f.sync_all()?;

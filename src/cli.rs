@@ -856,7 +856,7 @@ fn ingest(engine: &Engine, inputs: &[String], rejects: Option<&Path>) -> Result<
     let rejects_path = match rejects {
         Some(p) => p.to_path_buf(),
         None => {
-            let dir = engine.data_dir().join("rejects");
+            let dir = engine.data_dir().join(crate::engine::REJECTS_DIR);
             let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
             dir.join(format!("ingest-{stamp}.ndjson"))
         }
@@ -889,12 +889,14 @@ fn ingest(engine: &Engine, inputs: &[String], rejects: Option<&Path>) -> Result<
         let path = rejects_path.clone();
         let mut on_reject = |r: &crate::engine::Rejection| -> Result<()> {
             if rejects_file.is_none() {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
+                // Rejected lines are report data: a folder made here and
+                // the file are the service user's alone.
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if !dir.exists() {
+                        crate::private::create_dir(dir)?;
+                    }
                 }
-                rejects_file = Some(BufWriter::new(
-                    File::create(&path).with_context(|| format!("creating {}", path.display()))?,
-                ));
+                rejects_file = Some(BufWriter::new(crate::private::create_file(&path)?));
             }
             if let Some(f) = rejects_file.as_mut() {
                 let mut rec = serde_json::to_value(r)?;

@@ -479,6 +479,7 @@ impl Engine {
     pub fn open(settings: Settings) -> Result<Engine> {
         let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
         let store = Store::open(&settings.data_dir)?;
+        crate::private::fix_data_dir(&settings.data_dir)?;
         let index = SearchIndex::open(&settings.data_dir.join(INDEX_DIR))?;
         let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
             .small_cache(SMALL_CACHE_KIB)?;
@@ -2079,6 +2080,9 @@ fn alerts_between(
 
 /// The index folder inside the data directory.
 pub const INDEX_DIR: &str = "search";
+
+/// The folder of rejected input lines inside the data directory.
+pub const REJECTS_DIR: &str = "rejects";
 
 /// A report as the search index sees it.
 fn index_doc(r: &Report, identifiers: Vec<String>) -> IndexDoc {

@@ -20,7 +20,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::directory::error::LockError;
-use tantivy::directory::{Directory, DirectoryLock, INDEX_WRITER_LOCK, MmapDirectory};
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
+use tantivy::directory::{Directory, DirectoryLock, INDEX_WRITER_LOCK, MmapDirectory, WritePtr};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, QueryParser,
     RangeQuery, TermQuery, TermSetQuery,
@@ -223,7 +223,9 @@ impl SearchIndex {
     /// than wiped, in case `dir` points somewhere wrong.
     pub fn open(dir: &Path) -> Result<SearchIndex> {
         let (schema, fields) = build_schema();
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::private::create_dir(dir)?;
+        // Files an older build (or another umask) left readable.
+        crate::private::fix_tree(dir)?;
         let index = match existing_index(dir, &schema)? {
             Some(index) => index,
             None => {
@@ -232,10 +234,15 @@ impl SearchIndex {
                 // its files leaves a folder the next open wipes, rather
                 // than one it refuses to touch.
                 let version = dir.join(VERSION_FILE);
-                fs::write(&version, SCHEMA_VERSION.to_string())
+                crate::private::create_file(&version)?
+                    .write_all(SCHEMA_VERSION.to_string().as_bytes())
                     .with_context(|| format!("writing {}", version.display()))?;
-                Index::create_in_dir(dir, schema)
-                    .with_context(|| format!("creating the index in {}", dir.display()))?
+                Index::create(
+                    PrivateDirectory::open(dir)?,
+                    schema,
+                    tantivy::IndexSettings::default(),
+                )
+                .with_context(|| format!("creating the index in {}", dir.display()))?
             }
         };
         SearchIndex::start(index, fields)
@@ -246,9 +253,8 @@ impl SearchIndex {
     /// does while it runs, so this tells whether the data directory is in
     /// use. Creates `dir` when missing. The lock lasts as long as the value.
     pub fn lock_dir(dir: &Path) -> Result<Option<DirLock>> {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let directory = MmapDirectory::open(dir)
-            .with_context(|| format!("opening the index folder {}", dir.display()))?;
+        crate::private::create_dir(dir)?;
+        let directory = PrivateDirectory::open(dir)?;
         match directory.acquire_lock(&INDEX_WRITER_LOCK) {
             Ok(lock) => Ok(Some(DirLock { _lock: lock })),
             Err(LockError::LockBusy) => Ok(None),
@@ -804,6 +810,82 @@ fn dutch_analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// tantivy's directory of files on disk, with every file it creates made
+/// `0600` (segments, `meta.json`, the lock files) whatever the umask:
+/// the index holds the narratives (see [`crate::private`]).
+#[derive(Debug, Clone)]
+struct PrivateDirectory {
+    inner: MmapDirectory,
+    root: std::path::PathBuf,
+}
+
+impl PrivateDirectory {
+    fn open(dir: &Path) -> Result<PrivateDirectory> {
+        Ok(PrivateDirectory {
+            inner: MmapDirectory::open(dir)
+                .with_context(|| format!("opening the index folder {}", dir.display()))?,
+            root: dir.to_path_buf(),
+        })
+    }
+
+    fn private(&self, path: &Path) -> io::Result<()> {
+        crate::private::fix_file(&self.root.join(path)).map_err(io::Error::other)
+    }
+}
+
+impl Directory for PrivateDirectory {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<Arc<dyn tantivy::directory::FileHandle>, OpenReadError> {
+        self.inner.get_file_handle(path)
+    }
+
+    fn delete(&self, path: &Path) -> Result<(), DeleteError> {
+        self.inner.delete(path)
+    }
+
+    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+        self.inner.exists(path)
+    }
+
+    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+        // Created empty, then made private before a byte is written.
+        let write = self.inner.open_write(path)?;
+        self.private(path)
+            .map_err(|e| OpenWriteError::wrap_io_error(e, path.to_path_buf()))?;
+        Ok(write)
+    }
+
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        self.inner.atomic_read(path)
+    }
+
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> io::Result<()> {
+        // tantivy writes a temporary file (0600) and renames it.
+        self.inner.atomic_write(path, data)?;
+        self.private(path)
+    }
+
+    fn acquire_lock(&self, lock: &tantivy::directory::Lock) -> Result<DirectoryLock, LockError> {
+        let held = self.inner.acquire_lock(lock)?;
+        self.private(&lock.filepath)
+            .map_err(|e| LockError::IoError(Arc::new(e)))?;
+        Ok(held)
+    }
+
+    fn sync_directory(&self) -> io::Result<()> {
+        self.inner.sync_directory()
+    }
+
+    fn watch(
+        &self,
+        watch_callback: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.inner.watch(watch_callback)
+    }
+}
+
 /// Opens the index in `dir` if it is current; wipes the folder and returns
 /// `None` if it holds an outdated one or nothing.
 fn existing_index(dir: &Path, schema: &Schema) -> Result<Option<Index>> {
@@ -811,7 +893,7 @@ fn existing_index(dir: &Path, schema: &Schema) -> Result<Option<Index>> {
     let version = fs::read_to_string(dir.join(VERSION_FILE)).ok();
     let current = version.as_deref().map(str::trim) == Some(SCHEMA_VERSION.to_string().as_str());
     if has_meta && current {
-        let index = Index::open_in_dir(dir)
+        let index = Index::open(PrivateDirectory::open(dir)?)
             .with_context(|| format!("opening the index in {}", dir.display()))?;
         if index.schema() == *schema {
             return Ok(Some(index));

@@ -12,6 +12,7 @@
 //!   variants) for an analyst to confirm or reject.
 //! - [`store`]: the SQLite store, the source of truth; [`backup`]: copies
 //!   of it taken while fraudlink runs, and restoring one.
+//! - [`private`]: the modes of what holds police data (0700, 0600).
 //! - [`index`]: the full-text index of reports (tantivy), derived from the
 //!   store and rebuilt from it when needed.
 //! - [`engine`]: the handle the CLI and the API share.
@@ -39,6 +40,7 @@ pub mod extract;
 pub mod r#gen;
 pub mod ident;
 pub mod index;
+pub mod private;
 pub mod report;
 pub mod server;
 pub mod store;

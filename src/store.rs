@@ -155,6 +155,22 @@ CREATE TABLE IF NOT EXISTS link_decisions (
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "fraudlink.db";
 
+/// The WAL of the database file at `db`.
+pub fn wal_file(db: &Path) -> PathBuf {
+    sibling(db, "-wal")
+}
+
+/// The shared-memory file of the database file at `db`.
+pub fn shm_file(db: &Path) -> PathBuf {
+    sibling(db, "-shm")
+}
+
+fn sibling(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// How durable a connection's commits are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -272,9 +288,17 @@ impl Store {
 
     /// Opens with the given durability of commits.
     pub fn open_with(dir: &Path, durability: Durability) -> Result<Store> {
-        std::fs::create_dir_all(dir)
+        crate::private::create_dir(dir)
             .with_context(|| format!("creating data directory {}", dir.display()))?;
         let path = dir.join(DB_FILE);
+        // Made 0600 before SQLite opens it: SQLite creates the WAL and
+        // shared-memory files with the database file's mode, and its own
+        // default (0644 less the umask) would let every account read the
+        // reports. Files an older build left readable are corrected.
+        crate::private::touch(&path)?;
+        for file in [path.clone(), wal_file(&path), shm_file(&path)] {
+            crate::private::fix_file(&file)?;
+        }
         let conn =
             Connection::open(&path).with_context(|| format!("opening store {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -12,6 +12,7 @@ mod conformance_psl;
 mod crash;
 mod fuzz_corpus;
 mod hostile;
+mod modes;
 mod recovery;
 mod server;
 mod support;
