@@ -50,7 +50,7 @@ fn reports() -> Vec<Report> {
 
 fn bench(c: &mut Criterion) {
     let region = phonenumber::country::Id::NL;
-    let extractor = Extractor::new(region, Allowlist::embedded(region));
+    let extractor = Extractor::new(region, Allowlist::embedded());
     let reports = reports();
     let lines: Vec<String> = std::fs::read_to_string(input())
         .expect("bench input is readable")

@@ -80,15 +80,14 @@ pub struct Allowlist {
 impl Allowlist {
     /// Parses an allowlist file. Every value must already be canonical, so
     /// that a typo in the list is caught at start-up instead of silently
-    /// never matching.
-    pub fn from_toml(
-        text: &str,
-        region: phonenumber::country::Id,
-    ) -> Result<Allowlist, AllowlistError> {
+    /// never matching. Phone values are E.164 and read as such, never
+    /// through the default region: the list means the same numbers in a
+    /// deployment that reads national numbers as British or American.
+    pub fn from_toml(text: &str) -> Result<Allowlist, AllowlistError> {
         let file: File = toml::from_str(text)?;
         let mut phones = HashMap::new();
         for e in file.phone {
-            match Phone::parse(&e.value, region) {
+            match Phone::parse_international(&e.value) {
                 Ok(p) if p.as_str() == e.value => {
                     phones.insert(e.value.clone(), e);
                 }
@@ -118,10 +117,10 @@ impl Allowlist {
     }
 
     /// The list shipped with the binary.
-    pub fn embedded(region: phonenumber::country::Id) -> Allowlist {
+    pub fn embedded() -> Allowlist {
         // The embedded file is checked by a unit test, so failing here
         // would be a build that never passed its tests.
-        Allowlist::from_toml(EMBEDDED, region).expect("embedded allowlist is valid")
+        Allowlist::from_toml(EMBEDDED).expect("embedded allowlist is valid")
     }
 
     /// The entry for a canonical phone number.
@@ -153,7 +152,7 @@ mod tests {
 
     #[test]
     fn the_embedded_allowlist_loads_and_every_entry_has_a_source() {
-        let a = Allowlist::embedded(phonenumber::country::Id::NL);
+        let a = Allowlist::embedded();
         let (phones, domains) = a.len();
         assert!(phones > 20, "{phones} phone entries");
         assert!(domains > 100, "{domains} domain entries");
@@ -164,7 +163,7 @@ mod tests {
 
     #[test]
     fn platforms_and_free_mail_are_benign() {
-        let a = Allowlist::embedded(phonenumber::country::Id::NL);
+        let a = Allowlist::embedded();
         assert!(a.domain("marktplaats.nl").is_some());
         assert!(a.domain("bit.ly").is_some());
         assert!(a.is_freemail("gmail.com"));
@@ -176,7 +175,7 @@ mod tests {
     fn a_non_canonical_entry_is_refused() {
         let text =
             "[[domain]]\nvalue = \"www.Example.NL\"\ncategory = \"platform\"\nsource = \"x\"\n";
-        let err = Allowlist::from_toml(text, phonenumber::country::Id::NL).unwrap_err();
+        let err = Allowlist::from_toml(text).unwrap_err();
         assert!(err.to_string().contains("www.Example.NL"), "{err}");
     }
 }

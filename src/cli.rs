@@ -55,12 +55,20 @@ pub enum Command {
         kind: String,
         /// Values; read from standard input, one per line, when none are given.
         values: Vec<String>,
+        /// The region numbers without a country code are read in (`GB`,
+        /// `US`, ...); default: `default_region` in the settings.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
     },
     /// Extract identifiers from NDJSON reports or `{"id", "text"}` lines.
     Extract {
         /// Input file, or `-` for standard input.
         #[arg(default_value = "-")]
         input: String,
+        /// The region numbers without a country code are read in (`GB`,
+        /// `US`, ...); default: `default_region` in the settings.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
     },
     /// Import NDJSON reports into the store and update the clusters.
     Ingest {
@@ -76,6 +84,11 @@ pub enum Command {
         /// One report, or NDJSON of reports; `-` for standard input.
         #[arg(default_value = "-")]
         input: String,
+        /// The region the report's numbers without a country code are read
+        /// in (`GB`, `US`, ...); default: `default_region` in the settings.
+        /// Local stores only: a service reads them in its own region.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
     },
     /// Export data.
     Export {
@@ -430,13 +443,20 @@ pub fn run(cli: Cli) -> Result<u8> {
         settings.data_dir = d;
     }
     match cli.command {
-        Command::Normalize { kind, values } => normalize(&settings, &kind, values),
-        Command::Extract { input } => extract(&settings, &input),
+        Command::Normalize {
+            kind,
+            values,
+            region,
+        } => normalize(&with_region(settings, region)?, &kind, values),
+        Command::Extract { input, region } => extract(&with_region(settings, region)?, &input),
         Command::Ingest { inputs, rejects } => {
             let engine = Engine::open(settings)?.one_shot();
             ingest(&engine, &inputs, rejects.as_deref())
         }
-        Command::Check { input } => check(&Engine::open(settings)?.one_shot(), &input),
+        Command::Check { input, region } => check(
+            &Engine::open(with_region(settings, region)?)?.one_shot(),
+            &input,
+        ),
         Command::Export { what } => match what {
             ExportWhat::Clusters { format, cluster } => {
                 let engine = Engine::open(settings)?.one_shot();
@@ -755,6 +775,17 @@ fn generate(reports: usize, seed: u64, dir: &Path, check: Option<usize>) -> Resu
         started.elapsed().as_secs_f64()
     );
     Ok(0)
+}
+
+/// The settings with `--region`, when given, as the default region.
+fn with_region(mut settings: Settings, region: Option<String>) -> Result<Settings> {
+    if let Some(region) = region {
+        settings.default_region = region.clone();
+        if settings.region().is_err() {
+            bail!("--region {region:?} is not a known region (two letters, such as NL, GB or US)");
+        }
+    }
+    Ok(settings)
 }
 
 fn open_input(input: &str) -> Result<Box<dyn BufRead>> {
@@ -1243,7 +1274,12 @@ fn remote(client: &crate::client::Client, command: Command) -> Result<u8> {
     use crate::client::print_line;
     let mut out = io::stdout().lock();
     match command {
-        Command::Check { input } => {
+        Command::Check { input, region } => {
+            if region.is_some() {
+                bail!(
+                    "--region applies to a local check; a service reads numbers in its own default_region"
+                );
+            }
             let mut text = String::new();
             open_input(&input)?.read_to_string(&mut text)?;
             let docs: Vec<serde_json::Value> =

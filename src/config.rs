@@ -283,13 +283,12 @@ impl Settings {
 
     /// The allowlist the settings name.
     pub fn load_allowlist(&self) -> Result<Allowlist> {
-        let region = self.region()?;
         if self.allowlist.trim().is_empty() {
-            return Ok(Allowlist::embedded(region));
+            return Ok(Allowlist::embedded());
         }
         let text = std::fs::read_to_string(&self.allowlist)
             .with_context(|| format!("reading allowlist {}", self.allowlist))?;
-        Allowlist::from_toml(&text, region).with_context(|| format!("allowlist {}", self.allowlist))
+        Allowlist::from_toml(&text).with_context(|| format!("allowlist {}", self.allowlist))
     }
 }
 
@@ -304,22 +303,50 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
+/// Variables named `FRAUDLINK_*` that are not settings: the command
+/// line's own (`--data`, `--server`, `--token`), the log filter, and those
+/// read by the project's tests and benchmarks, which the programs they
+/// start inherit.
+const OTHER_VARIABLES: &[&str] = &[
+    "FRAUDLINK_DATA",
+    "FRAUDLINK_SERVER",
+    "FRAUDLINK_TOKEN",
+    "FRAUDLINK_LOG",
+    "FRAUDLINK_BIN",
+    "FRAUDLINK_BENCH_INPUT",
+    "FRAUDLINK_CRASH_KILLS",
+    "FRAUDLINK_CRASH_REPORTS",
+    "FRAUDLINK_CRASH_SEED",
+    "FRAUDLINK_CRASH_BATCH",
+];
+
 /// Applies `FRAUDLINK_<SECTION>_<KEY>` and `FRAUDLINK_<KEY>` variables to
 /// keys that exist in the defaults, parsing the value as the default's type.
+///
+/// A `FRAUDLINK_` variable that names no setting (and is none of
+/// [`OTHER_VARIABLES`]) is an error: a misspelled
+/// `FRAUDLINK_DEFAULT_REGOIN=US` would otherwise leave numbers read as
+/// Dutch without a word.
 fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<()> {
     for (name, value) in vars {
         let Some(rest) = name.strip_prefix("FRAUDLINK_") else {
             continue;
         };
+        if OTHER_VARIABLES.contains(&name.as_str()) {
+            continue;
+        }
         let rest = rest.to_ascii_lowercase();
+        let is_setting = |v: Option<&toml::Value>| v.is_some_and(|v| !v.is_table());
         let mut target: Option<(&mut toml::Table, String)> = None;
-        if table.contains_key(&rest) {
+        if is_setting(table.get(&rest)) {
             target = Some((table, rest));
         } else if let Some((section, key)) = rest.split_once('_')
-            && table
-                .get(section)
-                .and_then(toml::Value::as_table)
-                .is_some_and(|t| t.contains_key(key))
+            && is_setting(
+                table
+                    .get(section)
+                    .and_then(toml::Value::as_table)
+                    .and_then(|t| t.get(key)),
+            )
         {
             let key = key.to_owned();
             if let Some(toml::Value::Table(t)) = table.get_mut(section) {
@@ -327,6 +354,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
             }
         }
         let Some((t, key)) = target else {
+            bail_unknown(table, &name)?;
             continue;
         };
         let new = match t.get(&key) {
@@ -353,6 +381,34 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
         t.insert(key, new);
     }
     Ok(())
+}
+
+/// The error for a `FRAUDLINK_` variable that names no setting, with the
+/// nearest setting's variable when one is close.
+fn bail_unknown(table: &toml::Table, name: &str) -> Result<()> {
+    let mut names = Vec::new();
+    for (key, value) in table {
+        match value {
+            toml::Value::Table(section) => names.extend(
+                section
+                    .iter()
+                    .filter(|(_, v)| !v.is_table())
+                    .map(|(k, _)| format!("FRAUDLINK_{key}_{k}").to_ascii_uppercase()),
+            ),
+            _ => names.push(format!("FRAUDLINK_{key}").to_ascii_uppercase()),
+        }
+    }
+    let nearest = names
+        .iter()
+        .map(|n| (strsim::levenshtein(n, name), n))
+        .min()
+        .filter(|(d, _)| *d <= 3);
+    match nearest {
+        Some((_, n)) => anyhow::bail!("{name} names no setting; did you mean {n}?"),
+        None => anyhow::bail!(
+            "{name} names no setting (settings are FRAUDLINK_<KEY> or FRAUDLINK_<SECTION>_<KEY>, as in config/default.toml)"
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -432,6 +488,45 @@ mod tests {
         s.server.secure_cookie = "yes".into();
         assert!(format!("{:#}", s.check().unwrap_err()).contains("secure_cookie"));
         assert!(Settings::defaults().check().is_ok());
+    }
+
+    #[test]
+    fn a_misspelled_variable_is_an_error_naming_the_setting_meant() {
+        // See: issue 20
+        for (name, meant) in [
+            ("FRAUDLINK_DEFAULT_REGOIN", Some("FRAUDLINK_DEFAULT_REGION")),
+            ("FRAUDLINK_DEFAULTREGION", Some("FRAUDLINK_DEFAULT_REGION")),
+            (
+                "FRAUDLINK_INGEST_BATCHSIZE",
+                Some("FRAUDLINK_INGEST_BATCH_SIZE"),
+            ),
+            ("FRAUDLINK_LINKING", None),
+            ("FRAUDLINK_REGIO", None),
+            ("FRAUDLINK_NOTHING_LIKE_ANY_SETTING", None),
+        ] {
+            let mut table: toml::Table = toml::from_str(DEFAULT_TOML).unwrap();
+            let vars = [(name.to_owned(), "US".to_owned())];
+            let err = apply_env(&mut table, vars.into_iter()).unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(
+                msg.contains(name) && msg.contains("names no setting"),
+                "{msg}"
+            );
+            if let Some(meant) = meant {
+                assert!(msg.contains(&format!("did you mean {meant}?")), "{msg}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_command_line_and_tool_variables_are_not_settings_and_not_errors() {
+        let mut table: toml::Table = toml::from_str(DEFAULT_TOML).unwrap();
+        let before = table.clone();
+        let vars = OTHER_VARIABLES
+            .iter()
+            .map(|n| ((*n).to_owned(), "x".to_owned()));
+        apply_env(&mut table, vars).unwrap();
+        assert_eq!(table, before);
     }
 
     #[test]

@@ -812,7 +812,7 @@ mod tests {
 
     fn extractor() -> Extractor {
         let region = phonenumber::country::Id::NL;
-        Extractor::new(region, Allowlist::embedded(region))
+        Extractor::new(region, Allowlist::embedded())
     }
 
     /// Extracts from text and renders each identifier as

@@ -47,7 +47,7 @@ pub const TARGETS: &[(&str, Check)] = &[
 
 /// One extractor for all inputs, as the service has one.
 static EXTRACTOR: LazyLock<Extractor> =
-    LazyLock::new(|| Extractor::new(REGION, Allowlist::embedded(REGION)));
+    LazyLock::new(|| Extractor::new(REGION, Allowlist::embedded()));
 
 /// Input bytes as text; invalid UTF-8 becomes U+FFFD, as it would in a
 /// lossy import, so that every input reaches the code under test.

@@ -49,7 +49,7 @@ pub enum PhoneKind {
 /// Entries in the per-thread cache of parse verdicts.
 const VERDICT_CACHE: usize = 16_384;
 
-type VerdictKey = (String, Id, bool);
+type VerdictKey = (String, Option<Id>, bool);
 
 thread_local! {
     static VERDICTS: std::cell::RefCell<std::collections::HashMap<VerdictKey, Result<String, &'static str>>> =
@@ -68,10 +68,12 @@ impl Phone {
     /// Parses a written telephone number into E.164.
     ///
     /// Numbers without a country code (no `+` or `00`) are read as numbers
-    /// of `region`, the configured default (the Netherlands). Spaces,
-    /// dashes, dots, slashes, parentheses and a `(0)` trunk prefix after the
-    /// country code are ignored. A leading `00` is read as the international
-    /// prefix, as it is everywhere in Europe.
+    /// of `region`, the configured default (the Netherlands); a number with
+    /// one is never changed by the region. Spaces, dashes, dots, slashes,
+    /// parentheses and a `(0)` trunk prefix after the country code are
+    /// ignored. A leading `00` is read as the international prefix, as it
+    /// is everywhere in Europe, and so is the region's own prefix when the
+    /// metadata writes it as plain digits (`011` in North America).
     ///
     /// Errors carry the reason `"letters"` when the input contains letters
     /// (the `phonenumber` crate would read them as keypad digits, and an
@@ -79,7 +81,7 @@ impl Phone {
     /// when there are too few or too many digits for the numbering plan,
     /// and `"invalid"` for anything else the metadata does not accept.
     pub fn parse(raw: &str, region: Id) -> Result<Phone, ParseError> {
-        Phone::parse_checked(raw, region, true)
+        Phone::parse_checked(raw, Some(region), true)
     }
 
     /// Like [`Phone::parse`], but a number written in international form
@@ -90,14 +92,36 @@ impl Phone {
     /// either way. Local forms (`12-03-2025`) stay strict: without a
     /// country code, digits may be anything.
     pub fn parse_possible(raw: &str, region: Id) -> Result<Phone, ParseError> {
-        let t = raw.trim_start();
-        let international = t.starts_with('+') || t.starts_with("00");
-        Phone::parse_checked(raw, region, !international)
+        Phone::parse_checked(raw, Some(region), false)
     }
 
-    fn parse_checked(raw: &str, region: Id, strict: bool) -> Result<Phone, ParseError> {
+    /// Parses a valid number written in international form (`+` or `00`)
+    /// without any default region, as stored values are: an allowlist
+    /// entry means the same number whatever region a deployment reads
+    /// national numbers in. A number without a country code fails with
+    /// the reason `"national"`.
+    pub fn parse_international(raw: &str) -> Result<Phone, ParseError> {
+        Phone::parse_checked(raw, None, true)
+    }
+
+    /// Parses `raw`, reading a number without a country code in `region`
+    /// (refused without one); `strict` asks for a valid number even when
+    /// it is written in international form.
+    fn parse_checked(raw: &str, region: Option<Id>, strict: bool) -> Result<Phone, ParseError> {
         let fail = |reason: &'static str| ParseError::new(Kind::Phone, reason, raw);
-        let compact = compact(raw.trim()).map_err(fail)?;
+        let mut compact = compact(raw.trim()).map_err(fail)?;
+        if let Some(region) = region {
+            compact = international_prefix(compact, region);
+        }
+        // A number in international form does not depend on the region;
+        // one without a country code must be valid in it, since its digits
+        // may be anything.
+        let region = match region {
+            _ if compact.starts_with('+') => None,
+            Some(region) => Some(region),
+            None => return Err(fail("national")),
+        };
+        let strict = strict || region.is_some();
         let digits = compact.trim_start_matches('+').len();
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
             return Err(fail("length"));
@@ -122,9 +146,15 @@ impl Phone {
 
     /// Parses a compact number (digits, maybe a leading `+`) into E.164 or
     /// the reason it is not a number.
-    fn verdict(compact: &str, region: Id, strict: bool) -> Result<String, &'static str> {
+    ///
+    /// `region` is `None` for a number in international form, which names
+    /// its own country: the crate strips the national prefix of the region
+    /// it is given from any number, so under US (prefix `1`) `+31102411720`
+    /// lost the `1` of Rotterdam's area code. Read without a region, the
+    /// crate takes the prefix of the number's own country.
+    fn verdict(compact: &str, region: Option<Id>, strict: bool) -> Result<String, &'static str> {
         let fail = |reason: &'static str| reason;
-        let number = phonenumber::parse(Some(region), compact).map_err(|e| {
+        let number = phonenumber::parse(region, compact).map_err(|e| {
             fail(match e {
                 phonenumber::ParseError::TooShortAfterIdd
                 | phonenumber::ParseError::TooShortNsn
@@ -145,9 +175,7 @@ impl Phone {
         // gives `+31000100`, which reads as `+3100100`). Such a number has
         // no stable canonical form, so it is not a number.
         if nsn.starts_with('0') && compact != e164 {
-            let again = phonenumber::parse(Some(region), &e164)
-                .ok()
-                .map(|n| e164_of(&n));
+            let again = phonenumber::parse(None, &e164).ok().map(|n| e164_of(&n));
             if again.as_deref() != Some(e164.as_str()) {
                 return Err(fail("invalid"));
             }
@@ -280,6 +308,29 @@ fn compact(raw: &str) -> Result<String, &'static str> {
     Ok(out)
 }
 
+/// Replaces the region's international call prefix by `+` when a compact
+/// number starts with it: `011 31 ...` dialled from North America. The `00`
+/// of most of the world is already read as international by [`compact`];
+/// only prefixes the metadata writes as plain digits are read here (a few
+/// regions have several prefixes, written as a pattern, and keep `00`).
+fn international_prefix(compact: String, region: Id) -> String {
+    if compact.starts_with('+') {
+        return compact;
+    }
+    let Some(idd) = DATABASE
+        .by_id(region.as_ref())
+        .and_then(Metadata::international_prefix)
+        .map(|re| re.as_str())
+    else {
+        return compact;
+    };
+    let literal = !idd.is_empty() && idd.bytes().all(|b| b.is_ascii_digit());
+    match compact.strip_prefix(idd) {
+        Some(rest) if literal && !rest.is_empty() => format!("+{rest}"),
+        _ => compact,
+    }
+}
+
 /// Punctuation people put between digit groups.
 fn is_punctuation(c: char) -> bool {
     matches!(
@@ -317,14 +368,45 @@ fn possible_lengths(meta: &Metadata) -> impl Iterator<Item = usize> + '_ {
     .flat_map(|desc| desc.possible_length().iter().map(|&len| usize::from(len)))
 }
 
-/// Anchored copies of the metadata's national-number patterns, keyed by the
-/// address and length of the pattern text in the static metadata database
-/// (which never moves or changes), so each is compiled once.
+/// Anchored copies of the metadata's patterns, keyed by the address and
+/// length of the pattern text in the static metadata database (which never
+/// moves or changes) and by whether the whole text must match, so each is
+/// compiled once.
 static ANCHORED: LazyLock<RwLock<AnchoredCache>> = LazyLock::new(|| RwLock::new(HashMap::new()));
 
-/// Compiled anchored patterns by pattern address and length; `None` when a
-/// pattern did not compile.
-type AnchoredCache = HashMap<(usize, usize), Option<Regex>>;
+/// Compiled anchored patterns by pattern address, length and anchoring;
+/// `None` when a pattern did not compile.
+type AnchoredCache = HashMap<(usize, usize, bool), Option<Regex>>;
+
+/// Whether a pattern of the metadata matches the whole of `s` (`whole`) or
+/// a prefix of it; `None` when the pattern does not compile anchored.
+fn anchored_match(pattern: &'static str, s: &str, whole: bool) -> Option<bool> {
+    let key = (pattern.as_ptr() as usize, pattern.len(), whole);
+    // A poisoned lock still holds a usable map: entries are inserted whole.
+    let cached = ANCHORED
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .map(|re| re.as_ref().map(|re| re.is_match(s)));
+    match cached {
+        Some(result) => result,
+        None => {
+            // The metadata's patterns are laid out over several lines, so
+            // they are compiled ignoring whitespace, as the crate does.
+            let end = if whole { "$" } else { "" };
+            let re = RegexBuilder::new(&format!("^(?:{pattern}){end}"))
+                .ignore_whitespace(true)
+                .build()
+                .ok();
+            let result = re.as_ref().map(|re| re.is_match(s));
+            ANCHORED
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, re);
+            result
+        }
+    }
+}
 
 /// Whether `nsn` matches the whole of a number-range pattern, with one of its
 /// possible lengths.
@@ -337,33 +419,9 @@ fn full_match(desc: Option<&'static Descriptor>, nsn: &str) -> bool {
         return false;
     }
     let pattern: &'static str = desc.national_number().as_str();
-    let key = (pattern.as_ptr() as usize, pattern.len());
-    // A poisoned lock still holds a usable map: entries are inserted whole.
-    let cached = ANCHORED
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        .map(|re| re.as_ref().map(|re| re.is_match(nsn)));
-    let result = match cached {
-        Some(result) => result,
-        None => {
-            // The metadata's patterns are laid out over several lines, so
-            // they are compiled ignoring whitespace, as the crate does.
-            let re = RegexBuilder::new(&format!("^(?:{pattern})$"))
-                .ignore_whitespace(true)
-                .build()
-                .ok();
-            let result = re.as_ref().map(|re| re.is_match(nsn));
-            ANCHORED
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, re);
-            result
-        }
-    };
     // If a pattern ever fails to compile anchored, fall back to the crate's
     // own (prefix) matching rather than rejecting the whole range.
-    result.unwrap_or_else(|| desc.is_match(nsn))
+    anchored_match(pattern, nsn, true).unwrap_or_else(|| desc.is_match(nsn))
 }
 
 /// The number type, decided like `phonenumber`'s own classification but
@@ -421,16 +479,17 @@ const MIN_NSN: usize = 7;
 #[derive(Debug, Clone, Copy, Default)]
 struct Group {
     /// Byte offset where the group's text starts (including a leading `+`
-    /// or `(` for the first group).
+    /// or `(` for the first group, and the `(` of a bracketed group).
     start: usize,
     /// Byte offset just after the group's last digit (or closing `)`).
     end: usize,
     /// How many digits the group has.
     digits: usize,
-    /// Its first three digits, zero-padded with `b'x'`.
-    head: [u8; 3],
+    /// Its first digit.
+    head: u8,
     /// The separator before it: 0 for the first group, else `b' '`, `b'-'`,
-    /// `b'.'`, `b'/'` or `b'0'` for a `(0)` trunk prefix.
+    /// `b'.'`, `b'/'`, `b'0'` for a `(0)` trunk prefix or `b'('` for an
+    /// area code in brackets after a country code (`+44 (20) 7946 0958`).
     sep: u8,
 }
 
@@ -443,48 +502,144 @@ struct Run {
     overflow: bool,
     /// Whether the run starts with `+`.
     plus: bool,
-    /// Whether the run starts with an area code in parentheses, `(020)`.
+    /// Whether the run starts with an area code in parentheses, `(020)` or
+    /// `(213)`.
     paren_area: bool,
     /// Byte offset just after the run.
     end: usize,
 }
 
-/// What the default region says about national numbers.
+/// What the region says about writing national numbers.
 #[derive(Debug, Clone, Copy)]
 struct RegionInfo {
-    /// Whether national numbers are written with a `0` trunk prefix. Only
-    /// such regions have national numbers found in text: without a prefix,
-    /// any digit run could be a number.
-    trunk_zero: bool,
+    /// The national (trunk) prefix: `0` in most of Europe, `1` in North
+    /// America, empty where there is none.
+    prefix: &'static str,
+    /// Whether national numbers are also written without the prefix, as in
+    /// North America (`(213) 671-8751`) and in regions without one. Read
+    /// from the metadata's formatting rules, as libphonenumber's matcher
+    /// does: where the rule puts the prefix in front of a number and does
+    /// not call it optional (the Netherlands, Britain, Germany), a number
+    /// written without it is not a national number.
+    bare: bool,
+    /// The country calling code.
+    code: u16,
     /// Shortest and longest national significant number.
     min: usize,
     max: usize,
 }
 
+/// [`RegionInfo`] by region, worked out once per region.
+static REGION_INFO: LazyLock<RwLock<HashMap<Id, RegionInfo>>> =
+    LazyLock::new(|| RwLock::new(HashMap::new()));
+
 impl RegionInfo {
-    /// Reads the region's trunk prefix and number lengths from the metadata.
+    /// The region's prefix, lengths and writing rules, from the metadata.
     fn of(region: Id) -> RegionInfo {
-        let meta = DATABASE.by_id(region.as_ref());
+        let cached = REGION_INFO
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&region)
+            .copied();
+        if let Some(info) = cached {
+            return info;
+        }
+        let info = RegionInfo::read(region);
+        REGION_INFO
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(region, info);
+        info
+    }
+
+    fn read(region: Id) -> RegionInfo {
+        let database: &'static Database = &DATABASE;
+        let meta = database.by_id(region.as_ref());
         let min = meta
             .and_then(|m| possible_lengths(m).min())
             .unwrap_or(MIN_NSN);
         let max = meta.and_then(|m| possible_lengths(m).max()).unwrap_or(15);
+        let prefix = meta.and_then(Metadata::national_prefix).unwrap_or("");
+        // A region's own example numbers (of every type long enough to be
+        // found) tell whether its numbers are written without the prefix.
+        let bare = meta.is_some_and(|m| {
+            let d = m.descriptors();
+            [
+                Type::FixedLine,
+                Type::Mobile,
+                Type::TollFree,
+                Type::PremiumRate,
+                Type::SharedCost,
+                Type::PersonalNumber,
+                Type::Voip,
+                Type::Uan,
+            ]
+            .into_iter()
+            .filter_map(|kind| d.get(kind)?.example())
+            .filter(|example| example.len() >= MIN_NSN)
+            .any(|example| written_without_prefix(m, example))
+        });
         RegionInfo {
-            trunk_zero: meta.and_then(Metadata::national_prefix) == Some("0"),
+            prefix,
+            bare,
+            code: meta.map_or(0, Metadata::country_code),
             min: min.max(MIN_NSN),
             max,
         }
     }
 }
 
-/// Finds telephone numbers in free text (Dutch police statements).
+/// Whether a national significant number of `meta`'s region may be written
+/// without the national prefix: the region has none, or the formatting rule
+/// of the number's format does not put it in front, or calls it optional
+/// (libphonenumber's `isNationalPrefixPresentIfRequired`).
+fn written_without_prefix(meta: &'static Metadata, nsn: &str) -> bool {
+    if meta.national_prefix().is_none_or(str::is_empty) {
+        return true;
+    }
+    let format = meta.formats().iter().find(|f| {
+        let leading = f
+            .leading_digits()
+            .last()
+            .is_none_or(|re| anchored_match(re.as_str(), nsn, false).unwrap_or(false));
+        leading && anchored_match(f.pattern().as_str(), nsn, true).unwrap_or(false)
+    });
+    let Some(format) = format else {
+        return true;
+    };
+    let rule = format.national_prefix().unwrap_or("");
+    let needs_prefix = rule.contains("$NP") || rule.bytes().any(|b| b.is_ascii_digit());
+    !needs_prefix || format.is_national_prefix_optional()
+}
+
+/// How a candidate is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// With a country code after `+`, `00` or the region's own
+    /// international prefix.
+    International,
+    /// A national number with the region's national prefix (`06-...`,
+    /// `1-833-...`).
+    National,
+    /// A national number without the prefix, where the region writes
+    /// numbers so (`(213) 671-8751`).
+    Bare,
+    /// A country code without `+` or `00` (`447801259231`): only when the
+    /// digits are no national number, the international reading is valid,
+    /// and it is plausible (the region's own code, or a phone word before
+    /// it).
+    NoPlus,
+}
+
+/// Finds telephone numbers in free text (police statements, messages).
 ///
-/// Numbers without a country code are read in `region`, and are only found
-/// when written with the trunk prefix `0`. Only valid numbers are reported;
-/// spans cover exactly the number's text. Digits that belong to dates,
-/// times, amounts, postcodes, IBANs, URLs, e-mail addresses, or that follow
-/// a label such as `betalingskenmerk`, `bestelnummer` or `KvK` are never
-/// reported.
+/// Numbers without a country code are read in `region`: with its national
+/// prefix (`06-12345678` in the Netherlands, `1-833-597-2291` in North
+/// America) and, where the region writes them so, without it
+/// (`(213) 671-8751`). Only valid numbers are reported; spans cover exactly
+/// the number's text. Digits that belong to dates, times, amounts,
+/// postcodes, IBANs, URLs, e-mail addresses, or that follow a label such as
+/// `betalingskenmerk`, `bestelnummer` or `KvK` are never reported.
 pub fn find_in_text(text: &str, region: Id) -> Vec<Match> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
@@ -499,47 +654,82 @@ pub fn find_in_text(text: &str, region: Id) -> Vec<Match> {
         if run.overflow || run.len == 0 {
             continue;
         }
-        let start = run.groups[0].start;
-        if rejected_by_context(text, start, run.end) {
+        let Some(from) = usable_start(text, &run) else {
             continue;
+        };
+        let start = run.groups[from].start;
+        // A last group glued to the word after it belongs to that word
+        // (`08714342399.2stop`): the number ends before it.
+        let mut to = run.len;
+        if rejected_after(text, run.end) {
+            if to <= from + 1 || rejected_after(text, run.groups[to - 2].end) {
+                continue;
+            }
+            to -= 1;
         }
+        let cue = match label_before(text.get(..start).unwrap_or_default()) {
+            Label::NotPhone => continue,
+            Label::Phone => true,
+            Label::None => false,
+        };
         let info = *info.get_or_insert_with(|| RegionInfo::of(region));
-        find_in_run(text, &run, info, region, &mut found);
+        find_in_run(
+            text,
+            &run,
+            from..to,
+            Context { info, region, cue },
+            &mut found,
+        );
     }
     found
 }
 
-/// Tries the sub-runs of a run that could be a number, longest first, and
-/// records the valid ones. A run can hold a number together with digits
-/// written next to it (`28-02-2025 0612345678`), or two numbers.
-fn find_in_run(text: &str, run: &Run, info: RegionInfo, region: Id, found: &mut Vec<Match>) {
+/// What a run is read with.
+#[derive(Debug, Clone, Copy)]
+struct Context {
+    info: RegionInfo,
+    region: Id,
+    /// Whether a phone word (`bel`, `call`, `whatsapp`) comes before it.
+    cue: bool,
+}
+
+/// Tries the sub-runs of the groups `usable` of a run that could be a
+/// number, longest first, and records the valid ones. A run can hold a
+/// number together with digits written next to it (`28-02-2025
+/// 0612345678`), or two numbers.
+fn find_in_run(
+    text: &str,
+    run: &Run,
+    usable: std::ops::Range<usize>,
+    cx: Context,
+    found: &mut Vec<Match>,
+) {
     let mut attempts = 0;
-    let mut first = 0;
-    while first < run.len {
+    let from = usable.start;
+    let mut first = from;
+    while first < usable.end {
         let mut next = first + 1;
-        // Only a `+`, a `0` or the start of the run can begin a number.
-        if first == 0 || run.groups[first].head[0] == b'0' {
-            for last in (first..run.len).rev() {
-                if !plausible(run, first, last, info) {
-                    continue;
-                }
-                attempts += 1;
-                if attempts > MAX_ATTEMPTS {
-                    return;
-                }
+        if can_start(run, first, from, cx.info) {
+            'last: for last in (first..usable.end).rev() {
                 let span = run.groups[first].start..run.groups[last].end;
                 let Some(raw) = text.get(span.clone()) else {
                     continue;
                 };
-                if let Ok(phone) = Phone::parse_possible(raw, region) {
-                    found.push(Match {
-                        kind: Kind::Phone,
-                        span,
-                        value: phone.0,
-                        valid: true,
-                    });
-                    next = last + 1;
-                    break;
+                for form in forms(run, first, last, raw, cx) {
+                    attempts += 1;
+                    if attempts > MAX_ATTEMPTS {
+                        return;
+                    }
+                    if let Some(phone) = read(raw, form, cx) {
+                        found.push(Match {
+                            kind: Kind::Phone,
+                            span,
+                            value: phone.0,
+                            valid: true,
+                        });
+                        next = last + 1;
+                        break 'last;
+                    }
                 }
             }
         }
@@ -547,41 +737,118 @@ fn find_in_run(text: &str, run: &Run, info: RegionInfo, region: Id, found: &mut 
     }
 }
 
-/// Whether groups `first..=last` of a run look enough like a phone number
-/// to be worth parsing.
-fn plausible(run: &Run, first: usize, last: usize, info: RegionInfo) -> bool {
+/// Whether a number may begin at group `first`: the run's (usable) start,
+/// a `0` (a national or `00` international prefix), the region's national
+/// prefix, or anywhere where the region writes numbers without a prefix.
+fn can_start(run: &Run, first: usize, from: usize, info: RegionInfo) -> bool {
+    let head = run.groups[first].head;
+    first == from || head == b'0' || info.prefix.as_bytes().first() == Some(&head) || info.bare
+}
+
+/// The forms in which groups `first..=last` (written `raw`) are worth
+/// parsing, most likely first.
+fn forms(run: &Run, first: usize, last: usize, raw: &str, cx: Context) -> Vec<Form> {
+    let info = cx.info;
     let groups = &run.groups[first..=last];
-    let digits: usize = groups.iter().map(|g| g.digits).sum();
-    let lead = groups[0];
+    let mut forms = Vec::new();
     if is_date(groups) {
-        return false;
+        return forms;
     }
+    let digits: usize = groups.iter().map(|g| g.digits).sum();
     if first == 0 && run.plus {
-        return (8..=15).contains(&digits) && lead.head[0] != b'0';
+        if (8..=15).contains(&digits) && groups[0].head != b'0' {
+            forms.push(Form::International);
+        }
+        return forms;
     }
-    if lead.head[0] != b'0' {
-        return false;
-    }
-    if lead.head[1] == b'0' {
+    let mut d = raw.bytes().filter(u8::is_ascii_digit);
+    let (d0, d1, d2) = (d.next(), d.next(), d.next());
+    if d0 == Some(b'0') && d1 == Some(b'0') {
         // An international number after the `00` prefix.
-        return lead.digits >= 3
-            && lead.head[2] != b'0'
-            && (8..=15).contains(&(digits.saturating_sub(2)));
-    }
-    if !info.trunk_zero {
-        return false;
-    }
-    let nsn = digits - 1;
-    if !(info.min..=info.max).contains(&nsn) {
-        return false;
+        if groups[0].digits >= 3
+            && d2 != Some(b'0')
+            && (8..=15).contains(&(digits.saturating_sub(2)))
+        {
+            forms.push(Form::International);
+        }
+        return forms;
     }
     // A compact run of digits is only a number when it is as long as a
     // normal subscriber number (`0612345678`); a shorter one is more likely
     // a reference. Written in groups, an area code or service prefix of two
     // to five digits (`0900-8844`, `020 22 888 00`) makes it a number.
     let area_code =
-        (first == 0 && run.paren_area) || (groups.len() > 1 && (2..=5).contains(&lead.digits));
-    nsn >= 9 || area_code
+        (first == 0 && run.paren_area) || (groups.len() > 1 && (2..=5).contains(&groups[0].digits));
+    let national = |nsn: usize| (info.min..=info.max).contains(&nsn) && (nsn >= 9 || area_code);
+    let prefixed = !info.prefix.is_empty() && starts_with_digits(raw, info.prefix);
+    if prefixed && national(digits - info.prefix.len()) {
+        forms.push(Form::National);
+    }
+    if info.bare && d0 != Some(b'0') && national(digits) {
+        forms.push(Form::Bare);
+    }
+    // The idd of a region whose prefix is written as digits (`011`).
+    if international_prefix(raw_digits(raw), cx.region).starts_with('+') {
+        forms.push(Form::International);
+        return forms;
+    }
+    let own_code = starts_with_code(raw, info.code);
+    if d0 != Some(b'0') && (10..=15).contains(&digits) && (own_code || cx.cue) {
+        forms.push(Form::NoPlus);
+    }
+    forms
+}
+
+/// The digits of `raw`, as a string.
+fn raw_digits(raw: &str) -> String {
+    raw.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Whether the digits of `raw` (ignoring separators) start with `prefix`.
+fn starts_with_digits(raw: &str, prefix: &str) -> bool {
+    let mut digits = raw.bytes().filter(u8::is_ascii_digit);
+    prefix.bytes().all(|p| digits.next() == Some(p))
+}
+
+/// Whether the digits of `raw` start with the country code `code`.
+fn starts_with_code(raw: &str, code: u16) -> bool {
+    let len = match code {
+        0 => return false,
+        1..=9 => 1,
+        10..=99 => 2,
+        _ => 3,
+    };
+    let mut value = 0u16;
+    let mut n = 0;
+    for digit in raw.bytes().filter(u8::is_ascii_digit).take(len) {
+        value = value * 10 + u16::from(digit - b'0');
+        n += 1;
+    }
+    n == len && value == code
+}
+
+/// Reads a candidate in one form; `None` when it is no number so.
+fn read(raw: &str, form: Form, cx: Context) -> Option<Phone> {
+    match form {
+        Form::International => Phone::parse_possible(raw, cx.region).ok(),
+        Form::National => Phone::parse(raw, cx.region).ok(),
+        Form::Bare => {
+            let phone = Phone::parse(raw, cx.region).ok()?;
+            let database: &'static Database = &DATABASE;
+            let meta = database.by_id(cx.region.as_ref())?;
+            let nsn = national_significant(&phone.0, cx.info.code)?;
+            written_without_prefix(meta, nsn).then_some(phone)
+        }
+        Form::NoPlus => {
+            // Digits that are a national number are one, whatever they
+            // would be with a `+` (`12125551234` in North America).
+            let international = Phone::parse_international(&format!("+{raw}")).ok()?;
+            match Phone::parse(raw, cx.region) {
+                Ok(national) => (national == international).then_some(international),
+                Err(_) => Some(international),
+            }
+        }
+    }
 }
 
 /// Whether the groups have the shape of a date (`28-02-2025`, `2025.03.14`).
@@ -596,6 +863,20 @@ fn is_date(groups: &[Group]) -> bool {
             || (a.digits == 4 && day_month(b) && day_month(c)))
 }
 
+/// The length of a bracketed group of one to five digits at `pos`, `(20)`;
+/// 0 when there is none.
+fn bracket_group_len(b: &[u8], pos: usize) -> usize {
+    if b.get(pos) != Some(&b'(') {
+        return 0;
+    }
+    let end = digits_end(b, pos + 1);
+    if (1..=5).contains(&(end - pos - 1)) && b.get(end) == Some(&b')') {
+        end + 1 - pos
+    } else {
+        0
+    }
+}
+
 /// Scans the run of digit groups starting at the digit at `d`.
 fn scan_run(b: &[u8], d: usize) -> Run {
     let mut run = Run {
@@ -606,56 +887,55 @@ fn scan_run(b: &[u8], d: usize) -> Run {
         paren_area: false,
         end: d,
     };
-    let mut start = if run.plus { d - 1 } else { d };
-    // `(020) 1234567`: an area code in parentheses belongs to the number.
-    let first_end = digits_end(b, d);
+    // `(020) 1234567`, `(213) 671-8751`: an area code in parentheses
+    // belongs to the number.
+    let first_len = bracket_group_len(b, d.saturating_sub(1));
     if !run.plus
         && d > 0
-        && b.get(d - 1) == Some(&b'(')
-        && b.get(d) == Some(&b'0')
-        && (2..=5).contains(&(first_end - d))
-        && b.get(first_end) == Some(&b')')
-        && b.get(first_end + 1 + space_len(b, first_end + 1))
+        && (4..=7).contains(&first_len)
+        && b.get(d - 1 + first_len + space_len(b, d - 1 + first_len))
             .is_some_and(u8::is_ascii_digit)
     {
         run.paren_area = true;
-        start = d - 1;
     }
-    let mut pos = d;
+    let mut pos = if run.plus || run.paren_area { d - 1 } else { d };
     let mut sep = 0;
     loop {
-        let end = digits_end(b, pos);
-        let mut head = [b'x'; 3];
-        for (slot, &digit) in head.iter_mut().zip(b.get(pos..end).unwrap_or_default()) {
-            *slot = digit;
-        }
-        let group_start = if run.len == 0 { start } else { pos };
-        pos = end;
-        if run.len == 0 && run.paren_area {
-            // Skip the closing parenthesis; a space may follow it.
-            pos += 1;
-        }
+        // A group is digits, or digits in brackets (the first group's area
+        // code, or an area code after a country code).
+        let bracketed = b.get(pos) == Some(&b'(');
+        let digits_start = if bracketed { pos + 1 } else { pos };
+        let digits_start = if run.len == 0 && run.plus {
+            d
+        } else {
+            digits_start
+        };
+        let digits_stop = digits_end(b, digits_start);
+        let end = if bracketed {
+            digits_stop + 1
+        } else {
+            digits_stop
+        };
         if run.len < MAX_GROUPS {
             run.groups[run.len] = Group {
-                start: group_start,
-                end: pos,
-                digits: count_digits(b, group_start, pos),
-                head,
+                start: pos,
+                end,
+                digits: digits_stop - digits_start,
+                head: b.get(digits_start).copied().unwrap_or(b'x'),
                 sep,
             };
             run.len += 1;
         } else {
             run.overflow = true;
         }
-        run.end = pos;
-        let international =
-            run.plus || (run.groups[0].head[0] == b'0' && run.groups[0].head[1] == b'0');
+        run.end = end;
+        let international = run.plus || (run.groups[0].head == b'0' && b.get(d + 1) == Some(&b'0'));
         // `(020)1234567`: the closing parenthesis separates on its own.
-        let joined = run.len == 1 && run.paren_area && b.get(pos).is_some_and(u8::is_ascii_digit);
+        let joined = bracketed && b.get(end).is_some_and(u8::is_ascii_digit);
         let next = if joined {
-            Some((pos, b' '))
+            Some((end, b' '))
         } else {
-            separator(b, pos, international, run.len == 1)
+            separator(b, end, international, run.len == 1)
         };
         match next {
             Some((next, kind)) => {
@@ -666,12 +946,6 @@ fn scan_run(b: &[u8], d: usize) -> Run {
         }
     }
     run
-}
-
-/// Counts the ASCII digits in `b[from..to]`.
-fn count_digits(b: &[u8], from: usize, to: usize) -> usize {
-    b.get(from..to)
-        .map_or(0, |s| s.iter().filter(|c| c.is_ascii_digit()).count())
 }
 
 /// The offset just after the ASCII digits starting at `pos`.
@@ -704,10 +978,23 @@ fn dash_len(b: &[u8], pos: usize) -> usize {
 
 /// Reads a separator between digit groups at `pos`: a single space, a dash
 /// with optional spaces around it (`010 - 123 45 67`), a dot, a slash after
-/// an area code (`020/1234567`) or a `(0)` trunk prefix after a country
-/// code. Returns the offset of the next group's first digit and the kind of
-/// separator; `None` when no group follows.
+/// an area code (`020/1234567`), a `(0)` trunk prefix after a country code,
+/// or an area code in brackets after a country code or a national prefix
+/// (`+44 (20) 7946 0958`, `1(800)215-6603`). Returns
+/// the offset where the next group starts and the kind of separator;
+/// `None` when no group follows.
 fn separator(b: &[u8], pos: usize, international: bool, after_first: bool) -> Option<(usize, u8)> {
+    // After a country code or a national prefix (`1(800)215-6603`), an
+    // area code may stand in brackets.
+    let short_first = after_first && {
+        let start = pos
+            - b[..pos]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+        (1..=3).contains(&(pos - start))
+    };
     let mut q = pos;
     let space_before = space_len(b, q);
     q += space_before;
@@ -716,6 +1003,8 @@ fn separator(b: &[u8], pos: usize, international: bool, after_first: bool) -> Op
         q += 3;
         q += space_len(b, q);
         kind = b'0';
+    } else if short_first && bracket_group_len(b, q) > 0 {
+        return Some((q, b'('));
     } else if dash_len(b, q) > 0 {
         q += dash_len(b, q);
         q += space_len(b, q);
@@ -738,23 +1027,58 @@ fn separator(b: &[u8], pos: usize, international: bool, after_first: bool) -> Op
         .then_some((q, kind))
 }
 
-/// Whether the text around a run shows it is not a phone number, in which
-/// case the whole run is skipped.
-fn rejected_by_context(text: &str, start: usize, end: usize) -> bool {
-    let before = text.get(..start).unwrap_or_default();
-    let after = text.get(end..).unwrap_or_default();
-    let mut prev = before.chars().rev();
-    match prev.next() {
-        // Part of a word, an IBAN, an order number, a URL, an e-mail
-        // address or an amount.
-        Some(c) if c.is_alphanumeric() => return true,
-        Some('@' | '/' | '\\' | '=' | '&' | '_' | '#' | '€' | '$' | '£' | '*' | '%') => {
-            return true;
+/// Where in a run a number may start, judged by what is written just
+/// before it; `None` when the run belongs to something else.
+///
+/// A run glued to the word before it is part of that word (`ABC123`, a
+/// reference, an IBAN), except when a `+` joins them (`call+3897...`), when
+/// a dash joins it to a phone word (`sms-0871...`), and when only its first
+/// group is glued and a space follows (`MobileUpd8 0800...`: the number
+/// starts after the word). Emphasis around a number (`*06-12345678*`,
+/// `**0313794042**`, `_..._`, `~...~`) is Markdown or WhatsApp markup.
+fn usable_start(text: &str, run: &Run) -> Option<usize> {
+    let before = text.get(..run.groups[0].start).unwrap_or_default();
+    let prev = before.chars().next_back();
+    let glued_group = || (run.len > 1 && run.groups[1].sep == b' ').then_some(1);
+    match prev {
+        Some(c) if c.is_alphabetic() && run.plus => Some(0),
+        Some(c) if c.is_alphanumeric() => glued_group(),
+        Some(dash @ ('-' | '\u{2010}' | '\u{2011}' | '\u{2013}')) => {
+            let word = word_before(&before[..before.len() - dash.len_utf8()]);
+            (word.is_empty() || judge_word(word, false) == Label::Phone).then_some(0)
         }
-        // `2025-AMS-00000123`, `ref-0612345678`.
-        Some('-') if prev.next().is_some_and(char::is_alphanumeric) => return true,
-        _ => {}
+        Some(marker @ ('*' | '_' | '~')) => {
+            let open = before.len() - before.trim_end_matches(marker).len();
+            let outside = before[..before.len() - open].chars().next_back();
+            let after = text.get(run.end..).unwrap_or_default();
+            let close = after.len() - after.trim_start_matches(marker).len();
+            let beyond = after[close..].chars().next();
+            let closed = close == open
+                && !outside.is_some_and(char::is_alphanumeric)
+                && !beyond.is_some_and(char::is_alphanumeric);
+            closed.then_some(0)
+        }
+        // Part of a URL, an e-mail address, a query, an amount.
+        Some('@' | '/' | '\\' | '=' | '&' | '#' | '€' | '$' | '£' | '%') => None,
+        _ => Some(0),
     }
+}
+
+/// The word (ASCII letters and digits, and other non-ASCII letters) that
+/// ends `s`.
+fn word_before(s: &str) -> &[u8] {
+    let b = s.as_bytes();
+    let len = b
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c >= 0x80)
+        .count();
+    &b[b.len() - len..]
+}
+
+/// Whether the text right after a run shows it is not a phone number.
+fn rejected_after(text: &str, end: usize) -> bool {
+    let after = text.get(end..).unwrap_or_default();
     let mut next = after.chars();
     match (next.next(), next.next()) {
         // Part of a word, an e-mail address, a percentage or a time.
@@ -777,14 +1101,10 @@ fn rejected_by_context(text: &str, start: usize, end: usize) -> bool {
     }
     let following = after.trim_start_matches([' ', '\u{a0}']);
     let next_word = word_at_start(following);
-    if ["euro", "eur", "cent", "uur", "procent"]
+    ["euro", "eur", "cent", "uur", "procent"]
         .iter()
         .any(|w| next_word.eq_ignore_ascii_case(w.as_bytes()))
         || following.starts_with('€')
-    {
-        return true;
-    }
-    rejected_by_label(before)
 }
 
 /// The word (ASCII letters and digits) at the start of `s`.
@@ -794,79 +1114,230 @@ fn word_at_start(s: &str) -> &[u8] {
     &b[..len]
 }
 
-/// Labels that mark the following digits as something other than a phone
-/// number, matched anywhere in a word (`betalingskenmerk`, `KvK-nummer`).
-const NOT_PHONE_LABELS: &[&[u8]] = &[
-    b"kenmerk",
-    b"bestel",
-    b"order",
-    b"factuur",
-    b"klantnummer",
-    b"klantnr",
-    b"kvk",
-    b"rekening",
-    b"iban",
-    b"bsn",
-    b"btw",
-    b"referentie",
-    b"reference",
-    b"zaaknummer",
-    b"dossier",
-    b"track",
-    b"pakket",
-    b"verzend",
-    b"registratie",
-    b"aangifte",
-    b"polis",
-    b"contract",
-    b"artikel",
-    b"ticket",
-    b"transactie",
-    b"pasnummer",
-    b"kaartnummer",
-    b"creditcard",
-    b"bedrag",
-    b"postcode",
-    b"imei",
-    b"serienummer",
-    b"code",
-    b"bonnummer",
+/// What the words before a run say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    /// A reference, account, amount or other number that is not a phone
+    /// number (`betalingskenmerk`, `ordernummer`, `KvK`).
+    NotPhone,
+    /// A phone number (`telefoonnummer`, `bel`, `call`, `WhatsApp`).
+    Phone,
+    /// Nothing either way.
+    None,
+}
+
+/// How a label word may be written in a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Joins {
+    /// On its own, inflected, or joined to a number noun: `order`,
+    /// `orders`, `ordernummer`, `order-nr`, but not `camcorder`.
+    Word,
+    /// Only joined to a number noun (`klantnummer`, `pakket-nr`, or with
+    /// `nummer` as the next word): alone it names a person or a thing
+    /// (`klant`, `pakketbezorger`).
+    WithNumber,
+    /// Also as the last part of a compound: `betalingskenmerk`,
+    /// `activatiecode`, `klantenservice`.
+    Head,
+}
+
+/// Words that say the digits after them are not a phone number, Dutch then
+/// English. Matched on word boundaries, as [`Joins`] says.
+const NOT_PHONE_LABELS: &[(&str, Joins)] = &[
+    ("kenmerk", Joins::Head),
+    ("bestel", Joins::Word),
+    ("order", Joins::Word),
+    ("factuur", Joins::Word),
+    ("klant", Joins::WithNumber),
+    ("kvk", Joins::Word),
+    ("rekening", Joins::Head),
+    ("iban", Joins::Word),
+    ("bsn", Joins::Word),
+    ("btw", Joins::Word),
+    ("referentie", Joins::Head),
+    ("zaak", Joins::WithNumber),
+    ("dossier", Joins::Word),
+    ("track", Joins::Word),
+    ("trace", Joins::Word),
+    ("pakket", Joins::WithNumber),
+    ("verzend", Joins::WithNumber),
+    ("registratie", Joins::Word),
+    ("aangifte", Joins::WithNumber),
+    ("polis", Joins::Word),
+    ("contract", Joins::Word),
+    ("artikel", Joins::Word),
+    ("ticket", Joins::Word),
+    ("transactie", Joins::Word),
+    ("pas", Joins::WithNumber),
+    ("kaart", Joins::WithNumber),
+    ("creditcard", Joins::Word),
+    ("bedrag", Joins::Word),
+    ("postcode", Joins::Word),
+    ("imei", Joins::Word),
+    ("serie", Joins::WithNumber),
+    ("code", Joins::Head),
+    ("bon", Joins::WithNumber),
+    ("lid", Joins::WithNumber),
+    ("eur", Joins::Word),
+    ("euro", Joins::Word),
+    ("usd", Joins::Word),
+    ("gbp", Joins::Word),
+    ("ref", Joins::Word),
+    ("id", Joins::Word),
+    ("reference", Joins::Head),
+    ("invoice", Joins::Word),
+    ("account", Joins::WithNumber),
+    ("acct", Joins::WithNumber),
+    ("customer", Joins::WithNumber),
+    ("member", Joins::WithNumber),
+    ("parcel", Joins::WithNumber),
+    ("card", Joins::WithNumber),
+    ("serial", Joins::Word),
+    ("policy", Joins::Word),
+    ("booking", Joins::Word),
+    ("voucher", Joins::Word),
 ];
 
-/// Words that are themselves such labels only as a whole word.
-const NOT_PHONE_WORDS: &[&[u8]] = &[b"eur", b"euro", b"usd", b"ref", b"id", b"nr"];
-
-/// Labels that mark the following digits as a phone number; they stop the
-/// search for an earlier non-phone label (`rekeningnummer en
-/// telefoonnummer 06...`). A bare `nummer` is neutral: `KvK nummer`.
-const PHONE_LABELS: &[&[u8]] = &[
-    b"telefoon",
-    b"tel",
-    b"mobiel",
-    b"gsm",
-    b"whatsapp",
-    b"sms",
-    b"gebeld",
-    b"belde",
-    b"beller",
-    b"bellen",
-    b"app",
-    b"service",
-    b"afzender",
+/// Words that say the digits after them are a phone number; they stop the
+/// search for an earlier label (`rekeningnummer en telefoonnummer 06...`).
+const PHONE_LABELS: &[(&str, Joins)] = &[
+    ("telefoon", Joins::Head),
+    ("tel", Joins::Word),
+    ("mobiel", Joins::Word),
+    ("mobiele", Joins::Word),
+    ("gsm", Joins::Word),
+    ("whatsapp", Joins::Word),
+    ("watsapp", Joins::Word),
+    ("sms", Joins::Word),
+    ("bel", Joins::Word),
+    ("belt", Joins::Word),
+    ("belde", Joins::Word),
+    ("belden", Joins::Word),
+    ("bellen", Joins::Head),
+    ("gebeld", Joins::Head),
+    ("beller", Joins::Word),
+    ("app", Joins::Word),
+    ("appen", Joins::Word),
+    ("appte", Joins::Word),
+    ("geappt", Joins::Word),
+    ("service", Joins::Head),
+    ("helpdesk", Joins::Head),
+    ("afzender", Joins::Word),
+    ("fax", Joins::Word),
+    ("phone", Joins::Head),
+    ("mobile", Joins::Word),
+    ("mob", Joins::Word),
+    ("call", Joins::Word),
+    ("called", Joins::Word),
+    ("ring", Joins::Word),
+    ("text", Joins::Word),
+    ("txt", Joins::Word),
+    ("dial", Joins::Word),
+    ("hotline", Joins::Word),
+    ("freephone", Joins::Word),
+    ("contact", Joins::Word),
 ];
 
-/// Whether the words just before a run (up to three words in the same
-/// sentence) label it as a reference, account or amount, or end in an
-/// IBAN's country-and-check digits and bank code (`NL91 ABNA 0417 ...`).
-fn rejected_by_label(before: &str) -> bool {
+/// Words that name a number without saying which (`nummer`, `nr`): they
+/// join a label before them (`KvK nummer`, `pakket nummer`) and say
+/// nothing themselves.
+const NUMBER_NOUNS: &[&str] = &[
+    "nummer", "nummers", "nr", "nrs", "no", "number", "numbers", "num", "code", "codes", "id",
+];
+
+/// How many of [`NUMBER_NOUNS`] name no kind of number on their own: a
+/// `code` or an `id` is not a phone number.
+const NAMELESS_NOUNS: usize = 8;
+
+/// Endings a label word may take on its own: plural, verb forms, `-ing`.
+const INFLECTIONS: &[&str] = &["", "s", "en", "ing", "ings", "ling", "lingen"];
+
+/// Whether `rest`, what follows a label in a word, makes it a compound with
+/// a number noun: `nummer`, `-nr`, `snummer` (with the Dutch linking `s`).
+fn number_compound(rest: &[u8]) -> bool {
+    let rest = rest
+        .strip_prefix(b"-")
+        .or_else(|| rest.strip_prefix(b"s"))
+        .filter(|r| !r.is_empty())
+        .unwrap_or(rest);
+    NUMBER_NOUNS
+        .iter()
+        .any(|n| rest.eq_ignore_ascii_case(n.as_bytes()))
+}
+
+/// Whether `rest`, what follows a label in a word, is an inflection,
+/// perhaps followed by a number noun (`tracking-nummer`).
+fn inflected(rest: &[u8]) -> bool {
+    INFLECTIONS.iter().any(|i| {
+        rest.len() >= i.len()
+            && rest[..i.len()].eq_ignore_ascii_case(i.as_bytes())
+            && (rest.len() == i.len() || number_compound(&rest[i.len()..]))
+    })
+}
+
+/// Whether `word` is written with `label` as [`Joins`] allows;
+/// `number_next` when the word after it is a number noun (`pakket
+/// nummer`).
+fn label_in_word(word: &[u8], label: &str, joins: Joins, number_next: bool) -> bool {
+    let label = label.as_bytes();
+    let starts = word.len() >= label.len() && word[..label.len()].eq_ignore_ascii_case(label);
+    let rest = word.get(label.len()..).unwrap_or_default();
+    match joins {
+        Joins::Word => starts && inflected(rest),
+        Joins::WithNumber => starts && (number_compound(rest) || (rest.is_empty() && number_next)),
+        Joins::Head => {
+            // The label anywhere in the word, followed by an inflection or
+            // a number noun: `spaarrekeningnummer`, `betalingskenmerk`.
+            (0..word.len().saturating_sub(label.len() - 1)).any(|at| {
+                word[at..at + label.len()].eq_ignore_ascii_case(label)
+                    && inflected(&word[at + label.len()..])
+            })
+        }
+    }
+}
+
+/// What one word before a number says; `number_next` when the word after
+/// it is a number noun.
+fn judge_word(word: &[u8], number_next: bool) -> Label {
+    if NOT_PHONE_LABELS
+        .iter()
+        .any(|&(l, j)| label_in_word(word, l, j, number_next))
+    {
+        Label::NotPhone
+    } else if PHONE_LABELS
+        .iter()
+        .any(|&(l, j)| label_in_word(word, l, j, number_next))
+    {
+        Label::Phone
+    } else {
+        Label::None
+    }
+}
+
+/// What the words just before a run (up to three words in the same
+/// sentence, not counting number nouns) say it is. Words end at anything
+/// but letters, digits and a dash inside a word (`KvK-nummer`). Digits
+/// ending in an IBAN's country-and-check digits and bank code (`NL91 ABNA
+/// 0417 ...`) are not a phone number either.
+fn label_before(before: &str) -> Label {
     let b = before.as_bytes();
     let mut pos = b.len();
     let floor = b.len().saturating_sub(64);
-    let mut words: [&[u8]; 3] = [&[]; 3];
-    for slot in &mut words {
-        // Skip punctuation between words; a sentence end stops the search.
+    let mut words: [&[u8]; 2] = [&[]; 2];
+    let mut seen = 0;
+    let mut number_next = false;
+    let mut named_number = false;
+    while seen < 3 {
+        // Skip punctuation between words; a sentence end stops the search,
+        // but not the dot of `nr.`, `no.` or `tel.`.
         while pos > floor {
             match b[pos - 1] {
+                b'.' if ABBREVIATED.iter().any(|a| {
+                    word_before(&before[..pos - 1]).eq_ignore_ascii_case(a.as_bytes())
+                }) =>
+                {
+                    pos -= 1;
+                }
                 b'.' | b'!' | b'?' | b'\n' | b';' => {
                     pos = floor;
                 }
@@ -875,33 +1346,59 @@ fn rejected_by_label(before: &str) -> bool {
             }
         }
         let end = pos;
-        while pos > floor && (b[pos - 1].is_ascii_alphanumeric() || b[pos - 1] >= 0x80) {
-            pos -= 1;
+        while pos > floor {
+            let c = b[pos - 1];
+            let inner_dash = c == b'-'
+                && pos - 1 > floor
+                && b[pos - 2].is_ascii_alphanumeric()
+                && b.get(pos).is_some_and(u8::is_ascii_alphanumeric);
+            if c.is_ascii_alphanumeric() || c >= 0x80 || inner_dash {
+                pos -= 1;
+            } else {
+                break;
+            }
         }
-        *slot = &b[pos..end];
+        let word = &b[pos..end];
         // A number in between means any label before it belongs to that
         // number (`KvK 68750110 en 0612345678`).
-        if slot.is_empty() || slot.iter().all(u8::is_ascii_digit) {
-            *slot = &[];
+        if word.is_empty() || word.iter().all(u8::is_ascii_digit) {
             break;
         }
+        if seen < 2 {
+            words[seen] = word;
+        }
+        seen += 1;
+        if is_number_noun(word) {
+            number_next = true;
+            named_number = true;
+            continue;
+        }
+        match judge_word(word, number_next) {
+            Label::None => {}
+            verdict => return verdict,
+        }
+        number_next = false;
     }
     if is_bank_code(words[0]) && is_iban_start(words[1]) {
-        return true;
+        return Label::NotPhone;
     }
-    for word in words.iter().take_while(|w| !w.is_empty()) {
-        if NOT_PHONE_LABELS
-            .iter()
-            .any(|l| contains_ignore_case(word, l))
-            || NOT_PHONE_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
-        {
-            return true;
-        }
-        if PHONE_LABELS.iter().any(|l| contains_ignore_case(word, l)) {
-            return false;
-        }
+    // `het nummer 32474428013`: a number named as such, and not as any
+    // other kind of number, is a phone number.
+    if named_number {
+        return Label::Phone;
     }
-    false
+    Label::None
+}
+
+/// Abbreviations whose dot does not end a sentence before a number.
+const ABBREVIATED: &[&str] = &["nr", "nrs", "no", "tel", "mob", "ref", "num", "tel.nr"];
+
+/// Whether `word` is one of the number nouns that name no kind of number
+/// (`nummer`, `nr`, `no`, `number`).
+fn is_number_noun(word: &[u8]) -> bool {
+    NUMBER_NOUNS[..NAMELESS_NOUNS]
+        .iter()
+        .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// Four letters, as in an IBAN's bank code (`ABNA`).
@@ -912,14 +1409,6 @@ fn is_bank_code(word: &[u8]) -> bool {
 /// Two letters and two digits, as at the start of an IBAN (`NL91`).
 fn is_iban_start(word: &[u8]) -> bool {
     matches!(word, [a, b, c, d] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() && c.is_ascii_digit() && d.is_ascii_digit())
-}
-
-/// ASCII case-insensitive substring search.
-fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= hay.len()
-        && hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -942,15 +1431,26 @@ mod tests {
     /// also checks that each span covers exactly the number's text.
     #[track_caller]
     fn check_text(text: &str, expected: &[&str]) {
-        let found = find_in_text(text, NL);
+        check_text_in(NL, text, expected);
+    }
+
+    /// [`check_text`] in another region.
+    #[track_caller]
+    fn check_text_in(region: Id, text: &str, expected: &[&str]) {
+        let found = find_in_text(text, region);
         let values: Vec<&str> = found.iter().map(|m| m.value.as_str()).collect();
-        assert_eq!(values, expected, "finding in {text:?}");
+        assert_eq!(values, expected, "finding in {text:?} ({region:?})");
         for m in &found {
             assert_eq!(m.kind, Kind::Phone);
             assert!(m.valid);
             let raw = &text[m.span.clone()];
             assert_eq!(raw, raw.trim(), "span of {raw:?} in {text:?}");
-            assert_eq!(Phone::parse(raw, NL).map(|p| p.0), Ok(m.value.clone()));
+            // A country code written without `+` reads as one with it.
+            let read = Phone::parse_possible(raw, region)
+                .ok()
+                .filter(|p| p.0 == m.value)
+                .or_else(|| Phone::parse_international(&format!("+{raw}")).ok());
+            assert_eq!(read.map(|p| p.0), Some(m.value.clone()), "{raw:?}");
         }
     }
 
@@ -1188,6 +1688,210 @@ mod tests {
         }
     }
 
+    // See: issue 20
+    #[test]
+    fn a_number_in_international_form_is_the_same_in_every_region() {
+        for raw in [
+            "+31102411720",
+            "+31 10 241 17 20",
+            "+4915110705920",
+            "+49 (0)151 10705920",
+            "0044 20 7946 0958",
+            "+1 (213) 671-8751",
+            "+32 474 42 80 13",
+        ] {
+            let nl = Phone::parse_possible(raw, NL).expect(raw);
+            for region in [
+                Id::GB,
+                Id::US,
+                Id::CA,
+                Id::DE,
+                Id::BE,
+                Id::IT,
+                Id::RU,
+                Id::HU,
+                Id::JP,
+                Id::AU,
+                Id::AR,
+            ] {
+                assert_eq!(
+                    Phone::parse_possible(raw, region).as_ref(),
+                    Ok(&nl),
+                    "{raw} in {region:?}"
+                );
+            }
+        }
+        // Under US, the prefix `1` was stripped from these.
+        for e164 in ["+31102411720", "+4915110705920", "+61212345678"] {
+            let phone = Phone::parse_possible(e164, Id::US).map(|p| p.0);
+            assert_eq!(phone.as_deref(), Ok(e164));
+            let phone = Phone::parse_international(e164).map(|p| p.0);
+            assert_eq!(phone.as_deref(), Ok(e164));
+        }
+        assert_eq!(
+            Phone::parse_international("010 241 17 20").map_err(|e| e.reason().to_owned()),
+            Err("national".to_owned())
+        );
+    }
+
+    // See: issue 20
+    #[test]
+    fn national_numbers_are_read_in_the_region_given() {
+        for (region, raw, expected) in [
+            (Id::NL, "010 241 17 20", "+31102411720"),
+            (Id::NL, "06-12345678", "+31612345678"),
+            (Id::BE, "0474 42 80 13", "+32474428013"),
+            (Id::DE, "0151 10705920", "+4915110705920"),
+            (Id::GB, "020 7946 0958", "+442079460958"),
+            (Id::GB, "07946 746291", "+447946746291"),
+            (Id::US, "(213) 671-8751", "+12136718751"),
+            (Id::US, "1-833-597-2291", "+18335972291"),
+            (Id::US, "8557672244", "+18557672244"),
+            // North America's international prefix is 011, not 00.
+            (Id::US, "011 31 10 241 1720", "+31102411720"),
+            (Id::CA, "011 44 20 7946 0958", "+442079460958"),
+        ] {
+            let got = Phone::parse(raw, region).map(|p| p.0);
+            assert_eq!(got.as_deref(), Ok(expected), "{raw} in {region:?}");
+        }
+    }
+
+    // See: issue 20
+    #[test]
+    fn numbers_written_as_people_write_them_in_messages_are_found() {
+        for (text, expected) in [
+            // A country code with a bracketed area or mobile prefix.
+            (
+                "Bel ons op +31 (20) 226 2079 voor vragen.",
+                &["+31202262079"][..],
+            ),
+            ("Mijn nieuwe nummer: +31 (6) 12345678", &["+31612345678"]),
+            // Markdown and WhatsApp emphasis.
+            (
+                "Stuur een appje naar *06-12345678* met je naam",
+                &["+31612345678"],
+            ),
+            ("**0313794042** belde mij gisteren", &["+31313794042"]),
+            (
+                "Bel _06 1234 5678_ of ~0687654321~",
+                &["+31612345678", "+31687654321"],
+            ),
+            // Glued to a word or a sign.
+            (
+                "Stuur een whatsapp+31612345678 voor de code",
+                &["+31612345678"],
+            ),
+            (
+                "Reageer via sms-0612345678 en bel-0687654321",
+                &["+31612345678", "+31687654321"],
+            ),
+            ("tel.0612345678", &["+31612345678"]),
+            ("Tel:0612345678☎️", &["+31612345678"]),
+            // In brackets.
+            ("Bel de bank [0612345678] nu", &["+31612345678"]),
+            (
+                "(+31 6 12345678) en {06-87654321} en <0201234567>",
+                &["+31612345678", "+31687654321", "+31201234567"],
+            ),
+            // A word that ends in a digit before the number.
+            ("Actie2025 0612345678 bellen", &["+31612345678"]),
+            // Context words on word boundaries.
+            ("De pakketbezorger 06-12345678 belde aan", &["+31612345678"]),
+            ("De klant 0612345678 wilde betalen", &["+31612345678"]),
+            (
+                "Het ordernummer en telefoonnummer 0612345678",
+                &["+31612345678"],
+            ),
+            ("Telefoon nr 0612345678", &["+31612345678"]),
+            // A country code without `+`: the region's own, or after a
+            // phone word.
+            ("Bericht van 31612345678 ontvangen", &["+31612345678"]),
+            ("App naar 32474428013 voor info", &["+32474428013"]),
+            ("Het nummer 447955769361 belde", &["+447955769361"]),
+        ] {
+            check_text(text, expected);
+        }
+    }
+
+    // See: issue 20
+    #[test]
+    fn new_forms_do_not_make_references_into_numbers() {
+        for text in [
+            "Kenmerk ref-0612345678 en 2025-AMS-0612345678.",
+            "Het pakketnummer 0612345678 en pakket nummer 0687654321.",
+            "Ordernummer 31612345678 en bestelling 32474428013.",
+            "Zaaknummer 447955769361.",
+            "Ik kreeg 32474428013 punten.",
+            "Code a*0612345678*b en *0612345678# en **0612345678*.",
+            "Bestand nummer_0612345678_v2.pdf",
+            "Zie a_0612345678 en a-0612345678.",
+            "Mijn KvK-nummer: 0612345678 en klant-nr 0687654321.",
+            "Klantnummer: 06 1234 5678 en betalingskenmerk 0687654321.",
+            "Bedrag 31612345678 euro.",
+        ] {
+            check_text(text, &[]);
+        }
+    }
+
+    // See: issue 20
+    #[test]
+    fn english_messages_in_britain_give_their_numbers() {
+        for (text, expected) in [
+            ("Call MobileUpd8 on 08000839402 now", &["+448000839402"][..]),
+            ("MobileUpd8 08000839402 to update", &["+448000839402"]),
+            (
+                "Free camcorder call 08000930705 for delivery",
+                &["+448000930705"],
+            ),
+            ("Our office: +44 (20) 7946 0958", &["+442079460958"]),
+            (
+                "Reply call+447946746291 or sms-08712300220",
+                &["+447946746291", "+448712300220"],
+            ),
+            ("**07946746291** texted me", &["+447946746291"]),
+            ("Ring us (07946 746291) today", &["+447946746291"]),
+            ("U 447801259231 have a secret admirer", &["+447801259231"]),
+            (
+                "Customer services 0800 169 6031 between 10am-9pm",
+                &["+448001696031"],
+            ),
+        ] {
+            check_text_in(Id::GB, text, expected);
+        }
+        for text in [
+            "Your order 07946746291 has shipped",
+            "Invoice no. 08000930705 attached",
+            "Account number 447801259231",
+            "Claim code 08000839402",
+        ] {
+            check_text_in(Id::GB, text, &[]);
+        }
+    }
+
+    // See: issue 20
+    #[test]
+    fn american_messages_give_their_numbers_in_national_form() {
+        for (text, expected) in [
+            ("Call 8557672244 to claim your prize", &["+18557672244"][..]),
+            ("Questions? (213) 671-8751", &["+12136718751"]),
+            ("Dial 1-833-597-2291 now", &["+18335972291"]),
+            ("Text STOP to 213.671.8751", &["+12136718751"]),
+            ("Support line +1 (213) 671-8751", &["+12136718751"]),
+            ("Our Rotterdam office +31102411720", &["+31102411720"]),
+            ("Our Dutch office 011 31 10 241 1720", &["+31102411720"]),
+        ] {
+            check_text_in(Id::US, text, expected);
+        }
+        for text in [
+            "Order 8557672244 has shipped",
+            "Paid $2136718751 on 12/25/2024",
+            "Ref #8557672244",
+            "ZIP 90210, PIN 1234",
+        ] {
+            check_text_in(Id::US, text, &[]);
+        }
+    }
+
     #[test]
     fn long_digit_soup_is_skipped_quickly() {
         let soup = "0 ".repeat(5000) + &"06 ".repeat(5000);
@@ -1278,6 +1982,22 @@ mod tests {
                 if m.valid {
                     prop_assert_eq!(Phone::parse_possible(&m.value, NL).map(|p| p.0), Ok(m.value.clone()));
                 }
+            }
+        }
+
+        // See: issue 20
+        #[test]
+        fn a_number_with_a_country_code_is_read_alike_in_every_region(s in "\\+[1-9][0-9 ]{6,16}") {
+            let nl = Phone::parse_possible(&s, NL);
+            for region in [Id::GB, Id::US, Id::DE, Id::BE] {
+                prop_assert_eq!(Phone::parse_possible(&s, region), nl.clone(), "{} in {:?}", s, region);
+            }
+        }
+
+        #[test]
+        fn find_never_panics_in_any_region(s in "\\PC*", region in prop::sample::select(vec![Id::NL, Id::GB, Id::US, Id::DE, Id::BE, Id::IT, Id::AR])) {
+            for m in find_in_text(&s, region) {
+                prop_assert!(s.get(m.span.clone()).is_some());
             }
         }
 
