@@ -217,6 +217,9 @@ struct Traps {
     unlinkable_reports: usize,
     idn_domain_mentions: usize,
     phone_as_wa_me_link: usize,
+    /// Numbers written as chat messages write them: in emphasis, in
+    /// brackets, glued to a word, or with a country code but no `+`.
+    phone_message_forms: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -1563,6 +1566,9 @@ impl<'c> Generator<'c> {
                                     ]
                                 )
                             ));
+                        } else if r.random_bool(MESSAGE_PHONE_RATE) {
+                            t.phone_message_forms += 1;
+                            sentences.push(phone_in_message(r, ph));
                         } else {
                             let written = phone_written(r, ph);
                             sentences.push(expand(
@@ -2261,7 +2267,7 @@ fn nl_mobile(r: &mut ChaCha8Rng) -> PhoneNo {
 }
 
 fn offender_phone(r: &mut ChaCha8Rng) -> PhoneNo {
-    match weighted(r, &[80, 6, 6, 8]) {
+    match weighted(r, &[78, 6, 6, 7, 3]) {
         0 => nl_mobile(r),
         1 => {
             let mut nsn = String::from("4");
@@ -2281,13 +2287,91 @@ fn offender_phone(r: &mut ChaCha8Rng) -> PhoneNo {
             random_digits(r, &mut nsn, 8);
             PhoneNo { cc: "49", nsn }
         }
-        _ => {
+        3 => {
             let mut nsn = String::from("7");
             nsn.push(char::from(b'1' + r.random_range(0..3u8)));
             random_digits(r, &mut nsn, 8);
             PhoneNo { cc: "44", nsn }
         }
+        _ => nanp_number(r),
     }
+}
+
+// ---------------------------------------------------------------------
+// Phone numbers as chat messages and scam texts write them (issue 20)
+
+/// How often a statement writes an offender's number in one of the forms
+/// of chat messages rather than a plain one.
+const MESSAGE_PHONE_RATE: f64 = 0.15;
+
+/// North American area codes in use (NANPA), for romance and investment
+/// fraud run from or through the US and Canada.
+const NANP_AREAS: &[&str] = &[
+    "212", "213", "305", "312", "347", "404", "415", "416", "469", "512", "604", "646", "702",
+    "713", "786", "818", "917",
+];
+
+/// A North American number: an area code in use, an exchange that does not
+/// start with 0 or 1 and is not N11 or 555, and four digits.
+fn nanp_number(r: &mut ChaCha8Rng) -> PhoneNo {
+    let mut nsn = String::from(*pick(r, NANP_AREAS));
+    loop {
+        let exchange = r.random_range(200..1000u16);
+        if exchange % 100 != 11 && exchange != 555 {
+            nsn.push_str(&exchange.to_string());
+            break;
+        }
+    }
+    random_digits(r, &mut nsn, 4);
+    PhoneNo { cc: "1", nsn }
+}
+
+/// A number as people write it in a message, beyond [`phone_written`]: a
+/// North American number in its own grouping after `+1`, or any number
+/// in Markdown or WhatsApp emphasis (`*06-12345678*`), in brackets, glued
+/// to a phone word (`whatsapp+31612345678`, `sms-0612345678`), or with
+/// its country code but without `+` or `00` (`31612345678`).
+fn phone_message_form(r: &mut ChaCha8Rng, p: &PhoneNo) -> String {
+    let plain = if p.cc == "1" && r.random_bool(0.5) {
+        let (area, rest) = p.nsn.split_at(3);
+        let (exchange, line) = rest.split_at(3);
+        match r.random_range(0..3) {
+            0 => format!("+1 ({area}) {exchange}-{line}"),
+            1 => format!("+1 {area}-{exchange}-{line}"),
+            _ => format!("+1-{area}-{exchange}-{line}"),
+        }
+    } else {
+        phone_written(r, p)
+    };
+    match r.random_range(0..8) {
+        0 => format!("*{plain}*"),
+        1 => format!("**{plain}**"),
+        2 => format!("_{plain}_"),
+        3 => format!("({plain})"),
+        4 => format!("[{plain}]"),
+        5 if p.cc == "31" => format!("{}-0{}", pick(r, &["sms", "tel", "WhatsApp", "bel"]), p.nsn),
+        5 => format!(
+            "{}+{}{}",
+            pick(r, &["whatsapp", "WhatsApp", "tel"]),
+            p.cc,
+            p.nsn
+        ),
+        6 => format!("{}{}", p.cc, p.nsn),
+        _ => plain,
+    }
+}
+
+/// A sentence naming an offender's number as a chat message would
+/// ([`phone_message_form`]). Each names the number with a phone word just
+/// before it, as messages do, which also makes a country code without `+`
+/// plausible as one.
+fn phone_in_message(r: &mut ChaCha8Rng, p: &PhoneNo) -> String {
+    let written = phone_message_form(r, p);
+    expand(pick_str(r, text::MESSAGE_PHONE_SENTENCES), |k, o| {
+        if k == "PHONE" {
+            o.push_str(&written);
+        }
+    })
 }
 
 /// Splits `s` into groups of the given sizes (the rest as one group).
@@ -2347,6 +2431,12 @@ fn phone_written(r: &mut ChaCha8Rng, p: &PhoneNo) -> String {
             2 => format!("0049{nsn}"),
             3 => format!("+49 (0){}", split_groups(nsn, &[3], " ")),
             _ => format!("+49{nsn}"),
+        },
+        "1" => match r.random_range(0..4) {
+            0 => format!("+1 {}", split_groups(nsn, &[3, 3], " ")),
+            1 => format!("+1{nsn}"),
+            2 => format!("001 {}", split_groups(nsn, &[3, 3], " ")),
+            _ => format!("+1 ({}) {}", &nsn[..3], split_groups(&nsn[3..], &[3], "-")),
         },
         _ => match r.random_range(0..5) {
             0 | 1 => format!("+{} {}", p.cc, split_groups(nsn, &[4], " ")),
@@ -3161,6 +3251,30 @@ mod tests {
                 let got = Phone::parse(&written, Id::NL).map(|p| p.as_str().to_owned());
                 assert_eq!(got, Ok(e164.clone()), "{written}");
             }
+        }
+    }
+
+    // See: issue 20
+    #[test]
+    fn numbers_in_message_forms_are_found_as_the_number_written() {
+        let extractor =
+            crate::extract::Extractor::new(Id::NL, crate::allowlist::Allowlist::embedded());
+        let mut r = rng(15);
+        for _ in 0..1500 {
+            let p = offender_phone(&mut r);
+            let e164 = p.e164();
+            assert_eq!(
+                Phone::parse(&e164, Id::NL).map(|p| p.as_str().to_owned()),
+                Ok(e164.clone())
+            );
+            let sentence = phone_in_message(&mut r, &p);
+            let found: Vec<String> = extractor
+                .text(&sentence)
+                .into_iter()
+                .filter(|id| id.kind == crate::ident::Kind::Phone && id.valid)
+                .map(|id| id.value)
+                .collect();
+            assert_eq!(found, vec![e164.clone()], "{sentence}");
         }
     }
 

@@ -702,6 +702,17 @@ pub const PHONE_SENTENCES: &[&str] = &[
     "Ik moest terugbellen naar {PHONE}.",
 ];
 
+/// Sentences naming an offender's number as a chat message or scam text
+/// writes it (issue 20); a phone word comes just before the number.
+pub const MESSAGE_PHONE_SENTENCES: &[&str] = &[
+    "Hij appte vanaf {PHONE}.",
+    "Ik kreeg een bericht op WhatsApp van {PHONE}: nieuw nummer, sla het op.",
+    "Ik werd gebeld door {PHONE}.",
+    "In de sms stond: bel {PHONE} om uw pakket te laten bezorgen.",
+    "Ik moest een WhatsApp sturen naar {PHONE}.",
+    "Zijn nummer was {PHONE}.",
+];
+
 /// Sentences with a fraud URL.
 pub const URL_SENTENCES: &[&str] = &[
     "Ik kreeg een sms met de link {URL}",
