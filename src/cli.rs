@@ -139,7 +139,8 @@ pub enum Command {
     /// Rebuild the search index from the store.
     Reindex,
     /// Copy the store into DIR while fraudlink runs (SQLite's online
-    /// backup): DIR/fraudlink.db and DIR/manifest.json.
+    /// backup): DIR/fraudlink.db and DIR/manifest.json, signed with the
+    /// backup key (made in the data directory on the first backup).
     Backup {
         /// The backup folder (created if missing).
         dir: PathBuf,
@@ -147,9 +148,11 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Replace the store with a backup made by `fraudlink backup`; the
-    /// clusters and the search index are rebuilt from it at the next open.
-    /// Refused while a fraudlink process uses the data directory.
+    /// Replace the store with a backup made by `fraudlink backup` and
+    /// signed with this machine's backup key; the clusters and the search
+    /// index are rebuilt from it at the next open. Refused while a
+    /// fraudlink process uses the data directory. The access-log rows
+    /// written since the backup are kept.
     Restore {
         /// The backup folder.
         dir: PathBuf,
@@ -221,9 +224,12 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
-    /// Delete reports older than the retention period, with their links.
+    /// Delete reports older than the retention period for good, with what
+    /// names them (link decisions, alerts, notes of clusters left empty,
+    /// rejected lines, search index), and access-log rows older than
+    /// theirs. `serve` does this when it starts and daily.
     Purge {
-        /// Days to keep (default: `retention_days` in the settings).
+        /// Days to keep reports (default: `retention_days` in the settings).
         #[arg(long)]
         days: Option<i64>,
     },
@@ -600,7 +606,17 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Backup { dir, force } => {
             let started = std::time::Instant::now();
-            let m = crate::backup::backup(&settings.data_dir, &dir, force)?;
+            let key_path = crate::backup::BackupKey::path(&settings);
+            let (key, made) = crate::backup::BackupKey::load_or_create(&key_path)?;
+            if made {
+                eprintln!(
+                    "made the backup key {} (key id {}): backups are signed with it and restore \
+                     only with it; keep a copy apart from the backups (README, Backups)",
+                    key.file().display(),
+                    key.id()
+                );
+            }
+            let m = crate::backup::backup(&settings.data_dir, &dir, force, &key)?;
             println!(
                 "backed up {} report(s) (generation {}, batch {}, {} cluster id(s), {} bytes) to {} in {:.1}s",
                 m.reports,
@@ -614,13 +630,40 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Restore { dir, force } => {
-            let m = crate::backup::restore(&dir, &settings.data_dir, force)?;
+            let key = crate::backup::BackupKey::load(&crate::backup::BackupKey::path(&settings))?;
+            let actor = std::env::var("USER").unwrap_or_else(|_| "cli".to_owned());
+            let r = crate::backup::restore(
+                &dir,
+                &settings.data_dir,
+                &crate::backup::RestoreOptions {
+                    force,
+                    key: &key,
+                    actor: &actor,
+                    retention: crate::store::Retention::of(&settings),
+                },
+            )?;
+            if !r.repurged.reports.is_empty() {
+                const SHOWN: usize = 20;
+                let ids = &r.repurged.reports;
+                println!(
+                    "purged again {} report(s) of the backup that were purged after it was made or are past retention: {}{}",
+                    ids.len(),
+                    ids[..ids.len().min(SHOWN)].join(", "),
+                    if ids.len() > SHOWN {
+                        ", ... (all in `fraudlink audit --action restore`)"
+                    } else {
+                        ""
+                    }
+                );
+            }
             println!(
-                "restored {} report(s) (generation {}, backed up {}) into {}; the clusters and the search index are rebuilt from them when fraudlink next opens the store",
-                m.reports,
-                m.generation,
-                m.created_at,
-                settings.data_dir.display()
+                "restored {} report(s) (generation {}, backed up {}) into {}; kept {} access-log row(s) written since the backup; {} token(s) made or revoked since the backup are revoked; the clusters and the search index are rebuilt from them when fraudlink next opens the store",
+                r.reports,
+                r.manifest.generation,
+                r.manifest.created_at,
+                settings.data_dir.display(),
+                r.access_log_kept,
+                r.tokens_revoked,
             );
             Ok(0)
         }
@@ -684,17 +727,19 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Purge { days } => {
-            let days = days.unwrap_or(settings.retention_days);
-            if days <= 0 {
-                bail!("retention is off (retention_days = 0); pass --days N");
+            let mut retention = crate::store::Retention::of(&settings);
+            if let Some(days) = days {
+                retention.reports_days = days;
+            }
+            if retention.is_off() {
+                bail!(
+                    "retention is off (retention_days = 0, access_log_retention_days = 0); pass --days N"
+                );
             }
             let engine = Engine::open(settings)?.one_shot();
             let by = std::env::var("USER").unwrap_or_else(|_| "cli".to_owned());
-            let ids = engine.purge(days, &by)?;
-            println!(
-                "purged {} report(s) filed more than {days} days ago",
-                ids.len()
-            );
+            let s = engine.purge(retention, &by)?;
+            print_purge(&s);
             Ok(0)
         }
         Command::Triage {
@@ -1378,8 +1423,15 @@ fn serve(engine: Engine, addr: &str) -> Result<u8> {
         .build()
         .context("starting the async runtime")?;
     let cfg = engine.settings().server.api();
-    let retention = engine.settings().retention_days;
+    let retention = crate::store::Retention::of(engine.settings());
+    // Purged before the first answer: a service restarted every day would
+    // otherwise never reach its first daily purge.
+    if !retention.is_off() {
+        eprintln!("fraudlink: applying the retention periods before serving");
+        print_purge(&engine.purge(retention, "retention")?);
+    }
     runtime.block_on(async move {
+        let shutdown = shutdown_signal();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("listening on {addr}"))?;
@@ -1387,12 +1439,40 @@ fn serve(engine: Engine, addr: &str) -> Result<u8> {
             "fraudlink: serving the UI at http://{0}/ and the API at http://{0}/api/v1 (Ctrl-C stops)",
             listener.local_addr()?
         );
-        if retention > 0 {
+        if !retention.is_off() {
             tokio::spawn(crate::server::daily(engine.clone(), retention));
         }
-        crate::server::run(listener, engine, cfg, shutdown_signal()).await
+        crate::server::run(listener, engine, cfg, shutdown).await
     })?;
     Ok(0)
+}
+
+/// Tells what a purge removed.
+fn print_purge(s: &crate::engine::PurgeSummary) {
+    if let Some(before) = &s.before {
+        println!(
+            "purged {} report(s) filed before {before}, {} link decision(s), {} alert(s), the notes of {} cluster(s) left without reports and {} rejected line(s)",
+            s.purged.reports.len(),
+            s.purged.link_decisions,
+            s.purged.alerts,
+            s.purged.notes,
+            s.rejected_lines
+        );
+    }
+    if let Some(before) = &s.access_log_before {
+        println!(
+            "purged {} access-log row(s) written before {before}",
+            s.access_log_rows
+        );
+    }
+    if s.rewrote_store {
+        println!("rewrote the store once to clear what earlier deletions left in its free space");
+    }
+    if !s.wal_truncated {
+        eprintln!(
+            "warning: the WAL could not be truncated (a reader kept an older state); the next purge tries again"
+        );
+    }
 }
 
 /// The request threads' slice (see `workers::set_time_slice`); 0 keeps the
@@ -1403,25 +1483,30 @@ fn request_slice(us: u64) {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is
+/// called (inside the runtime), not when the future is first polled: a
+/// SIGTERM that came before `serve` was done starting would otherwise end
+/// the process at once, without its shutdown.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            () = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
 }
 

@@ -26,6 +26,12 @@ pub struct Settings {
     pub teams: String,
     /// Reports older than this many days are purged (0: never).
     pub retention_days: i64,
+    /// Access-log rows older than this many days are purged (0: never;
+    /// else at least 365 and at least `retention_days`).
+    pub access_log_retention_days: i64,
+    /// The file of the key that signs backup manifests; empty for
+    /// `backup.key` in the data directory.
+    pub backup_key: String,
     /// The HTTP service.
     pub server: ServerConfig,
     /// Webhooks told about clusters that need attention.
@@ -247,6 +253,7 @@ impl Settings {
             rule.check().with_context(|| format!("alerts[{i}]"))?;
         }
         self.load_teams()?;
+        self.check_retention()?;
         Ok(())
     }
 
@@ -279,6 +286,27 @@ impl Settings {
             .with_context(|| format!("reading the list of teams {}", self.teams))?;
         crate::teams::Teams::from_toml(&text)
             .with_context(|| format!("the list of teams {}", self.teams))
+    }
+
+    /// Refuses an access-log retention that would let reads be forgotten
+    /// while what they read is still kept, or within a year.
+    pub fn check_retention(&self) -> Result<()> {
+        let log = self.access_log_retention_days;
+        if log == 0 {
+            return Ok(());
+        }
+        if log < 365 {
+            anyhow::bail!(
+                "access_log_retention_days = {log}: the access log is kept at least 365 days (0 keeps it for ever)"
+            );
+        }
+        if self.retention_days > 0 && log < self.retention_days {
+            anyhow::bail!(
+                "access_log_retention_days = {log} is shorter than retention_days = {}: the reads of reports still kept could no longer be checked",
+                self.retention_days
+            );
+        }
+        Ok(())
     }
 
     /// The allowlist the settings name.

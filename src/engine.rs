@@ -22,7 +22,7 @@ use crate::extract::{Extractor, Identifier};
 use crate::ident::{Kind, Role};
 use crate::index::{IndexDoc, SearchError, SearchIndex, SearchQuery, Sort};
 use crate::report::{Report, ReportError, ReportId};
-use crate::store::{BatchCounts, ClusterRecord, LinkRow, LinkRows, Store};
+use crate::store::{BatchCounts, ClusterRecord, LinkRow, LinkRows, Retention, Store};
 
 /// A cheap-clone handle to everything.
 #[derive(Clone)]
@@ -56,6 +56,9 @@ struct Inner {
     one_shot: std::sync::atomic::AtomicBool,
     /// See [`Engine::serving`].
     serving: std::sync::atomic::AtomicBool,
+    /// Serialises purges: the daily one and the watch for purges of other
+    /// processes would otherwise both apply the same ledger entries.
+    purging: Mutex<()>,
     /// Checkpoints the WAL in the background; held only to be stopped
     /// when the engine is dropped.
     _checkpointer: Checkpointer,
@@ -500,6 +503,7 @@ impl Engine {
                 waiting: std::sync::atomic::AtomicUsize::new(0),
                 one_shot: std::sync::atomic::AtomicBool::new(false),
                 serving: std::sync::atomic::AtomicBool::new(false),
+                purging: Mutex::new(()),
                 readers: Mutex::new(Vec::new()),
                 _checkpointer: checkpointer,
             }),
@@ -516,7 +520,9 @@ impl Engine {
         let index = &self.inner.index;
         let store_gen = self.store().generation()?;
         let from = index.generation().unwrap_or(0);
-        if from >= store_gen && index.generation().is_some() {
+        let fresh = index.generation().is_none();
+        if from >= store_gen && !fresh {
+            self.catch_up_purges()?;
             return Ok(0);
         }
         let started = std::time::Instant::now();
@@ -533,6 +539,14 @@ impl Engine {
         })?;
         index.submit(docs);
         index.flush(store_gen)?;
+        if fresh {
+            // A new index holds no purged report: it only records how far
+            // the ledger goes.
+            let last = self.read(|s| s.last_purge())?;
+            index.purge(Vec::new(), last)?;
+        } else {
+            self.catch_up_purges()?;
+        }
         info!(
             indexed = n,
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -1613,30 +1627,105 @@ impl Engine {
         self.read(|s| s.report_team(id))
     }
 
-    /// Deletes reports older than the retention period (by filing date)
-    /// and re-clusters; the purge is an event on each affected cluster and
-    /// a line in the access log. Returns the purged ids.
-    pub fn purge(&self, retention_days: i64, actor: &str) -> Result<Vec<String>> {
-        let before = OffsetDateTime::now_utc().unix_timestamp() - retention_days.max(0) * 86_400;
-        let ids = self.store().purge(before)?;
-        if !ids.is_empty() {
-            self.inner.index.delete(ids.clone());
-            self.flush_index()?;
+    /// Applies the retention periods: purges the reports filed longer
+    /// ago than `retention.reports_days` with what refers to them
+    /// ([`crate::store::purge_rows`]), the rejected lines in the data
+    /// directory that name them or are as old, their documents in the
+    /// search index (rewriting the segments that held them), and the
+    /// access-log rows older than `retention.access_log_days`; re-clusters
+    /// when reports went; logs the purge; and truncates the WAL, which
+    /// still held the pages as they were. A store written before deletion
+    /// was secure is rewritten once (`VACUUM`) first.
+    pub fn purge(&self, retention: Retention, actor: &str) -> Result<PurgeSummary> {
+        let _one = self.inner.purging.lock().unwrap_or_else(|p| p.into_inner());
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let mut summary = PurgeSummary {
+            before: retention.reports_before(now).map(rfc3339),
+            access_log_before: retention.access_log_before(now).map(rfc3339),
+            ..PurgeSummary::default()
+        };
+        if let Some(before) = retention.reports_before(now) {
+            summary.purged = self.store().purge(before)?;
+            let gone: std::collections::HashSet<&str> =
+                summary.purged.reports.iter().map(String::as_str).collect();
+            summary.rejected_lines = purge_rejects(
+                &self.inner.settings.data_dir.join(REJECTS_DIR),
+                &gone,
+                before,
+            )?;
+        }
+        summary.rewrote_store = self.store().zero_free_space()?;
+        self.catch_up_purges()?;
+        if !summary.purged.reports.is_empty() {
             self.rebuild(&format!(
                 "purge of {} report(s) filed before {} by {actor}",
-                ids.len(),
-                rfc3339(before)
+                summary.purged.reports.len(),
+                summary.before.as_deref().unwrap_or("-")
             ))?;
+        }
+        if let Some(before) = retention.access_log_before(now) {
+            summary.access_log_rows = self.store().purge_access_log(before)?;
         }
         self.store().log_access(
             None,
             actor,
             "purge",
-            &serde_json::json!({"before": rfc3339(before), "reports": ids.len()}),
+            &serde_json::json!({
+                "before": summary.before,
+                "reports": summary.purged.reports.len(),
+                "link_decisions": summary.purged.link_decisions,
+                "alerts": summary.purged.alerts,
+                "notes": summary.purged.notes,
+                "rejected_lines": summary.rejected_lines,
+                "access_log_before": summary.access_log_before,
+                "access_log_rows": summary.access_log_rows,
+            }),
             None,
             "ok",
         )?;
-        Ok(ids)
+        summary.wal_truncated = self.truncate_wal()?;
+        Ok(summary)
+    }
+
+    /// Truncates the WAL, trying again for a while when a reader keeps an
+    /// older state (each try waits up to the busy handler's 30 s).
+    fn truncate_wal(&self) -> Result<bool> {
+        for _ in 0..3 {
+            if self.store().truncate_wal()? {
+                return Ok(true);
+            }
+        }
+        warn!("the WAL could not be truncated after a purge: a reader kept an older state");
+        Ok(false)
+    }
+
+    /// Removes from the search index, for good, the reports of the purge
+    /// ledger it has not applied yet: purged by this engine, or by another
+    /// process, or before a crash. Returns how many ids it removed.
+    pub fn catch_up_purges(&self) -> Result<usize> {
+        let index = &self.inner.index;
+        let from = index.purged_through();
+        let (ids, through) = self.read(|s| s.purged_since(from))?;
+        if through == from {
+            return Ok(0);
+        }
+        let n = ids.len();
+        index.purge(ids, through)?;
+        Ok(n)
+    }
+
+    /// Applies purges another process made (`fraudlink purge` beside
+    /// `serve`): their reports leave the index and, by a re-cluster, the
+    /// clusters. Cheap when there are none (one look-up).
+    pub fn apply_outside_purges(&self) -> Result<usize> {
+        let _one = self.inner.purging.lock().unwrap_or_else(|p| p.into_inner());
+        let last = self.read(|s| s.last_purge())?;
+        if last <= self.inner.index.purged_through() {
+            return Ok(0);
+        }
+        let n = self.catch_up_purges()?;
+        self.rebuild("purge by another process")?;
+        Ok(n)
     }
 
     /// Writes every cluster as NDJSON (formats.md section 3).
@@ -2083,6 +2172,112 @@ pub const INDEX_DIR: &str = "search";
 
 /// The folder of rejected input lines inside the data directory.
 pub const REJECTS_DIR: &str = "rejects";
+
+/// What [`Engine::purge`] removed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PurgeSummary {
+    /// Reports filed before this time were purged (RFC 3339), if any were
+    /// to be.
+    pub before: Option<String>,
+    /// The reports and what referred to them.
+    pub purged: crate::store::Purged,
+    /// Lines removed from the rejected lines in the data directory.
+    pub rejected_lines: usize,
+    /// Access-log rows written before this time were purged.
+    pub access_log_before: Option<String>,
+    /// Access-log rows purged.
+    pub access_log_rows: usize,
+    /// The store was rewritten once to clear what an older build left in
+    /// its free space.
+    pub rewrote_store: bool,
+    /// The WAL was truncated.
+    pub wal_truncated: bool,
+}
+
+/// Removes from the rejected lines in `dir` (`rejects/`, one NDJSON file
+/// per import) every line that names a purged report or was filed before
+/// `before`, and the files written before `before` whole: a rejected line
+/// is report data that never reached the store, kept for whoever fixes
+/// the input, and no longer than the reports themselves. Returns how many
+/// lines went.
+fn purge_rejects(dir: &Path, gone: &std::collections::HashSet<&str>, before: i64) -> Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let path = entry?.path();
+        if !path.is_file() || path.extension().is_some_and(|x| x == "partial") {
+            continue;
+        }
+        let written = std::fs::metadata(&path)?
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(i64::MAX, |d| d.as_secs() as i64);
+        let partial = path.with_extension("ndjson.partial");
+        let (mut dropped, mut kept) = (0, 0);
+        {
+            let input = std::io::BufReader::new(
+                std::fs::File::open(&path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+            );
+            let mut out = std::io::BufWriter::new(crate::private::create_file(&partial)?);
+            for line in input.lines() {
+                let line = line.with_context(|| format!("reading {}", path.display()))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                if written < before || rejected_line_is_purged(&line, gone, before) {
+                    dropped += 1;
+                } else {
+                    kept += 1;
+                    writeln!(out, "{line}")?;
+                }
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        }
+        if dropped == 0 {
+            std::fs::remove_file(&partial)?;
+            continue;
+        }
+        removed += dropped;
+        if kept == 0 {
+            std::fs::remove_file(&partial)?;
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        } else {
+            std::fs::rename(&partial, &path)
+                .with_context(|| format!("replacing {}", path.display()))?;
+        }
+    }
+    Ok(removed)
+}
+
+/// Whether a line of `rejects/` names a purged report (its `id`) or a
+/// report filed before `before` (the `filed_at` of its raw line, when
+/// that can be read).
+fn rejected_line_is_purged(
+    line: &str,
+    gone: &std::collections::HashSet<&str>,
+    before: i64,
+) -> bool {
+    let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+        return false;
+    };
+    if record["id"].as_str().is_some_and(|id| gone.contains(id)) {
+        return true;
+    }
+    let filed = record["raw"]
+        .as_str()
+        .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw).ok())
+        .and_then(|raw| {
+            let text = raw["filed_at"].as_str()?.to_owned();
+            OffsetDateTime::parse(&text, &Rfc3339).ok()
+        });
+    filed.is_some_and(|t| t.unix_timestamp() < before)
+}
 
 /// A report as the search index sees it.
 fn index_doc(r: &Report, identifiers: Vec<String>) -> IndexDoc {

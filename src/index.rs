@@ -66,6 +66,10 @@ pub const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 /// tantivy allocates room for `offset + limit` candidates up front.
 pub const MAX_LIMIT: usize = 1000;
 
+/// How long a purge waits for the merges the merge policy runs on the
+/// segments it wants to rewrite.
+const PURGE_MERGE_WAIT: Duration = Duration::from_secs(300);
+
 /// The file in the index folder that holds [`SCHEMA_VERSION`].
 const VERSION_FILE: &str = "fraudlink-schema-version";
 
@@ -336,6 +340,38 @@ impl SearchIndex {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Removes reports from the index for good, `through` being the last
+    /// purge-ledger entry they come from (recorded with the commit, see
+    /// [`purged_through`](Self::purged_through)): they are deleted, and
+    /// the segments that held them are rewritten without them and their
+    /// old files removed, so that their text is gone from the disk. Blocks
+    /// until done.
+    pub fn purge(&self, ids: Vec<String>, through: i64) -> Result<()> {
+        let (done, wait) = mpsc::sync_channel(1);
+        let ops = self
+            .inner
+            .ops
+            .as_ref()
+            .context("the index writer is stopped")?;
+        ops.send(Op::Purge { ids, through, done })
+            .map_err(|_| anyhow!("the index writer has stopped"))?;
+        match wait.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(anyhow!("purging the index failed: {message}")),
+            Err(_) => bail!("the index writer stopped during a purge"),
+        }
+    }
+
+    /// The last purge-ledger entry whose reports are gone from the index
+    /// (0: none).
+    pub fn purged_through(&self) -> i64 {
+        *self
+            .inner
+            .purged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The number of reports searchable now.
     pub fn num_docs(&self) -> u64 {
         self.inner.reader.searcher().num_docs()
@@ -505,9 +541,9 @@ impl SearchIndex {
     /// Registers the analyser, opens the reader and starts the writer thread.
     fn start(index: Index, fields: Fields) -> Result<SearchIndex> {
         index.tokenizers().register(DUTCH, dutch_analyzer());
-        let generation = match index.load_metas()?.payload {
+        let (generation, purged) = match index.load_metas()?.payload {
             Some(payload) => parse_payload(&payload),
-            None => None,
+            None => (None, 0),
         };
         // The writer thread reloads the reader after each commit, so a flush
         // returns only once its documents are searchable.
@@ -519,9 +555,11 @@ impl SearchIndex {
         parser.set_conjunction_by_default();
 
         let generation = Arc::new(Mutex::new(generation));
+        let purged = Arc::new(Mutex::new(purged));
         let (ops, queue) = mpsc::channel();
         let (opened, writer_opened) = mpsc::sync_channel(1);
-        let (worker_reader, worker_generation) = (reader.clone(), Arc::clone(&generation));
+        let (worker_reader, worker_generation, worker_purged) =
+            (reader.clone(), Arc::clone(&generation), Arc::clone(&purged));
         // The writer runs at background priority, and so do the threads
         // tantivy starts for it (they inherit it): indexing and merging
         // took 6 to 14 s of a core a minute under the mixed load, beside checks
@@ -547,6 +585,7 @@ impl SearchIndex {
                     reader: worker_reader,
                     fields,
                     generation: worker_generation,
+                    purged: worker_purged,
                     failure: None,
                 };
                 worker.run(queue)
@@ -561,6 +600,7 @@ impl SearchIndex {
                 fields,
                 parser,
                 generation,
+                purged,
                 ops: Some(ops),
                 thread: Some(thread),
             }),
@@ -596,6 +636,8 @@ struct Inner {
     parser: QueryParser,
     /// The generation of the last commit, written by the writer thread.
     generation: Arc<Mutex<Option<i64>>>,
+    /// The last purge-ledger entry applied, written by the writer thread.
+    purged: Arc<Mutex<i64>>,
     /// `None` only while dropping, so that the writer sees the channel close.
     ops: Option<Sender<Op>>,
     thread: Option<JoinHandle<()>>,
@@ -627,6 +669,11 @@ impl Drop for Inner {
 enum Op {
     Upsert(Vec<IndexDoc>),
     Delete(Vec<String>),
+    Purge {
+        ids: Vec<String>,
+        through: i64,
+        done: mpsc::SyncSender<Result<(), String>>,
+    },
     Flush {
         generation: i64,
         done: mpsc::SyncSender<Result<(), String>>,
@@ -639,6 +686,7 @@ struct Worker {
     reader: IndexReader,
     fields: Fields,
     generation: Arc<Mutex<Option<i64>>>,
+    purged: Arc<Mutex<i64>>,
     /// The first indexing error since the last flush, for that flush to report.
     failure: Option<String>,
 }
@@ -679,6 +727,15 @@ impl Worker {
                     }
                     dirty_since.get_or_insert_with(Instant::now);
                 }
+                Some(Op::Purge { ids, through, done }) => {
+                    for id in ids {
+                        self.writer
+                            .delete_term(Term::from_field_text(self.fields.id, &id));
+                    }
+                    let answer = self.purge(through);
+                    dirty_since = None;
+                    let _ = done.send(answer);
+                }
                 Some(Op::Flush { generation, done }) => {
                     self.commit(Some(generation));
                     dirty_since = None;
@@ -716,9 +773,10 @@ impl Worker {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
         });
+        let purged = *self.purged.lock().unwrap_or_else(PoisonError::into_inner);
         let committed = self.writer.prepare_commit().and_then(|mut prepared| {
             if let Some(g) = payload {
-                prepared.set_payload(&format_payload(g));
+                prepared.set_payload(&format_payload(g, purged));
             }
             prepared.commit()
         });
@@ -733,6 +791,54 @@ impl Worker {
         if let Err(e) = self.reader.reload() {
             self.fail(format!("reloading the reader: {e}"));
         }
+    }
+
+    /// Commits the deletions queued before, recording `through`, then
+    /// merges every segment that still holds deleted documents and removes
+    /// the files they leave: a deleted document stays in its segment's
+    /// files (stored narrative, terms, positions) until a merge rewrites
+    /// them, and a purged report must not stay on disk.
+    fn purge(&mut self, through: i64) -> Result<(), String> {
+        let before = std::mem::replace(
+            &mut *self.purged.lock().unwrap_or_else(PoisonError::into_inner),
+            through,
+        );
+        self.commit(None);
+        if let Some(message) = self.failure.take() {
+            *self.purged.lock().unwrap_or_else(PoisonError::into_inner) = before;
+            return Err(message);
+        }
+        let deadline = Instant::now() + PURGE_MERGE_WAIT;
+        loop {
+            let with_deletes: Vec<tantivy::index::SegmentId> = self
+                .writer
+                .index()
+                .searchable_segment_metas()
+                .map_err(|e| format!("reading the segments: {e}"))?
+                .iter()
+                .filter(|m| m.has_deletes())
+                .map(|m| m.id())
+                .collect();
+            if with_deletes.is_empty() {
+                break;
+            }
+            match self.writer.merge(&with_deletes).wait() {
+                Ok(_) => {}
+                // A merge the merge policy started holds some of them; it
+                // leaves the deleted documents out too. Try again after it.
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(format!("merging away purged reports: {e}")),
+            }
+        }
+        self.writer
+            .garbage_collect_files()
+            .wait()
+            .map_err(|e| format!("removing the files of purged reports: {e}"))?;
+        self.reader
+            .reload()
+            .map_err(|e| format!("reloading the reader: {e}"))
     }
 
     fn fail(&mut self, message: String) {
@@ -944,21 +1050,26 @@ fn wipe(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn format_payload(generation: i64) -> String {
-    serde_json::json!({ "generation": generation }).to_string()
+fn format_payload(generation: i64, purged: i64) -> String {
+    serde_json::json!({ "generation": generation, "purged": purged }).to_string()
 }
 
-fn parse_payload(payload: &str) -> Option<i64> {
-    let parsed = serde_json::from_str::<serde_json::Value>(payload)
-        .ok()
-        .and_then(|v| v.get("generation")?.as_i64());
+/// The generation and the last purge-ledger entry a commit recorded (an
+/// index from before purges were recorded has applied none).
+fn parse_payload(payload: &str) -> (Option<i64>, i64) {
+    let value = serde_json::from_str::<serde_json::Value>(payload).ok();
+    let parsed = value.as_ref().and_then(|v| v.get("generation")?.as_i64());
     if parsed.is_none() {
         warn!(
             payload,
             "unreadable index commit payload; treating the index as new"
         );
     }
-    parsed
+    let purged = value
+        .as_ref()
+        .and_then(|v| v.get("purged")?.as_i64())
+        .unwrap_or(0);
+    (parsed, purged)
 }
 
 fn find_by_id(searcher: &Searcher, id_field: Field, id: &str) -> Result<Option<DocAddress>> {

@@ -93,8 +93,8 @@ pub fn fix_tree(dir: &Path) -> Result<()> {
 }
 
 /// Corrects the modes of what fraudlink keeps in a data directory: the
-/// directory itself, the store's files, the search index, and rejected
-/// lines. Only these: a data directory pointed at a folder
+/// directory itself, the store's files, the search index,, rejected
+/// lines and the backup key. Only these: a data directory pointed at a folder
 /// that holds other things leaves those alone.
 pub fn fix_data_dir(dir: &Path) -> Result<()> {
     fix_dir(dir)?;
@@ -113,6 +113,8 @@ const PRIVATE_FILES: &[&str] = &[
     "fraudlink.db-wal",
     "fraudlink.db-shm",
     "fraudlink.db-journal",
+    "fraudlink.db.restoring",
+    crate::backup::KEY_FILE,
 ];
 
 /// Folders of the data directory whose files hold police data.

@@ -32,11 +32,13 @@ pub async fn run(
     tokio::task::spawn_blocking(move || e.serving()).await?;
     let reclusterer = tokio::spawn(recluster_loop(state.clone()));
     let deliverer = tokio::spawn(deliver_alerts(engine.clone()));
+    let purges = tokio::spawn(watch_purges(engine.clone()));
     let app = app(state.clone(), &cfg);
     info!(addr = %listener.local_addr()?, "serving");
     serve(listener, app, &cfg, shutdown).await;
     reclusterer.abort();
     deliverer.abort();
+    purges.abort();
     // What was acknowledged is in the store; bring the clusters up to date
     // before exiting so the next start has nothing to repair.
     let e = engine.clone();
@@ -143,17 +145,42 @@ async fn recluster_loop(state: AppState) {
     }
 }
 
-/// Runs `job` once a day (first run after a day), for retention.
-pub async fn daily(engine: Engine, retention_days: i64) {
+/// Applies the retention periods once a day; `fraudlink serve` applies
+/// them before it starts answering (`cli::serve`), so a service restarted
+/// every day still purges.
+pub async fn daily(engine: Engine, retention: crate::store::Retention) {
     let mut tick = tokio::time::interval(Duration::from_secs(86_400));
     tick.tick().await;
     loop {
         tick.tick().await;
         let e = engine.clone();
-        match tokio::task::spawn_blocking(move || e.purge(retention_days, "retention")).await {
-            Ok(Ok(ids)) => info!(purged = ids.len(), "retention purge"),
+        match tokio::task::spawn_blocking(move || e.purge(retention, "retention")).await {
+            Ok(Ok(s)) => info!(
+                reports = s.purged.reports.len(),
+                access_log_rows = s.access_log_rows,
+                "retention purge"
+            ),
             Ok(Err(e)) => error!(error = format!("{e:#}"), "retention purge failed"),
             Err(e) => error!(error = %e, "retention purge panicked"),
+        }
+    }
+}
+
+/// How often `serve` looks for purges made by another process.
+const PURGE_WATCH: Duration = Duration::from_secs(5);
+
+/// Applies the purges `fraudlink purge` makes beside the running service:
+/// their reports leave the search index and the clusters within seconds.
+async fn watch_purges(engine: Engine) {
+    let mut tick = tokio::time::interval(PURGE_WATCH);
+    loop {
+        tick.tick().await;
+        let e = engine.clone();
+        match tokio::task::spawn_blocking(move || e.apply_outside_purges()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => info!(reports = n, "applied a purge made by another process"),
+            Ok(Err(e)) => error!(error = format!("{e:#}"), "applying an outside purge failed"),
+            Err(e) => error!(error = %e, "applying an outside purge panicked"),
         }
     }
 }

@@ -113,6 +113,13 @@ fn token(app: &TestApp, role: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
+/// As on a new machine: the backup key of `src` copied into `r`'s data
+/// directory (README, Backups).
+fn copy_key(src: &TestApp, r: &TestApp) {
+    std::fs::copy(src.data().join("backup.key"), r.data().join("backup.key"))
+        .expect("the source made a backup key");
+}
+
 #[test]
 fn a_backup_during_pushes_is_a_prefix_of_acknowledged_batches_and_restores_the_clusters() {
     const BATCH: usize = 20;
@@ -226,12 +233,14 @@ fn a_backup_during_pushes_is_a_prefix_of_acknowledged_batches_and_restores_the_c
 
     // The quiet backup restores to exactly the clusters, ids included.
     let r = TestApp::new();
+    copy_key(&src, &r);
     r.cmd().arg("restore").arg(&quiet).assert().success();
     assert_eq!(export(&r), served);
 
     // The backup taken during the pushes restores to the clusters of a
     // clean run over the same reports, and the index is rebuilt.
     let r = TestApp::new();
+    copy_key(&src, &r);
     r.cmd().arg("restore").arg(&during).assert().success();
     let restored = export(&r);
     assert_eq!(
@@ -317,6 +326,7 @@ fn a_backup_during_an_ingest_is_a_prefix_of_its_committed_batches() {
     );
     assert!(k < total, "the backup was taken while the ingest ran");
     let r = TestApp::new();
+    copy_key(&src, &r);
     r.cmd().arg("restore").arg(&dir).assert().success();
     assert_eq!(
         memberships(&export(&r)),
@@ -336,6 +346,7 @@ fn restore_checks_the_backup_first() {
     bytes[at] ^= 0xff;
     std::fs::write(&db, bytes).unwrap();
     let r = TestApp::new();
+    copy_key(&src, &r);
     let out = r.cmd().arg("restore").arg(&dir).output().unwrap();
     assert!(!out.status.success());
     assert!(
@@ -346,4 +357,245 @@ fn restore_checks_the_backup_first() {
     // Backing up into the data directory itself is refused.
     let out = src.cmd().arg("backup").arg(src.data()).output().unwrap();
     assert!(!out.status.success());
+}
+
+/// The manifest of the backup in `dir`, as JSON.
+fn manifest(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// Writes `m` as the manifest of the backup in `dir`, with the size and
+/// SHA-256 of its copy recomputed (what an attacker can do without the key).
+fn rewrite_manifest(dir: &Path, mut m: Value) {
+    use sha2::Digest;
+    let bytes = std::fs::read(dir.join("fraudlink.db")).unwrap();
+    m["bytes"] = bytes.len().into();
+    m["sha256"] = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .into();
+    std::fs::write(dir.join("manifest.json"), m.to_string()).unwrap();
+}
+
+fn tokens(app: &TestApp) -> Vec<Value> {
+    let out = app.cmd().args(["token", "list"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    ndjson(&out.stdout)
+}
+
+// See: issue 19 (finding 8)
+#[test]
+fn issue_19_a_backup_with_a_planted_token_is_refused_even_with_force() {
+    let app = TestApp::with_fixtures();
+    let dir = app.data().join("backup");
+    app.cmd().arg("backup").arg(&dir).assert().success();
+    assert_eq!(
+        std::fs::read_to_string(app.data().join("backup.key"))
+            .unwrap()
+            .trim()
+            .len(),
+        64,
+        "the first backup made the key, in the data directory"
+    );
+    assert!(!dir.join("backup.key").exists(), "no backup holds the key");
+    let signed = manifest(&dir);
+
+    // An admin token added to the copy, its manifest's checksum recomputed.
+    let planted = "fl_000000000000000000000000000000000000000000000001";
+    {
+        use sha2::Digest;
+        let hash: String = sha2::Sha256::digest(planted.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let conn = rusqlite::Connection::open(dir.join("fraudlink.db")).unwrap();
+        conn.execute(
+            "INSERT INTO tokens (hash, role, team, label, created_at) VALUES (?1, 'admin', NULL, 'planted', 0)",
+            [hash],
+        )
+        .unwrap();
+    }
+    rewrite_manifest(&dir, signed.clone());
+    let before = tokens(&app);
+    let out = app
+        .cmd()
+        .args(["restore", "--force"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad signature"),
+        "{out:?}"
+    );
+    assert_eq!(tokens(&app), before, "nothing restored");
+
+    // Signed again with a key of the attacker's own: another key id.
+    let mut forged = signed.clone();
+    forged["key_id"] = "0123456789abcdef".into();
+    rewrite_manifest(&dir, forged);
+    let out = app
+        .cmd()
+        .args(["restore", "--force"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("signed with another backup key"),
+        "{out:?}"
+    );
+
+    // Without a signature (as backups were made before): refused.
+    let mut unsigned = signed;
+    unsigned["format"] = 1.into();
+    unsigned.as_object_mut().unwrap().remove("signature");
+    unsigned.as_object_mut().unwrap().remove("key_id");
+    rewrite_manifest(&dir, unsigned);
+    let out = app
+        .cmd()
+        .args(["restore", "--force"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not signed"),
+        "{out:?}"
+    );
+    assert_eq!(tokens(&app), before, "nothing restored");
+    assert!(
+        tokens(&app).iter().all(|t| t["label"] != "planted"),
+        "the planted token never reached the store"
+    );
+}
+
+// See: issue 19 (finding 8)
+#[test]
+fn issue_19_restoring_on_a_new_machine_needs_the_key_of_the_old_one() {
+    let src = TestApp::with_fixtures();
+    let dir = src.data().join("backup");
+    src.cmd().arg("backup").arg(&dir).assert().success();
+    let r = TestApp::new();
+    let out = r.cmd().arg("restore").arg(&dir).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no backup key") && err.contains("backup.key"),
+        "{err}"
+    );
+    assert!(
+        !r.data().join("backup.key").exists(),
+        "restore never makes a key"
+    );
+    // A key of its own (made by a backup there) is the wrong one.
+    let r = TestApp::with_fixtures();
+    r.cmd()
+        .arg("backup")
+        .arg(r.data().join("own"))
+        .assert()
+        .success();
+    let out = r
+        .cmd()
+        .args(["restore", "--force"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another backup key"));
+    // The old machine's key, named in the settings, restores it.
+    r.cmd()
+        .env("FRAUDLINK_BACKUP_KEY", src.data().join("backup.key"))
+        .args(["restore", "--force"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let out = r.cmd().args(["clusters", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!ndjson(&out.stdout).is_empty());
+}
+
+// See: issue 19 (finding 8)
+#[test]
+fn issue_19_restore_keeps_the_access_log_written_after_the_backup() {
+    let app = TestApp::with_fixtures();
+    token(&app, "analyst");
+    let dir = app.data().join("backup");
+    app.cmd().arg("backup").arg(&dir).assert().success();
+    // After the backup: a token is made and one revoked, and reads are
+    // logged under the new token.
+    let made_later = token(&app, "analyst");
+    // Two tokens: the one made before the backup has the lower id.
+    let old_id = tokens(&app)
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .min()
+        .unwrap();
+    app.cmd()
+        .args(["token", "revoke", &old_id.to_string()])
+        .assert()
+        .success();
+    {
+        let mut settings = fraudlink::config::Settings::defaults();
+        settings.data_dir = app.data().to_path_buf();
+        let engine = fraudlink::engine::Engine::open(settings).unwrap();
+        let who = engine.authenticate(&made_later).unwrap().unwrap();
+        for target in ["after-backup-1", "after-backup-2"] {
+            engine
+                .log_access(
+                    Some(&who),
+                    "read_report",
+                    &serde_json::json!({ "report": target }),
+                    Some("zaak 2026-19"),
+                    "ok",
+                )
+                .unwrap();
+        }
+    }
+    app.cmd()
+        .args(["restore", "--force"])
+        .arg(&dir)
+        .assert()
+        .success();
+
+    let out = app
+        .cmd()
+        .args(["audit", "--action", "read_report", "--limit", "100"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let rows = ndjson(&out.stdout);
+    let kept: Vec<&Value> = rows
+        .iter()
+        .filter(|r| {
+            r["targets"]["report"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("after-backup"))
+        })
+        .collect();
+    assert_eq!(kept.len(), 2, "{rows:#?}");
+    // The rows still name the token that read, which the restored store
+    // keeps, revoked; the token revoked after the backup stays revoked.
+    let after = tokens(&app);
+    let token_of_rows = kept[0]["token_id"].as_i64().unwrap();
+    let holder = after
+        .iter()
+        .find(|t| t["id"].as_i64() == Some(token_of_rows))
+        .expect("the reading token is in the restored store");
+    assert!(!holder["revoked_at"].is_null(), "{holder}");
+    let old = after
+        .iter()
+        .find(|t| t["id"].as_i64() == Some(old_id))
+        .unwrap();
+    assert!(
+        !old["revoked_at"].is_null(),
+        "a revocation is not undone: {old}"
+    );
+    let out = app
+        .cmd()
+        .args(["audit", "--action", "restore"])
+        .output()
+        .unwrap();
+    assert_eq!(ndjson(&out.stdout).len(), 1, "the restore is logged");
 }

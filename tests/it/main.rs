@@ -13,6 +13,7 @@ mod crash;
 mod fuzz_corpus;
 mod hostile;
 mod modes;
+mod purge;
 mod realtext_phone;
 mod recovery;
 mod server;
