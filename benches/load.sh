@@ -29,7 +29,9 @@ OUT=$(mktemp -d)
 URL=http://127.0.0.1:$PORT
 export SUMMARY=$PWD/benches/load/summary.lua RUN=$(date +%s)
 
-INTAKE=$("$BIN" --data "$DATA" token create --role intake --team Heerlen --label "load intake")
+# The pushes (benches/load/report.lua) are Amsterdam-Centrum's reports: an
+# intake token writes only its own team's.
+INTAKE=$("$BIN" --data "$DATA" token create --role intake --team Amsterdam-Centrum --label "load intake")
 ANALYST=$("$BIN" --data "$DATA" token create --role analyst --label "load analyst")
 
 FRAUDLINK_LOG=${FRAUDLINK_LOG:-warn,fraudlink::engine=info} "$BIN" --data "$DATA" serve --addr "127.0.0.1:$PORT" > "$OUT/serve.log" 2>&1 &

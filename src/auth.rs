@@ -51,9 +51,8 @@ impl Role {
         use Action::*;
         match action {
             SubmitReports | Check | ReadOwnTeamReport | ReadClusterSummary => true,
-            ReadAnyReport | ReadClusters | Search | Explain | Export | DecideLink => {
-                self >= Role::Analyst
-            }
+            ReadAnyReport | WriteAnyReport | ReadClusters | Search | Explain | Export
+            | DecideLink => self >= Role::Analyst,
             Triage => self >= Role::Coordinator,
             Administer => self == Role::Admin,
         }
@@ -77,6 +76,10 @@ pub enum Action {
     ReadOwnTeamReport,
     /// Read any report.
     ReadAnyReport,
+    /// Push reports of any team (an intake token writes only its own
+    /// team's: a report naming another team, or replacing one stored for
+    /// another team, is refused).
+    WriteAnyReport,
     /// Read the summary of one cluster (size, units, status, team).
     ReadClusterSummary,
     /// List and read clusters in full.
@@ -139,6 +142,8 @@ mod tests {
         assert!(Role::Intake.may(Action::Check));
         assert!(Role::Intake.may(Action::SubmitReports));
         assert!(!Role::Intake.may(Action::ReadAnyReport));
+        assert!(!Role::Intake.may(Action::WriteAnyReport));
+        assert!(Role::Analyst.may(Action::WriteAnyReport));
         assert!(!Role::Intake.may(Action::Search));
         assert!(Role::Analyst.may(Action::DecideLink));
         assert!(!Role::Analyst.may(Action::Triage));

@@ -476,6 +476,22 @@ pub struct CheckRequest {
     pub team: Option<String>,
 }
 
+/// A push refused as a whole because a report in it is not the writer's
+/// to write: it names another team, or its id is stored for another team
+/// (which team is not said). Nothing of the push is stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {detail}")]
+pub struct PushRefused {
+    /// The report's line (1-based) in the push.
+    pub line: usize,
+    /// Its id.
+    pub id: String,
+    /// The field at fault (`team`), when one is.
+    pub field: Option<&'static str>,
+    /// Why, for the caller.
+    pub detail: String,
+}
+
 impl Engine {
     /// Opens the store in the settings' data directory and rebuilds the
     /// derived state from it.
@@ -1214,7 +1230,7 @@ impl Engine {
     ) -> Result<()> {
         let (id, counts, written) = self
             .store()
-            .write_batch(source, started, batch, *rejected)?;
+            .write_batch(source, started, batch, *rejected, None)?;
         self.index_written(batch, &written);
         summary.accepted += counts.accepted;
         summary.updated += counts.updated;
@@ -1461,12 +1477,44 @@ impl Engine {
         source: &str,
         lines: &[String],
     ) -> Result<(IngestSummary, Vec<Rejection>)> {
+        self.ingest_lines_as(source, lines, None)
+    }
+
+    /// [`Engine::ingest_lines`] for a writer bound to a team (an intake
+    /// token): every report must name `team` as its team, and none may
+    /// replace a report stored for another team. Either refuses the whole
+    /// push with a [`PushRefused`] error (downcast it from the
+    /// `anyhow::Error`) before anything is stored.
+    pub fn ingest_lines_as(
+        &self,
+        source: &str,
+        lines: &[String],
+        team: Option<&str>,
+    ) -> Result<(IngestSummary, Vec<Rejection>)> {
         let mut batch = Vec::with_capacity(lines.len());
+        let mut line_of = Vec::with_capacity(lines.len());
         let mut rejected = Vec::new();
         for (n, line) in lines.iter().enumerate() {
             match parse_line(&self.inner.extractor, n + 1, Line::Text(line.clone())) {
                 Parsed::Blank => {}
-                Parsed::Report(report, line, idents) => batch.push((report, line, idents)),
+                Parsed::Report(report, line, idents) => {
+                    if let Some(own) = team
+                        && !crate::teams::same(&report.team, own)
+                    {
+                        return Err(PushRefused {
+                            line: n + 1,
+                            id: report.id.as_str().to_owned(),
+                            field: Some("team"),
+                            detail: format!(
+                                "team {:?} is not this token's team ({own:?}); an intake token writes only its own team's reports",
+                                report.team
+                            ),
+                        }
+                        .into());
+                    }
+                    batch.push((report, line, idents));
+                    line_of.push(n + 1);
+                }
                 Parsed::Rejected(r) => rejected.push(r),
             }
         }
@@ -1476,9 +1524,24 @@ impl Engine {
         };
         if !batch.is_empty() {
             let started = OffsetDateTime::now_utc().unix_timestamp();
-            let (_, counts, written) =
-                self.store()
-                    .write_batch(source, started, &batch, rejected.len())?;
+            let written = self
+                .store()
+                .write_batch(source, started, &batch, rejected.len(), team);
+            let (_, counts, written) = match written {
+                Ok(w) => w,
+                Err(e) => {
+                    return Err(match e.downcast::<crate::store::NotOwnReport>() {
+                        Ok(not_own) => PushRefused {
+                            line: line_of.get(not_own.index).copied().unwrap_or(0),
+                            id: not_own.id,
+                            field: None,
+                            detail: "this token may not write that report; an intake token writes only its own team's reports".into(),
+                        }
+                        .into(),
+                        Err(other) => other,
+                    });
+                }
+            };
             self.index_written(&batch, &written);
             summary.accepted = counts.accepted;
             summary.updated = counts.updated;
@@ -1757,6 +1820,11 @@ impl Engine {
     /// A stored report's raw JSON and identifiers.
     pub fn report(&self, id: &str) -> Result<Option<crate::store::StoredReport>> {
         self.read(|s| s.report(id))
+    }
+
+    /// A report's earlier versions, oldest first.
+    pub fn report_versions(&self, id: &str) -> Result<Vec<crate::store::ReportVersion>> {
+        self.read(|s| s.report_versions(id))
     }
 
     /// Resolves an id or alias to the live cluster.

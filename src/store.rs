@@ -46,6 +46,21 @@ CREATE TABLE IF NOT EXISTS reports (
 );
 CREATE INDEX IF NOT EXISTS reports_filed ON reports (filed_at);
 CREATE INDEX IF NOT EXISTS reports_seq ON reports (seq);
+-- The earlier versions of reports: when a report is written again with
+-- other content, the row it replaces is copied here first (an identical
+-- re-import writes nothing). Its batch names who wrote it.
+CREATE TABLE IF NOT EXISTS report_versions (
+    report_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    raw TEXT NOT NULL,
+    hash INTEGER NOT NULL,
+    team TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    written_at INTEGER NOT NULL,
+    replaced_at INTEGER NOT NULL,
+    replaced_by_batch INTEGER NOT NULL,
+    PRIMARY KEY (report_id, version)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS identifiers (
     report_id TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -304,6 +319,7 @@ pub(crate) fn purge_rows(tx: &Connection, now: i64, before: Option<i64>) -> Resu
              SELECT cluster_id FROM memberships WHERE report_id IN (SELECT id FROM temp.purge_ids);
          DELETE FROM identifiers WHERE report_id IN (SELECT id FROM temp.purge_ids);
          DELETE FROM memberships WHERE report_id IN (SELECT id FROM temp.purge_ids);
+         DELETE FROM report_versions WHERE report_id IN (SELECT id FROM temp.purge_ids);
          DELETE FROM reports WHERE id IN (SELECT id FROM temp.purge_ids);",
     )?;
     let endpoints: i64 = tx.query_row("SELECT count(*) FROM temp.purge_endpoints", [], |r| {
@@ -490,7 +506,8 @@ pub enum Durability {
 pub enum Written {
     /// A new report.
     Inserted,
-    /// A known id with changed content: replaced with its identifiers.
+    /// A known id with changed content: replaced with its identifiers, the
+    /// version it replaced kept in `report_versions`.
     Updated,
     /// A known id with the same content: nothing written.
     Unchanged,
@@ -507,6 +524,33 @@ pub struct BatchCounts {
     pub unchanged: usize,
     /// Lines refused.
     pub rejected: usize,
+}
+
+/// A batch refused because it would write over a report that the writer's
+/// team may not write (see [`Store::write_batch`]). Which team the report
+/// belongs to is not said.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("report {id} is not one this writer may write")]
+pub struct NotOwnReport {
+    /// The report's place in the batch.
+    pub index: usize,
+    /// Its id.
+    pub id: String,
+}
+
+/// An earlier version of a report, replaced by a later write.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReportVersion {
+    /// 1 for the first version written, counting up.
+    pub version: i64,
+    /// When it was written, Unix seconds.
+    pub written_at: i64,
+    /// When the next version replaced it, Unix seconds.
+    pub replaced_at: i64,
+    /// Who wrote it: the batch's source (`api:intake#3 (label)`, a file).
+    pub source: String,
+    /// The raw JSON line as it was received.
+    pub raw: String,
 }
 
 /// A report as stored, with its parsed fields and identifiers.
@@ -689,13 +733,20 @@ impl Store {
     }
 
     /// Writes a batch of reports with their identifiers in one transaction.
-    /// Either the whole batch is committed or nothing is.
+    /// Either the whole batch is committed or nothing is. A report written
+    /// again with other content keeps its earlier version in
+    /// `report_versions`; the same content again writes nothing.
+    ///
+    /// With `owner` (an intake token's team), a report already stored for
+    /// another team refuses the whole batch with [`NotOwnReport`]: checked
+    /// inside the write transaction, so no other write can slip between.
     pub fn write_batch(
         &mut self,
         source: &str,
         started_at: i64,
         reports: &[(Report, String, Vec<Identifier>)],
         rejected: usize,
+        owner: Option<&str>,
     ) -> Result<(i64, BatchCounts, Vec<Written>)> {
         let tx = self.write_transaction()?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -711,7 +762,13 @@ impl Store {
         };
         let mut written = Vec::with_capacity(reports.len());
         {
-            let mut get_hash = tx.prepare_cached("SELECT hash FROM reports WHERE id = ?1")?;
+            let mut get_hash = tx.prepare_cached("SELECT hash, team FROM reports WHERE id = ?1")?;
+            let mut keep_version = tx.prepare_cached(
+                "INSERT INTO report_versions (report_id, version, raw, hash, team, batch, written_at, replaced_at, replaced_by_batch)
+                 SELECT id, (SELECT COALESCE(MAX(version), 0) + 1 FROM report_versions WHERE report_id = ?1),
+                        raw, hash, team, batch, updated_at, ?2, ?3
+                 FROM reports WHERE id = ?1",
+            )?;
             let mut put = tx.prepare_cached(
                 "INSERT OR REPLACE INTO reports (id, raw, hash, filed_at, unit, team, fraud_type, amount_eur, victim_ref, supplement, batch, seq, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -721,12 +778,21 @@ impl Store {
                 "INSERT INTO identifiers (report_id, kind, value, raw, source, role, valid, benign, span_start, span_end)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
-            for (report, raw, idents) in reports {
+            for (index, (report, raw, idents)) in reports.iter().enumerate() {
                 let hash = content_hash(raw) as i64;
-                let old: Option<i64> = get_hash
-                    .query_row([report.id.as_str()], |r| r.get(0))
+                let old: Option<(i64, String)> = get_hash
+                    .query_row([report.id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
-                let w = match old {
+                if let (Some((_, team)), Some(owner)) = (&old, owner)
+                    && !crate::teams::same(team, owner)
+                {
+                    return Err(NotOwnReport {
+                        index,
+                        id: report.id.as_str().to_owned(),
+                    }
+                    .into());
+                }
+                let w = match old.map(|(h, _)| h) {
                     Some(h) if h == hash => Written::Unchanged,
                     Some(_) => Written::Updated,
                     None => Written::Inserted,
@@ -739,6 +805,7 @@ impl Store {
                     }
                     Written::Updated => {
                         counts.updated += 1;
+                        keep_version.execute(params![report.id.as_str(), now, batch])?;
                         del_ids.execute([report.id.as_str()])?;
                     }
                     Written::Inserted => counts.accepted += 1,
@@ -833,6 +900,28 @@ impl Store {
             raw,
             identifiers: identifiers.into_iter().flatten().collect(),
         }))
+    }
+
+    /// The earlier versions of a report, oldest first (empty when it was
+    /// written once, or is not stored).
+    pub fn report_versions(&self, id: &str) -> Result<Vec<ReportVersion>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.version, v.written_at, v.replaced_at, COALESCE(b.source, ''), v.raw
+             FROM report_versions v LEFT JOIN batches b ON b.id = v.batch
+             WHERE v.report_id = ?1 ORDER BY v.version",
+        )?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(ReportVersion {
+                    version: r.get(0)?,
+                    written_at: r.get(1)?,
+                    replaced_at: r.get(2)?,
+                    source: r.get(3)?,
+                    raw: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// Every report's linking fields, in write order.
@@ -1773,6 +1862,62 @@ mod tests {
         };
         let same = MembershipChanges::between(&a, &unchanged);
         assert!(same.is_empty());
+    }
+
+    /// One report line with the given team and statement.
+    fn line(team: &str, narrative: &str) -> (Report, String, Vec<Identifier>) {
+        let raw = serde_json::json!({
+            "id": "R-1", "filed_at": "2026-01-05T10:00:00Z", "unit": "Oost-Brabant",
+            "team": team, "narrative": narrative,
+        })
+        .to_string();
+        (Report::from_json(&raw).unwrap(), raw, Vec::new())
+    }
+
+    // See: issue 19 (finding 3).
+    #[test]
+    fn issue_19_a_changed_report_keeps_its_earlier_versions_and_a_reimport_adds_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let (a, b) = (line("Eindhoven", "eerste"), line("Eindhoven", "tweede"));
+        for (batch, expected) in [
+            (&a, Written::Inserted),
+            (&a, Written::Unchanged),
+            (&b, Written::Updated),
+            (&b, Written::Unchanged),
+            (&a, Written::Updated),
+        ] {
+            let (_, _, written) = store
+                .write_batch("test", 0, std::slice::from_ref(batch), 0, None)
+                .unwrap();
+            assert_eq!(written, [expected]);
+        }
+        let versions = store.report_versions("R-1").unwrap();
+        let raws: Vec<&str> = versions.iter().map(|v| v.raw.as_str()).collect();
+        assert_eq!(raws, [a.1.as_str(), b.1.as_str()]);
+        assert_eq!(versions[1].version, 2);
+        assert_eq!(versions[0].source, "test");
+        assert_eq!(store.report("R-1").unwrap().unwrap().raw, a.1);
+
+        // A writer bound to another team may not replace it, even naming
+        // itself; nothing of its batch is written.
+        let theirs = line("Breda", "overschreven");
+        let err = store
+            .write_batch("api", 0, &[theirs], 0, Some("Breda"))
+            .unwrap_err();
+        assert_eq!(err.downcast_ref::<NotOwnReport>().map(|e| e.index), Some(0));
+        assert_eq!(store.report("R-1").unwrap().unwrap().raw, a.1);
+        assert_eq!(store.report_versions("R-1").unwrap().len(), 2);
+        // Its own team may (by the key of `teams::same`).
+        let ours = line("Eindhoven", "derde");
+        store
+            .write_batch("api", 0, &[ours], 0, Some(" eindhoven"))
+            .unwrap();
+        assert_eq!(store.report_versions("R-1").unwrap().len(), 3);
+
+        // A purge takes the history with the report.
+        assert_eq!(store.purge(i64::MAX).unwrap(), ["R-1"]);
+        assert!(store.report_versions("R-1").unwrap().is_empty());
     }
 
     #[test]

@@ -393,7 +393,7 @@ fn describe(method: &str, path: &str) -> Op {
             ],
             ..op(
                 "reports",
-                "Push reports: NDJSON (application/x-ndjson, one report object a line), or as application/json an array of report objects or one report object (formats.md section 1). Each good one is stored before the answer; bad ones are listed with their line, field and reason. Roles: all.",
+                "Push reports: NDJSON (application/x-ndjson, one report object a line), or as application/json an array of report objects or one report object (formats.md section 1). Each good one is stored before the answer; bad ones are listed with their line, field and reason. A changed report keeps its earlier version as history; the same content again changes nothing. Roles: all; an intake token writes only its own team's reports (a report naming another team, or whose id is stored for another team, refuses the whole push with 403, nothing stored).",
                 vec![],
                 obj(
                     &["accepted", "updated", "unchanged", "rejected", "rejects"],
@@ -416,13 +416,22 @@ fn describe(method: &str, path: &str) -> Op {
             )],
             ..op(
                 "reports",
-                "One report as received, its identifiers and cluster. Intake: own team only. Logged.",
+                "One report as received, its identifiers and cluster; for analysts and up also its version number and the earlier versions that later writes replaced (oldest first). Intake: own team only. Logged.",
                 vec![id_param("report id"), reason()],
                 obj(
                     &["id", "cluster_id", "report", "identifiers"],
                     json!({
                         "id": string(), "cluster_id": nullable(string()), "report": any(),
                         "identifiers": array(extracted()),
+                        "version": {"type": "integer", "minimum": 1},
+                        "versions": array(obj(
+                            &["version", "written_at", "replaced_at", "source", "report"],
+                            json!({
+                                "version": {"type": "integer", "minimum": 1},
+                                "written_at": string(), "replaced_at": string(),
+                                "source": string(), "report": any(),
+                            }),
+                        )),
                     }),
                 ),
                 &["400", "403", "404"],

@@ -10,12 +10,15 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, body_error, log_read};
 use crate::auth::Action;
-use crate::engine::{CheckAnswer, CheckRequest};
+use crate::engine::{CheckAnswer, CheckRequest, PushRefused};
 
 /// `POST /api/v1/reports`: NDJSON, or (as `application/json`) an array of
 /// report objects or one report object. Each good report is stored before
 /// the answer is sent (acknowledged = durable); every bad one is listed
-/// with its position, field and reason.
+/// with its position, field and reason. An intake token writes only its
+/// own team's reports: a report naming another team, or whose id is
+/// stored for another team, refuses the whole push (403, nothing stored,
+/// logged); a changed report keeps its earlier version as history.
 pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
@@ -23,6 +26,24 @@ pub async fn push(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::SubmitReports)?;
+    // The team an intake token writes for; other roles write any team's.
+    let team = if caller.principal.role.may(Action::WriteAnyReport) {
+        None
+    } else if let Some(t) = caller.principal.team.clone() {
+        Some(t)
+    } else {
+        log_read(
+            &state,
+            &caller,
+            "push",
+            json!({"refused": "the token has no team"}),
+            "denied",
+        )
+        .await?;
+        return Err(ApiError::Forbidden(
+            "this intake token has no team, so it may write no report".into(),
+        ));
+    };
     let body = body.map_err(body_error)?;
     let text = std::str::from_utf8(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
@@ -47,7 +68,35 @@ pub async fn push(
         return Err(ApiError::BadRequest("no reports in the body".into()));
     }
     let source = format!("api:{}", caller.principal.name());
-    let (summary, rejects) = state.push(move |e| e.ingest_lines(&source, &lines)).await?;
+    let pushed = state
+        .push(
+            move |e| match e.ingest_lines_as(&source, &lines, team.as_deref()) {
+                Ok(done) => Ok(Ok(done)),
+                Err(err) => err.downcast::<PushRefused>().map(Err),
+            },
+        )
+        .await?;
+    let (summary, rejects) = match pushed {
+        Ok(done) => done,
+        Err(refused) => {
+            log_read(
+                &state,
+                &caller,
+                "push",
+                json!({"line": refused.line, "report": refused.id, "field": refused.field}),
+                "denied",
+            )
+            .await?;
+            let field = refused
+                .field
+                .map(|f| format!(", field {f}"))
+                .unwrap_or_default();
+            return Err(ApiError::Forbidden(format!(
+                "line {} (report {:?}{field}): {}; nothing of this push was stored",
+                refused.line, refused.id, refused.detail
+            )));
+        }
+    };
     if summary.accepted + summary.updated > 0 {
         state.reindex.notify_one();
     }
@@ -127,14 +176,39 @@ pub async fn get_report(
     let cluster = crate::report::ReportId::parse(&id)
         .ok()
         .and_then(|r| state.engine.state().cluster_of(&r).cloned());
+    // Analysts and up see the report's history: the versions that later
+    // writes replaced, oldest first.
+    let versions = if caller.principal.role.may(Action::ReadAnyReport) {
+        let rid = id.clone();
+        Some(blocking(&state.engine, move |e| e.report_versions(&rid)).await?)
+    } else {
+        None
+    };
     log_read(&state, &caller, "read_report", json!({"report": id}), "ok").await?;
     let report: Value = serde_json::from_str(&stored.raw).unwrap_or(Value::String(stored.raw));
-    Ok(Json(json!({
+    let mut answer = json!({
         "id": id,
         "cluster_id": cluster,
         "report": report,
         "identifiers": stored.identifiers,
-    })))
+    });
+    if let Some(versions) = versions {
+        answer["version"] = json!(versions.len() + 1);
+        answer["versions"] = versions.into_iter().map(version_json).collect();
+    }
+    Ok(Json(answer))
+}
+
+/// An earlier version of a report, as the API shows it.
+fn version_json(v: crate::store::ReportVersion) -> Value {
+    let report: Value = serde_json::from_str(&v.raw).unwrap_or(Value::String(v.raw));
+    json!({
+        "version": v.version,
+        "written_at": crate::engine::rfc3339(v.written_at),
+        "replaced_at": crate::engine::rfc3339(v.replaced_at),
+        "source": v.source,
+        "report": report,
+    })
 }
 
 /// `POST /api/v1/check` (formats.md section 4): nothing is stored.

@@ -121,11 +121,29 @@ pub struct SimilarRow {
     pub score: String,
 }
 
+/// An earlier version of a report, as the report page shows it.
+pub struct VersionView {
+    /// Its number (1 for the first written).
+    pub version: i64,
+    /// When it was written.
+    pub written_at: String,
+    /// When a later write replaced it.
+    pub replaced_at: String,
+    /// Who wrote it (the import's source).
+    pub source: String,
+    /// Its fields.
+    pub fields: Vec<Field>,
+    /// Its statement.
+    pub narrative: String,
+}
+
 #[derive(Template)]
 #[template(path = "report.html")]
 struct ReportPage {
     nav: Nav,
     id: String,
+    show_history: bool,
+    versions: Vec<VersionView>,
     fields: Vec<Field>,
     segments: Vec<Segment>,
     idents: Vec<IdentLine>,
@@ -185,44 +203,29 @@ pub async fn report(
     };
     let raw: Value = serde_json::from_str(&stored.raw).unwrap_or(Value::Null);
     let narrative = text_field(&raw, "narrative");
-    let fields = vec![
-        Field {
-            name: "Filed",
-            value: text_field(&raw, "filed_at"),
-        },
-        Field {
-            name: "Incident",
-            value: text_field(&raw, "incident_at"),
-        },
-        Field {
-            name: "Unit",
-            value: text_field(&raw, "unit"),
-        },
-        Field {
-            name: "Team",
-            value: text_field(&raw, "team"),
-        },
-        Field {
-            name: "Municipality",
-            value: text_field(&raw, "municipality"),
-        },
-        Field {
-            name: "Fraud type",
-            value: text_field(&raw, "fraud_type"),
-        },
-        Field {
-            name: "Damage",
-            value: raw
-                .get("amount_eur")
-                .and_then(Value::as_f64)
-                .map(euros)
-                .unwrap_or_default(),
-        },
-        Field {
-            name: "Victim reference",
-            value: text_field(&raw, "victim_ref"),
-        },
-    ];
+    let fields = report_fields(&raw);
+    // Analysts and up see the versions that later writes replaced.
+    let show_history = viewer.may(Action::ReadAnyReport);
+    let versions = if show_history {
+        let rid = id.clone();
+        blocking(&state, move |e| e.report_versions(&rid))
+            .await?
+            .into_iter()
+            .map(|v| {
+                let raw: Value = serde_json::from_str(&v.raw).unwrap_or(Value::Null);
+                VersionView {
+                    version: v.version,
+                    written_at: crate::ui::short_time(&crate::engine::rfc3339(v.written_at)),
+                    replaced_at: crate::ui::short_time(&crate::engine::rfc3339(v.replaced_at)),
+                    source: v.source,
+                    fields: report_fields(&raw),
+                    narrative: text_field(&raw, "narrative"),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let idents = stored
         .identifiers
         .iter()
@@ -282,6 +285,8 @@ pub async fn report(
     Ok(page(&ReportPage {
         nav: viewer.nav("report"),
         id,
+        show_history,
+        versions,
         fields,
         segments,
         idents,
@@ -290,6 +295,48 @@ pub async fn report(
         similar,
         may_search,
     }))
+}
+
+/// The fields of a report (or of an earlier version) for the page.
+fn report_fields(raw: &Value) -> Vec<Field> {
+    vec![
+        Field {
+            name: "Filed",
+            value: text_field(raw, "filed_at"),
+        },
+        Field {
+            name: "Incident",
+            value: text_field(raw, "incident_at"),
+        },
+        Field {
+            name: "Unit",
+            value: text_field(raw, "unit"),
+        },
+        Field {
+            name: "Team",
+            value: text_field(raw, "team"),
+        },
+        Field {
+            name: "Municipality",
+            value: text_field(raw, "municipality"),
+        },
+        Field {
+            name: "Fraud type",
+            value: text_field(raw, "fraud_type"),
+        },
+        Field {
+            name: "Damage",
+            value: raw
+                .get("amount_eur")
+                .and_then(Value::as_f64)
+                .map(euros)
+                .unwrap_or_default(),
+        },
+        Field {
+            name: "Victim reference",
+            value: text_field(raw, "victim_ref"),
+        },
+    ]
 }
 
 /// Query of the search page.

@@ -876,3 +876,139 @@ async fn issue_19_healthz_says_only_that_it_lives_and_metrics_need_a_token() {
     assert_eq!(status, StatusCode::OK);
     assert!(v.as_str().unwrap().contains("fraudlink_reports 22"), "{v}");
 }
+
+// See: issue 19 (finding 3). An intake token of one team pushed a report
+// with another team's id and replaced it, narrative and team, with no
+// history; whether an id existed showed in `accepted` against `updated`.
+#[tokio::test]
+async fn issue_19_intake_writes_only_its_own_teams_reports_and_new_versions_keep_history() {
+    let api = Api::new();
+    let heerlen = "2026-LIM-000045";
+    let original = api.engine.report(heerlen).unwrap().unwrap().raw;
+    let push = |who: &'static str, body: String| {
+        let api = &api;
+        async move {
+            api.call_as(
+                "POST",
+                "/api/v1/reports",
+                Some(who),
+                Some(&body),
+                "application/x-ndjson",
+            )
+            .await
+        }
+    };
+    let line = |id: &str, team: &str, narrative: &str| {
+        json!({"id": id, "filed_at": "2026-03-09T10:05:00+01:00", "unit": "Limburg",
+               "team": team, "narrative": narrative})
+        .to_string()
+    };
+
+    // Breda writes over a Heerlen report, naming itself as the team.
+    let (status, foreign_id) = push(
+        "intake_other",
+        line(heerlen, "Breda", "Overschreven door Breda."),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{foreign_id}");
+    // Breda pushes a new report for Heerlen: the field is named.
+    let (status, foreign_team) = push(
+        "intake_other",
+        line("BREDA-NEW-1", "Heerlen", "Nieuw, maar voor een ander team."),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{foreign_team}");
+    assert!(
+        foreign_team["detail"]
+            .as_str()
+            .unwrap()
+            .contains("field team"),
+        "{foreign_team}"
+    );
+    // Both refusals have the one shape of every refusal, and the first
+    // does not say whose the report is.
+    for refusal in [&foreign_id, &foreign_team] {
+        let mut keys: Vec<&str> = refusal
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert_eq!(keys, ["detail", "error"], "{refusal}");
+        assert_eq!(refusal["error"], "forbidden");
+    }
+    assert!(
+        !foreign_id["detail"].as_str().unwrap().contains("Heerlen"),
+        "{foreign_id}"
+    );
+    // Nothing of either push was stored.
+    assert_eq!(api.engine.report(heerlen).unwrap().unwrap().raw, original);
+    assert!(api.engine.report("BREDA-NEW-1").unwrap().is_none());
+    // A push with a good report and a foreign one stores neither.
+    let mixed = format!(
+        "{}\n{}\n",
+        line("BREDA-NEW-2", "Breda", "Eigen melding."),
+        line(heerlen, "Breda", "Toch overschrijven.")
+    );
+    let (status, v) = push("intake_other", mixed).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("line 2"), "{v}");
+    assert!(api.engine.report("BREDA-NEW-2").unwrap().is_none());
+
+    // Heerlen corrects its own report: a new version, the old one kept.
+    let corrected = line(heerlen, "Heerlen", "Gecorrigeerde verklaring.");
+    let (status, v) = push("intake", corrected.clone()).await;
+    assert_eq!(
+        (status, v["updated"].clone()),
+        (StatusCode::OK, json!(1)),
+        "{v}"
+    );
+    // The same content again is no new version.
+    let (_, v) = push("intake", corrected.clone()).await;
+    assert_eq!(v["unchanged"], 1, "{v}");
+    let (status, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/reports/{heerlen}"),
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["report"]["narrative"], "Gecorrigeerde verklaring.");
+    assert_eq!(v["version"], 2, "{v}");
+    let versions = v["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 1, "{v}");
+    assert_eq!(versions[0]["version"], 1);
+    assert_eq!(
+        versions[0]["report"],
+        serde_json::from_str::<Value>(&original).unwrap()
+    );
+    assert!(versions[0]["source"].is_string(), "{v}");
+    // The intake officer reads the report but not its history.
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/reports/{heerlen}"),
+            Some("intake"),
+            None,
+        )
+        .await;
+    assert!(v.get("versions").is_none(), "{v}");
+    // The refused pushes are in the access log.
+    let denied: Vec<Value> = api
+        .engine
+        .audit(&fraudlink::store::AuditFilter {
+            action: Some("push".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.outcome == "denied")
+        .map(|r| r.targets)
+        .collect();
+    assert_eq!(denied.len(), 3, "{denied:?}");
+    assert!(denied.iter().any(|t| t["report"] == heerlen), "{denied:?}");
+}

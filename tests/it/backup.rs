@@ -125,7 +125,9 @@ fn a_backup_during_pushes_is_a_prefix_of_acknowledged_batches_and_restores_the_c
     const BATCH: usize = 20;
     let src = TestApp::new();
     let (lines, ids) = generate(&src, 1_000, 4);
-    let intake = token(&src, "intake");
+    // The generated reports are many teams', which an intake token may
+    // not push (issue 19): the national desk pushes them.
+    let pusher = token(&src, "coordinator");
     let analyst = token(&src, "analyst");
     let mut server = Server::start(process(src.data()));
     let addr = server
@@ -141,7 +143,7 @@ fn a_backup_during_pushes_is_a_prefix_of_acknowledged_batches_and_restores_the_c
         let (http, url, token) = (
             http.clone(),
             format!("http://{addr}/api/v1/reports"),
-            intake.clone(),
+            pusher.clone(),
         );
         rt.spawn(async move {
             for (i, body) in bodies.into_iter().enumerate() {
