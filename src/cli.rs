@@ -40,6 +40,13 @@ pub struct Cli {
     /// The API token for `--server`.
     #[arg(long, global = true, env = "FRAUDLINK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Why you read report data (a case number, "intake of report X"):
+    /// required by every command that shows report data (search, clusters,
+    /// cluster show, explain, export, similar, suggestions, hubs, check),
+    /// here and with `--server`; written to the access log with your user
+    /// name.
+    #[arg(long, global = true, env = "FRAUDLINK_REASON")]
+    pub reason: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -436,18 +443,72 @@ pub enum ClusterWhat {
     },
 }
 
+/// A read of report data at the command line, for the access log: who
+/// (the user running it) and why (`--reason`).
+#[derive(Debug, Clone)]
+pub struct CliRead {
+    /// The person (`$USER`).
+    pub user: String,
+    /// Their purpose.
+    pub reason: String,
+}
+
+impl CliRead {
+    /// The purpose `--reason` gave `command`, or an error that asks for it.
+    fn new(reason: Option<&str>, command: &str) -> Result<CliRead> {
+        match reason.and_then(crate::access::purpose) {
+            Some(reason) => Ok(CliRead {
+                user: crate::access::cli_user(),
+                reason,
+            }),
+            None => bail!(
+                "`fraudlink {command}` shows report data: give --reason (or FRAUDLINK_REASON), why you read it (a case number, \"intake of report X\"); it is written to the access log with your user name"
+            ),
+        }
+    }
+
+    /// Writes the read to the access log (through the access log's own
+    /// connection, which stays writable beside a running `serve`).
+    fn log(&self, engine: &Engine, action: &str, targets: serde_json::Value) -> Result<()> {
+        engine
+            .log_access_by(
+                crate::access::CLI_ROLE,
+                &self.user,
+                action,
+                &targets,
+                Some(&self.reason),
+                "ok",
+            )
+            .context("writing the read to the access log")
+    }
+}
+
 /// Runs the parsed command; the returned status is the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
+    let reason = cli.reason.as_deref();
     if let Some(server) = &cli.server {
         let Some(token) = &cli.token else {
             bail!("--server needs --token (or FRAUDLINK_TOKEN)");
         };
-        return remote(&crate::client::Client::new(server, token)?, cli.command);
+        let reads = matches!(
+            cli.command,
+            Command::Check { .. } | Command::Search(_) | Command::Cluster { .. }
+        );
+        let reason = if reads {
+            Some(CliRead::new(reason, command_name(&cli.command))?.reason)
+        } else {
+            reason.and_then(crate::access::purpose)
+        };
+        return remote(
+            &crate::client::Client::new(server, token, reason.as_deref())?,
+            cli.command,
+        );
     }
     let mut settings = Settings::load(cli.config.as_deref())?;
     if let Some(d) = cli.data {
         settings.data_dir = d;
     }
+    let read = |command: &str| CliRead::new(reason, command);
     match cli.command {
         Command::Normalize {
             kind,
@@ -459,16 +520,37 @@ pub fn run(cli: Cli) -> Result<u8> {
             let engine = Engine::open(settings)?.one_shot();
             ingest(&engine, &inputs, rejects.as_deref())
         }
-        Command::Check { input, region } => check(
-            &Engine::open(with_region(settings, region)?)?.one_shot(),
-            &input,
-        ),
+        Command::Check { input, region } => {
+            let read = read("check")?;
+            check(
+                &Engine::open(with_region(settings, region)?)?.one_shot(),
+                &input,
+                &read,
+            )
+        }
         Command::Export { what } => match what {
             ExportWhat::Clusters { format, cluster } => {
+                let read = read("export clusters")?;
                 let engine = Engine::open(settings)?.one_shot();
                 let mut out = BufWriter::new(io::stdout().lock());
-                export::clusters(&engine, format, cluster.as_deref(), &mut out)?;
+                let exported = export::clusters(&engine, format, cluster.as_deref(), &mut out)?;
                 out.flush()?;
+                // Logged once written: an export streams, and at a million
+                // reports it is too large to hold first.
+                read.log(
+                    &engine,
+                    if cluster.is_some() {
+                        "export_cluster"
+                    } else {
+                        "export_clusters"
+                    },
+                    serde_json::json!({
+                        "cluster": cluster,
+                        "format": format!("{format:?}").to_lowercase(),
+                        "clusters": exported.clusters,
+                        "reports": exported.reports,
+                    }),
+                )?;
                 Ok(0)
             }
         },
@@ -480,6 +562,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             limit,
             json,
         } => {
+            let read = read("clusters")?;
             let engine = Engine::open(settings)?.one_shot();
             let state = engine.state();
             let list = state.clusters().iter().filter(|c| {
@@ -494,30 +577,58 @@ pub fn run(cli: Cli) -> Result<u8> {
                         .as_ref()
                         .is_none_or(|s| engine.triage(&c.cluster_id).status.eq_ignore_ascii_case(s))
             });
+            let list: Vec<_> = list.take(limit).collect();
+            // The table shows clusters and their top identifiers; the JSON
+            // lines also every report of each.
+            let ids: Vec<&str> = list.iter().map(|c| c.cluster_id.as_str()).collect();
+            let reports = json.then(|| {
+                crate::access::reports_shown(
+                    list.iter()
+                        .flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
+                    state.generation(),
+                )
+            });
+            read.log(
+                &engine,
+                "list_clusters",
+                serde_json::json!({"clusters": ids, "reports": reports}),
+            )?;
             let mut out = io::stdout().lock();
             if json {
-                for c in list.take(limit) {
+                for c in list {
                     serde_json::to_writer(&mut out, &engine.view(c))?;
                     writeln!(out)?;
                 }
             } else {
-                print_cluster_table(&engine, &mut out, list.take(limit))?;
+                print_cluster_table(&engine, &mut out, list.into_iter())?;
             }
             Ok(0)
         }
         Command::Cluster {
             what: ClusterWhat::Show { id, json },
-        } => cluster_show(&Engine::open(settings)?.one_shot(), &id, json),
+        } => {
+            let read = read("cluster show")?;
+            cluster_show(&Engine::open(settings)?.one_shot(), &id, json, &read)
+        }
         Command::Hubs => {
+            let read = read("hubs")?;
             let engine = Engine::open(settings)?.one_shot();
+            let state = engine.state();
+            let shown: Vec<String> = state
+                .suppressed()
+                .iter()
+                .map(|h| format!("{}:{}", h.kind, h.value))
+                .collect();
+            read.log(&engine, "hubs", serde_json::json!({"identifiers": shown}))?;
             let mut out = io::stdout().lock();
-            for h in engine.state().suppressed() {
+            for h in state.suppressed() {
                 serde_json::to_writer(&mut out, h)?;
                 writeln!(out)?;
             }
             Ok(0)
         }
         Command::Suggestions { cluster, limit } => {
+            let read = read("suggestions")?;
             let engine = Engine::open(settings)?.one_shot();
             let state = engine.state();
             let cid = match &cluster {
@@ -528,12 +639,25 @@ pub fn run(cli: Cli) -> Result<u8> {
                 ),
                 None => None,
             };
-            let mut out = io::stdout().lock();
-            let list: Vec<_> = match &cid {
+            let mut list: Vec<_> = match &cid {
                 Some(c) => state.suggestions_for(c),
                 None => state.suggestions(limit),
             };
-            for s in list.into_iter().take(limit) {
+            list.truncate(limit);
+            read.log(
+                &engine,
+                "suggestions",
+                serde_json::json!({
+                    "cluster": cluster,
+                    "suggestions": list.len(),
+                    "reports": crate::access::reports_shown(
+                        crate::engine::suggestion_reports(&list),
+                        state.generation(),
+                    ),
+                }),
+            )?;
+            let mut out = io::stdout().lock();
+            for s in list {
                 serde_json::to_writer(&mut out, &s)?;
                 writeln!(out)?;
             }
@@ -558,11 +682,22 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Explain { a, b } => explain(&Engine::open(settings)?.one_shot(), &a, &b),
+        Command::Explain { a, b } => {
+            let read = read("explain")?;
+            explain(&Engine::open(settings)?.one_shot(), &a, &b, &read)
+        }
         Command::Search(args) => {
+            let read = read("search")?;
             let params = args.params()?;
+            let query = params.query.clone();
             let engine = Engine::open(settings)?.one_shot();
             let page = engine.search(&params)?;
+            let ids: Vec<&str> = page.hits.iter().map(|h| h.report_id.as_str()).collect();
+            read.log(
+                &engine,
+                "search",
+                serde_json::json!({"query": query, "reports": ids}),
+            )?;
             let mut out = io::stdout().lock();
             for h in &page.hits {
                 serde_json::to_writer(&mut out, h)?;
@@ -572,9 +707,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Similar { id, limit } => {
+            let read = read("similar")?;
             let engine = Engine::open(settings)?.one_shot();
+            let found = engine.similar(&id, limit)?;
+            let ids: Vec<&str> = found.iter().map(|s| s.report_id.as_str()).collect();
+            read.log(
+                &engine,
+                "similar",
+                serde_json::json!({"report": id, "reports": ids}),
+            )?;
             let mut out = io::stdout().lock();
-            for s in engine.similar(&id, limit)? {
+            for s in found {
                 serde_json::to_writer(&mut out, &s)?;
                 writeln!(out)?;
             }
@@ -712,6 +855,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             limit,
         } => {
             let engine = Engine::open(settings)?.one_shot();
+            let asked = serde_json::json!({"token": token, "action": action, "target": target});
             let filter = crate::store::AuditFilter {
                 token_id: token,
                 action,
@@ -719,8 +863,19 @@ pub fn run(cli: Cli) -> Result<u8> {
                 since: None,
                 limit,
             };
+            let rows = engine.audit(&filter)?;
+            // Who reads the log is logged too; it shows no report data, so
+            // --reason is optional here.
+            engine.log_access_by(
+                crate::access::CLI_ROLE,
+                &crate::access::cli_user(),
+                "audit",
+                &serde_json::json!({"filter": asked, "entries": rows.len()}),
+                reason.and_then(crate::access::purpose).as_deref(),
+                "ok",
+            )?;
             let mut out = io::stdout().lock();
-            for row in engine.audit(&filter)? {
+            for row in rows {
                 serde_json::to_writer(&mut out, &row)?;
                 writeln!(out)?;
             }
@@ -1020,10 +1175,9 @@ fn ingest(engine: &Engine, inputs: &[String], rejects: Option<&Path>) -> Result<
     Ok(0)
 }
 
-fn check(engine: &Engine, input: &str) -> Result<u8> {
+fn check(engine: &Engine, input: &str, read: &CliRead) -> Result<u8> {
     let mut text = String::new();
     open_input(input)?.read_to_string(&mut text)?;
-    let mut out = BufWriter::new(io::stdout().lock());
     let mut bad = 0;
     // A single pretty-printed report is one JSON document; otherwise NDJSON.
     let docs: Vec<String> = match serde_json::from_str::<serde_json::Value>(&text) {
@@ -1034,21 +1188,49 @@ fn check(engine: &Engine, input: &str) -> Result<u8> {
             .map(str::to_owned)
             .collect(),
     };
+    // Answered first, logged, then printed: the access log has the read
+    // before anything is shown.
+    let mut answers = Vec::with_capacity(docs.len());
+    let mut clusters: Vec<String> = Vec::new();
     for (n, doc) in docs.iter().enumerate() {
         match serde_json::from_str::<CheckRequest>(doc) {
-            Ok(req) => serde_json::to_writer(&mut out, &engine.check(&req))?,
+            Ok(req) => {
+                let answer = engine.check(&req);
+                clusters.extend(answer.matches.iter().map(|m| m.cluster_id.to_string()));
+                answers.push(serde_json::to_value(&answer)?);
+            }
             Err(e) => {
                 bad += 1;
-                serde_json::to_writer(
-                    &mut out,
-                    &serde_json::json!({"error": "bad report", "detail": format!("line {}: {e}", n + 1)}),
-                )?;
+                answers.push(
+                    serde_json::json!({"error": "bad report", "detail": format!("line {}: {e}", n + 1)}),
+                );
             }
         }
+    }
+    clusters.sort_unstable();
+    clusters.dedup();
+    read.log(
+        engine,
+        "check",
+        serde_json::json!({"input": input, "checks": docs.len(), "clusters": clusters}),
+    )?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    for a in &answers {
+        serde_json::to_writer(&mut out, a)?;
         writeln!(out)?;
     }
     out.flush()?;
     Ok(if bad > 0 { EXIT_REJECTED } else { 0 })
+}
+
+/// The command's name, for messages (`cluster show`, `search`).
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Check { .. } => "check",
+        Command::Search(_) => "search",
+        Command::Cluster { .. } => "cluster show",
+        _ => "this command",
+    }
 }
 
 fn print_cluster_table<'a>(
@@ -1084,7 +1266,7 @@ fn print_cluster_table<'a>(
     Ok(())
 }
 
-fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
+fn cluster_show(engine: &Engine, id: &str, json: bool, read: &CliRead) -> Result<u8> {
     let Some(cid) = engine.resolve_cluster(id)? else {
         bail!("no cluster {id}");
     };
@@ -1104,6 +1286,19 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
             *timeline.entry(format!("{y}-W{w:02}")).or_default() += 1;
         }
     }
+    let suggestions = state.suggestions_for(&cid);
+    read.log(
+        engine,
+        "read_cluster",
+        serde_json::json!({
+            "cluster": cid,
+            "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), state.generation()),
+            "suggested_reports": crate::access::reports_shown(
+                crate::engine::suggestion_reports(&suggestions),
+                state.generation(),
+            ),
+        }),
+    )?;
     let mut out = io::stdout().lock();
     if json {
         let idents: Vec<serde_json::Value> = idents
@@ -1116,7 +1311,7 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
             .collect();
         serde_json::to_writer_pretty(
             &mut out,
-            &serde_json::json!({"cluster": engine.view(c), "notes": triage.notes, "identifiers": idents, "timeline": timeline, "events": events, "suggestions": state.suggestions_for(&cid), "asked_for": id}),
+            &serde_json::json!({"cluster": engine.view(c), "notes": triage.notes, "identifiers": idents, "timeline": timeline, "events": events, "suggestions": suggestions, "asked_for": id}),
         )?;
         writeln!(out)?;
         return Ok(0);
@@ -1197,7 +1392,6 @@ fn cluster_show(engine: &Engine, id: &str, json: bool) -> Result<u8> {
             )?;
         }
     }
-    let suggestions = state.suggestions_for(&cid);
     if !suggestions.is_empty() {
         writeln!(
             out,
@@ -1236,8 +1430,22 @@ fn join_ids(ids: &[ClusterId]) -> String {
         .join(",")
 }
 
-fn explain(engine: &Engine, a: &str, b: &str) -> Result<u8> {
+fn explain(engine: &Engine, a: &str, b: &str, read: &CliRead) -> Result<u8> {
     let (e, ca, cb) = engine.explain(a, b)?;
+    if !matches!(e, Explanation::Unknown) {
+        // The chain names reports beyond the two asked about.
+        let mut reports: Vec<&str> = vec![a, b];
+        for r in e.reports() {
+            if !reports.contains(&r.as_str()) {
+                reports.push(r.as_str());
+            }
+        }
+        read.log(
+            engine,
+            "explain",
+            serde_json::json!({"a": a, "b": b, "reports": reports, "clusters": [&ca, &cb]}),
+        )?;
+    }
     let mut out = io::stdout().lock();
     let describe = |c: &Option<ClusterId>| c.as_ref().map_or("-".to_owned(), ToString::to_string);
     writeln!(
@@ -1549,6 +1757,21 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
         ingest(&engine, &[file], None)?;
     }
     let state = engine.state();
+    let top: Vec<&str> = state
+        .clusters()
+        .iter()
+        .filter(|c| c.size >= 2)
+        .take(10)
+        .map(|c| c.cluster_id.as_str())
+        .collect();
+    engine.log_access_by(
+        crate::access::CLI_ROLE,
+        &crate::access::cli_user(),
+        "list_clusters",
+        &serde_json::json!({"clusters": top}),
+        Some("demo: the top clusters printed at start"),
+        "ok",
+    )?;
     println!(
         "{} reports in {} clusters; top clusters:",
         state.report_count(),
@@ -1568,7 +1791,9 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
     println!("UI:         http://{addr}/  (sign in with the demo token)");
     println!("API:        http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
     println!("demo token: {token}   (admin; revoke with `fraudlink token revoke`)");
-    println!("try:        curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/clusters");
+    println!(
+        "try:        curl -H 'Authorization: Bearer {token}' -H 'X-Fraudlink-Reason: demo' http://{addr}/api/v1/clusters"
+    );
     drop(state);
     serve(engine, &addr)
 }

@@ -15,13 +15,16 @@ const PUSH_LINES: usize = 1000;
 pub struct Client {
     base: String,
     token: String,
+    /// Sent as `X-Fraudlink-Reason` (reads of report data require it).
+    reason: Option<String>,
     http: reqwest::Client,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Client {
-    /// A client for `server` (e.g. `http://127.0.0.1:8080`) with a token.
-    pub fn new(server: &str, token: &str) -> Result<Client> {
+    /// A client for `server` (e.g. `http://127.0.0.1:8080`) with a token
+    /// and the purpose of its reads.
+    pub fn new(server: &str, token: &str, reason: Option<&str>) -> Result<Client> {
         let base = server
             .trim_end_matches('/')
             .trim_end_matches("/api/v1")
@@ -37,12 +40,23 @@ impl Client {
         Ok(Client {
             base,
             token: token.trim().to_owned(),
+            reason: reason.map(str::to_owned),
             http,
             runtime,
         })
     }
 
     fn send(&self, req: reqwest::RequestBuilder) -> Result<Value> {
+        // From bytes: a purpose may be UTF-8 beyond ASCII (the server
+        // reads the header as UTF-8).
+        let req = match &self.reason {
+            Some(r) => req.header(
+                crate::api::REASON_HEADER,
+                reqwest::header::HeaderValue::from_bytes(r.as_bytes())
+                    .context("the --reason cannot be sent as a header (a line break?)")?,
+            ),
+            None => req,
+        };
         self.runtime.block_on(async {
             let res = req
                 .bearer_auth(&self.token)

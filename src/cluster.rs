@@ -707,6 +707,24 @@ pub enum Explanation {
     Unknown,
 }
 
+impl Explanation {
+    /// The reports the explanation names, in the order of its chain
+    /// (the access log names them: a chain runs through reports beyond
+    /// the two asked about).
+    pub fn reports(&self) -> Vec<&ReportId> {
+        let path = match self {
+            Explanation::Linked { path } | Explanation::Blocked { path, .. } => path.as_slice(),
+            Explanation::NotLinked | Explanation::Unknown => &[],
+        };
+        path.iter()
+            .filter_map(|s| match s {
+                Step::Report { id } => Some(id),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// What happened to a cluster between two assignments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]

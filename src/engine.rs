@@ -335,6 +335,23 @@ pub struct OpenSuggestion {
     pub b_clusters: Vec<ClusterId>,
 }
 
+impl OpenSuggestion {
+    /// The reports it shows: those naming either identifier.
+    pub fn reports(&self) -> impl Iterator<Item = &ReportId> + Clone {
+        self.a_reports.iter().chain(&self.b_reports)
+    }
+}
+
+/// The reports a list of suggestions shows, each once, in order.
+pub fn suggestion_reports(list: &[OpenSuggestion]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    list.iter()
+        .flat_map(OpenSuggestion::reports)
+        .map(ReportId::as_str)
+        .filter(|r| seen.insert(*r))
+        .collect()
+}
+
 /// An identifier the hub guard suppressed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SuppressedIdent {
@@ -1658,6 +1675,21 @@ impl Engine {
             .log_access(who, role, action, targets, reason, outcome)
     }
 
+    /// Appends to the access log a read by a reader without a token (see
+    /// [`Store::log_access_by`]), through the access log's own connection.
+    pub fn log_access_by(
+        &self,
+        role: &str,
+        actor: &str,
+        action: &str,
+        targets: &serde_json::Value,
+        reason: Option<&str>,
+        outcome: &str,
+    ) -> Result<()> {
+        self.audit_store()
+            .log_access_by(role, actor, action, targets, reason, outcome)
+    }
+
     /// Reads the access log.
     pub fn audit(
         &self,
@@ -2673,6 +2705,11 @@ impl State {
             weak: None,
             generation: 0,
         }
+    }
+
+    /// The store generation this state was built from.
+    pub fn generation(&self) -> i64 {
+        self.generation
     }
 
     /// Clusters ranked by priority.

@@ -9,13 +9,24 @@ use anyhow::{Result, bail};
 use crate::cli::Format;
 use crate::engine::{ClusterSummary, Engine};
 
-/// Writes all clusters, or the one named, in `format`.
+/// What an export holds, for the access log: how many clusters and the
+/// reports in them (see [`crate::access::reports_shown`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exported {
+    /// Clusters written.
+    pub clusters: usize,
+    /// Their reports, as the access log names them.
+    pub reports: serde_json::Value,
+}
+
+/// Writes all clusters, or the one named, in `format`; returns what it
+/// wrote (from the same state), for the access log.
 pub fn clusters(
     engine: &Engine,
     format: Format,
     only: Option<&str>,
     out: &mut dyn Write,
-) -> Result<()> {
+) -> Result<Exported> {
     let state = engine.state();
     let selected: Vec<&ClusterSummary> = match only {
         Some(id) => {
@@ -25,6 +36,15 @@ pub fn clusters(
             state.cluster(&cid).into_iter().collect()
         }
         None => state.clusters().iter().collect(),
+    };
+    let exported = Exported {
+        clusters: selected.len(),
+        reports: crate::access::reports_shown(
+            selected
+                .iter()
+                .flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
+            state.generation(),
+        ),
     };
     match format {
         Format::Ndjson => {
@@ -59,7 +79,7 @@ pub fn clusters(
         }
         Format::Gexf | Format::Graphml => graph(&state, &selected, format, out)?,
     }
-    Ok(())
+    Ok(exported)
 }
 
 fn graph(

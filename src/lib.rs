@@ -20,12 +20,14 @@
 //! - [`api`] and [`server`]: the HTTP service.
 //! - [`ui`]: the web pages served next to the API (askama templates).
 //! - [`auth`]: roles, tokens and what each role may do; [`teams`]: the
-//!   team names tokens and assignments are checked against.
+//!   team names tokens and assignments are checked against; [`access`]:
+//!   how the access log names who read and what was shown.
 //! - [`config`] and [`cli`]: settings and the command line; [`client`]:
 //!   the same commands against a remote service.
 //! - `gen`: synthetic reports with known truth, for testing and scoring
 //!   (`gen` is a reserved word in edition 2024, hence the raw identifier).
 
+pub mod access;
 pub mod allowlist;
 pub mod api;
 pub mod auth;

@@ -235,7 +235,8 @@ async fn deliver_alerts(engine: Engine) {
             let e = engine.clone();
             let id = alert.id;
             let recorded = tokio::task::spawn_blocking(move || {
-                e.alert_attempt(id, error.as_deref(), retry_in)
+                e.alert_attempt(id, error.as_deref(), retry_in)?;
+                log_delivery(&e, &alert, error.as_deref())
             })
             .await;
             if !matches!(recorded, Ok(Ok(()))) {
@@ -306,6 +307,41 @@ async fn deliver(
         Ok(r) => Err(format!("HTTP {}", r.status())),
         Err(err) => Err(err.to_string()),
     }
+}
+
+/// Writes a delivery attempt to the access log: a webhook is told of a
+/// cluster and its new reports, so each attempt (which may have reached
+/// it even when it failed) is a read by the webhook's URL, for the alert
+/// rule that raised it.
+fn log_delivery(
+    engine: &Engine,
+    alert: &crate::store::PendingAlert,
+    error: Option<&str>,
+) -> Result<()> {
+    let payload: serde_json::Value =
+        serde_json::from_str(&alert.payload).unwrap_or(serde_json::Value::Null);
+    let targets = serde_json::json!({
+        "alert": alert.id,
+        "attempt": alert.attempts + 1,
+        "cluster": payload["cluster_id"],
+        "reports": payload["new_reports"],
+    });
+    let why = format!(
+        "alert {} (settings [[alerts]])",
+        payload["event"].as_str().unwrap_or("?")
+    );
+    let outcome = match error {
+        None => "ok".to_owned(),
+        Some(e) => format!("failed: {e}"),
+    };
+    engine.log_access_by(
+        crate::access::WEBHOOK_ROLE,
+        &alert.url,
+        "webhook_delivery",
+        &targets,
+        Some(&why),
+        &outcome,
+    )
 }
 
 #[cfg(test)]

@@ -135,7 +135,8 @@ CREATE TABLE IF NOT EXISTS access_log (
     action TEXT NOT NULL,
     targets TEXT NOT NULL,
     reason TEXT,
-    outcome TEXT NOT NULL
+    outcome TEXT NOT NULL,
+    actor TEXT
 );
 CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
 -- The access log is append-only: nothing may change a row, and only rows
@@ -191,6 +192,7 @@ pub const DB_FILE: &str = "fraudlink.db";
 /// the tables and triggers added since) and checks its version.
 pub fn prepare_schema(conn: &Connection) -> Result<()> {
     conn.execute_batch(SCHEMA).context("creating the schema")?;
+    add_access_log_actor(conn)?;
     let version: Option<String> = conn
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
@@ -1368,12 +1370,19 @@ pub struct AccessRecord {
     pub team: Option<String>,
     /// What was done (`read_report`, `search`, ...).
     pub action: String,
-    /// What was read: report and cluster ids, or the query.
+    /// What was shown: report ids (or a snapshot of a long list, see
+    /// [`crate::access::reports_shown`]), cluster ids, the query.
     pub targets: serde_json::Value,
-    /// The reason the caller gave (`X-Fraudlink-Reason`).
+    /// The purpose the reader gave (`X-Fraudlink-Reason`, the UI
+    /// session's purpose, `--reason`).
     pub reason: Option<String>,
-    /// `ok`, `denied` or `not_found`.
+    /// `ok`, `denied` or `not_found` (a webhook delivery: `ok` or
+    /// `failed: ...`).
     pub outcome: String,
+    /// Who, by name: a token's `role#id (label)`, the person at the
+    /// command line, a webhook's URL (empty in rows written before the
+    /// column was added).
+    pub actor: Option<String>,
 }
 
 /// A filter on the access log.
@@ -1523,7 +1532,7 @@ impl Store {
         outcome: &str,
     ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 OffsetDateTime::now_utc().unix_timestamp(),
                 who.map(|p| p.token_id),
@@ -1532,7 +1541,35 @@ impl Store {
                 action,
                 targets.to_string(),
                 reason,
-                outcome
+                outcome,
+                who.map(Principal::name),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Appends one access by a reader without a token: `role` says which
+    /// door (`cli`, `webhook`), `actor` who (the person at the command
+    /// line, the webhook's URL).
+    pub fn log_access_by(
+        &mut self,
+        role: &str,
+        actor: &str,
+        action: &str,
+        targets: &serde_json::Value,
+        reason: Option<&str>,
+        outcome: &str,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome, actor) VALUES (?1, NULL, ?2, NULL, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                OffsetDateTime::now_utc().unix_timestamp(),
+                role,
+                action,
+                targets.to_string(),
+                reason,
+                outcome,
+                actor,
             ],
         )?;
         Ok(())
@@ -1541,7 +1578,7 @@ impl Store {
     /// Reads the access log, newest first.
     pub fn audit(&self, f: &AuditFilter) -> Result<Vec<AccessRecord>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, at, token_id, role, team, action, targets, reason, outcome FROM access_log
+            "SELECT id, at, token_id, role, team, action, targets, reason, outcome, actor FROM access_log
              WHERE (?1 IS NULL OR token_id = ?1) AND (?2 IS NULL OR action = ?2)
                AND (?3 IS NULL OR instr(targets, ?3) > 0) AND (?4 IS NULL OR at >= ?4)
              ORDER BY id DESC LIMIT ?5",
@@ -1568,6 +1605,7 @@ impl Store {
                             .unwrap_or(serde_json::Value::String(targets)),
                         reason: r.get(7)?,
                         outcome: r.get(8)?,
+                        actor: r.get(9)?,
                     })
                 },
             )?
@@ -1723,6 +1761,23 @@ impl Store {
             .query_row("SELECT team FROM reports WHERE id = ?1", [id], |r| r.get(0))
             .optional()?)
     }
+}
+
+/// Gives a store written before the access log named its actor (who
+/// read: a token's name, the person at the command line, a webhook's URL)
+/// the column; the rows already there keep it empty. Adding a column
+/// changes no row, so the append-only triggers allow it.
+fn add_access_log_actor(conn: &Connection) -> Result<()> {
+    let has: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('access_log') WHERE name = 'actor'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has {
+        conn.execute_batch("ALTER TABLE access_log ADD COLUMN actor TEXT")
+            .context("adding the access log's actor column")?;
+    }
+    Ok(())
 }
 
 fn row_identifier(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Identifier>> {

@@ -71,20 +71,23 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusters)?;
+    caller.purpose()?;
     let Query(q) = query?;
     let engine = state.engine.clone();
     let snapshot = engine.state();
     if q.format.as_deref() == Some("ndjson") {
         // The whole export: seconds at a million reports, on the
-        // heavy-read threads.
-        let out = state
+        // heavy-read threads, which also name (as a snapshot past
+        // `access::MAX_LISTED`) every report it holds for the access log.
+        let (out, exported) = state
             .heavy(|e| {
                 let mut out = Vec::new();
-                e.export_clusters(&mut out)?;
-                Ok(out)
+                let exported = crate::export::clusters(&e, Format::Ndjson, None, &mut out)?;
+                Ok((out, exported))
             })
             .await?;
-        let targets = json!({"export": "all", "clusters": snapshot.clusters().len()});
+        let targets =
+            json!({"export": "all", "clusters": exported.clusters, "reports": exported.reports});
         log_read(&state, &caller, "export_clusters", targets, "ok").await?;
         Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response())
     } else if let Some(other) = q.format.as_deref().filter(|f| *f != "json") {
@@ -105,17 +108,18 @@ pub async fn list(
             .take(limit)
             .map(|c| json!(engine.view(c)))
             .collect();
-        let ids: Vec<&str> = filtered
-            .iter()
-            .skip(offset)
-            .take(limit)
-            .map(|c| c.cluster_id.as_str())
-            .collect();
+        let shown = || filtered.iter().skip(offset).take(limit);
+        let ids: Vec<&str> = shown().map(|c| c.cluster_id.as_str()).collect();
+        // Each cluster on the page lists its reports.
+        let reports = crate::access::reports_shown(
+            shown().flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
+            snapshot.generation(),
+        );
         log_read(
             &state,
             &caller,
             "list_clusters",
-            json!({"clusters": ids}),
+            json!({"clusters": ids, "reports": reports}),
             "ok",
         )
         .await?;
@@ -199,6 +203,7 @@ pub async fn show(
             "an intake token reads the summary of a cluster that its own check matched (POST /api/v1/check)".into(),
         ));
     }
+    caller.purpose()?;
     let cid = resolve(&state, &id).await?;
     let snapshot = state.engine.state();
     let c = snapshot
@@ -218,6 +223,7 @@ pub async fn show(
     }
     let triage = state.engine.triage(&cid);
     let (who, reason) = (caller.principal.clone(), caller.reason.clone());
+    let logged = caller.clone();
     // Assembled and serialised off the async threads: a large cluster's
     // page is tens of milliseconds of work that would hold up checks.
     let body = state
@@ -245,24 +251,31 @@ pub async fn show(
                     *weekly.entry(format!("{y}-W{w:02}")).or_default() += 1;
                 }
             }
-            e.log_access(
-                Some(&who),
-                "read_cluster",
-                &json!({"cluster": cid, "reports": c.report_ids}),
-                reason.as_deref(),
-                "ok",
-            )?;
+            let suggestions = snapshot.suggestions_for(&cid);
+            // The page shows the cluster's reports and, in its
+            // suggestions, the reports naming the other identifier.
+            let generation = snapshot.generation();
+            let targets = json!({
+                "cluster": cid,
+                "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
+                "suggested_reports": crate::access::reports_shown(
+                    crate::engine::suggestion_reports(&suggestions),
+                    generation,
+                ),
+            });
+            e.log_access(Some(&who), "read_cluster", &targets, reason.as_deref(), "ok")?;
             Ok(serde_json::to_vec(&json!({
                 "requested": id,
                 "cluster": e.view(c),
                 "notes": triage.notes,
                 "identifiers": identifiers,
                 "timeline": weekly,
-                "suggestions": snapshot.suggestions_for(&cid),
+                "suggestions": suggestions,
                 "events": events,
             }))?)
         })
         .await?;
+    logged.logged();
     Ok(json_body(body))
 }
 
@@ -283,11 +296,17 @@ pub async fn graph(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusters)?;
+    caller.purpose()?;
     let cid = resolve(&state, &id).await?;
     let snapshot = state.engine.state();
-    if snapshot.cluster(&cid).is_none() {
+    let Some(shown) = snapshot.cluster(&cid).map(|c| {
+        crate::access::reports_shown(
+            c.report_ids.iter().map(|r| r.as_str()),
+            snapshot.generation(),
+        )
+    }) else {
         return Err(ApiError::NotFound("no reports".into()));
-    }
+    };
     let c2 = cid.clone();
     // Built on the heavy-read threads: a large cluster has thousands of
     // nodes and edges.
@@ -333,7 +352,7 @@ pub async fn graph(
         &state,
         &caller,
         "cluster_graph",
-        json!({"cluster": cid}),
+        json!({"cluster": cid, "reports": shown}),
         "ok",
     )
     .await?;
@@ -355,6 +374,7 @@ pub async fn export(
     query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::Export)?;
+    caller.purpose()?;
     let Query(q) = query?;
     let (format, mime) = match q.format.as_deref().unwrap_or("csv") {
         "csv" => (Format::Csv, "text/csv; charset=utf-8"),
@@ -369,18 +389,19 @@ pub async fn export(
     };
     let cid = resolve(&state, &id).await?;
     let c2 = cid.clone();
-    let bytes = state
+    let (bytes, exported) = state
         .heavy(move |e| {
             let mut out = Vec::new();
-            crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
-            Ok(out)
+            let exported = crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
+            Ok((out, exported))
         })
         .await?;
+    let shown = exported.reports;
     log_read(
         &state,
         &caller,
         "export_cluster",
-        json!({"cluster": cid, "format": q.format}),
+        json!({"cluster": cid, "format": q.format.as_deref().unwrap_or("csv"), "reports": shown}),
         "ok",
     )
     .await?;
@@ -480,33 +501,37 @@ pub async fn suggestions(
     query: Result<Query<SuggestionsQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::ReadClusters)?;
+    caller.purpose()?;
     let Query(q) = query?;
     let snapshot = state.engine.state();
     let limit = q.limit.unwrap_or(100).min(1000);
-    let list: Vec<Value> = match &q.cluster {
+    let found = match &q.cluster {
         Some(c) => {
             let cid = resolve(&state, c).await?;
-            snapshot
-                .suggestions_for(&cid)
-                .into_iter()
-                .take(limit)
-                .map(|s| json!(s))
-                .collect()
+            let mut all = snapshot.suggestions_for(&cid);
+            all.truncate(limit);
+            all
         }
-        None => snapshot
-            .suggestions(limit)
-            .into_iter()
-            .map(|s| json!(s))
-            .collect(),
+        None => snapshot.suggestions(limit),
     };
-    log_read(
-        &state,
-        &caller,
-        "suggestions",
-        json!({"cluster": q.cluster}),
-        "ok",
-    )
-    .await?;
+    let mut clusters: Vec<&str> = found
+        .iter()
+        .flat_map(|s| s.a_clusters.iter().chain(&s.b_clusters))
+        .map(|c| c.as_str())
+        .collect();
+    clusters.sort_unstable();
+    clusters.dedup();
+    let targets = json!({
+        "cluster": q.cluster,
+        "suggestions": found.len(),
+        "clusters": clusters,
+        "reports": crate::access::reports_shown(
+            crate::engine::suggestion_reports(&found),
+            snapshot.generation(),
+        ),
+    });
+    log_read(&state, &caller, "suggestions", targets, "ok").await?;
+    let list: Vec<Value> = found.iter().map(|s| json!(s)).collect();
     Ok(Json(json!({"suggestions": list})))
 }
 
@@ -570,6 +595,7 @@ pub async fn explain(
     query: Result<Query<ExplainQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Explain)?;
+    caller.purpose()?;
     let Query(q) = query?;
     // Text that cannot be a report id names no report.
     let (e, ca, cb) = state
@@ -579,11 +605,18 @@ pub async fn explain(
     if matches!(e, crate::cluster::Explanation::Unknown) {
         return Err(ApiError::NotFound("unknown report id".into()));
     }
+    // The chain names reports beyond the two asked about.
+    let mut reports: Vec<&str> = vec![q.a.as_str(), q.b.as_str()];
+    for r in e.reports() {
+        if !reports.contains(&r.as_str()) {
+            reports.push(r.as_str());
+        }
+    }
     log_read(
         &state,
         &caller,
         "explain",
-        json!({"reports": [q.a, q.b]}),
+        json!({"a": q.a, "b": q.b, "reports": reports, "clusters": [ca, cb]}),
         "ok",
     )
     .await?;
@@ -595,7 +628,14 @@ pub async fn explain(
 /// `GET /api/v1/hubs`: identifiers the hub guard suppressed.
 pub async fn hubs(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     caller.require(Action::ReadClusters)?;
-    Ok(Json(
-        json!({"suppressed": state.engine.state().suppressed()}),
-    ))
+    caller.purpose()?;
+    let snapshot = state.engine.state();
+    let suppressed = snapshot.suppressed();
+    // Identifiers from the statements, with how many reports name each.
+    let shown: Vec<String> = suppressed
+        .iter()
+        .map(|h| format!("{}:{}", h.kind, h.value))
+        .collect();
+    log_read(&state, &caller, "hubs", json!({"identifiers": shown}), "ok").await?;
+    Ok(Json(json!({"suppressed": suppressed})))
 }

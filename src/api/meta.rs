@@ -120,6 +120,7 @@ pub async fn audit(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Administer)?;
     let Query(q) = query?;
+    let asked = json!({"token": q.token, "action": q.action, "target": q.target});
     let filter = crate::store::AuditFilter {
         token_id: q.token,
         action: q.action,
@@ -128,6 +129,10 @@ pub async fn audit(
         limit: q.limit.unwrap_or(100).min(10_000),
     };
     let rows = blocking(&state.engine, move |e| e.audit(&filter)).await?;
+    // Who reads the log is logged too (it tells who investigates what);
+    // it shows no report data, so it needs no purpose.
+    let targets = json!({"filter": asked, "entries": rows.len()});
+    crate::api::log_read(&state, &caller, "audit", targets, "ok").await?;
     Ok(Json(json!({"entries": rows})))
 }
 
@@ -184,14 +189,26 @@ fn query(name: &'static str, schema: Value, desc: &'static str) -> Param {
     (name, ParameterIn::Query, false, schema, desc)
 }
 
-/// The reason header of logged reads.
+/// The purpose header that every read of report data requires.
 fn reason() -> Param {
+    (
+        "X-Fraudlink-Reason",
+        ParameterIn::Header,
+        true,
+        json!({"type": "string", "minLength": 1, "pattern": "\\S"}),
+        "why you read: required for every read of report data, whatever the role (400 when missing or blank); UTF-8, the first 500 characters are kept in the access log",
+    )
+}
+
+/// The purpose header where it is optional (reads that show no report
+/// data but are logged).
+fn optional_reason() -> Param {
     (
         "X-Fraudlink-Reason",
         ParameterIn::Header,
         false,
         json!({"type": "string"}),
-        "why you read (UTF-8; the first 500 characters are kept in the access log)",
+        "why you read (optional here; UTF-8, the first 500 characters are kept in the access log)",
     )
 }
 
@@ -458,8 +475,8 @@ fn describe(method: &str, path: &str) -> Op {
                 )],
                 ..op(
                     "reports",
-                    "Does this report belong to a known cluster? It needs a narrative with text, identifiers or a victim_ref. Nothing is stored (formats.md section 4). Roles: all.",
-                    vec![],
+                    "Does this report belong to a known cluster? It needs a narrative with text, identifiers or a victim_ref. Nothing is stored (formats.md section 4). Roles: all. Logged (the clusters matched).",
+                    vec![reason()],
                     obj(
                         &["identifiers", "matches"],
                         json!({
@@ -628,7 +645,7 @@ fn describe(method: &str, path: &str) -> Op {
                     }),
                 ),
             ]}),
-            &["403", "404"],
+            &["400", "403", "404"],
         ),
         ("GET", "/api/v1/clusters/{id}/graph") => {
             let edge = obj(
@@ -650,7 +667,7 @@ fn describe(method: &str, path: &str) -> Op {
                         }))),
                     }),
                 ),
-                &["403", "404"],
+                &["400", "403", "404"],
             )
         }
         ("GET", "/api/v1/clusters/{id}/export") => Op {
@@ -766,19 +783,19 @@ fn describe(method: &str, path: &str) -> Op {
         ),
         ("GET", "/api/v1/hubs") => op(
             "clusters",
-            "Identifiers suppressed by the hub guard, with counts and reasons. Analyst and up.",
-            vec![],
+            "Identifiers suppressed by the hub guard, with counts and reasons. Analyst and up. Logged.",
+            vec![reason()],
             obj(
                 &["suppressed"],
                 json!({"suppressed": array(obj(&["type", "value", "reports", "reason"], json!({
                     "type": string(), "value": string(), "reports": int(), "reason": string(),
                 })))}),
             ),
-            &["403"],
+            &["400", "403"],
         ),
         ("GET", "/api/v1/audit") => op(
             "admin",
-            "The access log, newest first. Admin.",
+            "The access log, newest first: who (token, person at the command line, webhook), when, what was shown (report ids, or a snapshot of a long list), why, and the outcome (refusals too). Admin. The read is logged itself.",
             vec![
                 query("token", json!({"type": "integer"}), "token id"),
                 query("action", string(), "action"),
@@ -788,16 +805,18 @@ fn describe(method: &str, path: &str) -> Op {
                     count(),
                     "at most (default 100; above 10000 reads as 10000)",
                 ),
+                optional_reason(),
             ],
             obj(
                 &["entries"],
                 json!({"entries": array(obj(
-                    &["id", "at", "token_id", "role", "team", "action", "targets", "reason", "outcome"],
+                    &["id", "at", "token_id", "role", "team", "action", "targets", "reason", "outcome", "actor"],
                     json!({
                         "id": {"type": "integer"}, "at": {"type": "integer"},
                         "token_id": nullable(json!({"type": "integer"})), "role": string(),
                         "team": nullable(string()), "action": string(), "targets": any(),
                         "reason": nullable(string()), "outcome": string(),
+                        "actor": nullable(string()),
                     }),
                 ))}),
             ),

@@ -3,11 +3,13 @@
 //! Every request but `/healthz` and `/openapi.json` (and `/metrics` when
 //! `server.open_metrics` is set) carries a token (`Authorization: Bearer fl_…`); its role decides what it may do
 //! ([`crate::auth`]), and every read of report data is written to the
-//! access log with the caller, the ids read and the reason given in the
-//! `X-Fraudlink-Reason` header. Wire types live here, apart from the
+//! access log with the caller, the ids shown and the purpose given in the
+//! `X-Fraudlink-Reason` header, which such reads require; a refused
+//! request (403) is logged too. Wire types live here, apart from the
 //! domain types.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -271,6 +273,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/metrics", get(meta::metrics))
         .route("/api/v1/openapi.json", get(meta::openapi_json))
         .fallback(meta::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), log_refusals))
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -397,11 +400,27 @@ async fn count(State(state): State<AppState>, req: Request, next: Next) -> Respo
 pub struct Caller {
     /// Who.
     pub principal: Principal,
-    /// The `X-Fraudlink-Reason` header, if any.
+    /// The `X-Fraudlink-Reason` header (or the UI session's purpose), if
+    /// any: trimmed, at most 500 characters, never blank.
     pub reason: Option<String>,
+    /// The request's note for the access log (see [`RequestLog`]).
+    pub(crate) log: Option<Arc<RequestLog>>,
 }
 
 impl Caller {
+    /// The purpose of a read of report data, which every caller gives,
+    /// whatever its role, in the `X-Fraudlink-Reason` header: a missing or
+    /// blank one is refused with 400 naming the header. (The police-data
+    /// rule binds every read to a purpose; reads that show no report data,
+    /// such as `/stats` and the access log itself, need none.)
+    pub fn purpose(&self) -> Result<&str, ApiError> {
+        self.reason.as_deref().ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "the {REASON_HEADER} header is required for reads of report data: say why you read (a case number, \"intake of report X\", ...); it is written to the access log"
+            ))
+        })
+    }
+
     /// Refuses with 403 unless the role allows `action`.
     pub fn require(&self, action: Action) -> Result<(), ApiError> {
         if self.principal.role.may(action) {
@@ -435,18 +454,19 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(ApiError::Unauthorised)?;
         let reason = match parts.headers.get(REASON_HEADER) {
             None => None,
-            Some(v) => Some(
-                std::str::from_utf8(v.as_bytes())
-                    .map_err(|_| {
-                        ApiError::BadRequest(format!("the {REASON_HEADER} header is not UTF-8"))
-                    })?
-                    .trim()
-                    .chars()
-                    .take(500)
-                    .collect(),
-            ),
+            Some(v) => crate::access::purpose(std::str::from_utf8(v.as_bytes()).map_err(|_| {
+                ApiError::BadRequest(format!("the {REASON_HEADER} header is not UTF-8"))
+            })?),
         };
-        Ok(Caller { principal, reason })
+        let log = parts.extensions.get::<Arc<RequestLog>>().cloned();
+        if let Some(l) = &log {
+            l.asked_by(&principal, reason.as_deref());
+        }
+        Ok(Caller {
+            principal,
+            reason,
+            log,
+        })
     }
 }
 
@@ -566,5 +586,101 @@ pub(crate) async fn log_read(
     blocking(&state.engine, move |e| {
         e.log_access(Some(&who), action, &targets, reason.as_deref(), outcome)
     })
-    .await
+    .await?;
+    caller.logged();
+    Ok(())
+}
+
+impl Caller {
+    /// Notes that this request has its row in the access log (so that a
+    /// refusal is not logged twice, see [`log_refusals`]).
+    pub(crate) fn logged(&self) {
+        if let Some(l) = &self.log {
+            l.written.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// What the access log knows of a request while it is answered: who asked
+/// (once the token or session is read) and whether a row was written for
+/// it. A request refused with 403 that wrote no row of its own gets one
+/// from [`log_refusals`].
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    who: Mutex<Option<(Principal, Option<String>)>>,
+    written: AtomicBool,
+}
+
+impl RequestLog {
+    /// Records who asked and the purpose they gave.
+    pub(crate) fn asked_by(&self, principal: &Principal, reason: Option<&str>) {
+        *self.who.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((principal.clone(), reason.map(str::to_owned)));
+    }
+}
+
+/// Writes a row for every request refused with 403 that did not write its
+/// own (every door: the API and the UI), with the action the route stands
+/// for and the path and query asked for. A request without a known caller
+/// (no token, no session) is refused with 401 or sent to sign in instead,
+/// and counted by [`tokens::Refusals`].
+pub async fn log_refusals(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let log = Arc::new(RequestLog::default());
+    req.extensions_mut().insert(log.clone());
+    let action = action_of(
+        req.method().as_str(),
+        req.extensions()
+            .get::<MatchedPath>()
+            .map_or("", MatchedPath::as_str),
+    );
+    let asked = serde_json::json!({
+        "path": req.uri().path(),
+        "query": req.uri().query(),
+    });
+    let res = next.run(req).await;
+    if res.status() != StatusCode::FORBIDDEN || log.written.load(Ordering::Acquire) {
+        return res;
+    }
+    let who = log.who.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some((principal, reason)) = who {
+        let written = blocking(&state.engine, move |e| {
+            e.log_access(
+                Some(&principal),
+                action,
+                &asked,
+                reason.as_deref(),
+                "denied",
+            )
+        })
+        .await;
+        if let Err(e) = written {
+            tracing::error!(error = %e, "logging a refused request failed");
+        }
+    }
+    res
+}
+
+/// The access log's action for a route (API or UI), for rows written
+/// about a request rather than by its handler.
+fn action_of(method: &str, route: &str) -> &'static str {
+    match (method, route) {
+        ("POST", "/api/v1/reports") => "push",
+        ("GET", "/api/v1/reports/{id}" | "/reports/{id}") => "read_report",
+        ("POST", "/api/v1/check" | "/check") => "check",
+        ("GET", "/api/v1/reports/{id}/similar") => "similar",
+        ("GET", "/api/v1/search" | "/search") => "search",
+        ("GET", "/api/v1/clusters" | "/") => "list_clusters",
+        ("GET", "/api/v1/clusters/{id}" | "/clusters/{id}") => "read_cluster",
+        ("GET", "/api/v1/clusters/{id}/graph") => "cluster_graph",
+        ("GET", "/api/v1/clusters/{id}/export" | "/clusters/{id}/download") => "export_cluster",
+        ("POST", "/api/v1/clusters/{id}/triage" | "/clusters/{id}/triage") => "triage",
+        ("GET", "/api/v1/suggestions") => "suggestions",
+        ("POST", "/api/v1/links" | "/links") => "decide_link",
+        ("GET", "/api/v1/explain" | "/explain") => "explain",
+        ("GET", "/api/v1/hubs") => "hubs",
+        ("GET", "/api/v1/audit") => "audit",
+        ("GET", "/api/v1/stats") => "stats",
+        ("POST", "/purpose") => "set_purpose",
+        _ => "request",
+    }
 }

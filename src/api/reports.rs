@@ -160,6 +160,7 @@ pub async fn get_report(
             ));
         }
     }
+    caller.purpose()?;
     let rid = id.clone();
     let stored = blocking(&state.engine, move |e| e.report(&rid)).await?;
     let Some(stored) = stored else {
@@ -184,7 +185,11 @@ pub async fn get_report(
     } else {
         None
     };
-    log_read(&state, &caller, "read_report", json!({"report": id}), "ok").await?;
+    let mut shown = json!({"report": id, "reports": [id]});
+    if let Some(v) = &versions {
+        shown["versions"] = json!(v.len());
+    }
+    log_read(&state, &caller, "read_report", shown, "ok").await?;
     let report: Value = serde_json::from_str(&stored.raw).unwrap_or(Value::String(stored.raw));
     let mut answer = json!({
         "id": id,
@@ -218,6 +223,7 @@ pub async fn check(
     body: Result<JsonIn<CheckRequest>, ApiError>,
 ) -> Result<Json<CheckAnswer>, ApiError> {
     caller.require(Action::Check)?;
+    caller.purpose()?;
     let JsonIn(req) = body?;
     let has_text = req
         .narrative
@@ -251,6 +257,21 @@ pub async fn check(
         caller.principal.token_id,
         answer.matches.iter().map(|m| &m.cluster_id),
     );
+    // A check shows the clusters it matches (their size, units, status
+    // and team), not their reports.
+    let clusters: Vec<&str> = answer
+        .matches
+        .iter()
+        .map(|m| m.cluster_id.as_str())
+        .collect();
+    log_read(
+        &state,
+        &caller,
+        "check",
+        json!({"check": req.id, "clusters": clusters}),
+        "ok",
+    )
+    .await?;
     Ok(Json(answer))
 }
 
@@ -291,6 +312,7 @@ pub async fn search(
     query: Result<Query<SearchIn>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Search)?;
+    caller.purpose()?;
     let Query(q) = query?;
     let bad = |e: anyhow::Error| ApiError::BadRequest(format!("{e:#}"));
     let params = crate::engine::SearchParams {
@@ -350,6 +372,7 @@ pub async fn similar(
     query: Result<Query<SimilarIn>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Search)?;
+    caller.purpose()?;
     let Query(q) = query?;
     let limit = q.limit.unwrap_or(10).min(100);
     let known =

@@ -169,6 +169,7 @@ pub async fn show(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, UiError> {
     viewer.require(Action::ReadClusterSummary)?;
+    viewer.purpose()?;
     if !viewer.may(Action::ReadClusters) {
         return summary(&state, &viewer, &id).await;
     }
@@ -439,13 +440,26 @@ fn show_page(
             },
         })
         .collect();
+    // The page shows the cluster's reports (the table pages through them,
+    // the graph draws them all) and, in its suggestions, the reports
+    // naming the other identifier.
+    let generation = snapshot.generation();
     engine.log_access(
         Some(&viewer.principal),
         "read_cluster",
-        &json!({"cluster": cid, "reports": c.report_ids, "via": "ui"}),
-        None,
+        &json!({
+            "cluster": cid,
+            "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
+            "suggested_reports": crate::access::reports_shown(
+                crate::engine::suggestion_reports(&open),
+                generation,
+            ),
+            "via": "ui",
+        }),
+        viewer.purpose.as_deref(),
         "ok",
     )?;
+    viewer.caller().logged();
 
     Ok(page(&ClusterPage {
         nav: viewer.nav("cluster"),
@@ -619,6 +633,7 @@ pub async fn download(
     Query(q): Query<DownloadQuery>,
 ) -> Result<Response, UiError> {
     viewer.require(Action::Export)?;
+    viewer.purpose()?;
     let (format, mime, ext) = match q.format.as_str() {
         "" | "csv" => (Format::Csv, "text/csv; charset=utf-8", "csv"),
         "gexf" => (Format::Gexf, "application/gexf+xml", "gexf"),
@@ -632,19 +647,19 @@ pub async fn download(
     };
     let cid = resolve(&state, &id).await?;
     let c2 = cid.clone();
-    let bytes = state
+    let (bytes, exported) = state
         .app
         .heavy(move |e| {
             let mut out = Vec::new();
-            crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
-            Ok(out)
+            let exported = crate::export::clusters(&e, format, Some(c2.as_str()), &mut out)?;
+            Ok((out, exported))
         })
         .await?;
     log_read(
         &state,
         &viewer,
         "export_cluster",
-        json!({"cluster": cid, "format": ext, "via": "ui"}),
+        json!({"cluster": cid, "format": ext, "reports": exported.reports, "via": "ui"}),
         "ok",
     )
     .await?;

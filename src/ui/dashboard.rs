@@ -211,6 +211,7 @@ pub async fn dashboard(
     if !viewer.may(Action::ReadClusters) {
         return Ok(Redirect::to("/check").into_response());
     }
+    viewer.purpose()?;
     let Query(f) = query.map_err(|e| UiError::BadRequest(e.body_text()))?;
     let min_size = parse_usize(&f.min_size)?.unwrap_or(2);
     let growth = parse_usize(&f.growth)?;

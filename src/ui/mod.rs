@@ -5,8 +5,10 @@
 //! SameSite=Strict); sessions live in memory, so a restart signs everyone
 //! out, which is acceptable for a desk tool and keeps no session secrets on
 //! disk. Every page follows the API's roles ([`crate::auth::Role::may`]),
-//! every read of report data goes to the same access log as the API, and
-//! every form carries the session's CSRF token. HTML is only ever produced
+//! every read of report data goes to the same access log as the API with
+//! the purpose the session gave (asked at sign-in, changeable on
+//! `/purpose`; a page that shows report data asks for it first when it is
+//! missing), and every form carries the session's CSRF token. HTML is only ever produced
 //! by askama templates, which escape all report text; scripts, styles and
 //! icons are embedded in the binary (no CDN), so the UI works offline.
 
@@ -73,9 +75,14 @@ pub fn router(state: AppState) -> Router {
         sessions: Arc::new(session::Sessions::default()),
         flow: Arc::new(Mutex::new(None)),
     };
+    let app = ui.app.clone();
     Router::new()
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
+        .route(
+            "/purpose",
+            get(session::purpose_page).post(session::set_purpose),
+        )
         .route("/", get(dashboard::dashboard))
         .route("/clusters/{id}", get(cluster::show))
         .route("/clusters/{id}/triage", post(cluster::triage))
@@ -86,6 +93,10 @@ pub fn router(state: AppState) -> Router {
         .route("/check", get(pages::check_page).post(pages::check))
         .route("/explain", get(pages::explain))
         .route("/static/{*path}", get(asset))
+        .layer(axum::middleware::from_fn_with_state(
+            app,
+            crate::api::log_refusals,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(ui)
 }
@@ -118,7 +129,13 @@ pub struct Viewer {
     pub principal: Principal,
     /// The session's CSRF token, put into every form.
     pub csrf: String,
+    /// The purpose given for this session (at sign-in or on `/purpose`),
+    /// written into every access-log row of its reads.
+    pub purpose: Option<String>,
     session_id: String,
+    /// The page asked for, to come back to after giving a purpose.
+    here: String,
+    log: Option<Arc<crate::api::RequestLog>>,
 }
 
 impl Viewer {
@@ -151,11 +168,21 @@ impl Viewer {
         }
     }
 
-    /// The caller for the access log (same log as the API).
+    /// The session's purpose, which every page that shows report data
+    /// needs: without one, the browser is sent to give it and comes back.
+    pub fn purpose(&self) -> Result<&str, UiError> {
+        self.purpose
+            .as_deref()
+            .ok_or_else(|| UiError::NeedPurpose(self.here.clone()))
+    }
+
+    /// The caller for the access log (same log as the API), with the
+    /// session's purpose as its reason.
     pub fn caller(&self) -> Caller {
         Caller {
             principal: self.principal.clone(),
-            reason: None,
+            reason: self.purpose.clone(),
+            log: self.log.clone(),
         }
     }
 
@@ -163,6 +190,8 @@ impl Viewer {
     pub fn nav(&self, current: &'static str) -> Nav {
         Nav {
             name: self.principal.label.clone(),
+            purpose: self.purpose.clone().unwrap_or_default(),
+            here: self.here.clone(),
             role: self.principal.role.as_str(),
             team: self.principal.team.clone().unwrap_or_default(),
             csrf: self.csrf.clone(),
@@ -181,11 +210,23 @@ impl FromRequestParts<UiState> for Viewer {
             return Err(UiError::SignIn(next));
         };
         match state.sessions.get(&id, &state.app).await? {
-            Some((principal, csrf)) => Ok(Viewer {
-                principal,
-                csrf,
-                session_id: id,
-            }),
+            Some(s) => {
+                let log = parts
+                    .extensions
+                    .get::<Arc<crate::api::RequestLog>>()
+                    .cloned();
+                if let Some(l) = &log {
+                    l.asked_by(&s.principal, s.purpose.as_deref());
+                }
+                Ok(Viewer {
+                    principal: s.principal,
+                    csrf: s.csrf,
+                    purpose: s.purpose,
+                    session_id: id,
+                    here: next,
+                    log,
+                })
+            }
             None => Err(UiError::SignIn(next)),
         }
     }
@@ -202,6 +243,10 @@ fn next_of(uri: &Uri) -> String {
 pub struct Nav {
     /// The token's label.
     pub name: String,
+    /// The session's purpose (empty until given).
+    pub purpose: String,
+    /// This page, to come back to after changing the purpose.
+    pub here: String,
     /// The role's name.
     pub role: &'static str,
     /// The team of an intake token.
@@ -219,6 +264,8 @@ pub struct Nav {
 pub enum UiError {
     /// Not signed in: go to the sign-in page, then back here.
     SignIn(String),
+    /// Signed in without a purpose: give one, then back here.
+    NeedPurpose(String),
     /// The role does not allow it.
     Forbidden(String),
     /// No such thing.
@@ -264,6 +311,10 @@ impl IntoResponse for UiError {
         let (status, title, message) = match self {
             UiError::SignIn(next) => {
                 let to = format!("/login?next={}", urlencode(&next));
+                return Redirect::to(&to).into_response();
+            }
+            UiError::NeedPurpose(next) => {
+                let to = format!("/purpose?next={}", urlencode(&next));
                 return Redirect::to(&to).into_response();
             }
             UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m),
@@ -338,7 +389,8 @@ where
     Ok(crate::api::blocking(&state.app.engine, f).await?)
 }
 
-/// Appends to the access log, as the API does.
+/// Appends to the access log, as the API does, with the session's
+/// purpose.
 pub(crate) async fn log_read(
     state: &UiState,
     viewer: &Viewer,

@@ -188,6 +188,7 @@ pub async fn report(
             ));
         }
     }
+    viewer.purpose()?;
     let rid = id.clone();
     let stored = blocking(&state, move |e| e.report(&rid)).await?;
     let Some(stored) = stored else {
@@ -274,11 +275,13 @@ pub async fn report(
         Vec::new()
     };
     let similar_ids: Vec<&str> = similar.iter().map(|s: &SimilarRow| s.id.as_str()).collect();
+    let mut reports = vec![id.as_str()];
+    reports.extend(&similar_ids);
     log_read(
         &state,
         &viewer,
         "read_report",
-        json!({"report": id, "similar": similar_ids, "via": "ui"}),
+        json!({"report": id, "reports": reports, "similar": similar_ids, "versions": versions.len(), "via": "ui"}),
         "ok",
     )
     .await?;
@@ -424,6 +427,7 @@ pub async fn search(
     if !any {
         return Ok(page(&p));
     }
+    viewer.purpose()?;
     let pageno = f.page.unwrap_or(1).clamp(1, 500);
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let params = (|| -> anyhow::Result<crate::engine::SearchParams> {
@@ -581,6 +585,7 @@ pub async fn check(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&f.csrf)?;
     viewer.require(Action::Check)?;
+    viewer.purpose()?;
     let mut text = f.narrative.trim().to_owned();
     for line in f
         .identifiers
@@ -744,6 +749,7 @@ pub async fn explain(
     if a.is_empty() || b.is_empty() {
         return Ok(page(&p));
     }
+    viewer.purpose()?;
     let (e, ca, cb) = match state.app.engine.explain(&a, &b) {
         Ok(x) => x,
         Err(e) => {
@@ -815,11 +821,18 @@ pub async fn explain(
     p.asked = true;
     p.cluster_a = ca.map(|c| c.as_str().to_owned()).unwrap_or_default();
     p.cluster_b = cb.map(|c| c.as_str().to_owned()).unwrap_or_default();
+    // The chain names reports beyond the two asked about.
+    let mut reports: Vec<&str> = vec![a.as_str(), b.as_str()];
+    for r in e.reports() {
+        if !reports.contains(&r.as_str()) {
+            reports.push(r.as_str());
+        }
+    }
     log_read(
         &state,
         &viewer,
         "explain",
-        json!({"reports": [a, b], "via": "ui"}),
+        json!({"a": a, "b": b, "reports": reports, "clusters": [&p.cluster_a, &p.cluster_b], "via": "ui"}),
         "ok",
     )
     .await?;

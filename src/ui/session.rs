@@ -1,6 +1,6 @@
 //! Sign-in and sessions: a pasted API token becomes a random session id in
 //! an HttpOnly, SameSite=Strict cookie; the session (who, CSRF token,
-//! expiry) stays on the server, in memory.
+//! purpose, expiry) stays on the server, in memory.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -26,8 +26,18 @@ struct Session {
     /// The token's hash, to check now and then that it was not revoked.
     token_hash: String,
     csrf: String,
+    /// Why this person reads, given at sign-in or on `/purpose`.
+    purpose: Option<String>,
     created: Instant,
     checked: Instant,
+}
+
+/// What a live session gives a page.
+#[derive(Debug, Clone)]
+pub(crate) struct Live {
+    pub(crate) principal: Principal,
+    pub(crate) csrf: String,
+    pub(crate) purpose: Option<String>,
 }
 
 /// The sessions of this process.
@@ -37,13 +47,9 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// The principal and CSRF token of a live session; `None` when it is
-    /// unknown, expired, or its token was revoked.
-    pub(crate) async fn get(
-        &self,
-        id: &str,
-        app: &AppState,
-    ) -> Result<Option<(Principal, String)>, UiError> {
+    /// The principal, CSRF token and purpose of a live session; `None`
+    /// when it is unknown, expired, or its token was revoked.
+    pub(crate) async fn get(&self, id: &str, app: &AppState) -> Result<Option<Live>, UiError> {
         let found = {
             let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
             match map.get(id) {
@@ -55,8 +61,13 @@ impl Sessions {
             }
         };
         let Some(s) = found else { return Ok(None) };
+        let live = Live {
+            principal: s.principal,
+            csrf: s.csrf,
+            purpose: s.purpose,
+        };
         if s.checked.elapsed() < RECHECK {
-            return Ok(Some((s.principal, s.csrf)));
+            return Ok(Some(live));
         }
         let engine = app.engine.clone();
         let hash = s.token_hash.clone();
@@ -65,17 +76,34 @@ impl Sessions {
             .map_err(|e| UiError::Internal(e.into()))??;
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if still.is_some() {
-            if let Some(live) = map.get_mut(id) {
-                live.checked = Instant::now();
+            if let Some(session) = map.get_mut(id) {
+                session.checked = Instant::now();
             }
-            Ok(Some((s.principal, s.csrf)))
+            Ok(Some(live))
         } else {
             map.remove(id);
             Ok(None)
         }
     }
 
-    fn insert(&self, principal: Principal, token_hash: String) -> (String, String) {
+    /// Sets a session's purpose.
+    fn set_purpose(&self, id: &str, purpose: String) {
+        if let Some(s) = self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(id)
+        {
+            s.purpose = Some(purpose);
+        }
+    }
+
+    fn insert(
+        &self,
+        principal: Principal,
+        token_hash: String,
+        purpose: Option<String>,
+    ) -> (String, String) {
         let id = crate::ui::random_hex();
         let csrf = crate::ui::random_hex();
         let now = Instant::now();
@@ -89,6 +117,7 @@ impl Sessions {
                 principal,
                 token_hash,
                 csrf: csrf.clone(),
+                purpose,
                 created: now,
                 checked: now,
             },
@@ -183,7 +212,17 @@ fn session_cookie(id: &str, max_age: u64, secure: bool) -> String {
 struct LoginPage {
     next: String,
     error: String,
+    purposes: &'static [&'static str],
 }
+
+/// Purposes offered as suggestions on the sign-in and purpose forms
+/// (any text will do; a case number is best).
+const PURPOSES: &[&str] = &[
+    "intake of a report",
+    "analysis for case ",
+    "triage of new clusters",
+    "audit of the access log",
+];
 
 /// Query of the sign-in page.
 #[derive(Debug, Default, Deserialize)]
@@ -197,6 +236,7 @@ pub async fn login_page(query: Result<Query<LoginQuery>, QueryRejection>) -> Res
     page(&LoginPage {
         next,
         error: String::new(),
+        purposes: PURPOSES,
     })
 }
 
@@ -206,6 +246,11 @@ pub struct LoginForm {
     token: String,
     #[serde(default)]
     next: Option<String>,
+    /// Why this person reads: kept for the session and written into
+    /// every access-log row of its reads. Left blank, the first page that
+    /// shows report data asks for it.
+    #[serde(default)]
+    purpose: Option<String>,
 }
 
 /// `POST /login`: checks the token, starts a session, sets the cookie.
@@ -220,6 +265,7 @@ pub async fn login(
             page(&LoginPage {
                 next: "/".into(),
                 error: "Paste a token.".into(),
+                purposes: PURPOSES,
             }),
         )
             .into_response();
@@ -253,13 +299,15 @@ pub async fn login(
                 page(&LoginPage {
                     next,
                     error: "That token is not valid (mistyped, or revoked).".into(),
+                    purposes: PURPOSES,
                 }),
             )
                 .into_response();
         }
         Err(e) => return UiError::Internal(e).into_response(),
     };
-    let (id, _) = state.sessions.insert(principal, hash);
+    let purpose = form.purpose.as_deref().and_then(crate::access::purpose);
+    let (id, _) = state.sessions.insert(principal, hash, purpose);
     let secure = secure_cookie(&state.app.engine.settings().server.secure_cookie, &headers);
     let cookie = session_cookie(&id, SESSION_TTL.as_secs(), secure);
     let mut res = Redirect::to(&next).into_response();
@@ -291,6 +339,68 @@ pub async fn logout(
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "purpose.html")]
+struct PurposePage {
+    nav: crate::ui::Nav,
+    next: String,
+    current: String,
+    error: String,
+    purposes: &'static [&'static str],
+}
+
+/// `GET /purpose`: the session's purpose, to give or change.
+pub async fn purpose_page(
+    viewer: Viewer,
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> Response {
+    let next = safe_next(query.as_ref().ok().and_then(|q| q.next.as_deref()));
+    page(&PurposePage {
+        nav: viewer.nav("purpose"),
+        next,
+        current: viewer.purpose.clone().unwrap_or_default(),
+        error: String::new(),
+        purposes: PURPOSES,
+    })
+}
+
+/// The purpose form.
+#[derive(Debug, Deserialize)]
+pub struct PurposeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `POST /purpose`: sets the session's purpose, then goes on to `next`.
+pub async fn set_purpose(
+    State(state): State<UiState>,
+    viewer: Viewer,
+    form: Result<Form<PurposeForm>, FormRejection>,
+) -> Result<Response, UiError> {
+    let Form(form) = form.map_err(|e| UiError::BadRequest(e.body_text()))?;
+    viewer.check_csrf(&form.csrf)?;
+    let next = safe_next(form.next.as_deref());
+    let Some(purpose) = crate::access::purpose(&form.purpose) else {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            page(&PurposePage {
+                nav: viewer.nav("purpose"),
+                next,
+                current: viewer.purpose.clone().unwrap_or_default(),
+                error: "Give the purpose: why you read report data in this session (a case number, the report you take in, ...).".into(),
+                purposes: PURPOSES,
+            }),
+        )
+            .into_response());
+    };
+    state.sessions.set_purpose(&viewer.session_id, purpose);
+    Ok(Redirect::to(&next).into_response())
 }
 
 #[cfg(test)]

@@ -113,6 +113,8 @@ async function shot(page, name, selector) {
 
 let base;
 let token;
+/** The purpose the browser gives for its reads (asked at sign-in). */
+const PURPOSE = "browser test";
 
 before(async () => {
   assert.ok(fs.existsSync(bin), `the binary ${bin} is built`);
@@ -172,6 +174,7 @@ async function open(page, url) {
   await page.goto(url);
   if (new URL(page.url()).pathname === "/login") {
     await page.fill("#token", token);
+    await page.fill("#purpose", PURPOSE);
     await page.click("button[type=submit]");
     await page.waitForURL(url.split("#")[0]);
   }
@@ -183,9 +186,13 @@ test("sign in, then the dashboard ranks clusters and shows the flow", async () =
   assert.match(page.url(), /\/login\?next=/);
   await shot(page, "01-login.png");
   await page.fill("#token", token);
+  // The purpose is asked at sign-in (police data: every view is logged
+  // with it), shown in the frame and changeable.
+  await page.fill("#purpose", PURPOSE);
   await page.click("button[type=submit]");
   await page.waitForURL(`${base}/`);
   assert.equal(await page.textContent("h1"), "Clusters by priority");
+  assert.equal(await page.textContent("#purpose"), `purpose: ${PURPOSE}`);
   const rows = await page.locator("#clusters tbody tr").count();
   assert.ok(rows >= 2, `ranked clusters listed (${rows})`);
   assert.ok(await page.locator("svg.chart rect").count() > 0, "the inflow chart is drawn");
@@ -193,6 +200,12 @@ test("sign in, then the dashboard ranks clusters and shows the flow", async () =
   const session = cookies.find((c) => c.name === "fl_session");
   assert.ok(session && session.httpOnly && session.sameSite === "Strict", "strict HttpOnly cookie");
   await shot(page, "02-dashboard.png");
+  await page.click("#purpose");
+  await page.waitForURL(/\/purpose\?next=/);
+  await page.fill("#purpose-text", "browser test, changed");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(`${base}/`);
+  assert.equal(await page.textContent("#purpose"), "purpose: browser test, changed");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -238,7 +251,7 @@ test("an intake-style check finds the cluster and who has it", async () => {
 });
 
 test("confirming a suggested link merges and removes the suggestion", async () => {
-  const res = await fetch(`${base}/api/v1/suggestions`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${base}/api/v1/suggestions`, { headers: { authorization: `Bearer ${token}`, "x-fraudlink-reason": PURPOSE } });
   const { suggestions } = await res.json();
   const s = suggestions.find((x) => x.a_clusters.length && x.b_clusters.length);
   assert.ok(s, "the fixtures have a suggestion between clusters");
@@ -301,7 +314,7 @@ test("a large cluster's graph stays responsive: collapsed, then expanded", async
   const large = `http://127.0.0.1:${port}`;
   await start(["--data", data, "serve", "--addr", `127.0.0.1:${port}`], {}, (o, e) => /serving/.test(o + e));
   await waitForHttp(`${large}/api/v1/healthz`);
-  const list = await (await fetch(`${large}/api/v1/clusters?min_size=100&limit=1000`, { headers: { authorization: `Bearer ${tok}` } })).json();
+  const list = await (await fetch(`${large}/api/v1/clusters?min_size=100&limit=1000`, { headers: { authorization: `Bearer ${tok}`, "x-fraudlink-reason": PURPOSE } })).json();
   const biggest = list.clusters.reduce((a, b) => (b.size > a.size ? b : a));
   assert.ok(biggest.size >= 400, `a cluster of ${biggest.size} reports`);
   const ctx = await chromium.launchPersistentContext(path.join(tmp, "profile2"), {
@@ -315,6 +328,7 @@ test("a large cluster's graph stays responsive: collapsed, then expanded", async
     const page = await ctx.newPage();
     await page.goto(`${large}/login`);
     await page.fill("#token", tok);
+    await page.fill("#purpose", PURPOSE);
     await page.click("button[type=submit]");
     await page.waitForURL(`${large}/`);
     let t0 = Date.now();

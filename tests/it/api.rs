@@ -1012,3 +1012,251 @@ async fn issue_19_intake_writes_only_its_own_teams_reports_and_new_versions_keep
     assert_eq!(denied.len(), 3, "{denied:?}");
     assert!(denied.iter().any(|t| t["report"] == heerlen), "{denied:?}");
 }
+
+impl Api {
+    /// [`Api::call`] without the `X-Fraudlink-Reason` header.
+    async fn call_without_reason(
+        &self,
+        method: &str,
+        path: &str,
+        who: &str,
+    ) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {}", self.tokens[who]))
+            .header("content-type", "application/json")
+            .body(Body::from(if method == "POST" {
+                r#"{"narrative": "naar NL42 INGB 0006 1234 56"}"#
+            } else {
+                ""
+            }))
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// The newest access-log row of `action`.
+    fn last(&self, action: &str) -> fraudlink::store::AccessRecord {
+        self.engine
+            .audit(&fraudlink::store::AuditFilter {
+                action: Some(action.into()),
+                limit: 1,
+                ..Default::default()
+            })
+            .unwrap()
+            .pop()
+            .unwrap_or_else(|| panic!("no {action} row in the access log"))
+    }
+}
+
+/// The strings of a JSON array, sorted.
+fn sorted(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|x| x.as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+// See: issue 19 (finding 4). The API logged no row for check and hubs, and
+// rows that did not say what was shown (the graph logged the cluster, the
+// CSV export its format, the NDJSON export a count, suggestions `null`,
+// explain only a and b); the purpose was optional and refusals unlogged.
+#[tokio::test]
+async fn issue_19_every_api_read_is_logged_with_what_it_showed_and_its_purpose() {
+    let api = Api::new();
+    let cluster = api.cluster_of("2026-AMS-000101");
+    let members: Vec<String> = {
+        let state = api.engine.state();
+        let c = state
+            .cluster(&fraudlink::cluster::ClusterId::new(cluster.clone()))
+            .unwrap();
+        let mut m: Vec<String> = c.report_ids.iter().map(|r| r.to_string()).collect();
+        m.sort();
+        m
+    };
+
+    // Reads of report data need a purpose, whatever the role; the 400
+    // names the header.
+    for (method, path, who) in [
+        (
+            "GET",
+            "/api/v1/reports/2026-LIM-000045".to_owned(),
+            "intake",
+        ),
+        ("POST", "/api/v1/check".to_owned(), "intake"),
+        ("GET", format!("/api/v1/clusters/{cluster}"), "intake"),
+        ("GET", "/api/v1/clusters".to_owned(), "analyst"),
+        ("GET", "/api/v1/hubs".to_owned(), "analyst"),
+        ("GET", "/api/v1/search?q=rekening".to_owned(), "coordinator"),
+        ("GET", format!("/api/v1/clusters/{cluster}/graph"), "admin"),
+    ] {
+        let (status, v) = api.call_without_reason(method, &path, who).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{who} {method} {path}: {v}"
+        );
+        assert!(
+            v["detail"].as_str().unwrap().contains("x-fraudlink-reason"),
+            "{v}"
+        );
+    }
+    // Reads that show no report data need none.
+    let (status, _) = api
+        .call_without_reason("GET", "/api/v1/stats", "intake")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A check: the clusters it matched.
+    let (_, v) = api
+        .call(
+            "POST",
+            "/api/v1/check",
+            Some("intake"),
+            Some(r#"{"narrative": "naar NL42 INGB 0006 1234 56"}"#),
+        )
+        .await;
+    let row = api.last("check");
+    assert_eq!(
+        row.targets["clusters"],
+        json!([v["matches"][0]["cluster_id"]])
+    );
+    assert_eq!(row.reason.as_deref(), Some("test case 42"));
+    assert_eq!(row.actor.as_deref(), Some("intake#1 (intake)"));
+    assert_eq!(row.team.as_deref(), Some("Heerlen"));
+
+    // Hubs: the identifiers shown.
+    let (_, v) = api.call("GET", "/api/v1/hubs", Some("analyst"), None).await;
+    let shown: Vec<String> = v["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            format!(
+                "{}:{}",
+                h["type"].as_str().unwrap(),
+                h["value"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(api.last("hubs").targets["identifiers"], json!(shown));
+
+    // The graph and the CSV export: every report drawn or written.
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{cluster}/graph"),
+            Some("analyst"),
+            None,
+        )
+        .await;
+    let drawn: Vec<Value> = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "report")
+        .map(|n| n["label"].clone())
+        .collect();
+    assert_eq!(sorted(&json!(drawn)), members);
+    assert_eq!(
+        sorted(&api.last("cluster_graph").targets["reports"]),
+        members
+    );
+    let (status, _) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{cluster}/export?format=csv"),
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let row = api.last("export_cluster");
+    assert_eq!(row.targets["format"], "csv");
+    assert_eq!(sorted(&row.targets["reports"]), members);
+
+    // The whole NDJSON export: every report id (a snapshot only past
+    // access::MAX_LISTED).
+    let (_, v) = api
+        .call(
+            "GET",
+            "/api/v1/clusters?format=ndjson",
+            Some("analyst"),
+            None,
+        )
+        .await;
+    let mut exported: Vec<Value> = Vec::new();
+    for line in v.as_str().unwrap().lines() {
+        let c: Value = serde_json::from_str(line).unwrap();
+        exported.extend(c["report_ids"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(exported.len(), 22);
+    assert_eq!(
+        sorted(&api.last("export_clusters").targets["reports"]),
+        sorted(&json!(exported))
+    );
+
+    // Suggestions: the reports on both sides of each.
+    let (_, v) = api
+        .call("GET", "/api/v1/suggestions", Some("analyst"), None)
+        .await;
+    let mut sides: Vec<Value> = Vec::new();
+    for s in v["suggestions"].as_array().unwrap() {
+        sides.extend(s["a_reports"].as_array().unwrap().iter().cloned());
+        sides.extend(s["b_reports"].as_array().unwrap().iter().cloned());
+    }
+    assert!(!sides.is_empty(), "the fixtures have a suggestion: {v}");
+    assert_eq!(
+        sorted(&api.last("suggestions").targets["reports"]),
+        sorted(&json!(sides))
+    );
+
+    // Explain: every report on the chain, not only a and b.
+    let (_, v) = api
+        .call(
+            "GET",
+            "/api/v1/explain?a=2026-AMS-000101&b=2026-ON-000310",
+            Some("analyst"),
+            None,
+        )
+        .await;
+    let chain: Vec<Value> = v["explanation"]["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["step"] == "report")
+        .map(|s| s["id"].clone())
+        .collect();
+    assert!(chain.len() > 2, "a chain through other reports: {v}");
+    let logged = sorted(&api.last("explain").targets["reports"]);
+    for r in sorted(&json!(chain)) {
+        assert!(logged.contains(&r), "{r} missing from {logged:?}");
+    }
+
+    // A refused read is logged, with what was asked for and why.
+    let (status, _) = api
+        .call("GET", "/api/v1/clusters?unit=Limburg", Some("intake"), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let row = api.last("list_clusters");
+    assert_eq!(row.outcome, "denied");
+    assert_eq!(row.targets["path"], "/api/v1/clusters");
+    assert_eq!(row.targets["query"], "unit=Limburg");
+    assert_eq!(row.reason.as_deref(), Some("test case 42"));
+
+    // Reading the log is logged too.
+    api.call("GET", "/api/v1/audit?limit=5", Some("admin"), None)
+        .await;
+    assert_eq!(api.last("audit").targets["entries"], 5);
+}

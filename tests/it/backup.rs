@@ -134,7 +134,7 @@ fn a_backup_during_pushes_is_a_prefix_of_acknowledged_batches_and_restores_the_c
         .addr(Duration::from_secs(120))
         .unwrap_or_else(|| panic!("serve did not start: {:?}", server.log()));
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
 
     // One client pushes batch after batch; each 2xx is an acknowledgement.
     let (tx, acks) = std::sync::mpsc::channel::<usize>();

@@ -524,3 +524,108 @@ fn issue_19_csv_export_turns_formulas_from_intake_fields_into_text() {
         );
     }
 }
+
+// See: issue 19 (finding 4). No command-line read was logged: search,
+// clusters, cluster show, explain, export, similar, suggestions, hubs and
+// check showed report data to whoever ran them without a row, and without
+// asking why.
+#[test]
+fn issue_19_every_cli_read_is_logged_with_who_what_and_why() {
+    let app = TestApp::with_fixtures();
+    let cluster = export(&app)
+        .into_iter()
+        .find(|c| c["report_ids"].to_string().contains("2026-AMS-000101"))
+        .unwrap()["cluster_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Without a purpose, a read is refused and says how to give one.
+    app.cmd()
+        .env_remove("FRAUDLINK_REASON")
+        .args(["search", "rekening"])
+        .assert()
+        .failure()
+        .stderr(contains("--reason"));
+    let reads: Vec<(&str, Vec<&str>, &str)> = vec![
+        (
+            "search",
+            vec!["search", "nl42 ingb 0006 1234 56"],
+            "2026-AMS-000101",
+        ),
+        (
+            "list_clusters",
+            vec!["clusters", "--json"],
+            "2026-AMS-000101",
+        ),
+        (
+            "read_cluster",
+            vec!["cluster", "show", &cluster],
+            "2026-AMS-000101",
+        ),
+        (
+            "explain",
+            vec!["explain", "2026-AMS-000101", "2026-ON-000310"],
+            "2026-ON-000310",
+        ),
+        (
+            "export_cluster",
+            vec![
+                "export",
+                "clusters",
+                "--format",
+                "csv",
+                "--cluster",
+                &cluster,
+            ],
+            "2026-AMS-000101",
+        ),
+        (
+            "export_clusters",
+            vec!["export", "clusters"],
+            "2026-OB-000488",
+        ),
+        (
+            "similar",
+            vec!["similar", "2026-AMS-000101"],
+            "2026-AMS-000101",
+        ),
+        ("suggestions", vec!["suggestions"], "reports"),
+        ("hubs", vec!["hubs"], "identifiers"),
+        ("check", vec!["check", "-"], &cluster),
+    ];
+    for (_, args, _) in &reads {
+        app.cmd()
+            .env("USER", "j.jansen")
+            .args(["--reason", "zaak 2026-77"])
+            .args(args)
+            .write_stdin(r#"{"narrative": "naar NL42 INGB 0006 1234 56"}"#)
+            .assert()
+            .success();
+    }
+    let out = app
+        .cmd()
+        .args(["audit", "--limit", "100"])
+        .assert()
+        .success();
+    let rows = ndjson(&out.get_output().stdout);
+    for (action, args, shown) in &reads {
+        let row = rows
+            .iter()
+            .find(|r| r["action"] == *action)
+            .unwrap_or_else(|| panic!("no {action} row for {args:?}: {rows:?}"));
+        assert_eq!(row["role"], "cli", "{row}");
+        assert_eq!(row["actor"], "j.jansen", "{row}");
+        assert_eq!(row["reason"], "zaak 2026-77", "{row}");
+        assert_eq!(row["outcome"], "ok", "{row}");
+        assert!(
+            row["targets"].to_string().contains(shown),
+            "{action}: {row}"
+        );
+    }
+    // The whole export names every report it wrote.
+    let all = rows
+        .iter()
+        .find(|r| r["action"] == "export_clusters")
+        .unwrap();
+    assert_eq!(all["targets"]["reports"].as_array().unwrap().len(), 22);
+}

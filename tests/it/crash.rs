@@ -325,6 +325,7 @@ impl Harness {
                 .expect("a runtime"),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(120))
+                .default_headers(crate::support::reason_headers())
                 .build()
                 .expect("an HTTP client"),
             work,
@@ -357,6 +358,7 @@ impl Harness {
             .env("FRAUDLINK_INGEST_BATCH_SIZE", self.cfg.batch.to_string())
             .env_remove("FRAUDLINK_LOG")
             .env_remove("FRAUDLINK_SERVER")
+            .env("FRAUDLINK_REASON", crate::support::READ_REASON)
             .stdin(Stdio::null());
         c
     }

@@ -57,7 +57,7 @@ impl Server {
             token,
             stop: Some(stop),
             handle: Some(handle),
-            http: reqwest::Client::new(),
+            http: crate::support::http_client(),
         }
     }
 

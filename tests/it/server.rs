@@ -68,6 +68,7 @@ async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let log = engine.clone();
     let server = tokio::spawn(fraudlink::server::run(
         listener,
         engine,
@@ -77,7 +78,7 @@ async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
         },
     ));
 
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let base = format!("http://{addr}/api/v1");
     let push = |body: String| {
         http.post(format!("{base}/reports"))
@@ -134,6 +135,38 @@ async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
         assert!(Instant::now() < deadline, "no alert received: {got:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // See: issue 19 (finding 4). The delivery is a read by the webhook,
+    // logged with its URL, the cluster and reports it was told of, and
+    // the alert rule as its purpose.
+    let delivery = loop {
+        let rows = log
+            .audit(&fraudlink::store::AuditFilter {
+                action: Some("webhook_delivery".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        if let Some(row) = rows.into_iter().find(|r| r.outcome == "ok") {
+            break row;
+        }
+        assert!(Instant::now() < deadline, "no delivery in the access log");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(delivery.role, "webhook");
+    assert_eq!(
+        delivery.actor.as_deref(),
+        Some(format!("http://{hook_addr}/hook").as_str())
+    );
+    assert_eq!(
+        delivery.reason.as_deref(),
+        Some("alert cluster_reports>=3 (settings [[alerts]])")
+    );
+    let told = delivery.targets["reports"].to_string();
+    assert!(
+        ["H-1", "H-2", "H-3"].iter().all(|r| told.contains(r)),
+        "{:?}",
+        delivery.targets
+    );
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
@@ -285,7 +318,20 @@ fn the_cli_checks_ingests_and_searches_against_a_remote_service() {
     };
     let remote = |args: &[&str]| {
         let mut c = assert_cmd::Command::cargo_bin("fraudlink").unwrap();
-        c.args(["--server", &url, "--token", &token]).args(args);
+        c.args(["--server", &url, "--token", &token])
+            .env_remove("FRAUDLINK_REASON")
+            .args(args);
+        c
+    };
+    // A read of report data needs a purpose, remotely as locally.
+    let out = remote(&["search", "nl42ingb0006123456"]).assert().failure();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stderr).contains("--reason"),
+        "{out:?}"
+    );
+    let remote = |args: &[&str]| {
+        let mut c = remote(&["--reason", "zaak Zoë 12"]);
+        c.args(args);
         c
     };
     let out = remote(&["check", "-"])
@@ -311,7 +357,8 @@ fn the_cli_checks_ingests_and_searches_against_a_remote_service() {
         .stderr(predicates::str::contains("1 accepted"));
     let bad = assert_cmd::Command::cargo_bin("fraudlink")
         .unwrap()
-        .args(["--server", &url, "--token", "fl_wrong", "search", "x"])
+        .args(["--server", &url, "--token", "fl_wrong", "--reason", "r"])
+        .args(["search", "x"])
         .assert()
         .failure();
     assert!(String::from_utf8_lossy(&bad.get_output().stderr).contains("401"));

@@ -48,6 +48,8 @@ impl TestApp {
         c.arg("--data").arg(self.data());
         // Tests never read a developer's local settings.
         c.current_dir(self.data());
+        // Reads of report data give a purpose (see `READ_REASON`).
+        c.env("FRAUDLINK_REASON", READ_REASON);
         c
     }
 }
@@ -120,8 +122,31 @@ pub fn process(data: &Path) -> std::process::Command {
         .current_dir(data)
         .env_remove("FRAUDLINK_LOG")
         .env_remove("FRAUDLINK_SERVER")
+        .env("FRAUDLINK_REASON", READ_REASON)
         .stdin(Stdio::null());
     c
+}
+
+/// The purpose the tests give for their reads of report data (the CLI's
+/// `FRAUDLINK_REASON`, the API's `X-Fraudlink-Reason`).
+pub const READ_REASON: &str = "integration test";
+
+/// Headers that give [`READ_REASON`] as the purpose of a request.
+pub fn reason_headers() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        fraudlink::api::REASON_HEADER,
+        reqwest::header::HeaderValue::from_static(READ_REASON),
+    );
+    headers
+}
+
+/// An HTTP client that sends [`READ_REASON`] with every request.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .default_headers(reason_headers())
+        .build()
+        .expect("an HTTP client")
 }
 
 /// A `fraudlink serve` child on port 0.

@@ -115,7 +115,15 @@ impl Ui {
     async fn sign_in(&self, role: &str) -> Session {
         let token = self.tokens[role].clone();
         let p = self
-            .post("/login", None, &[("token", &token), ("next", "/check")])
+            .post(
+                "/login",
+                None,
+                &[
+                    ("token", &token),
+                    ("next", "/check"),
+                    ("purpose", UI_PURPOSE),
+                ],
+            )
             .await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
         assert_eq!(p.location, "/check");
@@ -150,6 +158,9 @@ impl Ui {
             .unwrap()
     }
 }
+
+/// The purpose the test sessions give at sign-in.
+const UI_PURPOSE: &str = "ui test <zaak 7>";
 
 fn csrf_of(html: &str) -> String {
     let at = html
@@ -846,4 +857,121 @@ async fn assets_are_served_from_the_binary_and_the_api_still_answers() {
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.csp.contains("script-src 'self'"), "{}", p.csp);
     assert!(!p.body.contains("<script>"), "no inline scripts");
+}
+
+// See: issue 19 (finding 4). UI rows had no purpose (always null) and a
+// refused page was not logged.
+#[tokio::test]
+async fn issue_19_ui_reads_carry_the_sessions_purpose_and_refusals_are_logged() {
+    let ui = Ui::new();
+    // The sign-in form asks for the purpose.
+    let p = ui.get("/login", None).await;
+    assert!(p.body.contains(r#"name="purpose""#), "{}", p.body);
+    // Signed in without one, the first page with report data asks for it
+    // and comes back.
+    let token = ui.tokens["analyst"].clone();
+    let p = ui.post("/login", None, &[("token", &token)]).await;
+    let cookie = p.set_cookie.split(';').next().unwrap().to_owned();
+    let mut s = Session {
+        cookie,
+        csrf: String::new(),
+    };
+    let p = ui.get("/reports/2026-AMS-000101", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location, "/purpose?next=%2Freports%2F2026-AMS-000101");
+    assert!(ui.audit("read_report").is_empty(), "nothing shown yet");
+    let p = ui.get(&p.location, Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    s.csrf = csrf_of(&p.body);
+    let blank = [("csrf", s.csrf.as_str()), ("purpose", "  "), ("next", "/")];
+    let p = ui.post("/purpose", Some(&s), &blank).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let form = [
+        ("csrf", s.csrf.as_str()),
+        ("purpose", "zaak 2026-88"),
+        ("next", "/reports/2026-AMS-000101"),
+    ];
+    let p = ui.post("/purpose", Some(&s), &form).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location, "/reports/2026-AMS-000101");
+    let p = ui.get("/reports/2026-AMS-000101", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains("purpose: zaak 2026-88"),
+        "shown in the frame"
+    );
+    let row = &ui.audit("read_report")[0];
+    assert_eq!(row.reason.as_deref(), Some("zaak 2026-88"));
+    assert_eq!(row.actor.as_deref(), Some("analyst#2 (analyst)"));
+    // Changed, it goes into the rows after.
+    let form = [("csrf", s.csrf.as_str()), ("purpose", "zaak 2026-89")];
+    ui.post("/purpose", Some(&s), &form).await;
+    let p = ui.get("/search?q=rekening", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(
+        ui.audit("search")[0].reason.as_deref(),
+        Some("zaak 2026-89")
+    );
+
+    // A session that gave its purpose at sign-in writes it into every row:
+    // the dashboard, a cluster, a check.
+    let s = ui.sign_in("analyst").await;
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    ui.get("/", Some(&s)).await;
+    ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
+    let form = [
+        ("csrf", s.csrf.as_str()),
+        ("narrative", "NL42 INGB 0006 1234 56"),
+    ];
+    ui.post("/check", Some(&s), &form).await;
+    for action in ["list_clusters", "read_cluster", "check"] {
+        let row = &ui.audit(action)[0];
+        assert_eq!(row.reason.as_deref(), Some(UI_PURPOSE), "{action}");
+    }
+    let read = &ui.audit("read_cluster")[0];
+    assert!(
+        read.targets["reports"]
+            .to_string()
+            .contains("2026-AMS-000101"),
+        "{:?}",
+        read.targets
+    );
+
+    // A refused page is logged with the purpose.
+    let s = ui.sign_in("intake").await;
+    let p = ui.get("/search?q=rekening", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let row = &ui.audit("search")[0];
+    assert_eq!(
+        (row.outcome.as_str(), row.reason.as_deref()),
+        ("denied", Some(UI_PURPOSE))
+    );
+    assert_eq!(row.targets["path"], "/search");
+}
+
+// See: issue 19 (finding 3). A report written again keeps its earlier
+// version, which the report page shows analysts (escaped) but not intake.
+#[tokio::test]
+async fn issue_19_the_report_page_shows_analysts_the_earlier_versions() {
+    let ui = Ui::new();
+    let before = ui.engine.report("2026-LIM-000045").unwrap().unwrap().raw;
+    let mut changed: serde_json::Value = serde_json::from_str(&before).unwrap();
+    changed["narrative"] = "Aangevuld: <b>nieuw</b> nummer 06-42819937.".into();
+    let (summary, _) = ui
+        .engine
+        .ingest_lines("correction", &[changed.to_string()])
+        .unwrap();
+    assert_eq!(summary.updated, 1);
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/reports/2026-LIM-000045", Some(&s)).await;
+    assert!(p.body.contains("This is version 2"), "{}", p.body);
+    assert!(
+        p.body
+            .contains("Op mijn telefoon stond het nummer van de bank")
+    );
+    assert!(p.body.contains("&#60;b&#62;nieuw&#60;/b&#62;"), "escaped");
+    let s = ui.sign_in("intake").await;
+    let p = ui.get("/reports/2026-LIM-000045", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(!p.body.contains("This is version"), "no history for intake");
 }

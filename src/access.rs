@@ -1,0 +1,106 @@
+//! The access log's vocabulary, shared by every door that shows report
+//! data (the API, the web UI, the command line, webhook deliveries): who
+//! read when the reader holds no token, and how a row names what was
+//! shown.
+//!
+//! A row names every report shown. A list longer than [`MAX_LISTED`] (the
+//! export of every cluster at a million reports names a million ids) is
+//! written as a snapshot instead: the number of ids, the SHA-256 of the
+//! ids one per line in the order shown, the first and the last, and the
+//! store's generation, so that a list rebuilt from the store later can be
+//! proven to be the one shown.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// The most report ids a row lists one by one; past it, a snapshot.
+pub const MAX_LISTED: usize = 10_000;
+
+/// The access log's role for reads on the command line (the person is in
+/// the row's `actor`).
+pub const CLI_ROLE: &str = "cli";
+
+/// The access log's role for webhook deliveries (the URL is the actor).
+pub const WEBHOOK_ROLE: &str = "webhook";
+
+/// The reports shown, as a row names them: the ids, or past
+/// [`MAX_LISTED`] a snapshot of them (see the module's documentation).
+pub fn reports_shown<'a, I>(ids: I, generation: i64) -> Value
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: Clone,
+{
+    let ids = ids.into_iter();
+    let count = ids.clone().count();
+    if count <= MAX_LISTED {
+        return Value::Array(ids.map(|s| Value::String(s.to_owned())).collect());
+    }
+    let mut hash = Sha256::new();
+    let (mut first, mut last) = ("", "");
+    for (i, id) in ids.enumerate() {
+        if i == 0 {
+            first = id;
+        }
+        last = id;
+        hash.update(id.as_bytes());
+        hash.update(b"\n");
+    }
+    let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    json!({
+        "snapshot": {
+            "count": count,
+            "sha256": digest,
+            "first": first,
+            "last": last,
+            "generation": generation,
+        }
+    })
+}
+
+/// The person running a command, for the access log: `$USER` (or
+/// `$LOGNAME`), else `unknown`.
+pub fn cli_user() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// A purpose as given (header, form field, `--reason`): trimmed, at most
+/// 500 characters; `None` when blank.
+pub fn purpose(given: &str) -> Option<String> {
+    let p: String = given.trim().chars().take(500).collect();
+    (!p.is_empty()).then_some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_lists_are_named_and_long_ones_are_a_snapshot_of_them() {
+        assert_eq!(reports_shown(["R-1", "R-2"], 7), json!(["R-1", "R-2"]));
+        let ids: Vec<String> = (0..=MAX_LISTED).map(|i| format!("R-{i}")).collect();
+        let v = reports_shown(ids.iter().map(String::as_str), 7);
+        let s = &v["snapshot"];
+        assert_eq!(s["count"], MAX_LISTED + 1);
+        assert_eq!(s["first"], "R-0");
+        assert_eq!(s["last"], format!("R-{MAX_LISTED}"));
+        assert_eq!(s["generation"], 7);
+        // The hash is of the ids one per line, in order.
+        let mut joined = ids.join("\n");
+        joined.push('\n');
+        let expected: String = Sha256::digest(joined.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(s["sha256"], expected);
+    }
+
+    #[test]
+    fn a_purpose_is_trimmed_and_blank_is_none() {
+        assert_eq!(purpose("  zaak 12 "), Some("zaak 12".to_owned()));
+        assert_eq!(purpose(" \t"), None);
+        assert_eq!(purpose(&"x".repeat(600)).unwrap().len(), 500);
+    }
+}
