@@ -809,7 +809,9 @@ async fn headers_of(api: &Api, req: Request<Body>) -> (StatusCode, axum::http::H
 async fn issue_19_every_answer_is_unsniffable_unframed_uncached_and_sends_no_referrer() {
     let api = Api::new();
     let get = |path: &str, token: Option<&str>| {
-        let mut r = Request::builder().uri(path);
+        let mut r = Request::builder()
+            .uri(path)
+            .header("x-fraudlink-reason", "test case 42");
         if let Some(t) = token {
             r = r.header("authorization", format!("Bearer {t}"));
         }
@@ -1095,7 +1097,7 @@ async fn issue_19_every_api_read_is_logged_with_what_it_showed_and_its_purpose()
             "intake",
         ),
         ("POST", "/api/v1/check".to_owned(), "intake"),
-        ("GET", format!("/api/v1/clusters/{cluster}"), "intake"),
+        ("GET", format!("/api/v1/clusters/{cluster}"), "analyst"),
         ("GET", "/api/v1/clusters".to_owned(), "analyst"),
         ("GET", "/api/v1/hubs".to_owned(), "analyst"),
         ("GET", "/api/v1/search?q=rekening".to_owned(), "coordinator"),

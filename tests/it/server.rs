@@ -223,8 +223,10 @@ async fn issue_19_a_webhook_that_redirects_fails_and_its_payload_goes_nowhere_el
         .await
         .unwrap()
         .unwrap();
+    // Two teams' reports: the national desk pushes them (an intake token
+    // writes only its own team's).
     let (_, token) = engine
-        .create_token(Role::Intake, Some("Heerlen"), "test")
+        .create_token(Role::Coordinator, None, "test")
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
