@@ -332,13 +332,14 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 }
 
 /// Variables named `FRAUDLINK_*` that are not settings: the command
-/// line's own (`--data`, `--server`, `--token`), the log filter, and those
+/// line's own (`--data`, `--server`, `--token`, `--reason`), the log filter, and those
 /// read by the project's tests and benchmarks, which the programs they
 /// start inherit.
 const OTHER_VARIABLES: &[&str] = &[
     "FRAUDLINK_DATA",
     "FRAUDLINK_SERVER",
     "FRAUDLINK_TOKEN",
+    "FRAUDLINK_REASON",
     "FRAUDLINK_LOG",
     "FRAUDLINK_BIN",
     "FRAUDLINK_BENCH_INPUT",
