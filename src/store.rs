@@ -1971,7 +1971,7 @@ mod tests {
         assert_eq!(store.report_versions("R-1").unwrap().len(), 3);
 
         // A purge takes the history with the report.
-        assert_eq!(store.purge(i64::MAX).unwrap(), ["R-1"]);
+        assert_eq!(store.purge(i64::MAX).unwrap().reports, ["R-1"]);
         assert!(store.report_versions("R-1").unwrap().is_empty());
     }
 
