@@ -1194,11 +1194,19 @@ fn check(engine: &Engine, input: &str, read: &CliRead) -> Result<u8> {
     let mut clusters: Vec<String> = Vec::new();
     for (n, doc) in docs.iter().enumerate() {
         match serde_json::from_str::<CheckRequest>(doc) {
-            Ok(req) => {
-                let answer = engine.check(&req);
-                clusters.extend(answer.matches.iter().map(|m| m.cluster_id.to_string()));
-                answers.push(serde_json::to_value(&answer)?);
-            }
+            Ok(req) => match engine.check_limits(&req) {
+                Ok(()) => {
+                    let answer = engine.check(&req);
+                    clusters.extend(answer.matches.iter().map(|m| m.cluster_id.to_string()));
+                    answers.push(serde_json::to_value(&answer)?);
+                }
+                Err(e) => {
+                    bad += 1;
+                    answers.push(
+                        serde_json::json!({"error": "too large", "detail": format!("line {}: {e}", n + 1)}),
+                    );
+                }
+            },
             Err(e) => {
                 bad += 1;
                 answers.push(

@@ -39,6 +39,8 @@ pub struct Settings {
     pub alerts: Vec<AlertRule>,
     /// Ingest settings.
     pub ingest: IngestConfig,
+    /// How much one report (import, push or check) may hold.
+    pub limits: crate::report::Limits,
     /// Linking settings.
     pub linking: LinkingConfig,
     /// Weak-link settings.
@@ -97,6 +99,12 @@ pub struct ServerConfig {
     /// `/api/v1/metrics` answers without a token (for a scraper that
     /// cannot send one); otherwise it needs a token of any role.
     pub open_metrics: bool,
+    /// Requests that may wait for a worker thread, per kind of work
+    /// (checks, searches and pages); more are refused with 503.
+    pub queued_requests: usize,
+    /// Requests with a large body (pushes, large checks) that may wait
+    /// for a worker thread, per kind; more are refused with 503.
+    pub queued_bodies: usize,
 }
 
 /// The shortest webhook secret taken: 128 bits as 32 hex digits.
@@ -141,6 +149,8 @@ impl ServerConfig {
         crate::api::ApiConfig {
             max_body_bytes: self.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(self.request_timeout_secs.max(1)),
+            queued_requests: self.queued_requests,
+            queued_bodies: self.queued_bodies,
         }
     }
 }

@@ -591,6 +591,9 @@ impl Engine {
     /// Full-text search; identifiers in the query text are normalised
     /// first, so `nl91 abna 0417 1643 00` finds `NL91ABNA0417164300`.
     pub fn search(&self, p: &SearchParams) -> Result<SearchPage, SearchError> {
+        // Before the identifiers are read out of it: the limits bound that
+        // work too, and the message names the text as the user wrote it.
+        crate::index::check_query(&p.query)?;
         let state = self.state();
         let (text, identifiers) = self.split_query(&p.query);
         let ids = match &p.cluster {
@@ -1126,6 +1129,7 @@ impl Engine {
             let (to_worker, lines_rx) = std::sync::mpsc::channel::<Vec<(usize, Line)>>();
             let (parsed_tx, from_worker) = std::sync::mpsc::channel::<Vec<(usize, Parsed)>>();
             let extractor = &self.inner.extractor;
+            let limits = &self.inner.settings.limits;
             // Named, so that `top -H` and perf tell its share of an import.
             std::thread::Builder::new()
                 .name("ingest-extract".into())
@@ -1133,7 +1137,7 @@ impl Engine {
                     for chunk in lines_rx {
                         let out = chunk
                             .into_iter()
-                            .map(|(n, line)| (n, parse_line(extractor, n, line)))
+                            .map(|(n, line)| (n, parse_line(extractor, limits, n, line)))
                             .collect();
                         if parsed_tx.send(out).is_err() {
                             break;
@@ -1259,7 +1263,18 @@ impl Engine {
         Ok(())
     }
 
-    /// Extracts and matches one report without storing it.
+    /// Refuses a check whose statement or identifiers exceed the settings'
+    /// limits (`[limits]`), naming the field.
+    pub fn check_limits(&self, req: &CheckRequest) -> Result<(), crate::report::ReportError> {
+        self.inner.settings.limits.check(
+            req.narrative.as_deref().unwrap_or_default(),
+            req.identifiers.as_deref().unwrap_or_default(),
+        )
+    }
+
+    /// Extracts and matches one report without storing it. Its work grows
+    /// with the size of the report: callers that take reports from others
+    /// hold them to [`Engine::check_limits`] first.
     pub fn check(&self, req: &CheckRequest) -> CheckAnswer {
         let state = self.state();
         let raw_ids = req.identifiers.clone().unwrap_or_default();
@@ -1512,7 +1527,13 @@ impl Engine {
         let mut line_of = Vec::with_capacity(lines.len());
         let mut rejected = Vec::new();
         for (n, line) in lines.iter().enumerate() {
-            match parse_line(&self.inner.extractor, n + 1, Line::Text(line.clone())) {
+            let line = Line::Text(line.clone());
+            match parse_line(
+                &self.inner.extractor,
+                &self.inner.settings.limits,
+                n + 1,
+                line,
+            ) {
                 Parsed::Blank => {}
                 Parsed::Report(report, line, idents) => {
                     if let Some(own) = team
@@ -2044,7 +2065,12 @@ enum Parsed {
     Rejected(Rejection),
 }
 
-fn parse_line(extractor: &Extractor, line_no: usize, line: Line) -> Parsed {
+fn parse_line(
+    extractor: &Extractor,
+    limits: &crate::report::Limits,
+    line_no: usize,
+    line: Line,
+) -> Parsed {
     let line = match line {
         Line::Text(l) => l,
         Line::NotUtf8 => {
@@ -2060,7 +2086,7 @@ fn parse_line(extractor: &Extractor, line_no: usize, line: Line) -> Parsed {
     if line.trim().is_empty() {
         return Parsed::Blank;
     }
-    match Report::from_json(&line) {
+    match Report::from_json_within(&line, limits) {
         Ok(report) => {
             let idents = extractor.extract(&report);
             Parsed::Report(report, line, idents)

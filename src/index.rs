@@ -70,6 +70,94 @@ pub const MAX_LIMIT: usize = 1000;
 /// segments it wants to rewrite.
 const PURGE_MERGE_WAIT: Duration = Duration::from_secs(300);
 
+/// The longest query text accepted, in characters. Analysts' queries are
+/// a few words, a phrase and some filters; a pasted statement belongs in
+/// `similar`. Bounding the text bounds the work of parsing it and the
+/// number of clauses it can make.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+
+/// The deepest nesting accepted in query text: brackets, each counting
+/// one level, and `NOT`, each counting one level for what follows it in
+/// its group. tantivy's query parser and the query it builds recurse once
+/// (or more) per level, on the stack of the thread that searches: 5,000
+/// brackets overflowed a 2 MiB stack and aborted the process (issue 19).
+/// Real queries nest two or three levels.
+pub const MAX_QUERY_DEPTH: usize = 32;
+
+/// Refuses query text longer than [`MAX_QUERY_CHARS`] or nested deeper
+/// than [`MAX_QUERY_DEPTH`], with a message for the user that names the
+/// limit. Runs in one pass over the text and never recurses, so it is safe
+/// on any input; [`SearchIndex::search`] runs it before tantivy's parser
+/// sees the text.
+pub fn check_query(text: &str) -> Result<(), SearchError> {
+    let chars = text.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(SearchError::InvalidQuery {
+            message: format!(
+                "the query is {chars} characters long; at most {MAX_QUERY_CHARS} are accepted"
+            ),
+        });
+    }
+    let depth = query_depth(text);
+    if depth > MAX_QUERY_DEPTH {
+        return Err(SearchError::InvalidQuery {
+            message: format!(
+                "the query nests {depth} levels deep (brackets and NOT); at most \
+                 {MAX_QUERY_DEPTH} are accepted"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// How deep `text` would make tantivy's parser recurse, counted from
+/// above: every `(` opens a level (inside a quoted phrase too, where it
+/// does not, so that no mistake about quoting can undercount), and every
+/// `NOT` adds one until the bracket group it stands in closes.
+fn query_depth(text: &str) -> usize {
+    // Per open group, the levels it added: its bracket and the NOTs
+    // written in it so far.
+    let mut open: Vec<usize> = Vec::new();
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut word = String::new();
+    fn end_word(word: &mut String, open: &mut [usize], depth: &mut usize) {
+        if word == "NOT" {
+            *depth += 1;
+            if let Some(levels) = open.last_mut() {
+                *levels += 1;
+            }
+        }
+        word.clear();
+    }
+    for c in text.chars() {
+        match c {
+            '(' => {
+                end_word(&mut word, &mut open, &mut depth);
+                depth += 1;
+                open.push(1);
+            }
+            ')' => {
+                end_word(&mut word, &mut open, &mut depth);
+                // A stray `)` closes nothing; the parser refuses it.
+                if let Some(levels) = open.pop() {
+                    depth -= levels;
+                }
+            }
+            c if c.is_whitespace() => end_word(&mut word, &mut open, &mut depth),
+            c => {
+                // Only the three letters matter; a longer word is no NOT.
+                if word.len() < 4 {
+                    word.push(c);
+                }
+            }
+        }
+        deepest = deepest.max(depth);
+    }
+    end_word(&mut word, &mut open, &mut depth);
+    deepest.max(depth)
+}
+
 /// The file in the index folder that holds [`SCHEMA_VERSION`].
 const VERSION_FILE: &str = "fraudlink-schema-version";
 
@@ -384,6 +472,7 @@ impl SearchIndex {
         let searcher = inner.reader.searcher();
 
         let has_text = !q.text.trim().is_empty();
+        check_query(&q.text)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if has_text {
             let text =
@@ -432,7 +521,7 @@ impl SearchIndex {
         // reserving room for an absurd number of candidates.
         let limit = q.limit.min(MAX_LIMIT);
         if limit == 0 || q.offset as u64 >= searcher.num_docs() {
-            let total = searcher.search(&query, &Count).map_err(index_error)?;
+            let total = searcher.search(&query, &Count).map_err(query_error)?;
             return Ok(SearchResults {
                 total,
                 hits: Vec::new(),
@@ -450,7 +539,7 @@ impl SearchIndex {
             );
             let (total, docs) = searcher
                 .search(&query, &(Count, top.order_by(newest_first)))
-                .map_err(index_error)?;
+                .map_err(query_error)?;
             let docs = docs
                 .into_iter()
                 .map(|((_, score), addr)| (score, addr))
@@ -459,11 +548,11 @@ impl SearchIndex {
         } else {
             searcher
                 .search(&query, &(Count, top.order_by_score()))
-                .map_err(index_error)?
+                .map_err(query_error)?
         };
 
         let mut snippets =
-            SnippetGenerator::create(&searcher, &*query, f.narrative).map_err(index_error)?;
+            SnippetGenerator::create(&searcher, &*query, f.narrative).map_err(query_error)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(found.len());
         for (score, addr) in found {
@@ -1100,6 +1189,23 @@ fn index_error(e: tantivy::TantivyError) -> SearchError {
     SearchError::Index(e.into())
 }
 
+/// A failure to run a search: a schema error comes from what the query
+/// text asked of a field (`narrative:*` needs a fast field, which text
+/// fields are not), so it is the user's mistake,
+/// said as such (400), not an index failure (500). Found by the `query`
+/// fuzz target's seed corpus (issue 19).
+fn query_error(e: tantivy::TantivyError) -> SearchError {
+    match e {
+        tantivy::TantivyError::SchemaError(why) => SearchError::InvalidQuery {
+            message: format!(
+                "the query asks a field for what it cannot answer ({why}); \
+                 `field:*` works on no text field"
+            ),
+        },
+        e => index_error(e),
+    }
+}
+
 /// The start of `text`, escaped, for hits without highlighted terms.
 fn leading_text_html(text: &str) -> String {
     let mut end = text.len();
@@ -1618,6 +1724,104 @@ mod tests {
                 other => panic!("{text:?} gave {other:?}"),
             }
         }
+    }
+
+    /// The query of issue 19: brackets around one word, `n` deep.
+    fn nested(n: usize) -> String {
+        format!("{}geld{}", "(".repeat(n), ")".repeat(n))
+    }
+
+    #[test]
+    fn query_depth_counts_brackets_and_nots_from_above() {
+        #[track_caller]
+        fn check(text: &str, expected: usize) {
+            assert_eq!(query_depth(text), expected, "{text:?}");
+        }
+        check("", 0);
+        check("whatsapp geld", 0);
+        check("(a OR b) AND (c OR (d AND e))", 2);
+        check("NOT a", 1);
+        check("a -b NOT c", 1);
+        check("NOT NOT NOT a", 3);
+        check("NOT (NOT (NOT (a)))", 6);
+        // A group's NOTs end with it.
+        check("(NOT a NOT b) (NOT c)", 3);
+        check("narrative:(a (b))", 2);
+        // Brackets in a phrase count, NOT inside a longer word does not.
+        check("\"(((\" NOTE NOTNOT", 3);
+        check("))) a (((", 3);
+        check(&nested(5_000), 5_000);
+    }
+
+    // See: issue 19
+    #[test]
+    fn issue_19_a_deeply_nested_query_is_refused_before_the_parser_sees_it() {
+        let index = index_of(vec![doc("r1", "Het geld is weg")]);
+        // Searched on a thread with the 2 MiB stack the heavy-read threads
+        // had, where this query overflowed it and aborted the process.
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                [
+                    nested(5_000),
+                    nested(900),
+                    format!("{}geld", "NOT ".repeat(400)),
+                    nested(MAX_QUERY_DEPTH + 1),
+                    nested(MAX_QUERY_DEPTH),
+                ]
+                .map(|text| index.search(&query(&text)))
+            })
+            .unwrap()
+            .join()
+            .expect("the search thread survives");
+        let [too_long, refused @ .., within] = outcome;
+        let says = |r: Result<SearchResults, SearchError>| match r {
+            Err(SearchError::InvalidQuery { message }) => message,
+            other => panic!("{other:?}"),
+        };
+        assert!(says(too_long).contains("at most 2000 are accepted"));
+        for (r, depth) in refused.into_iter().zip([900, 400, MAX_QUERY_DEPTH + 1]) {
+            let message = says(r);
+            assert!(
+                message.contains(&format!("nests {depth} levels deep"))
+                    && message.contains("at most 32"),
+                "{message}"
+            );
+        }
+        assert_eq!(within.expect("within the limit").total, 1);
+    }
+
+    // See: issue 19
+    #[test]
+    fn issue_19_an_existence_query_on_a_text_field_is_the_users_mistake() {
+        let index = index_of(vec![doc("r1", "Het geld is weg")]);
+        for text in [
+            "narrative:*",
+            "geld AND NOT narrative:*",
+            "narrative:[a TO m} unit:*",
+        ] {
+            match index.search(&query(text)) {
+                Err(SearchError::InvalidQuery { message }) => {
+                    assert!(message.contains("not a fast field"), "{text}: {message}")
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    // See: issue 19
+    #[test]
+    fn issue_19_a_query_longer_than_the_limit_is_refused_naming_it() {
+        let index = index_of(vec![doc("r1", "Het geld is weg")]);
+        let long = "geld ".repeat(MAX_QUERY_CHARS / 5 + 1);
+        match index.search(&query(&long)) {
+            Err(SearchError::InvalidQuery { message }) => {
+                assert!(message.contains("at most 2000"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let at_limit = "geld ".repeat(MAX_QUERY_CHARS / 5);
+        assert_eq!(index.search(&query(&at_limit)).unwrap().total, 1);
     }
 
     fn shared_index() -> &'static SearchIndex {

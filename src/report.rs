@@ -84,6 +84,63 @@ impl ReportError {
     }
 }
 
+/// How much one report may hold, in an import, a push or a check
+/// (`[limits]` in the settings). Extraction's work grows with the length
+/// of the statement and with the number and length of the identifiers:
+/// these bound what one report can ask of the service (issue 19).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// The longest statement (`narrative`), in bytes of UTF-8.
+    pub max_narrative_bytes: usize,
+    /// The most structured identifiers (`identifiers`).
+    pub max_identifiers: usize,
+    /// The longest structured identifier's `value`, in bytes of UTF-8.
+    pub max_identifier_bytes: usize,
+}
+
+impl Limits {
+    /// Refuses a report whose statement or identifiers exceed the limits,
+    /// naming the field, its size and the setting that bounds it.
+    pub fn check(&self, narrative: &str, identifiers: &[RawIdentifier]) -> Result<(), ReportError> {
+        if narrative.len() > self.max_narrative_bytes {
+            return Err(ReportError::new(
+                "narrative",
+                format!(
+                    "is {} bytes long; at most {} are accepted (setting limits.max_narrative_bytes)",
+                    narrative.len(),
+                    self.max_narrative_bytes
+                ),
+            ));
+        }
+        if identifiers.len() > self.max_identifiers {
+            return Err(ReportError::new(
+                "identifiers",
+                format!(
+                    "holds {} identifiers; at most {} are accepted (setting limits.max_identifiers)",
+                    identifiers.len(),
+                    self.max_identifiers
+                ),
+            ));
+        }
+        if let Some((i, ri)) = identifiers
+            .iter()
+            .enumerate()
+            .find(|(_, ri)| ri.value.len() > self.max_identifier_bytes)
+        {
+            return Err(ReportError::new(
+                format!("identifiers[{i}].value"),
+                format!(
+                    "is {} bytes long; at most {} are accepted (setting limits.max_identifier_bytes)",
+                    ri.value.len(),
+                    self.max_identifier_bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The kinds of fraud of formats.md; unknown values are kept as written and
 /// treated as [`FraudType::Other`] wherever a category is needed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -338,6 +395,16 @@ pub struct Report {
 impl Report {
     /// Parses and validates one NDJSON line.
     pub fn from_json(line: &str) -> Result<Report, ReportError> {
+        Report::parse(line, None)
+    }
+
+    /// Parses and validates one NDJSON line of an import or a push, which
+    /// must also keep within `limits`.
+    pub fn from_json_within(line: &str, limits: &Limits) -> Result<Report, ReportError> {
+        Report::parse(line, Some(limits))
+    }
+
+    fn parse(line: &str, limits: Option<&Limits>) -> Result<Report, ReportError> {
         let raw = serde_json::from_str::<RawReport>(line)
             // The typed parse skips unknown fields without reading their
             // numbers, so a line with `1e400` in a field it does not know
@@ -346,7 +413,7 @@ impl Report {
             // one `serde_json::Value` can hold.
             .and_then(|raw| serde_json::from_str::<AnyJson>(line).map(|_| raw));
         match raw {
-            Ok(raw) => Report::validate(raw),
+            Ok(raw) => Report::validate(raw, limits),
             Err(err) => Err(diagnose(line, &err)),
         }
     }
@@ -357,8 +424,14 @@ impl Report {
         Report::from_json(&text)
     }
 
-    fn validate(raw: RawReport) -> Result<Report, ReportError> {
+    fn validate(raw: RawReport, limits: Option<&Limits>) -> Result<Report, ReportError> {
         let id = ReportId::parse(&raw.id)?;
+        if let Some(limits) = limits {
+            limits.check(
+                &raw.narrative,
+                raw.identifiers.as_deref().unwrap_or_default(),
+            )?;
+        }
         let filed_at = OffsetDateTime::parse(raw.filed_at.trim(), &Rfc3339).map_err(|e| {
             ReportError::new(
                 "filed_at",
@@ -654,6 +727,57 @@ mod tests {
         let r = Report::from_json(line).unwrap();
         assert_eq!(r.identifiers.len(), 1);
         assert_eq!(r.warnings[0].field(), "identifiers[0].type");
+    }
+
+    // See: issue 19
+    #[test]
+    fn issue_19_a_report_beyond_the_limits_is_refused_naming_the_field_and_setting() {
+        let limits = Limits {
+            max_narrative_bytes: 20,
+            max_identifiers: 2,
+            max_identifier_bytes: 10,
+        };
+        #[track_caller]
+        fn check(limits: &Limits, narrative: &str, ids: &[&str], expected: Option<(&str, &str)>) {
+            let ids: Vec<String> = ids
+                .iter()
+                .map(|v| format!(r#"{{"type": "handle", "value": "{v}"}}"#))
+                .collect();
+            let line = format!(
+                r#"{{"id": "x", "filed_at": "2026-01-03T09:12:00Z", "unit": "A", "team": "B", "narrative": "{narrative}", "identifiers": [{}]}}"#,
+                ids.join(",")
+            );
+            match (Report::from_json_within(&line, limits), expected) {
+                (Ok(_), None) => {}
+                (Err(e), Some((field, setting))) => {
+                    assert_eq!(e.field(), field);
+                    assert!(e.reason().contains(setting), "{e}");
+                }
+                (got, want) => panic!("{got:?}, expected {want:?}"),
+            }
+            // Reading a stored line never applies them.
+            assert!(Report::from_json(&line).is_ok());
+        }
+        check(
+            &limits,
+            "twintig bytes precies",
+            &["@jan"],
+            Some(("narrative", "limits.max_narrative_bytes")),
+        );
+        check(
+            &limits,
+            "kort",
+            &["@a", "@b", "@c"],
+            Some(("identifiers", "limits.max_identifiers")),
+        );
+        check(
+            &limits,
+            "kort",
+            &["@a", "@heel_lange_naam"],
+            Some(("identifiers[1].value", "limits.max_identifier_bytes")),
+        );
+        // Exactly at the limits (20 and 10 bytes).
+        check(&limits, "precies twintig byte", &["@a", "@tien_byte"], None);
     }
 
     #[test]

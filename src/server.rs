@@ -27,7 +27,7 @@ pub async fn run(
     cfg: ApiConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let state = AppState::new(engine.clone());
+    let state = AppState::with_config(engine.clone(), &cfg);
     let e = engine.clone();
     tokio::task::spawn_blocking(move || e.serving()).await?;
     let reclusterer = tokio::spawn(recluster_loop(state.clone()));

@@ -5,11 +5,25 @@
 //! threads takes the core from them at once, and under a crowd their jobs
 //! wait in the queue instead of crowding the cores.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
+
+/// The stack of every worker thread. A search parses query text and builds
+/// its query recursively (`index::MAX_QUERY_DEPTH` bounds how deep); with
+/// the default 2 MiB, 5,000 nested brackets overflowed it and aborted the
+/// process (issue 19). The limit is the rule; this is the second line of
+/// defence, as much as a main thread gets. It is address space: pages are
+/// only taken as a thread touches them.
+pub const STACK_BYTES: usize = 8 << 20;
 
 /// How far a thread steps back from the request threads (nice 0).
 #[derive(Debug, Clone, Copy)]
 pub enum Priority {
+    /// As the thread that starts the workers: for work someone waits for
+    /// at the desk (checks), which must take a core from the heavy reads
+    /// and the pushes at once. The service starts them from its main
+    /// thread, at nice 0 with the request threads' short time slice.
+    Interactive,
     /// About nice 5: a quarter of a core's share against a busy request
     /// thread. For requests someone is waiting for that may queue behind
     /// the checks: searches, cluster pages, pushes.
@@ -46,8 +60,12 @@ pub fn set_time_slice(slice: std::time::Duration) {
 /// `request_slice_us`) is given back: it would let background work preempt
 /// at wake-up.
 pub fn lower_thread_priority(to: Priority) {
+    if matches!(to, Priority::Interactive) {
+        return;
+    }
     set_time_slice(std::time::Duration::ZERO);
     let value: u8 = match to {
+        Priority::Interactive => return,
         Priority::Requests => 36,
         Priority::Background => 22,
         #[cfg(target_os = "linux")]
@@ -84,28 +102,76 @@ pub fn lower_thread_priority(to: Priority) {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// The queue of a bounded set of workers is full: the caller should come
+/// back later (HTTP 503 with `Retry-After`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the work queue is full")]
+pub struct Busy;
+
 /// A fixed set of threads at one priority taking jobs from one queue. The
 /// threads stop when the handle is dropped and the queue has drained.
+///
+/// A job someone waits for with [`Workers::run`] or [`Workers::try_run`]
+/// is skipped, not run, when by its turn nobody waits any more (the
+/// client went away or its request timed out), so that a crowd that gave
+/// up leaves no backlog behind.
 pub struct Workers {
     queue: Mutex<mpsc::Sender<Job>>,
+    counts: Arc<Counts>,
+    /// At most this many jobs wait in the queue for [`Workers::try_run`].
+    limit: Option<usize>,
+}
+
+/// What a set of workers has done, for `/metrics`.
+#[derive(Debug, Default)]
+struct Counts {
+    /// Jobs queued and not yet taken by a thread.
+    waiting: AtomicUsize,
+    /// Jobs not run because nobody waited for them any more.
+    skipped: AtomicU64,
+    /// Jobs refused because the queue was full.
+    refused: AtomicU64,
 }
 
 impl Workers {
-    /// Starts `threads` threads (at least one) named `name-N`.
+    /// Starts `threads` threads (at least one) named `name-N`, with an
+    /// unbounded queue: for the service's own work (re-clustering), whose
+    /// callers wait their turn.
     pub fn start(name: &str, threads: usize, priority: Priority) -> Workers {
+        Workers::with_limit(name, threads, priority, None)
+    }
+
+    /// Starts `threads` threads (at least one) named `name-N`, at most
+    /// `queue` jobs waiting for them: [`Workers::try_run`] refuses more.
+    /// For requests: the threads are the concurrency limit, and the queue
+    /// bound sheds a crowd at once instead of letting it wait out its time
+    /// limit (and hold its body in memory meanwhile).
+    pub fn bounded(name: &str, threads: usize, priority: Priority, queue: usize) -> Workers {
+        // A job waits in the queue until a thread takes it, even an idle
+        // one: with no room at all nothing would run.
+        Workers::with_limit(name, threads, priority, Some(queue.max(1)))
+    }
+
+    fn with_limit(name: &str, threads: usize, priority: Priority, limit: Option<usize>) -> Workers {
         let (queue, jobs) = mpsc::channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
+        let counts = Arc::new(Counts::default());
         for n in 0..threads.max(1) {
             let jobs = jobs.clone();
+            let counts = counts.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("{name}-{n}"))
+                .stack_size(STACK_BYTES)
                 .spawn(move || {
                     lower_thread_priority(priority);
                     loop {
                         // The lock is held only to take the next job.
                         let next = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
                         match next {
-                            Ok(job) => job(),
+                            Ok(job) => {
+                                counts.waiting.fetch_sub(1, Ordering::Relaxed);
+                                job()
+                            }
                             Err(_) => return,
                         }
                     }
@@ -116,22 +182,46 @@ impl Workers {
         }
         Workers {
             queue: Mutex::new(queue),
+            counts,
+            limit,
         }
     }
 
     /// Queues `job` and waits for its answer without holding an async
     /// thread. `None` if it panicked (the thread goes on with the next job)
-    /// or the threads are gone.
+    /// or the threads are gone. Not refused when the queue is full.
     pub fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> impl Future<Output = Option<T>> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.queue(job, move |answer| {
-            // The caller may have gone (a client that closed).
-            let _ = tx.send(answer);
-        });
+        let (job, rx) = self.answered(job);
+        self.send(job);
         async move { rx.await.ok() }
+    }
+
+    /// As [`Workers::run`], but refused with [`Busy`] when the queue
+    /// already holds as many jobs as it may.
+    pub fn try_run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<impl Future<Output = Option<T>>, Busy> {
+        if let Some(limit) = self.limit {
+            let admitted =
+                self.counts
+                    .waiting
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
+                        (w < limit).then_some(w + 1)
+                    });
+            if admitted.is_err() {
+                self.counts.refused.fetch_add(1, Ordering::Relaxed);
+                return Err(Busy);
+            }
+        } else {
+            self.counts.waiting.fetch_add(1, Ordering::Relaxed);
+        }
+        let (job, rx) = self.answered(job);
+        self.send_counted(job);
+        Ok(async move { rx.await.ok() })
     }
 
     /// Queues `job` and blocks the calling thread (not an async one) until
@@ -141,33 +231,72 @@ impl Workers {
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Option<T> {
         let (tx, rx) = mpsc::channel();
-        self.queue(job, move |answer| {
-            let _ = tx.send(answer);
-        });
+        self.send(Box::new(move || {
+            if let Ok(answer) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+                let _ = tx.send(answer);
+            }
+        }));
         rx.recv().ok()
     }
 
     /// Queues `job` without waiting for it.
     pub fn submit(&self, job: impl FnOnce() + Send + 'static) {
-        self.queue(job, |()| {});
+        self.send(Box::new(move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        }));
     }
 
-    /// Queues `job`, handing its answer to `reply` unless it panicked.
-    fn queue<T>(
+    /// Jobs queued and not yet started.
+    pub fn waiting(&self) -> usize {
+        self.counts.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Jobs skipped because nobody waited for their answer any more.
+    pub fn skipped(&self) -> u64 {
+        self.counts.skipped.load(Ordering::Relaxed)
+    }
+
+    /// Jobs refused with [`Busy`].
+    pub fn refused(&self) -> u64 {
+        self.counts.refused.load(Ordering::Relaxed)
+    }
+
+    /// `job` as a queued job that answers over a oneshot, skipped when the
+    /// receiver is gone by its turn.
+    fn answered<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
-        reply: impl FnOnce(T) + Send + 'static,
-    ) {
+    ) -> (Job, tokio::sync::oneshot::Receiver<T>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let counts = self.counts.clone();
+        let job: Job = Box::new(move || {
+            if tx.is_closed() {
+                counts.skipped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            if let Ok(answer) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+                // The caller may have gone meanwhile (a client that closed).
+                let _ = tx.send(answer);
+            }
+        });
+        (job, rx)
+    }
+
+    /// Queues a job, counting it as waiting.
+    fn send(&self, job: Job) {
+        self.counts.waiting.fetch_add(1, Ordering::Relaxed);
+        self.send_counted(job);
+    }
+
+    /// Queues a job already counted as waiting.
+    fn send_counted(&self, job: Job) {
         let queued = self
             .queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .send(Box::new(move || {
-                if let Ok(answer) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
-                    reply(answer);
-                }
-            }));
+            .send(job);
         if queued.is_err() {
+            self.counts.waiting.fetch_sub(1, Ordering::Relaxed);
             tracing::error!("a worker queue has no threads left");
         }
     }
@@ -210,6 +339,77 @@ mod tests {
         let after = seen.clone();
         let all = workers.run_blocking(move || after.lock().unwrap().clone());
         assert_eq!(all, Some(vec![0, 1, 2, 3, 4]));
+    }
+
+    /// Occupies the one thread of `workers` until the returned sender
+    /// sends (or is dropped).
+    fn hold(workers: &Workers) -> mpsc::Sender<()> {
+        let (release, held) = mpsc::channel::<()>();
+        let (started, running) = mpsc::channel::<()>();
+        workers.submit(move || {
+            let _ = started.send(());
+            let _ = held.recv();
+        });
+        running.recv().unwrap();
+        release
+    }
+
+    // See: issue 19
+    #[tokio::test]
+    async fn issue_19_a_bounded_queue_refuses_beyond_its_limit_and_serves_the_rest() {
+        let workers = Workers::bounded("test", 1, Priority::Requests, 2);
+        let release = hold(&workers);
+        let first = workers.try_run(|| 1).expect("room for two");
+        let second = workers.try_run(|| 2).expect("room for two");
+        assert_eq!(workers.waiting(), 2);
+        assert!(matches!(workers.try_run(|| 3), Err(Busy)));
+        assert_eq!(workers.refused(), 1);
+        release.send(()).unwrap();
+        assert_eq!((first.await, second.await), (Some(1), Some(2)));
+        // Room again once the queue has drained.
+        assert_eq!(workers.try_run(|| 4).unwrap().await, Some(4));
+        assert_eq!(workers.waiting(), 0);
+    }
+
+    // See: issue 19
+    #[tokio::test]
+    async fn issue_19_a_queued_job_whose_caller_has_gone_is_skipped() {
+        let workers = Workers::bounded("test", 1, Priority::Requests, 8);
+        let release = hold(&workers);
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let abandoned = workers
+            .try_run(move || flag.store(true, Ordering::SeqCst))
+            .unwrap();
+        // The client goes away: its request future, and the wait, is dropped.
+        drop(abandoned);
+        let kept = workers.try_run(|| "answered").unwrap();
+        release.send(()).unwrap();
+        assert_eq!(kept.await, Some("answered"));
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned job ran");
+        assert_eq!(workers.skipped(), 1);
+    }
+
+    #[test]
+    fn worker_threads_have_a_large_stack() {
+        /// Recurses `n` deep with a kilobyte on each frame; returns the
+        /// address of the deepest frame's array.
+        fn deep(n: usize) -> usize {
+            let pad = std::hint::black_box([0u8; 1024]);
+            let here = pad.as_ptr() as usize;
+            let below = if n == 0 { here } else { deep(n - 1) };
+            std::hint::black_box(pad[n % 1024]) as usize + below
+        }
+        let workers = Workers::start("test", 1, Priority::Requests);
+        let used = workers.run_blocking(|| {
+            // The size of one frame, in this build, then 3 MiB of them:
+            // more than the default 2 MiB stack holds.
+            let frame = deep(0).abs_diff(deep(1));
+            let top = deep(0);
+            top.abs_diff(deep((3 << 20) / frame.max(1)))
+        });
+        // About 3 MiB were used (frames differ a little in size).
+        assert!(used.is_some_and(|u| u > 5 << 19), "{used:?}");
     }
 
     #[cfg(target_os = "linux")]

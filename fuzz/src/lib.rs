@@ -20,6 +20,7 @@ use fraudlink::extract::{Extractor, Identifier};
 use fraudlink::ident::{
     self, Crypto, Domain, Email, Handle, Iban, Kind, Match, Name, ParseError, Phone, Source, Url,
 };
+use fraudlink::index::{IndexDoc, MAX_QUERY_CHARS, SearchError, SearchIndex, SearchQuery};
 use fraudlink::report::Report;
 use phonenumber::country::Id;
 
@@ -43,6 +44,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("crypto", crypto),
     ("name", name),
     ("refang", refang),
+    ("query", query),
 ];
 
 /// One extractor for all inputs, as the service has one.
@@ -222,6 +224,80 @@ pub fn text(data: &[u8]) {
     for id in EXTRACTOR.text(&t) {
         assert_eq!(id.source, Source::Narrative);
         assert_identifier(&t, &id);
+    }
+}
+
+/// A small index of Dutch statements for every `query` input, as the
+/// service has one open.
+static INDEX: LazyLock<SearchIndex> = LazyLock::new(|| {
+    let index = SearchIndex::create_in_ram().expect("an index in memory");
+    let doc = |id: &str, narrative: &str, ident: &str| IndexDoc {
+        id: id.to_owned(),
+        narrative: narrative.to_owned(),
+        identifiers: vec![ident.to_owned()],
+        unit: "Amsterdam".to_owned(),
+        team: "Amsterdam-Centrum".to_owned(),
+        fraud_type: "bank_helpdesk".to_owned(),
+        filed_at: 1_767_225_600,
+        amount_eur: Some(1_250.0),
+    };
+    index.submit(vec![
+        doc(
+            "r1",
+            "Ik werd gebeld door de bank: ik moest mijn geld naar een veilige rekening overmaken.",
+            "iban:NL91ABNA0417164300",
+        ),
+        doc(
+            "r2",
+            "Hoi mam, dit is mijn nieuwe nummer. Kun je een rekening voor me betalen?",
+            "phone:+31612345678",
+        ),
+        doc(
+            "r3",
+            "Via Marktplaats een fiets gekocht en via een betaalverzoek betaald, nooit geleverd.",
+            "url:https://tikkie.me/pay/x1",
+        ),
+    ]);
+    index.flush(1).expect("the index commits");
+    index
+});
+
+/// The stack of the thread that runs a `query` input: the 2 MiB a thread
+/// gets by default, on which 5,000 nested brackets overflowed (issue 19).
+/// The service's worker threads have 8 MiB; the query limits alone must
+/// keep a search within this.
+const QUERY_STACK: usize = 2 << 20;
+
+/// `SearchIndex::search` with the input as the query text, on a thread
+/// with a 2 MiB stack: it answers or refuses the query as the user's
+/// mistake (never an index failure, a panic or a stack overflow), a query
+/// longer than the limit is refused, and the answer is consistent.
+pub fn query(data: &[u8]) {
+    let text = utf8(data).into_owned();
+    let q = SearchQuery {
+        text: text.clone(),
+        limit: 10,
+        ..SearchQuery::default()
+    };
+    let outcome = std::thread::Builder::new()
+        .stack_size(QUERY_STACK)
+        .spawn(move || INDEX.search(&q))
+        .expect("a search thread starts")
+        .join()
+        .unwrap_or_else(|_| panic!("the search panicked on {text:?}"));
+    match outcome {
+        Ok(found) => {
+            assert!(
+                text.chars().count() <= MAX_QUERY_CHARS,
+                "a query over the limit was searched"
+            );
+            assert!(found.hits.len() <= 3 && found.total <= 3, "{found:?}");
+            assert!(found.hits.len() <= found.total, "{found:?}");
+        }
+        Err(SearchError::InvalidQuery { message }) => {
+            assert!(!message.is_empty(), "a refusal without a message");
+        }
+        Err(SearchError::Index(e)) => panic!("the index failed on {text:?}: {e:#}"),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -26,16 +26,27 @@ pub enum ApiError {
     /// 413: the body is larger than the configured limit.
     #[error("payload too large")]
     TooLarge,
+    /// 413: a field of the body is larger than the settings allow
+    /// (`[limits]`); the message names the field and the setting.
+    #[error("payload too large: {0}")]
+    OverLimit(String),
     /// 415: a JSON body not sent as `application/json`.
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// 422: well-formed but not acceptable.
     #[error("unprocessable: {0}")]
     Unprocessable(String),
+    /// 503: too many requests wait for this kind of work; answered at
+    /// once with `Retry-After`, rather than after the time limit.
+    #[error("busy")]
+    Busy,
     /// 500: a bug or an outage; the cause is logged, not shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
+
+/// Seconds a refused caller is asked to wait (`Retry-After`).
+pub const RETRY_AFTER_SECS: u64 = 1;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -53,6 +64,21 @@ impl IntoResponse for ApiError {
                 "payload too large",
                 json!("the body exceeds the configured limit"),
             ),
+            ApiError::OverLimit(d) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload too large", json!(d))
+            }
+            ApiError::Busy => {
+                let body = json!({
+                    "error": "busy",
+                    "detail": "too many requests wait for this kind of work; try again shortly",
+                });
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())],
+                    Json(body),
+                )
+                    .into_response();
+            }
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported media type",

@@ -80,6 +80,27 @@ pub async fn metrics(
         "fraudlink_token_store_reads_total {}\n",
         state.tokens.store_reads()
     ));
+    out.push_str("# HELP fraudlink_queue_waiting Requests waiting for a worker thread, by kind of work.\n# TYPE fraudlink_queue_waiting gauge\n");
+    for (pool, workers) in state.pools() {
+        out.push_str(&format!(
+            "fraudlink_queue_waiting{{pool=\"{pool}\"}} {}\n",
+            workers.waiting()
+        ));
+    }
+    out.push_str("# HELP fraudlink_queue_refused_total Requests refused with 503 because their queue was full.\n# TYPE fraudlink_queue_refused_total counter\n");
+    for (pool, workers) in state.pools() {
+        out.push_str(&format!(
+            "fraudlink_queue_refused_total{{pool=\"{pool}\"}} {}\n",
+            workers.refused()
+        ));
+    }
+    out.push_str("# HELP fraudlink_queue_skipped_total Queued requests not run because their client had gone.\n# TYPE fraudlink_queue_skipped_total counter\n");
+    for (pool, workers) in state.pools() {
+        out.push_str(&format!(
+            "fraudlink_queue_skipped_total{{pool=\"{pool}\"}} {}\n",
+            workers.skipped()
+        ));
+    }
     out.push_str("# HELP fraudlink_http_requests_total Requests by route and status.\n# TYPE fraudlink_http_requests_total counter\n");
     let rows = state.metrics.snapshot();
     for (route, status, n, _) in &rows {
@@ -879,6 +900,19 @@ fn describe(method: &str, path: &str) -> Op {
     }
 }
 
+/// The routes whose work waits for worker threads: refused with 503 and
+/// `Retry-After` when too many wait already.
+const QUEUED: &[(&str, &str)] = &[
+    ("POST", "/api/v1/reports"),
+    ("POST", "/api/v1/check"),
+    ("GET", "/api/v1/reports/{id}/similar"),
+    ("GET", "/api/v1/search"),
+    ("GET", "/api/v1/clusters"),
+    ("GET", "/api/v1/clusters/{id}"),
+    ("GET", "/api/v1/clusters/{id}/graph"),
+    ("GET", "/api/v1/clusters/{id}/export"),
+];
+
 /// What each error status means.
 fn error_description(code: &str) -> &'static str {
     match code {
@@ -887,9 +921,12 @@ fn error_description(code: &str) -> &'static str {
         "403" => "the role does not allow it",
         "404" => "no such report, cluster or endpoint",
         "408" => "the request was not sent or answered within the time limit",
-        "413" => "the body exceeds the limit",
+        "413" => "the body, or a field of it (named in the detail), exceeds its limit",
         "415" => "the body is not sent as application/json",
         "422" => "well-formed but not acceptable",
+        "503" => {
+            "too many requests wait for this kind of work; try again after Retry-After seconds"
+        }
         _ => "refused",
     }
 }
@@ -964,6 +1001,9 @@ pub fn openapi() -> OpenApi {
             codes.push("401");
         }
         codes.push("408");
+        if QUEUED.contains(&(*method, *path)) {
+            codes.push("503");
+        }
         codes.sort_unstable();
         for code in codes {
             responses = responses.response(

@@ -8,7 +8,9 @@ use axum::http::{HeaderMap, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, body_error, log_read};
+use crate::api::{
+    ApiError, AppState, Caller, JsonBytes, blocking, body_error, log_read, parse_json,
+};
 use crate::auth::Action;
 use crate::engine::{CheckAnswer, CheckRequest, PushRefused};
 
@@ -45,36 +47,25 @@ pub async fn push(
         ));
     };
     let body = body.map_err(body_error)?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
     let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase());
-    let lines: Vec<String> = if media.as_deref() == Some("application/json") {
-        json_reports(text)?
-    } else if media.as_deref() != Some("application/x-ndjson") && text.trim_start().starts_with('[')
-    {
-        // Without a media type that says which, a body that opens with
-        // `[` is read as a JSON array.
-        let items: Vec<Value> = serde_json::from_str(text)
-            .map_err(|e| ApiError::BadRequest(format!("not a JSON array of reports: {e}")))?;
-        items.into_iter().map(|v| v.to_string()).collect()
-    } else {
-        text.lines().map(str::to_owned).collect()
-    };
-    if lines.iter().all(|l| l.trim().is_empty()) {
-        return Err(ApiError::BadRequest("no reports in the body".into()));
-    }
     let source = format!("api:{}", caller.principal.name());
+    // Reading the body, like storing it, is work that grows with its
+    // size: on the push threads, not on an async one.
     let pushed = state
-        .push(
-            move |e| match e.ingest_lines_as(&source, &lines, team.as_deref()) {
+        .push(move |e| {
+            let lines = push_lines(&body, media.as_deref())?;
+            match e.ingest_lines_as(&source, &lines, team.as_deref()) {
                 Ok(done) => Ok(Ok(done)),
-                Err(err) => err.downcast::<PushRefused>().map(Err),
-            },
-        )
+                Err(err) => err
+                    .downcast::<PushRefused>()
+                    .map(Err)
+                    .map_err(ApiError::Internal),
+            }
+        })
         .await?;
     let (summary, rejects) = match pushed {
         Ok(done) => done,
@@ -107,6 +98,27 @@ pub async fn push(
         "rejected": summary.rejected,
         "rejects": rejects,
     })))
+}
+
+/// The report lines of a push body of media type `media`.
+fn push_lines(body: &[u8], media: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
+    let lines: Vec<String> = if media == Some("application/json") {
+        json_reports(text)?
+    } else if media != Some("application/x-ndjson") && text.trim_start().starts_with('[') {
+        // Without a media type that says which, a body that opens with
+        // `[` is read as a JSON array.
+        let items: Vec<Value> = serde_json::from_str(text)
+            .map_err(|e| ApiError::BadRequest(format!("not a JSON array of reports: {e}")))?;
+        items.into_iter().map(|v| v.to_string()).collect()
+    } else {
+        text.lines().map(str::to_owned).collect()
+    };
+    if lines.iter().all(|l| l.trim().is_empty()) {
+        return Err(ApiError::BadRequest("no reports in the body".into()));
+    }
+    Ok(lines)
 }
 
 /// The reports of an `application/json` body, one JSON text each: the body
@@ -216,15 +228,56 @@ fn version_json(v: crate::store::ReportVersion) -> Value {
     })
 }
 
-/// `POST /api/v1/check` (formats.md section 4): nothing is stored.
+/// `POST /api/v1/check` (formats.md section 4): nothing is stored. The
+/// body is read here; it is parsed, held to the settings' `[limits]` (413
+/// naming the field) and checked on the check threads, which a body of
+/// more than [`crate::api::SMALL_CHECK_BYTES`] reaches by a lane of its
+/// own (503 when too many wait).
 pub async fn check(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<JsonIn<CheckRequest>, ApiError>,
+    body: Result<JsonBytes, ApiError>,
 ) -> Result<Json<CheckAnswer>, ApiError> {
     caller.require(Action::Check)?;
     caller.purpose()?;
-    let JsonIn(req) = body?;
+    let JsonBytes(body) = body?;
+    let (id, answer) = state
+        .check(body.len(), move |engine| {
+            let req: CheckRequest = parse_json(&body)?;
+            validate_check(&req)?;
+            engine
+                .check_limits(&req)
+                .map_err(|e| ApiError::OverLimit(e.to_string()))?;
+            let answer = engine.check(&req);
+            Ok::<_, ApiError>((req.id, answer))
+        })
+        .await?;
+    // The clusters this check matched: their summaries are this token's
+    // to read (an intake token reads no other).
+    state.matched.record(
+        caller.principal.token_id,
+        answer.matches.iter().map(|m| &m.cluster_id),
+    );
+    // A check shows the clusters it matches (their size, units, status
+    // and team), not their reports.
+    let clusters: Vec<&str> = answer
+        .matches
+        .iter()
+        .map(|m| m.cluster_id.as_str())
+        .collect();
+    log_read(
+        &state,
+        &caller,
+        "check",
+        json!({"check": id, "clusters": clusters}),
+        "ok",
+    )
+    .await?;
+    Ok(Json(answer))
+}
+
+/// Refuses a check with nothing to check or with a bad amount or date.
+fn validate_check(req: &CheckRequest) -> Result<(), ApiError> {
     let has_text = req
         .narrative
         .as_deref()
@@ -250,29 +303,7 @@ pub async fn check(
             "filed_at {t:?} is not an RFC 3339 date-time"
         )));
     }
-    let answer = state.engine.check(&req);
-    // The clusters this check matched: their summaries are this token's
-    // to read (an intake token reads no other).
-    state.matched.record(
-        caller.principal.token_id,
-        answer.matches.iter().map(|m| &m.cluster_id),
-    );
-    // A check shows the clusters it matches (their size, units, status
-    // and team), not their reports.
-    let clusters: Vec<&str> = answer
-        .matches
-        .iter()
-        .map(|m| m.cluster_id.as_str())
-        .collect();
-    log_read(
-        &state,
-        &caller,
-        "check",
-        json!({"check": req.id, "clusters": clusters}),
-        "ok",
-    )
-    .await?;
-    Ok(Json(answer))
+    Ok(())
 }
 
 /// Query of `GET /search`.

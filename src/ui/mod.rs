@@ -272,6 +272,8 @@ pub enum UiError {
     NotFound(String),
     /// The input is wrong.
     BadRequest(String),
+    /// Too many requests wait for this kind of work (503, `Retry-After`).
+    Busy,
     /// A bug or an I/O failure; logged, not shown.
     Internal(anyhow::Error),
 }
@@ -285,6 +287,8 @@ impl From<crate::api::ApiError> for UiError {
             A::NotFound(m) => UiError::NotFound(m),
             A::BadRequest(m) | A::Unprocessable(m) => UiError::BadRequest(m),
             A::TooLarge => UiError::BadRequest("The form is too large.".into()),
+            A::OverLimit(m) => UiError::BadRequest(m),
+            A::Busy => UiError::Busy,
             A::UnsupportedMediaType => {
                 UiError::BadRequest("The form was not sent as a form.".into())
             }
@@ -320,6 +324,24 @@ impl IntoResponse for UiError {
             UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m),
             UiError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
             UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Cannot do that", m),
+            UiError::Busy => {
+                let message = "Too many requests are waiting for this kind of work. \
+                               Try again in a moment."
+                    .to_owned();
+                let retry = crate::api::RETRY_AFTER_SECS.to_string();
+                let mut res = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    page(&ErrorPage {
+                        title: "Busy",
+                        message,
+                    }),
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&retry) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return res;
+            }
             UiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "ui request failed");
                 (

@@ -610,15 +610,19 @@ pub async fn check(
         p.error = "Paste a statement or type an IBAN, phone number, URL or e-mail address.".into();
         return Ok(page(&p));
     }
-    if text.len() > 200_000 {
-        p.error = "The statement is too long for a check (at most 200,000 characters).".into();
-        return Ok(page(&p));
-    }
     let req = CheckRequest {
         narrative: Some(text),
         ..CheckRequest::default()
     };
-    let answer = blocking(&state, move |e| Ok(e.check(&req))).await?;
+    if let Err(e) = state.app.engine.check_limits(&req) {
+        p.error = format!("The statement is too long for a check: it {}.", e.reason());
+        return Ok(page(&p));
+    }
+    let bytes = req.narrative.as_ref().map_or(0, String::len);
+    let answer = state
+        .app
+        .check(bytes, move |e| Ok::<_, crate::api::ApiError>(e.check(&req)))
+        .await?;
     // The matched clusters' summaries are this officer's to open.
     state.app.matched.record(
         viewer.principal.token_id,

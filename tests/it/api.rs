@@ -559,6 +559,85 @@ async fn a_pushed_report_is_stored_its_rejects_listed_and_it_joins_its_cluster()
     assert_eq!(api.cluster_of("API-7"), api.cluster_of("2026-AMS-000101"));
 }
 
+// See: issue 19
+#[tokio::test]
+async fn issue_19_max_body_bytes_governs_the_body_limit_above_and_below_2_mib() {
+    const MIB: usize = 1 << 20;
+    // JSON and NDJSON bodies padded with whitespace: large, yet cheap to
+    // answer, so only the body limit decides.
+    let check = |size: usize| {
+        let head = r#"{"narrative": "Het geld ging naar NL42 INGB 0006 1234 56."#;
+        format!("{head}\"{}}}", " ".repeat(size - head.len() - 2))
+    };
+    let push = |size: usize| {
+        let line = r#"{"id": "API-BIG", "filed_at": "2026-09-01T10:00:00Z", "unit": "Limburg", "team": "Heerlen", "narrative": "Ik moest overmaken naar NL42INGB0006123456."}"#;
+        format!("{line}{}\n", " ".repeat(size - line.len() - 1))
+    };
+    // Above axum's own 2 MiB: a 3 MiB body is read when 4 MiB may come.
+    let api = Api::with_config(ApiConfig {
+        max_body_bytes: 4 * MIB,
+        ..ApiConfig::default()
+    });
+    let (status, v) = api
+        .call(
+            "POST",
+            "/api/v1/check",
+            Some("intake"),
+            Some(&check(3 * MIB)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["matches"][0]["size"], 5, "{v}");
+    let (status, v) = api
+        .call_as(
+            "POST",
+            "/api/v1/reports",
+            Some("intake"),
+            Some(&push(3 * MIB)),
+            "application/x-ndjson",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["accepted"], 1, "{v}");
+    let (status, _) = api
+        .call(
+            "POST",
+            "/api/v1/check",
+            Some("intake"),
+            Some(&check(5 * MIB)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Below it: 1 MiB holds.
+    let api = Api::with_config(ApiConfig {
+        max_body_bytes: MIB,
+        ..ApiConfig::default()
+    });
+    for (path, body, media) in [
+        ("/api/v1/check", check(MIB + MIB / 2), "application/json"),
+        (
+            "/api/v1/reports",
+            push(MIB + MIB / 2),
+            "application/x-ndjson",
+        ),
+    ] {
+        let (status, v) = api
+            .call_as("POST", path, Some("intake"), Some(&body), media)
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}: {v}");
+        assert_eq!(v["error"], "payload too large", "{path}: {v}");
+    }
+    let (status, _) = api
+        .call(
+            "POST",
+            "/api/v1/check",
+            Some("intake"),
+            Some(&check(MIB - 1024)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn a_merged_cluster_id_answers_with_the_surviving_cluster_and_triage_is_recorded() {
     let api = Api::new();

@@ -57,7 +57,14 @@ impl TestApp {
 /// An engine on `app`'s directory with `fixtures/reports.ndjson` loaded
 /// and searchable.
 pub fn fixture_engine(app: &TestApp) -> fraudlink::engine::Engine {
-    let mut settings = fraudlink::config::Settings::defaults();
+    fixture_engine_with(app, fraudlink::config::Settings::defaults())
+}
+
+/// [`fixture_engine`] with other settings (its data directory is `app`'s).
+pub fn fixture_engine_with(
+    app: &TestApp,
+    mut settings: fraudlink::config::Settings,
+) -> fraudlink::engine::Engine {
     settings.data_dir = app.data().to_path_buf();
     let engine = fraudlink::engine::Engine::open(settings).expect("the engine opens");
     let input = std::fs::File::open(fixture("reports.ndjson")).expect("the fixtures exist");
