@@ -421,6 +421,10 @@ pub struct CheckIdent {
     /// Suppressed by the hub guard (additive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// What a structured value held besides the identifier, such as the
+    /// channel after a number (additive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A matching cluster in a check answer.
@@ -1337,6 +1341,7 @@ impl Engine {
                 valid: id.valid,
                 benign: id.benign.clone(),
                 suppressed,
+                note: id.note.clone(),
             });
         }
         // A refiling: the same victim, the same damage or a supplement.

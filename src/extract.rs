@@ -45,6 +45,11 @@ pub struct Identifier {
     /// Byte range in the statement, where the statement names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<[usize; 2]>,
+    /// What a structured value held besides the identifier: the channel
+    /// or line type after a number (`whatsapp`, `mobiel`), a note after an
+    /// account. Additive to formats.md; never part of the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Identifier {
@@ -80,7 +85,35 @@ impl Extractor {
     /// the statement names. One entry per kind and value.
     pub fn extract(&self, report: &Report) -> Vec<Identifier> {
         let mut out = Vec::new();
-        let near = handle_platforms(&report.narrative, &report.identifiers);
+        // A handle with a note (`@naam / insta`) is looked for in the
+        // statement by its name alone.
+        let named: Vec<StructuredIdentifier>;
+        let lookup = if report
+            .identifiers
+            .iter()
+            .any(|si| si.kind == Kind::Handle && self.note_beside(si))
+        {
+            named = report
+                .identifiers
+                .iter()
+                .map(|si| {
+                    let raw = si.value.trim();
+                    match handle_name_end(raw) {
+                        Some(end) if si.kind == Kind::Handle && self.note_beside(si) => {
+                            StructuredIdentifier {
+                                value: raw[..end].to_owned(),
+                                ..si.clone()
+                            }
+                        }
+                        _ => si.clone(),
+                    }
+                })
+                .collect();
+            &named
+        } else {
+            &report.identifiers
+        };
+        let near = handle_platforms(&report.narrative, lookup);
         for (si, platform) in report.identifiers.iter().zip(near) {
             self.structured(si, platform, &mut out);
         }
@@ -102,6 +135,7 @@ impl Extractor {
                 valid: m.valid,
                 benign: None,
                 span: Some([m.span.start, m.span.end]),
+                note: None,
             };
             id.benign = self.benign(&id);
             if id.benign.is_none() && id.kind == Kind::Phone {
@@ -123,6 +157,14 @@ impl Extractor {
         near: Option<String>,
         out: &mut Vec<Identifier>,
     ) {
+        // A note beside a number or a handle is read first: the number
+        // alone might parse (the note dropped) and the handle never would.
+        if self.note_beside(si)
+            && let Some(inside) = self.structured_inside(si, near.clone())
+        {
+            out.extend(inside);
+            return;
+        }
         let role = si.role.unwrap_or(Role::Offender);
         let raw = si.value.trim();
         let make = |kind: Kind, value: String, valid: bool| Identifier {
@@ -134,6 +176,7 @@ impl Extractor {
             valid,
             benign: None,
             span: None,
+            note: None,
         };
         let mut found = Vec::new();
         match si.kind {
@@ -157,7 +200,7 @@ impl Extractor {
                 Err(_) => found.push(make(Kind::Email, raw.to_lowercase(), false)),
             },
             Kind::Handle => {
-                let platform = si.platform.clone().or(near).unwrap_or_default();
+                let platform = si.platform.clone().or_else(|| near.clone()).unwrap_or_default();
                 match Url::parse(raw).ok().and_then(|u| self.platform_id(&u)) {
                     Some(id) if raw.contains('/') => found.push(make(id.0, id.1, true)),
                     _ => match Handle::new(&platform, raw) {
@@ -175,12 +218,138 @@ impl Extractor {
                 Err(_) => found.push(make(Kind::Name, raw.to_owned(), false)),
             },
         }
+        // A value that does not parse whole may hold its identifier in a
+        // small text (`Rekening: NL91 ...`, `https://x.nl (via sms)`).
+        if si.kind != Kind::Name
+            && found.iter().any(|id| !id.valid)
+            && let Some(inside) = self.structured_inside(si, near)
+        {
+            out.extend(inside);
+            return;
+        }
         for mut id in found {
             id.benign = self.benign(&id);
             let extra = self.derived(&id);
             out.push(id);
             out.extend(extra);
         }
+    }
+
+    /// A structured value that holds more than the identifier (a channel
+    /// after a number, `06-12345678 (WhatsApp)`; a label before an IBAN,
+    /// `Rekening: NL91 ...`; an app's short name, `@naam / insta`) is a
+    /// small text: the identifiers of the field's kind are found in it with
+    /// the statement's finders, each parsed as a structured value of its
+    /// own, and what is left is kept as the note. `None` when the value is
+    /// the identifier alone (or nothing of its kind is found in it), which
+    /// the caller parses whole.
+    fn structured_inside(
+        &self,
+        si: &StructuredIdentifier,
+        near: Option<String>,
+    ) -> Option<Vec<Identifier>> {
+        let raw = si.value.trim();
+        if raw.is_empty() || raw.len() > 200 {
+            return None;
+        }
+        if si.kind == Kind::Handle {
+            return self.structured_handle(si, raw, near);
+        }
+        let wanted: &[Kind] = match si.kind {
+            Kind::Iban => &[Kind::Iban],
+            Kind::Phone => &[Kind::Phone, Kind::Url],
+            Kind::Url | Kind::Domain => &[Kind::Url, Kind::Domain],
+            Kind::Email => &[Kind::Email],
+            Kind::Crypto => &[Kind::Crypto],
+            Kind::Handle | Kind::Name => return None,
+        };
+        let mut spans: Vec<Range<usize>> = Vec::new();
+        for (m, _) in accepted_matches(raw, self.region) {
+            if wanted.contains(&m.kind) && !spans.contains(&m.span) {
+                spans.push(m.span);
+            }
+        }
+        // A match over the whole value would be parsed the same way again.
+        if spans.is_empty() || spans.iter().any(|s| s.len() >= raw.len()) {
+            return None;
+        }
+        let note = leftover_note(raw, &spans);
+        let mut out = Vec::new();
+        for span in spans {
+            let Some(part) = raw.get(span) else {
+                continue;
+            };
+            let sub = StructuredIdentifier {
+                kind: si.kind,
+                value: part.to_owned(),
+                role: si.role,
+                platform: si.platform.clone(),
+            };
+            let mut found = Vec::new();
+            self.structured(&sub, None, &mut found);
+            for mut id in found {
+                id.raw = raw.to_owned();
+                if id.note.is_none() {
+                    id.note.clone_from(&note);
+                }
+                out.push(id);
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether a structured value may hold a note beside its identifier
+    /// that a whole parse would drop or fail on: letters beside a phone
+    /// number (`06-12345678 (WhatsApp)`), words beside a handle
+    /// (`@naam / insta`) or a link (`https://x.nl/a (via sms)`).
+    fn note_beside(&self, si: &StructuredIdentifier) -> bool {
+        let raw = si.value.trim();
+        match si.kind {
+            Kind::Phone => raw.chars().any(char::is_alphabetic),
+            Kind::Handle => raw.contains(char::is_whitespace) || raw.contains(['(', ',', ';']),
+            // A link has no spaces; its host alone would parse.
+            Kind::Url | Kind::Domain => raw.contains(char::is_whitespace),
+            _ => false,
+        }
+    }
+
+    /// A structured handle with a note: `@naam (Telegram)`, `naam / insta`,
+    /// `@naam via TG`. The first word is the account name; a platform
+    /// named in the rest is the platform when the field has none.
+    fn structured_handle(
+        &self,
+        si: &StructuredIdentifier,
+        raw: &str,
+        near: Option<String>,
+    ) -> Option<Vec<Identifier>> {
+        let end = handle_name_end(raw)?;
+        let name = &raw[..end];
+        let note = leftover_note(raw, std::slice::from_ref(&(0..end)));
+        let platform = si
+            .platform
+            .clone()
+            .or_else(|| {
+                note.as_deref()
+                    .and_then(ident::handle::canonical_platform)
+                    .map(str::to_owned)
+            })
+            .or(near)
+            .unwrap_or_default();
+        let sub = StructuredIdentifier {
+            kind: Kind::Handle,
+            value: name.to_owned(),
+            role: si.role,
+            platform: Some(platform).filter(|p| !p.is_empty()),
+        };
+        let mut found = Vec::new();
+        self.structured(&sub, None, &mut found);
+        for id in &mut found {
+            id.raw = raw.to_owned();
+            if id.note.is_none() {
+                id.note.clone_from(&note);
+            }
+        }
+        Some(found)
     }
 
     fn structured_url(
@@ -219,6 +388,7 @@ impl Extractor {
                 valid: true,
                 benign: None,
                 span: id.span,
+                note: id.note.clone(),
             };
             d.benign = self.benign(&d);
             out.push(d);
@@ -233,7 +403,7 @@ impl Extractor {
                     {
                         push(Kind::Domain, d.as_str().to_owned());
                     }
-                    if let Some((kind, value)) = self.platform_id(&u) {
+                    if let Some((kind, value)) = self.link_account(&id.raw, &u) {
                         push(kind, value);
                     }
                 }
@@ -251,16 +421,16 @@ impl Extractor {
     }
 
     fn platform_id(&self, u: &Url) -> Option<(Kind, String)> {
-        match ident::url::platform_ref(u)? {
-            ident::url::PlatformRef::Phone(digits) => {
-                Phone::parse(&format!("+{digits}"), self.region)
-                    .ok()
-                    .map(|p| (Kind::Phone, p.as_str().to_owned()))
-            }
-            ident::url::PlatformRef::Handle { platform, name } => Handle::new(platform, &name)
-                .ok()
-                .map(|h| (Kind::Handle, h.as_str().to_owned())),
-        }
+        account_id(ident::url::platform_ref(u)?, self.region)
+    }
+
+    /// The account a link points to, read from the link as written (a
+    /// Signal number is in the fragment, which the canonical URL drops) or
+    /// else from its canonical form.
+    fn link_account(&self, raw: &str, u: &Url) -> Option<(Kind, String)> {
+        ident::url::platform_ref_written(raw)
+            .and_then(|a| account_id(a, self.region))
+            .or_else(|| self.platform_id(u))
     }
 
     fn platform_phone(&self, u: &Url) -> Option<String> {
@@ -281,6 +451,13 @@ impl Extractor {
                 let u = Url::parse(&id.value).ok()?;
                 let d = u.domain()?;
                 let e = self.allowlist.domain(d.as_str())?;
+                // A link to an account on a messaging or social platform
+                // (`wa.me/316...`, `t.me/naam`) names the account, which is
+                // found with it and links; each spelling of the link would
+                // only link itself.
+                if self.link_account(&id.raw, &u).is_some() {
+                    return Some(format!("{} link to an account", e.reason()));
+                }
                 // A page on a platform is benign unless it points at one
                 // specific thing: a listing, a payment request, a short
                 // link. Those are as specific as the offender's own site.
@@ -335,6 +512,9 @@ fn merge(structured: Vec<Identifier>, narrative: Vec<Identifier>) -> Vec<Identif
                 if have.span.is_none() {
                     have.span = id.span;
                 }
+                if have.note.is_none() {
+                    have.note = id.note;
+                }
             }
             None => {
                 index.insert((id.kind, id.value.clone()), out.len());
@@ -382,6 +562,20 @@ fn accepted_matches(text: &str, region: phonenumber::country::Id) -> Vec<(Match,
     cands.extend(ident::phone::find_in_text(text, region));
     cands.extend(find_handles(text));
     cands.extend(find_names(text));
+    cands.extend(app_links(text, region));
+    // `https://www.ing.nl@phish.ru/login`: what looks like an e-mail address
+    // in a link's authority is the link's decoy user name, not an address.
+    let authorities: Vec<Range<usize>> = cands
+        .iter()
+        .filter(|m| m.kind == Kind::Url)
+        .filter_map(|m| link_authority(text, m.span.clone()))
+        .collect();
+    cands.retain(|m| {
+        m.kind != Kind::Email
+            || !authorities
+                .iter()
+                .any(|a| a.start <= m.span.start && m.span.end <= a.end)
+    });
     let url_spans: HashSet<Range<usize>> = cands
         .iter()
         .filter(|m| m.kind == Kind::Url)
@@ -403,34 +597,217 @@ fn accepted_matches(text: &str, region: phonenumber::country::Id) -> Vec<(Match,
     let mut taken: BTreeMap<usize, Vec<(Kind, Range<usize>)>> = BTreeMap::new();
     let mut out = Vec::new();
     for (_, m) in keyed {
-        let clash = taken
-            .range(..m.span.end)
-            .next_back()
-            .is_some_and(|(_, spans)| {
-                spans.iter().any(|(k, s)| {
-                    let overlaps = s.start < m.span.end && m.span.start < s.end;
-                    let url_pair = *s == m.span
-                        && matches!(
-                            (k, m.kind),
-                            (Kind::Url, Kind::Domain) | (Kind::Domain, Kind::Url)
-                        );
-                    overlaps && !url_pair
-                })
-            });
+        // Walk back from the last taken span that starts before this match
+        // ends: taken spans do not overlap one another (see below), so the
+        // walk stops at the first one that ends before the match starts,
+        // and goes further only past an allowed overlap.
+        let mut clash = false;
+        for (_, spans) in taken.range(..m.span.end).rev() {
+            if spans.iter().all(|(_, s)| s.end <= m.span.start) {
+                break;
+            }
+            if spans.iter().any(|(k, s)| {
+                let overlaps = s.start < m.span.end && m.span.start < s.end;
+                overlaps && !allowed_overlap(*k, s, m.kind, &m.span)
+            }) {
+                clash = true;
+                break;
+            }
+        }
         if clash {
             continue;
         }
         let Some(raw) = text.get(m.span.clone()) else {
             continue;
         };
-        taken
-            .entry(m.span.start)
-            .or_default()
-            .push((m.kind, m.span.clone()));
+        // An address nested in a taken link is covered by the link's span:
+        // it is not taken itself, and a link taken around addresses
+        // replaces them, so that taken spans never overlap but for a URL
+        // and its domain (one span).
+        let nested = taken
+            .range(..m.span.end)
+            .rev()
+            .take_while(|(_, spans)| spans.iter().any(|(_, s)| s.end > m.span.start))
+            .any(|(_, spans)| {
+                spans
+                    .iter()
+                    .any(|(_, s)| s.start <= m.span.start && m.span.end <= s.end && *s != m.span)
+            });
+        if !nested {
+            let inner: Vec<usize> = taken
+                .range(m.span.start..m.span.end)
+                .filter(|(_, spans)| {
+                    spans
+                        .iter()
+                        .all(|(_, s)| s.end <= m.span.end && *s != m.span)
+                })
+                .map(|(k, _)| *k)
+                .collect();
+            for k in inner {
+                taken.remove(&k);
+            }
+            taken
+                .entry(m.span.start)
+                .or_default()
+                .push((m.kind, m.span.clone()));
+        }
         out.push((m, raw));
     }
     out.sort_by_key(|(m, _)| (m.span.start, m.kind));
     out
+}
+
+/// Whether a match of kind `k` over `s` may overlap one of kind `mk` over
+/// `m`: a URL and its domain (one span), and an e-mail address inside a
+/// link (`?email=jan@x.nl`: both were written).
+fn allowed_overlap(k: Kind, s: &Range<usize>, mk: Kind, m: &Range<usize>) -> bool {
+    let url_pair = s == m
+        && matches!(
+            (k, mk),
+            (Kind::Url, Kind::Domain) | (Kind::Domain, Kind::Url)
+        );
+    let inside = |inner: &Range<usize>, outer: &Range<usize>| {
+        outer.start <= inner.start && inner.end <= outer.end
+    };
+    let nested_email = match (k, mk) {
+        (Kind::Email, Kind::Url | Kind::Domain) => inside(s, m),
+        (Kind::Url | Kind::Domain, Kind::Email) => inside(m, s),
+        _ => false,
+    };
+    url_pair || nested_email
+}
+
+/// Where the account name of a handle with a note ends (`@naam / insta`):
+/// at the first space or separator, `None` when nothing precedes it.
+fn handle_name_end(raw: &str) -> Option<usize> {
+    raw.find(|c: char| c.is_whitespace() || matches!(c, '(' | ',' | ';' | '/' | '|'))
+        .filter(|&i| i > 0)
+}
+
+/// Words that only label a structured value (`Rekening: NL91...`,
+/// `tel. 06...`): no note.
+const FIELD_LABELS: &[&str] = &[
+    "iban",
+    "rekening",
+    "rekeningnummer",
+    "rekeningnr",
+    "reknr",
+    "rek",
+    "bankrekening",
+    "account",
+    "tel",
+    "telefoon",
+    "telefoonnummer",
+    "telefoonnr",
+    "telnr",
+    "nummer",
+    "nr",
+    "phone",
+    "number",
+    "url",
+    "link",
+    "website",
+    "site",
+    "webshop",
+    "domein",
+    "e-mail",
+    "email",
+    "mail",
+    "e-mailadres",
+    "mailadres",
+    "adres",
+    "wallet",
+    "handle",
+    "naam",
+];
+
+/// The note of a structured value: what is left once the identifiers'
+/// spans are taken out, without brackets, separators and labels; a
+/// platform name becomes the platform's canonical name (`WA` ->
+/// `whatsapp`). `None` when nothing is left.
+fn leftover_note(raw: &str, spans: &[Range<usize>]) -> Option<String> {
+    let mut rest = String::with_capacity(raw.len());
+    let mut at = 0;
+    let mut sorted: Vec<&Range<usize>> = spans.iter().collect();
+    sorted.sort_by_key(|s| s.start);
+    for s in sorted {
+        if s.start >= at {
+            rest.push_str(raw.get(at..s.start).unwrap_or(""));
+            rest.push(' ');
+            at = s.end;
+        }
+    }
+    rest.push_str(raw.get(at..).unwrap_or(""));
+    let words: Vec<&str> = rest
+        .split(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '(' | ')' | '[' | ']' | '{' | '}' | '/' | '|' | ',' | ';' | ':' | '='
+                )
+        })
+        .map(|w| w.trim_matches(|c: char| matches!(c, '-' | '.' | '*' | '_' | '"' | '\'' | '–')))
+        .filter(|w| !w.is_empty())
+        .filter(|w| !FIELD_LABELS.iter().any(|l| w.eq_ignore_ascii_case(l)))
+        .filter(|w| {
+            !matches!(
+                w.to_lowercase().as_str(),
+                "via" | "op" | "per" | "on" | "by" | "of"
+            )
+        })
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let note = words.join(" ");
+    if let Some(platform) = ident::handle::canonical_platform(&note) {
+        return Some(platform.to_owned());
+    }
+    Some(note.chars().take(64).collect())
+}
+
+/// The byte range of a link's authority (`user@host:port`) in `text`, for
+/// a link written with a scheme; `None` for one without.
+fn link_authority(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let raw = text.get(span.clone())?;
+    let scheme_end = raw.find("://").filter(|&i| i <= 8)? + 3;
+    let rest = &raw[scheme_end..];
+    let len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(span.start + scheme_end..span.start + scheme_end + len)
+}
+
+/// Messaging apps' own links (`tg://resolve?domain=naam`,
+/// `whatsapp://send?phone=316...`) as the phone number or handle they
+/// point to.
+fn app_links(text: &str, region: phonenumber::country::Id) -> Vec<Match> {
+    ident::url::find_app_links(text)
+        .into_iter()
+        .filter_map(|(span, account)| {
+            let (kind, value) = account_id(account, region)?;
+            Some(Match {
+                kind,
+                span,
+                value,
+                valid: true,
+            })
+        })
+        .collect()
+}
+
+/// The identifier of an account a link points to: a phone number in
+/// E.164 or a `platform:name` handle.
+fn account_id(
+    account: ident::url::PlatformRef,
+    region: phonenumber::country::Id,
+) -> Option<(Kind, String)> {
+    match account {
+        ident::url::PlatformRef::Phone(digits) => Phone::parse(&format!("+{digits}"), region)
+            .ok()
+            .map(|p| (Kind::Phone, p.as_str().to_owned())),
+        ident::url::PlatformRef::Handle { platform, name } => Handle::new(platform, &name)
+            .ok()
+            .map(|h| (Kind::Handle, h.as_str().to_owned())),
+    }
 }
 
 static PLATFORM_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -1016,7 +1393,7 @@ mod tests {
         check(
             "Een bericht via https://wa.me/31612345678 van mijn zoon.",
             &[
-                "url:https://wa.me/31612345678:offender",
+                "url:https://wa.me/31612345678:offender:benign",
                 "phone:+31612345678:offender",
                 "domain:wa.me:offender:benign",
             ],
@@ -1161,6 +1538,241 @@ mod tests {
             .filter(|i| i.kind == Kind::Handle && i.valid && i.source == Source::Structured)
             .count();
         assert_eq!(handles, 2_000);
+    }
+
+    #[test]
+    fn a_link_with_a_user_name_is_a_link_and_an_address_in_its_query_stays() {
+        // See: issue 20
+        check(
+            "Klik op https://www.ing.nl@phish.ru/login om in te loggen.",
+            &[
+                "url:https://phish.ru/login:offender",
+                "domain:phish.ru:offender",
+            ],
+        );
+        check(
+            "Click http://user:secret@x-bank.com/a now",
+            &[
+                "url:http://x-bank.com/a:offender",
+                "domain:x-bank.com:offender",
+            ],
+        );
+        check(
+            "Afmelden: https://x-shop.nl/afmelden?email=jan@voorbeeld.nl graag",
+            &[
+                "url:https://x-shop.nl/afmelden?email=jan@voorbeeld.nl:offender",
+                "domain:x-shop.nl:offender",
+                "email:jan@voorbeeld.nl:offender",
+                "domain:voorbeeld.nl:offender",
+            ],
+        );
+        // Without a scheme it is an e-mail address.
+        check(
+            "mail www.ing.nl@phish.ru",
+            &[
+                "email:www.ing.nl@phish.ru:offender",
+                "domain:phish.ru:offender",
+            ],
+        );
+    }
+
+    #[test]
+    fn messaging_links_give_the_account_and_the_platform_never_links() {
+        // See: issue 20
+        for (text, expected) in [
+            // Dutch
+            (
+                "Hij stuurde https://api.whatsapp.com/send?phone=31612345678 door.",
+                &[
+                    "url:https://api.whatsapp.com/send?phone=31612345678:offender:benign",
+                    "phone:+31612345678:offender",
+                    "domain:whatsapp.com:offender:benign",
+                ][..],
+            ),
+            (
+                "Contact via t.me/Helpdesk_Bunq en verder niets.",
+                &[
+                    "url:https://t.me/Helpdesk_Bunq:offender:benign",
+                    "handle:telegram:helpdesk_bunq:offender",
+                    "domain:t.me:offender:benign",
+                ][..],
+            ),
+            (
+                "Open tg://resolve?domain=jan_verkoop88 in de app.",
+                &["handle:telegram:jan_verkoop88:offender"][..],
+            ),
+            (
+                "Signal: https://signal.me/#p/+31612345678 stuur bericht",
+                &[
+                    "url:https://signal.me:offender:benign",
+                    "phone:+31612345678:offender",
+                    "domain:signal.me:offender:benign",
+                ][..],
+            ),
+            // English
+            (
+                "Message me on whatsapp://send?phone=447911123456 now",
+                &["phone:+447911123456:offender"][..],
+            ),
+            (
+                "Add me https://www.snapchat.com/add/jan-v",
+                &[
+                    "url:https://www.snapchat.com/add/jan-v:offender:benign",
+                    "handle:snapchat:jan-v:offender",
+                    "domain:snapchat.com:offender:benign",
+                ][..],
+            ),
+            (
+                "Follow https://www.tiktok.com/@jan.shop for deals",
+                &[
+                    "url:https://www.tiktok.com/@jan.shop:offender:benign",
+                    "handle:tiktok:jan.shop:offender",
+                    "domain:tiktok.com:offender:benign",
+                ][..],
+            ),
+            (
+                "My profile https://www.facebook.com/profile.php?id=100012345678",
+                &[
+                    "url:https://www.facebook.com/profile.php?id=100012345678:offender:benign",
+                    "handle:facebook:100012345678:offender",
+                    "domain:facebook.com:offender:benign",
+                ][..],
+            ),
+        ] {
+            check(text, expected);
+        }
+    }
+
+    #[test]
+    fn an_iban_is_not_glued_to_the_next_word() {
+        // See: issue 20
+        check("Pakketnummer NL1234567890 betaal nu via de link.", &[]);
+        check("Parcel GB29NWBK601613 call now to pay.", &[]);
+    }
+
+    /// Extracts a report with one structured identifier and renders what
+    /// it gives as `kind:value:valid[:note]`.
+    fn structured(kind: &str, value: &str, platform: Option<&str>) -> Vec<String> {
+        let mut ident = serde_json::json!({"type": kind, "value": value});
+        if let Some(p) = platform {
+            ident["platform"] = serde_json::json!(p);
+        }
+        let line = serde_json::json!({"id": "x", "filed_at": "2026-01-03T09:12:00Z",
+            "unit": "A", "team": "B", "narrative": "", "identifiers": [ident]});
+        let report = Report::from_json(&line.to_string()).expect("valid report");
+        extractor()
+            .extract(&report)
+            .into_iter()
+            .map(|i| {
+                let note = i.note.map(|n| format!(":{n}")).unwrap_or_default();
+                format!("{}:{}:{}{note}", i.kind, i.value, i.valid)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_structured_value_with_a_note_gives_its_identifier_and_keeps_the_note_apart() {
+        // See: issue 20
+        for (kind, value, platform, expected) in [
+            // Dutch
+            (
+                "phone",
+                "06-12345678 (WhatsApp)",
+                None,
+                &["phone:+31612345678:true:whatsapp"][..],
+            ),
+            (
+                "phone",
+                "0612345678 / WA",
+                None,
+                &["phone:+31612345678:true:whatsapp"][..],
+            ),
+            (
+                "phone",
+                "+31 6 1234 5678 via Signal",
+                None,
+                &["phone:+31612345678:true:signal"][..],
+            ),
+            (
+                "phone",
+                "020 123 4567 (vaste lijn)",
+                None,
+                &["phone:+31201234567:true:vaste lijn"][..],
+            ),
+            (
+                "phone",
+                "tel. 06-12345678",
+                None,
+                &["phone:+31612345678:true"][..],
+            ),
+            (
+                "iban",
+                "Rekening: NL91 ABNA 0417 1643 00",
+                None,
+                &["iban:NL91ABNA0417164300:true"][..],
+            ),
+            (
+                "iban",
+                "NL91ABNA0417164300 (Revolut)",
+                None,
+                &["iban:NL91ABNA0417164300:true:Revolut"][..],
+            ),
+            (
+                "url",
+                "https://x-bank.nl/login (via sms)",
+                None,
+                &[
+                    "url:https://x-bank.nl/login:true:sms",
+                    "domain:x-bank.nl:true:sms",
+                ][..],
+            ),
+            (
+                "handle",
+                "@jan_verkoop88 / insta",
+                None,
+                &["handle:instagram:jan_verkoop88:true:instagram"][..],
+            ),
+            (
+                "handle",
+                "jan_verkoop88 (Telegram)",
+                None,
+                &["handle:telegram:jan_verkoop88:true:telegram"][..],
+            ),
+            // English
+            (
+                "phone",
+                "+44 7911 123456 (mobile)",
+                None,
+                &["phone:+447911123456:true:mobile"][..],
+            ),
+            (
+                "email",
+                "Email: scam@x-bank.com",
+                None,
+                &["email:scam@x-bank.com:true", "domain:x-bank.com:true"][..],
+            ),
+            // A value that is the identifier alone has no note.
+            (
+                "phone",
+                "06-12345678",
+                None,
+                &["phone:+31612345678:true"][..],
+            ),
+            (
+                "handle",
+                "@jan_verkoop88",
+                Some("telegram"),
+                &["handle:telegram:jan_verkoop88:true"][..],
+            ),
+            // Nothing of its kind inside: kept raw and invalid, as before.
+            ("phone", "onbekend", None, &["phone:onbekend:false"][..]),
+        ] {
+            assert_eq!(
+                structured(kind, value, platform),
+                expected,
+                "{kind} {value:?}"
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! This module only generates: it writes to the writers it is given and
 //! opens no files.
 
+mod links;
 mod text;
 
 use std::collections::{BTreeMap, HashMap};
@@ -220,6 +221,16 @@ struct Traps {
     /// Numbers written as chat messages write them: in emphasis, in
     /// brackets, glued to a word, or with a country code but no `+`.
     phone_message_forms: usize,
+    written_forms: WrittenForms,
+}
+
+/// How often the forms of issue 20 were written (`links.rs`).
+#[derive(Debug, Clone, Default, Serialize)]
+struct WrittenForms {
+    structured_notes: usize,
+    app_links: usize,
+    dressed_links: usize,
+    lookalike_sentences: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -1539,9 +1550,13 @@ impl<'c> Generator<'c> {
                         }
                     }
                     if in_fields {
-                        let written = iban_structured(r, &canon);
+                        let mut written = iban_structured(r, &canon);
                         if typo_place == Some("structured") {
                             record_typo(t, &written, &acc.iban, "structured", &id);
+                        }
+                        if r.random_bool(0.06) {
+                            t.written_forms.structured_notes += 1;
+                            written = links::iban_field_with_note(r, written.trim());
                         }
                         idents.push(ident("iban", written, role(r)));
                         if r.random_bool(0.3) {
@@ -1569,6 +1584,13 @@ impl<'c> Generator<'c> {
                         } else if r.random_bool(MESSAGE_PHONE_RATE) {
                             t.phone_message_forms += 1;
                             sentences.push(phone_in_message(r, ph));
+                        } else if r.random_bool(0.04) {
+                            t.written_forms.app_links += 1;
+                            let link = links::phone_app_link(r, ph.cc, &ph.nsn);
+                            sentences.push(format!(
+                                "{} {link}",
+                                pick_str(r, &["Hij stuurde deze link:", "Contact via", "Link:"])
+                            ));
                         } else {
                             let written = phone_written(r, ph);
                             sentences.push(expand(
@@ -1581,7 +1603,11 @@ impl<'c> Generator<'c> {
                         }
                     }
                     if in_fields {
-                        let written = phone_written(r, ph);
+                        let mut written = phone_written(r, ph);
+                        if r.random_bool(0.08) {
+                            t.written_forms.structured_notes += 1;
+                            written = links::phone_field_with_note(r, &written);
+                        }
                         idents.push(ident("phone", written, role(r)));
                     }
                 }
@@ -1591,14 +1617,22 @@ impl<'c> Generator<'c> {
                         t.idn_domain_mentions += 1;
                     }
                     if in_text {
-                        let written = url_written(r, site);
+                        let mut written = url_written(r, site);
+                        if r.random_bool(0.12) {
+                            t.written_forms.dressed_links += 1;
+                            written = links::dress_link(r, &written);
+                        }
                         sentences.push(expand(pick_str(r, text::URL_SENTENCES), |k, o| match k {
                             "URL" => o.push_str(&written),
                             k => fill(k, o),
                         }));
                     }
                     if in_fields {
-                        let written = url_written(r, site);
+                        let mut written = url_written(r, site);
+                        if r.random_bool(0.06) {
+                            t.written_forms.structured_notes += 1;
+                            written = links::url_field_with_note(r, &written);
+                        }
                         idents.push(ident("url", written, role(r)));
                     }
                 }
@@ -1622,7 +1656,18 @@ impl<'c> Generator<'c> {
                 Pick::Handle(i) => {
                     let (platform, name) = &group.handles[i];
                     if in_text {
-                        let written = handle_written(r, platform, name);
+                        let link = if r.random_bool(0.1) {
+                            links::handle_app_link(r, platform, name)
+                        } else {
+                            None
+                        };
+                        if link.is_some() {
+                            t.written_forms.app_links += 1;
+                        }
+                        let written = match link {
+                            Some(l) => l,
+                            None => handle_written(r, platform, name),
+                        };
                         sentences.push(expand(
                             pick_str(r, text::HANDLE_SENTENCES),
                             |k, o| match k {
@@ -1632,14 +1677,26 @@ impl<'c> Generator<'c> {
                         ));
                     }
                     if in_fields {
-                        let value = if r.random_bool(0.5) {
-                            format!("@{name}")
+                        // The app's short name typed beside the name, the
+                        // platform field left empty.
+                        let with_app = if r.random_bool(0.08) {
+                            links::handle_field_with_app(r, platform, name)
                         } else {
-                            name.clone()
+                            None
                         };
-                        let mut h = ident("handle", value, role(r));
-                        h.platform = Some(platform_field(r, platform));
-                        idents.push(h);
+                        if let Some(value) = with_app {
+                            t.written_forms.structured_notes += 1;
+                            idents.push(ident("handle", value, role(r)));
+                        } else {
+                            let value = if r.random_bool(0.5) {
+                                format!("@{name}")
+                            } else {
+                                name.clone()
+                            };
+                            let mut h = ident("handle", value, role(r));
+                            h.platform = Some(platform_field(r, platform));
+                            idents.push(h);
+                        }
                     }
                 }
                 Pick::Crypto(i) => {
@@ -1819,6 +1876,12 @@ impl<'c> Generator<'c> {
         if r.random_bool(0.12) {
             t.digit_noise_sentences += 1;
             sentences.push(noise_sentence(r, slot.incident));
+        }
+        // Prices, abbreviations and glued words that only look like
+        // identifiers.
+        if r.random_bool(0.06) {
+            t.written_forms.lookalike_sentences += 1;
+            sentences.push(links::lookalike_sentence(r));
         }
         if amount_text.is_some() && r.random_bool(0.6) {
             sentences.push(expand(pick_str(r, text::DAMAGE), |k, o| fill(k, o)));

@@ -71,7 +71,8 @@ CREATE TABLE IF NOT EXISTS identifiers (
     valid INTEGER NOT NULL,
     benign TEXT,
     span_start INTEGER,
-    span_end INTEGER
+    span_end INTEGER,
+    note TEXT
 );
 CREATE INDEX IF NOT EXISTS identifiers_report ON identifiers (report_id);
 -- No index on (kind, value): identifiers are looked up in the derived
@@ -193,6 +194,7 @@ pub const DB_FILE: &str = "fraudlink.db";
 pub fn prepare_schema(conn: &Connection) -> Result<()> {
     conn.execute_batch(SCHEMA).context("creating the schema")?;
     add_access_log_actor(conn)?;
+    add_identifier_note(conn).context("adding the identifiers' note column")?;
     let version: Option<String> = conn
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
@@ -777,8 +779,8 @@ impl Store {
             )?;
             let mut del_ids = tx.prepare_cached("DELETE FROM identifiers WHERE report_id = ?1")?;
             let mut put_id = tx.prepare_cached(
-                "INSERT INTO identifiers (report_id, kind, value, raw, source, role, valid, benign, span_start, span_end)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO identifiers (report_id, kind, value, raw, source, role, valid, benign, span_start, span_end, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for (index, (report, raw, idents)) in reports.iter().enumerate() {
                 let hash = content_hash(raw) as i64;
@@ -843,6 +845,7 @@ impl Store {
                         id.benign,
                         id.span.map(|s| s[0] as i64),
                         id.span.map(|s| s[1] as i64),
+                        id.note,
                     ])?;
                 }
             }
@@ -893,7 +896,7 @@ impl Store {
             return Ok(None);
         };
         let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, value, raw, source, role, valid, benign, span_start, span_end FROM identifiers WHERE report_id = ?1 ORDER BY rowid",
+            "SELECT kind, value, raw, source, role, valid, benign, span_start, span_end, note FROM identifiers WHERE report_id = ?1 ORDER BY rowid",
         )?;
         let identifiers = stmt
             .query_map([id], |row| row_identifier(row, 0))?
@@ -1001,7 +1004,7 @@ impl Store {
     /// Calls `f` for every stored identifier (report id, identifier).
     pub fn for_each_identifier(&self, mut f: impl FnMut(&str, Identifier)) -> Result<()> {
         let mut stmt = self.conn.prepare(
-            "SELECT report_id, kind, value, raw, source, role, valid, benign, span_start, span_end FROM identifiers",
+            "SELECT report_id, kind, value, raw, source, role, valid, benign, span_start, span_end, note FROM identifiers",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
@@ -1780,6 +1783,17 @@ fn add_access_log_actor(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Adds the `note` column (issue 20) to a store written before it existed.
+/// The change is additive: an older build reads such a store as before.
+fn add_identifier_note(conn: &Connection) -> Result<()> {
+    let mut stmt =
+        conn.prepare("SELECT 1 FROM pragma_table_info('identifiers') WHERE name = 'note'")?;
+    if !stmt.exists([])? {
+        conn.execute_batch("ALTER TABLE identifiers ADD COLUMN note TEXT")?;
+    }
+    Ok(())
+}
+
 fn row_identifier(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Identifier>> {
     let Some(kind) = Kind::from_name(&row.get::<_, String>(at)?) else {
         return Ok(None);
@@ -1807,6 +1821,7 @@ fn row_identifier(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option
             (Some(a), Some(b)) => Some([a as usize, b as usize]),
             _ => None,
         },
+        note: row.get(at + 9)?,
     }))
 }
 

@@ -324,6 +324,7 @@ fn extracted() -> Value {
             "role": string(), "valid": {"type": "boolean"}, "benign": nullable(string()),
             "suppressed": string(),
             "span": array(int()),
+            "note": string(),
         }),
     )
 }

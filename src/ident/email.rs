@@ -4,6 +4,9 @@
 //! `[dot]`, `(dot)`, ...), without `mailto:`, surrounding brackets or quotes,
 //! all lower case (providers treat the local part case-insensitively in
 //! practice, and officers type addresses in any case), the host in punycode.
+//! The local part may hold letters of any script (RFC 6531:
+//! `jessica.müller@yahoo.com`); reading only its ASCII tail would invent
+//! `ller@yahoo.com` and link every Müller at one provider.
 //! The host must be a real host name whose registrable domain passes
 //! [`Domain::parse`]: `jan@localhost`, `jan@co.uk` and `jan@[10.0.0.1]` are
 //! not addresses that link reports.
@@ -86,7 +89,7 @@ impl Email {
             && !local.contains("..")
             && local
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c));
+                .all(|c| c.is_alphanumeric() || LOCAL_SPECIALS.contains(c));
         if !local_ok {
             return Err(err("local"));
         }
@@ -142,7 +145,7 @@ impl AsRef<str> for Email {
 /// `[.]`, `(.)`, `[dot]`, ` (dot) `, ` DOT `.
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)[a-z0-9._%+-]+",
+        r"(?i)[\p{L}\p{N}._%+-]+",
         r"(?:@|[ \t]*[\[({][ \t]*(?:at|@)[ \t]*[\])}][ \t]*|[ \t]+(?-i:AT)[ \t]+|[ \t]+@[ \t]+)",
         r"[\p{L}\p{N}][\p{L}\p{N}-]*",
         r"(?:(?:\.|[ \t]*[\[({][ \t]*(?:\.|dot|punt)[ \t]*[\])}][ \t]*|[ \t]+(?-i:DOT)[ \t]+)",
@@ -271,7 +274,6 @@ mod tests {
         check(".jan@voorbeeld.nl", Err("local"));
         check("jan..p@voorbeeld.nl", Err("local"));
         check("jan p@voorbeeld.nl", Err("local"));
-        check("jän@voorbeeld.nl", Err("local"));
         check("jan@localhost", Err("host"));
         check("jan@co.uk", Err("host"));
         check("jan@[10.0.0.1]", Err("host"));
@@ -324,6 +326,22 @@ mod tests {
             "mail jan@voorbeeld.nl.Daarna belde",
             &[("jan@voorbeeld.nl", "jan@voorbeeld.nl")],
         );
+    }
+
+    #[test]
+    fn local_parts_in_any_script_are_read_whole() {
+        // See: issue 20
+        check("Jessica.Müller@Yahoo.Com", Ok("jessica.müller@yahoo.com"));
+        check("jürgen.öztürk@gmx.de", Ok("jürgen.öztürk@gmx.de"));
+        check_find(
+            "De mail kwam van Jessica.Müller@YAHOO.COM gisteren.",
+            &[("Jessica.Müller@YAHOO.COM", "jessica.müller@yahoo.com")],
+        );
+        check_find(
+            "mail from josé.garcía@example.com today",
+            &[("josé.garcía@example.com", "josé.garcía@example.com")],
+        );
+        check("jan€@voorbeeld.nl", Err("local"));
     }
 
     #[test]

@@ -32,99 +32,123 @@ pub struct Iban(String);
 /// The longest IBAN any country may issue (ISO 13616).
 const MAX_IBAN_LEN: usize = 34;
 
-/// Total IBAN length per country in the SWIFT IBAN registry. `iban_validate`
-/// checks lengths but does not expose them, and the text finder needs them to
-/// know where an IBAN ends. A conformance test checks this table against
-/// every registry example, and a unit test against `iban_validate`.
-const REGISTRY_LENGTHS: [([u8; 2], u8); 87] = [
-    (*b"AD", 24),
-    (*b"AE", 23),
-    (*b"AL", 28),
-    (*b"AT", 20),
-    (*b"AZ", 28),
-    (*b"BA", 20),
-    (*b"BE", 16),
-    (*b"BG", 22),
-    (*b"BH", 22),
-    (*b"BI", 27),
-    (*b"BR", 29),
-    (*b"BY", 28),
-    (*b"CH", 21),
-    (*b"CR", 22),
-    (*b"CY", 28),
-    (*b"CZ", 24),
-    (*b"DE", 22),
-    (*b"DJ", 27),
-    (*b"DK", 18),
-    (*b"DO", 28),
-    (*b"EE", 20),
-    (*b"EG", 29),
-    (*b"ES", 24),
-    (*b"FI", 18),
-    (*b"FK", 18),
-    (*b"FO", 18),
-    (*b"FR", 27),
-    (*b"GB", 22),
-    (*b"GE", 22),
-    (*b"GI", 23),
-    (*b"GL", 18),
-    (*b"GR", 27),
-    (*b"GT", 28),
-    (*b"HR", 21),
-    (*b"HU", 28),
-    (*b"IE", 22),
-    (*b"IL", 23),
-    (*b"IQ", 23),
-    (*b"IS", 26),
-    (*b"IT", 27),
-    (*b"JO", 30),
-    (*b"KW", 30),
-    (*b"KZ", 20),
-    (*b"LB", 28),
-    (*b"LC", 32),
-    (*b"LI", 21),
-    (*b"LT", 20),
-    (*b"LU", 20),
-    (*b"LV", 21),
-    (*b"LY", 25),
-    (*b"MC", 27),
-    (*b"MD", 24),
-    (*b"ME", 22),
-    (*b"MK", 19),
-    (*b"MN", 20),
-    (*b"MR", 27),
-    (*b"MT", 31),
-    (*b"MU", 30),
-    (*b"NI", 28),
-    (*b"NL", 18),
-    (*b"NO", 15),
-    (*b"OM", 23),
-    (*b"PL", 28),
-    (*b"PS", 29),
-    (*b"PT", 25),
-    (*b"QA", 29),
-    (*b"RO", 24),
-    (*b"RS", 22),
-    (*b"RU", 33),
-    (*b"SA", 24),
-    (*b"SC", 31),
-    (*b"SD", 18),
-    (*b"SE", 24),
-    (*b"SI", 19),
-    (*b"SK", 24),
-    (*b"SM", 27),
-    (*b"SO", 23),
-    (*b"ST", 25),
-    (*b"SV", 28),
-    (*b"TL", 23),
-    (*b"TN", 24),
-    (*b"TR", 26),
-    (*b"UA", 29),
-    (*b"VA", 22),
-    (*b"VG", 24),
-    (*b"XK", 20),
-    (*b"YE", 30),
+/// The BBAN structure of each country in the SWIFT IBAN registry, in the
+/// registry's notation: runs of `n` (digits), `a` (upper-case letters) and
+/// `c` (letters or digits), each with its fixed length (`NL`: four letters,
+/// the bank, then ten digits). `iban_validate` checks values against the
+/// same structures (its `country_pattern`, generated from the registry) but
+/// does not expose them, and the text finder needs them: the lengths tell
+/// where an IBAN ends, and the character classes tell when the next word of
+/// a statement cannot be part of it (`NL1234567890 betaal`). A conformance
+/// test checks every position of every structure against `iban_validate`.
+const REGISTRY_BBAN: [([u8; 2], &str); 87] = [
+    (*b"AD", "4!n4!n12!c"),
+    (*b"AE", "3!n16!n"),
+    (*b"AL", "8!n16!c"),
+    (*b"AT", "5!n11!n"),
+    (*b"AZ", "4!a20!c"),
+    (*b"BA", "3!n3!n8!n2!n"),
+    (*b"BE", "3!n7!n2!n"),
+    (*b"BG", "4!a4!n2!n8!c"),
+    (*b"BH", "4!a14!c"),
+    (*b"BI", "5!n5!n11!n2!n"),
+    (*b"BR", "8!n5!n10!n1!a1!c"),
+    (*b"BY", "4!c4!n16!c"),
+    (*b"CH", "5!n12!c"),
+    (*b"CR", "4!n14!n"),
+    (*b"CY", "3!n5!n16!c"),
+    (*b"CZ", "4!n6!n10!n"),
+    (*b"DE", "8!n10!n"),
+    (*b"DJ", "5!n5!n11!n2!n"),
+    (*b"DK", "4!n9!n1!n"),
+    (*b"DO", "4!c20!n"),
+    (*b"EE", "2!n2!n11!n1!n"),
+    (*b"EG", "4!n4!n17!n"),
+    (*b"ES", "4!n4!n1!n1!n10!n"),
+    (*b"FI", "3!n11!n"),
+    (*b"FK", "2!a12!n"),
+    (*b"FO", "4!n9!n1!n"),
+    (*b"FR", "5!n5!n11!c2!n"),
+    (*b"GB", "4!a6!n8!n"),
+    (*b"GE", "2!a16!n"),
+    (*b"GI", "4!a15!c"),
+    (*b"GL", "4!n9!n1!n"),
+    (*b"GR", "3!n4!n16!c"),
+    (*b"GT", "4!c20!c"),
+    (*b"HR", "7!n10!n"),
+    (*b"HU", "3!n4!n1!n15!n1!n"),
+    (*b"IE", "4!a6!n8!n"),
+    (*b"IL", "3!n3!n13!n"),
+    (*b"IQ", "4!a3!n12!n"),
+    (*b"IS", "4!n2!n6!n10!n"),
+    (*b"IT", "1!a5!n5!n12!c"),
+    (*b"JO", "4!a4!n18!c"),
+    (*b"KW", "4!a22!c"),
+    (*b"KZ", "3!n13!c"),
+    (*b"LB", "4!n20!c"),
+    (*b"LC", "4!a24!c"),
+    (*b"LI", "5!n12!c"),
+    (*b"LT", "5!n11!n"),
+    (*b"LU", "3!n13!c"),
+    (*b"LV", "4!a13!c"),
+    (*b"LY", "3!n3!n15!n"),
+    (*b"MC", "5!n5!n11!c2!n"),
+    (*b"MD", "2!c18!c"),
+    (*b"ME", "3!n13!n2!n"),
+    (*b"MK", "3!n10!c2!n"),
+    (*b"MN", "4!n12!n"),
+    (*b"MR", "5!n5!n11!n2!n"),
+    (*b"MT", "4!a5!n18!c"),
+    (*b"MU", "4!a2!n2!n12!n3!n3!a"),
+    (*b"NI", "4!a20!n"),
+    (*b"NL", "4!a10!n"),
+    (*b"NO", "4!n6!n1!n"),
+    (*b"OM", "3!n16!c"),
+    (*b"PL", "8!n16!n"),
+    (*b"PS", "4!a21!c"),
+    (*b"PT", "4!n4!n11!n2!n"),
+    (*b"QA", "4!a21!c"),
+    (*b"RO", "4!a16!c"),
+    (*b"RS", "3!n13!n2!n"),
+    (*b"RU", "9!n5!n15!c"),
+    (*b"SA", "2!n18!c"),
+    (*b"SC", "4!a2!n2!n16!n3!a"),
+    (*b"SD", "2!n12!n"),
+    (*b"SE", "3!n16!n1!n"),
+    (*b"SI", "5!n8!n2!n"),
+    (*b"SK", "4!n6!n10!n"),
+    (*b"SM", "1!a5!n5!n12!c"),
+    (*b"SO", "4!n3!n12!n"),
+    (*b"ST", "4!n4!n11!n2!n"),
+    (*b"SV", "4!a20!n"),
+    (*b"TL", "3!n14!n2!n"),
+    (*b"TN", "2!n3!n13!n2!n"),
+    (*b"TR", "5!n1!n16!c"),
+    (*b"UA", "6!n19!c"),
+    (*b"VA", "3!n15!n"),
+    (*b"VG", "4!a16!n"),
+    (*b"XK", "4!n10!n2!n"),
+    (*b"YE", "4!a4!n18!c"),
 ];
+
+/// The total IBAN length a BBAN structure gives: country code, check
+/// digits and the runs.
+const fn structure_length(structure: &str) -> u8 {
+    let s = structure.as_bytes();
+    let mut total = 4u8;
+    let mut run = 0u8;
+    let mut i = 0;
+    while i < s.len() {
+        if s[i].is_ascii_digit() {
+            run = run * 10 + (s[i] - b'0');
+        } else if s[i] == b'!' {
+            total += run;
+            run = 0;
+        }
+        i += 1;
+    }
+    total
+}
 
 /// The registry lengths as a 26 x 26 lookup table indexed by the two
 /// upper-case letters, so the text scanner pays one array read per word.
@@ -132,9 +156,10 @@ const REGISTRY_LENGTHS: [([u8; 2], u8); 87] = [
 static LENGTH_BY_COUNTRY: [u8; 26 * 26] = {
     let mut table = [0u8; 26 * 26];
     let mut i = 0;
-    while i < REGISTRY_LENGTHS.len() {
-        let (code, len) = REGISTRY_LENGTHS[i];
-        table[(code[0] - b'A') as usize * 26 + (code[1] - b'A') as usize] = len;
+    while i < REGISTRY_BBAN.len() {
+        let (code, structure) = REGISTRY_BBAN[i];
+        table[(code[0] - b'A') as usize * 26 + (code[1] - b'A') as usize] =
+            structure_length(structure);
         i += 1;
     }
     table
@@ -322,6 +347,13 @@ fn read_candidate(bytes: &[u8], start: usize) -> Option<Candidate> {
             let sep = separator_len(bytes, pos);
             if sep > 0 && bytes.get(pos + sep).copied().is_some_and(is_word_byte) {
                 pos += sep;
+                // The next word of the statement joins the IBAN only if
+                // the country's BBAN structure allows its letters where
+                // they would fall: `pakketnummer NL1234567890 betaal nu`
+                // is a number and a verb, not `NL1234567890BETAAL`.
+                if cand.len >= 4 && !word_fits_bban(bytes, pos, first, second, cand.len - 4) {
+                    return None;
+                }
             }
         }
         let b = *bytes.get(pos)?;
@@ -342,6 +374,65 @@ fn read_candidate(bytes: &[u8], start: usize) -> Option<Candidate> {
     }
     cand.end = pos;
     Some(cand)
+}
+
+/// The BBAN structure the SWIFT IBAN registry gives a country, in the
+/// registry's notation (`registry_bban_structure("NL")` is `4!a10!n`);
+/// `None` for a country outside the registry.
+pub fn registry_bban_structure(country: &str) -> Option<&'static str> {
+    match country.as_bytes() {
+        [first, second] => bban_structure(*first, *second),
+        _ => None,
+    }
+}
+
+/// The BBAN structure of a registry country, given as two ASCII letters of
+/// any case.
+fn bban_structure(first: u8, second: u8) -> Option<&'static str> {
+    let code = [first.to_ascii_uppercase(), second.to_ascii_uppercase()];
+    REGISTRY_BBAN
+        .binary_search_by(|(c, _)| c.cmp(&code))
+        .ok()
+        .and_then(|i| REGISTRY_BBAN.get(i))
+        .map(|(_, s)| *s)
+}
+
+/// The character class (`b'n'`, `b'a'` or `b'c'`) of position `pos` of a
+/// BBAN structure; `None` past its end.
+fn bban_class(structure: &str, pos: usize) -> Option<u8> {
+    let mut at = 0usize;
+    let mut run = 0usize;
+    for b in structure.bytes() {
+        match b {
+            b'0'..=b'9' => run = run * 10 + usize::from(b - b'0'),
+            b'!' => {}
+            class => {
+                if pos < at + run {
+                    return Some(class);
+                }
+                at += run;
+                run = 0;
+            }
+        }
+    }
+    None
+}
+
+/// Whether the word starting at `start` can continue a BBAN whose first
+/// `bban_len` characters are read: none of its letters falls where the
+/// country's structure wants a digit. Digits where a letter belongs are
+/// left to the checksum, as a typo (`O` for `0` goes the other way).
+fn word_fits_bban(bytes: &[u8], start: usize, first: u8, second: u8, bban_len: usize) -> bool {
+    let Some(structure) = bban_structure(first, second) else {
+        return true;
+    };
+    bytes
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| is_word_byte(**b))
+        .enumerate()
+        .all(|(k, b)| !b.is_ascii_alphabetic() || bban_class(structure, bban_len + k) != Some(b'n'))
 }
 
 /// Whether an IBAN-shaped candidate that failed validation still looks like
@@ -523,7 +614,8 @@ mod tests {
         // the conformance suite; here each table country must be one that
         // `iban_validate` knows, so that a checksum-valid string one
         // character too long fails on its BBAN rather than on its country.
-        for (code, len) in REGISTRY_LENGTHS {
+        for (code, structure) in REGISTRY_BBAN {
+            let len = structure_length(structure);
             let country = std::str::from_utf8(&code).unwrap_or_default();
             let long = format!("{country}00{}", "0".repeat(usize::from(len) + 1 - 4));
             // One character too many must fail on the BBAN, not the country.
@@ -606,6 +698,46 @@ mod tests {
         check_find("", &[]);
         check_find("NL", &[]);
         check_find("NL91", &[]);
+    }
+
+    #[test]
+    fn an_iban_never_runs_into_a_word_its_country_cannot_hold() {
+        // See: issue 20
+        check_find("pakketnummer NL1234567890 betaal nu", &[]);
+        check_find("ordernr NL12345678 90 betaal nu via de link", &[]);
+        check_find(
+            "Betaal NL91 ABNA 0417 1643 00 voor vandaag",
+            &[("NL91 ABNA 0417 1643 00", "NL91ABNA0417164300", true)],
+        );
+        check_find(
+            "naar NL91 ABNA 0417164300 tnv Jansen",
+            &[("NL91 ABNA 0417164300", "NL91ABNA0417164300", true)],
+        );
+        check_find("parcel GB29NWBK601613 call now", &[]);
+        check_find("tracking DE4450010517 please pay today", &[]);
+        check_find(
+            "pay GB29 NWBK 6016 1331 9268 19 today",
+            &[(
+                "GB29 NWBK 6016 1331 9268 19",
+                "GB29NWBK60161331926819",
+                true,
+            )],
+        );
+        // Where the structure allows letters (`c`), a word may still be
+        // part of the account: Italy's account number is alphanumeric.
+        check_find(
+            "IT60 X054 2811 1010 0000 0123 456",
+            &[(
+                "IT60 X054 2811 1010 0000 0123 456",
+                "IT60X0542811101000000123456",
+                true,
+            )],
+        );
+        assert_eq!(registry_bban_structure("nl"), Some("4!a10!n"));
+        assert_eq!(registry_bban_structure("N"), None);
+        assert_eq!(bban_class("4!a10!n", 3), Some(b'a'));
+        assert_eq!(bban_class("4!a10!n", 4), Some(b'n'));
+        assert_eq!(bban_class("4!a10!n", 14), None);
     }
 
     #[test]

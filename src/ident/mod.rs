@@ -20,6 +20,7 @@ pub mod handle;
 pub mod iban;
 pub mod name;
 pub mod phone;
+pub mod prose;
 pub mod refang;
 pub mod url;
 

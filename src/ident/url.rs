@@ -4,12 +4,17 @@
 //! ([`find_in_text`]).
 //!
 //! Canonical `url` (formats.md section 2):
-//! - refanged (`hxxps`, `[.]`, `(.)`, ...), surrounding quotes, brackets and
-//!   trailing punctuation removed;
-//! - a missing scheme becomes `https://`, so `www.x.nl/abc` and `x.nl/abc`
-//!   written without scheme meet `https://x.nl/abc` (most fraud sites are
-//!   served over TLS; `http://` is kept when it was written);
-//! - only `http` and `https`; the host must be an IP address or have a
+//! - refanged (`hxxps`, `[.]`, `(.)`, ...), surrounding quotes, brackets,
+//!   emphasis markers (`*`, `_`, `~`, backquotes) and trailing punctuation
+//!   removed;
+//! - a malformed scheme repaired (`http:/x.nl`, `http:///x.nl`,
+//!   `http//x.nl`), and a missing one becomes `https://`, so `www.x.nl/abc`,
+//!   `//x.nl/abc` and `x.nl/abc` written without scheme meet
+//!   `https://x.nl/abc` (most fraud sites are served over TLS; `http://` is
+//!   kept when it was written);
+//! - only `http` and `https`; the host must be an IP address written as one
+//!   (four dotted decimal numbers or a bracketed IPv6 address: the URL
+//!   standard's shorthand reads the price `4.99` as `4.0.0.99`) or have a
 //!   registrable domain with a known public suffix;
 //! - scheme and host lower case, IDN hosts in punycode, a trailing dot on the
 //!   host removed, the default port removed, user name and password removed
@@ -32,6 +37,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::prose;
 use super::refang::{is_icann_tld, refang};
 use super::{Kind, Match, ParseError};
 
@@ -80,11 +86,14 @@ pub const TRACKING_PARAMETERS: &[&str] = &[
 const FILE_EXTENSION_TLDS: &[&str] = &["zip", "mov", "py", "sh", "md", "rs", "cab", "ps"];
 
 /// Characters removed from the start of a raw URL.
-const LEADING_JUNK: &[char] = &['"', '\'', '«', '“', '‘', '„', '(', '<', '['];
+const LEADING_JUNK: &[char] = &[
+    '"', '\'', '«', '“', '‘', '„', '(', '<', '[', '*', '_', '~', '`',
+];
 
 /// Characters removed from the end of a raw URL or of a match.
 const TRAILING_JUNK: &[char] = &[
-    '.', ',', ';', ':', '!', '?', ')', ']', '\'', '"', '»', '”', '’', '>',
+    '.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '"', '»', '”', '’', '>', '*', '_', '~', '`',
+    '…',
 ];
 
 /// A canonical web address (see the module documentation).
@@ -169,6 +178,8 @@ impl Domain {
         let mut host = trim_junk(fanged.trim());
         if let Some((_, rest)) = host.split_once("://") {
             host = rest;
+        } else if let Some(rest) = host.strip_prefix("//") {
+            host = rest;
         }
         host = &host[..host.find(['/', '?', '#']).unwrap_or(host.len())];
         if let Some((_, after)) = host.rsplit_once('@') {
@@ -221,7 +232,9 @@ fn parse_url(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
 /// One pass of [`parse_url`].
 fn parse_url_once(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
     let err = |reason| ParseError::new(Kind::Url, reason, raw);
-    let fanged = refang(raw);
+    let trimmed = trim_junk(raw.trim());
+    let repaired = repair_scheme(trimmed);
+    let fanged = refang(&repaired);
     let text = trim_junk(fanged.trim());
     if text.is_empty() {
         return Err(err("empty"));
@@ -234,7 +247,8 @@ fn parse_url_once(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
     let text = if written_scheme {
         text
     } else {
-        with_scheme = format!("https://{text}");
+        // `//x.nl/a` is a link written without its scheme.
+        with_scheme = format!("https://{}", text.strip_prefix("//").unwrap_or(text));
         &with_scheme
     };
     let mut url = ::url::Url::parse(text).map_err(|_| err("syntax"))?;
@@ -249,6 +263,10 @@ fn parse_url_once(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
         // The host must be a real, registrable name; checking it with the
         // domain rules gives one answer for `Url` and `Domain`.
         Some(::url::Host::Domain(d)) => Some(Domain(check_host(d).map_err(err)?)),
+        // The URL standard reads `4.99` and `7.5` as IPv4 addresses
+        // (`4.0.0.99`): in prose those are prices and scores. A host is an
+        // address only when written as one.
+        Some(::url::Host::Ipv4(_)) if !written_as_ipv4(text) => return Err(err("ip-form")),
         Some(_) => None,
         None => return Err(err("no-host")),
     };
@@ -326,10 +344,72 @@ fn check_host(host: &str) -> Result<String, &'static str> {
         });
     }
     match psl_lookup::registrable_domain(ascii.as_bytes()) {
+        // `www.web`: a `www.` before a bare suffix names no site, unless
+        // the list makes `www.` itself registrable where no other name is
+        // (the exception rule `!www.ck` under `*.ck`).
+        Some(d)
+            if d.starts_with(b"www.")
+                && psl_lookup::registrable_domain(&[b"example.", &d[4..]].concat()).is_some() =>
+        {
+            Err("public-suffix")
+        }
         Some(d) => std::str::from_utf8(d)
             .map(str::to_string)
             .map_err(|_| "characters"),
         None => Err("public-suffix"),
+    }
+}
+
+/// Whether the host of a URL (`scheme://[user@]host[:port]/...`) is written
+/// as an IPv4 address: four decimal numbers 0..=255 without leading zeros,
+/// separated by dots (a trailing dot allowed). The URL standard also reads
+/// `10.1`, `0x7f.1` and `010.0.0.1` as addresses; people do not write
+/// them so.
+fn written_as_ipv4(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = &rest[..rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len())];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let mut octets = 0;
+    for part in host.split('.') {
+        octets += 1;
+        let decimal = !part.is_empty()
+            && part.len() <= 3
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && (part == "0" || !part.starts_with('0'))
+            && part.parse::<u16>().is_ok_and(|n| n <= 255);
+        if !decimal {
+            return false;
+        }
+    }
+    octets == 4
+}
+
+/// Repairs a scheme written wrongly at the start of a link: `http:/x.nl`,
+/// `http:///x.nl`, `http//x.nl` (and their defanged `hxxp` forms) become
+/// `http://x.nl`. Anything else is returned as it is.
+fn repair_scheme(s: &str) -> Cow<'_, str> {
+    let lower = |n: usize| s.get(..n).map(str::to_ascii_lowercase);
+    let Some(word_len) = [5, 4].into_iter().find(|&n| {
+        lower(n).is_some_and(|w| matches!(w.as_str(), "http" | "https" | "hxxp" | "hxxps"))
+    }) else {
+        return Cow::Borrowed(s);
+    };
+    let rest = &s[word_len..];
+    let sep_len = rest
+        .bytes()
+        .take_while(|b| matches!(b, b':' | b'/'))
+        .count();
+    let sep = &rest[..sep_len];
+    let host_follows = rest[sep_len..].starts_with(|c: char| c.is_alphanumeric());
+    if host_follows && matches!(sep, ":/" | ":///" | "//" | "///") {
+        Cow::Owned(format!("{}://{}", &s[..word_len], &rest[sep_len..]))
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -355,6 +435,7 @@ fn trim_junk(s: &str) -> &str {
         let balanced = match c {
             ')' => s.matches('(').count() >= s.matches(')').count(),
             ']' => s.matches('[').count() >= s.matches(']').count(),
+            '}' => s.matches('{').count() >= s.matches('}').count(),
             _ => false,
         };
         if balanced {
@@ -526,11 +607,105 @@ pub fn platform_ref(url: &Url) -> Option<PlatformRef> {
             };
             handle("snapchat", name, dashed, 32)
         }
-        "facebook.com" | "fb.com" => handle("facebook", first, alnum_dot, 50)
+        "facebook.com" | "fb.com" | "fb.me" | "m.me" | "messenger.com"
+            if first == "profile.php" =>
+        {
+            // An account without a user name: its number is its name.
+            let id = query.split('&').find_map(|p| p.strip_prefix("id="))?;
+            handle("facebook", id, |b| b.is_ascii_digit(), 20).filter(|_| id.len() >= 5)
+        }
+        "facebook.com" | "fb.com" if first == "people" => {
+            // `/people/Jan-de-Vries/100012345678901/`: the number names it.
+            let id = segments.nth(1)?;
+            handle("facebook", id, |b| b.is_ascii_digit(), 20).filter(|_| id.len() >= 5)
+        }
+        "facebook.com" | "fb.com" | "fb.me" | "m.me" => handle("facebook", first, alnum_dot, 50)
             .filter(|_| first.len() >= 5 && !first.ends_with(".php")),
+        "messenger.com" if first == "t" => {
+            let name = segments.next()?;
+            handle("facebook", name, alnum_dot, 50).filter(|_| name.len() >= 5)
+        }
         "x.com" | "twitter.com" => handle("x", first, word, 15),
         _ => None,
     }
+}
+
+/// The account a link as written points to, including the forms whose
+/// account is lost in the canonical URL or that are no web address at all:
+/// app links (`tg://resolve?domain=naam`, `tg://resolve?phone=316...`,
+/// `whatsapp://send?phone=316...`, `viber://chat?number=%2B316...`) and
+/// Signal's links, whose number is in the fragment
+/// (`https://signal.me/#p/+31612345678`, `sgnl://signal.me/#p/+316...`).
+/// Other links are parsed as URLs and given to [`platform_ref`].
+pub fn platform_ref_written(raw: &str) -> Option<PlatformRef> {
+    let raw = trim_junk(raw.trim());
+    let (scheme, rest) = match raw.split_once("://") {
+        Some((s, r)) => (s.to_ascii_lowercase(), r),
+        None => (String::new(), raw),
+    };
+    let param = |names: &[&str]| -> Option<&str> {
+        let query = rest.split_once('?').map_or("", |(_, q)| q);
+        let query = query.split('#').next().unwrap_or("");
+        query.split('&').find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            names.iter().any(|n| k.eq_ignore_ascii_case(n)).then_some(v)
+        })
+    };
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    match scheme.as_str() {
+        "tg" if path.eq_ignore_ascii_case("resolve") => {
+            if let Some(phone) = param(&["phone"]) {
+                return phone_digits(phone);
+            }
+            let name = param(&["domain"])?.to_ascii_lowercase();
+            let ok = (4..=32).contains(&name.len()) && name.bytes().all(word);
+            ok.then_some(PlatformRef::Handle {
+                platform: "telegram",
+                name,
+            })
+        }
+        "whatsapp" if path.eq_ignore_ascii_case("send") => phone_digits(param(&["phone"])?),
+        "viber" if path.eq_ignore_ascii_case("chat") || path.eq_ignore_ascii_case("add") => {
+            phone_digits(param(&["number"])?)
+        }
+        "tg" | "whatsapp" | "viber" => None,
+        _ if signal_host(path) => {
+            let fragment = rest.split_once('#')?.1;
+            phone_digits(fragment.strip_prefix("p/")?)
+        }
+        _ => Url::parse(raw).ok().as_ref().and_then(platform_ref),
+    }
+}
+
+/// Whether the part of a link before its path's first `/` (`signal.me`,
+/// `www.signal.me`) is Signal's link host.
+fn signal_host(path: &str) -> bool {
+    let host = path.split('/').next().unwrap_or("");
+    host.eq_ignore_ascii_case("signal.me") || host.eq_ignore_ascii_case("www.signal.me")
+}
+
+/// An app link in text: a messaging app's own scheme (`tg://`,
+/// `whatsapp://`, `sgnl://`, `viber://`) and everything up to white space.
+static APP_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:tg|whatsapp|sgnl|viber)://[^\s<>\x22'`]+")
+        .expect("app link regex is valid")
+});
+
+/// Finds messaging apps' own links in text (`tg://resolve?domain=naam`,
+/// `whatsapp://send?phone=316...`), which are no web addresses, with the
+/// account each points to. Spans exclude trailing punctuation.
+pub fn find_app_links(text: &str) -> Vec<(Range<usize>, PlatformRef)> {
+    if !text.contains("://") {
+        return Vec::new();
+    }
+    APP_LINK
+        .find_iter(text)
+        .filter_map(|m| {
+            let raw = trim_junk(m.as_str());
+            let account = platform_ref_written(raw)?;
+            Some((m.start()..m.start() + raw.len(), account))
+        })
+        .collect()
 }
 
 /// Characters of Telegram and X account names.
@@ -568,13 +743,17 @@ fn phone_digits(raw: &str) -> Option<PlatformRef> {
         .then_some(PlatformRef::Phone(digits))
 }
 
-/// A candidate URL or host in text: an optional (possibly defanged) scheme,
-/// labels separated by dots (or defanged dots), an optional port and an
-/// optional path. Everything else is checked in code.
+/// A candidate URL or host in text. Two shapes, checked further in code:
+/// - a written scheme, well formed or not (`https://`, `hxxps[://]`,
+///   `http:/`, `http:///`, `http//`), and everything after it up to white
+///   space: where such a link ends is decided by [`link_end`], and it may
+///   be glued to the word before it (`bekijk:https://...`);
+/// - a host: an optional `//`, labels separated by dots (or defanged dots),
+///   an optional port and an optional path.
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(?:h(?:tt|xx)ps?(?:://|\[:\]//|\[://\]))?",
-        r"[\p{L}\p{N}][\p{L}\p{N}-]*",
+        r"(?i)h(?:tt|xx)ps?(?::/{1,3}|//|\[:\]//|\[://\])[^\s<>]+",
+        r"|(?://)?[\p{L}\p{N}][\p{L}\p{N}-]*",
         r"(?:(?:\.|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))[\p{L}\p{N}][\p{L}\p{N}-]*)+",
         r"(?::[0-9]{1,5})?",
         r#"(?:[/?#][^\s<>"]*)?"#,
@@ -583,53 +762,90 @@ static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("candidate regex is valid")
 });
 
-/// A scheme at the start of a candidate.
+/// A scheme at the start of a candidate, as written (possibly malformed or
+/// defanged), or the `//` of a link written without its scheme.
 static SCHEME_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^h(?:tt|xx)ps?(?:://|\[:\]//|\[://\])").expect("scheme regex is valid")
+    Regex::new(r"(?i)^(?:h(?:tt|xx)ps?(?::/{1,3}|//|\[:\]//|\[://\])|//)")
+        .expect("scheme regex is valid")
 });
 
 /// The dot separators the finder accepts.
 const SEPARATORS: &[&str] = &[".", "[.]", "(.)", "{.}", "[dot]", "(dot)"];
+
+/// Characters that, directly before a host, make it part of another token:
+/// an e-mail address, a file path, an identifier, a query string.
+const GLUE_BEFORE: &str = "@_-./\\&=%#+$~";
+
+/// Markdown and WhatsApp emphasis markers: `*vet*`, `_schuin_`, `~doorgehaald~`.
+const EMPHASIS: &[char] = &['*', '_', '~'];
 
 /// Finds URLs and host names in free text.
 ///
 /// A URL (with scheme, starting with `www.`, or `host.tld/path`) gives two
 /// matches with the same span, [`Kind::Url`] and [`Kind::Domain`] (only the
 /// URL for an IP address); a bare host (`sale-tablets.nl`) gives only a
-/// [`Kind::Domain`]. Hosts that are part of an e-mail address are left to
-/// the e-mail finder. Spans exclude surrounding quotes and punctuation.
+/// [`Kind::Domain`], and only when it is plausible as a site in prose (not
+/// an abbreviation, a file name or two sentences glued together). Hosts that are part of an e-mail address are
+/// left to the e-mail finder. Spans exclude what surrounds a link in
+/// writing: quotes, brackets, emphasis markers and punctuation.
 pub fn find_in_text(text: &str) -> Vec<Match> {
     if !text.contains('.') && !contains_ignore_case(text, "dot") {
         return Vec::new();
     }
     let mut found = Vec::new();
-    for m in CANDIDATE.find_iter(text) {
-        consider(text, m.range(), &mut found);
+    let mut at = 0;
+    while let Some(m) = CANDIDATE.find_at(text, at) {
+        let next = consider(text, m.range(), &mut found);
+        at = next.clamp(m.start() + 1, m.end().max(m.start() + 1));
+        while !text.is_char_boundary(at) {
+            at += 1;
+        }
     }
     found
 }
 
-/// Checks one candidate and pushes its matches.
-fn consider(text: &str, span: Range<usize>, found: &mut Vec<Match>) {
+/// Checks one candidate and pushes its matches. Returns where the scan goes
+/// on: after the link that was found, after a rejected link's scheme (a
+/// link may follow glued to it: `[https://x.nl/a](https://x.nl/a)`), or
+/// after the candidate.
+fn consider(text: &str, span: Range<usize>, found: &mut Vec<Match>) -> usize {
+    let cand = &text[span.clone()];
+    let written_scheme = SCHEME_START
+        .find(cand)
+        .map_or(0, |m| if m.as_str() == "//" { 0 } else { m.end() });
     let before = text[..span.start].chars().next_back();
-    // A host glued to something before it is part of another token: an
-    // e-mail address, a file path, an identifier with underscores.
-    if before.is_some_and(|c| "@_-./\\&=%#+$~".contains(c) || c.is_alphanumeric()) {
-        return;
+    if written_scheme == 0 {
+        // A host glued to something before it is part of another token:
+        // an e-mail address, a file path, an identifier with underscores.
+        // An emphasis marker that opens a word is no glue (`_www.x.nl_`).
+        let glued = before.is_some_and(|c| GLUE_BEFORE.contains(c) || c.is_alphanumeric());
+        if glued && !opens_emphasis(text, span.start) {
+            return span.end;
+        }
+        if ends_with_at_marker(&text[..span.start]) {
+            return span.end;
+        }
     }
-    if ends_with_at_marker(&text[..span.start]) {
-        return;
-    }
-    let raw = trim_junk(&text[span.clone()]);
+    // A rejected link is scanned again after its scheme, a rejected host
+    // after the candidate.
+    let on_fail = if written_scheme > 0 {
+        span.start + written_scheme
+    } else {
+        span.end
+    };
+    let cut = link_end(cand, written_scheme);
+    let raw = trim_junk(&cand[..cut]);
     let scheme_len = SCHEME_START.find(raw).map_or(0, |m| m.end());
     let labels = split_labels(raw, scheme_len);
     let Some(&(_, host_end)) = labels.last() else {
-        return;
+        return on_fail;
     };
     let mut end = span.start + raw.len();
     // A host followed by `@` is the local part of an e-mail address.
-    if text[end..].starts_with('@') || ends_with_at_marker_ahead(&text[end..]) {
-        return;
+    if written_scheme == 0
+        && (text[end..].starts_with('@') || ends_with_at_marker_ahead(&text[end..]))
+    {
+        return span.end;
     }
     let has_rest = host_end < raw.len();
     let first = &raw[labels[0].0..labels[0].1];
@@ -640,15 +856,15 @@ fn consider(text: &str, span: Range<usize>, found: &mut Vec<Match>) {
             Err(_) if !has_rest => {
                 // `www.foo.nl.Daarna`: retry without the glued-on word.
                 let Some(k) = last_plausible(raw, &labels) else {
-                    return;
+                    return on_fail;
                 };
                 end = span.start + labels[k - 1].1;
                 match parse_url(&raw[..labels[k - 1].1]) {
                     Ok(parsed) => parsed,
-                    Err(_) => return,
+                    Err(_) => return on_fail,
                 }
             }
-            Err(_) => return,
+            Err(_) => return on_fail,
         };
         found.push(Match {
             kind: Kind::Url,
@@ -664,26 +880,134 @@ fn consider(text: &str, span: Range<usize>, found: &mut Vec<Match>) {
                 valid: true,
             });
         }
-        return;
+        return end;
     }
     // A bare host: the last label must be a top-level domain written as a
     // host is written; back off over labels that are really the next
     // sentence glued on (`marktplaats.nl.Daarna`).
     let Some(k) = last_plausible(raw, &labels) else {
-        return;
+        return span.end;
     };
     let host_end = labels[k - 1].1;
     let host = &raw[..host_end];
+    if !bare_host_plausible(text, span.start, host) {
+        return span.end;
+    }
     let Ok(domain) = Domain::parse(host) else {
-        return;
+        return span.end;
     };
     let span = span.start..span.start + host_end;
     found.push(Match {
         kind: Kind::Domain,
-        span,
+        span: span.clone(),
         value: domain.0,
         valid: true,
     });
+    span.end
+}
+
+/// Whether the character before `at` is an emphasis marker that opens a
+/// word: preceded by the start, white space or punctuation, not by a
+/// letter or digit (`__init__` is a name, `_www.x.nl_` is emphasis).
+fn opens_emphasis(text: &str, at: usize) -> bool {
+    let mut chars = text[..at].chars().rev();
+    let Some(marker) = chars.next() else {
+        return false;
+    };
+    EMPHASIS.contains(&marker)
+        && !chars.next().is_some_and(|c| {
+            c.is_alphanumeric() || c == marker || GLUE_BEFORE.contains(c) && !EMPHASIS.contains(&c)
+        })
+}
+
+/// Where a link inside a candidate ends, as a byte offset into it: at a
+/// closing bracket the link did not open (`[https://x.nl/a](...)`, `(zie
+/// https://x.nl/a)`), a quote or a backquote, which no link contains
+/// unencoded. `from` is where the scheme ends: nothing before it ends the
+/// link. Trailing punctuation and emphasis are left to [`trim_junk`].
+fn link_end(cand: &str, from: usize) -> usize {
+    let mut depth = [0u32; 3];
+    for (i, c) in cand.char_indices() {
+        if i < from {
+            continue;
+        }
+        let k = match c {
+            '(' | ')' => 0,
+            '[' | ']' => 1,
+            '{' | '}' => 2,
+            '"' | '`' | '“' | '”' | '«' | '»' | '‘' | '’' => return i,
+            _ => continue,
+        };
+        if matches!(c, '(' | '[' | '{') {
+            depth[k] += 1;
+        } else if depth[k] == 0 {
+            return i;
+        } else {
+            depth[k] -= 1;
+        }
+    }
+    cand.len()
+}
+
+/// Whether a bare host in prose (no scheme, no `www.`, no path) is
+/// plausibly a site rather than words that only look like one. Its last
+/// label is already a top-level domain that is not written like the start
+/// of a sentence ([`plausible_tld`]). It is not a site when it is:
+/// - an abbreviation (`tel.nr`, `rek.nr`, `400sq.mtr`), from the list in
+///   `config/prose.toml`;
+/// - two words glued across a sentence end with a change of case
+///   (`AGAIN.call`, `prize.TO`);
+/// - a word glued to a top-level domain that is itself a function word of
+///   English or Dutch (`days.so you can`, `pain.it will`), unless the
+///   first label has a digit or a hyphen, as words do not, or the words
+///   before it speak of a site or a link (`de webwinkel heet x.be`).
+fn bare_host_plausible(text: &str, start: usize, host: &str) -> bool {
+    let fanged = refang(host);
+    let lower = fanged.to_lowercase();
+    let mut labels = lower.split('.');
+    let Some(first) = labels.next() else {
+        return false;
+    };
+    let tld = lower.rsplit('.').next().unwrap_or("");
+    if prose::is_abbreviation(&lower) {
+        return false;
+    }
+    if lower.split('.').count() == 2 && case_changes(&fanged) {
+        return false;
+    }
+    if !prose::is_function_word_tld(tld) {
+        return true;
+    }
+    let wordlike = first.chars().all(char::is_alphabetic);
+    !wordlike || prose::web_context_before(text, start)
+}
+
+/// Whether the case changes between the two labels of a host as people
+/// change it between sentences: a lower-case word followed by an
+/// upper-case one, or the other way round. Sites are written in one case
+/// or with capitalised words (`PocketBabe.co.uk`, `WAY2SMS.COM`).
+fn case_changes(host: &str) -> bool {
+    let Some((first, last)) = host.split_once('.') else {
+        return false;
+    };
+    let letters = |s: &str, upper: bool| {
+        let mut it = s.chars().filter(|c| c.is_alphabetic()).peekable();
+        it.peek().is_some()
+            && it.all(|c| {
+                if upper {
+                    c.is_uppercase()
+                } else {
+                    c.is_lowercase()
+                }
+            })
+    };
+    let first_letters = first.chars().filter(|c| c.is_alphabetic()).count();
+    let (first_lower, first_upper) = (
+        letters(first, false),
+        letters(first, true) && first_letters > 1,
+    );
+    let (last_lower, last_upper) = (letters(last, false), letters(last, true));
+    (first_lower && last_upper) || (first_upper && last_lower)
 }
 
 /// The number of leading labels (at least two) of a host in prose that end
@@ -1222,6 +1546,289 @@ mod tests {
                 (D, "https://foto.zip", "foto.zip"),
             ],
         );
+    }
+
+    #[test]
+    fn decimals_are_never_ip_addresses() {
+        // See: issue 20
+        for text in [
+            "Het abonnement kost €4.99/maand.",
+            "Ik geef de verkoper een 7.5/10.",
+            "rente 3.5/4.5 procent per jaar",
+            "It costs £4.99/month after the trial.",
+            "score 7.5/10, would not buy again",
+            "firmware 1.2/3 is out",
+        ] {
+            check_find(text, &[]);
+        }
+        check("https://7.5/10", Err("ip-form"));
+        check("4.99/maand", Err("ip-form"));
+        check("http://0x7f.1/login", Err("ip-form"));
+        check("http://010.0.0.1/login", Err("ip-form"));
+        check("http://192.168.1.10./a", Ok("http://192.168.1.10/a"));
+        check(
+            "http://user@192.168.1.10:8080/a",
+            Ok("http://192.168.1.10:8080/a"),
+        );
+        check_find(
+            "inloggen op http://192.168.1.10/login en klaar",
+            &[(
+                Kind::Url,
+                "http://192.168.1.10/login",
+                "http://192.168.1.10/login",
+            )],
+        );
+    }
+
+    #[test]
+    fn abbreviations_file_names_and_glued_sentences_are_not_domains() {
+        // See: issue 20
+        for text in [
+            // Dutch
+            "Mijn tel.nr is veranderd, het rek.nr ook.",
+            "Een appartement van 400sq.mtr in Dubai.",
+            "Kijk op www.web voor meer.",
+            "Bijlage: oplichting.md en screenshot.png",
+            "Ik heb betaald.Nu wacht ik al weken.",
+            "ik heb betaald.nu wacht ik nog steeds",
+            "Hij zei dat het klopte.De man hing op.",
+            "prijs € 5 p.st. en verzending gratis",
+            // English
+            "Send me your ph.no and tel.no please",
+            "You have won a £2000 prize.To claim call now",
+            "I will come for 2 days.so you can be there",
+            "Howz pain.it will come down today",
+            "LET LIFE BEGIN AGAIN.call me anytime",
+            "see you at 10.pm tonight",
+            "ABC Co.Ltd and XYZ pvt.ltd",
+        ] {
+            check_find(text, &[]);
+        }
+    }
+
+    #[test]
+    fn bare_domains_on_function_word_tlds_need_a_site_word_or_a_name_no_word_has() {
+        // See: issue 20
+        use Kind::Domain as D;
+        check_find(
+            "De webwinkel heet kledingdiscount.be, nooit geleverd.",
+            &[(D, "kledingdiscount.be", "kledingdiscount.be")],
+        );
+        check_find(
+            "Besteld bij sale-tablets.be en betaald.",
+            &[(D, "sale-tablets.be", "sale-tablets.be")],
+        );
+        check_find("ik zei nee tegen hem.nu niet", &[]);
+        check_find(
+            "Go to tones2you.in for the ringtones",
+            &[(D, "tones2you.in", "tones2you.in")],
+        );
+        check_find(
+            "please visit cherthala.in today",
+            &[(D, "cherthala.in", "cherthala.in")],
+        );
+        check_find("sleep well.you need rest", &[]);
+        // Other top-level domains stay as they were.
+        check_find(
+            "sent via fullonsms.com",
+            &[(D, "fullonsms.com", "fullonsms.com")],
+        );
+        check_find(
+            "See PocketBabe.co.uk 4 more pics",
+            &[(D, "PocketBabe.co.uk", "pocketbabe.co.uk")],
+        );
+    }
+
+    #[test]
+    fn links_end_where_writing_ends_them() {
+        // See: issue 20
+        use Kind::{Domain as D, Url as U};
+        let login = "https://x-bank.nl/login";
+        for (text, span) in [
+            // Dutch: emphasis, brackets, quotes, code
+            ("Klik op *https://x-bank.nl/login* nu", login),
+            ("Klik op _https://x-bank.nl/login_ nu", login),
+            ("Klik op ~https://x-bank.nl/login~ nu", login),
+            ("Klik op **https://x-bank.nl/login**.", login),
+            ("Klik op `https://x-bank.nl/login` nu", login),
+            ("(zie https://x-bank.nl/login)", login),
+            ("De link “https://x-bank.nl/login” werkte", login),
+            ("De link 'https://x-bank.nl/login', zei hij", login),
+            ("De link «https://x-bank.nl/login».", login),
+            // English
+            ("Click *https://x-bank.nl/login*!", login),
+            ("Open {https://x-bank.nl/login} now", login),
+            ("link: <https://x-bank.nl/login>", login),
+        ] {
+            check_find(text, &[(U, span, login), (D, span, "x-bank.nl")]);
+        }
+        // A Markdown link names one URL twice.
+        check_find(
+            "[https://x-bank.nl/a](https://x-bank.nl/a)",
+            &[
+                (U, "https://x-bank.nl/a", "https://x-bank.nl/a"),
+                (D, "https://x-bank.nl/a", "x-bank.nl"),
+                (U, "https://x-bank.nl/a", "https://x-bank.nl/a"),
+                (D, "https://x-bank.nl/a", "x-bank.nl"),
+            ],
+        );
+        check_find(
+            "[klik hier](https://x-bank.nl/a)",
+            &[
+                (U, "https://x-bank.nl/a", "https://x-bank.nl/a"),
+                (D, "https://x-bank.nl/a", "x-bank.nl"),
+            ],
+        );
+        // Brackets the link opened itself stay.
+        let wiki = "https://nl.wikipedia.org/wiki/Phishing_(fraude)";
+        check_find(
+            &format!("zie {wiki}."),
+            &[(U, wiki, wiki), (D, wiki, "wikipedia.org")],
+        );
+        // Emphasis around a host without scheme.
+        check_find(
+            "Site: _www.x-bank.nl_",
+            &[
+                (U, "www.x-bank.nl", "https://www.x-bank.nl"),
+                (D, "www.x-bank.nl", "x-bank.nl"),
+            ],
+        );
+    }
+
+    #[test]
+    fn links_glued_to_the_word_before_are_found() {
+        // See: issue 20
+        use Kind::{Domain as D, Url as U};
+        for (text, span, value, domain) in [
+            (
+                "bekijk:https://x-bank.nl/a",
+                "https://x-bank.nl/a",
+                "https://x-bank.nl/a",
+                "x-bank.nl",
+            ),
+            (
+                "Ga naar...http://x-bank.com/a",
+                "http://x-bank.com/a",
+                "http://x-bank.com/a",
+                "x-bank.com",
+            ),
+            (
+                "a dining experiencehttp://www.vouch4me.com/etlp/dining.asp",
+                "http://www.vouch4me.com/etlp/dining.asp",
+                "http://www.vouch4me.com/etlp/dining.asp",
+                "vouch4me.com",
+            ),
+            (
+                "link=https://x-bank.nl/a",
+                "https://x-bank.nl/a",
+                "https://x-bank.nl/a",
+                "x-bank.nl",
+            ),
+        ] {
+            check_find(text, &[(U, span, value), (D, span, domain)]);
+        }
+    }
+
+    #[test]
+    fn malformed_schemes_are_repaired() {
+        // See: issue 20
+        use Kind::{Domain as D, Url as U};
+        for raw in [
+            "http:/x-bank.nl/a",
+            "http:///x-bank.nl/a",
+            "http//x-bank.nl/a",
+            "HTTP://X-BANK.NL/a",
+        ] {
+            check(raw, Ok("http://x-bank.nl/a"));
+            check_find(
+                &format!("zie {raw} nu"),
+                &[(U, raw, "http://x-bank.nl/a"), (D, raw, "x-bank.nl")],
+            );
+        }
+        check("hxxps:/x-bank.nl/a", Ok("https://x-bank.nl/a"));
+        check("//x-bank.nl/a", Ok("https://x-bank.nl/a"));
+        check_find(
+            "de link was //x-bank.nl/a gisteren",
+            &[
+                (U, "//x-bank.nl/a", "https://x-bank.nl/a"),
+                (D, "//x-bank.nl/a", "x-bank.nl"),
+            ],
+        );
+        check_find(
+            "Free entry http//www.gr8prizes.com 08715705022",
+            &[
+                (U, "http//www.gr8prizes.com", "http://www.gr8prizes.com"),
+                (D, "http//www.gr8prizes.com", "gr8prizes.com"),
+            ],
+        );
+        // A path is no link of its own.
+        check_find("map/docs//x", &[]);
+    }
+
+    #[test]
+    fn app_links_and_signal_links_point_to_accounts() {
+        // See: issue 20
+        let phone = |n: &str| Some(PlatformRef::Phone(n.to_string()));
+        let handle = |p: &'static str, n: &str| {
+            Some(PlatformRef::Handle {
+                platform: p,
+                name: n.to_string(),
+            })
+        };
+        for (raw, expected) in [
+            (
+                "tg://resolve?domain=Helpdesk_Bunq",
+                handle("telegram", "helpdesk_bunq"),
+            ),
+            ("tg://resolve?phone=31612345678", phone("31612345678")),
+            (
+                "whatsapp://send?phone=31612345678&text=hoi",
+                phone("31612345678"),
+            ),
+            ("viber://chat?number=%2B31612345678", phone("31612345678")),
+            ("https://signal.me/#p/+31612345678", phone("31612345678")),
+            ("sgnl://signal.me/#p/+447700900123", phone("447700900123")),
+            ("signal.me/#p/+31612345678", phone("31612345678")),
+            ("https://wa.me/31612345678?text=hoi", phone("31612345678")),
+            (
+                "https://www.facebook.com/profile.php?id=100012345678",
+                handle("facebook", "100012345678"),
+            ),
+            (
+                "https://www.facebook.com/people/Jan-de-Vries/100012345678/",
+                handle("facebook", "100012345678"),
+            ),
+            (
+                "https://m.me/jan.devries.77",
+                handle("facebook", "jan.devries.77"),
+            ),
+            (
+                "https://www.tiktok.com/@jan.shop",
+                handle("tiktok", "jan.shop"),
+            ),
+            ("https://signal.me/#eu/abcdef", None),
+            ("tg://resolve?domain=ab", None),
+            ("tg://join?invite=abc", None),
+            ("whatsapp://send?text=hoi", None),
+            ("https://signal.me", None),
+        ] {
+            assert_eq!(platform_ref_written(raw), expected, "{raw}");
+        }
+        let found: Vec<(String, PlatformRef)> = find_app_links(
+            "Hij stuurde tg://resolve?domain=jan_verkoop88. En whatsapp://send?phone=31612345678",
+        )
+        .into_iter()
+        .map(|(s, a)| (s.start.to_string(), a))
+        .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            found[0].1,
+            PlatformRef::Handle {
+                platform: "telegram",
+                name: "jan_verkoop88".into()
+            }
+        );
+        assert!(find_app_links("geen links hier").is_empty());
     }
 
     #[test]

@@ -858,6 +858,7 @@ mod tests {
             valid: true,
             benign: None,
             span: Some(span),
+            note: None,
         }
     }
 

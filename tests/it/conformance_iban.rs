@@ -147,3 +147,76 @@ fn all_invalid_cases_are_rejected_except_the_listed_ones() {
     }
     assert_eq!(accepted, ACCEPTED_INVALID.len());
 }
+
+/// Replaces the check digits of an upper-case IBAN with correct ones.
+fn with_check_digits(s: &str) -> String {
+    let rearranged = format!("{}{}00", &s[4..], &s[..2]);
+    let rem = rearranged.chars().fold(0u32, |acc, c| {
+        let v = c.to_digit(36).unwrap_or(0);
+        if v >= 10 {
+            (acc * 100 + v) % 97
+        } else {
+            (acc * 10 + v) % 97
+        }
+    });
+    format!("{}{:02}{}", &s[..2], 98 - rem, &s[4..])
+}
+
+/// The class (`n`, `a` or `c`) of each BBAN position of a structure in
+/// the registry's notation (`4!a10!n`).
+fn classes(structure: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    let mut run = 0usize;
+    for c in structure.chars() {
+        match c {
+            '0'..='9' => run = run * 10 + c.to_digit(10).map_or(0, |d| d as usize),
+            '!' => {}
+            class => {
+                out.extend(std::iter::repeat_n(class, run));
+                run = 0;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_finders_bban_structures_agree_with_iban_validate_at_every_position() {
+    // The finder stops an IBAN before a word whose letters the country's
+    // BBAN structure cannot hold, so the structures must be exactly the
+    // ones `iban_validate` checks. Each registry example is changed at one
+    // position at a time (a digit to `A`, a letter to `0`, the checksum
+    // made right again): `iban_validate` accepts the change exactly where
+    // the structure says `c`.
+    let file = load("iban_registry_examples.json");
+    for ex in items(&file, "examples") {
+        let electronic = field(ex, "iban_electronic");
+        let country = field(ex, "country_code");
+        let structure = iban::registry_bban_structure(country)
+            .unwrap_or_else(|| panic!("no BBAN structure for {country}"));
+        let classes = classes(structure);
+        assert_eq!(classes.len() + 4, electronic.len(), "{country} {structure}");
+        for (p, &class) in classes.iter().enumerate() {
+            let at = 4 + p;
+            let original = electronic.as_bytes()[at];
+            let fits = match class {
+                'n' => original.is_ascii_digit(),
+                'a' => original.is_ascii_uppercase(),
+                _ => true,
+            };
+            assert!(fits, "{electronic}: position {p} is not {class}");
+            let other = if original.is_ascii_digit() { 'A' } else { '0' };
+            let mut changed = electronic.to_owned();
+            changed.replace_range(at..=at, &other.to_string());
+            let changed = with_check_digits(&changed);
+            let accepted = Iban::parse(&changed).is_ok();
+            assert_eq!(
+                accepted,
+                class == 'c',
+                "{changed} ({country} {structure}, position {p})"
+            );
+        }
+    }
+    assert_eq!(iban::registry_bban_structure("NL"), Some("4!a10!n"));
+    assert_eq!(iban::registry_bban_structure("DZ"), None);
+}

@@ -14,6 +14,7 @@ mod fuzz_corpus;
 mod hostile;
 mod modes;
 mod purge;
+mod realtext_ioc;
 mod realtext_phone;
 mod recovery;
 mod server;
