@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole-process benchmark of the README's Performance section: generates
+# The whole-process benchmark of docs/performance.md's Performance section: generates
 # N reports (default 1,000,000), then measures each figure with
 # /usr/bin/time -v and wrk, RUNS times (default 3), and prints the medians.
 #

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
 /// asked for huge pages (half of a serving heap at a million reports), it
 /// fills a 2 MB range that has holes back up to a whole huge page, and the
 /// memory crept up by about 1 MB a second with no requests at all (the
-/// process's AnonHugePages grew with it; README, Mixed load), towards the
+/// process's AnonHugePages grew with it; docs/performance.md, Mixed load), towards the
 /// peak of the last re-cluster. So `serve` and `demo` run without
 /// transparent huge pages (`prctl(PR_SET_THP_DISABLE)`, which the
 /// re-started image keeps). A failure leaves them as they were.
@@ -63,7 +63,7 @@ const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
 /// freed memory at once: under the mixed load at a million reports a
 /// server grew from 1.11 to 2.60 GB over two re-clusters with mimalloc's
 /// default delay, and from 0.94 to 1.53 GB with a delay of 0, at the same
-/// check latency (README, Mixed load).
+/// check latency (docs/performance.md, Mixed load).
 /// In code the option can only be set through mimalloc's C API
 /// (`mi_option_set`), which takes `unsafe`, and the crate forbids unsafe
 /// code; the environment is read when mimalloc starts, before `main`. So

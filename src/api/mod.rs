@@ -110,7 +110,7 @@ pub struct AppState {
     /// at the checks' priority, took cores from the checks and switched
     /// among themselves around that writer. Under the mixed load this put
     /// check p99 at 6.6 to 6.8 ms, against 5.6 to 5.8 ms from here, with
-    /// as many pushes stored (README, Mixed load).
+    /// as many pushes stored (docs/performance.md, Mixed load).
     pushes: Arc<crate::workers::Workers>,
     /// The threads, one per core at the request threads' priority, that
     /// answer checks of at most [`SMALL_CHECK_BYTES`]: a check's

@@ -368,7 +368,7 @@ fn the_cli_checks_ingests_and_searches_against_a_remote_service() {
     server.wait().unwrap();
 }
 
-/// What `serve` sets up for its memory and its request threads (README,
+/// What `serve` sets up for its memory and its request threads (docs/performance.md,
 /// Mixed load): freed memory is given back at once, transparent huge pages
 /// are off (khugepaged otherwise filled the freed holes back in, and the
 /// memory crept up with no requests), and the threads answering requests
