@@ -218,9 +218,10 @@ pub enum Command {
     },
     /// The access log: who read which report data, when and why.
     Audit {
-        /// Only this token id.
-        #[arg(long)]
-        token: Option<i64>,
+        /// Only this token id (the number `token list` shows). `--token N`
+        /// is read as this too: the global `--token` is an API token.
+        #[arg(long = "token-id")]
+        token_id: Option<i64>,
         /// Only this action (read_report, read_cluster, explain, ...).
         #[arg(long)]
         action: Option<String>,
@@ -849,11 +850,18 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Audit {
-            token,
+            token_id,
             action,
             target,
             limit,
         } => {
+            // `audit --token N`, the old spelling of the filter, lands in
+            // the global `--token` (an API token, never a bare number).
+            let token = token_id.or_else(|| {
+                cli.token
+                    .as_deref()
+                    .and_then(|t| t.trim().parse::<i64>().ok())
+            });
             let engine = Engine::open(settings)?.one_shot();
             let asked = serde_json::json!({"token": token, "action": action, "target": target});
             let filter = crate::store::AuditFilter {

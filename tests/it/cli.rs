@@ -629,3 +629,27 @@ fn issue_19_every_cli_read_is_logged_with_who_what_and_why() {
         .unwrap();
     assert_eq!(all["targets"]["reports"].as_array().unwrap().len(), 22);
 }
+
+// See: issue 19 (finding 5): `audit --token 1` panicked, the global
+// `--token` (an API token) and audit's own filter clashing in clap.
+#[test]
+fn issue_19_audit_filters_by_token_id_in_either_spelling() {
+    let app = TestApp::with_fixtures();
+    let by_id = app
+        .cmd()
+        .args(["audit", "--token-id", "1"])
+        .assert()
+        .success();
+    let by_old_spelling = app
+        .cmd()
+        .args(["audit", "--token", "1"])
+        .assert()
+        .success();
+    let rows = ndjson(&by_id.get_output().stdout);
+    assert!(rows.iter().all(|r| r["token_id"] == 1), "{rows:?}");
+    assert_eq!(
+        rows,
+        ndjson(&by_old_spelling.get_output().stdout),
+        "--token N is read as --token-id N"
+    );
+}
