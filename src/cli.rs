@@ -304,7 +304,7 @@ pub enum TokenWhat {
 /// Export targets.
 #[derive(Debug, Subcommand)]
 pub enum ExportWhat {
-    /// Every cluster, singletons included (formats.md section 3).
+    /// Every cluster, singletons included (docs/formats.md section 3).
     Clusters {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Ndjson)]

@@ -47,7 +47,7 @@ pub struct Identifier {
     pub span: Option<[usize; 2]>,
     /// What a structured value held besides the identifier: the channel
     /// or line type after a number (`whatsapp`, `mobiel`), a note after an
-    /// account. Additive to formats.md; never part of the value.
+    /// account. Additive to docs/formats.md; never part of the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -200,7 +200,11 @@ impl Extractor {
                 Err(_) => found.push(make(Kind::Email, raw.to_lowercase(), false)),
             },
             Kind::Handle => {
-                let platform = si.platform.clone().or_else(|| near.clone()).unwrap_or_default();
+                let platform = si
+                    .platform
+                    .clone()
+                    .or_else(|| near.clone())
+                    .unwrap_or_default();
                 match Url::parse(raw).ok().and_then(|u| self.platform_id(&u)) {
                     Some(id) if raw.contains('/') => found.push(make(id.0, id.1, true)),
                     _ => match Handle::new(&platform, raw) {

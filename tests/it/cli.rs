@@ -640,11 +640,7 @@ fn issue_19_audit_filters_by_token_id_in_either_spelling() {
         .args(["audit", "--token-id", "1"])
         .assert()
         .success();
-    let by_old_spelling = app
-        .cmd()
-        .args(["audit", "--token", "1"])
-        .assert()
-        .success();
+    let by_old_spelling = app.cmd().args(["audit", "--token", "1"]).assert().success();
     let rows = ndjson(&by_id.get_output().stdout);
     assert!(rows.iter().all(|r| r["token_id"] == 1), "{rows:?}");
     assert_eq!(
