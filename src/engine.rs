@@ -211,7 +211,7 @@ pub struct Row<'a> {
     pub fraud_type: Option<&'a str>,
 }
 
-/// One cluster as exported (formats.md section 3) plus additive fields.
+/// One cluster as exported (docs/formats.md section 3) plus additive fields.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClusterSummary {
     /// Stable id.
@@ -402,7 +402,7 @@ pub struct Rejection {
     pub raw: String,
 }
 
-/// An identifier in a check answer (formats.md section 4).
+/// An identifier in a check answer (docs/formats.md section 4).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckIdent {
     /// Kind.
@@ -1849,7 +1849,7 @@ impl Engine {
         Ok(n)
     }
 
-    /// Writes every cluster as NDJSON (formats.md section 3).
+    /// Writes every cluster as NDJSON (docs/formats.md section 3).
     pub fn export_clusters(&self, out: &mut dyn Write) -> Result<()> {
         let state = self.state();
         for c in &state.clusters {

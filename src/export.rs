@@ -1,4 +1,4 @@
-//! Cluster exports: NDJSON (formats.md section 3), CSV (one row per
+//! Cluster exports: NDJSON (docs/formats.md section 3), CSV (one row per
 //! report), and the graph of reports and identifiers as GEXF (Gephi) or
 //! GraphML (i2, yEd, Gephi).
 

@@ -2,12 +2,12 @@
 //! true grouping, and check requests, for testing and scoring the linker.
 //!
 //! Real reports cannot leave the police, so the linker is measured on
-//! generated ones that carry the same difficulties (domain.md): identifiers
+//! generated ones that carry the same difficulties (the desk's domain notes, `../shared/docs/domain.md`, outside the repository): identifiers
 //! written in every form people type, victims' own accounts, spoofed bank
 //! numbers, platforms and free mail everywhere, money mules shared between
 //! groups, second filings, typos, and digits that only look like
-//! identifiers. The output follows formats.md section 1; `truth.ndjson`
-//! gives each report's true group (`eval_clusters.py` reads it).
+//! identifiers. The output follows docs/formats.md section 1; `truth.ndjson`
+//! gives each report's true group (`../shared/eval/`'s scorer reads it; outside the repository).
 //!
 //! Everything is a pure function of the seed. Randomness comes from
 //! ChaCha8 streams: one for planning, one per group, victim and report, so
@@ -64,7 +64,7 @@ impl Config {
 
 /// The writers the generator fills.
 pub struct Outputs<'a> {
-    /// Reports, NDJSON (formats.md section 1).
+    /// Reports, NDJSON (docs/formats.md section 1).
     pub reports: &'a mut dyn Write,
     /// `{"report_id", "group_id", "unit"}` per report.
     pub truth: &'a mut dyn Write,
@@ -190,7 +190,7 @@ struct Linkability {
 }
 
 /// The best scores a linker can reach on this data: clusters that are the
-/// linkable components of each true group (`eval_clusters.py` prints them
+/// linkable components of each true group (the dev-set scorer in `../shared/eval/` prints them
 /// in its `ceiling` column).
 #[derive(Debug, Clone, Default, Serialize)]
 struct Ceiling {

@@ -1,4 +1,4 @@
-//! Reports as they arrive (formats.md section 1) and as the rest of the
+//! Reports as they arrive (docs/formats.md section 1) and as the rest of the
 //! crate sees them once validated.
 //!
 //! [`RawReport`] mirrors the NDJSON import line. [`Report::from_json`] parses
@@ -141,7 +141,7 @@ impl Limits {
     }
 }
 
-/// The kinds of fraud of formats.md; unknown values are kept as written and
+/// The kinds of fraud of docs/formats.md; unknown values are kept as written and
 /// treated as [`FraudType::Other`] wherever a category is needed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FraudType {

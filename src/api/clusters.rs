@@ -40,7 +40,7 @@ pub struct ListQuery {
     /// At most this many (default 50, at most 1000; 0 only counts).
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
-    /// `json` (default) or `ndjson` (the export of formats.md section 3).
+    /// `json` (default) or `ndjson` (the export of docs/formats.md section 3).
     pub format: Option<String>,
 }
 

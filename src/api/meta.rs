@@ -277,7 +277,7 @@ fn ident_count() -> Value {
     )
 }
 
-/// A cluster as listed and exported (formats.md section 3).
+/// A cluster as listed and exported (docs/formats.md section 3).
 fn cluster_view() -> Value {
     obj(
         &[
@@ -432,7 +432,7 @@ fn describe(method: &str, path: &str) -> Op {
             ],
             ..op(
                 "reports",
-                "Push reports: NDJSON (application/x-ndjson, one report object a line), or as application/json an array of report objects or one report object (formats.md section 1). Each good one is stored before the answer; bad ones are listed with their line, field and reason. A changed report keeps its earlier version as history; the same content again changes nothing. Roles: all; an intake token writes only its own team's reports (a report naming another team, or whose id is stored for another team, refuses the whole push with 403, nothing stored).",
+                "Push reports: NDJSON (application/x-ndjson, one report object a line), or as application/json an array of report objects or one report object (docs/formats.md section 1). Each good one is stored before the answer; bad ones are listed with their line, field and reason. A changed report keeps its earlier version as history; the same content again changes nothing. Roles: all; an intake token writes only its own team's reports (a report naming another team, or whose id is stored for another team, refuses the whole push with 403, nothing stored).",
                 vec![],
                 obj(
                     &["accepted", "updated", "unchanged", "rejected", "rejects"],
@@ -497,7 +497,7 @@ fn describe(method: &str, path: &str) -> Op {
                 )],
                 ..op(
                     "reports",
-                    "Does this report belong to a known cluster? It needs a narrative with text, identifiers or a victim_ref. Nothing is stored (formats.md section 4). Roles: all. Logged (the clusters matched).",
+                    "Does this report belong to a known cluster? It needs a narrative with text, identifiers or a victim_ref. Nothing is stored (docs/formats.md section 4). Roles: all. Logged (the clusters matched).",
                     vec![reason()],
                     obj(
                         &["identifiers", "matches"],
@@ -615,7 +615,7 @@ fn describe(method: &str, path: &str) -> Op {
             links: cluster_links,
             ..op(
                 "clusters",
-                "Clusters ranked by priority; format=ndjson exports all, singletons included (formats.md section 3). Analyst and up. Logged.",
+                "Clusters ranked by priority; format=ndjson exports all, singletons included (docs/formats.md section 3). Analyst and up. Logged.",
                 vec![
                     query("unit", string(), "regional unit"),
                     query("team", string(), "basisteam"),

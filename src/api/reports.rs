@@ -228,7 +228,7 @@ fn version_json(v: crate::store::ReportVersion) -> Value {
     })
 }
 
-/// `POST /api/v1/check` (formats.md section 4): nothing is stored. The
+/// `POST /api/v1/check` (docs/formats.md section 4): nothing is stored. The
 /// body is read here; it is parsed, held to the settings' `[limits]` (413
 /// naming the field) and checked on the check threads, which a body of
 /// more than [`crate::api::SMALL_CHECK_BYTES`] reaches by a lane of its

@@ -7,7 +7,7 @@
 //! whose checksum fails is rejected: a mistyped address cannot be told apart
 //! from a different one, so it never links.
 //!
-//! Canonical forms (formats.md): base58 addresses as written (base58 is
+//! Canonical forms (docs/formats.md): base58 addresses as written (base58 is
 //! case-sensitive), bech32 in lower case, Ethereum hex in lower case with a
 //! `0x` prefix. An upper-case `0X` prefix is accepted, because officers
 //! typing with caps lock produce it and the 40 hex digits that must follow

@@ -1,6 +1,6 @@
 //! E-mail addresses ([`Email`]) and their finder in free text.
 //!
-//! Canonical `email` (formats.md section 2): refanged (`[at]`, `(at)`,
+//! Canonical `email` (docs/formats.md section 2): refanged (`[at]`, `(at)`,
 //! `[dot]`, `(dot)`, ...), without `mailto:`, surrounding brackets or quotes,
 //! all lower case (providers treat the local part case-insensitively in
 //! practice, and officers type addresses in any case), the host in punycode.

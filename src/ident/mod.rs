@@ -2,7 +2,7 @@
 //!
 //! Each kind of identifier has a newtype whose only constructor normalises
 //! (`Iban::parse`, `Phone::parse`, ...), so a value of that type is canonical
-//! by construction (formats.md section 2). Each module also knows how to find
+//! by construction (docs/formats.md section 2). Each module also knows how to find
 //! its kind in free text (`find_in_text`), returning [`Match`]es with byte
 //! spans; `crate::extract` combines those finders, resolves overlaps and
 //! decides roles.
@@ -32,7 +32,7 @@ pub use name::Name;
 pub use phone::Phone;
 pub use url::{Domain, Url};
 
-/// The kind of an identifier, as named in formats.md (`type`).
+/// The kind of an identifier, as named in docs/formats.md (`type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {

@@ -3,7 +3,7 @@
 //! ([`platform_ref`]) and the finder for both in Dutch free text
 //! ([`find_in_text`]).
 //!
-//! Canonical `url` (formats.md section 2):
+//! Canonical `url` (docs/formats.md section 2):
 //! - refanged (`hxxps`, `[.]`, `(.)`, ...), surrounding quotes, brackets,
 //!   emphasis markers (`*`, `_`, `~`, backquotes) and trailing punctuation
 //!   removed;

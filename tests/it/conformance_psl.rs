@@ -28,7 +28,7 @@ const DIFFERENT: &[(&str, Option<&str>, &str)] = &[
     ("example.example", None, UNLISTED),
     ("b.example.example", None, UNLISTED),
     ("a.b.example.example", None, UNLISTED),
-    // Canonical domains are punycode (formats.md): the same registrable
+    // Canonical domains are punycode (docs/formats.md): the same registrable
     // domain is found, written in its ASCII form, so that `bücher.de` typed
     // by one officer meets `xn--bcher-kva.de` copied from a browser by another.
     ("食狮.com.cn", Some("xn--85x722f.com.cn"), PUNYCODE),

@@ -53,7 +53,7 @@ type Difference = (String, &'static str, String, &'static str);
 /// the text; an e-mail address's domain is left out, as the oracle leaves
 /// it out) and e-mail addresses. A `www.` host written without scheme or
 /// path is a domain to the oracles; fraudlink gives it as a URL too
-/// (formats.md: a missing scheme becomes `https://`), and it is compared
+/// (docs/formats.md: a missing scheme becomes `https://`), and it is compared
 /// as a domain only.
 fn fraudlink_finds(ex: &Extractor, text: &str) -> [BTreeSet<String>; 3] {
     let ids = ex.text(text);
