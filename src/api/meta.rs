@@ -731,7 +731,7 @@ fn describe(method: &str, path: &str) -> Op {
             )],
             ..op(
                 "triage",
-                "Set the status, assign a team (null unassigns), append a note. Coordinator and up.",
+                "Set the status, assign a team (null unassigns), append a note. Coordinator and up. The team must be one of the settings' list (config/teams.toml) or one that reports were filed by, in any case or spacing; an empty or unknown team answers 422 naming the nearest known one.",
                 vec![id_param("cluster id")],
                 obj(
                     &["cluster_id", "status", "assigned_team", "notes"],
