@@ -42,9 +42,10 @@ pub struct Cli {
     pub token: Option<String>,
     /// Why you read report data (a case number, "intake of report X"):
     /// required by every command that shows report data (search, clusters,
-    /// cluster show, explain, export, similar, suggestions, hubs, check),
-    /// here and with `--server`; written to the access log with your user
-    /// name.
+    /// cluster show, explain, similar, suggestions, hubs; check with
+    /// `--server`); written to the access log with your user name. The
+    /// contract's batch commands (`export clusters`, a local `check`) ask
+    /// for it but run without it, logged with no purpose.
     #[arg(long, global = true, env = "FRAUDLINK_REASON")]
     pub reason: Option<String>,
     /// The command.
@@ -450,8 +451,9 @@ pub enum ClusterWhat {
 pub struct CliRead {
     /// The person (`$USER`).
     pub user: String,
-    /// Their purpose.
-    pub reason: String,
+    /// Their purpose (`None` only for the contract's batch commands run
+    /// without one, see [`CliRead::batch`]).
+    pub reason: Option<String>,
 }
 
 impl CliRead {
@@ -460,11 +462,29 @@ impl CliRead {
         match reason.and_then(crate::access::purpose) {
             Some(reason) => Ok(CliRead {
                 user: crate::access::cli_user(),
-                reason,
+                reason: Some(reason),
             }),
             None => bail!(
                 "`fraudlink {command}` shows report data: give --reason (or FRAUDLINK_REASON), why you read it (a case number, \"intake of report X\"); it is written to the access log with your user name"
             ),
+        }
+    }
+
+    /// The purpose of a batch command of the interchange contract
+    /// (`export clusters`, `check`; docs/formats.md sections 3 and 4),
+    /// which other systems run unattended: asked for, but a run without one
+    /// is not refused. It is logged as any read (who, when, what was
+    /// shown) with no purpose, and says so on stderr.
+    fn batch(reason: Option<&str>, command: &str) -> CliRead {
+        let reason = reason.and_then(crate::access::purpose);
+        if reason.is_none() {
+            eprintln!(
+                "note: `fraudlink {command}` shows report data and was given no --reason (or FRAUDLINK_REASON); the read is written to the access log with your user name and no purpose"
+            );
+        }
+        CliRead {
+            user: crate::access::cli_user(),
+            reason,
         }
     }
 
@@ -477,7 +497,7 @@ impl CliRead {
                 &self.user,
                 action,
                 &targets,
-                Some(&self.reason),
+                self.reason.as_deref(),
                 "ok",
             )
             .context("writing the read to the access log")
@@ -496,7 +516,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Command::Check { .. } | Command::Search(_) | Command::Cluster { .. }
         );
         let reason = if reads {
-            Some(CliRead::new(reason, command_name(&cli.command))?.reason)
+            CliRead::new(reason, command_name(&cli.command))?.reason
         } else {
             reason.and_then(crate::access::purpose)
         };
@@ -522,7 +542,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             ingest(&engine, &inputs, rejects.as_deref())
         }
         Command::Check { input, region } => {
-            let read = read("check")?;
+            let read = CliRead::batch(reason, "check");
             check(
                 &Engine::open(with_region(settings, region)?)?.one_shot(),
                 &input,
@@ -531,7 +551,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Export { what } => match what {
             ExportWhat::Clusters { format, cluster } => {
-                let read = read("export clusters")?;
+                let read = CliRead::batch(reason, "export clusters");
                 let engine = Engine::open(settings)?.one_shot();
                 let mut out = BufWriter::new(io::stdout().lock());
                 let exported = export::clusters(&engine, format, cluster.as_deref(), &mut out)?;

@@ -649,3 +649,41 @@ fn issue_19_audit_filters_by_token_id_in_either_spelling() {
         "--token N is read as --token-id N"
     );
 }
+
+// See: issue 19 (finding 4) and docs/formats.md sections 3 and 4: the
+// contract's batch commands are run unattended by other systems (and by
+// the evaluation); without a purpose they still answer, and the read is
+// logged with who and what, and no purpose.
+#[test]
+fn issue_19_contract_batch_commands_run_without_a_reason_and_are_logged() {
+    let app = TestApp::with_fixtures();
+    let out = app
+        .cmd()
+        .env_remove("FRAUDLINK_REASON")
+        .env("USER", "evaluatie")
+        .args(["export", "clusters"])
+        .assert()
+        .success()
+        .stderr(contains("--reason"));
+    assert!(!ndjson(&out.get_output().stdout).is_empty());
+    app.cmd()
+        .env_remove("FRAUDLINK_REASON")
+        .env("USER", "evaluatie")
+        .args(["check", "-"])
+        .write_stdin(r#"{"narrative": "naar NL42 INGB 0006 1234 56"}"#)
+        .assert()
+        .success();
+    let out = app
+        .cmd()
+        .args(["audit", "--limit", "100"])
+        .assert()
+        .success();
+    let rows = ndjson(&out.get_output().stdout);
+    for action in ["export_clusters", "check"] {
+        let row = rows
+            .iter()
+            .find(|r| r["action"] == action && r["actor"] == "evaluatie")
+            .unwrap_or_else(|| panic!("no {action} row: {rows:?}"));
+        assert!(row["reason"].is_null(), "{row}");
+    }
+}
