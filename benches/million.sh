@@ -58,7 +58,9 @@ for run in $(seq 1 "$RUNS"); do
   echo "$N $wall" | awk '{printf "%.0f\n", $1/$2}' >> "$DIR/ingest_rate"
   field "Maximum resident" "$DIR/ingest.$run.time" >> "$DIR/ingest_rss"
 
-  FRAUDLINK_LOG=info /usr/bin/time -v "$BIN" --data "$DIR/store" --reason "benches/million.sh" hubs > /dev/null 2> "$DIR/open.$run.time"
+  # Opening as the owner rebuilds the clusters (an empty import does
+  # nothing else); the reading commands (`hubs`, ...) no longer rebuild.
+  FRAUDLINK_LOG=info /usr/bin/time -v "$BIN" --data "$DIR/store" ingest /dev/null > /dev/null 2> "$DIR/open.$run.time"
   field "Elapsed (wall clock)" "$DIR/open.$run.time" | seconds >> "$DIR/open_wall"
   sed 's/\x1b\[[0-9;]*m//g' "$DIR/open.$run.time" | grep -o 'partition_ms=[0-9]*' | cut -d= -f2 >> "$DIR/partition_ms"
   sed 's/\x1b\[[0-9;]*m//g' "$DIR/open.$run.time" | grep -o 'assign_ms=[0-9]*' | cut -d= -f2 >> "$DIR/assign_ms"

@@ -28,33 +28,66 @@ pub const WEBHOOK_ROLE: &str = "webhook";
 pub fn reports_shown<'a, I>(ids: I, generation: i64) -> Value
 where
     I: IntoIterator<Item = &'a str>,
-    I::IntoIter: Clone,
 {
-    let ids = ids.into_iter();
-    let count = ids.clone().count();
-    if count <= MAX_LISTED {
-        return Value::Array(ids.map(|s| Value::String(s.to_owned())).collect());
+    let mut shown = Shown::default();
+    for id in ids {
+        shown.push(id);
     }
-    let mut hash = Sha256::new();
-    let (mut first, mut last) = ("", "");
-    for (i, id) in ids.enumerate() {
-        if i == 0 {
-            first = id;
+    shown.finish(generation)
+}
+
+/// [`reports_shown`] of ids given one at a time, as a list too long to
+/// hold is written (the export of every cluster).
+#[derive(Default)]
+pub struct Shown {
+    count: usize,
+    listed: Vec<String>,
+    hash: Sha256,
+    first: String,
+    last: String,
+}
+
+impl Shown {
+    /// Notes the next id shown.
+    pub fn push(&mut self, id: &str) {
+        if self.count == 0 {
+            self.first = id.to_owned();
         }
-        last = id;
-        hash.update(id.as_bytes());
-        hash.update(b"\n");
+        self.count += 1;
+        if self.count <= MAX_LISTED {
+            self.listed.push(id.to_owned());
+        } else if !self.listed.is_empty() {
+            // Past the list's length: the list is let go.
+            self.listed = Vec::new();
+        }
+        self.last.clear();
+        self.last.push_str(id);
+        self.hash.update(id.as_bytes());
+        self.hash.update(b"\n");
     }
-    let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    json!({
-        "snapshot": {
-            "count": count,
-            "sha256": digest,
-            "first": first,
-            "last": last,
-            "generation": generation,
+
+    /// The row's value for the ids noted (`generation`: the store's, of
+    /// the list shown).
+    pub fn finish(self, generation: i64) -> Value {
+        if self.count <= MAX_LISTED {
+            return Value::Array(self.listed.into_iter().map(Value::String).collect());
         }
-    })
+        let digest: String = self
+            .hash
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        json!({
+            "snapshot": {
+                "count": self.count,
+                "sha256": digest,
+                "first": self.first,
+                "last": self.last,
+                "generation": generation,
+            }
+        })
+    }
 }
 
 /// The person running a command, for the access log: `$USER` (or

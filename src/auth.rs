@@ -109,9 +109,19 @@ pub struct Principal {
     pub team: Option<String>,
     /// A label given when the token was created.
     pub label: String,
+    /// When the token stops working, Unix seconds (`None`: never).
+    #[serde(default)]
+    pub expires_at: Option<i64>,
 }
 
 impl Principal {
+    /// True once the token has expired: from then on it is refused like
+    /// a revoked one, also by a process that read it while it was live.
+    pub fn expired(&self) -> bool {
+        self.expires_at
+            .is_some_and(|t| t <= time::OffsetDateTime::now_utc().unix_timestamp())
+    }
+
     /// A name for logs and events: `analyst#3 (label)`.
     pub fn name(&self) -> String {
         format!("{}#{} ({})", self.role, self.token_id, self.label)
@@ -124,6 +134,39 @@ pub fn new_token() -> String {
     rand::rng().fill_bytes(&mut bytes);
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("fl_{hex}")
+}
+
+/// Reads a token's lifetime as `token create --expires-in` takes it: a
+/// number and a unit (`s`, `m`, `h`, `d`, `w`: `90d`, `12h`), or `never`.
+/// Returns seconds, `None` for never.
+pub fn parse_lifetime(text: &str) -> Result<Option<i64>, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("never") {
+        return Ok(None);
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let unit_seconds = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?}: write a number and a unit (s, m, h, d, w), e.g. 90d or 12h, or never"
+            ));
+        }
+    };
+    match number.parse::<i64>() {
+        Ok(n) if n > 0 => n
+            .checked_mul(unit_seconds)
+            .map(Some)
+            .ok_or_else(|| format!("{text:?} is too long a lifetime")),
+        _ => Err(format!(
+            "{text:?}: the lifetime must be a positive number and a unit, e.g. 90d"
+        )),
+    }
 }
 
 /// The stored form of a token: its SHA-256, hex. Tokens have 192 random
@@ -150,6 +193,44 @@ mod tests {
         assert!(Role::Coordinator.may(Action::Triage));
         assert!(!Role::Coordinator.may(Action::Administer));
         assert!(Role::Admin.may(Action::Administer));
+    }
+
+    #[test]
+    fn token_lifetimes_are_read_with_their_unit_or_never() {
+        // See: issue 19
+        #[track_caller]
+        fn check(text: &str, expected: Result<Option<i64>, ()>) {
+            assert_eq!(parse_lifetime(text).map_err(|_| ()), expected, "{text}");
+        }
+        check("90d", Ok(Some(90 * 86_400)));
+        check("12h", Ok(Some(12 * 3600)));
+        check("30m", Ok(Some(1800)));
+        check("2w", Ok(Some(14 * 86_400)));
+        check(" 5s ", Ok(Some(5)));
+        check("never", Ok(None));
+        check("NEVER", Ok(None));
+        check("90", Err(()));
+        check("0d", Err(()));
+        check("-3d", Err(()));
+        check("d", Err(()));
+        check("3y", Err(()));
+        check("99999999999999999w", Err(()));
+    }
+
+    #[test]
+    fn an_expired_principal_says_so() {
+        // See: issue 19
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let p = |expires_at| Principal {
+            token_id: 1,
+            role: Role::Analyst,
+            team: None,
+            label: String::new(),
+            expires_at,
+        };
+        assert!(!p(None).expired());
+        assert!(!p(Some(now + 60)).expired());
+        assert!(p(Some(now - 1)).expired());
     }
 
     #[test]

@@ -21,8 +21,8 @@
 //! revocations) is carried into it, and the restore is logged; then the
 //! copy replaces the store in one write transaction. Everything else in the
 //! data directory is derived from the store: the search index is marked out
-//! of date and rebuilt, and the clusters are rebuilt, when fraudlink next
-//! opens the store.
+//! of date and the saved clusters removed, and both are rebuilt when
+//! fraudlink next opens the store.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -486,13 +486,22 @@ pub fn restore(dir: &Path, data_dir: &Path, opts: &RestoreOptions<'_>) -> Result
         bail!("{} is the data directory itself", dir.display());
     }
     let index_dir = data_dir.join(crate::engine::INDEX_DIR);
-    // Every engine holds this lock while it runs: with it, no fraudlink
-    // process can open the store until the restore is done.
-    let Some(_lock) = SearchIndex::lock_dir(&index_dir)? else {
-        bail!(
-            "{} is in use by a running fraudlink (serve, ingest, ...); stop it first",
+    // Every fraudlink process that opens the store holds the data
+    // directory shared (see `datadir`), the commands beside a service
+    // too; with it exclusively, none can open it until the restore is
+    // done. The index's lock, which every engine holds, as well: a
+    // process of an older build takes only that one.
+    let in_use = || {
+        anyhow::anyhow!(
+            "{} is in use by a running fraudlink (serve, ingest, or a command beside them); stop it first",
             data_dir.display()
-        );
+        )
+    };
+    let Some(_hold) = crate::datadir::exclusive(data_dir)? else {
+        return Err(in_use());
+    };
+    let Some(_lock) = SearchIndex::lock_dir(&index_dir)? else {
+        return Err(in_use());
     };
     let target = data_dir.join(DB_FILE);
     let existing = contents(&target)?;
@@ -504,9 +513,10 @@ pub fn restore(dir: &Path, data_dir: &Path, opts: &RestoreOptions<'_>) -> Result
             );
         }
     }
-    // The index first: if the restore is interrupted, the index is rebuilt
-    // from whichever store is there.
+    // The derived data first: if the restore is interrupted, the index and
+    // the saved clusters are rebuilt from whichever store is there.
     SearchIndex::invalidate(&index_dir)?;
+    crate::saved::remove(data_dir)?;
 
     // The backup is prepared in a copy beside the store, which then
     // replaces the store in one transaction: an interrupted restore leaves

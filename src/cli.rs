@@ -14,10 +14,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cluster::{ClusterId, Explanation, IdentState};
 use crate::config::Settings;
-use crate::engine::{CheckRequest, Engine};
+use crate::engine::{CheckRequest, ClusterView, Engine, Triage, triage_of};
 use crate::export;
 use crate::extract::Extractor;
 use crate::ident::{self, Kind};
+use crate::reader::{Reader, SavedClusters};
 use crate::report::Report;
 
 /// Exit status when some input lines were rejected.
@@ -292,6 +293,10 @@ pub enum TokenWhat {
         /// A label (whose token it is).
         #[arg(long, default_value = "")]
         label: String,
+        /// How long it is valid: a number and a unit (s, m, h, d, w), e.g.
+        /// 90d or 12h, or `never` (default: `[auth] token_days`).
+        #[arg(long, value_name = "LIFETIME")]
+        expires_in: Option<String>,
     },
     /// List tokens (never the tokens themselves).
     List,
@@ -488,19 +493,63 @@ impl CliRead {
         }
     }
 
-    /// Writes the read to the access log (through the access log's own
-    /// connection, which stays writable beside a running `serve`).
-    fn log(&self, engine: &Engine, action: &str, targets: serde_json::Value) -> Result<()> {
-        engine
-            .log_access_by(
-                crate::access::CLI_ROLE,
-                &self.user,
-                action,
-                &targets,
-                self.reason.as_deref(),
-                "ok",
-            )
-            .context("writing the read to the access log")
+    /// Writes the read to the access log (the engine's access-log
+    /// connection, or the store a [`Reader`] opened beside a running
+    /// `serve`).
+    fn log(&self, to: &dyn AccessLog, action: &str, targets: serde_json::Value) -> Result<()> {
+        to.log_access_by(
+            crate::access::CLI_ROLE,
+            &self.user,
+            action,
+            &targets,
+            self.reason.as_deref(),
+            "ok",
+        )
+        .context("writing the read to the access log")
+    }
+}
+
+/// Where the command line writes its access-log rows: an [`Engine`] (a
+/// command that owns the data directory) or a [`Reader`] (one beside it).
+pub trait AccessLog {
+    /// Appends a row for a reader without a token (see
+    /// [`crate::store::Store::log_access_by`]).
+    fn log_access_by(
+        &self,
+        role: &str,
+        actor: &str,
+        action: &str,
+        targets: &serde_json::Value,
+        reason: Option<&str>,
+        outcome: &str,
+    ) -> Result<()>;
+}
+
+impl AccessLog for Engine {
+    fn log_access_by(
+        &self,
+        role: &str,
+        actor: &str,
+        action: &str,
+        targets: &serde_json::Value,
+        reason: Option<&str>,
+        outcome: &str,
+    ) -> Result<()> {
+        Engine::log_access_by(self, role, actor, action, targets, reason, outcome)
+    }
+}
+
+impl AccessLog for Reader {
+    fn log_access_by(
+        &self,
+        role: &str,
+        actor: &str,
+        action: &str,
+        targets: &serde_json::Value,
+        reason: Option<&str>,
+        outcome: &str,
+    ) -> Result<()> {
+        Reader::log_access_by(self, role, actor, action, targets, reason, outcome)
     }
 }
 
@@ -552,14 +601,28 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Export { what } => match what {
             ExportWhat::Clusters { format, cluster } => {
                 let read = CliRead::batch(reason, "export clusters");
-                let engine = Engine::open(settings)?.one_shot();
-                let mut out = BufWriter::new(io::stdout().lock());
-                let exported = export::clusters(&engine, format, cluster.as_deref(), &mut out)?;
+                let reader = Reader::open(settings)?;
+                let clusters = saved_clusters(&reader)?;
+                let source = SavedClusters::new(&reader, &clusters.saved, cluster.as_deref())?;
+                let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
+                let exported = match export::write(&source, format, &mut out) {
+                    Ok(exported) => exported,
+                    // Part of it is out already: the next run reads the
+                    // clusters rebuilt.
+                    Err(e) if e.downcast_ref::<crate::saved::Damaged>().is_some() => {
+                        reader.discard_saved()?;
+                        return Err(e.context(
+                            "the export is incomplete; the damaged file was removed and the next \
+                             run reads the clusters rebuilt from the store",
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                };
                 out.flush()?;
                 // Logged once written: an export streams, and at a million
                 // reports it is too large to hold first.
                 read.log(
-                    &engine,
+                    &reader,
                     if cluster.is_some() {
                         "export_cluster"
                     } else {
@@ -584,21 +647,32 @@ pub fn run(cli: Cli) -> Result<u8> {
             json,
         } => {
             let read = read("clusters")?;
-            let engine = Engine::open(settings)?.one_shot();
-            let state = engine.state();
-            let list = state.clusters().iter().filter(|c| {
-                c.size >= min_size
-                    && unit
-                        .as_ref()
-                        .is_none_or(|u| c.units.iter().any(|x| x.eq_ignore_ascii_case(u)))
-                    && team
-                        .as_ref()
-                        .is_none_or(|t| c.teams.iter().any(|x| x.eq_ignore_ascii_case(t)))
-                    && status
-                        .as_ref()
-                        .is_none_or(|s| engine.triage(&c.cluster_id).status.eq_ignore_ascii_case(s))
-            });
-            let list: Vec<_> = list.take(limit).collect();
+            let reader = Reader::open(settings)?;
+            let triage = reader.store().triaged_clusters()?;
+            let triage = |id: &ClusterId| triage_of(&triage, id);
+            let (clusters, list) = read_saved(&reader, |clusters| {
+                let mut list = Vec::new();
+                if limit == 0 {
+                    return Ok(list);
+                }
+                clusters.saved.each_summary(|c| {
+                    let keep = c.size >= min_size
+                        && unit
+                            .as_ref()
+                            .is_none_or(|u| c.units.iter().any(|x| x.eq_ignore_ascii_case(u)))
+                        && team
+                            .as_ref()
+                            .is_none_or(|t| c.teams.iter().any(|x| x.eq_ignore_ascii_case(t)))
+                        && status
+                            .as_ref()
+                            .is_none_or(|s| triage(&c.cluster_id).status.eq_ignore_ascii_case(s));
+                    if keep {
+                        list.push(c);
+                    }
+                    Ok(list.len() < limit)
+                })?;
+                Ok(list)
+            })?;
             // The table shows clusters and their top identifiers; the JSON
             // lines also every report of each.
             let ids: Vec<&str> = list.iter().map(|c| c.cluster_id.as_str()).collect();
@@ -606,22 +680,28 @@ pub fn run(cli: Cli) -> Result<u8> {
                 crate::access::reports_shown(
                     list.iter()
                         .flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
-                    state.generation(),
+                    clusters.saved.stamp().generation,
                 )
             });
             read.log(
-                &engine,
+                &reader,
                 "list_clusters",
                 serde_json::json!({"clusters": ids, "reports": reports}),
             )?;
             let mut out = io::stdout().lock();
             if json {
-                for c in list {
-                    serde_json::to_writer(&mut out, &engine.view(c))?;
+                for c in &list {
+                    let t = triage(&c.cluster_id);
+                    let view = ClusterView {
+                        summary: c,
+                        status: t.status,
+                        assigned_team: t.assigned_team,
+                    };
+                    serde_json::to_writer(&mut out, &view)?;
                     writeln!(out)?;
                 }
             } else {
-                print_cluster_table(&engine, &mut out, list.into_iter())?;
+                print_cluster_table(&triage, &mut out, list.iter())?;
             }
             Ok(0)
         }
@@ -629,20 +709,20 @@ pub fn run(cli: Cli) -> Result<u8> {
             what: ClusterWhat::Show { id, json },
         } => {
             let read = read("cluster show")?;
-            cluster_show(&Engine::open(settings)?.one_shot(), &id, json, &read)
+            cluster_show(&Reader::open(settings)?, &id, json, &read)
         }
         Command::Hubs => {
             let read = read("hubs")?;
-            let engine = Engine::open(settings)?.one_shot();
-            let state = engine.state();
-            let shown: Vec<String> = state
-                .suppressed()
+            let reader = Reader::open(settings)?;
+            let clusters = saved_clusters(&reader)?;
+            let hubs = clusters.saved.suppressed();
+            let shown: Vec<String> = hubs
                 .iter()
                 .map(|h| format!("{}:{}", h.kind, h.value))
                 .collect();
-            read.log(&engine, "hubs", serde_json::json!({"identifiers": shown}))?;
+            read.log(&reader, "hubs", serde_json::json!({"identifiers": shown}))?;
             let mut out = io::stdout().lock();
-            for h in state.suppressed() {
+            for h in &hubs {
                 serde_json::to_writer(&mut out, h)?;
                 writeln!(out)?;
             }
@@ -650,30 +730,32 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Suggestions { cluster, limit } => {
             let read = read("suggestions")?;
-            let engine = Engine::open(settings)?.one_shot();
-            let state = engine.state();
+            let reader = Reader::open(settings)?;
             let cid = match &cluster {
                 Some(c) => Some(
-                    engine
+                    reader
                         .resolve_cluster(c)?
                         .with_context(|| format!("no cluster {c}"))?,
                 ),
                 None => None,
             };
-            let mut list: Vec<_> = match &cid {
-                Some(c) => state.suggestions_for(c),
-                None => state.suggestions(limit),
-            };
+            let (clusters, mut list) = read_saved(&reader, |clusters| match &cid {
+                Some(cid) => match clusters.saved.cluster(cid)? {
+                    Some(d) => clusters.saved.suggestions_at(&d.suggestions),
+                    None => Ok(Vec::new()),
+                },
+                None => clusters.saved.suggestions(limit),
+            })?;
             list.truncate(limit);
             read.log(
-                &engine,
+                &reader,
                 "suggestions",
                 serde_json::json!({
                     "cluster": cluster,
                     "suggestions": list.len(),
                     "reports": crate::access::reports_shown(
                         crate::engine::suggestion_reports(&list),
-                        state.generation(),
+                        clusters.saved.stamp().generation,
                     ),
                 }),
             )?;
@@ -689,33 +771,57 @@ pub fn run(cli: Cli) -> Result<u8> {
                 LinkWhat::Confirm(a) => (a, true),
                 LinkWhat::Reject(a) => (a, false),
             };
-            let engine = Engine::open(settings)?.one_shot();
-            let events = engine.decide_link(&args.a, &args.b, confirm, &args.by, &args.reason)?;
             let verb = if confirm { "confirmed" } else { "rejected" };
-            println!(
-                "link {} ~ {} {verb}; {} cluster event(s)",
-                args.a,
-                args.b,
-                events.len()
-            );
-            for e in events {
-                println!("  {}", serde_json::to_string(&e)?);
+            match Engine::try_open(settings.clone())? {
+                Ok(engine) => {
+                    let engine = engine.one_shot();
+                    let events =
+                        engine.decide_link(&args.a, &args.b, confirm, &args.by, &args.reason)?;
+                    println!(
+                        "link {} ~ {} {verb}; {} cluster event(s)",
+                        args.a,
+                        args.b,
+                        events.len()
+                    );
+                    for e in events {
+                        println!("  {}", serde_json::to_string(&e)?);
+                    }
+                }
+                Err(_) => {
+                    let reader = Reader::open(settings)?;
+                    reader.decide_link(&args.a, &args.b, confirm, &args.by, &args.reason)?;
+                    println!(
+                        "link {} ~ {} {verb}; the running fraudlink re-clusters within seconds \
+                         (`fraudlink cluster show` then shows the events)",
+                        args.a, args.b
+                    );
+                }
             }
             Ok(0)
         }
         Command::Explain { a, b } => {
             let read = read("explain")?;
-            explain(&Engine::open(settings)?.one_shot(), &a, &b, &read)
+            let reader = Reader::open(settings)?;
+            let (ra, rb) = (
+                crate::report::ReportId::parse(&a)?,
+                crate::report::ReportId::parse(&b)?,
+            );
+            let (_, e) = read_saved(&reader, |clusters| {
+                Ok(clusters.saved.graph()?.explain(&ra, &rb))
+            })?;
+            let mut of = reader.store().clusters_of([a.as_str(), b.as_str()])?;
+            let (ca, cb) = (of.remove(&a), of.remove(&b));
+            print_explanation(&a, &b, &e, &ca, &cb, &reader, &read)
         }
         Command::Search(args) => {
             let read = read("search")?;
             let params = args.params()?;
             let query = params.query.clone();
-            let engine = Engine::open(settings)?.one_shot();
-            let page = engine.search(&params)?;
+            let reader = Reader::open(settings)?;
+            let page = reader.search(&params)?;
             let ids: Vec<&str> = page.hits.iter().map(|h| h.report_id.as_str()).collect();
             read.log(
-                &engine,
+                &reader,
                 "search",
                 serde_json::json!({"query": query, "reports": ids}),
             )?;
@@ -729,11 +835,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Similar { id, limit } => {
             let read = read("similar")?;
-            let engine = Engine::open(settings)?.one_shot();
-            let found = engine.similar(&id, limit)?;
+            let reader = Reader::open(settings)?;
+            let found = reader.similar(&id, limit)?;
             let ids: Vec<&str> = found.iter().map(|s| s.report_id.as_str()).collect();
             read.log(
-                &engine,
+                &reader,
                 "similar",
                 serde_json::json!({"report": id, "reports": ids}),
             )?;
@@ -745,9 +851,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Alerts { limit } => {
-            let engine = Engine::open(settings)?.one_shot();
+            let reader = Reader::open(settings)?;
             let mut out = io::stdout().lock();
-            for a in engine.alerts(limit)? {
+            for a in reader.store().alerts(limit)? {
                 serde_json::to_writer(&mut out, &a)?;
                 writeln!(out)?;
             }
@@ -755,6 +861,13 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Reindex => {
             let dir = settings.data_dir.join(crate::engine::INDEX_DIR);
+            // Not the folder of a running service's index.
+            if dir.exists() && crate::index::SearchIndex::lock_dir(&dir)?.is_none() {
+                bail!(
+                    "{} is in use by another fraudlink process (serve, ingest, ...); stop it first",
+                    settings.data_dir.display()
+                );
+            }
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)
                     .with_context(|| format!("removing {}", dir.display()))?;
@@ -838,9 +951,14 @@ pub fn run(cli: Cli) -> Result<u8> {
             serve(engine, &addr)
         }
         Command::Token { what } => {
-            let engine = Engine::open(settings)?.one_shot();
+            let reader = Reader::open(settings)?;
             match what {
-                TokenWhat::Create { role, team, label } => {
+                TokenWhat::Create {
+                    role,
+                    team,
+                    label,
+                    expires_in,
+                } => {
                     let Some(role) = crate::auth::Role::from_name(&role) else {
                         bail!("unknown role {role:?}; one of intake, analyst, coordinator, admin");
                     };
@@ -849,19 +967,40 @@ pub fn run(cli: Cli) -> Result<u8> {
                             "an intake token needs --team (the basisteam whose reports it may read)"
                         );
                     }
-                    let (id, token) = engine.create_token(role, team.as_deref(), &label)?;
-                    eprintln!("token {id} ({role}) created; it is shown only now:");
+                    let team = team.map(|t| reader.team(&t)).transpose()?;
+                    let lifetime = match &expires_in {
+                        Some(text) => crate::auth::parse_lifetime(text)
+                            .map_err(|e| anyhow::anyhow!("--expires-in {e}"))?,
+                        None => default_lifetime(reader.settings()),
+                    };
+                    let (id, token) = crate::engine::create_token(
+                        &mut reader.store(),
+                        role,
+                        team.as_deref(),
+                        &label,
+                        lifetime,
+                    )?;
+                    let until = match lifetime {
+                        Some(s) => format!(
+                            "valid until {}",
+                            crate::engine::rfc3339(
+                                time::OffsetDateTime::now_utc().unix_timestamp() + s
+                            )
+                        ),
+                        None => "valid until revoked".to_owned(),
+                    };
+                    eprintln!("token {id} ({role}) created, {until}; it is shown only now:");
                     println!("{token}");
                 }
                 TokenWhat::List => {
                     let mut out = io::stdout().lock();
-                    for t in engine.tokens()? {
+                    for t in reader.store().tokens()? {
                         serde_json::to_writer(&mut out, &t)?;
                         writeln!(out)?;
                     }
                 }
                 TokenWhat::Revoke { id } => {
-                    if !engine.revoke_token(id)? {
+                    if !reader.store().revoke_token(id)? {
                         bail!("no live token {id}");
                     }
                     println!("token {id} revoked");
@@ -877,24 +1016,24 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => {
             // `audit --token N`, the old spelling of the filter, lands in
             // the global `--token` (an API token, never a bare number).
-            let token = token_id.or_else(|| {
+            let token_id = token_id.or_else(|| {
                 cli.token
                     .as_deref()
                     .and_then(|t| t.trim().parse::<i64>().ok())
             });
-            let engine = Engine::open(settings)?.one_shot();
-            let asked = serde_json::json!({"token": token, "action": action, "target": target});
+            let reader = Reader::open(settings)?;
+            let asked = serde_json::json!({"token": token_id, "action": action, "target": target});
             let filter = crate::store::AuditFilter {
-                token_id: token,
+                token_id,
                 action,
                 target,
                 since: None,
                 limit,
             };
-            let rows = engine.audit(&filter)?;
+            let rows = reader.store().audit(&filter)?;
             // Who reads the log is logged too; it shows no report data, so
             // --reason is optional here.
-            engine.log_access_by(
+            reader.log_access_by(
                 crate::access::CLI_ROLE,
                 &crate::access::cli_user(),
                 "audit",
@@ -919,9 +1058,19 @@ pub fn run(cli: Cli) -> Result<u8> {
                     "retention is off (retention_days = 0, access_log_retention_days = 0); pass --days N"
                 );
             }
-            let engine = Engine::open(settings)?.one_shot();
             let by = std::env::var("USER").unwrap_or_else(|_| "cli".to_owned());
-            let s = engine.purge(retention, &by)?;
+            let s = match Engine::try_open(settings.clone())? {
+                Ok(engine) => engine.one_shot().purge(retention, &by)?,
+                Err(_) => {
+                    let s = Reader::open(settings)?.purge(retention, &by)?;
+                    if !s.purged.reports.is_empty() {
+                        eprintln!(
+                            "the running fraudlink takes them out of its clusters and search index within seconds"
+                        );
+                    }
+                    s
+                }
+            };
             print_purge(&s);
             Ok(0)
         }
@@ -932,15 +1081,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             note,
             by,
         } => {
-            let engine = Engine::open(settings)?.one_shot();
-            let cid = engine.set_triage(
+            let reader = Reader::open(settings)?;
+            let team = team.map(|t| reader.team(&t)).transpose()?;
+            let cid = crate::engine::set_triage(
+                &mut reader.store(),
                 &id,
                 status.as_deref(),
                 team.as_deref().map(Some),
                 note.as_deref(),
                 &by,
             )?;
-            let t = engine.triage(&cid);
+            let t = triage_of(&reader.store().triaged_clusters()?, &cid);
             println!(
                 "{cid}: status {}, assigned {}",
                 t.status,
@@ -1270,7 +1421,7 @@ fn command_name(c: &Command) -> &'static str {
 }
 
 fn print_cluster_table<'a>(
-    engine: &Engine,
+    triage: &dyn Fn(&ClusterId) -> Triage,
     out: &mut dyn Write,
     list: impl Iterator<Item = &'a crate::engine::ClusterSummary>,
 ) -> Result<()> {
@@ -1295,43 +1446,87 @@ fn print_cluster_table<'a>(
             c.units.len(),
             c.amount_eur_total,
             c.score_parts.figures.growth_14d,
-            engine.triage(&c.cluster_id).status,
+            triage(&c.cluster_id).status,
             top.join(", ")
         )?;
     }
     Ok(())
 }
 
-fn cluster_show(engine: &Engine, id: &str, json: bool, read: &CliRead) -> Result<u8> {
-    let Some(cid) = engine.resolve_cluster(id)? else {
+/// The saved clusters, with a note on stderr when they are behind the
+/// store (see [`Reader::clusters`]).
+fn saved_clusters(reader: &Reader) -> Result<crate::reader::Clusters> {
+    let clusters = reader.clusters()?;
+    if let Some(note) = &clusters.behind {
+        eprintln!("fraudlink: note: {note}");
+    }
+    Ok(clusters)
+}
+
+/// Reads what `f` takes from the saved clusters. The file is only a cache
+/// of the store: when `f` finds it damaged, it is removed and the clusters
+/// read again, rebuilt (see [`Reader::clusters`]), before anything is
+/// shown.
+fn read_saved<T>(
+    reader: &Reader,
+    f: impl Fn(&crate::reader::Clusters) -> Result<T>,
+) -> Result<(crate::reader::Clusters, T)> {
+    let clusters = saved_clusters(reader)?;
+    match f(&clusters) {
+        Ok(t) => Ok((clusters, t)),
+        Err(e) if e.downcast_ref::<crate::saved::Damaged>().is_some() => {
+            eprintln!("fraudlink: note: {e:#}; reading them again from the store");
+            drop(clusters);
+            reader.discard_saved()?;
+            let clusters = saved_clusters(reader)?;
+            let t = f(&clusters)?;
+            Ok((clusters, t))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A new token's lifetime in seconds when `--expires-in` is not given.
+fn default_lifetime(settings: &Settings) -> Option<i64> {
+    let days = settings.auth.token_days;
+    (days > 0).then(|| days.saturating_mul(86_400))
+}
+
+fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead) -> Result<u8> {
+    let Some(cid) = reader.resolve_cluster(id)? else {
         bail!("no cluster {id}");
     };
-    let state = engine.state();
-    let Some(c) = state.cluster(&cid) else {
+    let (clusters, found) = read_saved(reader, |clusters| {
+        let Some(detail) = clusters.saved.cluster(&cid)? else {
+            return Ok(None);
+        };
+        let suggestions = clusters.saved.suggestions_at(&detail.suggestions)?;
+        Ok(Some((detail, suggestions)))
+    })?;
+    let Some((detail, suggestions)) = found else {
         bail!("cluster {id} has no reports any more");
     };
-    let idents = state.cluster_identifiers(c);
-    let events = engine.cluster_events(&cid)?;
-    let triage = engine.triage(&cid);
+    let c = &detail.summary;
+    let idents = &detail.identifiers;
+    let events = reader.store().cluster_events(&cid)?;
+    let triage = triage_of(&reader.store().triaged_clusters()?, &cid);
     let mut timeline: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for r in &c.report_ids {
-        if let Some(row) = state.row(r)
-            && let Ok(t) = time::OffsetDateTime::from_unix_timestamp(row.filed_at)
-        {
+    for row in detail.rows.iter().flatten() {
+        if let Ok(t) = time::OffsetDateTime::from_unix_timestamp(row.filed_at) {
             let (y, w, _) = t.to_iso_week_date();
             *timeline.entry(format!("{y}-W{w:02}")).or_default() += 1;
         }
     }
-    let suggestions = state.suggestions_for(&cid);
+    let generation = clusters.saved.stamp().generation;
     read.log(
-        engine,
+        reader,
         "read_cluster",
         serde_json::json!({
             "cluster": cid,
-            "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), state.generation()),
+            "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
             "suggested_reports": crate::access::reports_shown(
                 crate::engine::suggestion_reports(&suggestions),
-                state.generation(),
+                generation,
             ),
         }),
     )?;
@@ -1345,9 +1540,14 @@ fn cluster_show(engine: &Engine, id: &str, json: bool, read: &CliRead) -> Result
             .iter()
             .map(|(at, kind, cause, detail)| serde_json::json!({"at": at, "kind": kind, "cause": cause, "detail": detail}))
             .collect();
+        let view = ClusterView {
+            summary: c,
+            status: triage.status.clone(),
+            assigned_team: triage.assigned_team.clone(),
+        };
         serde_json::to_writer_pretty(
             &mut out,
-            &serde_json::json!({"cluster": engine.view(c), "notes": triage.notes, "identifiers": idents, "timeline": timeline, "events": events, "suggestions": suggestions, "asked_for": id}),
+            &serde_json::json!({"cluster": view, "notes": triage.notes, "identifiers": idents, "timeline": timeline, "events": events, "suggestions": suggestions, "asked_for": id}),
         )?;
         writeln!(out)?;
         return Ok(0);
@@ -1395,7 +1595,7 @@ fn cluster_show(engine: &Engine, id: &str, json: bool, read: &CliRead) -> Result
         p.figures.nl_domain
     )?;
     writeln!(out, "identifiers:")?;
-    for (i, s, total) in &idents {
+    for (i, s, total) in idents {
         let flag = match s {
             IdentState::Active => "links".to_owned(),
             IdentState::Benign(r) => format!("benign: {r}"),
@@ -1415,8 +1615,8 @@ fn cluster_show(engine: &Engine, id: &str, json: bool, read: &CliRead) -> Result
         writeln!(out, "  {w} {}", "#".repeat((*n).min(60)))?;
     }
     writeln!(out, "reports:")?;
-    for r in &c.report_ids {
-        if let Some(row) = state.row(r) {
+    for (r, row) in c.report_ids.iter().zip(&detail.rows) {
+        if let Some(row) = row {
             writeln!(
                 out,
                 "  {}  {}  {} / {}  {}",
@@ -1424,7 +1624,7 @@ fn cluster_show(engine: &Engine, id: &str, json: bool, read: &CliRead) -> Result
                 crate::engine::rfc3339(row.filed_at),
                 row.unit,
                 row.team,
-                row.fraud_type.unwrap_or("-")
+                row.fraud_type.as_deref().unwrap_or("-")
             )?;
         }
     }
@@ -1466,8 +1666,15 @@ fn join_ids(ids: &[ClusterId]) -> String {
         .join(",")
 }
 
-fn explain(engine: &Engine, a: &str, b: &str, read: &CliRead) -> Result<u8> {
-    let (e, ca, cb) = engine.explain(a, b)?;
+fn print_explanation(
+    a: &str,
+    b: &str,
+    e: &Explanation,
+    ca: &Option<ClusterId>,
+    cb: &Option<ClusterId>,
+    log: &dyn AccessLog,
+    read: &CliRead,
+) -> Result<u8> {
     if !matches!(e, Explanation::Unknown) {
         // The chain names reports beyond the two asked about.
         let mut reports: Vec<&str> = vec![a, b];
@@ -1477,9 +1684,9 @@ fn explain(engine: &Engine, a: &str, b: &str, read: &CliRead) -> Result<u8> {
             }
         }
         read.log(
-            engine,
+            log,
             "explain",
-            serde_json::json!({"a": a, "b": b, "reports": reports, "clusters": [&ca, &cb]}),
+            serde_json::json!({"a": a, "b": b, "reports": reports, "clusters": [ca, cb]}),
         )?;
     }
     let mut out = io::stdout().lock();
@@ -1487,10 +1694,10 @@ fn explain(engine: &Engine, a: &str, b: &str, read: &CliRead) -> Result<u8> {
     writeln!(
         out,
         "{a} is in {}, {b} is in {}",
-        describe(&ca),
-        describe(&cb)
+        describe(ca),
+        describe(cb)
     )?;
-    match &e {
+    match e {
         Explanation::Linked { path } => {
             writeln!(out, "linked by a chain of {} step(s):", path.len())?;
             print_path(&mut out, path)?;
@@ -1814,7 +2021,7 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
         state.clusters().len()
     );
     print_cluster_table(
-        &engine,
+        &|id| engine.triage(id),
         &mut io::stdout().lock(),
         state.clusters().iter().filter(|c| c.size >= 2).take(10),
     )?;
@@ -1822,7 +2029,8 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
         return Ok(0);
     }
     let addr = engine.settings().server.addr.clone();
-    let (_, token) = engine.create_token(crate::auth::Role::Admin, None, "demo")?;
+    let lifetime = default_lifetime(engine.settings());
+    let (_, token) = engine.create_token(crate::auth::Role::Admin, None, "demo", lifetime)?;
     println!();
     println!("UI:         http://{addr}/  (sign in with the demo token)");
     println!("API:        http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
@@ -1832,4 +2040,38 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
     );
     drop(state);
     serve(engine, &addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_has_no_clashing_arguments() {
+        // See: issue 19 (`audit --token 1` panicked: audit's filter and
+        // the global `--token` had one name).
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn token_create_takes_a_lifetime() {
+        // See: issue 19
+        let cli = Cli::try_parse_from([
+            "fraudlink",
+            "token",
+            "create",
+            "--role",
+            "analyst",
+            "--expires-in",
+            "90d",
+        ])
+        .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Token {
+                what: TokenWhat::Create { expires_in: Some(ref e), .. }
+            } if e == "90d"
+        ));
+    }
 }

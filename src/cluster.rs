@@ -520,94 +520,531 @@ impl Graph {
         let (Some(&x), Some(&y)) = (self.report_index.get(a), self.report_index.get(b)) else {
             return Explanation::Unknown;
         };
-        if let Some(path) = self.shortest(p, x, y, true) {
-            return Explanation::Linked { path };
-        }
-        match self.shortest(p, x, y, false) {
-            Some(path) => {
-                let blocked = path
-                    .iter()
-                    .filter(|s| {
-                        !matches!(
-                            s,
-                            Step::Ident {
-                                state: IdentState::Active,
-                                ..
-                            }
-                        )
-                    })
-                    .filter(|s| matches!(s, Step::Ident { .. }))
-                    .cloned()
-                    .collect();
-                Explanation::Blocked { path, blocked }
-            }
-            None => Explanation::NotLinked,
-        }
+        explain_between(&Live { g: self, p }, x, y)
     }
 
-    fn shortest(&self, p: &Partition, x: u32, y: u32, active_only: bool) -> Option<Vec<Step>> {
-        let start = self.report_nodes[x as usize];
-        let goal = self.report_nodes[y as usize];
-        let mut prev: FxHashMap<NodeIndex, NodeIndex> = FxHashMap::default();
-        let mut queue = VecDeque::from([start]);
-        prev.insert(start, start);
-        while let Some(n) = queue.pop_front() {
-            if n == goal {
-                break;
-            }
-            for e in self.graph.edges(n) {
-                let m = if e.source() == n {
+    /// The graph and its identifiers' states in a form kept on disk
+    /// (see [`FrozenGraph`]).
+    pub fn freeze(&self, p: &Partition) -> FrozenGraph {
+        let reports = self.reports.len();
+        let nodes = reports + self.idents.len();
+        let number = |n: NodeIndex| match self.graph[n] {
+            Node::Report(r) => r,
+            Node::Ident(i) => reports as u32 + i,
+        };
+        let mut offsets = Vec::with_capacity(nodes + 1);
+        let mut adjacent = Vec::with_capacity(2 * self.graph.edge_count());
+        let mut why = Vec::with_capacity(2 * self.graph.edge_count());
+        offsets.push(0);
+        for n in self.report_nodes.iter().chain(&self.ident_nodes) {
+            for e in self.graph.edges(*n) {
+                let m = if e.source() == *n {
                     e.target()
                 } else {
                     e.source()
                 };
-                if prev.contains_key(&m) {
-                    continue;
-                }
-                if active_only
-                    && let Node::Ident(i) = self.graph[m]
-                    && *p.state(i) != IdentState::Active
-                {
-                    continue;
-                }
-                prev.insert(m, n);
-                queue.push_back(m);
+                adjacent.push(number(m));
+                why.push(match e.weight() {
+                    None => 0,
+                    Some(DirectLink::Refiling) => 1,
+                    Some(DirectLink::Confirmed) => 2,
+                });
             }
+            offsets.push(adjacent.len() as u32);
         }
-        if !prev.contains_key(&goal) {
-            return None;
+        let mut report_order: Vec<u32> = (0..reports as u32).collect();
+        report_order.sort_unstable_by(|&a, &b| {
+            self.reports[a as usize]
+                .id
+                .cmp(&self.reports[b as usize].id)
+        });
+        let mut states: Vec<(u32, u8, String)> = p
+            .states
+            .iter()
+            .map(|(&i, s)| match s {
+                IdentState::Active => (i, 0, String::new()),
+                IdentState::Benign(w) => (i, 1, w.clone()),
+                IdentState::Suppressed(w) => (i, 2, w.clone()),
+            })
+            .collect();
+        states.sort_unstable_by_key(|s| s.0);
+        FrozenGraph {
+            reports: reports as u32,
+            offsets,
+            adjacent,
+            why,
+            report_ids: Strings::of(self.reports.iter().map(|r| r.id.as_str())),
+            report_order,
+            ident_kinds: self.idents.iter().map(|k| k.kind as u8).collect(),
+            ident_values: Strings::of(self.idents.iter().map(|k| &*k.value)),
+            ident_degree: self.ident_degree.clone(),
+            states,
         }
-        let mut nodes = vec![goal];
-        let mut cur = goal;
-        while cur != start {
-            cur = prev[&cur];
-            nodes.push(cur);
+    }
+}
+
+/// A node as `explain` walks a graph: a report or an identifier, by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum At {
+    Report(u32),
+    Ident(u32),
+}
+
+/// What `explain` needs of a graph: each node's neighbours in a fixed
+/// order (the in-memory graph's, which the frozen one keeps, so that both
+/// find the same chain) and the names of the steps.
+trait Walk {
+    fn neighbours(&self, at: At, out: &mut Vec<(At, Option<DirectLink>)>);
+    fn links(&self, ident: u32) -> bool;
+    fn report_id(&self, r: u32) -> ReportId;
+    fn ident_key(&self, i: u32) -> IdentKey;
+    fn ident_reports(&self, i: u32) -> usize;
+    fn ident_state(&self, i: u32) -> IdentState;
+}
+
+/// The graph in memory, with the states of its identifiers.
+struct Live<'a> {
+    g: &'a Graph,
+    p: &'a Partition,
+}
+
+impl Walk for Live<'_> {
+    fn neighbours(&self, at: At, out: &mut Vec<(At, Option<DirectLink>)>) {
+        let n = match at {
+            At::Report(r) => self.g.report_nodes[r as usize],
+            At::Ident(i) => self.g.ident_nodes[i as usize],
+        };
+        for e in self.g.graph.edges(n) {
+            let m = if e.source() == n {
+                e.target()
+            } else {
+                e.source()
+            };
+            let to = match self.g.graph[m] {
+                Node::Report(r) => At::Report(r),
+                Node::Ident(i) => At::Ident(i),
+            };
+            out.push((to, e.weight().clone()));
         }
-        nodes.reverse();
-        let mut steps = Vec::new();
-        for (k, &node) in nodes.iter().enumerate() {
-            match self.graph[node] {
-                Node::Report(r) => {
-                    if k > 0
-                        && let Node::Report(_) = self.graph[nodes[k - 1]]
-                        && let Some(e) = self.graph.find_edge(nodes[k - 1], node)
-                    {
-                        steps.push(Step::Direct {
-                            why: self.graph[e].clone().unwrap_or(DirectLink::Confirmed),
-                        });
-                    }
-                    steps.push(Step::Report {
-                        id: self.reports[r as usize].id.clone(),
+    }
+
+    fn links(&self, ident: u32) -> bool {
+        *self.p.state(ident) == IdentState::Active
+    }
+
+    fn report_id(&self, r: u32) -> ReportId {
+        self.g.reports[r as usize].id.clone()
+    }
+
+    fn ident_key(&self, i: u32) -> IdentKey {
+        self.g.idents[i as usize].clone()
+    }
+
+    fn ident_reports(&self, i: u32) -> usize {
+        self.g.ident_degree[i as usize] as usize
+    }
+
+    fn ident_state(&self, i: u32) -> IdentState {
+        self.p.state(i).clone()
+    }
+}
+
+/// See [`Graph::explain`].
+fn explain_between(g: &impl Walk, x: u32, y: u32) -> Explanation {
+    if let Some(path) = shortest(g, x, y, true) {
+        return Explanation::Linked { path };
+    }
+    match shortest(g, x, y, false) {
+        Some(path) => {
+            let blocked = path
+                .iter()
+                .filter(|s| {
+                    !matches!(
+                        s,
+                        Step::Ident {
+                            state: IdentState::Active,
+                            ..
+                        }
+                    )
+                })
+                .filter(|s| matches!(s, Step::Ident { .. }))
+                .cloned()
+                .collect();
+            Explanation::Blocked { path, blocked }
+        }
+        None => Explanation::NotLinked,
+    }
+}
+
+/// The shortest chain from report `x` to report `y` (breadth first), over
+/// linking identifiers only when `active_only`.
+fn shortest(g: &impl Walk, x: u32, y: u32, active_only: bool) -> Option<Vec<Step>> {
+    let (start, goal) = (At::Report(x), At::Report(y));
+    // Each node reached, with the node before it and the direct link
+    // between them, if that is one.
+    let mut prev: FxHashMap<At, (At, Option<DirectLink>)> = FxHashMap::default();
+    let mut queue = VecDeque::from([start]);
+    prev.insert(start, (start, None));
+    let mut next = Vec::new();
+    while let Some(n) = queue.pop_front() {
+        if n == goal {
+            break;
+        }
+        next.clear();
+        g.neighbours(n, &mut next);
+        for (m, why) in next.drain(..) {
+            if prev.contains_key(&m) {
+                continue;
+            }
+            if active_only
+                && let At::Ident(i) = m
+                && !g.links(i)
+            {
+                continue;
+            }
+            prev.insert(m, (n, why));
+            queue.push_back(m);
+        }
+    }
+    if !prev.contains_key(&goal) {
+        return None;
+    }
+    let mut nodes = vec![goal];
+    let mut cur = goal;
+    while cur != start {
+        cur = prev[&cur].0;
+        nodes.push(cur);
+    }
+    nodes.reverse();
+    let mut steps = Vec::new();
+    for (k, &node) in nodes.iter().enumerate() {
+        match node {
+            At::Report(r) => {
+                if k > 0
+                    && let At::Report(_) = nodes[k - 1]
+                {
+                    steps.push(Step::Direct {
+                        why: prev[&node].1.clone().unwrap_or(DirectLink::Confirmed),
                     });
                 }
-                Node::Ident(i) => steps.push(Step::Ident {
-                    key: self.idents[i as usize].clone(),
-                    reports: self.ident_degree[i as usize] as usize,
-                    state: p.state(i).clone(),
-                }),
+                steps.push(Step::Report { id: g.report_id(r) });
             }
+            At::Ident(i) => steps.push(Step::Ident {
+                key: g.ident_key(i),
+                reports: g.ident_reports(i),
+                state: g.ident_state(i),
+            }),
         }
-        Some(steps)
+    }
+    Some(steps)
+}
+
+/// Strings one after the other, with where each ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Strings {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl Strings {
+    fn of<'a>(list: impl Iterator<Item = &'a str>) -> Strings {
+        let mut s = Strings::default();
+        for x in list {
+            s.bytes.extend_from_slice(x.as_bytes());
+            s.ends.push(s.bytes.len() as u32);
+        }
+        s
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        // Checked when read back (see `FrozenGraph::from_bytes`).
+        std::str::from_utf8(&self.bytes[start..self.ends[i] as usize]).unwrap_or("")
+    }
+}
+
+/// The graph, its identifiers' states and its report and identifier names
+/// as flat arrays: what `fraudlink explain` walks beside a running
+/// service without building the graph (`saved` keeps it on disk). It finds
+/// the same chains as [`Graph::explain`]: each node keeps its neighbours in
+/// the order the graph in memory lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrozenGraph {
+    /// Nodes below this number are reports; the others identifiers.
+    reports: u32,
+    /// Per node, where its neighbours end in `adjacent`.
+    offsets: Vec<u32>,
+    adjacent: Vec<u32>,
+    /// Per entry of `adjacent`: 0 an identifier, 1 a refiling, 2 a
+    /// confirmed link.
+    why: Vec<u8>,
+    report_ids: Strings,
+    /// Report numbers in id order.
+    report_order: Vec<u32>,
+    ident_kinds: Vec<u8>,
+    ident_values: Strings,
+    ident_degree: Vec<u32>,
+    /// The identifiers that do not link: number, 1 benign or 2
+    /// suppressed, why; by number.
+    states: Vec<(u32, u8, String)>,
+}
+
+impl FrozenGraph {
+    /// The number of reports.
+    pub fn report_count(&self) -> usize {
+        self.reports as usize
+    }
+
+    fn report_number(&self, id: &ReportId) -> Option<u32> {
+        self.report_order
+            .binary_search_by(|&r| self.report_ids.get(r as usize).cmp(id.as_str()))
+            .ok()
+            .map(|i| self.report_order[i])
+    }
+
+    /// See [`Graph::explain`].
+    pub fn explain(&self, a: &ReportId, b: &ReportId) -> Explanation {
+        match (self.report_number(a), self.report_number(b)) {
+            (Some(x), Some(y)) => explain_between(self, x, y),
+            _ => Explanation::Unknown,
+        }
+    }
+
+    fn state(&self, i: u32) -> Option<&(u32, u8, String)> {
+        self.states
+            .binary_search_by_key(&i, |s| s.0)
+            .ok()
+            .map(|at| &self.states[at])
+    }
+
+    /// The frozen graph as bytes (little-endian arrays, each after its
+    /// length), handed to `out` a piece at a time, so that a large graph
+    /// is not copied whole.
+    pub fn to_bytes(
+        &self,
+        out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let put_len = |out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>, n: usize| {
+            out(&(n as u64).to_le_bytes())
+        };
+        let put_u32s = |out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+                        list: &[u32]|
+         -> std::io::Result<()> {
+            put_len(out, list.len())?;
+            let mut buf = Vec::with_capacity(64 * 1024);
+            for chunk in list.chunks(16 * 1024) {
+                buf.clear();
+                for x in chunk {
+                    buf.extend_from_slice(&x.to_le_bytes());
+                }
+                out(&buf)?;
+            }
+            Ok(())
+        };
+        let put_bytes = |out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>, list: &[u8]| {
+            put_len(out, list.len())?;
+            out(list)
+        };
+        out(&self.reports.to_le_bytes())?;
+        put_u32s(out, &self.offsets)?;
+        put_u32s(out, &self.adjacent)?;
+        put_bytes(out, &self.why)?;
+        put_bytes(out, &self.report_ids.bytes)?;
+        put_u32s(out, &self.report_ids.ends)?;
+        put_u32s(out, &self.report_order)?;
+        put_bytes(out, &self.ident_kinds)?;
+        put_bytes(out, &self.ident_values.bytes)?;
+        put_u32s(out, &self.ident_values.ends)?;
+        put_u32s(out, &self.ident_degree)?;
+        put_len(out, self.states.len())?;
+        for (i, code, why) in &self.states {
+            out(&i.to_le_bytes())?;
+            out(&[*code])?;
+            put_bytes(out, why.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Reads what [`FrozenGraph::to_bytes`] wrote, checking that every number
+    /// points where it may (a damaged file is an error, never a panic).
+    pub fn from_bytes(bytes: &[u8]) -> Result<FrozenGraph, String> {
+        let mut r = Bytes { at: bytes };
+        let reports = r.u32()?;
+        let offsets = r.u32s()?;
+        let adjacent = r.u32s()?;
+        let why = r.bytes()?.to_vec();
+        let report_ids = Strings {
+            bytes: r.bytes()?.to_vec(),
+            ends: r.u32s()?,
+        };
+        let report_order = r.u32s()?;
+        let ident_kinds = r.bytes()?.to_vec();
+        let ident_values = Strings {
+            bytes: r.bytes()?.to_vec(),
+            ends: r.u32s()?,
+        };
+        let ident_degree = r.u32s()?;
+        let count = r.len()?;
+        let mut states = Vec::new();
+        for _ in 0..count {
+            let i = r.u32()?;
+            let code = *r.take(1)?.first().ok_or("a state is cut off")?;
+            let why = std::str::from_utf8(r.bytes()?)
+                .map_err(|_| "a state's reason is not UTF-8")?
+                .to_owned();
+            states.push((i, code, why));
+        }
+        let g = FrozenGraph {
+            reports,
+            offsets,
+            adjacent,
+            why,
+            report_ids,
+            report_order,
+            ident_kinds,
+            ident_values,
+            ident_degree,
+            states,
+        };
+        g.check()?;
+        Ok(g)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let idents = self.ident_kinds.len();
+        let nodes = self.reports as usize + idents;
+        let strings_ok = |s: &Strings| {
+            s.ends.windows(2).all(|w| w[0] <= w[1])
+                && s.ends.last().is_none_or(|&e| e as usize == s.bytes.len())
+                && std::str::from_utf8(&s.bytes).is_ok_and(|text| {
+                    s.ends
+                        .iter()
+                        .all(|&end| text.is_char_boundary(end as usize))
+                })
+        };
+        let fine = self.offsets.len() == nodes + 1
+            && self.offsets.first() == Some(&0)
+            && self.offsets.windows(2).all(|w| w[0] <= w[1])
+            && self
+                .offsets
+                .last()
+                .is_some_and(|&e| e as usize == self.adjacent.len())
+            && self.why.len() == self.adjacent.len()
+            && self.adjacent.iter().all(|&n| (n as usize) < nodes)
+            && self.report_ids.len() == self.reports as usize
+            && strings_ok(&self.report_ids)
+            && self.report_order.len() == self.reports as usize
+            && self.report_order.iter().all(|&r| r < self.reports)
+            && self
+                .ident_kinds
+                .iter()
+                .all(|&k| (k as usize) < Kind::ALL.len())
+            && self.ident_values.len() == idents
+            && strings_ok(&self.ident_values)
+            && self.ident_degree.len() == idents
+            && self.states.windows(2).all(|w| w[0].0 < w[1].0)
+            && self.states.iter().all(|s| (s.0 as usize) < idents);
+        if fine {
+            Ok(())
+        } else {
+            Err("the saved graph does not hang together".to_owned())
+        }
+    }
+}
+
+impl Walk for FrozenGraph {
+    fn neighbours(&self, at: At, out: &mut Vec<(At, Option<DirectLink>)>) {
+        let n = match at {
+            At::Report(r) => r as usize,
+            At::Ident(i) => self.reports as usize + i as usize,
+        };
+        let (start, end) = (self.offsets[n] as usize, self.offsets[n + 1] as usize);
+        for (&m, &why) in self.adjacent[start..end].iter().zip(&self.why[start..end]) {
+            let to = if m < self.reports {
+                At::Report(m)
+            } else {
+                At::Ident(m - self.reports)
+            };
+            let why = match why {
+                1 => Some(DirectLink::Refiling),
+                2 => Some(DirectLink::Confirmed),
+                _ => None,
+            };
+            out.push((to, why));
+        }
+    }
+
+    fn links(&self, ident: u32) -> bool {
+        self.state(ident).is_none_or(|s| s.1 == 0)
+    }
+
+    fn report_id(&self, r: u32) -> ReportId {
+        ReportId::parse(self.report_ids.get(r as usize))
+            .unwrap_or_else(|_| ReportId::parse("unknown").expect("a literal id is valid"))
+    }
+
+    fn ident_key(&self, i: u32) -> IdentKey {
+        IdentKey {
+            kind: Kind::ALL[self.ident_kinds[i as usize] as usize],
+            value: Arc::from(self.ident_values.get(i as usize)),
+        }
+    }
+
+    fn ident_reports(&self, i: u32) -> usize {
+        self.ident_degree[i as usize] as usize
+    }
+
+    fn ident_state(&self, i: u32) -> IdentState {
+        match self.state(i) {
+            Some((_, 1, why)) => IdentState::Benign(why.clone()),
+            Some((_, 2, why)) => IdentState::Suppressed(why.clone()),
+            _ => IdentState::Active,
+        }
+    }
+}
+
+/// Reads [`FrozenGraph::to_bytes`].
+struct Bytes<'a> {
+    at: &'a [u8],
+}
+
+impl<'a> Bytes<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if n > self.at.len() {
+            return Err("the saved graph is cut off".to_owned());
+        }
+        let (head, rest) = self.at.split_at(n);
+        self.at = rest;
+        Ok(head)
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn len(&mut self) -> Result<usize, String> {
+        let b = self.take(8)?;
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(b);
+        usize::try_from(u64::from_le_bytes(eight)).map_err(|_| "a length is too large".to_owned())
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], String> {
+        let n = self.len()?;
+        self.take(n)
+    }
+
+    fn u32s(&mut self) -> Result<Vec<u32>, String> {
+        let n = self.len()?;
+        let b = self.take(n.checked_mul(4).ok_or("a length is too large")?)?;
+        Ok(b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
     }
 }
 

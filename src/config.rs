@@ -34,6 +34,8 @@ pub struct Settings {
     pub backup_key: String,
     /// The HTTP service.
     pub server: ServerConfig,
+    /// API tokens.
+    pub auth: AuthConfig,
     /// Webhooks told about clusters that need attention.
     #[serde(default)]
     pub alerts: Vec<AlertRule>,
@@ -153,6 +155,15 @@ impl ServerConfig {
             queued_bodies: self.queued_bodies,
         }
     }
+}
+
+/// API tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Days a new token is valid when `token create` is not given
+    /// `--expires-in` (0: tokens do not expire unless asked to).
+    pub token_days: i64,
 }
 
 /// How reports are written to the store.

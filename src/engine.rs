@@ -22,7 +22,7 @@ use crate::extract::{Extractor, Identifier};
 use crate::ident::{Kind, Role};
 use crate::index::{IndexDoc, SearchError, SearchIndex, SearchQuery, Sort};
 use crate::report::{Report, ReportError, ReportId};
-use crate::store::{BatchCounts, ClusterRecord, LinkRow, LinkRows, Retention, Store};
+use crate::store::{BatchCounts, ClusterRecord, LinkRow, LinkRows, Retention, Revisions, Store};
 
 /// A cheap-clone handle to everything.
 #[derive(Clone)]
@@ -59,6 +59,9 @@ struct Inner {
     /// Serialises purges: the daily one and the watch for purges of other
     /// processes would otherwise both apply the same ledger entries.
     purging: Mutex<()>,
+    /// Serialises writing the saved state, and holds the stamp of the
+    /// last one written or found on disk (see [`Engine::save_state`]).
+    saving: Mutex<Option<crate::saved::Stamp>>,
     /// Checkpoints the WAL in the background; held only to be stopped
     /// when the engine is dropped.
     _checkpointer: Checkpointer,
@@ -66,6 +69,9 @@ struct Inner {
     /// cluster's history is read without queueing behind pushes that hold
     /// the writer (see [`Engine::read`]).
     readers: Mutex<Vec<Store>>,
+    /// The shared hold on the data directory (see `datadir`); declared
+    /// last, so it is let go after everything else has closed.
+    _hold: crate::datadir::Hold,
 }
 
 impl Drop for Inner {
@@ -182,6 +188,8 @@ pub struct State {
     weak: Option<Box<WeakInput>>,
     /// The store generation this state was built from.
     generation: i64,
+    /// The store's change counters it was built from.
+    revisions: Revisions,
 }
 
 /// A report's fields beyond its graph node: 32 bytes, where a row that
@@ -255,6 +263,42 @@ pub struct ClusterView<'a> {
     pub status: String,
     /// Assigned team (additive field).
     pub assigned_team: Option<String>,
+}
+
+/// One cluster with everything the command line shows of it: its summary,
+/// a row per report, every identifier its reports name (linking or not)
+/// and which report names which. Built from the state in memory
+/// ([`State::detail`]) or read back from the saved state (`saved`).
+#[derive(Debug, Clone)]
+pub struct ClusterDetail {
+    /// The summary.
+    pub summary: ClusterSummary,
+    /// Per report of `summary.report_ids`, in that order.
+    pub rows: Vec<Option<DetailRow>>,
+    /// Every identifier its reports name, most reports first, with its
+    /// state and the number of reports naming it in the whole store.
+    pub identifiers: Vec<(ClusterIdent, IdentState, usize)>,
+    /// Which report names which identifier: positions in
+    /// `summary.report_ids` and in `identifiers`, report by report.
+    pub links: Vec<(u32, u32)>,
+    /// The places of the open suggestions touching it in the list of
+    /// all open suggestions (strongest first).
+    pub suggestions: Vec<u32>,
+}
+
+/// A report's descriptive fields in a [`ClusterDetail`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailRow {
+    /// Filing time, Unix seconds.
+    pub filed_at: i64,
+    /// Damage.
+    pub amount_eur: Option<f64>,
+    /// The unit.
+    pub unit: Arc<str>,
+    /// The team.
+    pub team: Arc<str>,
+    /// The fraud category as filed.
+    pub fraud_type: Option<Arc<str>>,
 }
 
 /// The triage statuses a cluster moves through.
@@ -514,13 +558,35 @@ pub struct PushRefused {
 }
 
 impl Engine {
-    /// Opens the store in the settings' data directory and rebuilds the
-    /// derived state from it.
+    /// Opens the store in the settings' data directory as the process
+    /// that owns it (it alone writes the search index and re-clusters) and
+    /// rebuilds the derived state from it. Fails while another process
+    /// owns it; the commands that read or administer open it beside that
+    /// one (`reader`).
     pub fn open(settings: Settings) -> Result<Engine> {
+        match Engine::try_open(settings)? {
+            Ok(engine) => Ok(engine),
+            Err(dir) => anyhow::bail!(
+                "{} is in use by another fraudlink process (serve, ingest, reindex, ...); \
+                 this command needs the data directory to itself: stop that one first, \
+                 or run the command against the service with --server",
+                dir.display()
+            ),
+        }
+    }
+
+    /// [`Engine::open`], or the data directory back when another process
+    /// owns it.
+    pub fn try_open(settings: Settings) -> Result<Result<Engine, std::path::PathBuf>> {
+        let hold = crate::datadir::share(&settings.data_dir)?;
+        let index_dir = settings.data_dir.join(INDEX_DIR);
+        if SearchIndex::lock_dir(&index_dir)?.is_none() {
+            return Ok(Err(settings.data_dir));
+        }
         let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
         let store = Store::open(&settings.data_dir)?;
         crate::private::fix_data_dir(&settings.data_dir)?;
-        let index = SearchIndex::open(&settings.data_dir.join(INDEX_DIR))?;
+        let index = SearchIndex::open(&index_dir)?;
         let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
             .small_cache(SMALL_CACHE_KIB)?;
         let checkpointer = Checkpointer::start(
@@ -541,13 +607,15 @@ impl Engine {
                 one_shot: std::sync::atomic::AtomicBool::new(false),
                 serving: std::sync::atomic::AtomicBool::new(false),
                 purging: Mutex::new(()),
+                saving: Mutex::new(None),
                 readers: Mutex::new(Vec::new()),
                 _checkpointer: checkpointer,
+                _hold: hold,
             }),
         };
         engine.rebuild("open")?;
         engine.catch_up_index()?;
-        Ok(engine)
+        Ok(Ok(engine))
     }
 
     /// Brings the search index up to the store: after a crash, a deleted
@@ -599,83 +667,29 @@ impl Engine {
         // work too, and the message names the text as the user wrote it.
         crate::index::check_query(&p.query)?;
         let state = self.state();
-        let (text, identifiers) = self.split_query(&p.query);
-        let ids = match &p.cluster {
-            Some(c) => {
-                let cid = self
-                    .resolve_cluster(c)
-                    .map_err(SearchError::Index)?
-                    .ok_or_else(|| SearchError::InvalidQuery {
-                        message: format!("no cluster {c}"),
-                    })?;
-                Some(
+        search_in(
+            &self.inner.extractor,
+            &self.inner.index,
+            p,
+            &|c| {
+                Ok(self.resolve_cluster(c)?.map(|cid| {
                     state
                         .cluster(&cid)
                         .map(|c| c.report_ids.iter().map(|r| r.as_str().to_owned()).collect())
-                        .unwrap_or_default(),
-                )
-            }
-            None => None,
-        };
-        let q = SearchQuery {
-            text,
-            identifiers,
-            unit: p.unit.clone(),
-            team: p.team.clone(),
-            fraud_type: p.fraud_type.clone(),
-            from: p.from,
-            to: p.to,
-            ids,
-            limit: p.limit,
-            offset: p.offset,
-            sort: p.sort,
-        };
-        let found = self.inner.index.search(&q)?;
-        let hits = found
-            .hits
-            .into_iter()
-            .map(|h| {
-                let rid = ReportId::parse(&h.id).ok();
-                SearchHit {
-                    cluster_id: rid.as_ref().and_then(|r| state.cluster_of(r).cloned()),
-                    report_id: h.id,
-                    score: h.score,
-                    filed_at: rfc3339(h.filed_at),
-                    snippet_html: h.snippet_html,
-                }
-            })
-            .collect();
-        Ok(SearchPage {
-            total: found.total,
-            hits,
-        })
-    }
-
-    /// Splits a query into its text and the canonical identifiers in it.
-    fn split_query(&self, query: &str) -> (String, Vec<String>) {
-        let found = self.inner.extractor.text(query);
-        let mut identifiers = Vec::new();
-        let mut cut: Vec<[usize; 2]> = Vec::new();
-        for i in found.iter().filter(|i| i.valid && i.kind != Kind::Name) {
-            identifiers.push(format!("{}:{}", i.kind, i.value));
-            if let Some(span) = i.span {
-                cut.push(span);
-            }
-        }
-        identifiers.sort();
-        identifiers.dedup();
-        cut.sort_unstable();
-        let mut text = String::with_capacity(query.len());
-        let mut at = 0;
-        for [a, b] in cut {
-            if a >= at && b <= query.len() {
-                text.push_str(&query[at..a]);
-                text.push(' ');
-                at = b;
-            }
-        }
-        text.push_str(&query[at.min(query.len())..]);
-        (text.trim().to_owned(), identifiers)
+                        .unwrap_or_default()
+                }))
+            },
+            &|ids| {
+                Ok(ids
+                    .iter()
+                    .map(|id| {
+                        ReportId::parse(id)
+                            .ok()
+                            .and_then(|r| state.cluster_of(&r).cloned())
+                    })
+                    .collect())
+            },
+        )
     }
 
     /// Reports whose statements read most alike, outside the report's own
@@ -689,16 +703,15 @@ impl Engine {
             .map(|c| c.report_ids.iter().map(|r| r.as_str().to_owned()).collect())
             .unwrap_or_default();
         let found = self.inner.index.similar(id, limit, &own)?;
-        Ok(found
-            .into_iter()
-            .map(|(rid, score)| SimilarReport {
-                cluster_id: ReportId::parse(&rid)
+        let clusters: Vec<Option<ClusterId>> = found
+            .iter()
+            .map(|(rid, _)| {
+                ReportId::parse(rid)
                     .ok()
-                    .and_then(|r| state.cluster_of(&r).cloned()),
-                report_id: rid,
-                score,
+                    .and_then(|r| state.cluster_of(&r).cloned())
             })
-            .collect())
+            .collect();
+        Ok(similar_reports(found, clusters))
     }
 
     /// Waits until everything submitted to the index is searchable.
@@ -823,14 +836,18 @@ impl Engine {
         // everything on one connection.
         let mut together = false;
         let mut generation = 0;
+        let mut revisions = Revisions::default();
         for _ in 0..5 {
             let (a, b) = {
                 let _no_writes = self.store();
                 store.begin_snapshot()?;
                 side.begin_snapshot()?;
-                (store.generation()?, side.generation()?)
+                (
+                    (store.generation()?, store.revisions()?),
+                    (side.generation()?, side.revisions()?),
+                )
             };
-            generation = a;
+            (generation, revisions) = a;
             if a == b {
                 together = true;
                 break;
@@ -841,6 +858,7 @@ impl Engine {
         if !together {
             store.begin_snapshot()?;
             generation = store.generation()?;
+            revisions = store.revisions()?;
         }
         let (reads, idents) = self.read_for_rebuild(&mut store, side, together)?;
         drop(store);
@@ -880,6 +898,7 @@ impl Engine {
             );
             let build_ms = clock.elapsed().as_millis() as u64;
             state.generation = generation;
+            state.revisions = revisions;
             state.weak = Some(Box::new(WeakInput {
                 invalid_ibans,
                 decisions: reads.decisions,
@@ -928,9 +947,10 @@ impl Engine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters rebuilt"
         );
+        let state = Arc::new(state);
         let old = std::mem::replace(
             &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
-            Arc::new(state),
+            state.clone(),
         );
         if self
             .inner
@@ -941,7 +961,100 @@ impl Engine {
         } else {
             self.hurried(heavy).release(old);
         }
+        // The commands beside this process read the clusters from disk. A
+        // command waits for the file; a server writes it on its idle
+        // thread, and gives up when a newer state replaces this one.
+        let engine = self.clone();
+        let save = move || {
+            if let Err(e) = engine.save_state(&state) {
+                warn!(
+                    error = format!("{e:#}"),
+                    "saving the clusters for the command line failed"
+                );
+            }
+        };
+        let serving = self
+            .inner
+            .serving
+            .load(std::sync::atomic::Ordering::Relaxed);
+        match heavy {
+            Heavy::On(workers) => workers.submit(save),
+            // A server's request (a link decision) does not wait for it.
+            Heavy::Here if serving => {
+                let spawned = std::thread::Builder::new()
+                    .name("save-clusters".into())
+                    .spawn(move || {
+                        crate::workers::lower_thread_priority(crate::workers::Priority::Idle);
+                        save();
+                    });
+                if let Err(e) = spawned {
+                    warn!(error = %e, "could not start a thread to save the clusters");
+                }
+            }
+            Heavy::Here => save(),
+        }
         Ok(events)
+    }
+
+    /// Writes `state` to disk for the commands that read it (`saved`),
+    /// unless a newer state replaces it meanwhile. Returns whether it was
+    /// written.
+    pub fn save_state(&self, state: &Arc<State>) -> Result<bool> {
+        // One writer of the file at a time; an older state's save gives up
+        // at its next look once a newer one is published.
+        let mut last = self.inner.saving.lock().unwrap_or_else(|p| p.into_inner());
+        let settings = crate::saved::settings_fingerprint(&self.inner.settings);
+        let same = |s: &crate::saved::Stamp| {
+            s.revisions.derived == state.revisions.derived
+                && s.generation == state.generation
+                && s.settings == settings
+        };
+        if last.is_none() {
+            // What an earlier process left, on the first save.
+            *last = crate::saved::Saved::open(self.data_dir())
+                .ok()
+                .flatten()
+                .map(|s| *s.stamp());
+        }
+        // Unless the file went meanwhile (a command found it damaged and
+        // removed it, so that this process saves it again).
+        if last.as_ref().is_some_and(same) && crate::saved::path(self.data_dir()).exists() {
+            return Ok(true);
+        }
+        let started = std::time::Instant::now();
+        let replaced = || !Arc::ptr_eq(&self.state(), state);
+        let open = state.open_suggestions();
+        let mut w = crate::saved::Writer::create(self.data_dir(), &state.names)?;
+        for (place, c) in state.clusters.iter().enumerate() {
+            if place % 4096 == 4095 && replaced() {
+                return Ok(false);
+            }
+            w.cluster(&state.detail_at(place, c))?;
+        }
+        for s in &open.list {
+            w.suggestion(&state.open(s))?;
+        }
+        if replaced() {
+            return Ok(false);
+        }
+        w.graph(&state.graph.freeze(&state.partition))?;
+        let stamp = crate::saved::Stamp {
+            revisions: state.revisions,
+            generation: state.generation,
+            saved_at: OffsetDateTime::now_utc().unix_timestamp(),
+            reports: state.rows.len() as u64,
+            clusters: state.clusters.len() as u64,
+            suggestions: open.list.len() as u64,
+            settings,
+        };
+        w.finish(stamp, &state.suppressed, &state.team_names())?;
+        *last = Some(stamp);
+        info!(
+            clusters = state.clusters.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "clusters saved for the command line"
+        );
+        Ok(true)
     }
 
     /// `heavy`, unless a rebuild someone waits for is queued behind this
@@ -1433,18 +1546,7 @@ impl Engine {
     /// A cluster's triage fields (`new` and unassigned by default).
     pub fn triage(&self, id: &ClusterId) -> Triage {
         let map = self.inner.triage.read().unwrap_or_else(|p| p.into_inner());
-        match map.get(id) {
-            Some(r) => Triage {
-                status: r.status.clone(),
-                assigned_team: r.assigned_team.clone(),
-                notes: r.notes.clone(),
-            },
-            None => Triage {
-                status: "new".to_owned(),
-                assigned_team: None,
-                notes: String::new(),
-            },
-        }
+        triage_of(&map, id)
     }
 
     /// Clusters of two or more reports by triage status. Only triaged
@@ -1484,11 +1586,6 @@ impl Engine {
         note: Option<&str>,
         actor: &str,
     ) -> Result<ClusterId> {
-        if let Some(st) = status
-            && !STATUSES.contains(&st)
-        {
-            anyhow::bail!("unknown status {st:?}; one of {}", STATUSES.join(", "));
-        }
         let team = match assigned_team {
             Some(Some(t)) => Some(Some(self.team(t)?)),
             Some(None) => Some(None),
@@ -1496,10 +1593,7 @@ impl Engine {
         };
         let assigned_team = team.as_ref().map(|t| t.as_deref());
         let mut store = self.store();
-        let Some(cid) = store.resolve_cluster(id)? else {
-            anyhow::bail!("no cluster {id}");
-        };
-        store.set_triage(&cid, status, assigned_team, note, actor)?;
+        let cid = set_triage(&mut store, id, status, assigned_team, note, actor)?;
         let records = store.triaged_clusters()?;
         drop(store);
         *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
@@ -1627,11 +1721,37 @@ impl Engine {
     /// [`Engine::rebuild_if_behind`], with the long steps run where
     /// `heavy` says.
     pub fn rebuild_if_behind_on(&self, cause: &str, heavy: Heavy<'_>) -> Result<Vec<Event>> {
-        let generation = self.read(|s| s.generation())?;
-        if generation == self.state().generation {
+        let revisions = self.revisions()?;
+        if revisions.derived == self.state().revisions.derived {
             return Ok(Vec::new());
         }
         self.rebuild_on(cause, heavy)
+    }
+
+    /// Saves the current state for the commands that read it, unless it is
+    /// saved already (a server stopping).
+    pub fn save_current(&self) -> Result<()> {
+        self.save_state(&self.state()).map(drop)
+    }
+
+    /// The store's change counters, as they are now.
+    pub fn revisions(&self) -> Result<Revisions> {
+        self.read(|s| s.revisions())
+    }
+
+    /// The counters the current state was built from.
+    pub fn state_revisions(&self) -> Revisions {
+        self.state().revisions
+    }
+
+    /// Reads the triage records again (after a command beside this
+    /// process triaged a cluster).
+    pub fn reload_triage(&self) -> Result<()> {
+        // With the writer held, as `set_triage` writes.
+        let writer = self.store();
+        let records = writer.triaged_clusters()?;
+        *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
+        Ok(())
     }
 
     /// The caller a token belongs to.
@@ -1649,21 +1769,18 @@ impl Engine {
         self.read(|s| s.live_tokens())
     }
 
-    /// Creates a token and returns it; only its hash is stored. A team is
-    /// checked and kept in its one spelling ([`Engine::team`]).
+    /// Creates a token valid for `lifetime` seconds (`None`: no end)
+    /// and returns it; only its hash is stored. A team is checked and
+    /// kept in its one spelling ([`Engine::team`]).
     pub fn create_token(
         &self,
         role: crate::auth::Role,
         team: Option<&str>,
         label: &str,
+        lifetime: Option<i64>,
     ) -> Result<(i64, String)> {
         let team = team.map(|t| self.team(t)).transpose()?;
-        let team = team.as_deref();
-        let token = crate::auth::new_token();
-        let id = self
-            .store()
-            .create_token(&crate::auth::token_hash(&token), role, team, label)?;
-        Ok((id, token))
+        create_token(&mut self.store(), role, team.as_deref(), label, lifetime)
     }
 
     /// The one spelling of a team a person names (a token's, an
@@ -1760,22 +1877,12 @@ impl Engine {
     pub fn purge(&self, retention: Retention, actor: &str) -> Result<PurgeSummary> {
         let _one = self.inner.purging.lock().unwrap_or_else(|p| p.into_inner());
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let mut summary = PurgeSummary {
-            before: retention.reports_before(now).map(rfc3339),
-            access_log_before: retention.access_log_before(now).map(rfc3339),
-            ..PurgeSummary::default()
-        };
-        if let Some(before) = retention.reports_before(now) {
-            summary.purged = self.store().purge(before)?;
-            let gone: std::collections::HashSet<&str> =
-                summary.purged.reports.iter().map(String::as_str).collect();
-            summary.rejected_lines = purge_rejects(
-                &self.inner.settings.data_dir.join(REJECTS_DIR),
-                &gone,
-                before,
-            )?;
-        }
-        summary.rewrote_store = self.store().zero_free_space()?;
+        let mut summary = purge_store(
+            &mut self.store(),
+            &self.inner.settings.data_dir,
+            retention,
+            now,
+        )?;
         self.catch_up_purges()?;
         if !summary.purged.reports.is_empty() {
             self.rebuild(&format!(
@@ -1784,40 +1891,9 @@ impl Engine {
                 summary.before.as_deref().unwrap_or("-")
             ))?;
         }
-        if let Some(before) = retention.access_log_before(now) {
-            summary.access_log_rows = self.store().purge_access_log(before)?;
-        }
-        self.store().log_access(
-            None,
-            actor,
-            "purge",
-            &serde_json::json!({
-                "before": summary.before,
-                "reports": summary.purged.reports.len(),
-                "link_decisions": summary.purged.link_decisions,
-                "alerts": summary.purged.alerts,
-                "notes": summary.purged.notes,
-                "rejected_lines": summary.rejected_lines,
-                "access_log_before": summary.access_log_before,
-                "access_log_rows": summary.access_log_rows,
-            }),
-            None,
-            "ok",
-        )?;
-        summary.wal_truncated = self.truncate_wal()?;
+        finish_purge(&mut self.store(), retention, now, actor, &mut summary)?;
+        summary.wal_truncated = truncate_wal(|| self.store().truncate_wal())?;
         Ok(summary)
-    }
-
-    /// Truncates the WAL, trying again for a while when a reader keeps an
-    /// older state (each try waits up to the busy handler's 30 s).
-    fn truncate_wal(&self) -> Result<bool> {
-        for _ in 0..3 {
-            if self.store().truncate_wal()? {
-                return Ok(true);
-            }
-        }
-        warn!("the WAL could not be truncated after a purge: a reader kept an older state");
-        Ok(false)
     }
 
     /// Removes from the search index, for good, the reports of the purge
@@ -1907,6 +1983,235 @@ impl Engine {
     pub fn data_dir(&self) -> &Path {
         &self.inner.settings.data_dir
     }
+}
+
+/// Splits a query into its text and the canonical identifiers in it.
+fn split_query(extractor: &Extractor, query: &str) -> (String, Vec<String>) {
+    let found = extractor.text(query);
+    let mut identifiers = Vec::new();
+    let mut cut: Vec<[usize; 2]> = Vec::new();
+    for i in found.iter().filter(|i| i.valid && i.kind != Kind::Name) {
+        identifiers.push(format!("{}:{}", i.kind, i.value));
+        if let Some(span) = i.span {
+            cut.push(span);
+        }
+    }
+    identifiers.sort();
+    identifiers.dedup();
+    cut.sort_unstable();
+    let mut text = String::with_capacity(query.len());
+    let mut at = 0;
+    for [a, b] in cut {
+        if a >= at && b <= query.len() {
+            text.push_str(&query[at..a]);
+            text.push(' ');
+            at = b;
+        }
+    }
+    text.push_str(&query[at.min(query.len())..]);
+    (text.trim().to_owned(), identifiers)
+}
+
+/// A search over `index`, the identifiers in the query normalised by
+/// `extractor`. `members` gives the reports of a cluster named by
+/// `--cluster` (`None`: no such cluster), `clusters_of` the cluster of
+/// each hit: the engine answers them from its state, a command beside it
+/// from the store's memberships.
+#[allow(clippy::type_complexity)] // Two callbacks, named in the comment.
+pub(crate) fn search_in(
+    extractor: &Extractor,
+    index: &SearchIndex,
+    p: &SearchParams,
+    members: &dyn Fn(&str) -> Result<Option<Vec<String>>>,
+    clusters_of: &dyn Fn(&[String]) -> Result<Vec<Option<ClusterId>>>,
+) -> Result<SearchPage, SearchError> {
+    let (text, identifiers) = split_query(extractor, &p.query);
+    let ids = match &p.cluster {
+        Some(c) => Some(members(c).map_err(SearchError::Index)?.ok_or_else(|| {
+            SearchError::InvalidQuery {
+                message: format!("no cluster {c}"),
+            }
+        })?),
+        None => None,
+    };
+    let q = SearchQuery {
+        text,
+        identifiers,
+        unit: p.unit.clone(),
+        team: p.team.clone(),
+        fraud_type: p.fraud_type.clone(),
+        from: p.from,
+        to: p.to,
+        ids,
+        limit: p.limit,
+        offset: p.offset,
+        sort: p.sort,
+    };
+    let found = index.search(&q)?;
+    let ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
+    let clusters = clusters_of(&ids).map_err(SearchError::Index)?;
+    let hits = found
+        .hits
+        .into_iter()
+        .zip(clusters)
+        .map(|(h, cluster_id)| SearchHit {
+            cluster_id,
+            report_id: h.id,
+            score: h.score,
+            filed_at: rfc3339(h.filed_at),
+            snippet_html: h.snippet_html,
+        })
+        .collect();
+    Ok(SearchPage {
+        total: found.total,
+        hits,
+    })
+}
+
+/// The answer of `similar`: the reports found with their clusters.
+pub(crate) fn similar_reports(
+    found: Vec<(String, f32)>,
+    clusters: Vec<Option<ClusterId>>,
+) -> Vec<SimilarReport> {
+    found
+        .into_iter()
+        .zip(clusters)
+        .map(|((report_id, score), cluster_id)| SimilarReport {
+            report_id,
+            cluster_id,
+            score,
+        })
+        .collect()
+}
+
+/// A cluster's triage fields from the records of the triaged clusters
+/// (see [`Store::triaged_clusters`]): `new` and unassigned when it has none.
+pub fn triage_of(records: &HashMap<ClusterId, ClusterRecord>, id: &ClusterId) -> Triage {
+    match records.get(id) {
+        Some(r) => Triage {
+            status: r.status.clone(),
+            assigned_team: r.assigned_team.clone(),
+            notes: r.notes.clone(),
+        },
+        None => Triage {
+            status: "new".to_owned(),
+            assigned_team: None,
+            notes: String::new(),
+        },
+    }
+}
+
+/// Sets a cluster's triage fields in `store` (see [`Engine::set_triage`]).
+pub(crate) fn set_triage(
+    store: &mut Store,
+    id: &str,
+    status: Option<&str>,
+    assigned_team: Option<Option<&str>>,
+    note: Option<&str>,
+    actor: &str,
+) -> Result<ClusterId> {
+    if let Some(st) = status
+        && !STATUSES.contains(&st)
+    {
+        anyhow::bail!("unknown status {st:?}; one of {}", STATUSES.join(", "));
+    }
+    let Some(cid) = store.resolve_cluster(id)? else {
+        anyhow::bail!("no cluster {id}");
+    };
+    store.set_triage(&cid, status, assigned_team, note, actor)?;
+    Ok(cid)
+}
+
+/// The first steps of a purge (see [`Engine::purge`]), on the store and
+/// the data directory's files: the reports filed before the retention
+/// cut-off with what refers to them, the rejected lines that name them or
+/// are as old, and the store's free space. The search index and the
+/// clusters follow: at once in [`Engine::purge`]; beside a running
+/// `serve`, when it sees the purge ledger move (`Reader::purge`).
+pub(crate) fn purge_store(
+    store: &mut Store,
+    data_dir: &Path,
+    retention: Retention,
+    now: i64,
+) -> Result<PurgeSummary> {
+    let mut summary = PurgeSummary {
+        before: retention.reports_before(now).map(rfc3339),
+        access_log_before: retention.access_log_before(now).map(rfc3339),
+        ..PurgeSummary::default()
+    };
+    if let Some(before) = retention.reports_before(now) {
+        summary.purged = store.purge(before)?;
+        let gone: std::collections::HashSet<&str> =
+            summary.purged.reports.iter().map(String::as_str).collect();
+        summary.rejected_lines = purge_rejects(&data_dir.join(REJECTS_DIR), &gone, before)?;
+    }
+    summary.rewrote_store = store.zero_free_space()?;
+    Ok(summary)
+}
+
+/// The last steps of a purge: the access-log rows past their retention,
+/// then the purge's own row.
+pub(crate) fn finish_purge(
+    store: &mut Store,
+    retention: Retention,
+    now: i64,
+    actor: &str,
+    summary: &mut PurgeSummary,
+) -> Result<()> {
+    if let Some(before) = retention.access_log_before(now) {
+        summary.access_log_rows = store.purge_access_log(before)?;
+    }
+    store.log_access(
+        None,
+        actor,
+        "purge",
+        &serde_json::json!({
+            "before": summary.before,
+            "reports": summary.purged.reports.len(),
+            "link_decisions": summary.purged.link_decisions,
+            "alerts": summary.purged.alerts,
+            "notes": summary.purged.notes,
+            "rejected_lines": summary.rejected_lines,
+            "access_log_before": summary.access_log_before,
+            "access_log_rows": summary.access_log_rows,
+        }),
+        None,
+        "ok",
+    )
+}
+
+/// Truncates the WAL after a purge (it still holds the pages as they
+/// were), trying again for a while when a reader keeps an older state
+/// (each try waits up to the busy handler's 30 s).
+pub(crate) fn truncate_wal(mut attempt: impl FnMut() -> Result<bool>) -> Result<bool> {
+    for _ in 0..3 {
+        if attempt()? {
+            return Ok(true);
+        }
+    }
+    warn!("the WAL could not be truncated after a purge: a reader kept an older state");
+    Ok(false)
+}
+
+/// Creates a token in `store` valid for `lifetime` seconds (`None`: no
+/// end) and returns its id and the token; only its hash is stored.
+pub(crate) fn create_token(
+    store: &mut Store,
+    role: crate::auth::Role,
+    team: Option<&str>,
+    label: &str,
+    lifetime: Option<i64>,
+) -> Result<(i64, String)> {
+    let token = crate::auth::new_token();
+    let expires_at = lifetime.map(|s| OffsetDateTime::now_utc().unix_timestamp().saturating_add(s));
+    let id = store.create_token(
+        &crate::auth::token_hash(&token),
+        role,
+        team,
+        label,
+        expires_at,
+    )?;
+    Ok((id, token))
 }
 
 /// The reports a link endpoint stands for: a report id, or an identifier
@@ -2563,6 +2868,7 @@ impl State {
             suggestions: std::sync::OnceLock::new(),
             weak: None,
             generation: -1,
+            revisions: Revisions::default(),
         }
     }
 
@@ -2735,6 +3041,7 @@ impl State {
             suggestions: std::sync::OnceLock::new(),
             weak: None,
             generation: 0,
+            revisions: Revisions::default(),
         }
     }
 
@@ -2939,8 +3246,116 @@ impl State {
             b.0.reports
                 .cmp(&a.0.reports)
                 .then(a.0.value.cmp(&b.0.value))
+                .then(a.0.kind.cmp(&b.0.kind))
         });
         out
+    }
+
+    /// A cluster in full, as the command line shows it (see
+    /// [`ClusterDetail`]).
+    pub fn detail(&self, c: &ClusterSummary) -> ClusterDetail {
+        let place = self.place(&c.cluster_id).unwrap_or(usize::MAX);
+        self.detail_at(place, c)
+    }
+
+    /// [`State::detail`] of the cluster at `place` in [`State::clusters`].
+    fn detail_at(&self, place: usize, c: &ClusterSummary) -> ClusterDetail {
+        // One pass over the reports: each identifier gets a number in the
+        // order first seen, renumbered once they are sorted.
+        let mut first_seen: FxHashMap<&IdentKey, u32> = FxHashMap::default();
+        let mut keys: Vec<(&IdentKey, usize)> = Vec::new();
+        let mut links: Vec<(u32, u32)> = Vec::new();
+        let mut rows = Vec::with_capacity(c.report_ids.len());
+        for (i, r) in c.report_ids.iter().enumerate() {
+            rows.push(self.detail_row(r));
+            for k in self.graph.idents_of(r) {
+                let n = *first_seen.entry(k).or_insert_with(|| {
+                    keys.push((k, 0));
+                    (keys.len() - 1) as u32
+                });
+                keys[n as usize].1 += 1;
+                links.push((i as u32, n));
+            }
+        }
+        let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (ka, na) = keys[a as usize];
+            let (kb, nb) = keys[b as usize];
+            nb.cmp(&na)
+                .then(ka.value.cmp(&kb.value))
+                .then(ka.kind.cmp(&kb.kind))
+        });
+        let mut renumber = vec![0u32; keys.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumber[old as usize] = new as u32;
+        }
+        for l in &mut links {
+            l.1 = renumber[l.1 as usize];
+        }
+        let identifiers = order
+            .iter()
+            .map(|&n| {
+                let (k, count) = keys[n as usize];
+                let state = self
+                    .graph
+                    .ident_state(&self.partition, k)
+                    .cloned()
+                    .unwrap_or(IdentState::Active);
+                (
+                    ClusterIdent {
+                        kind: k.kind,
+                        value: k.value.clone(),
+                        reports: count,
+                    },
+                    state,
+                    self.graph.report_count(k),
+                )
+            })
+            .collect();
+        let suggestions = match u32::try_from(place) {
+            Ok(p) => {
+                let open = self.open_suggestions();
+                let start = open.by_cluster.partition_point(|&(c, _)| c < p);
+                open.by_cluster[start..]
+                    .iter()
+                    .take_while(|&&(c, _)| c == p)
+                    .map(|&(_, i)| i)
+                    .collect()
+            }
+            Err(_) => Vec::new(),
+        };
+        ClusterDetail {
+            summary: c.clone(),
+            rows,
+            identifiers,
+            links,
+            suggestions,
+        }
+    }
+
+    /// A report's row with the names the state holds (shared, not copied).
+    fn detail_row(&self, id: &ReportId) -> Option<DetailRow> {
+        let n = self.graph.report_number(id)?;
+        let node = self.graph.report_at(n)?;
+        let meta = self.rows.get(n)?;
+        let name = |i: u32| -> Arc<str> {
+            self.names
+                .get(i as usize)
+                .cloned()
+                .unwrap_or_else(|| Arc::from(""))
+        };
+        Some(DetailRow {
+            filed_at: node.filed_at,
+            amount_eur: meta.amount_eur,
+            unit: name(meta.unit),
+            team: name(meta.team),
+            fraud_type: meta.fraud_type.map(name),
+        })
+    }
+
+    /// The store's change counters this state was built from.
+    pub fn revisions(&self) -> Revisions {
+        self.revisions
     }
 
     /// The descriptive fields of a report.

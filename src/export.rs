@@ -3,11 +3,13 @@
 //! GraphML (i2, yEd, Gephi).
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 
 use crate::cli::Format;
-use crate::engine::{ClusterSummary, Engine};
+use crate::cluster::{ClusterId, IdentState};
+use crate::engine::{ClusterDetail, ClusterSummary, ClusterView, Engine, State, Triage};
 
 /// What an export holds, for the access log: how many clusters and the
 /// reports in them (see [`crate::access::reports_shown`]).
@@ -19,48 +21,125 @@ pub struct Exported {
     pub reports: serde_json::Value,
 }
 
-/// Writes all clusters, or the one named, in `format`; returns what it
-/// wrote (from the same state), for the access log.
+/// Where an export reads the clusters: the engine's state in memory (the
+/// API and the UI), or the state saved on disk (the command line).
+pub trait Source {
+    /// Calls `f` with each selected cluster's summary, in rank order,
+    /// until it returns false.
+    fn each_summary(&self, f: &mut dyn FnMut(&ClusterSummary) -> Result<bool>) -> Result<()>;
+    /// Calls `f` with each selected cluster in full, in rank order, until
+    /// it returns false.
+    fn each_detail(&self, f: &mut dyn FnMut(&ClusterDetail) -> Result<bool>) -> Result<()>;
+    /// A cluster's triage fields.
+    fn triage(&self, id: &ClusterId) -> Triage;
+    /// The store generation the clusters were built from (for the access
+    /// log's snapshot of a long list of reports).
+    fn generation(&self) -> i64;
+}
+
+/// An engine's clusters: all, or one.
+struct InMemory<'a> {
+    engine: &'a Engine,
+    state: Arc<State>,
+    only: Option<ClusterId>,
+}
+
+impl InMemory<'_> {
+    fn selected(&self) -> Box<dyn Iterator<Item = &ClusterSummary> + '_> {
+        match &self.only {
+            Some(id) => Box::new(self.state.cluster(id).into_iter()),
+            None => Box::new(self.state.clusters().iter()),
+        }
+    }
+}
+
+impl Source for InMemory<'_> {
+    fn each_summary(&self, f: &mut dyn FnMut(&ClusterSummary) -> Result<bool>) -> Result<()> {
+        for c in self.selected() {
+            if !f(c)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn each_detail(&self, f: &mut dyn FnMut(&ClusterDetail) -> Result<bool>) -> Result<()> {
+        for c in self.selected() {
+            if !f(&self.state.detail(c))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn triage(&self, id: &ClusterId) -> Triage {
+        self.engine.triage(id)
+    }
+
+    fn generation(&self) -> i64 {
+        self.state.generation()
+    }
+}
+
+/// Writes all of an engine's clusters, or the one named, in `format`;
+/// returns what it wrote (from the same state), for the access log.
 pub fn clusters(
     engine: &Engine,
     format: Format,
     only: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<Exported> {
-    let state = engine.state();
-    let selected: Vec<&ClusterSummary> = match only {
-        Some(id) => {
-            let Some(cid) = engine.resolve_cluster(id)? else {
-                bail!("no cluster {id}");
-            };
-            state.cluster(&cid).into_iter().collect()
-        }
-        None => state.clusters().iter().collect(),
+    let only = match only {
+        Some(id) => match engine.resolve_cluster(id)? {
+            Some(cid) => Some(cid),
+            None => bail!("no cluster {id}"),
+        },
+        None => None,
     };
-    let exported = Exported {
-        clusters: selected.len(),
-        reports: crate::access::reports_shown(
-            selected
-                .iter()
-                .flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
-            state.generation(),
-        ),
+    let source = InMemory {
+        engine,
+        state: engine.state(),
+        only,
+    };
+    write(&source, format, out)
+}
+
+/// Writes the clusters of `source` in `format`; returns what it wrote,
+/// for the access log.
+pub fn write(source: &dyn Source, format: Format, out: &mut dyn Write) -> Result<Exported> {
+    // The reports shown are noted as they are written: an export of every
+    // cluster is too large to hold first.
+    let mut clusters = 0;
+    let mut shown = crate::access::Shown::default();
+    let mut note = |c: &ClusterSummary| {
+        clusters += 1;
+        for r in &c.report_ids {
+            shown.push(r.as_str());
+        }
     };
     match format {
-        Format::Ndjson => {
-            for c in selected {
-                serde_json::to_writer(&mut *out, &engine.view(c))?;
-                out.write_all(b"\n")?;
-            }
-        }
+        Format::Ndjson => source.each_summary(&mut |c| {
+            note(c);
+            let t = source.triage(&c.cluster_id);
+            let view = ClusterView {
+                summary: c,
+                status: t.status,
+                assigned_team: t.assigned_team,
+            };
+            serde_json::to_writer(&mut *out, &view)?;
+            out.write_all(b"\n")?;
+            Ok(true)
+        })?,
         Format::Csv => {
             writeln!(
                 out,
                 "cluster_id,cluster_size,cluster_score,report_id,filed_at,unit,team,fraud_type,amount_eur"
             )?;
-            for c in selected {
-                for r in &c.report_ids {
-                    let Some(row) = state.row(r) else { continue };
+            source.each_detail(&mut |d| {
+                let c = &d.summary;
+                note(c);
+                for (r, row) in c.report_ids.iter().zip(&d.rows) {
+                    let Some(row) = row else { continue };
                     writeln!(
                         out,
                         "{},{},{},{},{},{},{},{},{}",
@@ -69,61 +148,70 @@ pub fn clusters(
                         c.score,
                         csv(r.as_str()),
                         crate::engine::rfc3339(row.filed_at),
-                        csv(row.unit),
-                        csv(row.team),
-                        csv(row.fraud_type.unwrap_or("")),
+                        csv(&row.unit),
+                        csv(&row.team),
+                        csv(row.fraud_type.as_deref().unwrap_or("")),
                         row.amount_eur.map(|a| a.to_string()).unwrap_or_default()
                     )?;
                 }
-            }
+                Ok(true)
+            })?;
         }
-        Format::Gexf | Format::Graphml => graph(&state, &selected, format, out)?,
+        Format::Gexf | Format::Graphml => graph(source, format, out, &mut note)?,
     }
-    Ok(exported)
+    Ok(Exported {
+        clusters,
+        reports: shown.finish(source.generation()),
+    })
 }
 
 fn graph(
-    state: &crate::engine::State,
-    selected: &[&ClusterSummary],
+    source: &dyn Source,
     format: Format,
     out: &mut dyn Write,
+    note: &mut dyn FnMut(&ClusterSummary),
 ) -> Result<()> {
     let mut nodes: Vec<(String, String, &'static str, String)> = Vec::new(); // id, label, kind, cluster
     let mut edges: Vec<(String, String)> = Vec::new();
     let mut seen_idents = std::collections::HashSet::new();
-    for c in selected {
-        for r in &c.report_ids {
-            let row = state.row(r);
+    source.each_detail(&mut |d| {
+        let c = &d.summary;
+        note(c);
+        for (r, row) in c.report_ids.iter().zip(&d.rows) {
             nodes.push((
                 format!("r:{r}"),
-                format!("{r} ({})", row.map_or("", |x| x.unit)),
+                format!("{r} ({})", row.as_ref().map_or("", |x| &*x.unit)),
                 "report",
                 c.cluster_id.to_string(),
             ));
         }
-        for (i, s, _) in state.cluster_identifiers(c) {
-            if !matches!(s, crate::cluster::IdentState::Active) {
+        let node_id = |i: &crate::engine::ClusterIdent| format!("i:{}:{}", i.kind, i.value);
+        for (i, s, _) in &d.identifiers {
+            if !matches!(s, IdentState::Active) {
                 continue;
             }
-            let nid = format!("i:{}:{}", i.kind, i.value);
+            let nid = node_id(i);
             if seen_idents.insert(nid.clone()) {
                 nodes.push((
-                    nid.clone(),
+                    nid,
                     i.value.to_string(),
                     i.kind.as_str(),
                     c.cluster_id.to_string(),
                 ));
             }
         }
-        for r in &c.report_ids {
-            for k in state_idents(state, r) {
-                let nid = format!("i:{}:{}", k.0, k.1);
-                if seen_idents.contains(&nid) {
-                    edges.push((format!("r:{r}"), nid));
-                }
+        for &(r, i) in &d.links {
+            let (Some(r), Some((i, s, _))) =
+                (c.report_ids.get(r as usize), d.identifiers.get(i as usize))
+            else {
+                continue;
+            };
+            if matches!(s, IdentState::Active) {
+                edges.push((format!("r:{r}"), node_id(i)));
             }
         }
-    }
+        Ok(true)
+    })?;
     match format {
         Format::Gexf => {
             writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
@@ -191,17 +279,6 @@ fn graph(
         }
     }
     Ok(())
-}
-
-fn state_idents(
-    state: &crate::engine::State,
-    r: &crate::report::ReportId,
-) -> Vec<(String, String)> {
-    state
-        .graph_idents_of(r)
-        .into_iter()
-        .map(|k| (k.kind.as_str().to_owned(), k.value.to_string()))
-        .collect()
 }
 
 /// A text cell of the CSV export, safe to open in a spreadsheet.

@@ -340,6 +340,38 @@ impl SearchIndex {
         SearchIndex::start(index, fields)
     }
 
+    /// Opens the index in `dir` to search only, beside the process that
+    /// writes it (`serve`): no writer, nothing created or wiped, and it
+    /// sees the commits made before it opened. `None` when the folder holds
+    /// no index of this [`SCHEMA_VERSION`] (the process that owns the data
+    /// directory builds it when it opens).
+    pub fn open_read_only(dir: &Path) -> Result<Option<SearchIndex>> {
+        let (schema, fields) = build_schema();
+        let version = fs::read_to_string(dir.join(VERSION_FILE)).ok();
+        let current =
+            version.as_deref().map(str::trim) == Some(SCHEMA_VERSION.to_string().as_str());
+        if !current || !dir.join("meta.json").exists() {
+            return Ok(None);
+        }
+        let index = Index::open_in_dir(dir)
+            .with_context(|| format!("opening the index in {}", dir.display()))?;
+        if index.schema() != schema {
+            return Ok(None);
+        }
+        let (reader, parser, generation, purged) = SearchIndex::reading(&index, fields)?;
+        Ok(Some(SearchIndex {
+            inner: Arc::new(Inner {
+                reader,
+                fields,
+                parser,
+                generation: Arc::new(Mutex::new(generation)),
+                purged: Arc::new(Mutex::new(purged)),
+                ops: None,
+                thread: None,
+            }),
+        }))
+    }
+
     /// Takes the lock every open index holds in `dir` (tantivy's writer
     /// lock), or `None` when a process has the index open: every engine
     /// does while it runs, so this tells whether the data directory is in
@@ -627,8 +659,14 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// Registers the analyser, opens the reader and starts the writer thread.
-    fn start(index: Index, fields: Fields) -> Result<SearchIndex> {
+    /// Registers the analyser and opens the reader and the query parser;
+    /// with the generation and the last purge-ledger entry of the last
+    /// commit.
+    #[allow(clippy::type_complexity)] // Four parts, named in the comment.
+    fn reading(
+        index: &Index,
+        fields: Fields,
+    ) -> Result<(IndexReader, QueryParser, Option<i64>, i64)> {
         index.tokenizers().register(DUTCH, dutch_analyzer());
         let (generation, purged) = match index.load_metas()?.payload {
             Some(payload) => parse_payload(&payload),
@@ -640,8 +678,14 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let mut parser = QueryParser::for_index(&index, vec![fields.narrative]);
+        let mut parser = QueryParser::for_index(index, vec![fields.narrative]);
         parser.set_conjunction_by_default();
+        Ok((reader, parser, generation, purged))
+    }
+
+    /// Registers the analyser, opens the reader and starts the writer thread.
+    fn start(index: Index, fields: Fields) -> Result<SearchIndex> {
+        let (reader, parser, generation, purged) = SearchIndex::reading(&index, fields)?;
 
         let generation = Arc::new(Mutex::new(generation));
         let purged = Arc::new(Mutex::new(purged));

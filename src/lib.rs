@@ -15,7 +15,10 @@
 //! - [`private`]: the modes of what holds police data (0700, 0600).
 //! - [`index`]: the full-text index of reports (tantivy), derived from the
 //!   store and rebuilt from it when needed.
-//! - [`engine`]: the handle the CLI and the API share.
+//! - [`engine`]: the handle the CLI and the API share; it owns the data
+//!   directory. [`saved`]: the clusters it saves to disk at each
+//!   re-cluster; [`reader`]: the commands that read or administer beside
+//!   it, from those and the store; [`datadir`]: who has the directory open.
 //! - [`export`]: cluster exports (NDJSON, CSV, GEXF, GraphML).
 //! - [`api`] and [`server`]: the HTTP service.
 //! - [`ui`]: the web pages served next to the API (askama templates).
@@ -36,6 +39,7 @@ pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod config;
+pub mod datadir;
 pub mod engine;
 pub mod export;
 pub mod extract;
@@ -43,7 +47,9 @@ pub mod r#gen;
 pub mod ident;
 pub mod index;
 pub mod private;
+pub mod reader;
 pub mod report;
+pub mod saved;
 pub mod server;
 pub mod store;
 pub mod suggest;

@@ -110,6 +110,7 @@ pub fn fix_data_dir(dir: &Path) -> Result<()> {
 /// Files of the data directory that hold police data, tokens or keys.
 const PRIVATE_FILES: &[&str] = &[
     crate::store::DB_FILE,
+    crate::datadir::LOCK_FILE,
     "fraudlink.db-wal",
     "fraudlink.db-shm",
     "fraudlink.db-journal",
@@ -118,7 +119,11 @@ const PRIVATE_FILES: &[&str] = &[
 ];
 
 /// Folders of the data directory whose files hold police data.
-const PRIVATE_DIRS: &[&str] = &[crate::engine::INDEX_DIR, crate::engine::REJECTS_DIR];
+const PRIVATE_DIRS: &[&str] = &[
+    crate::engine::INDEX_DIR,
+    crate::engine::REJECTS_DIR,
+    crate::saved::STATE_DIR,
+];
 
 fn fix(path: &Path, mode: u32) -> Result<()> {
     match fs::symlink_metadata(path) {

@@ -3,6 +3,7 @@
 //! (mini-redis's `server::run`).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -31,12 +32,14 @@ pub async fn run(
     let e = engine.clone();
     tokio::task::spawn_blocking(move || e.serving()).await?;
     let reclusterer = tokio::spawn(recluster_loop(state.clone()));
+    let watcher = tokio::spawn(watch_store(state.clone()));
     let deliverer = tokio::spawn(deliver_alerts(engine.clone()));
     let purges = tokio::spawn(watch_purges(engine.clone()));
     let app = app(state.clone(), &cfg);
     info!(addr = %listener.local_addr()?, "serving");
     serve(listener, app, &cfg, shutdown).await;
     reclusterer.abort();
+    watcher.abort();
     deliverer.abort();
     purges.abort();
     // What was acknowledged is in the store; bring the clusters up to date
@@ -44,6 +47,8 @@ pub async fn run(
     let e = engine.clone();
     tokio::task::spawn_blocking(move || {
         e.rebuild_if_behind("shutdown")?;
+        // The commands that read the clusters find them saved.
+        e.save_current()?;
         // Every answered push has queued its report for the index; record
         // the store's generation with them, so the next start does not
         // index them again.
@@ -142,6 +147,87 @@ async fn recluster_loop(state: AppState) {
             None => error!("re-clustering panicked"),
         }
         tokio::time::sleep(rest).await;
+    }
+}
+
+/// How often the server looks at the store's change counters.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+
+/// Notices what the commands beside the service changed in the store
+/// (see `reader`): after a purge it takes the purged reports out of the
+/// search index and re-clusters, after a link decision it re-clusters;
+/// after a token was created or revoked, or a cluster triaged, it reads
+/// the tokens (the UI's sessions check theirs again) and the triage
+/// records again. When the saved clusters are gone (a command found them
+/// damaged and removed them), it saves its own again.
+async fn watch_store(state: AppState) {
+    let mut admin = None;
+    let mut purges = None;
+    let saving = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tick = tokio::time::interval(WATCH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        if !crate::saved::path(state.engine.data_dir()).exists()
+            && !saving.swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            let (e, done) = (state.engine.clone(), saving.clone());
+            // On a thread of its own at background priority, not waited
+            // for: a save takes seconds at a million reports.
+            let spawned = std::thread::Builder::new()
+                .name("save-clusters".into())
+                .spawn(move || {
+                    crate::workers::lower_thread_priority(crate::workers::Priority::Background);
+                    if let Err(e) = e.save_current() {
+                        warn!(error = format!("{e:#}"), "saving the clusters failed");
+                    }
+                    done.store(false, std::sync::atomic::Ordering::Release);
+                });
+            if let Err(e) = spawned {
+                warn!(error = %e, "could not start a thread to save the clusters");
+                saving.store(false, std::sync::atomic::Ordering::Release);
+            }
+        }
+        let e = state.engine.clone();
+        let now = match tokio::task::spawn_blocking(move || e.revisions()).await {
+            Ok(Ok(now)) => now,
+            Ok(Err(e)) => {
+                warn!(
+                    error = format!("{e:#}"),
+                    "reading the store's counters failed"
+                );
+                continue;
+            }
+            Err(e) => {
+                error!(error = %e, "reading the store's counters panicked");
+                continue;
+            }
+        };
+        if purges.is_some_and(|seen| seen != now.purges) {
+            let e = state.engine.clone();
+            match tokio::task::spawn_blocking(move || e.apply_outside_purges()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => info!(reports = n, "applied a purge made by another process"),
+                Ok(Err(e)) => error!(error = format!("{e:#}"), "applying an outside purge failed"),
+                Err(e) => error!(error = %e, "applying an outside purge panicked"),
+            }
+        }
+        purges = Some(now.purges);
+        if now.derived != state.engine.state_revisions().derived {
+            state.reindex.notify_one();
+        }
+        if admin.is_some_and(|seen| seen != now.admin) {
+            if let Err(e) = state.tokens.reload(&state.engine).await {
+                warn!(error = format!("{e:#}"), "reading the tokens failed");
+            }
+            let e = state.engine.clone();
+            match tokio::task::spawn_blocking(move || e.reload_triage()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => warn!(error = format!("{e:#}"), "reading the triage failed"),
+                Err(e) => error!(error = %e, "reading the triage panicked"),
+            }
+        }
+        admin = Some(now.admin);
     }
 }
 

@@ -125,7 +125,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     team TEXT,
     label TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    revoked_at INTEGER
+    revoked_at INTEGER,
+    expires_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS access_log (
     id INTEGER PRIMARY KEY,
@@ -195,6 +196,7 @@ pub fn prepare_schema(conn: &Connection) -> Result<()> {
     conn.execute_batch(SCHEMA).context("creating the schema")?;
     add_access_log_actor(conn)?;
     add_identifier_note(conn).context("adding the identifiers' note column")?;
+    add_missing_columns(conn)?;
     let version: Option<String> = conn
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
@@ -630,6 +632,59 @@ fn wait_a_millisecond(attempt: i32) -> bool {
     true
 }
 
+/// Columns added to a table after stores were written without them:
+/// `(table, column, type)`. Added when a store is opened (an additive
+/// change, so the schema version and the backups it was written in stay
+/// readable).
+const ADDED_COLUMNS: [(&str, &str, &str); 1] = [("tokens", "expires_at", "INTEGER")];
+
+fn add_missing_columns(conn: &Connection) -> Result<()> {
+    for (table, column, kind) in ADDED_COLUMNS {
+        let present: bool = conn.query_row(
+            &format!("SELECT count(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |r| r.get(0),
+        )?;
+        if !present {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+                .with_context(|| format!("adding {table}.{column} to the store"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The meta key counting the changes a re-cluster must see: reports
+/// written, purges and link decisions (see [`Store::revisions`]).
+const REVISION: &str = "revision";
+/// The meta key counting purges that removed reports.
+const PURGES: &str = "purges";
+/// The meta key counting changes to tokens and triage.
+const ADMIN_REVISION: &str = "admin_revision";
+
+/// Adds one to a counter in `meta`, inside the caller's transaction.
+fn bump(conn: &Connection, key: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        [key],
+    )?;
+    Ok(())
+}
+
+/// The store's change counters, as another process's commands see them
+/// (see [`Store::revisions`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Revisions {
+    /// Changes the clusters depend on: every batch that wrote a report,
+    /// every purge that removed one, every link decision.
+    pub derived: i64,
+    /// Purges that removed reports (a re-cluster after one also removes
+    /// them from the search index).
+    pub purges: i64,
+    /// Changes to tokens (created, revoked) and to triage.
+    pub admin: i64,
+}
+
 impl Store {
     /// Opens (creating when needed) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store> {
@@ -864,6 +919,9 @@ impl Store {
                 counts.rejected as i64
             ],
         )?;
+        if counts.accepted + counts.updated > 0 {
+            bump(&tx, REVISION)?;
+        }
         tx.commit().context("committing the batch")?;
         Ok((batch, counts, written))
     }
@@ -884,6 +942,68 @@ impl Store {
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM reports", [], |r| {
                 r.get(0)
             })?)
+    }
+
+    /// The change counters: a process that keeps something derived from
+    /// the store (the clusters, the token book, the triage records)
+    /// compares them with those it was built from to see that another
+    /// process (a command beside `serve`) changed what it depends on.
+    pub fn revisions(&self) -> Result<Revisions> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT key, CAST(value AS INTEGER) FROM meta WHERE key IN (?1, ?2, ?3)",
+        )?;
+        let mut r = Revisions::default();
+        let mut rows = stmt.query([REVISION, PURGES, ADMIN_REVISION])?;
+        while let Some(row) = rows.next()? {
+            let n: i64 = row.get(1)?;
+            match row.get_ref(0)?.as_str()? {
+                REVISION => r.derived = n,
+                PURGES => r.purges = n,
+                _ => r.admin = n,
+            }
+        }
+        Ok(r)
+    }
+
+    /// Each team reports were filed by, with their number (a scan of every
+    /// report: for when no saved clusters hold them).
+    pub fn team_counts(&self) -> Result<Vec<(String, usize)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT team, count(*) FROM reports GROUP BY team")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The cluster of each of `ids` that has one, as the last re-cluster
+    /// saved it.
+    pub fn clusters_of<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<HashMap<String, ClusterId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT cluster_id FROM memberships WHERE report_id = ?1")?;
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Some(c) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                out.insert(id.to_owned(), ClusterId::new(c));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The reports of a cluster, as the last re-cluster saved them, sorted.
+    pub fn cluster_members(&self, id: &ClusterId) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT report_id FROM memberships WHERE cluster_id = ?1 ORDER BY report_id",
+        )?;
+        let rows = stmt
+            .query_map([id.as_str()], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(rows)
     }
 
     /// One report with its identifiers.
@@ -1252,10 +1372,13 @@ impl Store {
         actor: &str,
     ) -> Result<()> {
         let (a, b) = if a <= b { (a, b) } else { (b, a) };
-        self.conn.execute(
+        let tx = self.write_transaction()?;
+        tx.execute(
             "INSERT OR REPLACE INTO link_decisions (a, b, decision, basis, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![a, b, decision, basis, actor, OffsetDateTime::now_utc().unix_timestamp()],
         )?;
+        bump(&tx, REVISION)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -1418,69 +1541,88 @@ pub struct TokenRecord {
     pub created_at: i64,
     /// Revoked, Unix seconds.
     pub revoked_at: Option<i64>,
+    /// When it stops working, Unix seconds (`None`: never).
+    pub expires_at: Option<i64>,
+    /// `live`, `revoked` or `expired`, as of the listing.
+    pub state: &'static str,
 }
 
 impl Store {
-    /// Stores a new token's hash; returns its row id.
+    /// Stores a new token's hash, valid until `expires_at` (Unix seconds;
+    /// `None`: no end); returns its row id.
     pub fn create_token(
         &mut self,
         hash: &str,
         role: AccessRole,
         team: Option<&str>,
         label: &str,
+        expires_at: Option<i64>,
     ) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO tokens (hash, role, team, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        let tx = self.write_transaction()?;
+        tx.execute(
+            "INSERT INTO tokens (hash, role, team, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 hash,
                 role.as_str(),
                 team,
                 label,
-                OffsetDateTime::now_utc().unix_timestamp()
+                OffsetDateTime::now_utc().unix_timestamp(),
+                expires_at
             ],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        bump(&tx, ADMIN_REVISION)?;
+        tx.commit()?;
+        Ok(id)
     }
 
-    /// The caller a token hash belongs to, unless revoked.
+    /// The caller a token hash belongs to, unless revoked or expired.
     pub fn principal(&self, hash: &str) -> Result<Option<Principal>> {
-        let row: Option<(i64, String, Option<String>, String)> = self
+        type Row = (i64, String, Option<String>, String, Option<i64>);
+        let row: Option<Row> = self
             .conn
             .query_row(
-                "SELECT id, role, team, label FROM tokens WHERE hash = ?1 AND revoked_at IS NULL",
-                [hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                "SELECT id, role, team, label, expires_at FROM tokens
+                 WHERE hash = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)",
+                params![hash, OffsetDateTime::now_utc().unix_timestamp()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        Ok(row.and_then(|(id, role, team, label)| {
+        Ok(row.and_then(|(id, role, team, label, expires_at)| {
             Some(Principal {
                 token_id: id,
                 role: AccessRole::from_name(&role)?,
                 team,
                 label,
+                expires_at,
             })
         }))
     }
 
-    /// Every live (not revoked) token: its hash and its caller.
+    /// Every live token (neither revoked nor expired): its hash and its
+    /// caller, who carries the expiry so that a token expiring later is
+    /// refused from that moment on.
     pub fn live_tokens(&self) -> Result<Vec<(String, Principal)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT hash, id, role, team, label FROM tokens WHERE revoked_at IS NULL")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT hash, id, role, team, label, expires_at FROM tokens
+             WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?1)",
+        )?;
+        type Row = (String, i64, String, Option<String>, String, Option<i64>);
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([OffsetDateTime::now_utc().unix_timestamp()], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
                     r.get::<_, String>(2)?,
                     r.get(3)?,
                     r.get(4)?,
+                    r.get(5)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<(String, i64, String, Option<String>, String)>>>()?;
+            .collect::<rusqlite::Result<Vec<Row>>>()?;
         Ok(rows
             .into_iter()
-            .filter_map(|(hash, id, role, team, label)| {
+            .filter_map(|(hash, id, role, team, label, expires_at)| {
                 let role = AccessRole::from_name(&role)?;
                 Some((
                     hash,
@@ -1489,6 +1631,7 @@ impl Store {
                         role,
                         team,
                         label,
+                        expires_at,
                     },
                 ))
             })
@@ -1497,27 +1640,43 @@ impl Store {
 
     /// Revokes a token; false when there was no such live token.
     pub fn revoke_token(&mut self, id: i64) -> Result<bool> {
-        let n = self.conn.execute(
+        let tx = self.write_transaction()?;
+        let n = tx.execute(
             "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
             params![id, OffsetDateTime::now_utc().unix_timestamp()],
         )?;
+        if n == 1 {
+            bump(&tx, ADMIN_REVISION)?;
+        }
+        tx.commit()?;
         Ok(n == 1)
     }
 
-    /// All tokens.
+    /// All tokens, with their state as of now.
     pub fn tokens(&self) -> Result<Vec<TokenRecord>> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
         let mut stmt = self.conn.prepare(
-            "SELECT id, role, team, label, created_at, revoked_at FROM tokens ORDER BY id",
+            "SELECT id, role, team, label, created_at, revoked_at, expires_at FROM tokens ORDER BY id",
         )?;
         let rows = stmt
             .query_map([], |r| {
+                let revoked_at: Option<i64> = r.get(5)?;
+                let expires_at: Option<i64> = r.get(6)?;
                 Ok(TokenRecord {
                     id: r.get(0)?,
                     role: r.get(1)?,
                     team: r.get(2)?,
                     label: r.get(3)?,
                     created_at: r.get(4)?,
-                    revoked_at: r.get(5)?,
+                    revoked_at,
+                    expires_at,
+                    state: if revoked_at.is_some() {
+                        "revoked"
+                    } else if expires_at.is_some_and(|t| t <= now) {
+                        "expired"
+                    } else {
+                        "live"
+                    },
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1652,6 +1811,7 @@ impl Store {
             "INSERT INTO cluster_events (at, cluster_id, kind, cause, actor, detail) VALUES (?1, ?2, 'triage', 'triage', ?3, ?4)",
             params![now, id.as_str(), actor, detail.to_string()],
         )?;
+        bump(&tx, ADMIN_REVISION)?;
         tx.commit()?;
         Ok(())
     }
@@ -1674,6 +1834,12 @@ impl Store {
             Some(before),
         )?;
         tx.execute_batch("DROP TABLE temp.purge_ids")?;
+        // The clusters of a running service follow when it sees the
+        // counter move (and its search index, the purge ledger).
+        if !purged.reports.is_empty() {
+            bump(&tx, REVISION)?;
+            bump(&tx, PURGES)?;
+        }
         tx.commit()?;
         Ok(purged)
     }
@@ -1988,6 +2154,98 @@ mod tests {
         // A purge takes the history with the report.
         assert_eq!(store.purge(i64::MAX).unwrap().reports, ["R-1"]);
         assert!(store.report_versions("R-1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_change_counters_move_with_what_they_count() {
+        // See: issue 19 (a service notices what commands beside it change)
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let start = store.revisions().unwrap();
+        assert_eq!(start, Revisions::default());
+        let line = r#"{"id": "R-1", "filed_at": "2026-01-05T10:00:00Z", "unit": "Amsterdam", "team": "Centrum", "narrative": "Ik maakte over naar NL91ABNA0417164300."}"#;
+        let report = Report::from_json(line).unwrap();
+        let batch = vec![(report, line.to_owned(), Vec::new())];
+        store.write_batch("t", 0, &batch, 0, None).unwrap();
+        let written = store.revisions().unwrap();
+        assert_eq!((written.derived, written.admin), (1, 0));
+        // The same report again changes nothing.
+        store.write_batch("t", 0, &batch, 0, None).unwrap();
+        assert_eq!(store.revisions().unwrap(), written);
+        store
+            .create_token("h", AccessRole::Analyst, None, "a", None)
+            .unwrap();
+        let tokens = store.revisions().unwrap();
+        assert_eq!((tokens.derived, tokens.admin), (1, 1));
+        store
+            .decide_link("R-1", "R-2", "rejected", "", "me")
+            .unwrap();
+        assert_eq!(store.revisions().unwrap().derived, 2);
+        // A purge that removes nothing is not a change; one that does is.
+        store.purge(0).unwrap();
+        assert_eq!(store.revisions().unwrap().purges, 0);
+        store.purge(i64::MAX).unwrap();
+        let purged = store.revisions().unwrap();
+        assert_eq!((purged.derived, purged.purges), (3, 1));
+    }
+
+    #[test]
+    fn an_expired_or_revoked_token_finds_no_caller_and_is_listed_so() {
+        // See: issue 19
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let live = store
+            .create_token("live", AccessRole::Analyst, None, "", Some(now + 3600))
+            .unwrap();
+        let old = store
+            .create_token("old", AccessRole::Analyst, None, "", Some(now - 1))
+            .unwrap();
+        let gone = store
+            .create_token("gone", AccessRole::Admin, None, "", None)
+            .unwrap();
+        assert!(store.revoke_token(gone).unwrap());
+        assert_eq!(
+            store.principal("live").unwrap().map(|p| p.token_id),
+            Some(live)
+        );
+        assert_eq!(store.principal("old").unwrap(), None);
+        assert_eq!(store.principal("gone").unwrap(), None);
+        let hashes: Vec<String> = store
+            .live_tokens()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(hashes, ["live"]);
+        let states: Vec<(i64, &str)> = store
+            .tokens()
+            .unwrap()
+            .iter()
+            .map(|t| (t.id, t.state))
+            .collect();
+        assert_eq!(
+            states,
+            [(live, "live"), (old, "expired"), (gone, "revoked")]
+        );
+    }
+
+    #[test]
+    fn a_store_with_tokens_from_before_expiry_gains_the_column() {
+        // See: issue 19
+        let dir = tempfile::tempdir().unwrap();
+        // The tokens table as stores were written before tokens expired.
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE tokens (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+             team TEXT, label TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+             INSERT INTO tokens (hash, role, label, created_at) VALUES ('h', 'admin', 'old', 1);",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(dir.path()).unwrap();
+        let p = store.principal("h").unwrap().expect("still valid");
+        assert_eq!(p.expires_at, None);
     }
 
     #[test]

@@ -44,6 +44,17 @@ impl Basis {
             Basis::HandleVariant => "handle_variant",
         }
     }
+
+    /// Reads the name [`Basis::as_str`] gives.
+    pub fn from_name(name: &str) -> Option<Basis> {
+        [
+            Basis::IbanTypo,
+            Basis::LookalikeDomain,
+            Basis::HandleVariant,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == name)
+    }
 }
 
 impl Serialize for Basis {

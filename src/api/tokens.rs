@@ -4,7 +4,10 @@
 //! costs a hash and a map lookup, never a trip to the store: the store is
 //! read again at most once a second on a miss (so a token created while the
 //! service runs works within a second) and whenever the book is older than
-//! [`TOKEN_TTL`] (so a revoked token stops working soon after it). Readers
+//! [`TOKEN_TTL`] (so a revoked token stops working soon after it), and at
+//! once when the server sees that a command beside it changed the tokens
+//! ([`TokenBook::reload`]). An expired token is refused from the moment it
+//! expires, whatever the book's age. Readers
 //! never wait for each other; one reload runs at a time and the others use
 //! its result. A known token never waits for a reload: when the book is
 //! stale it is read again in the background while requests go on with it.
@@ -40,6 +43,9 @@ pub struct TokenBook {
     reads: AtomicU64,
     /// Set while a background reload is queued or running.
     refreshing: AtomicBool,
+    /// Moves at each [`TokenBook::reload`]: the UI's sessions check their
+    /// token again when it has moved since they last did.
+    epoch: AtomicU64,
 }
 
 #[derive(Default)]
@@ -75,14 +81,32 @@ impl TokenBook {
                 self.refresh_behind(engine);
             }
             if let Some(p) = book.by_hash.get(hash) {
-                return Ok(Some(p.clone()));
+                return Ok((!p.expired()).then(|| p.clone()));
             }
             if age < MISS_RELOAD {
                 return Ok(None);
             }
         }
         self.reload_since(engine, asked).await?;
-        Ok(self.current().by_hash.get(hash).cloned())
+        Ok(self
+            .current()
+            .by_hash
+            .get(hash)
+            .filter(|p| !p.expired())
+            .cloned())
+    }
+
+    /// Reads the store again now, after another process (a `token create`
+    /// or `token revoke` beside the service) changed the tokens.
+    pub async fn reload(&self, engine: &Engine) -> anyhow::Result<()> {
+        self.reload_since(engine, Instant::now()).await?;
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// See [`TokenBook::reload`].
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
     }
 
     /// Reads the store unless another request did since `asked`.

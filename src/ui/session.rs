@@ -30,6 +30,8 @@ struct Session {
     purpose: Option<String>,
     created: Instant,
     checked: Instant,
+    /// The token book's epoch at the last check (see `TokenBook::reload`).
+    epoch: u64,
 }
 
 /// What a live session gives a page.
@@ -61,12 +63,17 @@ impl Sessions {
             }
         };
         let Some(s) = found else { return Ok(None) };
+        if s.principal.expired() {
+            self.remove(id);
+            return Ok(None);
+        }
         let live = Live {
             principal: s.principal,
             csrf: s.csrf,
             purpose: s.purpose,
         };
-        if s.checked.elapsed() < RECHECK {
+        let epoch = app.tokens.epoch();
+        if s.checked.elapsed() < RECHECK && s.epoch == epoch {
             return Ok(Some(live));
         }
         let engine = app.engine.clone();
@@ -78,6 +85,7 @@ impl Sessions {
         if still.is_some() {
             if let Some(session) = map.get_mut(id) {
                 session.checked = Instant::now();
+                session.epoch = epoch;
             }
             Ok(Some(live))
         } else {
@@ -103,6 +111,7 @@ impl Sessions {
         principal: Principal,
         token_hash: String,
         purpose: Option<String>,
+        epoch: u64,
     ) -> (String, String) {
         let id = crate::ui::random_hex();
         let csrf = crate::ui::random_hex();
@@ -120,6 +129,7 @@ impl Sessions {
                 purpose,
                 created: now,
                 checked: now,
+                epoch,
             },
         );
         (id, csrf)
@@ -298,7 +308,7 @@ pub async fn login(
                 StatusCode::UNAUTHORIZED,
                 page(&LoginPage {
                     next,
-                    error: "That token is not valid (mistyped, or revoked).".into(),
+                    error: "That token is not valid (mistyped, revoked or expired).".into(),
                     purposes: PURPOSES,
                 }),
             )
@@ -307,7 +317,8 @@ pub async fn login(
         Err(e) => return UiError::Internal(e).into_response(),
     };
     let purpose = form.purpose.as_deref().and_then(crate::access::purpose);
-    let (id, _) = state.sessions.insert(principal, hash, purpose);
+    let epoch = state.app.tokens.epoch();
+    let (id, _) = state.sessions.insert(principal, hash, purpose, epoch);
     let secure = secure_cookie(&state.app.engine.settings().server.secure_cookie, &headers);
     let cookie = session_cookie(&id, SESSION_TTL.as_secs(), secure);
     let mut res = Redirect::to(&next).into_response();

@@ -41,7 +41,7 @@ impl Api {
             ("coordinator", Role::Coordinator, None),
             ("admin", Role::Admin, None),
         ] {
-            tokens.insert(name, engine.create_token(role, team, name).unwrap().1);
+            tokens.insert(name, engine.create_token(role, team, name, None).unwrap().1);
         }
         let router = api::router(engine.clone(), &cfg);
         Api {
@@ -860,17 +860,17 @@ async fn issue_19_triage_and_tokens_take_known_teams_only_in_their_one_spelling(
     // Tokens.
     let err = api
         .engine
-        .create_token(Role::Intake, Some(""), "empty")
+        .create_token(Role::Intake, Some(""), "empty", None)
         .unwrap_err();
     assert!(format!("{err:#}").contains("empty"), "{err:#}");
     let err = api
         .engine
-        .create_token(Role::Intake, Some("Heerle"), "typo")
+        .create_token(Role::Intake, Some("Heerle"), "typo", None)
         .unwrap_err();
     assert!(format!("{err:#}").contains("\"Heerlen\""), "{err:#}");
     let (id, _) = api
         .engine
-        .create_token(Role::Intake, Some("  heerlen "), "spaced")
+        .create_token(Role::Intake, Some("  heerlen "), "spaced", None)
         .unwrap();
     let t = api.engine.tokens().unwrap();
     let t = t.iter().find(|t| t.id == id).unwrap();

@@ -51,7 +51,9 @@ impl Server {
     async fn start_with(cfg: ApiConfig, settings: Settings) -> Server {
         let app = TestApp::new();
         let engine = fixture_engine_with(&app, settings);
-        let (_, token) = engine.create_token(Role::Admin, None, "hostile").unwrap();
+        let (_, token) = engine
+            .create_token(Role::Admin, None, "hostile", None)
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

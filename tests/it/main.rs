@@ -4,6 +4,7 @@
 
 mod api;
 mod backup;
+mod beside;
 mod cli;
 mod conformance_crypto;
 mod conformance_defang;

@@ -63,7 +63,7 @@ async fn pushes_are_acknowledged_clustered_and_alerted_over_real_http() {
     // The reports are three teams': the national desk pushes them (an
     // intake token writes only its own team's, issue 19).
     let (_, token) = engine
-        .create_token(Role::Coordinator, None, "test")
+        .create_token(Role::Coordinator, None, "test", None)
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -226,7 +226,7 @@ async fn issue_19_a_webhook_that_redirects_fails_and_its_payload_goes_nowhere_el
     // Two teams' reports: the national desk pushes them (an intake token
     // writes only its own team's).
     let (_, token) = engine
-        .create_token(Role::Coordinator, None, "test")
+        .create_token(Role::Coordinator, None, "test", None)
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -51,7 +51,7 @@ impl Ui {
             ("coordinator", Role::Coordinator, None),
             ("admin", Role::Admin, None),
         ] {
-            tokens.insert(name, engine.create_token(role, team, name).unwrap().1);
+            tokens.insert(name, engine.create_token(role, team, name, None).unwrap().1);
         }
         let router = fraudlink::server::app(AppState::new(engine.clone()), &ApiConfig::default());
         Ui {
