@@ -700,7 +700,17 @@ impl Store {
         // shared-memory files with the database file's mode, and its own
         // default (0644 less the umask) would let every account read the
         // reports. Files an older build left readable are corrected.
-        crate::private::touch(&path)?;
+        //
+        // Only when it does not exist: closing a descriptor of the file
+        // drops every POSIX lock this process holds on it, those of its
+        // open connections included (SQLite's own descriptors are shared
+        // and kept open for that reason). A command beside `serve` that
+        // then closed the last connection it saw would checkpoint and
+        // delete the WAL under the service, leaving pages that no table
+        // and no free list holds.
+        if !path.exists() {
+            crate::private::touch(&path)?;
+        }
         for file in [path.clone(), wal_file(&path), shm_file(&path)] {
             crate::private::fix_file(&file)?;
         }

@@ -93,9 +93,6 @@ fn the_admin_reads_and_administers_beside_a_running_serve() {
         base: format!("http://{addr}/api/v1"),
     };
 
-    let backup = app.data().join("backup");
-    run(&app, &["backup", backup.to_str().unwrap()]);
-
     // Tokens: created beside the service, valid there within a second or
     // two, listed with their expiry (the default of 90 days).
     let coordinator = run(
@@ -211,6 +208,13 @@ fn the_admin_reads_and_administers_beside_a_running_serve() {
     });
     assert!(revoked.elapsed() < Duration::from_secs(5));
 
+    // After all that, the store is whole: a backup checks its copy
+    // (`PRAGMA integrity_check`). Commands that opened the store's file
+    // outside SQLite once dropped the service's locks on it, and the last
+    // command to close it then deleted the WAL under the service ("page
+    // never used").
+    let backup = app.data().join("backup");
+    run(&app, &["backup", backup.to_str().unwrap()]);
     // A restore is refused while the service holds the directory.
     let busy = app
         .cmd()
