@@ -629,6 +629,10 @@ enum Form {
     /// and it is plausible (the region's own code, or a phone word before
     /// it).
     NoPlus,
+    /// A compact national number shorter than a subscriber number
+    /// (`09008844`, `08000543`): only when it is a service number
+    /// (free, premium or shared-cost), which are written so.
+    Service,
 }
 
 /// Finds telephone numbers in free text (police statements, messages).
@@ -783,6 +787,11 @@ fn forms(run: &Run, first: usize, last: usize, raw: &str, cx: Context) -> Vec<Fo
     let prefixed = !info.prefix.is_empty() && starts_with_digits(raw, info.prefix);
     if prefixed && national(digits - info.prefix.len()) {
         forms.push(Form::National);
+    } else if prefixed
+        && groups.len() == 1
+        && (info.min..=info.max).contains(&(digits - info.prefix.len()))
+    {
+        forms.push(Form::Service);
     }
     if info.bare && d0 != Some(b'0') && national(digits) {
         forms.push(Form::Bare);
@@ -832,6 +841,9 @@ fn read(raw: &str, form: Form, cx: Context) -> Option<Phone> {
     match form {
         Form::International => Phone::parse_possible(raw, cx.region).ok(),
         Form::National => Phone::parse(raw, cx.region).ok(),
+        Form::Service => Phone::parse(raw, cx.region)
+            .ok()
+            .filter(|phone| phone.kind() == PhoneKind::Service),
         Form::Bare => {
             let phone = Phone::parse(raw, cx.region).ok()?;
             let database: &'static Database = &DATABASE;
@@ -1683,6 +1695,26 @@ mod tests {
             "Verkeerd: 061234567890 en 06-1234567.",
             "",
             "Geen cijfers hier, alleen tekst met ümlauts en €.",
+        ] {
+            check_text(text, &[]);
+        }
+    }
+
+    // See: issue 20 (a compact service number, `09008844`, is read as
+    // phonenumbers reads it; other short compact runs stay references)
+    #[test]
+    fn compact_service_numbers_are_numbers_and_short_references_are_not() {
+        check_text("Ze belden met 09008170. Ik", &["+319008170"]);
+        check_text("Via 09008844 kreeg ik het advies", &["+319008844"]);
+        check_text(
+            "Bel gratis (08000543) of 0900 8844.",
+            &["+318000543", "+319008844"],
+        );
+        check_text_in(Id::GB, "Call free on 08001111 now", &["+448001111"]);
+        for text in [
+            "Bestelnummer 06123456 en klantnummer 01012345.",
+            "Transactie 02012345 op 1-2-2026.",
+            "KvK-nummer: 09001234",
         ] {
             check_text(text, &[]);
         }
