@@ -9,13 +9,13 @@ use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cluster::{ClusterId, Explanation, IdentState};
 use crate::config::Settings;
 use crate::engine::{CheckRequest, ClusterView, Engine, Triage, triage_of};
-use crate::export;
+use crate::export::{self, Format};
 use crate::extract::Extractor;
 use crate::ident::{self, Kind};
 use crate::reader::{Reader, SavedClusters};
@@ -321,19 +321,6 @@ pub enum ExportWhat {
     },
 }
 
-/// Export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// One cluster per line.
-    Ndjson,
-    /// One report per row with its cluster.
-    Csv,
-    /// A graph of reports and identifiers for Gephi.
-    Gexf,
-    /// The same graph as GraphML (i2, yEd, Gephi).
-    Graphml,
-}
-
 /// The arguments of `search`, shared by the local and the remote path.
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
@@ -348,10 +335,10 @@ pub struct SearchArgs {
     /// Only this fraud type.
     #[arg(long = "type")]
     pub fraud_type: Option<String>,
-    /// Filed on or after this date (YYYY-MM-DD or RFC 3339).
+    /// Filed on or after this day (2026-12-05, 5-12-2026 or RFC 3339).
     #[arg(long)]
     pub from: Option<String>,
-    /// Filed on or before this date (YYYY-MM-DD or RFC 3339).
+    /// Filed on or before this day (2026-12-05, 5-12-2026 or RFC 3339).
     #[arg(long)]
     pub to: Option<String>,
     /// Only reports of this cluster.
@@ -371,22 +358,17 @@ pub struct SearchArgs {
 impl SearchArgs {
     /// The engine's search parameters.
     fn params(self) -> Result<crate::engine::SearchParams> {
-        Ok(crate::engine::SearchParams {
-            from: self
-                .from
-                .as_deref()
-                .map(|d| parse_day(d, false))
-                .transpose()?,
-            to: self.to.as_deref().map(|d| parse_day(d, true)).transpose()?,
-            sort: parse_sort(&self.sort)?,
-            query: self.query,
-            unit: self.unit,
-            team: self.team,
-            fraud_type: self.fraud_type,
-            cluster: self.cluster,
-            limit: self.limit,
-            offset: self.offset,
-        })
+        let text = crate::engine::SearchText {
+            query: &self.query,
+            unit: self.unit.as_deref(),
+            team: self.team.as_deref(),
+            fraud_type: self.fraud_type.as_deref(),
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            cluster: self.cluster.as_deref(),
+            sort: Some(&self.sort),
+        };
+        crate::engine::SearchParams::parse(text, self.limit, self.offset)
     }
 
     /// The query string of `GET /api/v1/search`.
@@ -1835,31 +1817,6 @@ fn remote(client: &crate::client::Client, command: Command) -> Result<u8> {
     }
 }
 
-/// Reads `YYYY-MM-DD` (the start of that day, or its end when `end`) or
-/// an RFC 3339 date-time, as Unix seconds.
-pub fn parse_day(s: &str, end: bool) -> Result<i64> {
-    use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = time::OffsetDateTime::parse(s.trim(), &Rfc3339) {
-        return Ok(t.unix_timestamp());
-    }
-    let d = time::Date::parse(
-        s.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .with_context(|| format!("{s:?} is not a date (YYYY-MM-DD) or an RFC 3339 date-time"))?;
-    let t = d.midnight().assume_utc().unix_timestamp();
-    Ok(if end { t + 86_399 } else { t })
-}
-
-/// Reads `relevance` or `date`.
-pub fn parse_sort(s: &str) -> Result<crate::index::Sort> {
-    match s {
-        "relevance" => Ok(crate::index::Sort::Relevance),
-        "date" => Ok(crate::index::Sort::Date),
-        other => bail!("sort {other:?}: use relevance or date"),
-    }
-}
-
 /// Serves the API until Ctrl-C or SIGTERM.
 fn serve(engine: Engine, addr: &str) -> Result<u8> {
     // The main thread accepts connections (`block_on`); the runtime's
@@ -1873,7 +1830,7 @@ fn serve(engine: Engine, addr: &str) -> Result<u8> {
         .on_thread_start(move || request_slice(slice))
         .build()
         .context("starting the async runtime")?;
-    let cfg = engine.settings().server.api();
+    let cfg = crate::api::ApiConfig::from(&engine.settings().server);
     let retention = crate::store::Retention::of(engine.settings());
     // Purged before the first answer: a service restarted every day would
     // otherwise never reach its first daily purge.

@@ -145,18 +145,6 @@ impl AlertRule {
     }
 }
 
-impl ServerConfig {
-    /// The API limits these settings describe.
-    pub fn api(&self) -> crate::api::ApiConfig {
-        crate::api::ApiConfig {
-            max_body_bytes: self.max_body_bytes,
-            request_timeout: std::time::Duration::from_secs(self.request_timeout_secs.max(1)),
-            queued_requests: self.queued_requests,
-            queued_bodies: self.queued_bodies,
-        }
-    }
-}
-
 /// API tokens.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

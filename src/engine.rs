@@ -2758,6 +2758,83 @@ pub struct SearchParams {
     pub sort: Sort,
 }
 
+/// A search as a person writes it, field by field, from a command line,
+/// a query string or a form: every front end reads it the same way
+/// through [`SearchParams::parse`]. A blank field is no filter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SearchText<'a> {
+    /// Query text.
+    pub query: &'a str,
+    /// Only this unit.
+    pub unit: Option<&'a str>,
+    /// Only this team.
+    pub team: Option<&'a str>,
+    /// Only this fraud type.
+    pub fraud_type: Option<&'a str>,
+    /// Filed on or after this day (see [`parse_day`]).
+    pub from: Option<&'a str>,
+    /// Filed on or before this day (see [`parse_day`]).
+    pub to: Option<&'a str>,
+    /// Only reports of this cluster.
+    pub cluster: Option<&'a str>,
+    /// `relevance` (the default) or `date`.
+    pub sort: Option<&'a str>,
+}
+
+impl SearchParams {
+    /// Reads a search as written, for the page `offset`, `limit` hits
+    /// long; an error names the field and what it accepts.
+    pub fn parse(text: SearchText<'_>, limit: usize, offset: usize) -> Result<SearchParams> {
+        fn given(s: Option<&str>) -> Option<&str> {
+            s.map(str::trim).filter(|s| !s.is_empty())
+        }
+        let owned = |s: Option<&str>| given(s).map(str::to_owned);
+        let day = |field: &str, s: Option<&str>, end: bool| {
+            given(s)
+                .map(|d| parse_day(d, end).with_context(|| field.to_owned()))
+                .transpose()
+        };
+        Ok(SearchParams {
+            query: text.query.to_owned(),
+            unit: owned(text.unit),
+            team: owned(text.team),
+            fraud_type: owned(text.fraud_type),
+            from: day("from", text.from, false)?,
+            to: day("to", text.to, true)?,
+            cluster: owned(text.cluster),
+            limit: limit.min(crate::index::MAX_LIMIT),
+            offset,
+            sort: match given(text.sort) {
+                None => Sort::Relevance,
+                Some(s) => s.parse().context("sort")?,
+            },
+        })
+    }
+}
+
+/// Reads a day as people write it: `2026-12-05`, `5-12-2026` or
+/// `05/12/2026` (day first, as in the Netherlands), or an RFC 3339
+/// date-time. A day means its start, or its last second when `end`
+/// (so that "to 5 December" includes the 5th), in UTC.
+pub fn parse_day(s: &str, end: bool) -> Result<i64> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    let iso = time::macros::format_description!("[year]-[month]-[day]");
+    let dutch = time::macros::format_description!("[day padding:none]-[month padding:none]-[year]");
+    let day = time::Date::parse(s, iso)
+        .or_else(|_| time::Date::parse(s, dutch))
+        .or_else(|_| time::Date::parse(&s.replace('/', "-"), dutch))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "{s:?} is not a date: write 2026-12-05, 5-12-2026 or an RFC 3339 date-time"
+            )
+        })?;
+    let t = day.midnight().assume_utc().unix_timestamp();
+    Ok(if end { t + 86_399 } else { t })
+}
+
 /// A page of search hits.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchPage {
@@ -3543,6 +3620,65 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // See: issue 21 (one search request for the CLI, the API and the UI)
+    #[test]
+    fn a_search_reads_the_same_from_every_front_end() {
+        let text = SearchText {
+            query: "nl91 abna",
+            unit: Some("  "),
+            team: Some(" Breda "),
+            from: Some("5-12-2026"),
+            to: Some("2026-12-06"),
+            sort: Some("date"),
+            ..SearchText::default()
+        };
+        let p = SearchParams::parse(text, 5_000, 40).unwrap();
+        assert_eq!(p.unit, None, "a blank field is no filter");
+        assert_eq!(p.team.as_deref(), Some("Breda"));
+        assert_eq!(p.from, Some(parse_day("2026-12-05", false).unwrap()));
+        assert_eq!(p.to, Some(parse_day("2026-12-06", false).unwrap() + 86_399));
+        assert_eq!((p.limit, p.offset, p.sort), (1000, 40, Sort::Date));
+        assert_eq!(
+            SearchParams::parse(SearchText::default(), 20, 0)
+                .unwrap()
+                .sort,
+            Sort::Relevance
+        );
+    }
+
+    // See: issue 21
+    #[test]
+    fn a_bad_search_field_is_named_with_what_it_accepts() {
+        let bad =
+            |text: SearchText<'_>| format!("{:#}", SearchParams::parse(text, 20, 0).unwrap_err());
+        let e = bad(SearchText {
+            to: Some("31-02-2026"),
+            ..SearchText::default()
+        });
+        assert!(e.starts_with("to: ") && e.contains("5-12-2026"), "{e}");
+        let e = bad(SearchText {
+            sort: Some("newest"),
+            ..SearchText::default()
+        });
+        assert!(
+            e.starts_with("sort: ") && e.contains("relevance or date"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn days_are_read_in_dutch_and_iso_order_and_as_rfc3339() {
+        let start = parse_day("2026-12-05", false).unwrap();
+        assert_eq!(parse_day("05-12-2026", false).unwrap(), start);
+        assert_eq!(parse_day("5/12/2026", false).unwrap(), start);
+        assert_eq!(parse_day("2026-12-05T00:00:00Z", false).unwrap(), start);
+        assert_eq!(parse_day("2026-12-05", true).unwrap(), start + 86_399);
+        assert!(
+            parse_day("12/31/2026", false).is_err(),
+            "month-first is not read"
+        );
+    }
 
     #[test]
     fn filing_times_are_written_as_rfc3339_and_read_back() {

@@ -7,9 +7,21 @@ use std::sync::Arc;
 
 use anyhow::{Result, bail};
 
-use crate::cli::Format;
 use crate::cluster::{ClusterId, IdentState};
 use crate::engine::{ClusterDetail, ClusterSummary, ClusterView, Engine, State, Triage};
+
+/// Export formats (`export clusters --format`, `GET /api/v1/export?format=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One cluster per line.
+    Ndjson,
+    /// One report per row with its cluster.
+    Csv,
+    /// A graph of reports and identifiers for Gephi.
+    Gexf,
+    /// The same graph as GraphML (i2, yEd, Gephi).
+    Graphml,
+}
 
 /// What an export holds, for the access log: how many clusters and the
 /// reports in them (see [`crate::access::reports_shown`]).

@@ -225,6 +225,18 @@ pub enum Sort {
     Date,
 }
 
+impl std::str::FromStr for Sort {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Sort> {
+        match s {
+            "relevance" => Ok(Sort::Relevance),
+            "date" => Ok(Sort::Date),
+            other => anyhow::bail!("{other:?}: use relevance or date"),
+        }
+    }
+}
+
 /// A search: a text query combined with filters, all of which must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchQuery {

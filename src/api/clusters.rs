@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, log_read};
 use crate::auth::Action;
-use crate::cli::Format;
 use crate::cluster::{ClusterId, IdentState};
 use crate::engine::{ClusterSummary, Engine};
+use crate::export::Format;
 
 /// Filters and paging of `GET /clusters`.
 #[derive(Debug, Default, Deserialize)]

@@ -570,9 +570,13 @@ fn describe(method: &str, path: &str) -> Op {
                         query(
                             "from",
                             day.clone(),
-                            "filed on or after (YYYY-MM-DD or RFC 3339)",
+                            "filed on or after (2026-12-05, 5-12-2026 or RFC 3339)",
                         ),
-                        query("to", day, "filed on or before (YYYY-MM-DD or RFC 3339)"),
+                        query(
+                            "to",
+                            day,
+                            "filed on or before (2026-12-05, 5-12-2026 or RFC 3339)",
+                        ),
                         query("cluster", string(), "cluster id"),
                         query(
                             "limit",

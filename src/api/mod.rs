@@ -63,6 +63,18 @@ pub struct ApiConfig {
     pub queued_bodies: usize,
 }
 
+impl From<&crate::config::ServerConfig> for ApiConfig {
+    /// The limits the `[server]` settings describe.
+    fn from(s: &crate::config::ServerConfig) -> ApiConfig {
+        ApiConfig {
+            max_body_bytes: s.max_body_bytes,
+            request_timeout: std::time::Duration::from_secs(s.request_timeout_secs.max(1)),
+            queued_requests: s.queued_requests,
+            queued_bodies: s.queued_bodies,
+        }
+    }
+}
+
 impl Default for ApiConfig {
     fn default() -> ApiConfig {
         ApiConfig {

@@ -345,29 +345,19 @@ pub async fn search(
     caller.require(Action::Search)?;
     caller.purpose()?;
     let Query(q) = query?;
-    let bad = |e: anyhow::Error| ApiError::BadRequest(format!("{e:#}"));
-    let params = crate::engine::SearchParams {
-        query: q.q.clone(),
-        unit: q.unit,
-        team: q.team,
-        fraud_type: q.fraud_type,
-        from: q
-            .from
-            .as_deref()
-            .map(|d| crate::cli::parse_day(d, false))
-            .transpose()
-            .map_err(bad)?,
-        to: q
-            .to
-            .as_deref()
-            .map(|d| crate::cli::parse_day(d, true))
-            .transpose()
-            .map_err(bad)?,
-        cluster: q.cluster,
-        limit: q.limit.unwrap_or(20).min(crate::index::MAX_LIMIT),
-        offset: q.offset.unwrap_or(0),
-        sort: crate::cli::parse_sort(q.sort.as_deref().unwrap_or("relevance")).map_err(bad)?,
+    let text = crate::engine::SearchText {
+        query: &q.q,
+        unit: q.unit.as_deref(),
+        team: q.team.as_deref(),
+        fraud_type: q.fraud_type.as_deref(),
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+        cluster: q.cluster.as_deref(),
+        sort: q.sort.as_deref(),
     };
+    let params =
+        crate::engine::SearchParams::parse(text, q.limit.unwrap_or(20), q.offset.unwrap_or(0))
+            .map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
     let page = state
         .heavy(move |engine| Ok(engine.search(&params)))
         .await?

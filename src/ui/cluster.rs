@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::Action;
-use crate::cli::Format;
 use crate::cluster::{ClusterId, IdentState};
+use crate::export::Format;
 use crate::ui::graph::{self, GraphView};
 use crate::ui::{
     Nav, UiError, UiState, Viewer, actionable, blocking, euros, iso_week, log_read, page,

@@ -429,29 +429,17 @@ pub async fn search(
     }
     viewer.purpose()?;
     let pageno = f.page.unwrap_or(1).clamp(1, 500);
-    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let params = (|| -> anyhow::Result<crate::engine::SearchParams> {
-        Ok(crate::engine::SearchParams {
-            query: f.q.clone(),
-            unit: opt(&f.unit),
-            team: opt(&f.team),
-            fraud_type: opt(&f.fraud_type),
-            from: opt(&f.from)
-                .map(|d| crate::cli::parse_day(&d, false))
-                .transpose()?,
-            to: opt(&f.to)
-                .map(|d| crate::cli::parse_day(&d, true))
-                .transpose()?,
-            cluster: None,
-            limit: HITS,
-            offset: (pageno - 1) * HITS,
-            sort: crate::cli::parse_sort(if f.sort.is_empty() {
-                "relevance"
-            } else {
-                &f.sort
-            })?,
-        })
-    })();
+    let text = crate::engine::SearchText {
+        query: &f.q,
+        unit: Some(&f.unit),
+        team: Some(&f.team),
+        fraud_type: Some(&f.fraud_type),
+        from: Some(&f.from),
+        to: Some(&f.to),
+        cluster: None,
+        sort: Some(&f.sort),
+    };
+    let params = crate::engine::SearchParams::parse(text, HITS, (pageno - 1) * HITS);
     let params = match params {
         Ok(p) => p,
         Err(e) => {

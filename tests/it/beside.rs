@@ -381,7 +381,7 @@ fn a_restore_waits_for_every_command_that_has_the_store_open() {
 fn the_saved_clusters_read_back_as_the_engine_holds_them() {
     // See: issue 19 (the commands beside serve answer from the saved
     // clusters: they must be the engine's, to the byte)
-    use fraudlink::cli::Format;
+    use fraudlink::export::Format;
     let app = TestApp::new();
     let generated = app.data().join("gen");
     app.cmd()
