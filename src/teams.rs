@@ -122,6 +122,11 @@ impl Teams {
         Ok(Teams { listed })
     }
 
+    /// The listed names, in the list's spelling.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.listed.iter().map(|(_, name)| name.as_str())
+    }
+
     /// How many teams the list holds.
     pub fn len(&self) -> usize {
         self.listed.len()

@@ -16,9 +16,11 @@ use crate::auth::Action;
 use crate::cluster::{ClusterId, IdentState};
 use crate::export::Format;
 use crate::ui::graph::{self, GraphView};
+use crate::ui::i18n::{Lang, percent};
+use crate::ui::pages::why_text;
 use crate::ui::{
-    Nav, UiError, UiState, Viewer, actionable, blocking, euros, iso_week, log_read, page,
-    short_time, urlencode,
+    Msg, Nav, UiError, UiState, Viewer, actionable, blocking, euros, iso_week, log_read, page,
+    urlencode,
 };
 
 /// Reports listed per page of the cluster's report table.
@@ -137,16 +139,18 @@ struct ClusterPage {
     reports_next: String,
     idents: Vec<IdentRow>,
     graph: Option<GraphView>,
+    g_shown: String,
     suggestions: Vec<SuggestionRow>,
     events: Vec<EventRow>,
     statuses: Vec<&'static str>,
+    team_choices: Vec<String>,
 }
 
 /// Resolves an id or alias to the live cluster, or 404.
 async fn resolve(state: &UiState, id: &str) -> Result<ClusterId, UiError> {
     let id = id.to_owned();
     let found = blocking(state, move |e| e.resolve_cluster(&id)).await?;
-    found.ok_or_else(|| UiError::NotFound("There is no such cluster.".into()))
+    found.ok_or_else(|| UiError::NotFound(Msg::new("error.no_cluster")))
 }
 
 /// The page an intake officer gets for a cluster their check matched:
@@ -156,6 +160,7 @@ async fn resolve(state: &UiState, id: &str) -> Result<ClusterId, UiError> {
 struct SummaryPage {
     nav: Nav,
     s: crate::api::IntakeSummary,
+    next_step: String,
 }
 
 /// `GET /clusters/{id}` (`?expand=kind:value` opens collapsed identifiers,
@@ -180,9 +185,7 @@ pub async fn show(
     }
     let snapshot = state.app.engine.state();
     if snapshot.cluster(&cid).is_none() {
-        return Err(UiError::NotFound(
-            "This cluster has no reports any more.".into(),
-        ));
+        return Err(UiError::NotFound(Msg::new("error.cluster_empty")));
     }
     // Assembled on the heavy-read threads: a large cluster's page, with
     // its graph, is tens of milliseconds of work.
@@ -205,17 +208,12 @@ async fn summary(state: &UiState, viewer: &Viewer, id: &str) -> Result<Response,
             "denied",
         )
         .await?;
-        return Err(UiError::Forbidden(
-            "You see the summary of a cluster that your own check matched. Check the report first."
-                .into(),
-        ));
+        return Err(UiError::Forbidden(Msg::new("error.summary_only")));
     }
     let cid = resolve(state, id).await?;
     let snapshot = state.app.engine.state();
     let Some(c) = snapshot.cluster(&cid) else {
-        return Err(UiError::NotFound(
-            "This cluster has no reports any more.".into(),
-        ));
+        return Err(UiError::NotFound(Msg::new("error.cluster_empty")));
     };
     let s = crate::api::intake_summary(&state.app.engine, c, id);
     log_read(
@@ -226,9 +224,16 @@ async fn summary(state: &UiState, viewer: &Viewer, id: &str) -> Result<Response,
         "ok",
     )
     .await?;
+    let next_step = crate::ui::pages::next_step(
+        viewer.lang,
+        s.cluster_id.as_str(),
+        &s.status,
+        s.assigned_team.as_deref(),
+    );
     Ok(page(&SummaryPage {
         nav: viewer.nav("cluster"),
         s,
+        next_step,
     }))
 }
 
@@ -245,6 +250,7 @@ fn show_page(
         .cluster(cid)
         .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
     let triage = engine.triage(cid);
+    let lang = viewer.lang;
 
     let mut expanded = BTreeSet::new();
     let mut reports_page = 1usize;
@@ -278,30 +284,30 @@ fn show_page(
     let p = &c.score_parts;
     let fig = &p.figures;
     let raw_parts: [(&'static str, f64, String); 7] = [
-        ("reports", p.reports, format!("{} reports", c.size)),
-        ("victims", p.victims, format!("{} victims", fig.victims)),
-        ("units", p.units, format!("{} units", c.units.len())),
-        ("teams", p.teams, format!("{} teams", c.teams.len())),
+        ("reports", p.reports, lang.n("count.reports", c.size)),
+        ("victims", p.victims, lang.n("count.victims", fig.victims)),
+        ("units", p.units, lang.n("count.units", c.units.len())),
+        ("teams", p.teams, lang.n("count.teams", c.teams.len())),
         ("damage", p.damage, euros(c.amount_eur_total)),
         (
             "growth",
             p.growth,
-            format!(
-                "{} in 14 days, {} in 30 days",
-                fig.growth_14d, fig.growth_30d
+            lang.f(
+                "cluster.growth_figure",
+                &[("d14", &fig.growth_14d), ("d30", &fig.growth_30d)],
             ),
         ),
         (
             "actionable",
             p.actionable,
             [
-                (fig.dutch_iban, "Dutch IBAN"),
-                (fig.dutch_phone, "Dutch number"),
-                (fig.nl_domain, ".nl domain"),
+                (fig.dutch_iban, "cluster.dutch_iban"),
+                (fig.dutch_phone, "cluster.dutch_phone"),
+                (fig.nl_domain, "cluster.nl_domain"),
             ]
             .iter()
             .filter(|(b, _)| *b)
-            .map(|(_, s)| *s)
+            .map(|(_, k)| lang.t(k))
             .collect::<Vec<_>>()
             .join(", "),
         ),
@@ -315,7 +321,7 @@ fn show_page(
         .into_iter()
         .map(|(name, v, figure)| Part {
             name,
-            value: format!("{v:.3}"),
+            value: lang.decimal(v, 3),
             bar: ((v / top) * 100.0).round().clamp(0.0, 100.0) as u32,
             figure,
         })
@@ -362,9 +368,7 @@ fn show_page(
         let row = snapshot.row(r);
         reports.push(ReportRow {
             id: r.as_str().to_owned(),
-            filed: row
-                .map(|x| short_time(&crate::engine::rfc3339(x.filed_at)))
-                .unwrap_or_default(),
+            filed: row.map(|x| lang.datetime(x.filed_at)).unwrap_or_default(),
             unit: row.map(|x| x.unit.to_string()).unwrap_or_default(),
             team: row.map(|x| x.team.to_string()).unwrap_or_default(),
             fraud_type: row
@@ -386,8 +390,8 @@ fn show_page(
     for (i, s, total) in snapshot.cluster_identifiers(c) {
         let (st, why) = match s {
             IdentState::Active => ("links", String::new()),
-            IdentState::Benign(w) => ("benign", w),
-            IdentState::Suppressed(w) => ("suppressed", w),
+            IdentState::Benign(w) => ("benign", why_text(lang, &w)),
+            IdentState::Suppressed(w) => ("suppressed", why_text(lang, &w)),
         };
         idents.push(IdentRow {
             kind: i.kind.as_str().to_owned(),
@@ -401,6 +405,12 @@ fn show_page(
     }
     let open = snapshot.suggestions_for(cid);
     let graph = Some(graph::build(snapshot, c, &open, &expanded, &base));
+    let g_shown = graph.as_ref().map_or_else(String::new, |g| {
+        lang.f(
+            "cluster.graph_shown",
+            &[("shown", &g.shown), ("total", &g.total)],
+        )
+    });
     for s in &open {
         let mut other: BTreeSet<String> = BTreeSet::new();
         for o in s.a_clusters.iter().chain(&s.b_clusters) {
@@ -411,8 +421,8 @@ fn show_page(
         suggestions.push(SuggestionRow {
             a: format!("{}:{}", s.suggestion.a.kind, s.suggestion.a.value),
             b: format!("{}:{}", s.suggestion.b.kind, s.suggestion.b.value),
-            why: s.suggestion.why(),
-            score: format!("{:.2}", s.suggestion.score),
+            why: suggestion_why(lang, &s.suggestion),
+            score: percent(s.suggestion.score),
             other_clusters: other.into_iter().collect(),
         });
     }
@@ -422,16 +432,26 @@ fn show_page(
         .rev()
         .take(200)
         .map(|(at, kind, cause, detail)| EventRow {
-            at: short_time(&crate::engine::rfc3339(at)),
+            at: lang.datetime(at),
             kind,
-            cause,
+            cause: cause_text(lang, &cause),
             detail: match &detail {
                 serde_json::Value::Object(m) => m
                     .iter()
                     .filter(|(_, v)| !v.is_null())
-                    .map(|(k, v)| match v {
-                        serde_json::Value::String(s) => format!("{k}: {s}"),
-                        other => format!("{k}: {other}"),
+                    .map(|(k, v)| {
+                        let name = lang.name("detail", k);
+                        match v {
+                            // Times are stored as Unix seconds.
+                            serde_json::Value::Number(n) if k.ends_with("_at") => {
+                                format!("{name}: {}", lang.datetime(n.as_i64().unwrap_or(0)))
+                            }
+                            serde_json::Value::String(s) if k == "status" || k == "event" => {
+                                format!("{name}: {}", lang.name(k, s))
+                            }
+                            serde_json::Value::String(s) => format!("{name}: {s}"),
+                            other => format!("{name}: {other}"),
+                        }
                     })
                     .collect::<Vec<_>>()
                     .join("; "),
@@ -467,15 +487,20 @@ fn show_page(
         may_link: viewer.may(Action::DecideLink),
         may_triage: viewer.may(Action::Triage),
         size: c.size,
-        score: format!("{:.3}", c.score),
+        score: lang.decimal(c.score, 3),
         victims: fig.victims,
         damage: euros(c.amount_eur_total),
-        first: short_time(&crate::engine::rfc3339(c.first_filed_at)),
-        last: short_time(&crate::engine::rfc3339(c.last_filed_at)),
+        first: lang.datetime(c.first_filed_at),
+        last: lang.datetime(c.last_filed_at),
         status: triage.status,
         assigned_team: triage.assigned_team.unwrap_or_default(),
         notes: triage.notes,
-        fraud_types: c.fraud_types.join(", "),
+        fraud_types: c
+            .fraud_types
+            .iter()
+            .map(|t| lang.name("fraud", t))
+            .collect::<Vec<_>>()
+            .join(", "),
         units,
         teams,
         parts,
@@ -485,10 +510,12 @@ fn show_page(
         reports_prev,
         reports_next,
         idents,
+        g_shown,
         graph,
         suggestions,
         events,
         statuses: crate::engine::STATUSES.to_vec(),
+        team_choices: crate::ui::team_choices(engine),
     }))
 }
 
@@ -522,17 +549,22 @@ pub async fn triage(
     if let Some(s) = &status
         && !crate::engine::STATUSES.contains(&s.as_str())
     {
-        return Err(UiError::BadRequest(format!("Unknown status {s:?}.")));
+        return Err(UiError::BadRequest(Msg::with(
+            "error.unknown_status",
+            &[("status", s.clone())],
+        )));
     }
     let team = f.assigned_team.trim().to_owned();
     let team = if team.is_empty() {
         team
     } else {
         // An unknown team is the person's mistake, said on the page.
-        crate::api::checked_team(&state.app, "Assign to team", team)
+        crate::api::checked_team(&state.app, "Assign to team", team.clone())
             .await
             .map_err(|e| match e {
-                crate::api::ApiError::Unprocessable(m) => UiError::BadRequest(m),
+                crate::api::ApiError::Unprocessable(_) => {
+                    UiError::BadRequest(Msg::with("error.unknown_team", &[("team", team)]))
+                }
                 other => other.into(),
             })?
     };
@@ -545,7 +577,7 @@ pub async fn triage(
     };
     let note = Some(f.note.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.len() > 10_000) {
-        return Err(UiError::BadRequest("The note is too long.".into()));
+        return Err(UiError::bad("error.note_too_long"));
     }
     if status.is_some() || assigned.is_some() || note.is_some() {
         let actor = viewer.principal.name();
@@ -589,10 +621,7 @@ pub async fn decide_link(
     viewer.check_csrf(&f.csrf)?;
     viewer.require(Action::DecideLink)?;
     let Some(confirm) = crate::engine::Engine::parse_decision(&f.decision) else {
-        return Err(UiError::BadRequest(format!(
-            "Decision {:?}: confirm or reject.",
-            f.decision
-        )));
+        return Err(UiError::bad("error.decision"));
     };
     let actor = viewer.principal.name();
     let (a, b) = (f.a.clone(), f.b.clone());
@@ -606,7 +635,10 @@ pub async fn decide_link(
     })
     .await
     .map_err(|e| match e {
-        crate::api::ApiError::Internal(err) => UiError::BadRequest(format!("{err:#}")),
+        crate::api::ApiError::Internal(err) => {
+            tracing::debug!(error = format!("{err:#}"), "link decision refused");
+            UiError::bad("error.link_decision")
+        }
         other => other.into(),
     })?;
     let to = if f.cluster.is_empty() {
@@ -640,8 +672,9 @@ pub async fn download(
         "graphml" => (Format::Graphml, "application/graphml+xml", "graphml"),
         "ndjson" => (Format::Ndjson, "application/x-ndjson", "ndjson"),
         other => {
-            return Err(UiError::BadRequest(format!(
-                "Format {other:?}: csv, gexf, graphml or ndjson."
+            return Err(UiError::BadRequest(Msg::with(
+                "error.format",
+                &[("format", other.to_owned())],
             )));
         }
     };
@@ -679,4 +712,43 @@ pub async fn download(
         bytes,
     )
         .into_response())
+}
+
+/// A suggestion's reason in the page's language.
+fn suggestion_why(lang: Lang, s: &crate::suggest::Suggestion) -> String {
+    use crate::suggest::Basis;
+    let (a, b) = (&*s.a.value, &*s.b.value);
+    match s.basis {
+        Basis::IbanTypo => lang.f(
+            "suggest.iban_typo",
+            &[("a", &a), ("b", &b), ("d", &strsim::osa_distance(a, b))],
+        ),
+        Basis::LookalikeDomain => lang.f(
+            "suggest.lookalike",
+            &[("a", &a), ("b", &b), ("score", &percent(s.score))],
+        ),
+        Basis::HandleVariant => lang.f(
+            "suggest.handle",
+            &[("a", &a), ("b", &b), ("score", &percent(s.score))],
+        ),
+    }
+}
+
+/// What caused a cluster event (`ingest`, `triage`, `link A ~ B confirmed
+/// by X`) in the page's language.
+fn cause_text(lang: Lang, cause: &str) -> String {
+    if let Some(source) = cause.strip_prefix("ingest ") {
+        return lang.f("cause.ingest", &[("source", &source)]);
+    }
+    if let Some(rest) = cause.strip_prefix("link ") {
+        for (word, key) in [
+            (" confirmed by ", "cause.link_confirmed"),
+            (" rejected by ", "cause.link_rejected"),
+        ] {
+            if let Some((pair, actor)) = rest.split_once(word) {
+                return lang.f(key, &[("pair", &pair), ("actor", &actor)]);
+            }
+        }
+    }
+    lang.name("cause", cause)
 }

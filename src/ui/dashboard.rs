@@ -15,7 +15,10 @@ use serde_json::json;
 
 use crate::auth::Action;
 use crate::engine::{ClusterSummary, Engine, State as Derived};
-use crate::ui::{Nav, UiError, UiState, Viewer, euros, iso_week, log_read, page, query_string};
+use crate::ui::i18n::Lang;
+use crate::ui::{
+    Msg, Nav, UiError, UiState, Viewer, euros, iso_week, log_read, page, query_string,
+};
 
 /// Clusters per page.
 const PAGE: usize = 25;
@@ -77,8 +80,10 @@ pub struct Inflow {
     weeks: BTreeMap<(i32, u8), BTreeMap<String, usize>>,
     /// The newest filing, Unix seconds ("the data's own now").
     as_of: i64,
-    units: BTreeSet<String>,
-    types: BTreeSet<String>,
+    /// The units reports were filed by.
+    pub(crate) units: BTreeSet<String>,
+    /// The fraud types of the reports.
+    pub(crate) types: BTreeSet<String>,
 }
 
 impl Inflow {
@@ -142,11 +147,10 @@ pub struct Lead {
 struct DashboardPage {
     nav: Nav,
     rows: Vec<Row>,
-    total: usize,
-    from: usize,
-    to: usize,
+    shown: String,
     prev: String,
     next: String,
+    first_page: String,
     f_type: String,
     f_unit: String,
     f_status: String,
@@ -165,12 +169,12 @@ struct DashboardPage {
     as_of: String,
 }
 
-fn row(engine: &Engine, c: &ClusterSummary, max_score: f64) -> Row {
+fn row(engine: &Engine, c: &ClusterSummary, max_score: f64, lang: Lang) -> Row {
     let t = engine.triage(&c.cluster_id);
     Row {
         id: c.cluster_id.as_str().to_owned(),
         size: c.size,
-        score: format!("{:.2}", c.score),
+        score: lang.decimal(c.score, 2),
         bar: if max_score > 0.0 {
             ((c.score / max_score) * 100.0).round().clamp(0.0, 100.0) as u32
         } else {
@@ -181,13 +185,15 @@ fn row(engine: &Engine, c: &ClusterSummary, max_score: f64) -> Row {
         damage: euros(c.amount_eur_total),
         growth: c.score_parts.figures.growth_14d,
         growth_30: c.score_parts.figures.growth_30d,
-        types: c.fraud_types.join(", "),
+        types: c
+            .fraud_types
+            .iter()
+            .map(|t| lang.name("fraud", t))
+            .collect::<Vec<_>>()
+            .join(", "),
         status: t.status,
         team: t.assigned_team.unwrap_or_default(),
-        last: crate::engine::rfc3339(c.last_filed_at)
-            .chars()
-            .take(10)
-            .collect(),
+        last: lang.date(c.last_filed_at),
     }
 }
 
@@ -196,9 +202,9 @@ fn parse_usize(s: &str) -> Result<Option<usize>, UiError> {
     if s.is_empty() {
         return Ok(None);
     }
-    s.parse()
-        .map(Some)
-        .map_err(|_| UiError::BadRequest(format!("{s:?} is not a whole number")))
+    s.parse().map(Some).map_err(|_| {
+        UiError::BadRequest(Msg::with("error.not_a_number", &[("value", s.to_owned())]))
+    })
 }
 
 /// `GET /`: the dashboard (analyst and up; intake officers go to the
@@ -212,7 +218,8 @@ pub async fn dashboard(
         return Ok(Redirect::to("/check").into_response());
     }
     viewer.purpose()?;
-    let Query(f) = query.map_err(|e| UiError::BadRequest(e.body_text()))?;
+    let Query(f) = query.map_err(|_| UiError::bad("error.query"))?;
+    let lang = viewer.lang;
     let min_size = parse_usize(&f.min_size)?.unwrap_or(2);
     let growth = parse_usize(&f.growth)?;
     let engine = state.app.engine.clone();
@@ -240,7 +247,7 @@ pub async fn dashboard(
         .iter()
         .skip(offset)
         .take(PAGE)
-        .map(|c| row(&engine, c, max_score))
+        .map(|c| row(&engine, c, max_score, lang))
         .collect();
     let link = |p: usize| {
         let ps = p.to_string();
@@ -266,6 +273,33 @@ pub async fn dashboard(
     } else {
         String::new()
     };
+    let total = lang.n("count.clusters", filtered.len());
+    let (shown, first_page) = if rows.is_empty() && offset > 0 {
+        // Past the last page: an honest empty page that leads back.
+        let pages = filtered.len().div_ceil(PAGE);
+        (
+            lang.f(
+                "dash.empty_page",
+                &[("page", &pageno), ("total", &total), ("pages", &pages)],
+            ),
+            link(1),
+        )
+    } else if rows.is_empty() {
+        (lang.t("dash.none").to_owned(), String::new())
+    } else {
+        (
+            lang.f(
+                "dash.showing",
+                &[
+                    ("total", &total),
+                    ("from", &(offset + 1)),
+                    ("to", &(offset + rows.len())),
+                ],
+            ),
+            String::new(),
+        )
+    };
+    let prev = if rows.is_empty() { String::new() } else { prev };
 
     // The week: new clusters first seen in the last 7 days of the data,
     // and those that grew most in the last 14.
@@ -275,7 +309,7 @@ pub async fn dashboard(
         .iter()
         .filter(|c| c.size >= 2 && c.first_filed_at >= week_ago)
         .take(10)
-        .map(|c| row(&engine, c, max_score))
+        .map(|c| row(&engine, c, max_score, lang))
         .collect();
     let mut growing: Vec<&ClusterSummary> = snapshot
         .clusters()
@@ -291,7 +325,7 @@ pub async fn dashboard(
     let growing: Vec<Row> = growing
         .into_iter()
         .take(10)
-        .map(|c| row(&engine, c, max_score))
+        .map(|c| row(&engine, c, max_score, lang))
         .collect();
 
     // Inflow: the last WEEKS weeks with reports, as bars and per unit.
@@ -344,7 +378,7 @@ pub async fn dashboard(
         .map(|s| (*s, status_counts.get(*s).copied().unwrap_or(0)))
         .collect();
     let events = crate::ui::blocking(&state, |e| e.triage_events()).await?;
-    let leads = lead_times(&engine, &snapshot, &events);
+    let leads = lead_times(&engine, &snapshot, &events, lang);
 
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     log_read(
@@ -357,12 +391,11 @@ pub async fn dashboard(
     .await?;
     Ok(page(&DashboardPage {
         nav: viewer.nav("dashboard"),
-        total: filtered.len(),
-        from: if rows.is_empty() { 0 } else { offset + 1 },
-        to: offset + rows.len(),
         rows,
+        shown,
         prev,
         next,
+        first_page,
         f_type: f.fraud_type.clone(),
         f_unit: f.unit.clone(),
         f_status: f.status.clone(),
@@ -378,15 +411,12 @@ pub async fn dashboard(
         unit_rows,
         by_status,
         leads,
-        as_of: crate::engine::rfc3339(inflow.as_of)
-            .chars()
-            .take(10)
-            .collect(),
+        as_of: lang.date(inflow.as_of),
     }))
 }
 
 /// The cached inflow of this state, computed when the state changed.
-fn inflow(state: &UiState, snapshot: &Arc<Derived>) -> Arc<Inflow> {
+pub(crate) fn inflow(state: &UiState, snapshot: &Arc<Derived>) -> Arc<Inflow> {
     let mut cache = state.flow.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((weak, flow)) = cache.as_ref()
         && weak.upgrade().is_some_and(|s| Arc::ptr_eq(&s, snapshot))
@@ -404,6 +434,7 @@ fn lead_times(
     engine: &Engine,
     snapshot: &Derived,
     events: &[(String, i64, serde_json::Value)],
+    lang: Lang,
 ) -> Vec<Lead> {
     // Per live cluster: first time assigned, first time closed.
     let mut firsts: HashMap<String, (Option<i64>, Option<i64>)> = HashMap::new();
@@ -432,7 +463,7 @@ fn lead_times(
         let team = engine
             .triage(&id)
             .assigned_team
-            .unwrap_or_else(|| "(unassigned)".into());
+            .unwrap_or_else(|| lang.t("dash.unassigned").to_owned());
         let slot = per_team.entry(team).or_default();
         let days = |t: i64| t.saturating_sub(first).max(0) as f64 / 86_400.0;
         if let Some(t) = assigned {
@@ -448,15 +479,15 @@ fn lead_times(
         team,
         assigned: a.len(),
         closed: c.len(),
-        to_assign: median(a),
-        to_close: median(c),
+        to_assign: median(a, lang),
+        to_close: median(c, lang),
     };
-    let mut out = vec![lead("all teams".into(), all)];
+    let mut out = vec![lead(lang.t("dash.all_teams").to_owned(), all)];
     out.extend(per_team.into_iter().map(|(t, v)| lead(t, v)));
     out
 }
 
-fn median(mut v: Vec<f64>) -> String {
+fn median(mut v: Vec<f64>, lang: Lang) -> String {
     if v.is_empty() {
         return "–".into();
     }
@@ -466,7 +497,7 @@ fn median(mut v: Vec<f64>) -> String {
     } else {
         (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
     };
-    format!("{m:.1} d")
+    lang.f("dash.days", &[("n", &lang.decimal(m, 1))])
 }
 
 #[cfg(test)]
@@ -475,8 +506,9 @@ mod tests {
 
     #[test]
     fn medians_of_odd_and_even_counts() {
-        assert_eq!(median(vec![]), "–");
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), "2.0 d");
-        assert_eq!(median(vec![1.0, 2.0, 3.0, 4.0]), "2.5 d");
+        assert_eq!(median(vec![], Lang::En), "–");
+        assert_eq!(median(vec![3.0, 1.0, 2.0], Lang::En), "2.0 d");
+        assert_eq!(median(vec![1.0, 2.0, 3.0, 4.0], Lang::En), "2.5 d");
+        assert_eq!(median(vec![1.0, 2.0], Lang::Nl), "1,5 dgn");
     }
 }

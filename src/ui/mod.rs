@@ -30,10 +30,12 @@ use tower_http::trace::TraceLayer;
 use crate::api::{AppState, Caller};
 use crate::auth::{Action, Principal, Role};
 use crate::engine::State;
+use crate::ui::i18n::Lang;
 
 mod cluster;
 mod dashboard;
 mod graph;
+pub mod i18n;
 mod pages;
 mod session;
 
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/lang", get(session::switch_language))
         .route(
             "/purpose",
             get(session::purpose_page).post(session::set_purpose),
@@ -93,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/check", get(pages::check_page).post(pages::check))
         .route("/explain", get(pages::explain))
         .route("/static/{*path}", get(asset))
+        .layer(axum::middleware::from_fn(render_errors))
         .layer(axum::middleware::from_fn_with_state(
             app,
             crate::api::log_refusals,
@@ -135,6 +139,8 @@ pub struct Viewer {
     session_id: String,
     /// The page asked for, to come back to after giving a purpose.
     here: String,
+    /// The language of the pages (chosen, or the browser's).
+    pub lang: Lang,
     log: Option<Arc<crate::api::RequestLog>>,
 }
 
@@ -149,9 +155,9 @@ impl Viewer {
         if self.may(action) {
             Ok(())
         } else {
-            Err(UiError::Forbidden(format!(
-                "Your role ({}) may not do this.",
-                self.principal.role
+            Err(UiError::Forbidden(Msg::with(
+                "error.role",
+                &[("role", self.lang.name("role", self.principal.role.as_str()))],
             )))
         }
     }
@@ -161,10 +167,7 @@ impl Viewer {
         if session::same(given.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
         } else {
-            Err(UiError::Forbidden(
-                "The form has expired or did not come from this site; reload the page and try again."
-                    .into(),
-            ))
+            Err(UiError::Forbidden(Msg::new("error.csrf")))
         }
     }
 
@@ -197,6 +200,7 @@ impl Viewer {
             csrf: self.csrf.clone(),
             analyst: self.principal.role >= Role::Analyst,
             current,
+            lang: self.lang,
         }
     }
 }
@@ -224,6 +228,7 @@ impl FromRequestParts<UiState> for Viewer {
                     purpose: s.purpose,
                     session_id: id,
                     here: next,
+                    lang: Lang::of(&parts.headers),
                     log,
                 })
             }
@@ -257,6 +262,61 @@ pub struct Nav {
     pub analyst: bool,
     /// The current page, to mark in the menu.
     pub current: &'static str,
+    /// The language of the page.
+    pub lang: Lang,
+}
+
+impl Nav {
+    /// The text of a key in the page's language.
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    /// The text for a count (`key.one` / `key.other`).
+    pub fn n(&self, key: &str, n: impl std::borrow::Borrow<usize>) -> String {
+        self.lang.n(key, *n.borrow())
+    }
+
+    /// The name of a value in a group (`status`, `fraud`, `kind`, ...).
+    pub fn name_of(&self, group: &str, value: &str) -> String {
+        self.lang.name(group, value)
+    }
+}
+
+/// A message for a person, in the language of the page that shows it:
+/// a key of the translation files and the values to put in.
+#[derive(Debug, Clone)]
+pub struct Msg {
+    key: &'static str,
+    args: Vec<(&'static str, String)>,
+}
+
+impl Msg {
+    /// A message without values.
+    pub fn new(key: &'static str) -> Msg {
+        Msg {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// A message with values for its `{name}`s.
+    pub fn with(key: &'static str, args: &[(&'static str, String)]) -> Msg {
+        Msg {
+            key,
+            args: args.to_vec(),
+        }
+    }
+
+    /// The message in a language.
+    pub fn text(&self, lang: Lang) -> String {
+        let args: Vec<(&str, &dyn std::fmt::Display)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
+            .collect();
+        lang.f(self.key, &args)
+    }
 }
 
 /// Why a page cannot be shown.
@@ -267,31 +327,40 @@ pub enum UiError {
     /// Signed in without a purpose: give one, then back here.
     NeedPurpose(String),
     /// The role does not allow it.
-    Forbidden(String),
+    Forbidden(Msg),
     /// No such thing.
-    NotFound(String),
+    NotFound(Msg),
     /// The input is wrong.
-    BadRequest(String),
+    BadRequest(Msg),
     /// Too many requests wait for this kind of work (503, `Retry-After`).
     Busy,
     /// A bug or an I/O failure; logged, not shown.
     Internal(anyhow::Error),
 }
 
+impl UiError {
+    /// A wrong input, said with a message without values.
+    pub fn bad(key: &'static str) -> UiError {
+        UiError::BadRequest(Msg::new(key))
+    }
+}
+
+/// The API's errors as the UI says them. The API's own text is English
+/// and part of its contract; the pages say the same in their language.
 impl From<crate::api::ApiError> for UiError {
     fn from(e: crate::api::ApiError) -> UiError {
         use crate::api::ApiError as A;
         match e {
             A::Unauthorised => UiError::SignIn("/".into()),
-            A::Forbidden(m) => UiError::Forbidden(m),
-            A::NotFound(m) => UiError::NotFound(m),
-            A::BadRequest(m) | A::Unprocessable(m) => UiError::BadRequest(m),
-            A::TooLarge => UiError::BadRequest("The form is too large.".into()),
-            A::OverLimit(m) => UiError::BadRequest(m),
-            A::Busy => UiError::Busy,
-            A::UnsupportedMediaType => {
-                UiError::BadRequest("The form was not sent as a form.".into())
+            A::Forbidden(_) => UiError::Forbidden(Msg::new("error.forbidden")),
+            A::NotFound(_) => UiError::NotFound(Msg::new("error.not_found")),
+            A::BadRequest(m) | A::Unprocessable(m) | A::OverLimit(m) => {
+                tracing::debug!(message = m, "ui request refused");
+                UiError::bad("error.bad_input")
             }
+            A::TooLarge => UiError::bad("error.too_large"),
+            A::Busy => UiError::Busy,
+            A::UnsupportedMediaType => UiError::bad("error.form"),
             A::Internal(e) => UiError::Internal(e),
         }
     }
@@ -306,8 +375,40 @@ impl From<anyhow::Error> for UiError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    lang: Lang,
+    here: String,
     title: &'static str,
     message: String,
+}
+
+/// An error page still to be written, in the language of the request
+/// ([`render_errors`] knows it; the error itself does not).
+#[derive(Debug, Clone)]
+struct PendingError {
+    title: &'static str,
+    message: Msg,
+}
+
+/// Writes the error pages of the UI's answers in the request's language,
+/// with the site's navigation.
+async fn render_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = Lang::of(req.headers());
+    let here = next_of(req.uri());
+    let mut res = next.run(req).await;
+    let Some(e) = res.extensions_mut().remove::<PendingError>() else {
+        return res;
+    };
+    let mut out = page(&ErrorPage {
+        lang,
+        here,
+        title: lang.t(e.title),
+        message: e.message.text(lang),
+    });
+    *out.status_mut() = res.status();
+    if let Some(v) = res.headers().get(header::RETRY_AFTER) {
+        out.headers_mut().insert(header::RETRY_AFTER, v.clone());
+    }
+    out
 }
 
 impl IntoResponse for UiError {
@@ -321,22 +422,16 @@ impl IntoResponse for UiError {
                 let to = format!("/purpose?next={}", urlencode(&next));
                 return Redirect::to(&to).into_response();
             }
-            UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m),
-            UiError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
-            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Cannot do that", m),
+            UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "error.title_forbidden", m),
+            UiError::NotFound(m) => (StatusCode::NOT_FOUND, "error.title_not_found", m),
+            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "error.title_bad", m),
             UiError::Busy => {
-                let message = "Too many requests are waiting for this kind of work. \
-                               Try again in a moment."
-                    .to_owned();
                 let retry = crate::api::RETRY_AFTER_SECS.to_string();
-                let mut res = (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    page(&ErrorPage {
-                        title: "Busy",
-                        message,
-                    }),
-                )
-                    .into_response();
+                let mut res = StatusCode::SERVICE_UNAVAILABLE.into_response();
+                res.extensions_mut().insert(PendingError {
+                    title: "error.title_busy",
+                    message: Msg::new("error.busy"),
+                });
                 if let Ok(v) = HeaderValue::from_str(&retry) {
                     res.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -346,12 +441,14 @@ impl IntoResponse for UiError {
                 tracing::error!(error = format!("{e:#}"), "ui request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The error has been logged.".to_owned(),
+                    "error.title_internal",
+                    Msg::new("error.internal"),
                 )
             }
         };
-        (status, page(&ErrorPage { title, message })).into_response()
+        let mut res = status.into_response();
+        res.extensions_mut().insert(PendingError { title, message });
+        res
     }
 }
 
@@ -423,10 +520,27 @@ pub(crate) async fn log_read(
     Ok(crate::api::log_read(&state.app, &viewer.caller(), action, targets, outcome).await?)
 }
 
-/// Formats an RFC 3339 time as `2026-03-02 09:12` (UTC) for tables.
-pub fn short_time(s: &str) -> String {
-    let s = s.replace('T', " ");
-    s.chars().take(16).collect()
+/// The teams a person chooses from (to search, to assign): the settings'
+/// list and the teams reports were filed by, one spelling each (the
+/// list's, else the most used), sorted.
+pub fn team_choices(engine: &crate::engine::Engine) -> Vec<String> {
+    let listed = engine.settings().load_teams().ok();
+    let state = engine.state();
+    let mut filed = state.team_names();
+    filed.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let names = listed
+        .iter()
+        .flat_map(|t| t.names())
+        .chain(filed.iter().map(|(n, _)| *n));
+    for name in names {
+        if !name.trim().is_empty() && seen.insert(crate::teams::key(name)) {
+            out.push(name.to_owned());
+        }
+    }
+    out.sort_by_key(|n| n.to_lowercase());
+    out
 }
 
 /// Formats euros as `€ 1.234` (whole euros, Dutch grouping).

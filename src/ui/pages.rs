@@ -12,7 +12,10 @@ use crate::auth::Action;
 use crate::cluster::{Explanation, IdentState, Step};
 use crate::engine::CheckRequest;
 use crate::extract::Identifier;
-use crate::ui::{Nav, UiError, UiState, Viewer, blocking, euros, log_read, page, query_string};
+use crate::ui::i18n::{Lang, percent};
+use crate::ui::{
+    Msg, Nav, UiError, UiState, Viewer, blocking, euros, log_read, page, query_string,
+};
 
 /// A piece of a statement: plain text, or an identifier marked.
 pub struct Segment {
@@ -29,7 +32,7 @@ pub struct Segment {
 /// Cuts a statement into plain and marked segments at the identifiers'
 /// byte spans. Spans that overlap an earlier one, fall outside the text or
 /// off a character boundary are skipped: the text is always shown whole.
-pub fn segments(text: &str, idents: &[Identifier]) -> Vec<Segment> {
+pub fn segments(text: &str, idents: &[Identifier], lang: Lang) -> Vec<Segment> {
     let mut spans: Vec<(usize, usize, &Identifier)> = idents
         .iter()
         .filter_map(|i| i.span.map(|[a, b]| (a, b, i)))
@@ -54,15 +57,15 @@ pub fn segments(text: &str, idents: &[Identifier]) -> Vec<Segment> {
         } else {
             "offender"
         };
-        let mut title = format!("{}: {}", i.kind, i.value);
+        let mut title = format!("{}: {}", lang.name("kind", i.kind.as_str()), i.value);
         if !i.valid {
-            title.push_str(" (fails its check)");
+            title.push_str(&format!(" ({})", lang.t("verdict.fails_check")));
         }
         if let Some(why) = &i.benign {
-            title.push_str(&format!(" (benign: {why})"));
+            title.push_str(&format!(" ({})", why_text(lang, why)));
         }
         if i.role == crate::ident::Role::Victim {
-            title.push_str(" (the victim's own)");
+            title.push_str(&format!(" ({})", lang.t("verdict.victims_own")));
         }
         out.push(Segment {
             text: text[a..b].to_owned(),
@@ -89,7 +92,7 @@ fn plain(s: &str) -> Segment {
 
 /// One field of a report.
 pub struct Field {
-    /// Name.
+    /// The key of its name in the translation files.
     pub name: &'static str,
     /// Value.
     pub value: String,
@@ -125,16 +128,12 @@ pub struct SimilarRow {
 pub struct VersionView {
     /// Its number (1 for the first written).
     pub version: i64,
-    /// When it was written.
-    pub written_at: String,
-    /// When a later write replaced it.
-    pub replaced_at: String,
-    /// Who wrote it (the import's source).
-    pub source: String,
     /// Its fields.
     pub fields: Vec<Field>,
     /// Its statement.
     pub narrative: String,
+    /// "Version 1: written ... by ..., replaced ...".
+    pub summary: String,
 }
 
 #[derive(Template)]
@@ -144,6 +143,7 @@ struct ReportPage {
     id: String,
     show_history: bool,
     versions: Vec<VersionView>,
+    history_intro: String,
     fields: Vec<Field>,
     segments: Vec<Segment>,
     idents: Vec<IdentLine>,
@@ -183,9 +183,7 @@ pub async fn report(
                 "denied",
             )
             .await?;
-            return Err(UiError::Forbidden(
-                "An intake officer reads only the reports of their own team.".into(),
-            ));
+            return Err(UiError::Forbidden(Msg::new("error.own_team_only")));
         }
     }
     viewer.purpose()?;
@@ -200,11 +198,15 @@ pub async fn report(
             "not_found",
         )
         .await?;
-        return Err(UiError::NotFound(format!("There is no report {id}.")));
+        return Err(UiError::NotFound(Msg::with(
+            "error.no_report",
+            &[("id", id.clone())],
+        )));
     };
     let raw: Value = serde_json::from_str(&stored.raw).unwrap_or(Value::Null);
     let narrative = text_field(&raw, "narrative");
-    let fields = report_fields(&raw);
+    let lang = viewer.lang;
+    let fields = report_fields(&raw, lang);
     // Analysts and up see the versions that later writes replaced.
     let show_history = viewer.may(Action::ReadAnyReport);
     let versions = if show_history {
@@ -214,12 +216,20 @@ pub async fn report(
             .into_iter()
             .map(|v| {
                 let raw: Value = serde_json::from_str(&v.raw).unwrap_or(Value::Null);
+                let (written_at, replaced_at) =
+                    (lang.datetime(v.written_at), lang.datetime(v.replaced_at));
                 VersionView {
                     version: v.version,
-                    written_at: crate::ui::short_time(&crate::engine::rfc3339(v.written_at)),
-                    replaced_at: crate::ui::short_time(&crate::engine::rfc3339(v.replaced_at)),
-                    source: v.source,
-                    fields: report_fields(&raw),
+                    summary: lang.f(
+                        "report.version_summary",
+                        &[
+                            ("version", &v.version),
+                            ("written", &written_at),
+                            ("source", &v.source),
+                            ("replaced", &replaced_at),
+                        ],
+                    ),
+                    fields: report_fields(&raw, lang),
                     narrative: text_field(&raw, "narrative"),
                 }
             })
@@ -237,14 +247,14 @@ pub async fn report(
             source: format!("{:?}", i.source).to_lowercase(),
             role: format!("{:?}", i.role).to_lowercase(),
             note: match (&i.benign, i.valid) {
-                (Some(why), _) => format!("benign: {why}"),
-                (None, false) => "fails its check".into(),
-                (None, true) if i.links() => "links".into(),
+                (Some(why), _) => why_text(lang, why),
+                (None, false) => lang.t("verdict.fails_check").to_owned(),
+                (None, true) if i.links() => lang.t("verdict.links").to_owned(),
                 _ => String::new(),
             },
         })
         .collect();
-    let segments = segments(&narrative, &stored.identifiers);
+    let segments = segments(&narrative, &stored.identifiers, lang);
     let snapshot = state.app.engine.state();
     let cluster = crate::report::ReportId::parse(&id)
         .ok()
@@ -256,11 +266,15 @@ pub async fn report(
     let may_search = viewer.may(Action::Search);
     let similar = if may_search {
         let rid = id.clone();
-        state
+        let found = state
             .app
             .heavy(move |e| e.similar(&rid, 10))
             .await
-            .unwrap_or_default()
+            .unwrap_or_default();
+        // The search engine's scores have no fixed scale: each is shown
+        // as a share of the most similar report's.
+        let best = found.iter().map(|s| s.score).fold(0.0f32, f32::max);
+        found
             .into_iter()
             .map(|s| SimilarRow {
                 id: s.report_id,
@@ -268,7 +282,11 @@ pub async fn report(
                     .cluster_id
                     .map(|c| c.as_str().to_owned())
                     .unwrap_or_default(),
-                score: format!("{:.2}", s.score),
+                score: if best > 0.0 {
+                    percent(f64::from(s.score / best))
+                } else {
+                    String::new()
+                },
             })
             .collect()
     } else {
@@ -289,6 +307,7 @@ pub async fn report(
         nav: viewer.nav("report"),
         id,
         show_history,
+        history_intro: lang.f("report.history_intro", &[("n", &(versions.len() + 1))]),
         versions,
         fields,
         segments,
@@ -301,34 +320,49 @@ pub async fn report(
 }
 
 /// The fields of a report (or of an earlier version) for the page.
-fn report_fields(raw: &Value) -> Vec<Field> {
+fn report_fields(raw: &Value, lang: Lang) -> Vec<Field> {
+    let time = |key: &str| {
+        let t = text_field(raw, key);
+        if t.is_empty() {
+            t
+        } else {
+            lang.datetime_text(&t)
+        }
+    };
     vec![
         Field {
-            name: "Filed",
-            value: text_field(raw, "filed_at"),
+            name: "field.filed",
+            value: time("filed_at"),
         },
         Field {
-            name: "Incident",
-            value: text_field(raw, "incident_at"),
+            name: "field.incident",
+            value: time("incident_at"),
         },
         Field {
-            name: "Unit",
+            name: "field.unit",
             value: text_field(raw, "unit"),
         },
         Field {
-            name: "Team",
+            name: "field.team",
             value: text_field(raw, "team"),
         },
         Field {
-            name: "Municipality",
+            name: "field.municipality",
             value: text_field(raw, "municipality"),
         },
         Field {
-            name: "Fraud type",
-            value: text_field(raw, "fraud_type"),
+            name: "field.fraud_type",
+            value: {
+                let t = text_field(raw, "fraud_type");
+                if t.is_empty() {
+                    t
+                } else {
+                    lang.name("fraud", &t)
+                }
+            },
         },
         Field {
-            name: "Damage",
+            name: "field.damage",
             value: raw
                 .get("amount_eur")
                 .and_then(Value::as_f64)
@@ -336,7 +370,7 @@ fn report_fields(raw: &Value) -> Vec<Field> {
                 .unwrap_or_default(),
         },
         Field {
-            name: "Victim reference",
+            name: "field.victim_ref",
             value: text_field(raw, "victim_ref"),
         },
     ]
@@ -386,16 +420,35 @@ struct SearchPage {
     from: String,
     to: String,
     sort: String,
+    units: Vec<String>,
+    teams: Vec<String>,
+    types: Vec<String>,
     searched: bool,
-    total: usize,
+    summary: String,
     hits: Vec<Hit>,
     error: String,
     prev: String,
     next: String,
+    first_page: String,
+}
+
+/// The spelling of `given` among `known`, compared without regard to case
+/// (so that `amsterdam` finds the reports of Amsterdam); as given when
+/// none matches.
+fn known_spelling(given: &str, known: &[String]) -> String {
+    let given = given.trim();
+    known
+        .iter()
+        .find(|k| crate::teams::same(k, given))
+        .cloned()
+        .unwrap_or_else(|| given.to_owned())
 }
 
 /// Hits per page.
 const HITS: usize = 20;
+
+/// The last page of hits one can turn to.
+const LAST_PAGE: usize = 500;
 
 /// `GET /search`: full-text search with filters (analyst and up).
 pub async fn search(
@@ -404,7 +457,18 @@ pub async fn search(
     query: Result<Query<SearchForm>, QueryRejection>,
 ) -> Result<Response, UiError> {
     viewer.require(Action::Search)?;
-    let Query(f) = query.map_err(|e| UiError::BadRequest(e.body_text()))?;
+    let Query(mut f) = query.map_err(|_| UiError::bad("error.query"))?;
+    let lang = viewer.lang;
+    let snapshot = state.app.engine.state();
+    let choices = crate::ui::dashboard::inflow(&state, &snapshot);
+    let units: Vec<String> = choices.units.iter().cloned().collect();
+    let types: Vec<String> = choices.types.iter().cloned().collect();
+    let teams = crate::ui::team_choices(&state.app.engine);
+    // Unit, team and fraud type are chosen from lists; one typed into the
+    // address is matched without regard to case.
+    f.unit = known_spelling(&f.unit, &units);
+    f.team = known_spelling(&f.team, &teams);
+    f.fraud_type = known_spelling(&f.fraud_type, &types);
     let mut p = SearchPage {
         nav: viewer.nav("search"),
         q: f.q.clone(),
@@ -414,12 +478,16 @@ pub async fn search(
         from: f.from.clone(),
         to: f.to.clone(),
         sort: f.sort.clone(),
+        units,
+        teams,
+        types,
         searched: false,
-        total: 0,
+        summary: String::new(),
         hits: Vec::new(),
         error: String::new(),
         prev: String::new(),
         next: String::new(),
+        first_page: String::new(),
     };
     let any = [&f.q, &f.unit, &f.team, &f.fraud_type, &f.from, &f.to]
         .iter()
@@ -428,7 +496,11 @@ pub async fn search(
         return Ok(page(&p));
     }
     viewer.purpose()?;
-    let pageno = f.page.unwrap_or(1).clamp(1, 500);
+    let pageno = f.page.unwrap_or(1).max(1);
+    if pageno > LAST_PAGE {
+        p.error = lang.f("search.too_far", &[("last", &LAST_PAGE)]);
+        return Ok(page(&p));
+    }
     let text = crate::engine::SearchText {
         query: &f.q,
         unit: Some(&f.unit),
@@ -439,11 +511,19 @@ pub async fn search(
         cluster: None,
         sort: Some(&f.sort),
     };
-    let params = crate::engine::SearchParams::parse(text, HITS, (pageno - 1) * HITS);
+    // The parser names the field at fault; the page says it in its
+    // language.
+    let params = crate::engine::SearchParams::parse(text, HITS, (pageno - 1) * HITS).map_err(|e| {
+        match e.to_string().as_str() {
+            "from" => lang.f("search.bad_date", &[("date", &f.from.trim())]),
+            "to" => lang.f("search.bad_date", &[("date", &f.to.trim())]),
+            _ => lang.t("search.bad_sort").to_owned(),
+        }
+    });
     let params = match params {
         Ok(p) => p,
         Err(e) => {
-            p.error = format!("{e:#}");
+            p.error = e;
             return Ok(page(&p));
         }
     };
@@ -454,13 +534,16 @@ pub async fn search(
     let result = match found {
         Ok(r) => r,
         Err(crate::index::SearchError::InvalidQuery { message }) => {
-            p.error = message;
+            // The search engine's own words are for developers; the
+            // person gets what to change.
+            tracing::debug!(message, "search query refused");
+            p.error = lang.t("search.bad_query").to_owned();
             return Ok(page(&p));
         }
         Err(crate::index::SearchError::Index(e)) => return Err(UiError::Internal(e)),
     };
     p.searched = true;
-    p.total = result.total;
+    let total = result.total;
     p.hits = result
         .hits
         .into_iter()
@@ -470,7 +553,7 @@ pub async fn search(
                 .cluster_id
                 .map(|c| c.as_str().to_owned())
                 .unwrap_or_default(),
-            filed: h.filed_at.chars().take(10).collect(),
+            filed: lang.datetime_text(&h.filed_at),
             snippet_html: h.snippet_html,
         })
         .collect();
@@ -490,10 +573,33 @@ pub async fn search(
             ])
         )
     };
-    if pageno > 1 {
-        p.prev = link(pageno - 1);
-    }
-    if pageno * HITS < p.total {
+    let start = (pageno - 1) * HITS;
+    p.summary = if p.hits.is_empty() && start > 0 {
+        // Past the last page: say so, and lead back.
+        p.first_page = link(1);
+        lang.f(
+            "search.empty_page",
+            &[
+                ("page", &pageno),
+                ("found", &lang.n("count.reports", total)),
+            ],
+        )
+    } else if p.hits.is_empty() {
+        lang.t("search.none").to_owned()
+    } else {
+        if pageno > 1 {
+            p.prev = link(pageno - 1);
+        }
+        lang.f(
+            "search.showing",
+            &[
+                ("found", &lang.n("count.reports", total)),
+                ("from", &(start + 1)),
+                ("to", &(start + p.hits.len())),
+            ],
+        )
+    };
+    if !p.hits.is_empty() && pageno * HITS < total {
         p.next = link(pageno + 1);
     }
     let ids: Vec<&str> = p.hits.iter().map(|h| h.id.as_str()).collect();
@@ -522,6 +628,16 @@ pub struct MatchRow {
     pub team: String,
     /// The evidence.
     pub on: String,
+    /// What the officer does next: the id to note, who has it.
+    pub next_step: String,
+}
+
+/// A line of the identifiers box that gave nothing to check, and why.
+pub struct Unreadable {
+    /// The line as typed.
+    pub line: String,
+    /// Why it could not be used.
+    pub why: String,
 }
 
 #[derive(Template)]
@@ -533,23 +649,33 @@ struct CheckPage {
     answered: bool,
     found: Vec<IdentLine>,
     matches: Vec<MatchRow>,
+    unreadable: Vec<Unreadable>,
+    advice: Vec<String>,
     headline: String,
     error: String,
+}
+
+impl CheckPage {
+    fn new(viewer: &Viewer, narrative: String, identifiers: String) -> CheckPage {
+        CheckPage {
+            nav: viewer.nav("check"),
+            narrative,
+            identifiers,
+            answered: false,
+            found: Vec::new(),
+            matches: Vec::new(),
+            unreadable: Vec::new(),
+            advice: Vec::new(),
+            headline: String::new(),
+            error: String::new(),
+        }
+    }
 }
 
 /// `GET /check`: the intake officer's box.
 pub async fn check_page(viewer: Viewer) -> Result<Response, UiError> {
     viewer.require(Action::Check)?;
-    Ok(page(&CheckPage {
-        nav: viewer.nav("check"),
-        narrative: String::new(),
-        identifiers: String::new(),
-        answered: false,
-        found: Vec::new(),
-        matches: Vec::new(),
-        headline: String::new(),
-        error: String::new(),
-    }))
+    Ok(page(&CheckPage::new(&viewer, String::new(), String::new())))
 }
 
 /// The check form.
@@ -563,9 +689,127 @@ pub struct CheckForm {
     identifiers: String,
 }
 
+/// Lines of the identifiers box looked at one by one (the rest are
+/// checked with the statement, without a word per line).
+const LINES_NAMED: usize = 50;
+
+/// The next step for an intake officer whose check matched a cluster:
+/// the id to note in the aangifte and who has the cluster.
+pub fn next_step(lang: Lang, cluster: &str, status: &str, team: Option<&str>) -> String {
+    match (team, status) {
+        (Some(team), _) => lang.f(
+            "check.step_assigned",
+            &[("cluster", &cluster), ("team", &team)],
+        ),
+        (None, "closed" | "handed_over") => lang.f(
+            "check.step_closed",
+            &[
+                ("cluster", &cluster),
+                ("status", &lang.name("status", status)),
+            ],
+        ),
+        (None, _) => lang.f("check.step_unassigned", &[("cluster", &cluster)]),
+    }
+}
+
+/// Why a typed line gave no identifier, judged from its shape.
+fn unreadable_why(line: &str, lang: Lang) -> String {
+    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let digits = compact.chars().filter(char::is_ascii_digit).count();
+    let letters = compact.chars().filter(|c| c.is_alphabetic()).count();
+    let starts_like_iban = compact.len() >= 10
+        && compact.chars().take(2).all(|c| c.is_ascii_alphabetic())
+        && compact.chars().skip(2).take(2).all(|c| c.is_ascii_digit());
+    let phone_chars = compact
+        .chars()
+        .all(|c| c.is_ascii_digit() || "+-()./".contains(c));
+    let key = if starts_like_iban {
+        "check.why_iban"
+    } else if compact.contains('@') {
+        "check.why_email"
+    } else if digits > 0 && phone_chars {
+        "check.why_phone"
+    } else if compact.contains("://") || (compact.contains('.') && letters > 0) {
+        "check.why_url"
+    } else {
+        "check.why_nothing"
+    };
+    lang.t(key).to_owned()
+}
+
+/// Why a typed line's identifiers cannot be matched, or `None` when one
+/// can: it failed its check, it is benign, it is the victim's own.
+fn unusable_why(found: &[crate::engine::CheckIdent], lang: Lang) -> Option<String> {
+    if found.iter().any(can_link) {
+        return None;
+    }
+    let first = found.first()?;
+    let kind = lang.name("kind", first.kind.as_str());
+    Some(if !first.valid {
+        if first.kind == crate::ident::Kind::Iban {
+            lang.t("check.why_iban_checksum").to_owned()
+        } else {
+            lang.f("check.why_invalid", &[("kind", &kind)])
+        }
+    } else if let Some(why) = &first.benign {
+        lang.f("check.why_benign", &[("why", &why_text(lang, why))])
+    } else if first.role == crate::ident::Role::Victim {
+        lang.t("check.why_victim").to_owned()
+    } else {
+        lang.t("check.why_not_linking").to_owned()
+    })
+}
+
+/// Whether an identifier of a check can link to other reports.
+fn can_link(i: &crate::engine::CheckIdent) -> bool {
+    i.valid
+        && i.role == crate::ident::Role::Offender
+        && i.benign.is_none()
+        && i.suppressed.is_none()
+        && i.kind != crate::ident::Kind::Name
+}
+
+/// What to tell an officer whose check found nothing that links: a
+/// spoofed official number explained, benign or victim's identifiers
+/// named, and (the template adds it) what to ask the victim for next.
+fn advice(found: &[crate::engine::CheckIdent], lang: Lang) -> Vec<String> {
+    if found.iter().any(can_link) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let official: Vec<&str> = found
+        .iter()
+        .filter(|i| i.kind == crate::ident::Kind::Phone && i.benign.is_some())
+        .map(|i| i.value.as_str())
+        .collect();
+    if !official.is_empty() {
+        out.push(lang.f("check.spoofed", &[("numbers", &official.join(", "))]));
+    }
+    if found
+        .iter()
+        .any(|i| i.kind != crate::ident::Kind::Phone && i.benign.is_some())
+    {
+        out.push(lang.t("check.only_benign").to_owned());
+    }
+    if found.iter().any(|i| i.role == crate::ident::Role::Victim) {
+        out.push(lang.t("check.only_victim").to_owned());
+    }
+    if found.iter().any(|i| !i.valid) {
+        out.push(lang.t("check.only_invalid").to_owned());
+    }
+    if found.iter().any(|i| i.suppressed.is_some()) {
+        out.push(lang.t("check.only_hub").to_owned());
+    }
+    if out.is_empty() {
+        out.push(lang.t("check.nothing_found").to_owned());
+    }
+    out
+}
+
 /// `POST /check`: extracts and matches without storing. Typed identifiers
 /// (one per line) are read as statement lines of their own, so that the
-/// extractor finds and normalises them as it would in a statement.
+/// extractor finds and normalises them as it would in a statement; each
+/// is also read alone, so that a line that gives nothing is named.
 pub async fn check(
     State(state): State<UiState>,
     viewer: Viewer,
@@ -574,28 +818,22 @@ pub async fn check(
     viewer.check_csrf(&f.csrf)?;
     viewer.require(Action::Check)?;
     viewer.purpose()?;
+    let lang = viewer.lang;
     let mut text = f.narrative.trim().to_owned();
-    for line in f
+    let lines: Vec<String> = f
         .identifiers
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-    {
+        .map(str::to_owned)
+        .collect();
+    for line in &lines {
         text.push('\n');
         text.push_str(line);
     }
-    let mut p = CheckPage {
-        nav: viewer.nav("check"),
-        narrative: f.narrative.clone(),
-        identifiers: f.identifiers.clone(),
-        answered: false,
-        found: Vec::new(),
-        matches: Vec::new(),
-        headline: String::new(),
-        error: String::new(),
-    };
+    let mut p = CheckPage::new(&viewer, f.narrative.clone(), f.identifiers.clone());
     if text.trim().is_empty() {
-        p.error = "Paste a statement or type an IBAN, phone number, URL or e-mail address.".into();
+        p.error = lang.t("check.empty").to_owned();
         return Ok(page(&p));
     }
     let req = CheckRequest {
@@ -603,33 +841,34 @@ pub async fn check(
         ..CheckRequest::default()
     };
     if let Err(e) = state.app.engine.check_limits(&req) {
-        p.error = format!("The statement is too long for a check: it {}.", e.reason());
+        tracing::debug!(reason = e.reason(), "check over its limits");
+        p.error = lang.t("check.too_long").to_owned();
         return Ok(page(&p));
     }
     let bytes = req.narrative.as_ref().map_or(0, String::len);
-    let answer = state
+    let named: Vec<String> = lines.iter().take(LINES_NAMED).cloned().collect();
+    let (answer, per_line) = state
         .app
-        .check(bytes, move |e| Ok::<_, crate::api::ApiError>(e.check(&req)))
+        .check(bytes, move |e| {
+            let answer = e.check(&req);
+            let per_line: Vec<Vec<crate::engine::CheckIdent>> = named
+                .iter()
+                .map(|l| {
+                    e.check(&CheckRequest {
+                        narrative: Some(l.clone()),
+                        ..CheckRequest::default()
+                    })
+                    .identifiers
+                })
+                .collect();
+            Ok::<_, crate::api::ApiError>((answer, per_line))
+        })
         .await?;
     // The matched clusters' summaries are this officer's to open.
     state.app.matched.record(
         viewer.principal.token_id,
         answer.matches.iter().map(|m| &m.cluster_id),
     );
-    p.headline = match answer.matches.first() {
-        Some(m) => format!(
-            "Matches cluster {}: {} reports in {} unit(s), status {}{}.",
-            m.cluster_id.as_str(),
-            m.size,
-            m.units,
-            m.status.replace('_', " "),
-            m.assigned_team
-                .as_ref()
-                .map(|t| format!(", assigned to {t}"))
-                .unwrap_or_else(|| ", not assigned yet".into())
-        ),
-        None => "No known cluster.".into(),
-    };
     let clusters: Vec<&str> = answer
         .matches
         .iter()
@@ -644,6 +883,36 @@ pub async fn check(
     )
     .await?;
     p.answered = true;
+    p.headline = match answer.matches.as_slice() {
+        [] => lang.t("check.no_cluster").to_owned(),
+        [m] => lang.f(
+            "check.headline_one",
+            &[
+                ("cluster", &m.cluster_id.as_str()),
+                ("reports", &lang.n("count.reports", m.size)),
+                ("units", &lang.n("count.units", m.units)),
+            ],
+        ),
+        all => lang.f("check.headline_many", &[("n", &all.len())]),
+    };
+    p.unreadable = lines
+        .iter()
+        .zip(&per_line)
+        .filter_map(|(line, found)| {
+            let why = if found.is_empty() {
+                Some(unreadable_why(line, lang))
+            } else {
+                unusable_why(found, lang)
+            };
+            why.map(|why| Unreadable {
+                line: line.clone(),
+                why,
+            })
+        })
+        .collect();
+    if answer.matches.is_empty() {
+        p.advice = advice(&answer.identifiers, lang);
+    }
     p.found = answer
         .identifiers
         .iter()
@@ -654,10 +923,12 @@ pub async fn check(
             source: format!("{:?}", i.source).to_lowercase(),
             role: format!("{:?}", i.role).to_lowercase(),
             note: match (&i.benign, &i.suppressed, i.valid) {
-                (Some(why), _, _) => format!("benign: {why}"),
-                (None, Some(why), _) => format!("suppressed: {why}"),
-                (None, None, false) => "fails its check".into(),
-                (None, None, true) if i.role == crate::ident::Role::Offender => "can link".into(),
+                (Some(why), _, _) => why_text(lang, why),
+                (None, Some(why), _) => why_text(lang, why),
+                (None, None, false) => lang.t("verdict.fails_check").to_owned(),
+                (None, None, true) if i.role == crate::ident::Role::Offender => {
+                    lang.t("verdict.can_link").to_owned()
+                }
                 _ => String::new(),
             },
         })
@@ -674,12 +945,73 @@ pub async fn check(
             on: m
                 .matched_on
                 .iter()
-                .map(|o| format!("{}:{} ({} reports)", o.kind, o.value, o.reports))
+                .map(|o| {
+                    format!(
+                        "{} {} ({})",
+                        lang.name("kind", &o.kind),
+                        o.value,
+                        lang.n("count.reports", o.reports)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
+            next_step: next_step(
+                lang,
+                m.cluster_id.as_str(),
+                &m.status,
+                m.assigned_team.as_deref(),
+            ),
         })
         .collect();
     Ok(page(&p))
+}
+
+/// A benign or suppressed verdict's reason (as the extractor and the hub
+/// guard word it, in English, for the API) in the page's language.
+pub fn why_text(lang: Lang, why: &str) -> String {
+    use std::sync::LazyLock;
+    static ALLOW: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(sender at )?allowlist: ([a-z_]+)(?: \((.*)\))?( page| link to an account)?$",
+        )
+        .expect("a valid pattern")
+    });
+    static HUB: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^hub: named in (\d+) reports that fall into (\d+) otherwise separate groups; the largest holds (\d+)% of them$",
+        )
+        .expect("a valid pattern")
+    });
+    if why.starts_with("official number by context") {
+        return lang.t("verdict.official_by_context").to_owned();
+    }
+    if let Some(c) = HUB.captures(why) {
+        return lang.f(
+            "verdict.hub",
+            &[("reports", &&c[1]), ("groups", &&c[2]), ("share", &&c[3])],
+        );
+    }
+    if let Some(c) = ALLOW.captures(why) {
+        let category = lang.name("category", &c[2]);
+        let known = match c.get(3) {
+            Some(owner) => lang.f(
+                "verdict.known_owner",
+                &[("category", &category), ("owner", &owner.as_str())],
+            ),
+            None => lang.f("verdict.known", &[("category", &category)]),
+        };
+        let known = match c.get(4).map(|m| m.as_str()) {
+            Some(" page") => lang.f("verdict.page", &[("known", &known)]),
+            Some(_) => lang.f("verdict.account_link", &[("known", &known)]),
+            None => known,
+        };
+        return if c.get(1).is_some() {
+            lang.f("verdict.sender", &[("known", &known)])
+        } else {
+            known
+        };
+    }
+    why.to_owned()
 }
 
 /// Query of the explain page.
@@ -725,7 +1057,8 @@ pub async fn explain(
     query: Result<Query<ExplainForm>, QueryRejection>,
 ) -> Result<Response, UiError> {
     viewer.require(Action::Explain)?;
-    let Query(f) = query.map_err(|e| UiError::BadRequest(e.body_text()))?;
+    let Query(f) = query.map_err(|_| UiError::bad("error.query"))?;
+    let lang = viewer.lang;
     let (a, b) = (f.a.trim().to_owned(), f.b.trim().to_owned());
     let mut p = ExplainPage {
         nav: viewer.nav("explain"),
@@ -742,30 +1075,54 @@ pub async fn explain(
         return Ok(page(&p));
     }
     viewer.purpose()?;
+    // Which of the two ids is no report id, or is not known: named.
+    let snapshot = state.app.engine.state();
+    let unknown: Vec<&str> = [a.as_str(), b.as_str()]
+        .into_iter()
+        .filter(|id| {
+            crate::report::ReportId::parse(id)
+                .ok()
+                .is_none_or(|r| snapshot.row(&r).is_none())
+        })
+        .collect();
+    if !unknown.is_empty() {
+        p.error = match unknown.as_slice() {
+            [one] => lang.f("explain.unknown_one", &[("id", one)]),
+            _ => lang.f("explain.unknown_both", &[("a", &a), ("b", &b)]),
+        };
+        log_read(
+            &state,
+            &viewer,
+            "explain",
+            json!({"a": a, "b": b, "via": "ui"}),
+            "not_found",
+        )
+        .await?;
+        return Ok(page(&p));
+    }
     let (e, ca, cb) = match state.app.engine.explain(&a, &b) {
         Ok(x) => x,
         Err(e) => {
-            p.error = format!("{e:#}");
+            tracing::debug!(error = format!("{e:#}"), "explain refused");
+            p.error = lang.t("error.bad_input").to_owned();
             return Ok(page(&p));
         }
     };
     let path: &[Step] = match &e {
         Explanation::Linked { path } => {
-            p.verdict = "Linked: these reports share the chain below.".into();
+            p.verdict = lang.t("explain.linked").to_owned();
             path
         }
         Explanation::Blocked { path, .. } => {
-            p.verdict =
-                "Not linked: the only chain runs through identifiers that do not link (marked)."
-                    .into();
+            p.verdict = lang.t("explain.blocked").to_owned();
             path
         }
         Explanation::NotLinked => {
-            p.verdict = "Not linked: no chain of shared identifiers at all.".into();
+            p.verdict = lang.t("explain.not_linked").to_owned();
             &[]
         }
         Explanation::Unknown => {
-            p.error = "One of these report ids is not known.".into();
+            p.error = lang.f("explain.unknown_both", &[("a", &a), ("b", &b)]);
             return Ok(page(&p));
         }
     };
@@ -785,25 +1142,26 @@ pub async fn explain(
             } => {
                 let (st, why) = match state {
                     IdentState::Active => ("links", String::new()),
-                    IdentState::Benign(w) => ("benign", format!("benign: {w}")),
-                    IdentState::Suppressed(w) => ("suppressed", format!("suppressed: {w}")),
+                    IdentState::Benign(w) => ("benign", why_text(lang, w)),
+                    IdentState::Suppressed(w) => ("suppressed", why_text(lang, w)),
                 };
+                let named = lang.n("explain.named_by", *reports);
                 ChainStep {
                     kind: "ident",
                     label: format!("{}:{}", key.kind, key.value),
                     state: st,
                     note: if why.is_empty() {
-                        format!("named by {reports} report(s)")
+                        named
                     } else {
-                        format!("named by {reports} report(s); {why}")
+                        format!("{named}; {why}")
                     },
                 }
             }
             Step::Direct { why } => ChainStep {
                 kind: "direct",
                 label: match why {
-                    crate::cluster::DirectLink::Refiling => "refiling by the same victim".into(),
-                    crate::cluster::DirectLink::Confirmed => "link confirmed by an analyst".into(),
+                    crate::cluster::DirectLink::Refiling => lang.t("explain.refiling").to_owned(),
+                    crate::cluster::DirectLink::Confirmed => lang.t("explain.confirmed").to_owned(),
                 },
                 state: "links",
                 note: String::new(),
@@ -854,7 +1212,7 @@ mod tests {
     fn statements_are_cut_at_spans_and_never_lose_text() {
         let text = "bel 0612345678 of mail a@b.nl nu";
         let ids = vec![ident([4, 14], Kind::Phone), ident([23, 29], Kind::Email)];
-        let segs = segments(text, &ids);
+        let segs = segments(text, &ids, Lang::Nl);
         let whole: String = segs.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(whole, text);
         assert_eq!(segs[1].text, "0612345678");
@@ -873,7 +1231,7 @@ mod tests {
             ident([2, 4], Kind::Name),
             ident([7, 7], Kind::Name),
         ];
-        let segs = segments(text, &ids);
+        let segs = segments(text, &ids, Lang::Nl);
         let whole: String = segs.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(whole, text);
         assert_eq!(segs.iter().filter(|s| !s.kind.is_empty()).count(), 1);

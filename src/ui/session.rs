@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::api::AppState;
 use crate::auth::Principal;
+use crate::ui::i18n::{LANG_COOKIE, Lang};
 use crate::ui::{RECHECK, SESSION_COOKIE, SESSION_TTL, UiError, UiState, Viewer, page};
 
 /// One signed-in browser.
@@ -220,19 +221,34 @@ fn session_cookie(id: &str, max_age: u64, secure: bool) -> String {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    lang: Lang,
+    /// This page, to come back to after switching the language.
+    here: String,
     next: String,
     error: String,
-    purposes: &'static [&'static str],
+    purposes: Vec<&'static str>,
+}
+
+impl LoginPage {
+    fn new(lang: Lang, next: String, error: &str) -> LoginPage {
+        LoginPage {
+            lang,
+            here: format!("/login?next={}", crate::ui::urlencode(&next)),
+            next,
+            error: error.to_owned(),
+            purposes: purposes(lang),
+        }
+    }
 }
 
 /// Purposes offered as suggestions on the sign-in and purpose forms
-/// (any text will do; a case number is best).
-const PURPOSES: &[&str] = &[
-    "intake of a report",
-    "analysis for case ",
-    "triage of new clusters",
-    "audit of the access log",
-];
+/// (any text will do; a case number is best), in the page's language.
+fn purposes(lang: Lang) -> Vec<&'static str> {
+    ["purpose.s1", "purpose.s2", "purpose.s3", "purpose.s4"]
+        .iter()
+        .map(|k| lang.t(k))
+        .collect()
+}
 
 /// Query of the sign-in page.
 #[derive(Debug, Default, Deserialize)]
@@ -241,13 +257,12 @@ pub struct LoginQuery {
 }
 
 /// `GET /login`.
-pub async fn login_page(query: Result<Query<LoginQuery>, QueryRejection>) -> Response {
+pub async fn login_page(
+    headers: HeaderMap,
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> Response {
     let next = safe_next(query.as_ref().ok().and_then(|q| q.next.as_deref()));
-    page(&LoginPage {
-        next,
-        error: String::new(),
-        purposes: PURPOSES,
-    })
+    page(&LoginPage::new(Lang::of(&headers), next, ""))
 }
 
 /// The sign-in form.
@@ -269,14 +284,11 @@ pub async fn login(
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
+    let lang = Lang::of(&headers);
     let Ok(Form(form)) = form else {
         return (
             StatusCode::BAD_REQUEST,
-            page(&LoginPage {
-                next: "/".into(),
-                error: "Paste a token.".into(),
-                purposes: PURPOSES,
-            }),
+            page(&LoginPage::new(lang, "/".into(), lang.t("login.no_token"))),
         )
             .into_response();
     };
@@ -306,11 +318,7 @@ pub async fn login(
         Ok(None) => {
             return (
                 StatusCode::UNAUTHORIZED,
-                page(&LoginPage {
-                    next,
-                    error: "That token is not valid (mistyped, revoked or expired).".into(),
-                    purposes: PURPOSES,
-                }),
+                page(&LoginPage::new(lang, next, lang.t("login.bad_token"))),
             )
                 .into_response();
         }
@@ -322,6 +330,46 @@ pub async fn login(
     let secure = secure_cookie(&state.app.engine.settings().server.secure_cookie, &headers);
     let cookie = session_cookie(&id, SESSION_TTL.as_secs(), secure);
     let mut res = Redirect::to(&next).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// Query of the language switch.
+#[derive(Debug, Default, Deserialize)]
+pub struct LangQuery {
+    #[serde(default)]
+    to: String,
+    next: Option<String>,
+}
+
+/// `GET /lang?to=en&next=/path`: remembers the chosen language in a
+/// cookie (a year; no session needed, so the sign-in page has the switch
+/// too) and goes back to the page.
+pub async fn switch_language(query: Result<Query<LangQuery>, QueryRejection>) -> Response {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    // The sign-in page is no place to go back to after signing in, but
+    // it is after switching its language (keeping where it leads).
+    let next = match q.next.as_deref() {
+        Some(n) if n.starts_with("/login") => {
+            let inner =
+                url::form_urlencoded::parse(n.split_once('?').map_or("", |x| x.1).as_bytes())
+                    .find(|(k, _)| k == "next")
+                    .map(|(_, v)| v.into_owned());
+            format!(
+                "/login?next={}",
+                crate::ui::urlencode(&safe_next(inner.as_deref()))
+            )
+        }
+        other => safe_next(other),
+    };
+    let lang = Lang::from_code(&q.to).unwrap_or_default();
+    let mut res = Redirect::to(&next).into_response();
+    let cookie = format!(
+        "{LANG_COOKIE}={}; SameSite=Lax; Path=/; Max-Age=31536000",
+        lang.code()
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -359,7 +407,7 @@ struct PurposePage {
     next: String,
     current: String,
     error: String,
-    purposes: &'static [&'static str],
+    purposes: Vec<&'static str>,
 }
 
 /// `GET /purpose`: the session's purpose, to give or change.
@@ -373,7 +421,7 @@ pub async fn purpose_page(
         next,
         current: viewer.purpose.clone().unwrap_or_default(),
         error: String::new(),
-        purposes: PURPOSES,
+        purposes: purposes(viewer.lang),
     })
 }
 
@@ -394,7 +442,7 @@ pub async fn set_purpose(
     viewer: Viewer,
     form: Result<Form<PurposeForm>, FormRejection>,
 ) -> Result<Response, UiError> {
-    let Form(form) = form.map_err(|e| UiError::BadRequest(e.body_text()))?;
+    let Form(form) = form.map_err(|_| UiError::bad("error.form"))?;
     viewer.check_csrf(&form.csrf)?;
     let next = safe_next(form.next.as_deref());
     let Some(purpose) = crate::access::purpose(&form.purpose) else {
@@ -404,8 +452,8 @@ pub async fn set_purpose(
                 nav: viewer.nav("purpose"),
                 next,
                 current: viewer.purpose.clone().unwrap_or_default(),
-                error: "Give the purpose: why you read report data in this session (a case number, the report you take in, ...).".into(),
-                purposes: PURPOSES,
+                error: viewer.lang.t("purpose.missing").to_owned(),
+                purposes: purposes(viewer.lang),
             }),
         )
             .into_response());

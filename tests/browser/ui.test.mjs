@@ -136,6 +136,8 @@ before(async () => {
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1400, height: 900 },
+    // A Dutch officer's browser (Accept-Language: nl-NL); the pages follow it.
+    locale: "nl-NL",
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -191,8 +193,10 @@ test("sign in, then the dashboard ranks clusters and shows the flow", async () =
   await page.fill("#purpose", PURPOSE);
   await page.click("button[type=submit]");
   await page.waitForURL(`${base}/`);
-  assert.equal(await page.textContent("h1"), "Clusters by priority");
-  assert.equal(await page.textContent("#purpose"), `purpose: ${PURPOSE}`);
+  // Dutch by default (issue 22).
+  assert.equal(await page.textContent("h1"), "Clusters op prioriteit");
+  assert.equal(await page.getAttribute("html", "lang"), "nl");
+  assert.equal(await page.textContent("#purpose"), `doel: ${PURPOSE}`);
   const rows = await page.locator("#clusters tbody tr").count();
   assert.ok(rows >= 2, `ranked clusters listed (${rows})`);
   assert.ok(await page.locator("svg.chart rect").count() > 0, "the inflow chart is drawn");
@@ -205,7 +209,7 @@ test("sign in, then the dashboard ranks clusters and shows the flow", async () =
   await page.fill("#purpose-text", "browser test, changed");
   await page.click("main button[type=submit]");
   await page.waitForURL(`${base}/`);
-  assert.equal(await page.textContent("#purpose"), "purpose: browser test, changed");
+  assert.equal(await page.textContent("#purpose"), "doel: browser test, changed");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -230,7 +234,7 @@ test("a cluster's graph is drawn, pans and zooms, and opens reports", async () =
   // The last report drawn is on top of anything near it.
   await page.locator("#cluster-graph circle.report").last().click();
   await page.waitForURL(/\/reports\//);
-  assert.match(await page.textContent("h1"), /^Report /);
+  assert.match(await page.textContent("h1"), /^Aangifte /);
   assert.ok(await page.locator("#statement mark").count() > 0, "identifiers are marked");
   await shot(page, "04-report-from-graph.png");
   assert.deepEqual(page.errors, []);
@@ -244,9 +248,50 @@ test("an intake-style check finds the cluster and who has it", async () => {
   await page.click("form.check button[type=submit]");
   await page.waitForSelector("#answer");
   const headline = await page.textContent("#answer");
-  assert.match(headline, /Matches cluster C-[0-9a-f]+: \d+ reports in \d+ unit/);
+  assert.match(headline, /hoort bij cluster C-[0-9a-f]+: \d+ aangiftes? in \d+ eenhe/);
+  assert.match(await page.textContent("#next-steps"), /Noteer clusternummer C-[0-9a-f]+ in de aangifte/);
   assert.ok(await page.locator("#found tbody tr").count() >= 1, "identifiers found are listed");
   await shot(page, "05-check.png");
+  await page.close();
+});
+
+test("the language switch turns every page to English and back, and is remembered", async () => {
+  const page = await newPage();
+  await open(page, `${base}/check`);
+  assert.equal(await page.textContent("h1"), "Hoort deze melding bij een bekende zaak?");
+  await page.click("#lang");
+  await page.waitForSelector("html[lang=en]");
+  assert.equal(new URL(page.url()).pathname, "/check", "back on the same page");
+  assert.equal(await page.textContent("h1"), "Does this report belong to a known case?");
+  // Remembered: another page is English too.
+  await page.goto(`${base}/search`);
+  assert.equal(await page.textContent("h1"), "Search reports");
+  await shot(page, "13-search-english.png");
+  await page.click("#lang");
+  await page.waitForSelector("html[lang=nl]");
+  assert.equal(await page.textContent("h1"), "Aangiftes zoeken");
+  await page.close();
+});
+
+test("intake: two clusters listed with next steps, unreadable lines named, a spoofed number explained", async () => {
+  const page = await newPage();
+  await open(page, `${base}/check`);
+  await page.fill("#identifiers", "NL42 INGB 0006 1234 56\n06 1287 3344\nNL42 INGB 0006");
+  await page.click("form.check button[type=submit]");
+  await page.waitForSelector("#answer");
+  assert.match(await page.textContent("#answer"), /hoort bij 2 clusters/);
+  assert.equal(await page.locator("#matches tbody tr").count(), 2);
+  assert.equal(await page.locator("#next-steps li").count(), 2);
+  assert.match(await page.textContent("#unreadable"), /NL42 INGB 0006: lijkt op een IBAN/);
+  await shot(page, "14-intake-two-clusters.png");
+  await page.fill("#identifiers", "");
+  await page.fill("#narrative", "Ik werd gebeld door de Rabobank, in beeld stond 088 722 67 67.");
+  await page.click("form.check button[type=submit]");
+  await page.waitForSelector("#advice");
+  assert.match(await page.textContent("#advice"), /officieel nummer.*spoofing/s);
+  assert.equal(await page.locator("#ask li").count(), 3);
+  await shot(page, "15-intake-spoofed-number.png");
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 
@@ -268,7 +313,7 @@ test("confirming a suggested link merges and removes the suggestion", async () =
   const after = await page.locator("#suggestion-list tbody tr").count();
   assert.ok(after < before, `one suggestion fewer (${before} -> ${after})`);
   const history = await page.textContent("#events");
-  assert.match(history, /link .* confirmed by admin/);
+  assert.match(history, /verband .* bevestigd door admin/);
   await page.locator("#events").scrollIntoViewIfNeeded();
   await shot(page, "07-suggestion-confirmed.png");
   await page.close();
@@ -295,7 +340,7 @@ test("a statement with a script tag shows as text on the report and in search", 
 test("explain draws the chain between two reports", async () => {
   const page = await newPage();
   await open(page, `${base}/explain?a=2026-AMS-000101&b=2026-RTM-000233`);
-  assert.match(await page.textContent(".verdict"), /^Linked/);
+  assert.match(await page.textContent(".verdict"), /^Verbonden/);
   assert.ok(await page.locator("#chain li.ident").count() >= 1);
   await shot(page, "10-explain.png");
   await page.close();
@@ -321,6 +366,8 @@ test("a large cluster's graph stays responsive: collapsed, then expanded", async
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1400, height: 900 },
+    // A Dutch officer's browser (Accept-Language: nl-NL); the pages follow it.
+    locale: "nl-NL",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });

@@ -90,9 +90,30 @@ impl Ui {
     }
 
     async fn get(&self, path: &str, who: Option<&Session>) -> Page {
+        self.get_with(path, who, &[]).await
+    }
+
+    /// A GET with more headers (a language, a cookie of the browser's).
+    async fn get_with(
+        &self,
+        path: &str,
+        who: Option<&Session>,
+        headers: &[(header::HeaderName, &str)],
+    ) -> Page {
         let mut req = Request::builder().uri(path);
+        let mut cookies: Vec<&str> = Vec::new();
         if let Some(s) = who {
-            req = req.header(header::COOKIE, &s.cookie);
+            cookies.push(&s.cookie);
+        }
+        for (name, value) in headers {
+            if *name == header::COOKIE {
+                cookies.push(value);
+            } else {
+                req = req.header(name, *value);
+            }
+        }
+        if !cookies.is_empty() {
+            req = req.header(header::COOKIE, cookies.join("; "));
         }
         self.send(req.body(Body::empty()).unwrap()).await
     }
@@ -219,7 +240,7 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_bad_tokens() {
         .post("/login", None, &[("token", "fl_000"), ("next", "/")])
         .await;
     assert_eq!(p.status, StatusCode::UNAUTHORIZED);
-    assert!(p.body.contains("not valid"));
+    assert!(p.body.contains("niet geldig"));
     assert!(p.set_cookie.is_empty());
     // Refusals are counted and written once a second, apart from the
     // answer.
@@ -295,13 +316,13 @@ async fn the_dashboard_ranks_clusters_and_shows_the_flow() {
         assert_eq!(p.status, StatusCode::OK, "{role}");
         assert!(p.content_type.starts_with("text/html"));
         for part in [
-            "Clusters by priority",
+            "Clusters op prioriteit",
             &cluster,
-            "New this week",
-            "Growing fastest",
-            "Reports in per week",
-            "by status",
-            "lead time",
+            "Nieuw deze week",
+            "Snelst groeiend",
+            "Instroom aangiftes per week",
+            "per status",
+            "doorlooptijd",
             "Amsterdam",
         ] {
             assert!(
@@ -339,12 +360,12 @@ async fn the_cluster_page_shows_graph_identifiers_suggestions_and_history() {
         r#"id="cluster-graph""#,
         r#"<a href="/reports/2026-AMS-000101">"#,
         "NL42INGB0006123456",
-        "actionable",
-        "Why this priority",
+        "aanknopingspunt",
+        "Waarom deze prioriteit",
         r#"id="timeline""#,
         "Rotterdam",
         "/download?format=gexf",
-        "History",
+        "Geschiedenis",
     ] {
         assert!(p.body.contains(part), "{part}");
     }
@@ -361,7 +382,7 @@ async fn the_cluster_page_shows_graph_identifiers_suggestions_and_history() {
     // Unknown ids are a page of their own.
     let p = ui.get("/clusters/C-nothere", Some(&s)).await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
-    assert!(p.body.contains("Not found"));
+    assert!(p.body.contains("Niet gevonden"));
     // Intake officers see the summary only, of a cluster their check
     // matched, and it is logged as such.
     let s = ui.sign_in("intake").await;
@@ -372,7 +393,7 @@ async fn the_cluster_page_shows_graph_identifiers_suggestions_and_history() {
             &[("csrf", &s.csrf), ("identifiers", "NL42 INGB 0006 1234 56")],
         )
         .await;
-    assert!(p.body.contains(&format!("Matches cluster {cluster}")));
+    assert!(p.body.contains(&format!("hoort bij cluster {cluster}")));
     let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(!p.body.contains("cluster-graph"));
@@ -398,7 +419,7 @@ async fn issue_19_intake_sees_in_the_ui_the_apis_summary_of_a_cluster_it_matched
             &[("csrf", &s.csrf), ("identifiers", "NL42 INGB 0006 1234 56")],
         )
         .await;
-    assert!(p.body.contains(&format!("Matches cluster {cluster}")));
+    assert!(p.body.contains(&format!("hoort bij cluster {cluster}")));
     let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
     assert_eq!(p.status, StatusCode::OK);
     // The API's intake summary: size, units, status, assignment, score.
@@ -411,10 +432,10 @@ async fn issue_19_intake_sees_in_the_ui_the_apis_summary_of_a_cluster_it_matched
     assert!(p.body.contains(&format!("<dd>{}</dd>", c.units.len())));
     for more in [
         "Teams",
-        "Victims",
-        "Damage",
-        "First / last",
-        "Fraud types",
+        "Slachtoffers",
+        "Schade",
+        "Eerste / laatste",
+        "Soorten fraude",
         "€",
     ] {
         assert!(!p.body.contains(more), "{more} is not for intake");
@@ -648,7 +669,7 @@ async fn report_pages_mark_identifiers_escape_text_and_follow_teams() {
         p.body.contains("m-victim"),
         "the victim's own IBAN is marked apart"
     );
-    assert!(p.body.contains("Similar reports"));
+    assert!(p.body.contains("Vergelijkbare aangiftes"));
     // The statement with a script tag shows it as text.
     let p = ui.get("/reports/2026-AMS-000777", Some(&s)).await;
     assert_eq!(p.status, StatusCode::OK);
@@ -664,7 +685,10 @@ async fn report_pages_mark_identifiers_escape_text_and_follow_teams() {
     let s = ui.sign_in("intake").await;
     let p = ui.get("/reports/2026-LIM-000045", Some(&s)).await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(!p.body.contains("Similar reports"), "intake may not search");
+    assert!(
+        !p.body.contains("Vergelijkbare aangiftes"),
+        "intake may not search"
+    );
     let p = ui.get("/reports/2026-AMS-000101", Some(&s)).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
     let reads = ui.audit("read_report");
@@ -732,7 +756,7 @@ async fn check_answers_every_role_and_needs_csrf() {
             .await;
         assert_eq!(p.status, StatusCode::OK, "{role}");
         assert!(
-            p.body.contains(&format!("Matches cluster {cluster}")),
+            p.body.contains(&format!("hoort bij cluster {cluster}")),
             "{role}"
         );
         // Typed identifiers alone work too.
@@ -743,7 +767,7 @@ async fn check_answers_every_role_and_needs_csrf() {
                 &[("csrf", &s.csrf), ("identifiers", "+31 6 4281 9937")],
             )
             .await;
-        assert!(p.body.contains("Matches cluster"), "{role}: typed number");
+        assert!(p.body.contains("hoort bij cluster"), "{role}: typed number");
     }
     let s = ui.sign_in("intake").await;
     let p = ui
@@ -756,13 +780,13 @@ async fn check_answers_every_role_and_needs_csrf() {
             ],
         )
         .await;
-    assert!(p.body.contains("No known cluster."));
+    assert!(p.body.contains("Geen bekend cluster gevonden."));
     assert!(
         p.body.contains("&#60;script&#62;x&#60;/script&#62;"),
         "echoed escaped"
     );
     let p = ui.post("/check", Some(&s), &[("csrf", &s.csrf)]).await;
-    assert!(p.body.contains("Paste a statement"));
+    assert!(p.body.contains("Plak een verklaring"));
 }
 
 #[tokio::test]
@@ -775,14 +799,19 @@ async fn explain_draws_the_chain_for_analysts() {
         .get("/explain?a=2026-AMS-000101&b=2026-RTM-000233", Some(&s))
         .await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(p.body.contains("Linked"), "{}", p.body);
+    assert!(p.body.contains("Verbonden"), "{}", p.body);
     assert!(p.body.contains(r#"id="chain""#));
     assert!(p.body.contains("iban:NL42INGB0006123456"));
     let p = ui
         .get("/explain?a=2026-AMS-000101&b=NOPE-1", Some(&s))
         .await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(p.body.contains("not known"));
+    // The error names the id that is not known (issue 22).
+    assert!(
+        p.body.contains("Aangifte NOPE-1 is niet bekend"),
+        "{}",
+        p.body
+    );
     assert!(!ui.audit("explain").is_empty());
     let s = ui.sign_in("intake").await;
     let p = ui
@@ -896,10 +925,7 @@ async fn issue_19_ui_reads_carry_the_sessions_purpose_and_refusals_are_logged() 
     assert_eq!(p.location, "/reports/2026-AMS-000101");
     let p = ui.get("/reports/2026-AMS-000101", Some(&s)).await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(
-        p.body.contains("purpose: zaak 2026-88"),
-        "shown in the frame"
-    );
+    assert!(p.body.contains("doel: zaak 2026-88"), "shown in the frame");
     let row = &ui.audit("read_report")[0];
     assert_eq!(row.reason.as_deref(), Some("zaak 2026-88"));
     assert_eq!(row.actor.as_deref(), Some("analyst#2 (analyst)"));
@@ -964,7 +990,7 @@ async fn issue_19_the_report_page_shows_analysts_the_earlier_versions() {
     assert_eq!(summary.updated, 1);
     let s = ui.sign_in("analyst").await;
     let p = ui.get("/reports/2026-LIM-000045", Some(&s)).await;
-    assert!(p.body.contains("This is version 2"), "{}", p.body);
+    assert!(p.body.contains("Dit is versie 2"), "{}", p.body);
     assert!(
         p.body
             .contains("Op mijn telefoon stond het nummer van de bank")
@@ -973,5 +999,219 @@ async fn issue_19_the_report_page_shows_analysts_the_earlier_versions() {
     let s = ui.sign_in("intake").await;
     let p = ui.get("/reports/2026-LIM-000045", Some(&s)).await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(!p.body.contains("This is version"), "no history for intake");
+    assert!(!p.body.contains("Dit is versie"), "no history for intake");
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_pages_are_dutch_unless_english_is_chosen_or_asked_for() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/", Some(&s)).await;
+    assert!(p.body.contains(r#"<html lang="nl">"#));
+    assert!(p.body.contains("Clusters op prioriteit"));
+    assert!(p.body.contains("Afmelden"));
+    assert!(!p.body.contains("Sign out"));
+    // Dates in one local format, never raw RFC 3339 (the fixtures are of
+    // 2026: "2 mrt 2026").
+    assert!(
+        !p.body.contains("T0") && !p.body.contains(":00Z"),
+        "no raw times"
+    );
+    let p = ui
+        .get_with(
+            "/",
+            Some(&s),
+            &[(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9")],
+        )
+        .await;
+    assert!(p.body.contains(r#"<html lang="en">"#));
+    assert!(p.body.contains("Clusters by priority"));
+    // The switch on every page sets a cookie, which wins over the browser.
+    assert!(
+        p.body.contains(r#"href="/lang?to=nl&amp;next=/""#),
+        "{}",
+        p.body
+    );
+    let sw = ui.get("/lang?to=en&next=/search", None).await;
+    assert_eq!(sw.status, StatusCode::SEE_OTHER);
+    assert_eq!(sw.location, "/search");
+    assert!(
+        sw.set_cookie.starts_with("fl_lang=en;"),
+        "{}",
+        sw.set_cookie
+    );
+    let chosen = sw.set_cookie.split(';').next().unwrap().to_owned();
+    let p = ui
+        .get_with(
+            "/search",
+            Some(&s),
+            &[(header::COOKIE, &chosen), (header::ACCEPT_LANGUAGE, "nl")],
+        )
+        .await;
+    assert!(p.body.contains("Search reports"), "{}", p.body);
+    // The sign-in page has the switch too, and keeps where it leads.
+    let p = ui.get("/login?next=%2Fsearch", None).await;
+    assert!(p.body.contains("Aanmelden"));
+    let sw = ui
+        .get("/lang?to=en&next=%2Flogin%3Fnext%3D%252Fsearch", None)
+        .await;
+    assert_eq!(sw.location, "/login?next=%2Fsearch");
+    // The switch goes nowhere but this site.
+    let sw = ui.get("/lang?to=en&next=https://evil.example/", None).await;
+    assert_eq!(sw.location, "/");
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_error_pages_are_translated_have_navigation_and_name_the_unknown_id() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/reports/2026-XX-999999", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(
+        p.body.contains("Aangifte 2026-XX-999999 bestaat niet"),
+        "{}",
+        p.body
+    );
+    for link in [
+        r#"href="/search""#,
+        r#"href="/check""#,
+        r#"href="/lang?to=en"#,
+    ] {
+        assert!(p.body.contains(link), "{link} on the error page");
+    }
+    let p = ui
+        .get_with(
+            "/reports/2026-XX-999999",
+            Some(&s),
+            &[(header::ACCEPT_LANGUAGE, "en")],
+        )
+        .await;
+    assert!(p.body.contains("There is no report 2026-XX-999999"));
+    // Past the last page: an honest empty page that leads back.
+    let p = ui.get("/?page=999", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Pagina 999 is leeg"), "{}", p.body);
+    assert!(p.body.contains(r#"id="first-page""#));
+    assert!(!p.body.contains("getoond 0"), "no 'showing 0-...'");
+    let p = ui.get("/search?q=rekening&page=999", Some(&s)).await;
+    assert!(p.body.contains("Pagina 999 is leeg") || p.body.contains("pagina 500"));
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_search_explains_a_bad_query_in_dutch_and_offers_lists_to_choose_from() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/search?q=AND+OR+(", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"id="search-error""#), "{}", p.body);
+    assert!(p.body.contains("De zoekvraag kon niet worden gelezen"));
+    assert!(!p.body.contains("Syntax Error"), "the engine's own words");
+    // Unit, team and fraud type are lists from the data and the settings.
+    for list in [
+        r#"<select name="unit""#,
+        r#"<select name="team""#,
+        r#"<select name="type""#,
+    ] {
+        assert!(p.body.contains(list), "{list}");
+    }
+    assert!(p.body.contains(r#"<option value="Amsterdam""#));
+    assert!(p.body.contains(r#"<option value="Heerlen""#));
+    assert!(p.body.contains("bankhelpdeskfraude"));
+    // A unit typed in another case finds the same reports.
+    let exact = ui.get("/search?q=rekening&unit=Amsterdam", Some(&s)).await;
+    let lower = ui.get("/search?q=rekening&unit=amsterdam", Some(&s)).await;
+    let count = |p: &Page| p.body.matches("<tr><td><a href=\"/reports/").count();
+    assert!(count(&exact) > 0, "{}", exact.body);
+    assert_eq!(count(&exact), count(&lower));
+    assert!(lower.body.contains(r#"<option value="Amsterdam" selected"#));
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_intake_lists_every_cluster_names_unreadable_lines_and_says_what_to_do() {
+    let ui = Ui::new();
+    let first = ui.cluster_of("2026-AMS-000101");
+    let second = ui.cluster_of("2026-MN-000201");
+    assert_ne!(first, second);
+    let s = ui.sign_in("intake").await;
+    let p = ui
+        .post(
+            "/check",
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                (
+                    "identifiers",
+                    "NL42 INGB 0006 1234 56\n06 1287 3344\nNL42 INGB 0006\nbel me maar",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("hoort bij 2 clusters"), "{}", p.body);
+    for c in [&first, &second] {
+        assert!(
+            p.body
+                .contains(&format!("Noteer clusternummer {c} in de aangifte")),
+            "next step for {c}"
+        );
+    }
+    // Nobody has these clusters yet: said, with what to do.
+    assert!(p.body.contains("nog aan geen team toegewezen"));
+    // Each line that gave nothing is named, with why.
+    assert!(
+        p.body
+            .contains("<code>NL42 INGB 0006</code>: lijkt op een IBAN"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body
+            .contains("<code>bel me maar</code>: hierin staat geen IBAN")
+    );
+    // A statement whose only number is the bank's own, spoofed.
+    let p = ui
+        .post(
+            "/check",
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                (
+                    "narrative",
+                    "Ik werd gebeld door de Rabobank, in beeld stond 088 722 67 67. Ik moest mijn geld veiligstellen.",
+                ),
+            ],
+        )
+        .await;
+    assert!(p.body.contains("Geen bekend cluster gevonden."));
+    assert!(
+        p.body.contains("+31887226767: dit is een officieel nummer"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("spoofing"));
+    for ask in [
+        "het IBAN waarnaar het geld",
+        "het nummer dat echt belde",
+        "de link of website",
+    ] {
+        assert!(p.body.contains(ask), "{ask}");
+    }
+    // Once assigned, the team that has it is named.
+    ui.engine
+        .set_triage(&first, None, Some(Some("Peelland")), None, "test")
+        .unwrap();
+    let p = ui
+        .post(
+            "/check",
+            Some(&s),
+            &[("csrf", &s.csrf), ("identifiers", "NL42 INGB 0006 1234 56")],
+        )
+        .await;
+    assert!(p.body.contains("in behandeling bij Peelland"), "{}", p.body);
+    let p = ui.get(&format!("/clusters/{first}"), Some(&s)).await;
+    assert!(p.body.contains("in behandeling bij Peelland"), "{}", p.body);
 }
