@@ -535,9 +535,9 @@ pub async fn search(
         Ok(r) => r,
         Err(crate::index::SearchError::InvalidQuery { message }) => {
             // The search engine's own words are for developers; the
-            // person gets what to change.
+            // person gets the limit it broke, or what to change.
             tracing::debug!(message, "search query refused");
-            p.error = lang.t("search.bad_query").to_owned();
+            p.error = query_refused(&message, lang);
             return Ok(page(&p));
         }
         Err(crate::index::SearchError::Index(e)) => return Err(UiError::Internal(e)),
@@ -612,6 +612,31 @@ pub async fn search(
     )
     .await?;
     Ok(page(&p))
+}
+
+/// Why the search engine refused a query, for the person who typed it: a
+/// limit of [`crate::index::check_query`] with its figures, else what to
+/// look at in the query's syntax.
+fn query_refused(message: &str, lang: Lang) -> String {
+    use crate::index::{MAX_QUERY_CHARS, MAX_QUERY_DEPTH};
+    // The limits' messages name the query's figure first.
+    let figure = message
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| !w.is_empty())
+        .unwrap_or("?");
+    if message.contains("characters long") {
+        lang.f(
+            "search.too_long",
+            &[("chars", &figure), ("max", &MAX_QUERY_CHARS)],
+        )
+    } else if message.contains("levels deep") {
+        lang.f(
+            "search.too_deep",
+            &[("depth", &figure), ("max", &MAX_QUERY_DEPTH)],
+        )
+    } else {
+        lang.t("search.bad_query").to_owned()
+    }
 }
 
 /// A matching cluster in a check answer.
