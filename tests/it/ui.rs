@@ -1109,6 +1109,11 @@ async fn issue_22_search_explains_a_bad_query_in_dutch_and_offers_lists_to_choos
     assert!(p.body.contains(r#"id="search-error""#), "{}", p.body);
     assert!(p.body.contains("De zoekvraag kon niet worden gelezen"));
     assert!(!p.body.contains("Syntax Error"), "the engine's own words");
+    // A date that is none is named; a Dutch one is read (issue 21).
+    let p = ui.get("/search?q=geld&from=31-31-2026", Some(&s)).await;
+    assert!(p.body.contains("31-31-2026 is geen datum"), "{}", p.body);
+    let p = ui.get("/search?q=geld&from=5-12-2025", Some(&s)).await;
+    assert!(!p.body.contains("geen datum"));
     // Unit, team and fraud type are lists from the data and the settings.
     for list in [
         r#"<select name="unit""#,
