@@ -404,7 +404,7 @@ fn show_page(
         });
     }
     let open = snapshot.suggestions_for(cid);
-    let graph = Some(graph::build(snapshot, c, &open, &expanded, &base));
+    let graph = Some(graph::build(snapshot, c, &open, &expanded, &base, lang));
     let g_shown = graph.as_ref().map_or_else(String::new, |g| {
         lang.f(
             "cluster.graph_shown",
@@ -715,7 +715,7 @@ pub async fn download(
 }
 
 /// A suggestion's reason in the page's language.
-fn suggestion_why(lang: Lang, s: &crate::suggest::Suggestion) -> String {
+pub(crate) fn suggestion_why(lang: Lang, s: &crate::suggest::Suggestion) -> String {
     use crate::suggest::Basis;
     let (a, b) = (&*s.a.value, &*s.b.value);
     match s.basis {

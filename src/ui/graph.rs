@@ -131,6 +131,7 @@ pub fn build(
     suggestions: &[OpenSuggestion],
     expanded: &BTreeSet<String>,
     base: &str,
+    lang: crate::ui::i18n::Lang,
 ) -> GraphView {
     let all = expanded.contains("all");
     let idents = snapshot.cluster_identifiers(c);
@@ -346,11 +347,7 @@ pub fn build(
                 "{} · {} · {}",
                 r.as_str(),
                 unit,
-                row.map(|x| crate::engine::rfc3339(x.filed_at))
-                    .unwrap_or_default()
-                    .chars()
-                    .take(10)
-                    .collect::<String>()
+                row.map(|x| lang.date(x.filed_at)).unwrap_or_default()
             ),
             x: round(p.0),
             y: round(p.1),
@@ -399,9 +396,16 @@ pub fn build(
                 key: k.clone(),
                 label: shorten(value, 26),
                 title: if state == "other" {
-                    format!("{k} (in another cluster)")
+                    lang.f("graph.elsewhere", &[("key", k)])
                 } else {
-                    format!("{k}: {n} report(s) in this cluster, {state}")
+                    lang.f(
+                        "graph.ident",
+                        &[
+                            ("key", k),
+                            ("reports", &lang.n("count.reports", n)),
+                            ("state", &lang.name("state", state)),
+                        ],
+                    )
                 },
                 x: round(pos[i].0),
                 y: round(pos[i].1),
@@ -426,10 +430,12 @@ pub fn build(
                 y1: round(pos[i].1),
                 x2: round(pos[j].0),
                 y2: round(pos[j].1),
-                title: format!(
-                    "suggested: {} ({:.2})",
-                    s.suggestion.why(),
-                    s.suggestion.score
+                title: lang.f(
+                    "graph.suggested",
+                    &[(
+                        "why",
+                        &crate::ui::cluster::suggestion_why(lang, &s.suggestion),
+                    )],
                 ),
             })
         })

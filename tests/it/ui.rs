@@ -362,6 +362,8 @@ async fn the_cluster_page_shows_graph_identifiers_suggestions_and_history() {
         "NL42INGB0006123456",
         "aanknopingspunt",
         "Waarom deze prioriteit",
+        // The graph's tooltips are Dutch too (issue 22).
+        "in dit cluster, koppelt",
         r#"id="timeline""#,
         "Rotterdam",
         "/download?format=gexf",
