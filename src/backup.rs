@@ -576,7 +576,7 @@ pub fn restore(dir: &Path, data_dir: &Path, opts: &RestoreOptions<'_>) -> Result
 
     let src = Connection::open_with_flags(&staging, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     crate::private::touch(&target)?;
-    crate::private::fix_data_dir(data_dir)?;
+    crate::datadir::fix_data_dir(data_dir)?;
     let mut dst =
         Connection::open(&target).with_context(|| format!("opening {}", target.display()))?;
     dst.busy_timeout(BUSY_WAIT)?;

@@ -585,7 +585,7 @@ impl Engine {
         }
         let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
         let store = Store::open(&settings.data_dir)?;
-        crate::private::fix_data_dir(&settings.data_dir)?;
+        crate::datadir::fix_data_dir(&settings.data_dir)?;
         let index = SearchIndex::open(&index_dir)?;
         let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
             .small_cache(SMALL_CACHE_KIB)?;
@@ -2102,7 +2102,7 @@ pub fn triage_of(records: &HashMap<ClusterId, ClusterRecord>, id: &ClusterId) ->
 }
 
 /// Sets a cluster's triage fields in `store` (see [`Engine::set_triage`]).
-pub(crate) fn set_triage(
+pub fn set_triage(
     store: &mut Store,
     id: &str,
     status: Option<&str>,
@@ -2195,7 +2195,7 @@ pub(crate) fn truncate_wal(mut attempt: impl FnMut() -> Result<bool>) -> Result<
 
 /// Creates a token in `store` valid for `lifetime` seconds (`None`: no
 /// end) and returns its id and the token; only its hash is stored.
-pub(crate) fn create_token(
+pub fn create_token(
     store: &mut Store,
     role: crate::auth::Role,
     team: Option<&str>,

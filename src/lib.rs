@@ -25,8 +25,10 @@
 //! - [`auth`]: roles, tokens and what each role may do; [`teams`]: the
 //!   team names tokens and assignments are checked against; [`access`]:
 //!   how the access log names who read and what was shown.
-//! - [`config`] and [`cli`]: settings and the command line; [`client`]:
-//!   the same commands against a remote service.
+//! - [`config`]: settings; [`client`]: the command line's commands
+//!   against a remote service. The command line itself (`src/cli/`) is a
+//!   module of the `fraudlink` binary, never of this library: nothing here
+//!   depends on how a user typed a command.
 //! - `gen`: synthetic reports with known truth, for testing and scoring
 //!   (`gen` is a reserved word in edition 2024, hence the raw identifier).
 
@@ -35,7 +37,6 @@ pub mod allowlist;
 pub mod api;
 pub mod auth;
 pub mod backup;
-pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod config;

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod cli;
+
 /// See the comment on `mimalloc` in Cargo.toml.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -17,11 +19,11 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = fraudlink::cli::Cli::parse();
+    let cli = cli::Cli::parse();
     if matches!(
         cli.command,
-        fraudlink::cli::Command::Serve { .. }
-            | fraudlink::cli::Command::Demo {
+        cli::Command::Serve { .. }
+            | cli::Command::Demo {
                 no_serve: false,
                 ..
             }
@@ -29,7 +31,7 @@ fn main() -> ExitCode {
         no_huge_pages();
         purge_at_once();
     }
-    match fraudlink::cli::run(cli) {
+    match cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("fraudlink: error: {err:#}");

@@ -92,39 +92,6 @@ pub fn fix_tree(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Corrects the modes of what fraudlink keeps in a data directory: the
-/// directory itself, the store's files, the search index,, rejected
-/// lines and the backup key. Only these: a data directory pointed at a folder
-/// that holds other things leaves those alone.
-pub fn fix_data_dir(dir: &Path) -> Result<()> {
-    fix_dir(dir)?;
-    for name in PRIVATE_FILES {
-        fix_file(&dir.join(name))?;
-    }
-    for name in PRIVATE_DIRS {
-        fix_tree(&dir.join(name))?;
-    }
-    Ok(())
-}
-
-/// Files of the data directory that hold police data, tokens or keys.
-const PRIVATE_FILES: &[&str] = &[
-    crate::store::DB_FILE,
-    crate::datadir::LOCK_FILE,
-    "fraudlink.db-wal",
-    "fraudlink.db-shm",
-    "fraudlink.db-journal",
-    "fraudlink.db.restoring",
-    crate::backup::KEY_FILE,
-];
-
-/// Folders of the data directory whose files hold police data.
-const PRIVATE_DIRS: &[&str] = &[
-    crate::engine::INDEX_DIR,
-    crate::engine::REJECTS_DIR,
-    crate::saved::STATE_DIR,
-];
-
 fn fix(path: &Path, mode: u32) -> Result<()> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => Ok(()),
@@ -162,31 +129,5 @@ mod tests {
         let new = dir.join("g");
         touch(&new).unwrap();
         assert_eq!(mode(&new), FILE_MODE);
-    }
-
-    #[test]
-    fn fixing_a_data_directory_touches_only_what_fraudlink_keeps_there() {
-        let tmp = tempfile::tempdir().unwrap();
-        let data = tmp.path();
-        let search = data.join(crate::engine::INDEX_DIR);
-        fs::create_dir(&search).unwrap();
-        for (path, m) in [
-            (data.join(crate::store::DB_FILE), 0o644),
-            (data.join("fraudlink.db-wal"), 0o664),
-            (search.join("meta.json"), 0o644),
-            (data.join("notes.txt"), 0o644),
-        ] {
-            fs::write(&path, "x").unwrap();
-            fs::set_permissions(&path, fs::Permissions::from_mode(m)).unwrap();
-        }
-        fs::set_permissions(data, fs::Permissions::from_mode(0o755)).unwrap();
-        fs::set_permissions(&search, fs::Permissions::from_mode(0o755)).unwrap();
-        fix_data_dir(data).unwrap();
-        assert_eq!(mode(data), DIR_MODE);
-        assert_eq!(mode(&search), DIR_MODE);
-        assert_eq!(mode(&data.join(crate::store::DB_FILE)), FILE_MODE);
-        assert_eq!(mode(&data.join("fraudlink.db-wal")), FILE_MODE);
-        assert_eq!(mode(&search.join("meta.json")), FILE_MODE);
-        assert_eq!(mode(&data.join("notes.txt")), 0o644, "not ours");
     }
 }

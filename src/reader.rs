@@ -71,7 +71,7 @@ impl Reader {
     pub fn open(settings: Settings) -> Result<Reader> {
         let hold = crate::datadir::share(&settings.data_dir)?;
         let store = Store::open(&settings.data_dir)?;
-        crate::private::fix_data_dir(&settings.data_dir)?;
+        crate::datadir::fix_data_dir(&settings.data_dir)?;
         Ok(Reader {
             settings,
             store: Mutex::new(store),

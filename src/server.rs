@@ -232,7 +232,7 @@ async fn watch_store(state: AppState) {
 }
 
 /// Applies the retention periods once a day; `fraudlink serve` applies
-/// them before it starts answering (`cli::serve`), so a service restarted
+/// them before it starts answering (the binary's `cli::serve`), so a service restarted
 /// every day still purges.
 pub async fn daily(engine: Engine, retention: crate::store::Retention) {
     let mut tick = tokio::time::interval(Duration::from_secs(86_400));

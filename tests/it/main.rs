@@ -13,6 +13,7 @@ mod conformance_psl;
 mod crash;
 mod fuzz_corpus;
 mod hostile;
+mod layers;
 mod modes;
 mod purge;
 mod realtext_ioc;

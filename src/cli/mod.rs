@@ -12,14 +12,14 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cluster::{ClusterId, Explanation, IdentState};
-use crate::config::Settings;
-use crate::engine::{CheckRequest, ClusterView, Engine, Triage, triage_of};
-use crate::export::{self, Format};
-use crate::extract::Extractor;
-use crate::ident::{self, Kind};
-use crate::reader::{Reader, SavedClusters};
-use crate::report::Report;
+use fraudlink::cluster::{ClusterId, Explanation, IdentState};
+use fraudlink::config::Settings;
+use fraudlink::engine::{CheckRequest, ClusterView, Engine, Triage, triage_of};
+use fraudlink::export::{self, Format};
+use fraudlink::extract::Extractor;
+use fraudlink::ident::{self, Kind};
+use fraudlink::reader::{Reader, SavedClusters};
+use fraudlink::report::Report;
 
 /// Exit status when some input lines were rejected.
 pub const EXIT_REJECTED: u8 = 3;
@@ -357,8 +357,8 @@ pub struct SearchArgs {
 
 impl SearchArgs {
     /// The engine's search parameters.
-    fn params(self) -> Result<crate::engine::SearchParams> {
-        let text = crate::engine::SearchText {
+    fn params(self) -> Result<fraudlink::engine::SearchParams> {
+        let text = fraudlink::engine::SearchText {
             query: &self.query,
             unit: self.unit.as_deref(),
             team: self.team.as_deref(),
@@ -368,7 +368,7 @@ impl SearchArgs {
             cluster: self.cluster.as_deref(),
             sort: Some(&self.sort),
         };
-        crate::engine::SearchParams::parse(text, self.limit, self.offset)
+        fraudlink::engine::SearchParams::parse(text, self.limit, self.offset)
     }
 
     /// The query string of `GET /api/v1/search`.
@@ -446,9 +446,9 @@ pub struct CliRead {
 impl CliRead {
     /// The purpose `--reason` gave `command`, or an error that asks for it.
     fn new(reason: Option<&str>, command: &str) -> Result<CliRead> {
-        match reason.and_then(crate::access::purpose) {
+        match reason.and_then(fraudlink::access::purpose) {
             Some(reason) => Ok(CliRead {
-                user: crate::access::cli_user(),
+                user: fraudlink::access::cli_user(),
                 reason: Some(reason),
             }),
             None => bail!(
@@ -463,14 +463,14 @@ impl CliRead {
     /// is not refused. It is logged as any read (who, when, what was
     /// shown) with no purpose, and says so on stderr.
     fn batch(reason: Option<&str>, command: &str) -> CliRead {
-        let reason = reason.and_then(crate::access::purpose);
+        let reason = reason.and_then(fraudlink::access::purpose);
         if reason.is_none() {
             eprintln!(
                 "note: `fraudlink {command}` shows report data and was given no --reason (or FRAUDLINK_REASON); the read is written to the access log with your user name and no purpose"
             );
         }
         CliRead {
-            user: crate::access::cli_user(),
+            user: fraudlink::access::cli_user(),
             reason,
         }
     }
@@ -480,7 +480,7 @@ impl CliRead {
     /// `serve`).
     fn log(&self, to: &dyn AccessLog, action: &str, targets: serde_json::Value) -> Result<()> {
         to.log_access_by(
-            crate::access::CLI_ROLE,
+            fraudlink::access::CLI_ROLE,
             &self.user,
             action,
             &targets,
@@ -495,7 +495,7 @@ impl CliRead {
 /// command that owns the data directory) or a [`Reader`] (one beside it).
 pub trait AccessLog {
     /// Appends a row for a reader without a token (see
-    /// [`crate::store::Store::log_access_by`]).
+    /// [`fraudlink::store::Store::log_access_by`]).
     fn log_access_by(
         &self,
         role: &str,
@@ -549,10 +549,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         let reason = if reads {
             CliRead::new(reason, command_name(&cli.command))?.reason
         } else {
-            reason.and_then(crate::access::purpose)
+            reason.and_then(fraudlink::access::purpose)
         };
         return remote(
-            &crate::client::Client::new(server, token, reason.as_deref())?,
+            &fraudlink::client::Client::new(server, token, reason.as_deref())?,
             cli.command,
         );
     }
@@ -591,7 +591,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     Ok(exported) => exported,
                     // Part of it is out already: the next run reads the
                     // clusters rebuilt.
-                    Err(e) if e.downcast_ref::<crate::saved::Damaged>().is_some() => {
+                    Err(e) if e.downcast_ref::<fraudlink::saved::Damaged>().is_some() => {
                         reader.discard_saved()?;
                         return Err(e.context(
                             "the export is incomplete; the damaged file was removed and the next \
@@ -659,7 +659,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             // lines also every report of each.
             let ids: Vec<&str> = list.iter().map(|c| c.cluster_id.as_str()).collect();
             let reports = json.then(|| {
-                crate::access::reports_shown(
+                fraudlink::access::reports_shown(
                     list.iter()
                         .flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
                     clusters.saved.stamp().generation,
@@ -735,8 +735,8 @@ pub fn run(cli: Cli) -> Result<u8> {
                 serde_json::json!({
                     "cluster": cluster,
                     "suggestions": list.len(),
-                    "reports": crate::access::reports_shown(
-                        crate::engine::suggestion_reports(&list),
+                    "reports": fraudlink::access::reports_shown(
+                        fraudlink::engine::suggestion_reports(&list),
                         clusters.saved.stamp().generation,
                     ),
                 }),
@@ -785,8 +785,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             let read = read("explain")?;
             let reader = Reader::open(settings)?;
             let (ra, rb) = (
-                crate::report::ReportId::parse(&a)?,
-                crate::report::ReportId::parse(&b)?,
+                fraudlink::report::ReportId::parse(&a)?,
+                fraudlink::report::ReportId::parse(&b)?,
             );
             let (_, e) = read_saved(&reader, |clusters| {
                 Ok(clusters.saved.graph()?.explain(&ra, &rb))
@@ -842,9 +842,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Reindex => {
-            let dir = settings.data_dir.join(crate::engine::INDEX_DIR);
+            let dir = settings.data_dir.join(fraudlink::engine::INDEX_DIR);
             // Not the folder of a running service's index.
-            if dir.exists() && crate::index::SearchIndex::lock_dir(&dir)?.is_none() {
+            if dir.exists() && fraudlink::index::SearchIndex::lock_dir(&dir)?.is_none() {
                 bail!(
                     "{} is in use by another fraudlink process (serve, ingest, ...); stop it first",
                     settings.data_dir.display()
@@ -865,8 +865,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Backup { dir, force } => {
             let started = std::time::Instant::now();
-            let key_path = crate::backup::BackupKey::path(&settings);
-            let (key, made) = crate::backup::BackupKey::load_or_create(&key_path)?;
+            let key_path = fraudlink::backup::BackupKey::path(&settings);
+            let (key, made) = fraudlink::backup::BackupKey::load_or_create(&key_path)?;
             if made {
                 eprintln!(
                     "made the backup key {} (key id {}): backups are signed with it and restore \
@@ -875,7 +875,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     key.id()
                 );
             }
-            let m = crate::backup::backup(&settings.data_dir, &dir, force, &key)?;
+            let m = fraudlink::backup::backup(&settings.data_dir, &dir, force, &key)?;
             println!(
                 "backed up {} report(s) (generation {}, batch {}, {} cluster id(s), {} bytes) to {} in {:.1}s",
                 m.reports,
@@ -889,16 +889,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Restore { dir, force } => {
-            let key = crate::backup::BackupKey::load(&crate::backup::BackupKey::path(&settings))?;
+            let key =
+                fraudlink::backup::BackupKey::load(&fraudlink::backup::BackupKey::path(&settings))?;
             let actor = std::env::var("USER").unwrap_or_else(|_| "cli".to_owned());
-            let r = crate::backup::restore(
+            let r = fraudlink::backup::restore(
                 &dir,
                 &settings.data_dir,
-                &crate::backup::RestoreOptions {
+                &fraudlink::backup::RestoreOptions {
                     force,
                     key: &key,
                     actor: &actor,
-                    retention: crate::store::Retention::of(&settings),
+                    retention: fraudlink::store::Retention::of(&settings),
                 },
             )?;
             if !r.repurged.reports.is_empty() {
@@ -941,21 +942,21 @@ pub fn run(cli: Cli) -> Result<u8> {
                     label,
                     expires_in,
                 } => {
-                    let Some(role) = crate::auth::Role::from_name(&role) else {
+                    let Some(role) = fraudlink::auth::Role::from_name(&role) else {
                         bail!("unknown role {role:?}; one of intake, analyst, coordinator, admin");
                     };
-                    if role == crate::auth::Role::Intake && team.is_none() {
+                    if role == fraudlink::auth::Role::Intake && team.is_none() {
                         bail!(
                             "an intake token needs --team (the basisteam whose reports it may read)"
                         );
                     }
                     let team = team.map(|t| reader.team(&t)).transpose()?;
                     let lifetime = match &expires_in {
-                        Some(text) => crate::auth::parse_lifetime(text)
+                        Some(text) => fraudlink::auth::parse_lifetime(text)
                             .map_err(|e| anyhow::anyhow!("--expires-in {e}"))?,
                         None => default_lifetime(reader.settings()),
                     };
-                    let (id, token) = crate::engine::create_token(
+                    let (id, token) = fraudlink::engine::create_token(
                         &mut reader.store(),
                         role,
                         team.as_deref(),
@@ -965,7 +966,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     let until = match lifetime {
                         Some(s) => format!(
                             "valid until {}",
-                            crate::engine::rfc3339(
+                            fraudlink::engine::rfc3339(
                                 time::OffsetDateTime::now_utc().unix_timestamp() + s
                             )
                         ),
@@ -1005,7 +1006,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             });
             let reader = Reader::open(settings)?;
             let asked = serde_json::json!({"token": token_id, "action": action, "target": target});
-            let filter = crate::store::AuditFilter {
+            let filter = fraudlink::store::AuditFilter {
                 token_id,
                 action,
                 target,
@@ -1016,11 +1017,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             // Who reads the log is logged too; it shows no report data, so
             // --reason is optional here.
             reader.log_access_by(
-                crate::access::CLI_ROLE,
-                &crate::access::cli_user(),
+                fraudlink::access::CLI_ROLE,
+                &fraudlink::access::cli_user(),
                 "audit",
                 &serde_json::json!({"filter": asked, "entries": rows.len()}),
-                reason.and_then(crate::access::purpose).as_deref(),
+                reason.and_then(fraudlink::access::purpose).as_deref(),
                 "ok",
             )?;
             let mut out = io::stdout().lock();
@@ -1031,7 +1032,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Purge { days } => {
-            let mut retention = crate::store::Retention::of(&settings);
+            let mut retention = fraudlink::store::Retention::of(&settings);
             if let Some(days) = days {
                 retention.reports_days = days;
             }
@@ -1065,7 +1066,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => {
             let reader = Reader::open(settings)?;
             let team = team.map(|t| reader.team(&t)).transpose()?;
-            let cid = crate::engine::set_triage(
+            let cid = fraudlink::engine::set_triage(
                 &mut reader.store(),
                 &id,
                 status.as_deref(),
@@ -1106,10 +1107,10 @@ fn generate(reports: usize, seed: u64, dir: &Path, check: Option<usize>) -> Resu
         Some(_) => Some(create("check.ndjson")?),
         None => None,
     };
-    let config = crate::r#gen::Config::new(reports, seed, check.unwrap_or(0));
-    let meta = crate::r#gen::write(
+    let config = fraudlink::r#gen::Config::new(reports, seed, check.unwrap_or(0));
+    let meta = fraudlink::r#gen::write(
         &config,
-        crate::r#gen::Outputs {
+        fraudlink::r#gen::Outputs {
             reports: &mut reports_out,
             truth: &mut truth_out,
             check: check_out.as_mut().map(|w| w as &mut dyn Write),
@@ -1248,7 +1249,7 @@ fn ingest(engine: &Engine, inputs: &[String], rejects: Option<&Path>) -> Result<
     let rejects_path = match rejects {
         Some(p) => p.to_path_buf(),
         None => {
-            let dir = engine.data_dir().join(crate::engine::REJECTS_DIR);
+            let dir = engine.data_dir().join(fraudlink::engine::REJECTS_DIR);
             let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
             dir.join(format!("ingest-{stamp}.ndjson"))
         }
@@ -1279,16 +1280,16 @@ fn ingest(engine: &Engine, inputs: &[String], rejects: Option<&Path>) -> Result<
             _ => open_input(input)?,
         };
         let path = rejects_path.clone();
-        let mut on_reject = |r: &crate::engine::Rejection| -> Result<()> {
+        let mut on_reject = |r: &fraudlink::engine::Rejection| -> Result<()> {
             if rejects_file.is_none() {
                 // Rejected lines are report data: a folder made here and
                 // the file are the service user's alone.
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     if !dir.exists() {
-                        crate::private::create_dir(dir)?;
+                        fraudlink::private::create_dir(dir)?;
                     }
                 }
-                rejects_file = Some(BufWriter::new(crate::private::create_file(&path)?));
+                rejects_file = Some(BufWriter::new(fraudlink::private::create_file(&path)?));
             }
             if let Some(f) = rejects_file.as_mut() {
                 let mut rec = serde_json::to_value(r)?;
@@ -1299,7 +1300,7 @@ fn ingest(engine: &Engine, inputs: &[String], rejects: Option<&Path>) -> Result<
             eprintln!("{input}:{}: rejected: {}", r.line, r.error);
             Ok(())
         };
-        let mut on_batch = |id: i64, c: &crate::store::BatchCounts, lines: usize| {
+        let mut on_batch = |id: i64, c: &fraudlink::store::BatchCounts, lines: usize| {
             let msg = format!(
                 "batch {id} committed: {} new, {} updated, {} unchanged, {} rejected (through line {lines} of {input})",
                 c.accepted, c.updated, c.unchanged, c.rejected
@@ -1405,7 +1406,7 @@ fn command_name(c: &Command) -> &'static str {
 fn print_cluster_table<'a>(
     triage: &dyn Fn(&ClusterId) -> Triage,
     out: &mut dyn Write,
-    list: impl Iterator<Item = &'a crate::engine::ClusterSummary>,
+    list: impl Iterator<Item = &'a fraudlink::engine::ClusterSummary>,
 ) -> Result<()> {
     writeln!(
         out,
@@ -1437,7 +1438,7 @@ fn print_cluster_table<'a>(
 
 /// The saved clusters, with a note on stderr when they are behind the
 /// store (see [`Reader::clusters`]).
-fn saved_clusters(reader: &Reader) -> Result<crate::reader::Clusters> {
+fn saved_clusters(reader: &Reader) -> Result<fraudlink::reader::Clusters> {
     let clusters = reader.clusters()?;
     if let Some(note) = &clusters.behind {
         eprintln!("fraudlink: note: {note}");
@@ -1451,12 +1452,12 @@ fn saved_clusters(reader: &Reader) -> Result<crate::reader::Clusters> {
 /// shown.
 fn read_saved<T>(
     reader: &Reader,
-    f: impl Fn(&crate::reader::Clusters) -> Result<T>,
-) -> Result<(crate::reader::Clusters, T)> {
+    f: impl Fn(&fraudlink::reader::Clusters) -> Result<T>,
+) -> Result<(fraudlink::reader::Clusters, T)> {
     let clusters = saved_clusters(reader)?;
     match f(&clusters) {
         Ok(t) => Ok((clusters, t)),
-        Err(e) if e.downcast_ref::<crate::saved::Damaged>().is_some() => {
+        Err(e) if e.downcast_ref::<fraudlink::saved::Damaged>().is_some() => {
             eprintln!("fraudlink: note: {e:#}; reading them again from the store");
             drop(clusters);
             reader.discard_saved()?;
@@ -1505,9 +1506,9 @@ fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead) -> Result
         "read_cluster",
         serde_json::json!({
             "cluster": cid,
-            "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
-            "suggested_reports": crate::access::reports_shown(
-                crate::engine::suggestion_reports(&suggestions),
+            "reports": fraudlink::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
+            "suggested_reports": fraudlink::access::reports_shown(
+                fraudlink::engine::suggestion_reports(&suggestions),
                 generation,
             ),
         }),
@@ -1554,8 +1555,8 @@ fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead) -> Result
         c.size,
         c.score_parts.figures.victims,
         c.amount_eur_total,
-        crate::engine::rfc3339(c.first_filed_at),
-        crate::engine::rfc3339(c.last_filed_at)
+        fraudlink::engine::rfc3339(c.first_filed_at),
+        fraudlink::engine::rfc3339(c.last_filed_at)
     )?;
     writeln!(out, "units ({}): {}", c.units.len(), c.units.join(", "))?;
     writeln!(out, "teams ({}): {}", c.teams.len(), c.teams.join(", "))?;
@@ -1603,7 +1604,7 @@ fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead) -> Result
                 out,
                 "  {}  {}  {} / {}  {}",
                 r,
-                crate::engine::rfc3339(row.filed_at),
+                fraudlink::engine::rfc3339(row.filed_at),
                 row.unit,
                 row.team,
                 row.fraud_type.as_deref().unwrap_or("-")
@@ -1635,7 +1636,7 @@ fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead) -> Result
         writeln!(
             out,
             "  {}  {kind}  ({cause})  {detail}",
-            crate::engine::rfc3339(*at)
+            fraudlink::engine::rfc3339(*at)
         )?;
     }
     Ok(0)
@@ -1690,7 +1691,7 @@ fn print_explanation(
                 "not linked: the only chains go through identifiers that do not link:"
             )?;
             for s in blocked {
-                if let crate::cluster::Step::Ident {
+                if let fraudlink::cluster::Step::Ident {
                     key,
                     reports,
                     state,
@@ -1725,8 +1726,8 @@ fn state_text(s: &IdentState) -> String {
     }
 }
 
-fn print_path(out: &mut dyn Write, path: &[crate::cluster::Step]) -> Result<()> {
-    use crate::cluster::Step;
+fn print_path(out: &mut dyn Write, path: &[fraudlink::cluster::Step]) -> Result<()> {
+    use fraudlink::cluster::Step;
     for s in path {
         match s {
             Step::Report { id } => writeln!(out, "  report {id}")?,
@@ -1748,8 +1749,8 @@ fn print_path(out: &mut dyn Write, path: &[crate::cluster::Step]) -> Result<()> 
 }
 
 /// Runs a command against a remote service.
-fn remote(client: &crate::client::Client, command: Command) -> Result<u8> {
-    use crate::client::print_line;
+fn remote(client: &fraudlink::client::Client, command: Command) -> Result<u8> {
+    use fraudlink::client::print_line;
     let mut out = io::stdout().lock();
     match command {
         Command::Check { input, region } => {
@@ -1830,8 +1831,8 @@ fn serve(engine: Engine, addr: &str) -> Result<u8> {
         .on_thread_start(move || request_slice(slice))
         .build()
         .context("starting the async runtime")?;
-    let cfg = crate::api::ApiConfig::from(&engine.settings().server);
-    let retention = crate::store::Retention::of(engine.settings());
+    let cfg = fraudlink::api::ApiConfig::from(&engine.settings().server);
+    let retention = fraudlink::store::Retention::of(engine.settings());
     // Purged before the first answer: a service restarted every day would
     // otherwise never reach its first daily purge.
     if !retention.is_off() {
@@ -1848,15 +1849,15 @@ fn serve(engine: Engine, addr: &str) -> Result<u8> {
             listener.local_addr()?
         );
         if !retention.is_off() {
-            tokio::spawn(crate::server::daily(engine.clone(), retention));
+            tokio::spawn(fraudlink::server::daily(engine.clone(), retention));
         }
-        crate::server::run(listener, engine, cfg, shutdown).await
+        fraudlink::server::run(listener, engine, cfg, shutdown).await
     })?;
     Ok(0)
 }
 
 /// Tells what a purge removed.
-fn print_purge(s: &crate::engine::PurgeSummary) {
+fn print_purge(s: &fraudlink::engine::PurgeSummary) {
     if let Some(before) = &s.before {
         println!(
             "purged {} report(s) filed before {before}, {} link decision(s), {} alert(s), the notes of {} cluster(s) left without reports and {} rejected line(s)",
@@ -1887,7 +1888,7 @@ fn print_purge(s: &crate::engine::PurgeSummary) {
 /// kernel's default.
 fn request_slice(us: u64) {
     if us > 0 {
-        crate::workers::set_time_slice(std::time::Duration::from_micros(us));
+        fraudlink::workers::set_time_slice(std::time::Duration::from_micros(us));
     }
 }
 
@@ -1965,8 +1966,8 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
         .map(|c| c.cluster_id.as_str())
         .collect();
     engine.log_access_by(
-        crate::access::CLI_ROLE,
-        &crate::access::cli_user(),
+        fraudlink::access::CLI_ROLE,
+        &fraudlink::access::cli_user(),
         "list_clusters",
         &serde_json::json!({"clusters": top}),
         Some("demo: the top clusters printed at start"),
@@ -1987,7 +1988,7 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
     }
     let addr = engine.settings().server.addr.clone();
     let lifetime = default_lifetime(engine.settings());
-    let (_, token) = engine.create_token(crate::auth::Role::Admin, None, "demo", lifetime)?;
+    let (_, token) = engine.create_token(fraudlink::auth::Role::Admin, None, "demo", lifetime)?;
     println!();
     println!("UI:         http://{addr}/  (sign in with the demo token)");
     println!("API:        http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
