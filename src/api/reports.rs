@@ -345,6 +345,15 @@ pub async fn search(
     caller.require(Action::Search)?;
     caller.purpose()?;
     let Query(q) = query?;
+    // The contract declares `from` and `to` as dates: an empty one is a
+    // mistake to name, not "no filter" as in the UI's blank date fields.
+    for (name, value) in [("from", &q.from), ("to", &q.to)] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(ApiError::BadRequest(format!(
+                "{name}: empty; give a day (2026-12-05) or leave {name} out"
+            )));
+        }
+    }
     let text = crate::engine::SearchText {
         query: &q.q,
         unit: q.unit.as_deref(),
