@@ -13,6 +13,25 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+/// One access-log row of a reader without a token: `role` says which
+/// door (`cli`, `webhook`), `actor` who (the person at the command line,
+/// the webhook's URL), `targets` what was shown, `reason` why.
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    /// The door ([`CLI_ROLE`], [`WEBHOOK_ROLE`]).
+    pub role: &'a str,
+    /// Who read.
+    pub actor: &'a str,
+    /// What was done (`search`, `export`, ...).
+    pub action: &'a str,
+    /// What was shown (see [`reports_shown`]).
+    pub targets: &'a Value,
+    /// Why, as the reader gave it.
+    pub reason: Option<&'a str>,
+    /// `ok`, or what went wrong.
+    pub outcome: &'a str,
+}
+
 /// The most report ids a row lists one by one; past it, a snapshot.
 pub const MAX_LISTED: usize = 10_000;
 

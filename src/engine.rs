@@ -1820,17 +1820,8 @@ impl Engine {
 
     /// Appends to the access log a read by a reader without a token (see
     /// [`Store::log_access_by`]), through the access log's own connection.
-    pub fn log_access_by(
-        &self,
-        role: &str,
-        actor: &str,
-        action: &str,
-        targets: &serde_json::Value,
-        reason: Option<&str>,
-        outcome: &str,
-    ) -> Result<()> {
-        self.audit_store()
-            .log_access_by(role, actor, action, targets, reason, outcome)
+    pub fn log_access_by(&self, row: &crate::access::Access<'_>) -> Result<()> {
+        self.audit_store().log_access_by(row)
     }
 
     /// Reads the access log.

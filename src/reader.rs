@@ -282,17 +282,8 @@ impl Reader {
 
     /// Appends to the access log a read by a reader without a token (see
     /// [`Store::log_access_by`]): a row of the command line.
-    pub fn log_access_by(
-        &self,
-        role: &str,
-        actor: &str,
-        action: &str,
-        targets: &serde_json::Value,
-        reason: Option<&str>,
-        outcome: &str,
-    ) -> Result<()> {
-        self.store()
-            .log_access_by(role, actor, action, targets, reason, outcome)
+    pub fn log_access_by(&self, row: &crate::access::Access<'_>) -> Result<()> {
+        self.store().log_access_by(row)
     }
 
     /// Resolves an id or alias to the live cluster.

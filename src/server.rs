@@ -420,14 +420,14 @@ fn log_delivery(
         None => "ok".to_owned(),
         Some(e) => format!("failed: {e}"),
     };
-    engine.log_access_by(
-        crate::access::WEBHOOK_ROLE,
-        &alert.url,
-        "webhook_delivery",
-        &targets,
-        Some(&why),
-        &outcome,
-    )
+    engine.log_access_by(&crate::access::Access {
+        role: crate::access::WEBHOOK_ROLE,
+        actor: &alert.url,
+        action: "webhook_delivery",
+        targets: &targets,
+        reason: Some(&why),
+        outcome: &outcome,
+    })
 }
 
 #[cfg(test)]

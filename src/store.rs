@@ -1723,25 +1723,17 @@ impl Store {
     /// Appends one access by a reader without a token: `role` says which
     /// door (`cli`, `webhook`), `actor` who (the person at the command
     /// line, the webhook's URL).
-    pub fn log_access_by(
-        &mut self,
-        role: &str,
-        actor: &str,
-        action: &str,
-        targets: &serde_json::Value,
-        reason: Option<&str>,
-        outcome: &str,
-    ) -> Result<()> {
+    pub fn log_access_by(&mut self, row: &crate::access::Access<'_>) -> Result<()> {
         self.conn.execute(
             "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome, actor) VALUES (?1, NULL, ?2, NULL, ?3, ?4, ?5, ?6, ?7)",
             params![
                 OffsetDateTime::now_utc().unix_timestamp(),
-                role,
-                action,
-                targets.to_string(),
-                reason,
-                outcome,
-                actor,
+                row.role,
+                row.action,
+                row.targets.to_string(),
+                row.reason,
+                row.outcome,
+                row.actor,
             ],
         )?;
         Ok(())

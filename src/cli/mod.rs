@@ -479,14 +479,14 @@ impl CliRead {
     /// connection, or the store a [`Reader`] opened beside a running
     /// `serve`).
     fn log(&self, to: &dyn AccessLog, action: &str, targets: serde_json::Value) -> Result<()> {
-        to.log_access_by(
-            fraudlink::access::CLI_ROLE,
-            &self.user,
+        to.log_access_by(&fraudlink::access::Access {
+            role: fraudlink::access::CLI_ROLE,
+            actor: &self.user,
             action,
-            &targets,
-            self.reason.as_deref(),
-            "ok",
-        )
+            targets: &targets,
+            reason: self.reason.as_deref(),
+            outcome: "ok",
+        })
         .context("writing the read to the access log")
     }
 }
@@ -496,42 +496,18 @@ impl CliRead {
 pub trait AccessLog {
     /// Appends a row for a reader without a token (see
     /// [`fraudlink::store::Store::log_access_by`]).
-    fn log_access_by(
-        &self,
-        role: &str,
-        actor: &str,
-        action: &str,
-        targets: &serde_json::Value,
-        reason: Option<&str>,
-        outcome: &str,
-    ) -> Result<()>;
+    fn log_access_by(&self, row: &fraudlink::access::Access<'_>) -> Result<()>;
 }
 
 impl AccessLog for Engine {
-    fn log_access_by(
-        &self,
-        role: &str,
-        actor: &str,
-        action: &str,
-        targets: &serde_json::Value,
-        reason: Option<&str>,
-        outcome: &str,
-    ) -> Result<()> {
-        Engine::log_access_by(self, role, actor, action, targets, reason, outcome)
+    fn log_access_by(&self, row: &fraudlink::access::Access<'_>) -> Result<()> {
+        Engine::log_access_by(self, row)
     }
 }
 
 impl AccessLog for Reader {
-    fn log_access_by(
-        &self,
-        role: &str,
-        actor: &str,
-        action: &str,
-        targets: &serde_json::Value,
-        reason: Option<&str>,
-        outcome: &str,
-    ) -> Result<()> {
-        Reader::log_access_by(self, role, actor, action, targets, reason, outcome)
+    fn log_access_by(&self, row: &fraudlink::access::Access<'_>) -> Result<()> {
+        Reader::log_access_by(self, row)
     }
 }
 
@@ -1016,14 +992,14 @@ pub fn run(cli: Cli) -> Result<u8> {
             let rows = reader.store().audit(&filter)?;
             // Who reads the log is logged too; it shows no report data, so
             // --reason is optional here.
-            reader.log_access_by(
-                fraudlink::access::CLI_ROLE,
-                &fraudlink::access::cli_user(),
-                "audit",
-                &serde_json::json!({"filter": asked, "entries": rows.len()}),
-                reason.and_then(fraudlink::access::purpose).as_deref(),
-                "ok",
-            )?;
+            reader.log_access_by(&fraudlink::access::Access {
+                role: fraudlink::access::CLI_ROLE,
+                actor: &fraudlink::access::cli_user(),
+                action: "audit",
+                targets: &serde_json::json!({"filter": asked, "entries": rows.len()}),
+                reason: reason.and_then(fraudlink::access::purpose).as_deref(),
+                outcome: "ok",
+            })?;
             let mut out = io::stdout().lock();
             for row in rows {
                 serde_json::to_writer(&mut out, &row)?;
@@ -1965,14 +1941,14 @@ fn demo(settings: Settings, serve_after: bool) -> Result<u8> {
         .take(10)
         .map(|c| c.cluster_id.as_str())
         .collect();
-    engine.log_access_by(
-        fraudlink::access::CLI_ROLE,
-        &fraudlink::access::cli_user(),
-        "list_clusters",
-        &serde_json::json!({"clusters": top}),
-        Some("demo: the top clusters printed at start"),
-        "ok",
-    )?;
+    engine.log_access_by(&fraudlink::access::Access {
+        role: fraudlink::access::CLI_ROLE,
+        actor: &fraudlink::access::cli_user(),
+        action: "list_clusters",
+        targets: &serde_json::json!({"clusters": top}),
+        reason: Some("demo: the top clusters printed at start"),
+        outcome: "ok",
+    })?;
     println!(
         "{} reports in {} clusters; top clusters:",
         state.report_count(),
