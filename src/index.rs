@@ -1247,15 +1247,22 @@ fn index_error(e: tantivy::TantivyError) -> SearchError {
 
 /// A failure to run a search: a schema error comes from what the query
 /// text asked of a field (`narrative:*` needs a fast field, which text
-/// fields are not), so it is the user's mistake,
-/// said as such (400), not an index failure (500). Found by the `query`
-/// fuzz target's seed corpus (issue 19).
+/// fields are not), and an unknown field from a `name:*` the parser lets
+/// through unchecked (`unti:*`), so both are the user's mistake, said as
+/// such (400), not an index failure (500). Found by the `query` fuzz
+/// target (issue 19).
 fn query_error(e: tantivy::TantivyError) -> SearchError {
     match e {
         tantivy::TantivyError::SchemaError(why) => SearchError::InvalidQuery {
             message: format!(
                 "the query asks a field for what it cannot answer ({why}); \
                  `field:*` works on no text field"
+            ),
+        },
+        tantivy::TantivyError::FieldNotFound(name) => SearchError::InvalidQuery {
+            message: format!(
+                "the query names a field that does not exist ({name:?}); the fields are \
+                 {F_NARRATIVE}, {F_IDENT}, {F_UNIT}, {F_TEAM}, {F_TYPE} and {F_ID}"
             ),
         },
         e => index_error(e),
@@ -1860,6 +1867,32 @@ mod tests {
                 Err(SearchError::InvalidQuery { message }) => {
                     assert!(message.contains("not a fast field"), "{text}: {message}")
                 }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    // See: issue 19
+    #[test]
+    fn issue_19_an_existence_query_on_an_unknown_field_is_the_users_mistake() {
+        let index = index_of(vec![doc("r1", "Het geld is weg")]);
+        for (text, field) in [
+            ("unti:*", "unti"),
+            ("geld OR teem:*", "teem"),
+            // The fuzz target's find (CI, 2026-12-06): an escaped field
+            // name after an unclosed phrase.
+            (
+                "narrative:[a TO m} geld^2.5 \"ni\u{fffd}O m} geld^2.5 \"ni\u{fffd}\\ve:*",
+                "ni\u{fffd}\\ve",
+            ),
+        ] {
+            match index.search(&query(text)) {
+                Err(SearchError::InvalidQuery { message }) => assert!(
+                    message.contains("does not exist")
+                        && message.contains(&format!("{field:?}"))
+                        && message.contains("narrative, ident, unit, team, type and id"),
+                    "{text}: {message}"
+                ),
                 other => panic!("{text}: {other:?}"),
             }
         }
