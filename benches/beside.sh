@@ -32,7 +32,10 @@ until curl -sf "http://127.0.0.1:$PORT/api/v1/healthz" > /dev/null; do sleep 0.5
 rss() { grep VmRSS "/proc/$SERVER/status" | awk '{print $2}'; }
 echo "serve RSS before: $(rss) kB"
 
-A_REPORT=$("$BIN" --data "$DATA" export clusters 2>/dev/null | head -1 | python3 -c 'import json,sys; c=json.loads(sys.stdin.readline()); print(c["report_ids"][0], c["report_ids"][-1], c["cluster_id"])')
+# Written whole first: reading one line of the pipe would stop the export
+# with SIGPIPE, which pipefail turns into a silent exit.
+"$BIN" --data "$DATA" export clusters > "$OUT/clusters.ndjson" 2>/dev/null
+A_REPORT=$(head -1 "$OUT/clusters.ndjson" | python3 -c 'import json,sys; c=json.loads(sys.stdin.readline()); print(c["report_ids"][0], c["report_ids"][-1], c["cluster_id"])')
 read -r R1 R2 CID <<< "$A_REPORT"
 
 timed() { # name, command...
