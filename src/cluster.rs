@@ -457,12 +457,10 @@ impl Graph {
                 largest as f64 / linked as f64
             };
             if groups.len() >= cfg.hub_min_groups && share < cfg.hub_max_largest_share {
-                states.insert(h, IdentState::Suppressed(format!(
-                    "hub: named in {} reports that fall into {} otherwise separate groups; the largest holds {:.0}% of them",
-                    reports.len(),
-                    groups.len(),
-                    share * 100.0
-                )));
+                states.insert(
+                    h,
+                    IdentState::Suppressed(hub_reason(reports.len(), groups.len(), share)),
+                );
             } else if let Some((&first, rest)) = reports.split_first() {
                 for &r in rest {
                     union(&mut uf, &mut sizes, first, r);
@@ -1413,6 +1411,18 @@ pub fn assign_ids(graph: &Graph, partition: &Partition, previous: &Previous) -> 
         });
     }
     out
+}
+
+/// Why the hub guard set an identifier aside: named in `reports` reports
+/// that fall into `groups` otherwise separate groups, the largest holding
+/// `share` of them. The API shows it as written; the UI translates it by
+/// this wording (`ui::pages::why_text`, whose test builds it here).
+pub fn hub_reason(reports: usize, groups: usize, share: f64) -> String {
+    format!(
+        "hub: named in {reports} reports that fall into {groups} otherwise separate groups; \
+         the largest holds {:.0}% of them",
+        share * 100.0
+    )
 }
 
 #[cfg(test)]

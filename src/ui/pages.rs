@@ -1233,6 +1233,41 @@ mod tests {
         }
     }
 
+    // See: issue 22. The UI reads the extractor's and the hub guard's
+    // reasons (English, as the API gives them) by their wording: a change
+    // of wording must fail here, not show English in the Dutch UI.
+    #[test]
+    fn every_reason_the_extractor_and_the_hub_guard_give_reads_in_dutch() {
+        let extractor = crate::extract::Extractor::new(
+            phonenumber::country::Id::NL,
+            crate::allowlist::Allowlist::embedded(),
+        );
+        let text = "Ik werd gebeld door 020 2288800 en daarna door 088 123 4567, het \
+                    nummer van de bank zei hij. Zie https://www.marktplaats.nl/ en \
+                    https://wa.me/31612345678, mail van service@ing.nl.";
+        let mut reasons: Vec<String> = extractor
+            .text(text)
+            .into_iter()
+            .filter_map(|id| id.benign)
+            .collect();
+        for kind in [" page", " link to an account", "sender at "] {
+            assert!(
+                reasons.iter().any(|w| w.contains(kind)),
+                "no {kind:?} reason among {reasons:?}"
+            );
+        }
+        reasons.push(crate::cluster::hub_reason(41, 6, 0.27));
+        for why in &reasons {
+            for lang in [Lang::Nl, Lang::En] {
+                let read = why_text(lang, why);
+                assert!(
+                    read != *why && !read.contains("allowlist"),
+                    "{lang:?} does not read {why:?}: {read:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn statements_are_cut_at_spans_and_never_lose_text() {
         let text = "bel 0612345678 of mail a@b.nl nu";
