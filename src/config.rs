@@ -193,7 +193,10 @@ pub struct WeakConfig {
     pub handle_min_similarity: f64,
 }
 
-/// Weights and scales of the priority score.
+/// Weights and half-points of the priority score (ARCHITECTURE.md,
+/// "Priority"). Each part is a smooth curve that is half its weight at its
+/// `*_half` value and keeps growing beyond it, so no part is capped at an
+/// ordinary size (issue 22).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriorityConfig {
@@ -209,18 +212,92 @@ pub struct PriorityConfig {
     pub damage: f64,
     /// Weight of recent growth.
     pub growth: f64,
+    /// Weight of how recent the newest report is.
+    pub recency: f64,
     /// Weight of actionable identifiers.
     pub actionable: f64,
-    /// Reports at which the reports component is 1.
-    pub reports_scale: f64,
-    /// Units at which the units component is 1.
-    pub units_scale: f64,
-    /// Teams at which the teams component is 1.
-    pub teams_scale: f64,
-    /// Damage at which the damage component is 1.
-    pub damage_scale_eur: f64,
-    /// New reports in 14 days at which the growth component is 1.
-    pub growth_scale: f64,
+    /// Reports (and victims) at which those parts are half their weight.
+    pub reports_half: f64,
+    /// Units at which the units part is half its weight.
+    pub units_half: f64,
+    /// Teams at which the teams part is half its weight.
+    pub teams_half: f64,
+    /// Damage at which the damage part is half its weight.
+    pub damage_half_eur: f64,
+    /// New reports (the last 14 days, plus half of those of the 30) at
+    /// which the growth part is half its weight.
+    pub growth_half: f64,
+    /// Days since the newest report at which the recency part is half its
+    /// weight.
+    pub recency_half_days: f64,
+}
+
+/// The `[priority]` keys of before issue 22 (a cap at which a part was
+/// full), with the key that replaces each.
+const RETIRED_PRIORITY_KEYS: [(&str, &str, &str); 5] = [
+    ("reports_scale", "reports_half", "reports"),
+    ("units_scale", "units_half", "units"),
+    ("teams_scale", "teams_half", "teams"),
+    ("damage_scale_eur", "damage_half_eur", "euros"),
+    ("growth_scale", "growth_half", "new reports"),
+];
+
+impl PriorityConfig {
+    /// Refuses a weight below 0 or a half-point the curves cannot use; the
+    /// error names the key.
+    fn check(&self) -> Result<()> {
+        let weights = [
+            ("reports", self.reports),
+            ("victims", self.victims),
+            ("units", self.units),
+            ("teams", self.teams),
+            ("damage", self.damage),
+            ("growth", self.growth),
+            ("recency", self.recency),
+            ("actionable", self.actionable),
+        ];
+        for (key, w) in weights {
+            if !(w.is_finite() && w >= 0.0) {
+                anyhow::bail!("priority.{key} = {w}: a weight is a number of 0 or more");
+            }
+        }
+        // Counts are compared on a log scale: a half-point of 1 or less
+        // would put every count above it.
+        let halves = [
+            ("reports_half", self.reports_half, 1.0),
+            ("units_half", self.units_half, 1.0),
+            ("teams_half", self.teams_half, 1.0),
+            ("damage_half_eur", self.damage_half_eur, 0.0),
+            ("growth_half", self.growth_half, 0.0),
+            ("recency_half_days", self.recency_half_days, 0.0),
+        ];
+        for (key, h, above) in halves {
+            if !(h.is_finite() && h > above) {
+                anyhow::bail!("priority.{key} = {h}: must be a number above {above}");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A settings table that still sets a `[priority]` key of before issue 22
+/// is refused with the key that replaces it: the old value was a cap, the
+/// new one a half-point, so carrying it over would silently change the
+/// ranking.
+fn refuse_retired_keys(table: &toml::Table) -> Result<()> {
+    let Some(priority) = table.get("priority").and_then(toml::Value::as_table) else {
+        return Ok(());
+    };
+    for (old, new, what) in RETIRED_PRIORITY_KEYS {
+        if priority.contains_key(old) {
+            anyhow::bail!(
+                "priority.{old} is no longer a setting: the score's parts have no cap since \
+                 issue 22; set priority.{new} (the {what} at which the part is half its \
+                 weight) instead, see config/default.toml"
+            );
+        }
+    }
+    Ok(())
 }
 
 impl Settings {
@@ -238,6 +315,7 @@ impl Settings {
                 .with_context(|| format!("reading settings {}", path.display()))?;
             let over: toml::Table = toml::from_str(&text)
                 .with_context(|| format!("parsing settings {}", path.display()))?;
+            refuse_retired_keys(&over).with_context(|| format!("settings {}", path.display()))?;
             merge(&mut table, over);
         }
         apply_env(&mut table, std::env::vars())?;
@@ -263,6 +341,7 @@ impl Settings {
         }
         self.load_teams()?;
         self.check_retention()?;
+        self.priority.check()?;
         Ok(())
     }
 
@@ -573,5 +652,36 @@ mod tests {
         let vars = [("FRAUDLINK_INGEST_BATCH_SIZE".to_owned(), "many".to_owned())];
         let err = apply_env(&mut table, vars.into_iter()).unwrap_err();
         assert!(format!("{err:#}").contains("FRAUDLINK_INGEST_BATCH_SIZE"));
+    }
+
+    // See: issue 22 (the score's caps became half-points)
+    #[test]
+    fn issue_22_a_priority_cap_of_before_is_refused_naming_the_key_that_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("settings.toml");
+        std::fs::write(&file, "[priority]\nreports = 0.3\nunits_scale = 6.0\n").unwrap();
+        let err = format!("{:#}", Settings::load(Some(&file)).unwrap_err());
+        assert!(
+            err.contains("priority.units_scale") && err.contains("priority.units_half"),
+            "{err}"
+        );
+        // In a variable, the nearest setting is named.
+        let mut table: toml::Table = toml::from_str(DEFAULT_TOML).unwrap();
+        let vars = [(
+            "FRAUDLINK_PRIORITY_REPORTS_SCALE".to_owned(),
+            "50".to_owned(),
+        )];
+        let err = format!("{:#}", apply_env(&mut table, vars.into_iter()).unwrap_err());
+        assert!(err.contains("FRAUDLINK_PRIORITY_REPORTS_HALF"), "{err}");
+        // The new keys are read, and unusable values named.
+        std::fs::write(&file, "[priority]\nunits_half = 4.0\ngrowth = 0.3\n").unwrap();
+        let s = Settings::load(Some(&file)).unwrap();
+        assert_eq!((s.priority.units_half, s.priority.growth), (4.0, 0.3));
+        let mut s = Settings::defaults();
+        s.priority.reports_half = 1.0;
+        assert!(format!("{:#}", s.check().unwrap_err()).contains("priority.reports_half"));
+        let mut s = Settings::defaults();
+        s.priority.recency = -0.1;
+        assert!(format!("{:#}", s.check().unwrap_err()).contains("priority.recency"));
     }
 }

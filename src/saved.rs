@@ -59,8 +59,9 @@ pub const FILE: &str = "clusters.bin";
 const MAGIC: &[u8; 8] = b"FLSTATE\n";
 
 /// The layout this code writes and reads; a file of another is ignored
-/// (and rewritten by the next re-cluster).
-pub const FORMAT: u32 = 1;
+/// (and rewritten by the next re-cluster). 2: the score's recency part
+/// (issue 22).
+pub const FORMAT: u32 = 2;
 
 /// What a saved state reflects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,8 +143,8 @@ struct SavedSummary {
     first_filed_at: i64,
     last_filed_at: i64,
     score: f64,
-    /// reports, victims, units, teams, damage, growth, actionable.
-    parts: [f64; 7],
+    /// reports, victims, units, teams, damage, growth, recency, actionable.
+    parts: [f64; 8],
     /// victims, growth_14d, growth_30d.
     counts: [u64; 3],
     /// dutch_iban, dutch_phone, nl_domain.
@@ -291,6 +292,7 @@ impl Writer {
                     p.teams,
                     p.damage,
                     p.growth,
+                    p.recency,
                     p.actionable,
                 ]
             },
@@ -693,7 +695,16 @@ impl Saved {
         let names = |list: &[u32]| -> Result<Box<[Arc<str>]>> {
             list.iter().map(|&n| self.name(n)).collect()
         };
-        let [reports, victims, units, teams, damage, growth, actionable] = s.parts;
+        let [
+            reports,
+            victims,
+            units,
+            teams,
+            damage,
+            growth,
+            recency,
+            actionable,
+        ] = s.parts;
         let [victim_count, growth_14d, growth_30d] = s.counts;
         let [dutch_iban, dutch_phone, nl_domain] = s.flags;
         Ok(ClusterSummary {
@@ -722,6 +733,7 @@ impl Saved {
                 teams,
                 damage,
                 growth,
+                recency,
                 actionable,
                 figures: ScoreFigures {
                     victims: victim_count as usize,

@@ -1539,7 +1539,7 @@ fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead) -> Result
     let p = &c.score_parts;
     writeln!(
         out,
-        "score parts: reports {:.3}, victims {:.3}, units {:.3}, teams {:.3}, damage {:.3}, growth {:.3} (14d {}, 30d {}), actionable {:.3} (NL IBAN {}, NL phone {}, .nl domain {})",
+        "score parts: reports {:.3}, victims {:.3}, units {:.3}, teams {:.3}, damage {:.3}, growth {:.3} (14d {}, 30d {}), recency {:.3}, actionable {:.3} (NL IBAN {}, NL phone {}, .nl domain {})",
         p.reports,
         p.victims,
         p.units,
@@ -1548,6 +1548,7 @@ fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead) -> Result
         p.growth,
         p.figures.growth_14d,
         p.figures.growth_30d,
+        p.recency,
         p.actionable,
         p.figures.dutch_iban,
         p.figures.dutch_phone,

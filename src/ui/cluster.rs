@@ -283,7 +283,7 @@ fn show_page(
 
     let p = &c.score_parts;
     let fig = &p.figures;
-    let raw_parts: [(&'static str, f64, String); 7] = [
+    let raw_parts: [(&'static str, f64, String); 8] = [
         ("reports", p.reports, lang.n("count.reports", c.size)),
         ("victims", p.victims, lang.n("count.victims", fig.victims)),
         ("units", p.units, lang.n("count.units", c.units.len())),
@@ -295,6 +295,14 @@ fn show_page(
             lang.f(
                 "cluster.growth_figure",
                 &[("d14", &fig.growth_14d), ("d30", &fig.growth_30d)],
+            ),
+        ),
+        (
+            "recency",
+            p.recency,
+            lang.f(
+                "cluster.recency_figure",
+                &[("date", &lang.date(c.last_filed_at))],
             ),
         ),
         (

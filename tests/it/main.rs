@@ -16,6 +16,7 @@ mod hostile;
 mod layers;
 mod modes;
 mod purge;
+mod rank;
 mod realtext_ioc;
 mod realtext_phone;
 mod recovery;
