@@ -39,8 +39,108 @@ pub struct Filters {
     min_size: String,
     #[serde(default)]
     growth: String,
+    /// `open` (the default: open and unassigned) or `all`.
+    #[serde(default)]
+    view: String,
+    /// The column the list is sorted on (see [`SortKey`]).
+    #[serde(default)]
+    sort: String,
+    /// `desc` (the default) or `asc`.
+    #[serde(default)]
+    dir: String,
     #[serde(default)]
     page: Option<usize>,
+}
+
+/// The columns the list can be sorted on, with their query value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// The priority score (the default).
+    Score,
+    /// Reports.
+    Size,
+    /// Units reached.
+    Units,
+    /// The newest report.
+    Last,
+    /// Reports in the last 14 days (then 30).
+    Growth,
+}
+
+impl SortKey {
+    const ALL: [SortKey; 5] = [
+        SortKey::Score,
+        SortKey::Size,
+        SortKey::Units,
+        SortKey::Last,
+        SortKey::Growth,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Score => "score",
+            SortKey::Size => "size",
+            SortKey::Units => "units",
+            SortKey::Last => "last",
+            SortKey::Growth => "growth",
+        }
+    }
+
+    /// Reads `sort=`; empty is the score.
+    fn parse(s: &str) -> Result<SortKey, UiError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(SortKey::Score);
+        }
+        SortKey::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                UiError::BadRequest(Msg::with(
+                    "error.unknown_sort",
+                    &[
+                        ("value", s.to_owned()),
+                        ("choices", SortKey::ALL.map(SortKey::as_str).join(", ")),
+                    ],
+                ))
+            })
+    }
+
+    /// Orders two clusters on this column, largest first.
+    fn cmp(self, a: &ClusterSummary, b: &ClusterSummary) -> std::cmp::Ordering {
+        let growth = |c: &ClusterSummary| {
+            let f = &c.score_parts.figures;
+            (f.growth_14d, f.growth_30d)
+        };
+        match self {
+            SortKey::Score => b.score.total_cmp(&a.score),
+            SortKey::Size => b.size.cmp(&a.size),
+            SortKey::Units => b.units.len().cmp(&a.units.len()),
+            SortKey::Last => b.last_filed_at.cmp(&a.last_filed_at),
+            SortKey::Growth => growth(b).cmp(&growth(a)),
+        }
+    }
+}
+
+/// Whether a cluster is in the list's default view: still open (not
+/// closed, not handed over) and no team assigned (issue 22).
+pub fn open_and_unassigned(t: &crate::engine::Triage) -> bool {
+    !matches!(t.status.as_str(), "closed" | "handed_over")
+        && t.assigned_team
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+}
+
+/// A sortable column's header: its link and the arrow of the current order.
+pub struct SortLink {
+    /// The key of the column's name in the translation files.
+    pub label: &'static str,
+    /// The list sorted on it (the other way round when it already is).
+    pub href: String,
+    /// ` ▼`, ` ▲` or nothing.
+    pub arrow: &'static str,
+    /// `descending`, `ascending` or `none`, for `aria-sort`.
+    pub aria: &'static str,
 }
 
 /// One row of the ranked list.
@@ -71,6 +171,9 @@ pub struct Row {
     pub team: String,
     /// Last filing.
     pub last: String,
+    /// Why it ranks here: the largest parts of its score in words, the
+    /// main one first ("6 nieuw in 14 dagen · 4 eenheden · NL-IBAN").
+    pub reason: String,
 }
 
 /// Reports per ISO week and unit (derived from the state, cached).
@@ -156,6 +259,15 @@ struct DashboardPage {
     f_status: String,
     f_min_size: String,
     f_growth: String,
+    f_view: &'static str,
+    f_sort: &'static str,
+    f_dir: &'static str,
+    view_open: String,
+    view_open_href: String,
+    view_all: String,
+    view_all_href: String,
+    open_only: bool,
+    sorts: Vec<SortLink>,
     types: Vec<String>,
     units: Vec<String>,
     statuses: Vec<&'static str>,
@@ -194,7 +306,55 @@ fn row(engine: &Engine, c: &ClusterSummary, max_score: f64, lang: Lang) -> Row {
         status: t.status,
         team: t.assigned_team.unwrap_or_default(),
         last: lang.date(c.last_filed_at),
+        reason: reason(c, lang),
     }
+}
+
+/// The largest parts of a cluster's score in words, the main one first:
+/// new reports (weighed with the recency part), units, reports, damage,
+/// actionable identifiers (up to three; teams go without saying beside
+/// the units).
+pub fn reason(c: &ClusterSummary, lang: Lang) -> String {
+    let p = &c.score_parts;
+    let f = &p.figures;
+    let mut why: Vec<(f64, String)> = Vec::new();
+    // New reports weigh with how recent the newest is: both are activity.
+    let activity = p.growth + p.recency;
+    if f.growth_14d > 0 {
+        why.push((activity, lang.f("reason.new14", &[("n", &f.growth_14d)])));
+    } else if f.growth_30d > 0 {
+        why.push((activity, lang.f("reason.new30", &[("n", &f.growth_30d)])));
+    }
+    if c.units.len() > 1 {
+        why.push((p.units, lang.n("count.units", c.units.len())));
+    }
+    if c.size > 1 {
+        why.push((p.reports, lang.n("count.reports", c.size)));
+    }
+    if c.amount_eur_total > 0.0 {
+        let amount = euros(c.amount_eur_total);
+        why.push((p.damage, lang.f("reason.damage", &[("amount", &amount)])));
+    }
+    let actionable: Vec<&str> = [
+        (f.dutch_iban, "reason.nl_iban"),
+        (f.dutch_phone, "reason.nl_phone"),
+        (f.nl_domain, "reason.nl_domain"),
+    ]
+    .iter()
+    .filter(|(b, _)| *b)
+    .map(|(_, k)| lang.t(k))
+    .collect();
+    if !actionable.is_empty() {
+        why.push((p.actionable, actionable.join(", ")));
+    }
+    // Largest first; equal parts keep the order above.
+    why.sort_by(|a, b| b.0.total_cmp(&a.0));
+    why.into_iter()
+        .filter(|(v, _)| *v > 0.0)
+        .take(3)
+        .map(|(_, text)| text)
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn parse_usize(s: &str) -> Result<Option<usize>, UiError> {
@@ -222,21 +382,56 @@ pub async fn dashboard(
     let lang = viewer.lang;
     let min_size = parse_usize(&f.min_size)?.unwrap_or(2);
     let growth = parse_usize(&f.growth)?;
+    let show_all = match f.view.trim() {
+        "" | "open" => false,
+        "all" => true,
+        _ => return Err(UiError::bad("error.unknown_view")),
+    };
+    let sort = SortKey::parse(&f.sort)?;
+    let ascending = match f.dir.trim() {
+        "" | "desc" => false,
+        "asc" => true,
+        _ => return Err(UiError::bad("error.unknown_dir")),
+    };
+    // A status chosen in the filters is shown whether open or not; else
+    // the default view holds the open and unassigned clusters only.
+    let open_only = !show_all && f.status.is_empty();
     let engine = state.app.engine.clone();
     let snapshot = engine.state();
     let inflow = inflow(&state, &snapshot);
     let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    let filtered: Vec<&ClusterSummary> = snapshot
+    // The clusters the other filters keep, with whether each is open and
+    // unassigned (both views are counted for the switch).
+    let matching: Vec<(&ClusterSummary, bool)> = snapshot
         .clusters()
         .iter()
         .filter(|c| {
             c.size >= min_size
                 && (f.unit.is_empty() || c.units.iter().any(|u| eq(u, &f.unit)))
                 && (f.fraud_type.is_empty() || c.fraud_types.iter().any(|t| eq(t, &f.fraud_type)))
-                && (f.status.is_empty() || eq(&engine.triage(&c.cluster_id).status, &f.status))
                 && growth.is_none_or(|g| c.score_parts.figures.growth_14d >= g)
         })
+        .filter_map(|c| {
+            let t = engine.triage(&c.cluster_id);
+            let status_ok = f.status.is_empty() || eq(&t.status, &f.status);
+            status_ok.then(|| (c, open_and_unassigned(&t)))
+        })
         .collect();
+    let open_count = matching.iter().filter(|(_, open)| *open).count();
+    let all_count = matching.len();
+    let mut filtered: Vec<&ClusterSummary> = matching
+        .into_iter()
+        .filter(|(_, open)| !open_only || *open)
+        .map(|(c, _)| c)
+        .collect();
+    // The state lists clusters by score; a stable sort keeps that order
+    // among equals.
+    if sort != SortKey::Score || ascending {
+        filtered.sort_by(|a, b| {
+            let o = sort.cmp(a, b);
+            if ascending { o.reverse() } else { o }
+        });
+    }
     let max_score = snapshot
         .clusters()
         .first()
@@ -249,8 +444,20 @@ pub async fn dashboard(
         .take(PAGE)
         .map(|c| row(&engine, c, max_score, lang))
         .collect();
-    let link = |p: usize| {
-        let ps = p.to_string();
+    let view = if show_all { "all" } else { "" };
+    let sort_value = if sort == SortKey::Score {
+        ""
+    } else {
+        sort.as_str()
+    };
+    let dir_value = if ascending { "asc" } else { "" };
+    // Every link of the page keeps the filters, the view and the order.
+    let list_link = |view: &str, sort: &str, dir: &str, page: usize| {
+        let ps = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
         format!(
             "/?{}",
             query_string(&[
@@ -259,10 +466,53 @@ pub async fn dashboard(
                 ("status", &f.status),
                 ("min_size", &f.min_size),
                 ("growth", &f.growth),
+                ("view", view),
+                ("sort", sort),
+                ("dir", dir),
                 ("page", &ps),
             ])
         )
     };
+    let link = |p: usize| list_link(view, sort_value, dir_value, p);
+    let sorts = [
+        (SortKey::Score, "field.score"),
+        (SortKey::Size, "field.reports"),
+        (SortKey::Units, "field.units"),
+        (SortKey::Growth, "dash.days14"),
+        (SortKey::Last, "field.last_report"),
+    ]
+    .into_iter()
+    .map(|(key, label)| {
+        let current = key == sort;
+        // A click on the current column turns the order round.
+        let dir = if current && !ascending { "asc" } else { "" };
+        let value = if key == SortKey::Score {
+            ""
+        } else {
+            key.as_str()
+        };
+        SortLink {
+            label,
+            href: list_link(view, value, dir, 1),
+            arrow: match (current, ascending) {
+                (false, _) => "",
+                (true, false) => " ▼",
+                (true, true) => " ▲",
+            },
+            aria: match (current, ascending) {
+                (false, _) => "none",
+                (true, false) => "descending",
+                (true, true) => "ascending",
+            },
+        }
+    })
+    .collect();
+    let view_open = format!("{} ({open_count})", lang.t("dash.view_open"));
+    let view_all = format!("{} ({all_count})", lang.t("dash.view_all"));
+    let (view_open_href, view_all_href) = (
+        list_link("", sort_value, dir_value, 1),
+        list_link("all", sort_value, dir_value, 1),
+    );
     let prev = if pageno > 1 {
         link(pageno - 1)
     } else {
@@ -401,6 +651,15 @@ pub async fn dashboard(
         f_status: f.status.clone(),
         f_min_size: f.min_size.clone(),
         f_growth: f.growth.clone(),
+        f_view: view,
+        f_sort: sort_value,
+        f_dir: dir_value,
+        view_open,
+        view_open_href,
+        view_all,
+        view_all_href,
+        open_only,
+        sorts,
         types: inflow.types.iter().cloned().collect(),
         units: inflow.units.iter().cloned().collect(),
         statuses: crate::engine::STATUSES.to_vec(),

@@ -1222,3 +1222,114 @@ async fn issue_22_intake_lists_every_cluster_names_unreadable_lines_and_says_wha
     let p = ui.get(&format!("/clusters/{first}"), Some(&s)).await;
     assert!(p.body.contains("in behandeling bij Peelland"), "{}", p.body);
 }
+
+/// The rows of the dashboard's cluster list: id, reports, reason.
+fn listed(body: &str) -> Vec<(String, usize, String)> {
+    let start = body.find("id=\"clusters\"").expect("the cluster list");
+    let table = &body[start..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let id = regex::Regex::new(r#"href="/clusters/([^"]+)""#).unwrap();
+    let size = regex::Regex::new(r#"<td class="num">(\d+)</td>"#).unwrap();
+    let reason = regex::Regex::new(r#"<td class="reason">([^<]*)</td>"#).unwrap();
+    table
+        .split("<tr>")
+        .skip(2)
+        .map(|row| {
+            (
+                id.captures(row).unwrap()[1].to_owned(),
+                size.captures(row).unwrap()[1].parse().unwrap(),
+                reason.captures(row).unwrap()[1].to_owned(),
+            )
+        })
+        .collect()
+}
+
+// See: issue 22 (closed and handed-over clusters stayed on top; columns
+// could not be sorted; no reason per row)
+#[tokio::test]
+async fn issue_22_the_cluster_list_shows_open_unassigned_clusters_sorted_as_asked_with_why() {
+    let ui = Ui::new();
+    let s = ui.sign_in("coordinator").await;
+    let all = listed(&ui.get("/?view=all", Some(&s)).await.body);
+    assert!(all.len() >= 4, "{all:?}");
+    // Each row says why it ranks there, in Dutch by default.
+    assert!(
+        all.iter()
+            .all(|(_, n, why)| why.contains(&format!("{n} aangiftes"))
+                || why.contains("nieuw")
+                || why.contains("eenheden")
+                || why.contains("NL-")
+                || why.contains("schade")),
+        "{all:?}"
+    );
+    assert!(
+        all.iter().any(|(_, _, why)| why.contains("eenheden")),
+        "{all:?}"
+    );
+    let (closed, handed, assigned) = (&all[0].0, &all[1].0, &all[2].0);
+    for (id, status, team) in [
+        (closed, "closed", None),
+        (handed, "handed_over", None),
+        (assigned, "in_investigation", Some("Peelland")),
+    ] {
+        ui.engine
+            .set_triage(id, Some(status), team.map(Some), None, "test")
+            .unwrap();
+    }
+    // The default view: open and unassigned only, with a way to all.
+    let p = ui.get("/", Some(&s)).await;
+    let open: Vec<String> = listed(&p.body).into_iter().map(|r| r.0).collect();
+    assert_eq!(open.len(), all.len() - 3, "{open:?}");
+    for id in [closed, handed, assigned] {
+        assert!(!open.contains(id), "{id} is not open and unassigned");
+    }
+    assert!(
+        p.body
+            .contains(&format!("Open en niet toegewezen ({})", all.len() - 3))
+    );
+    assert!(p.body.contains(&format!("Alle clusters ({})", all.len())));
+    assert!(
+        p.body.contains("id=\"show-all\" href=\"/?view=all\"")
+            || p.body.contains("href=\"/?view=all\" id=\"show-all\"")
+    );
+    // A status chosen in the filters is shown whether open or not.
+    let p = ui.get("/?status=closed", Some(&s)).await;
+    let rows = listed(&p.body);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0].0, closed);
+
+    // Sorted on reports, smallest first: the links keep view and order.
+    let p = ui.get("/?view=all&sort=size&dir=asc", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    let sizes: Vec<usize> = listed(&p.body).into_iter().map(|r| r.1).collect();
+    assert_eq!(sizes.len(), all.len());
+    assert!(sizes.windows(2).all(|w| w[0] <= w[1]), "{sizes:?}");
+    assert!(p.body.contains("aria-sort=\"ascending\""));
+    // The header turns the order round and sorts other columns in the
+    // same view; the filter form keeps view and order.
+    assert!(
+        p.body.contains("href=\"/?view=all&#38;sort=size\""),
+        "reverse"
+    );
+    assert!(p.body.contains("href=\"/?view=all&#38;sort=last\""));
+    assert!(p.body.contains("href=\"/?view=all&#38;sort=growth\""));
+    assert!(p.body.contains("name=\"sort\" value=\"size\""));
+    assert!(p.body.contains("name=\"dir\" value=\"asc\""));
+    let p = ui.get("/?view=all&sort=size", Some(&s)).await;
+    let sizes: Vec<usize> = listed(&p.body).into_iter().map(|r| r.1).collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    let p = ui.get("/?sort=colour", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("colour") && p.body.contains("score, size, units, last, growth"));
+
+    // In English on request.
+    let p = ui
+        .get_with("/?view=all", Some(&s), &[(header::ACCEPT_LANGUAGE, "en")])
+        .await;
+    assert!(p.body.contains("Open and unassigned") && p.body.contains("All clusters"));
+    assert!(
+        listed(&p.body)
+            .iter()
+            .any(|(_, _, why)| why.contains("units"))
+    );
+}
