@@ -214,6 +214,34 @@ test("sign in, then the dashboard ranks clusters and shows the flow", async () =
   await page.close();
 });
 
+// See: issue 22 (a ranking that chooses)
+test("the cluster list opens on open, unassigned clusters, sorts on a header click and says why", async () => {
+  const page = await newPage();
+  await open(page, `${base}/`);
+  assert.match(await page.textContent("#views strong"), /^Open en niet toegewezen \(\d+\)$/);
+  const reasons = await page.locator("#clusters td.reason").allTextContents();
+  assert.ok(reasons.length >= 2 && reasons.every((r) => r.trim() !== ""), `a reason on every row: ${reasons}`);
+  assert.ok(reasons.some((r) => /aangiftes|eenheden|nieuw in|NL-/.test(r)), `reasons in Dutch: ${reasons}`);
+  await page.click("#show-all");
+  await page.waitForURL(/view=all/);
+  assert.match(await page.textContent("#views strong"), /^Alle clusters \(\d+\)$/);
+  await page.locator("#clusters th a.sort", { hasText: "Aangiftes" }).click();
+  await page.waitForURL(/sort=size/);
+  assert.match(page.url(), /view=all/, "the view is kept");
+  const sizes = async () =>
+    (await page.locator("#clusters tbody tr td:nth-child(4)").allTextContents()).map(Number);
+  const desc = await sizes();
+  assert.ok(desc.length >= 2 && desc.every((n, i) => i === 0 || desc[i - 1] >= n), `largest first: ${desc}`);
+  await shot(page, "16-dashboard-sorted.png");
+  // A second click on the same header turns the order round.
+  await page.click("#clusters th[aria-sort=descending] a");
+  await page.waitForURL(/dir=asc/);
+  const asc = await sizes();
+  assert.ok(asc.every((n, i) => i === 0 || asc[i - 1] <= n), `smallest first: ${asc}`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("a cluster's graph is drawn, pans and zooms, and opens reports", async () => {
   const page = await newPage();
   await open(page, `${base}/`);
