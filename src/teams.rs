@@ -269,6 +269,51 @@ source = "test"
         );
     }
 
+    // See: issue 19
+    #[test]
+    fn issue_19_the_embedded_list_gives_each_team_an_eenheid_and_a_source_in_order() {
+        const UNITS: [&str; 10] = [
+            "Amsterdam",
+            "Den Haag",
+            "Limburg",
+            "Midden-Nederland",
+            "Noord-Holland",
+            "Noord-Nederland",
+            "Oost-Brabant",
+            "Oost-Nederland",
+            "Rotterdam",
+            "Zeeland-West-Brabant",
+        ];
+        let file: File = toml::from_str(EMBEDDED_TOML).unwrap();
+        let mut previous: Option<(usize, String)> = None;
+        let mut units = [0; UNITS.len()];
+        for e in &file.team {
+            let unit = UNITS
+                .iter()
+                .position(|u| *u == e.unit)
+                .unwrap_or_else(|| panic!("{:?}: {:?} is not an eenheid", e.name, e.unit));
+            units[unit] += 1;
+            assert!(
+                e.source.starts_with("https://") || e.source.starts_with("http://"),
+                "{:?}: the source {:?} is not a public address",
+                e.name,
+                e.source
+            );
+            let here = (unit, key(&e.name));
+            if let Some(before) = &previous {
+                assert!(
+                    *before < here,
+                    "{:?} is out of order (unit, then name)",
+                    e.name
+                );
+            }
+            previous = Some(here);
+        }
+        for (unit, n) in UNITS.iter().zip(units) {
+            assert!(n > 0, "no team of the eenheid {unit}");
+        }
+    }
+
     #[test]
     fn a_list_with_a_team_twice_is_refused() {
         let twice =
