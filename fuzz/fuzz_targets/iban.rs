@@ -1,3 +1,6 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| fraudlink_fuzz::iban(data));
+libfuzzer_sys::fuzz_target!(
+    init: fraudlink_fuzz::warm_up(),
+    |data: &[u8]| fraudlink_fuzz::iban(data)
+);

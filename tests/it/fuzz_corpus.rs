@@ -1,25 +1,37 @@
-//! Replays every committed fuzz corpus input (`fuzz/corpus/<target>/`)
-//! through the same checks the fuzz targets run (`fuzz/src/lib.rs`), without
-//! libFuzzer, so that the crashes fuzzing found stay fixed in `cargo test`.
+//! Replays every committed fuzz input through the same checks the fuzz
+//! targets run (`fuzz/src/lib.rs`), without libFuzzer: the minimised
+//! corpus (`fuzz/corpus/<target>/`) and the inputs of crashes that were
+//! fixed (`fuzz/regressions/<target>/`, kept apart so that minimising the
+//! corpus never drops one), so that what fuzzing found stays fixed in
+//! `cargo test`.
 
 #[path = "../../fuzz/src/lib.rs"]
 mod checks;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The files in `dir`, sorted; none when it does not exist.
+fn inputs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries.map(|e| e.expect("fuzz input").path()).collect();
+    files.sort();
+    files
+}
 
 #[test]
 fn every_fuzz_corpus_input_passes_its_checks() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    checks::warm_up();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut regressions = 0;
     for (target, check) in checks::TARGETS {
-        let dir = root.join(target);
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|e| e.expect("corpus entry").path())
-            .collect();
-        files.sort();
-        assert!(!files.is_empty(), "no corpus for fuzz target {target}");
-        for file in files {
-            let data = std::fs::read(&file).expect("corpus file");
+        let corpus = inputs(&root.join("corpus").join(target));
+        assert!(!corpus.is_empty(), "no corpus for fuzz target {target}");
+        let fixed = inputs(&root.join("regressions").join(target));
+        regressions += fixed.len();
+        for file in corpus.iter().chain(&fixed) {
+            let data = std::fs::read(file).expect("fuzz input");
             let outcome = std::panic::catch_unwind(|| check(&data));
             assert!(
                 outcome.is_ok(),
@@ -29,6 +41,7 @@ fn every_fuzz_corpus_input_passes_its_checks() {
             );
         }
     }
+    assert!(regressions >= 5, "the fixed crashes' inputs are missing");
 }
 
 #[test]
