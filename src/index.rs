@@ -1898,6 +1898,31 @@ mod tests {
         }
     }
 
+    // See: issue 19. Found by the 30-minute query fuzz: an excluded phrase
+    // that no document holds tripped a false debug assertion in tantivy
+    // 0.27 (`PhraseScorer::seek_danger`), so that debug builds (the tests,
+    // the binary CI's browser tests and schemathesis serve) answered an
+    // ordinary analyst's query with a 500. Cargo.toml builds tantivy
+    // without debug assertions; the counts are those of a release build.
+    #[test]
+    fn issue_19_an_excluded_phrase_is_answered_in_every_build() {
+        let index = index_of(vec![
+            doc("r1", "Mijn geld moest naar een veilige rekening."),
+            doc("r2", "Via marktplaats naar een veilige rekening gestuurd."),
+            doc("r3", "Een fiets via Marktplaats gekocht."),
+        ]);
+        for (text, total) in [
+            ("\"veilige rekening\"", 2),
+            ("\"veilige rekening\" -\"via marktplaats\"", 1),
+            ("\"veilige rekening\"~4 -\"marktplaats mam\"", 2),
+            ("(\"veilige rekening\"~4 -marktplaats.mam) geld", 1),
+            ("\"veilige rekening\" -\"een fiets\"", 2),
+        ] {
+            let found = index.search(&query(text)).expect(text);
+            assert_eq!(found.total, total, "{text}");
+        }
+    }
+
     // See: issue 19
     #[test]
     fn issue_19_a_query_longer_than_the_limit_is_refused_naming_it() {
