@@ -345,12 +345,17 @@ pub async fn search(
     caller.require(Action::Search)?;
     caller.purpose()?;
     let Query(q) = query?;
-    // The contract declares `from` and `to` as dates: an empty one is a
-    // mistake to name, not "no filter" as in the UI's blank date fields.
-    for (name, value) in [("from", &q.from), ("to", &q.to)] {
+    // The contract declares `from` and `to` as dates and `sort` as one of
+    // two words: an empty one is a mistake to name, not "no filter" as in
+    // the UI's blank form fields.
+    for (name, value, give) in [
+        ("from", &q.from, "a day (2026-12-05)"),
+        ("to", &q.to, "a day (2026-12-05)"),
+        ("sort", &q.sort, "relevance or date"),
+    ] {
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(ApiError::BadRequest(format!(
-                "{name}: empty; give a day (2026-12-05) or leave {name} out"
+                "{name}: empty; give {give} or leave {name} out"
             )));
         }
     }
