@@ -543,7 +543,8 @@ pub struct LinkIn {
     pub a: String,
     /// A report id or `kind:value`.
     pub b: String,
-    /// `confirm` or `reject`.
+    /// `confirm`, `reject`, or `undo` (the decision in force on this
+    /// link is taken back).
     pub decision: String,
     /// Why.
     #[serde(default)]
@@ -551,7 +552,9 @@ pub struct LinkIn {
 }
 
 /// `POST /api/v1/links`: confirm (merge) or reject (split, never suggest
-/// again) a link.
+/// again) a link, or undo the decision in force on it (issue 22: the
+/// clusters form again as if it was never decided; 404 when there is
+/// none).
 pub async fn decide_link(
     State(state): State<AppState>,
     caller: Caller,
@@ -559,11 +562,16 @@ pub async fn decide_link(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::DecideLink)?;
     let JsonIn(l) = body?;
-    let Some(confirm) = Engine::parse_decision(&l.decision) else {
-        return Err(ApiError::Unprocessable(format!(
-            "decision {:?}: use confirm or reject",
-            l.decision
-        )));
+    let undo = l.decision.trim() == "undo";
+    let confirm = match Engine::parse_decision(&l.decision) {
+        Some(c) => c,
+        None if undo => false,
+        None => {
+            return Err(ApiError::Unprocessable(format!(
+                "decision {:?}: use confirm, reject or undo",
+                l.decision
+            )));
+        }
     };
     let region = state.engine.settings().region()?;
     for end in [&l.a, &l.b] {
@@ -571,6 +579,19 @@ pub async fn decide_link(
             .map_err(|e| ApiError::Unprocessable(format!("{end:?}: {e:#}")))?;
     }
     let actor = caller.principal.name();
+    if undo {
+        let (a, b) = (l.a.clone(), l.b.clone());
+        let undone = blocking(&state.engine, move |e| {
+            e.undo_link(&l.a, &l.b, &actor, &l.reason)
+        })
+        .await?;
+        let Some((was, events)) = undone else {
+            return Err(ApiError::NotFound(format!(
+                "no decision on the link {a} ~ {b} to undo"
+            )));
+        };
+        return Ok(Json(json!({"undone": was, "events": events})));
+    }
     let events = blocking(&state.engine, move |e| {
         e.decide_link(&l.a, &l.b, confirm, &actor, &l.reason)
     })

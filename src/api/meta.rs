@@ -774,7 +774,7 @@ fn describe(method: &str, path: &str) -> Op {
                     "properties": {
                         "a": {"type": "string", "minLength": 1},
                         "b": {"type": "string", "minLength": 1},
-                        "decision": {"type": "string", "enum": ["confirm", "reject"]},
+                        "decision": {"type": "string", "enum": ["confirm", "reject", "undo"]},
                         "reason": string(),
                     },
                     "required": ["a", "b", "decision"],
@@ -783,10 +783,16 @@ fn describe(method: &str, path: &str) -> Op {
             )],
             ..op(
                 "triage",
-                "Confirm or reject a link between two reports or identifiers (kind:value, e.g. iban:NL42INGB0006123456); an endpoint that is neither a report id nor a readable identifier answers 422. Analyst and up.",
+                "Confirm or reject a link between two reports or identifiers (kind:value, e.g. iban:NL42INGB0006123456), or undo the decision in force on it (`undo`: the clusters form again as if it was never decided, and the answer's `undone` names the decision taken back; 404 when there is none); an endpoint that is neither a report id nor a readable identifier answers 422. Analyst and up.",
                 vec![],
-                obj(&["events"], json!({"events": array(event())})),
-                &["400", "403", "413", "415", "422"],
+                obj(
+                    &["events"],
+                    json!({
+                        "events": array(event()),
+                        "undone": {"type": "string", "enum": ["confirmed", "rejected"]},
+                    }),
+                ),
+                &["400", "403", "404", "413", "415", "422"],
             )
         },
         ("GET", "/api/v1/explain") => op(

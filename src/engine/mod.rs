@@ -24,6 +24,10 @@ use crate::index::{IndexDoc, SearchError, SearchIndex, SearchQuery, Sort};
 use crate::report::{Report, ReportError, ReportId};
 use crate::store::{BatchCounts, ClusterRecord, LinkRow, LinkRows, Retention, Revisions, Store};
 
+mod triage;
+
+pub use triage::QueueEntry;
+
 /// A cheap-clone handle to everything.
 #[derive(Clone)]
 pub struct Engine {
@@ -2426,8 +2430,10 @@ fn weak_links(state: &State, input: &WeakInput) -> OpenSuggestions {
         decisions,
         cfg,
     } = input;
+    // An undone decision (see `Store::undo_link`) decides nothing.
     let decided: std::collections::HashSet<(&str, &str)> = decisions
         .iter()
+        .filter(|(_, _, d, _)| d != "undone")
         .map(|(a, b, _, _)| (a.as_str(), b.as_str()))
         .collect();
     let linking: Vec<&IdentKey> = state

@@ -21,6 +21,10 @@ use crate::extract::Identifier;
 use crate::ident::{Kind, Role, Source};
 use crate::report::{Report, ReportId};
 
+mod triage;
+
+pub use triage::{AuditPage, HistoryEvent, LinkDecision};
+
 /// The page cache per connection, in KiB (negative: a size, not pages).
 const CACHE_KIB: i64 = -131_072;
 

@@ -1357,3 +1357,72 @@ async fn issue_19_every_api_read_is_logged_with_what_it_showed_and_its_purpose()
         .await;
     assert_eq!(api.last("audit").targets["entries"], 5);
 }
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_a_link_decision_is_undone_through_the_api_and_the_clusters_part_again() {
+    let api = Api::new();
+    let state = api.engine.state();
+    let s = state
+        .suggestions(usize::MAX)
+        .into_iter()
+        .find(|x| {
+            !x.a_clusters.is_empty() && !x.b_clusters.is_empty() && x.a_clusters != x.b_clusters
+        })
+        .expect("the fixtures have a suggestion between two clusters");
+    drop(state);
+    let a = format!("{}:{}", s.suggestion.a.kind, s.suggestion.a.value);
+    let b = format!("{}:{}", s.suggestion.b.kind, s.suggestion.b.value);
+    let (ra, rb) = (s.a_reports[0].to_string(), s.b_reports[0].to_string());
+    let body = |decision: &str| json!({"a": a, "b": b, "decision": decision}).to_string();
+    let (status, _) = api
+        .call(
+            "POST",
+            "/api/v1/links",
+            Some("analyst"),
+            Some(&body("confirm")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(api.cluster_of(&ra), api.cluster_of(&rb));
+    let (status, _) = api
+        .call("POST", "/api/v1/links", Some("intake"), Some(&body("undo")))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the roles that decide undo");
+    let (status, answer) = api
+        .call(
+            "POST",
+            "/api/v1/links",
+            Some("analyst"),
+            Some(&body("undo")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["undone"], "confirmed");
+    assert!(answer["events"].as_array().is_some_and(|e| !e.is_empty()));
+    assert_ne!(api.cluster_of(&ra), api.cluster_of(&rb), "apart again");
+    // The suggestion is open again, and the history says who undid it.
+    let open = api.engine.state().suggestions(usize::MAX);
+    assert!(open.iter().any(|x| x.suggestion == s.suggestion));
+    let cid = fraudlink::cluster::ClusterId::new(api.cluster_of(&ra));
+    let history = api.engine.cluster_history(&cid).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.cause.contains(" undone by analyst#")),
+        "{history:?}"
+    );
+    let (status, answer) = api
+        .call(
+            "POST",
+            "/api/v1/links",
+            Some("analyst"),
+            Some(&body("undo")),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "nothing left to undo: {answer}"
+    );
+}

@@ -1,0 +1,154 @@
+//! Accountable triage (issue 22): a cluster's history with who and when,
+//! undoing a link decision, the suggestion queue ordered by what a
+//! confirmation would join, and the access log a page at a time.
+
+use anyhow::Result;
+
+use crate::cluster::{ClusterId, Event, IdentKey};
+use crate::engine::{Engine, NO_CLUSTER, OpenSuggestion, State, normalise_endpoint};
+use crate::ident::Kind;
+use crate::report::ReportId;
+use crate::store::{AccessRecord, AuditPage, HistoryEvent, LinkDecision};
+
+/// A suggestion of the queue with what confirming it would join.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueEntry {
+    /// Its place in the state's list of open suggestions.
+    pub index: u32,
+    /// The clusters a confirmation would make one.
+    pub clusters: usize,
+    /// Their reports together.
+    pub reports: usize,
+    /// The units they reach together.
+    pub units: usize,
+}
+
+impl Engine {
+    /// The events of a cluster, oldest first, with who made each triage
+    /// change.
+    pub fn cluster_history(&self, id: &ClusterId) -> Result<Vec<HistoryEvent>> {
+        self.read(|s| s.cluster_history(id))
+    }
+
+    /// The link decisions in force, newest first.
+    pub fn link_decision_list(&self) -> Result<Vec<LinkDecision>> {
+        self.read(|s| s.link_decision_list())
+    }
+
+    /// Undoes an analyst's decision on the link between two endpoints
+    /// (written as for [`Engine::decide_link`]) and re-clusters: a
+    /// confirmed link no longer joins (the clusters it made one part
+    /// again), a rejected suggestion is suggested again. The re-cluster's
+    /// cause, which the clusters' history shows, names who undid it.
+    /// `None` when no decision on that link is in force.
+    pub fn undo_link(
+        &self,
+        a: &str,
+        b: &str,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Option<(String, Vec<Event>)>> {
+        let region = self.inner.settings.region()?;
+        let (a, b) = (
+            normalise_endpoint(a, region)?,
+            normalise_endpoint(b, region)?,
+        );
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        let Some(was) = self.store().undo_link(&a, &b, reason, actor)? else {
+            return Ok(None);
+        };
+        let events = self.rebuild(&format!("link {a} ~ {b} undone by {actor}"))?;
+        Ok(Some((was, events)))
+    }
+
+    /// The link decisions in force that touch a cluster: an endpoint is
+    /// one of its reports, or an identifier some of its reports name.
+    pub fn decisions_touching(&self, state: &State, id: &ClusterId) -> Result<Vec<LinkDecision>> {
+        let Some(place) = state.place(id) else {
+            return Ok(Vec::new());
+        };
+        let place = place as u32;
+        Ok(self
+            .link_decision_list()?
+            .into_iter()
+            .filter(|d| {
+                [&d.a, &d.b]
+                    .iter()
+                    .any(|e| state.endpoint_places(e).contains(&place))
+            })
+            .collect())
+    }
+
+    /// A page of the access log, newest first, and whether more follow.
+    pub fn audit_page(&self, page: &AuditPage) -> Result<(Vec<AccessRecord>, bool)> {
+        self.audit_store().audit_page(page)
+    }
+}
+
+impl State {
+    /// The places of the clusters a link endpoint lies in: a report id's
+    /// cluster, or the clusters of the reports naming an identifier.
+    fn endpoint_places(&self, endpoint: &str) -> Vec<u32> {
+        if let Some((kind, value)) = endpoint.split_once(':')
+            && let Some(kind) = Kind::from_name(kind)
+        {
+            let key = IdentKey {
+                kind,
+                value: value.into(),
+            };
+            return self.side_places(&key);
+        }
+        ReportId::parse(endpoint)
+            .ok()
+            .and_then(|r| self.graph.report_number(&r))
+            .and_then(|n| self.report_cluster.get(n).copied())
+            .filter(|&p| p != NO_CLUSTER)
+            .into_iter()
+            .collect()
+    }
+
+    /// The open suggestions ordered by what confirming each would join:
+    /// most reports first, then most units, then the strongest (the
+    /// state's own order). Costs a look-up per suggestion; callers cache
+    /// it per state.
+    pub fn suggestion_queue(&self) -> Vec<QueueEntry> {
+        let open = self.open_suggestions();
+        let mut out: Vec<QueueEntry> = open
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut places = self.side_places(&s.a);
+                places.extend(self.side_places(&s.b));
+                places.sort_unstable();
+                places.dedup();
+                let mut units: Vec<&str> = places
+                    .iter()
+                    .flat_map(|&p| self.clusters[p as usize].units.iter().map(|u| &**u))
+                    .collect();
+                units.sort_unstable();
+                units.dedup();
+                QueueEntry {
+                    index: i as u32,
+                    clusters: places.len(),
+                    reports: places.iter().map(|&p| self.clusters[p as usize].size).sum(),
+                    units: units.len(),
+                }
+            })
+            .collect();
+        out.sort_by(|x, y| {
+            y.reports
+                .cmp(&x.reports)
+                .then(y.units.cmp(&x.units))
+                .then(x.index.cmp(&y.index))
+        });
+        out
+    }
+
+    /// The open suggestion at a place of the state's list (see
+    /// [`QueueEntry::index`]), with its reports and clusters.
+    pub fn suggestion_at(&self, index: u32) -> Option<OpenSuggestion> {
+        let open = self.open_suggestions();
+        open.list.get(index as usize).map(|s| self.open(s))
+    }
+}
