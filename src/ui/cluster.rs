@@ -108,8 +108,34 @@ pub struct EventRow {
     pub kind: String,
     /// Why.
     pub cause: String,
+    /// Who: the person who triaged or decided a link.
+    pub who: String,
     /// Details.
     pub detail: String,
+}
+
+/// A note, apart from the others, with who wrote it and when.
+pub struct NoteRow {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub who: String,
+    /// The note.
+    pub text: String,
+}
+
+/// A link decision in force that can be undone.
+pub struct DecisionRow {
+    /// One endpoint.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// `confirmed` or `rejected`.
+    pub decision: String,
+    /// Who.
+    pub who: String,
+    /// When.
+    pub at: String,
 }
 
 #[derive(Template)]
@@ -142,8 +168,11 @@ struct ClusterPage {
     g_shown: String,
     suggestions: Vec<SuggestionRow>,
     events: Vec<EventRow>,
+    note_rows: Vec<NoteRow>,
+    decisions: Vec<DecisionRow>,
     statuses: Vec<&'static str>,
     team_choices: Vec<String>,
+    flash: Option<crate::ui::session::Flash>,
 }
 
 /// Resolves an id or alias to the live cluster, or 404.
@@ -187,11 +216,12 @@ pub async fn show(
     if snapshot.cluster(&cid).is_none() {
         return Err(UiError::NotFound(Msg::new("error.cluster_empty")));
     }
+    let flash = viewer.take_flash(&state);
     // Assembled on the heavy-read threads: a large cluster's page, with
     // its graph, is tens of milliseconds of work.
     Ok(state
         .app
-        .heavy(move |engine| show_page(&engine, &snapshot, &cid, &viewer, raw.as_deref()))
+        .heavy(move |engine| show_page(&engine, &snapshot, &cid, &viewer, raw.as_deref(), flash))
         .await?)
 }
 
@@ -245,6 +275,7 @@ fn show_page(
     cid: &ClusterId,
     viewer: &Viewer,
     raw: Option<&str>,
+    flash: Option<crate::ui::session::Flash>,
 ) -> anyhow::Result<Response> {
     let c = snapshot
         .cluster(cid)
@@ -434,38 +465,38 @@ fn show_page(
             other_clusters: other.into_iter().collect(),
         });
     }
-    let evs = engine.cluster_events(cid)?;
-    let events = evs
-        .into_iter()
+    let history = engine.cluster_history(cid)?;
+    let mut note_rows = Vec::new();
+    for e in history.iter().rev() {
+        if let Some(text) = e.detail.get("note").and_then(|n| n.as_str()) {
+            note_rows.push(NoteRow {
+                at: lang.datetime(e.at),
+                who: e.actor.clone().unwrap_or_default(),
+                text: text.to_owned(),
+            });
+        }
+    }
+    let events = history
+        .iter()
         .rev()
         .take(200)
-        .map(|(at, kind, cause, detail)| EventRow {
-            at: lang.datetime(at),
-            kind,
-            cause: cause_text(lang, &cause),
-            detail: match &detail {
-                serde_json::Value::Object(m) => m
-                    .iter()
-                    .filter(|(_, v)| !v.is_null())
-                    .map(|(k, v)| {
-                        let name = lang.name("detail", k);
-                        match v {
-                            // Times are stored as Unix seconds.
-                            serde_json::Value::Number(n) if k.ends_with("_at") => {
-                                format!("{name}: {}", lang.datetime(n.as_i64().unwrap_or(0)))
-                            }
-                            serde_json::Value::String(s) if k == "status" || k == "event" => {
-                                format!("{name}: {}", lang.name(k, s))
-                            }
-                            serde_json::Value::String(s) => format!("{name}: {s}"),
-                            other => format!("{name}: {other}"),
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            },
+        .map(|e| EventRow {
+            at: lang.datetime(e.at),
+            kind: e.kind.clone(),
+            cause: cause_text(lang, &e.cause),
+            who: e.actor.clone().unwrap_or_else(|| cause_actor(&e.cause)),
+            detail: detail_text(lang, &e.detail),
+        })
+        .collect();
+    let decisions = engine
+        .decisions_touching(snapshot, cid)?
+        .into_iter()
+        .map(|d| DecisionRow {
+            at: lang.datetime(d.at),
+            who: d.actor,
+            a: d.a,
+            b: d.b,
+            decision: d.decision,
         })
         .collect();
     // The page shows the cluster's reports (the table pages through them,
@@ -522,8 +553,11 @@ fn show_page(
         graph,
         suggestions,
         events,
+        note_rows,
+        decisions,
         statuses: crate::engine::STATUSES.to_vec(),
         team_choices: crate::ui::team_choices(engine),
+        flash,
     }))
 }
 
@@ -567,12 +601,18 @@ pub async fn triage(
         team
     } else {
         // An unknown team is the person's mistake, said on the page.
+        // The list's spelling is kept whatever the case typed; a team
+        // not in the list is refused, naming the field (issue 22).
         crate::api::checked_team(&state.app, "Assign to team", team.clone())
             .await
             .map_err(|e| match e {
-                crate::api::ApiError::Unprocessable(_) => {
-                    UiError::BadRequest(Msg::with("error.unknown_team", &[("team", team)]))
-                }
+                crate::api::ApiError::Unprocessable(_) => UiError::BadRequest(Msg::with(
+                    "triage.unknown_team",
+                    &[
+                        ("field", viewer.lang.t("cluster.assign").to_owned()),
+                        ("team", team),
+                    ],
+                )),
                 other => other.into(),
             })?
     };
@@ -587,6 +627,33 @@ pub async fn triage(
     if note.as_ref().is_some_and(|n| n.len() > 10_000) {
         return Err(UiError::bad("error.note_too_long"));
     }
+    let lang = viewer.lang;
+    let mut changed = Vec::new();
+    if let Some(s) = &status {
+        changed.push(lang.f(
+            "triage.saved_status",
+            &[
+                ("from", &lang.name("status", &current.status)),
+                ("to", &lang.name("status", s)),
+            ],
+        ));
+    }
+    match &assigned {
+        Some(Some(t)) => changed.push(lang.f("triage.saved_team", &[("team", t)])),
+        Some(None) => changed.push(lang.t("triage.saved_unassigned").to_owned()),
+        None => {}
+    }
+    if note.is_some() {
+        changed.push(lang.t("triage.saved_note").to_owned());
+    }
+    let flash = if changed.is_empty() {
+        lang.t("triage.nothing").to_owned()
+    } else {
+        lang.f(
+            "triage.saved",
+            &[("cluster", &cid.as_str()), ("what", &changed.join("; "))],
+        )
+    };
     if status.is_some() || assigned.is_some() || note.is_some() {
         let actor = viewer.principal.name();
         let c2 = cid.clone();
@@ -601,6 +668,7 @@ pub async fn triage(
         })
         .await?;
     }
+    viewer.flash(&state, flash, String::new());
     let to = format!("/clusters/{}#triage", urlencode(cid.as_str()));
     Ok(Redirect::to(&to).into_response())
 }
@@ -617,10 +685,16 @@ pub struct LinkForm {
     cluster: String,
     #[serde(default)]
     reason: String,
+    /// `queue`: go back to the suggestion queue (at `page`).
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    page: String,
 }
 
-/// `POST /links`: confirm or reject a suggested link (analyst and up),
-/// then back to the cluster (which may have merged into another).
+/// `POST /links`: confirm, reject or undo (`decision=undo`) a link
+/// (analyst and up), then back to the cluster (which may have merged into
+/// another) or the suggestion queue, with a confirmation naming the link.
 pub async fn decide_link(
     State(state): State<UiState>,
     viewer: Viewer,
@@ -628,29 +702,73 @@ pub async fn decide_link(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&f.csrf)?;
     viewer.require(Action::DecideLink)?;
-    let Some(confirm) = crate::engine::Engine::parse_decision(&f.decision) else {
-        return Err(UiError::bad("error.decision"));
+    let undo = f.decision.trim() == "undo";
+    let confirm = match crate::engine::Engine::parse_decision(&f.decision) {
+        Some(c) => c,
+        None if undo => false,
+        None => return Err(UiError::bad("error.decision")),
     };
     let actor = viewer.principal.name();
     let (a, b) = (f.a.clone(), f.b.clone());
     let reason = if f.reason.trim().is_empty() {
-        "decided in the web UI".to_owned()
+        if undo {
+            "undone in the web UI".to_owned()
+        } else {
+            "decided in the web UI".to_owned()
+        }
     } else {
         f.reason.trim().chars().take(1000).collect()
     };
-    crate::api::blocking(&state.app.engine, move |e| {
-        e.decide_link(&a, &b, confirm, &actor, &reason)
-    })
-    .await
-    .map_err(|e| match e {
+    let refused = |e: crate::api::ApiError| match e {
         crate::api::ApiError::Internal(err) => {
             tracing::debug!(error = format!("{err:#}"), "link decision refused");
             UiError::bad("error.link_decision")
         }
         other => other.into(),
-    })?;
-    let to = if f.cluster.is_empty() {
+    };
+    let lang = viewer.lang;
+    let pair = format!("{} ~ {}", f.a.trim(), f.b.trim());
+    let flash = if undo {
+        let undone = crate::api::blocking(&state.app.engine, move |e| {
+            e.undo_link(&a, &b, &actor, &reason)
+        })
+        .await
+        .map_err(refused)?;
+        let Some((was, _)) = undone else {
+            return Err(UiError::NotFound(Msg::with(
+                "triage.no_decision",
+                &[("pair", pair)],
+            )));
+        };
+        lang.f(
+            "triage.undone",
+            &[("pair", &pair), ("was", &lang.name("decision", &was))],
+        )
+    } else {
+        crate::api::blocking(&state.app.engine, move |e| {
+            e.decide_link(&a, &b, confirm, &actor, &reason)
+        })
+        .await
+        .map_err(refused)?;
+        let key = if confirm {
+            "triage.confirmed"
+        } else {
+            "triage.rejected"
+        };
+        lang.f(key, &[("pair", &pair)])
+    };
+    viewer.flash(&state, flash, String::new());
+    let to = if f.from == "queue" {
+        let page: usize = f.page.parse().unwrap_or(1).max(1);
+        if page > 1 {
+            format!("/suggestions?page={page}")
+        } else {
+            "/suggestions".to_owned()
+        }
+    } else if f.cluster.is_empty() {
         "/".to_owned()
+    } else if undo {
+        format!("/clusters/{}#decisions", urlencode(&f.cluster))
     } else {
         format!("/clusters/{}#suggestions", urlencode(&f.cluster))
     };
@@ -752,6 +870,7 @@ fn cause_text(lang: Lang, cause: &str) -> String {
         for (word, key) in [
             (" confirmed by ", "cause.link_confirmed"),
             (" rejected by ", "cause.link_rejected"),
+            (" undone by ", "triage.cause_undone"),
         ] {
             if let Some((pair, actor)) = rest.split_once(word) {
                 return lang.f(key, &[("pair", &pair), ("actor", &actor)]);
@@ -759,4 +878,61 @@ fn cause_text(lang: Lang, cause: &str) -> String {
         }
     }
     lang.name("cause", cause)
+}
+
+/// Who caused a re-cluster, as its cause names them (`link A ~ B
+/// confirmed by X`); empty for causes without a person (an ingest).
+fn cause_actor(cause: &str) -> String {
+    if cause.starts_with("link ") {
+        for word in [" confirmed by ", " rejected by ", " undone by "] {
+            if let Some((_, actor)) = cause.split_once(word) {
+                return actor.to_owned();
+            }
+        }
+    }
+    String::new()
+}
+
+/// An event's detail in the page's language: times as local times (they
+/// are stored as Unix seconds), statuses by name; a note is said to be
+/// added (the notes are listed apart, each with who and when).
+fn detail_text(lang: Lang, detail: &serde_json::Value) -> String {
+    match detail {
+        serde_json::Value::Object(m) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| {
+                let name = lang.name("detail", k);
+                match v {
+                    serde_json::Value::Number(n) if k.ends_with("_at") => {
+                        format!("{name}: {}", lang.datetime(n.as_i64().unwrap_or(0)))
+                    }
+                    serde_json::Value::String(_) if k == "note" => {
+                        lang.t("triage.note_added").to_owned()
+                    }
+                    serde_json::Value::String(s) if k == "status" || k == "event" => {
+                        format!("{name}: {}", lang.name(k, s))
+                    }
+                    serde_json::Value::String(s) => format!("{name}: {s}"),
+                    // A long list (the reports of a large cluster) is
+                    // shown by its first few and a count.
+                    serde_json::Value::Array(items) => {
+                        let mut shown: Vec<String> = items
+                            .iter()
+                            .take(5)
+                            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                            .collect();
+                        if items.len() > 5 {
+                            shown.push(format!("… (+{})", items.len() - 5));
+                        }
+                        format!("{name}: {}", shown.join(", "))
+                    }
+                    other => format!("{name}: {other}"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }

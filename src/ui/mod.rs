@@ -38,6 +38,7 @@ mod graph;
 pub mod i18n;
 mod pages;
 mod session;
+mod triage;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fl_session";
@@ -64,6 +65,8 @@ pub struct UiState {
     /// walks every report, which is worth doing once per re-cluster, not
     /// once per page view.
     flow: Arc<Mutex<Option<CachedInflow>>>,
+    /// The suggestion queue's order, cached per derived state.
+    queue: Arc<Mutex<Option<triage::CachedQueue>>>,
 }
 
 /// The inflow figures and the state they were computed from.
@@ -76,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         app: state,
         sessions: Arc::new(session::Sessions::default()),
         flow: Arc::new(Mutex::new(None)),
+        queue: Arc::new(Mutex::new(None)),
     };
     let app = ui.app.clone();
     Router::new()
@@ -91,6 +95,10 @@ pub fn router(state: AppState) -> Router {
         .route("/clusters/{id}/triage", post(cluster::triage))
         .route("/clusters/{id}/download", get(cluster::download))
         .route("/links", post(cluster::decide_link))
+        .route("/suggestions", get(triage::queue))
+        .route("/admin", get(triage::admin))
+        .route("/admin/tokens", post(triage::create_token))
+        .route("/admin/tokens/{id}/revoke", post(triage::revoke_token))
         .route("/reports/{id}", get(pages::report))
         .route("/search", get(pages::search))
         .route("/check", get(pages::check_page).post(pages::check))
@@ -189,6 +197,18 @@ impl Viewer {
         }
     }
 
+    /// Keeps a confirmation for the page the answer redirects to.
+    pub(crate) fn flash(&self, state: &UiState, text: String, code: String) {
+        state
+            .sessions
+            .set_flash(&self.session_id, session::Flash { text, code });
+    }
+
+    /// The confirmation a form left for this page, shown once.
+    pub(crate) fn take_flash(&self, state: &UiState) -> Option<session::Flash> {
+        state.sessions.take_flash(&self.session_id)
+    }
+
     /// What the page frame shows: who is signed in and which links to offer.
     pub fn nav(&self, current: &'static str) -> Nav {
         Nav {
@@ -199,6 +219,8 @@ impl Viewer {
             team: self.principal.team.clone().unwrap_or_default(),
             csrf: self.csrf.clone(),
             analyst: self.principal.role >= Role::Analyst,
+            decide: self.may(Action::DecideLink),
+            admin: self.may(Action::Administer),
             current,
             lang: self.lang,
         }
@@ -260,6 +282,10 @@ pub struct Nav {
     pub csrf: String,
     /// Analyst or more: show the dashboard, search and explain links.
     pub analyst: bool,
+    /// May decide links: show the suggestion queue.
+    pub decide: bool,
+    /// Admin: show the access log and tokens.
+    pub admin: bool,
     /// The current page, to mark in the menu.
     pub current: &'static str,
     /// The language of the page.

@@ -33,6 +33,18 @@ struct Session {
     checked: Instant,
     /// The token book's epoch at the last check (see `TokenBook::reload`).
     epoch: u64,
+    /// What the next page shows once: the confirmation of a change.
+    flash: Option<Flash>,
+}
+
+/// A confirmation shown once, on the page a form's answer redirects to
+/// (post/redirect/get), in the language of the form's page.
+#[derive(Debug, Clone, Default)]
+pub struct Flash {
+    /// What was done.
+    pub text: String,
+    /// A value to copy, shown apart (a new token, shown only now).
+    pub code: String,
 }
 
 /// What a live session gives a page.
@@ -107,6 +119,27 @@ impl Sessions {
         }
     }
 
+    /// Keeps a confirmation for the session's next page.
+    pub(crate) fn set_flash(&self, id: &str, flash: Flash) {
+        if let Some(s) = self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(id)
+        {
+            s.flash = Some(flash);
+        }
+    }
+
+    /// Takes the session's confirmation, which is then gone.
+    pub(crate) fn take_flash(&self, id: &str) -> Option<Flash> {
+        self.map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(id)
+            .and_then(|s| s.flash.take())
+    }
+
     fn insert(
         &self,
         principal: Principal,
@@ -131,6 +164,7 @@ impl Sessions {
                 created: now,
                 checked: now,
                 epoch,
+                flash: None,
             },
         );
         (id, csrf)

@@ -205,6 +205,8 @@ async fn every_page_sends_a_signed_out_browser_to_sign_in() {
         "/search?q=rekening".into(),
         "/check".into(),
         "/explain?a=2026-AMS-000101&b=2026-RTM-000233".into(),
+        "/suggestions".into(),
+        "/admin".into(),
     ] {
         let p = ui.get(&path, None).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{path}");
@@ -214,7 +216,7 @@ async fn every_page_sends_a_signed_out_browser_to_sign_in() {
             p.location
         );
     }
-    for path in ["/check", "/links", "/logout"] {
+    for path in ["/check", "/links", "/logout", "/admin/tokens"] {
         let p = ui.post(path, None, &[("csrf", "x")]).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "POST {path}");
         assert!(p.location.starts_with("/login"), "POST {path}");
@@ -1332,4 +1334,435 @@ async fn issue_22_the_cluster_list_shows_open_unassigned_clusters_sorted_as_aske
             .iter()
             .any(|(_, _, why)| why.contains("units"))
     );
+}
+
+/// A local time as the pages write it: `5 dec 2026 14:03`.
+fn has_local_time(text: &str) -> bool {
+    regex::Regex::new(
+        r"\b\d{1,2} (jan|feb|mrt|apr|mei|jun|jul|aug|sep|okt|nov|dec) \d{4} \d{2}:\d{2}\b",
+    )
+    .unwrap()
+    .is_match(text)
+}
+
+/// The part of a page inside the element with this `id`, up to its end tag.
+fn section<'a>(body: &'a str, id: &str, end: &str) -> &'a str {
+    let at = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("the page has #{id}"));
+    let rest = &body[at..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_triage_is_at_the_top_takes_a_listed_team_and_confirms_who_did_what() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    let page = format!("/clusters/{cluster}");
+    let s = ui.sign_in("coordinator").await;
+    let p = ui.get(&page, Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    // The form comes before the graph, the suggestions and the reports.
+    let form = p.body.find("action=\"/clusters/").expect("the triage form");
+    for later in ["id=\"graph\"", "id=\"suggestions\"", "id=\"report-list\""] {
+        let at = p.body.find(later).unwrap_or(usize::MAX);
+        assert!(form < at, "the triage form is above {later}");
+    }
+    // Teams are chosen from the list, not typed.
+    assert!(p.body.contains("<select name=\"assigned_team\""));
+    assert!(p.body.contains("<option value=\"Peelland\""));
+    assert!(!p.body.contains("list=\"team-list\""));
+
+    // Another case than the list's is stored as the list spells it.
+    let triage = format!("{page}/triage");
+    let r = ui
+        .post(
+            &triage,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("status", "assigned"),
+                ("assigned_team", "PEELLAND"),
+                ("note", "bankgegevens gevorderd"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, format!("{page}#triage"));
+    let cid = fraudlink::cluster::ClusterId::new(cluster.clone());
+    assert_eq!(
+        ui.engine.triage(&cid).assigned_team.as_deref(),
+        Some("Peelland")
+    );
+    // The page after saving says what changed, once.
+    let p = ui.get(&page, Some(&s)).await;
+    let flash = section(&p.body, "flash", "</p>");
+    assert!(
+        flash.contains(&format!(
+            "Opgeslagen voor cluster {cluster}: status nieuw → toegewezen; toegewezen aan Peelland; notitie toegevoegd."
+        )),
+        "{flash}"
+    );
+    let again = ui.get(&page, Some(&s)).await;
+    assert!(!again.body.contains("id=\"flash\""), "shown once");
+
+    // A second note stands apart from the first, each with who and when.
+    ui.post(
+        &triage,
+        Some(&s),
+        &[
+            ("csrf", &s.csrf),
+            ("note", "zaak overgedragen aan recherche"),
+        ],
+    )
+    .await;
+    let p = ui.get(&page, Some(&s)).await;
+    let notes = section(&p.body, "notes", "</ol>");
+    assert_eq!(notes.matches("<li>").count(), 2, "{notes}");
+    assert_eq!(notes.matches("coordinator#").count(), 2, "{notes}");
+    assert!(has_local_time(notes), "{notes}");
+    // The history says who changed what and when, in local time, never
+    // as Unix seconds.
+    let history = section(&p.body, "events", "</table>");
+    assert!(history.contains("coordinator#"), "who triaged");
+    assert!(history.contains("status: toegewezen"), "{history}");
+    assert!(history.contains("team: Peelland"), "{history}");
+    assert!(has_local_time(history), "{history}");
+    assert!(
+        !regex::Regex::new(r"_at: \d{9,}").unwrap().is_match(history),
+        "{history}"
+    );
+
+    // A team not in the list is refused, naming the field, in Dutch.
+    let r = ui
+        .post(
+            &triage,
+            Some(&s),
+            &[("csrf", &s.csrf), ("assigned_team", "Atlantis")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body
+            .contains("Toewijzen aan team: team Atlantis staat niet in de lijst."),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        ui.engine.triage(&cid).assigned_team.as_deref(),
+        Some("Peelland")
+    );
+}
+
+/// A suggestion between two clusters of the fixtures: its endpoints and
+/// the clusters on each side.
+fn suggestion_between_clusters(engine: &Engine) -> (String, String, String, String) {
+    let state = engine.state();
+    let s = state
+        .suggestions(usize::MAX)
+        .into_iter()
+        .find(|x| {
+            !x.a_clusters.is_empty() && !x.b_clusters.is_empty() && x.a_clusters != x.b_clusters
+        })
+        .expect("the fixtures have a suggestion between two clusters");
+    (
+        format!("{}:{}", s.suggestion.a.kind, s.suggestion.a.value),
+        format!("{}:{}", s.suggestion.b.kind, s.suggestion.b.value),
+        s.a_reports[0].to_string(),
+        s.b_reports[0].to_string(),
+    )
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_a_confirmed_link_is_undone_in_the_ui_and_the_clusters_part_again() {
+    let ui = Ui::new();
+    let (a, b, ra, rb) = suggestion_between_clusters(&ui.engine);
+    assert_ne!(ui.cluster_of(&ra), ui.cluster_of(&rb));
+    let s = ui.sign_in("analyst").await;
+    let home = ui.cluster_of(&ra);
+    let r = ui
+        .post(
+            "/links",
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("a", &a),
+                ("b", &b),
+                ("decision", "confirm"),
+                ("cluster", &home),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let joined = ui.cluster_of(&ra);
+    assert_eq!(joined, ui.cluster_of(&rb), "confirmed: one cluster");
+    // The cluster page lists the decision with who took it and an undo.
+    let p = ui.get(&format!("/clusters/{joined}"), Some(&s)).await;
+    assert!(
+        section(&p.body, "flash", "</p>").contains("bevestigd; de clusters zijn samengevoegd"),
+        "the confirmation"
+    );
+    let decisions = section(&p.body, "decision-list", "</table>");
+    assert!(decisions.contains(&a) && decisions.contains("analyst#"));
+    assert!(decisions.contains("value=\"undo\""));
+    // Undo needs the session's CSRF token.
+    let r = ui
+        .post(
+            "/links",
+            Some(&s),
+            &[("a", &a), ("b", &b), ("decision", "undo")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = ui
+        .post(
+            "/links",
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("a", &a),
+                ("b", &b),
+                ("decision", "undo"),
+                ("cluster", &joined),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_ne!(
+        ui.cluster_of(&ra),
+        ui.cluster_of(&rb),
+        "undone: apart again"
+    );
+    let p = ui
+        .get(&format!("/clusters/{}", ui.cluster_of(&ra)), Some(&s))
+        .await;
+    assert!(
+        section(&p.body, "flash", "</p>").contains("(bevestigd) ongedaan gemaakt"),
+        "the confirmation names the decision undone"
+    );
+    let history = section(&p.body, "events", "</table>");
+    assert!(
+        history.contains("ongedaan gemaakt door analyst#"),
+        "the history says who undid it: {history}"
+    );
+    // Nothing left to undo.
+    let r = ui
+        .post(
+            "/links",
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("a", &a),
+                ("b", &b),
+                ("decision", "undo"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_the_suggestion_queue_orders_by_value_and_a_confirmation_leaves_it() {
+    let ui = Ui::new();
+    let order = ui.engine.state().suggestion_queue();
+    assert!(!order.is_empty());
+    assert!(
+        order.windows(2).all(|w| w[0].reports >= w[1].reports),
+        "most reports joined first"
+    );
+    let intake = ui.sign_in("intake").await;
+    assert_eq!(
+        ui.get("/suggestions", Some(&intake)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/suggestions", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("href=\"/suggestions\""), "in the menu");
+    let (a, b, _, _) = suggestion_between_clusters(&ui.engine);
+    let queue = section(&p.body, "queue", "</table>");
+    assert!(queue.contains(&a) && queue.contains(&b), "listed");
+    assert!(
+        queue.contains("Bevestigen brengt"),
+        "what a confirmation joins"
+    );
+    assert!(
+        ui.audit("suggestions")
+            .iter()
+            .any(|r| r.targets["via"] == "ui")
+    );
+    let r = ui
+        .post(
+            "/links",
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("a", &a),
+                ("b", &b),
+                ("decision", "confirm"),
+                ("from", "queue"),
+                ("page", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/suggestions");
+    let p = ui.get("/suggestions", Some(&s)).await;
+    assert!(section(&p.body, "flash", "</p>").contains("bevestigd"));
+    let gone = p
+        .body
+        .find("id=\"queue\"")
+        .map(|_| section(&p.body, "queue", "</table>"))
+        .unwrap_or("");
+    assert!(
+        !(gone.contains(&format!("value=\"{a}\"")) && gone.contains(&format!("value=\"{b}\""))),
+        "a confirmed suggestion leaves the queue"
+    );
+    // It is among the latest decisions, to undo.
+    let decided = section(&p.body, "decided-list", "</table>");
+    assert!(decided.contains(&a) && decided.contains("value=\"undo\""));
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_the_admin_page_shows_admins_the_access_log_and_refuses_others() {
+    let ui = Ui::new();
+    let analyst = ui.sign_in("analyst").await;
+    let p = ui.get("/admin", Some(&analyst)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(
+        p.body.contains("Uw rol (analist) mag dit niet."),
+        "{}",
+        p.body
+    );
+    assert!(
+        !p.body.contains("href=\"/admin\""),
+        "not in an analyst's menu"
+    );
+    // An analyst reads a cluster; the admin sees that read.
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    ui.get(&format!("/clusters/{cluster}"), Some(&analyst))
+        .await;
+    let admin = ui.sign_in("admin").await;
+    let p = ui.get("/admin", Some(&admin)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let log = section(&p.body, "access-log", "</table>");
+    assert!(
+        log.contains("read_cluster") && log.contains(&cluster),
+        "{log}"
+    );
+    assert!(log.contains("analyst#"), "who");
+    assert!(
+        log.contains("ui test &#60;zaak 7&#62;"),
+        "the purpose, escaped"
+    );
+    assert!(has_local_time(log), "when");
+    let analyst_id = ui
+        .engine
+        .tokens()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.label == "analyst")
+        .unwrap()
+        .id;
+    let p = ui
+        .get(&format!("/admin?who={analyst_id}"), Some(&admin))
+        .await;
+    let log = section(&p.body, "access-log", "</table>");
+    assert!(log.contains("read_cluster"));
+    assert!(!log.contains("admin#"), "only the chosen person: {log}");
+    let p = ui.get("/admin?from=2999-01-01", Some(&admin)).await;
+    assert!(p.body.contains("Geen regels met deze filters."));
+    let p = ui.get("/admin?from=gisteren", Some(&admin)).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    // Reading the log is itself logged.
+    let reads = ui.audit("audit");
+    assert!(
+        reads
+            .iter()
+            .any(|r| r.targets["via"] == "ui"
+                && r.actor.as_deref().unwrap_or("").starts_with("admin#")),
+        "{reads:?}"
+    );
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_an_admin_creates_a_token_shown_once_and_a_revoked_one_is_refused() {
+    let ui = Ui::new();
+    let admin = ui.sign_in("admin").await;
+    let form = [
+        ("role", "analyst"),
+        ("team", ""),
+        ("label", "desk 2"),
+        ("expires_in", "30d"),
+    ];
+    let r = ui.post("/admin/tokens", Some(&admin), &form).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let mut with_csrf = vec![("csrf", admin.csrf.as_str())];
+    with_csrf.extend(form);
+    let r = ui.post("/admin/tokens", Some(&admin), &with_csrf).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = ui.get("/admin", Some(&admin)).await;
+    let flash = section(&p.body, "flash", "</div>");
+    let secret = regex::Regex::new(r"fl_[0-9a-f]{48}")
+        .unwrap()
+        .find(flash)
+        .expect("the new token is shown")
+        .as_str()
+        .to_owned();
+    assert!(
+        !ui.get("/admin", Some(&admin)).await.body.contains(&secret),
+        "once"
+    );
+    let tokens = section(&p.body, "token-list", "</table>");
+    assert!(tokens.contains("desk 2") && tokens.contains("geldig"));
+    let id = ui
+        .engine
+        .tokens()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.label == "desk 2")
+        .unwrap()
+        .id;
+    let api = |token: String| {
+        Request::builder()
+            .uri("/api/v1/clusters?limit=1")
+            .header("authorization", format!("Bearer {token}"))
+            .header("x-fraudlink-reason", "test")
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(ui.send(api(secret.clone())).await.status, StatusCode::OK);
+    let r = ui
+        .post(
+            &format!("/admin/tokens/{id}/revoke"),
+            Some(&admin),
+            &[("csrf", &admin.csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        ui.send(api(secret)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token is refused at once"
+    );
+    let p = ui.get("/admin", Some(&admin)).await;
+    assert!(section(&p.body, "flash", "</div>").contains(&format!("Token {id} is ingetrokken")));
+    // An intake token needs a team from the list.
+    let r = ui
+        .post(
+            "/admin/tokens",
+            Some(&admin),
+            &[
+                ("csrf", &admin.csrf),
+                ("role", "intake"),
+                ("label", "balie"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
