@@ -432,3 +432,59 @@ test("a large cluster's graph stays responsive: collapsed, then expanded", async
     await ctx.close();
   }
 });
+
+/** True when the page is no wider than its window (nothing overflows sideways). */
+async function fits(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+// See: issue 22
+test("triage sits on top of the cluster page, takes a team from the list and confirms", async () => {
+  const page = await newPage();
+  await open(page, `${base}/`);
+  await page.locator("#clusters tbody tr a").first().click();
+  await page.waitForURL(/\/clusters\//);
+  const form = await page.locator("form.triage").boundingBox();
+  const graph = await page.locator("#graph").boundingBox();
+  assert.ok(form.y < graph.y && form.y < 900, `the form is on the first screen (y ${form.y})`);
+  await page.selectOption("select[name=status]", "assigned");
+  await page.selectOption("#assigned_team", { index: 1 });
+  const team = await page.$eval("#assigned_team", (s) => s.value);
+  await page.fill("textarea[name=note]", "bankgegevens gevorderd");
+  await page.click("form.triage button[type=submit]");
+  await page.waitForSelector("#flash");
+  const flash = await page.textContent("#flash");
+  assert.match(flash, /^Opgeslagen voor cluster .*status .* → toegewezen; toegewezen aan /);
+  assert.ok(flash.includes(team), `names the team ${team}`);
+  assert.match(await page.textContent("#notes"), /admin#\d+ .*bankgegevens gevorderd/s);
+  await shot(page, "17-triage-confirmed.png", "main");
+  await page.setViewportSize({ width: 800, height: 900 });
+  assert.ok(await fits(page), "the cluster page fits 800 px");
+  await page.close();
+});
+
+// See: issue 22
+test("the suggestion queue confirms and undoes; the admin page lists the access log", async () => {
+  const page = await newPage();
+  await open(page, `${base}/suggestions`);
+  const rows = await page.locator("#queue tbody tr").count();
+  assert.ok(rows >= 1, `the queue lists ${rows} suggestions`);
+  assert.match(await page.textContent("#queue tbody tr"), /Bevestigen brengt \d+ aangiftes uit \d+ clusters samen/);
+  await shot(page, "18-suggestion-queue.png");
+  const pair = await page.locator("#queue tbody tr").first().locator("input[name=a]").getAttribute("value");
+  await page.locator("#queue tbody tr").first().locator("button[value=confirm]").click();
+  await page.waitForSelector("#flash");
+  assert.match(await page.textContent("#flash"), /bevestigd/);
+  assert.ok((await page.textContent("#decided-list")).includes(pair), "the decision is listed to undo");
+  await page.locator("#decided-list tbody tr").first().locator("button[value=undo]").click();
+  await page.waitForSelector("#flash");
+  assert.match(await page.textContent("#flash"), /ongedaan gemaakt/);
+  await page.setViewportSize({ width: 800, height: 900 });
+  assert.ok(await fits(page), "the queue fits 800 px");
+  await open(page, `${base}/admin`);
+  assert.ok(await page.locator("#access-log tbody tr").count() >= 1, "the access log is listed");
+  assert.ok(await fits(page), "the admin page fits 800 px");
+  await shot(page, "19-admin-800px.png");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
