@@ -5,10 +5,12 @@
 use anyhow::Result;
 
 use crate::cluster::{ClusterId, Event, IdentKey};
-use crate::engine::{Engine, NO_CLUSTER, OpenSuggestion, State, normalise_endpoint};
+use crate::engine::{Engine, OpenSuggestion, State, normalise_endpoint};
 use crate::ident::Kind;
 use crate::report::ReportId;
 use crate::store::{AccessRecord, AuditPage, HistoryEvent, LinkDecision};
+
+use super::state::NO_CLUSTER;
 
 /// A suggestion of the queue with what confirming it would join.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,0 +1,258 @@
+//! The intake check: does a new report belong to a known cluster, and why.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::cluster::{self, ClusterId, Explanation, IdentKey, IdentState, ReportNode};
+use crate::ident::{Kind, Role};
+use crate::report::{Report, ReportId};
+
+use super::Engine;
+use super::ingest::cents;
+
+/// An identifier in a check answer (docs/formats.md section 4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckIdent {
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Canonical value.
+    pub value: String,
+    /// `structured` or `narrative`.
+    pub source: crate::ident::Source,
+    /// Whose (additive).
+    pub role: Role,
+    /// Whether it passes its check (additive).
+    pub valid: bool,
+    /// Why it is benign (additive).
+    pub benign: Option<String>,
+    /// Suppressed by the hub guard (additive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+    /// What a structured value held besides the identifier, such as the
+    /// channel after a number (additive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A matching cluster in a check answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckMatch {
+    /// Cluster id.
+    pub cluster_id: ClusterId,
+    /// Reports in it.
+    pub size: usize,
+    /// Units it reaches.
+    pub units: usize,
+    /// The identifiers it matched on.
+    pub matched_on: Vec<MatchedOn>,
+    /// Triage status (additive).
+    pub status: String,
+    /// Assigned team (additive).
+    pub assigned_team: Option<String>,
+    /// Priority (additive).
+    pub score: f64,
+}
+
+/// One piece of evidence for a check match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedOn {
+    /// An identifier kind, or `victim_ref` for a refiling by the same victim.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The canonical value.
+    pub value: String,
+    /// Reports of the cluster that share it.
+    pub reports: usize,
+}
+
+/// The answer to a check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckAnswer {
+    /// Identifiers found.
+    pub identifiers: Vec<CheckIdent>,
+    /// Matching clusters, strongest first.
+    pub matches: Vec<CheckMatch>,
+}
+
+/// A report for a check: every field optional except that something must
+/// be there to check.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CheckRequest {
+    /// Optional id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Optional filing time.
+    #[serde(default)]
+    pub filed_at: Option<String>,
+    /// The statement.
+    #[serde(default)]
+    pub narrative: Option<String>,
+    /// Structured identifiers.
+    #[serde(default)]
+    pub identifiers: Option<Vec<crate::report::RawIdentifier>>,
+    /// Victim reference, to recognise a refiling.
+    #[serde(default)]
+    pub victim_ref: Option<String>,
+    /// Damage, to recognise a refiling.
+    #[serde(default)]
+    pub amount_eur: Option<f64>,
+    /// Unit (unused for matching).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Team (unused for matching).
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+impl Engine {
+    /// Refuses a check whose statement or identifiers exceed the settings'
+    /// limits (`[limits]`), naming the field.
+    pub fn check_limits(&self, req: &CheckRequest) -> Result<(), crate::report::ReportError> {
+        self.inner.settings.limits.check(
+            req.narrative.as_deref().unwrap_or_default(),
+            req.identifiers.as_deref().unwrap_or_default(),
+        )
+    }
+
+    /// Extracts and matches one report without storing it. Its work grows
+    /// with the size of the report: callers that take reports from others
+    /// hold them to [`Engine::check_limits`] first.
+    pub fn check(&self, req: &CheckRequest) -> CheckAnswer {
+        let state = self.state();
+        let raw_ids = req.identifiers.clone().unwrap_or_default();
+        let mut structured = Vec::new();
+        for ri in &raw_ids {
+            if let Ok(si) = crate::report::structured_identifier(ri) {
+                structured.push(si);
+            }
+        }
+        let report = Report {
+            id: ReportId::parse(req.id.as_deref().unwrap_or("check"))
+                .unwrap_or_else(|_| ReportId::parse("check").expect("a literal id is valid")),
+            filed_at: req
+                .filed_at
+                .as_deref()
+                .and_then(|s| OffsetDateTime::parse(s.trim(), &Rfc3339).ok())
+                .unwrap_or_else(OffsetDateTime::now_utc),
+            incident_at: None,
+            unit: req.unit.clone().unwrap_or_default(),
+            team: req.team.clone().unwrap_or_default(),
+            municipality: None,
+            fraud_type: None,
+            amount_eur: req.amount_eur,
+            narrative: req.narrative.clone().unwrap_or_default(),
+            identifiers: structured,
+            victim_ref: req.victim_ref.clone(),
+            warnings: Vec::new(),
+        };
+        let idents = self.inner.extractor.extract(&report);
+        let mut matched: HashMap<ClusterId, Vec<MatchedOn>> = HashMap::new();
+        let mut out_idents = Vec::with_capacity(idents.len());
+        for id in &idents {
+            let key = IdentKey {
+                kind: id.kind,
+                value: id.value.as_str().into(),
+            };
+            let state_of = state.graph.ident_state(&state.partition, &key);
+            let suppressed = match state_of {
+                Some(IdentState::Suppressed(r)) => Some(r.clone()),
+                _ => None,
+            };
+            // An active identifier links every report naming it, so they
+            // all lie in one cluster: one of them tells which.
+            if id.links()
+                && matches!(state_of, Some(IdentState::Active))
+                && let Some((n, one)) = state.graph.naming(&key)
+                && let Some(c) = state.cluster_at(one)
+            {
+                matched.entry(c.clone()).or_default().push(MatchedOn {
+                    kind: id.kind.as_str().to_owned(),
+                    value: id.value.clone(),
+                    reports: n,
+                });
+            }
+            out_idents.push(CheckIdent {
+                kind: id.kind,
+                value: id.value.clone(),
+                source: id.source,
+                role: id.role,
+                valid: id.valid,
+                benign: id.benign.clone(),
+                suppressed,
+                note: id.note.clone(),
+            });
+        }
+        // A refiling: the same victim, the same damage or a supplement.
+        if let Some(v) = report.victim_ref.as_deref() {
+            let me = ReportNode {
+                id: report.id.clone(),
+                filed_at: report.filed_at.unix_timestamp(),
+                amount_cents: report.amount_eur.map(cents),
+                victim_ref: Some(Arc::from(v)),
+                supplement: crate::extract::is_supplement(&report.narrative),
+            };
+            let window = self.inner.settings.linking.refiling_window_days * 86_400;
+            for other in state.reports_of_victim(v) {
+                if let (Some(node), Some(c)) =
+                    (state.graph.report_at(other), state.cluster_at(other))
+                    && cluster::is_refiling(&me, node, window)
+                {
+                    matched.entry(c.clone()).or_default().push(MatchedOn {
+                        kind: "victim_ref".to_owned(),
+                        value: v.to_owned(),
+                        reports: 1,
+                    });
+                }
+            }
+        }
+        let mut matches: Vec<CheckMatch> = matched
+            .into_iter()
+            .filter_map(|(c, on)| {
+                let s = state.cluster(&c)?;
+                let triage = self.triage(&c);
+                Some(CheckMatch {
+                    cluster_id: c,
+                    size: s.size,
+                    units: s.units.len(),
+                    matched_on: on,
+                    status: triage.status,
+                    assigned_team: triage.assigned_team,
+                    score: s.score,
+                })
+            })
+            .collect();
+        matches.sort_by(|a, b| {
+            b.matched_on
+                .len()
+                .cmp(&a.matched_on.len())
+                .then(b.size.cmp(&a.size))
+                .then(a.cluster_id.cmp(&b.cluster_id))
+        });
+        CheckAnswer {
+            identifiers: out_idents,
+            matches,
+        }
+    }
+
+    /// Why two reports are (not) in one cluster.
+    pub fn explain(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Result<(Explanation, Option<ClusterId>, Option<ClusterId>)> {
+        let state = self.state();
+        let (a, b) = (ReportId::parse(a)?, ReportId::parse(b)?);
+        let e = state.graph.explain(&state.partition, &a, &b);
+        Ok((
+            e,
+            state.cluster_of(&a).cloned(),
+            state.cluster_of(&b).cloned(),
+        ))
+    }
+}

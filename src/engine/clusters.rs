@@ -1,0 +1,420 @@
+//! Clusters as the front ends show them (views, details, identifier
+//! tables), their triage and the analysts' link decisions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::{ClusterId, Event, IdentKey, IdentState};
+use crate::ident::Kind;
+use crate::report::ReportId;
+use crate::store::{ClusterRecord, Store};
+
+use super::Engine;
+use super::alerts::normalise_endpoint;
+use super::state::{ClusterSummary, State};
+
+/// A cluster's triage fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Triage {
+    /// Status.
+    pub status: String,
+    /// Assigned team.
+    pub assigned_team: Option<String>,
+    /// Notes.
+    pub notes: String,
+}
+
+/// A cluster with its current triage fields, as exported and served.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterView<'a> {
+    /// The derived summary.
+    #[serde(flatten)]
+    pub summary: &'a ClusterSummary,
+    /// Triage status (additive field): new, triaged, assigned,
+    /// in_investigation, handed_over, closed.
+    pub status: String,
+    /// Assigned team (additive field).
+    pub assigned_team: Option<String>,
+}
+
+/// One cluster with everything the command line shows of it: its summary,
+/// a row per report, every identifier its reports name (linking or not)
+/// and which report names which. Built from the state in memory
+/// ([`State::detail`]) or read back from the saved state (`saved`).
+#[derive(Debug, Clone)]
+pub struct ClusterDetail {
+    /// The summary.
+    pub summary: ClusterSummary,
+    /// Per report of `summary.report_ids`, in that order.
+    pub rows: Vec<Option<DetailRow>>,
+    /// Every identifier its reports name, most reports first, with its
+    /// state and the number of reports naming it in the whole store.
+    pub identifiers: Vec<(ClusterIdent, IdentState, usize)>,
+    /// Which report names which identifier: positions in
+    /// `summary.report_ids` and in `identifiers`, report by report.
+    pub links: Vec<(u32, u32)>,
+    /// The places of the open suggestions touching it in the list of
+    /// all open suggestions (strongest first).
+    pub suggestions: Vec<u32>,
+}
+
+/// A report's descriptive fields in a [`ClusterDetail`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailRow {
+    /// Filing time, Unix seconds.
+    pub filed_at: i64,
+    /// Damage.
+    pub amount_eur: Option<f64>,
+    /// The unit.
+    pub unit: Arc<str>,
+    /// The team.
+    pub team: Arc<str>,
+    /// The fraud category as filed.
+    pub fraud_type: Option<Arc<str>>,
+}
+
+/// The triage statuses a cluster moves through.
+pub const STATUSES: [&str; 6] = [
+    "new",
+    "triaged",
+    "assigned",
+    "in_investigation",
+    "handed_over",
+    "closed",
+];
+
+/// An identifier within a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterIdent {
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Canonical value.
+    pub value: Arc<str>,
+    /// Reports of the cluster naming it.
+    pub reports: usize,
+}
+
+/// An identifier the hub guard suppressed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SuppressedIdent {
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Value.
+    pub value: Arc<str>,
+    /// Reports naming it.
+    pub reports: usize,
+    /// Why.
+    pub reason: String,
+}
+
+impl Engine {
+    /// Reads a link decision as written by a person or a form:
+    /// `confirm` (true) or `reject` (false).
+    pub fn parse_decision(decision: &str) -> Option<bool> {
+        match decision.trim() {
+            "confirm" => Some(true),
+            "reject" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Records an analyst's decision on a link between two endpoints
+    /// (report ids, or identifiers written `kind:value`) and re-clusters.
+    /// Confirming links them; rejecting removes a confirmed link (the
+    /// cluster splits, its id staying with the larger part) and keeps the
+    /// suggestion from coming back.
+    pub fn decide_link(
+        &self,
+        a: &str,
+        b: &str,
+        confirm: bool,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<Event>> {
+        let region = self.inner.settings.region()?;
+        let (a, b) = (
+            normalise_endpoint(a, region)?,
+            normalise_endpoint(b, region)?,
+        );
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        let decision = if confirm { "confirmed" } else { "rejected" };
+        self.store().decide_link(&a, &b, decision, reason, actor)?;
+        self.rebuild(&format!("link {a} ~ {b} {decision} by {actor}"))
+    }
+
+    /// A cluster's triage fields (`new` and unassigned by default).
+    pub fn triage(&self, id: &ClusterId) -> Triage {
+        let map = self.inner.triage.read().unwrap_or_else(|p| p.into_inner());
+        triage_of(&map, id)
+    }
+
+    /// Clusters of two or more reports by triage status. Only triaged
+    /// clusters are looked up; the rest are `new`.
+    pub fn status_counts(&self, state: &State) -> std::collections::BTreeMap<String, usize> {
+        let linked = state.clusters.iter().filter(|c| c.size >= 2).count();
+        let mut counts: std::collections::BTreeMap<String, usize> =
+            std::collections::BTreeMap::new();
+        let map = self.inner.triage.read().unwrap_or_else(|p| p.into_inner());
+        for (id, r) in map.iter().filter(|(_, r)| r.status != "new") {
+            if state.cluster(id).is_some_and(|c| c.size >= 2) {
+                *counts.entry(r.status.clone()).or_default() += 1;
+            }
+        }
+        let triaged: usize = counts.values().sum();
+        counts.insert("new".to_owned(), linked.saturating_sub(triaged));
+        counts
+    }
+
+    /// A summary with its triage fields, for output.
+    pub fn view<'a>(&self, c: &'a ClusterSummary) -> ClusterView<'a> {
+        let t = self.triage(&c.cluster_id);
+        ClusterView {
+            summary: c,
+            status: t.status,
+            assigned_team: t.assigned_team,
+        }
+    }
+
+    /// Sets a cluster's status, assigned team (`Some(None)` unassigns) and
+    /// appends a note; each change is an event with who made it.
+    pub fn set_triage(
+        &self,
+        id: &str,
+        status: Option<&str>,
+        assigned_team: Option<Option<&str>>,
+        note: Option<&str>,
+        actor: &str,
+    ) -> Result<ClusterId> {
+        let team = match assigned_team {
+            Some(Some(t)) => Some(Some(self.team(t)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let assigned_team = team.as_ref().map(|t| t.as_deref());
+        let mut store = self.store();
+        let cid = set_triage(&mut store, id, status, assigned_team, note, actor)?;
+        let records = store.triaged_clusters()?;
+        drop(store);
+        *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
+        Ok(cid)
+    }
+
+    /// Resolves an id or alias to the live cluster.
+    pub fn resolve_cluster(&self, id: &str) -> Result<Option<ClusterId>> {
+        self.read(|s| s.resolve_cluster(id))
+    }
+
+    /// The events of a cluster.
+    pub fn cluster_events(
+        &self,
+        id: &ClusterId,
+    ) -> Result<Vec<(i64, String, String, serde_json::Value)>> {
+        self.read(|s| s.cluster_events(id))
+    }
+
+    /// Every triage event of every cluster (for the flow figures).
+    pub fn triage_events(&self) -> Result<Vec<(String, i64, serde_json::Value)>> {
+        self.read(|s| s.triage_events())
+    }
+}
+
+/// A cluster's triage fields from the records of the triaged clusters
+/// (see [`Store::triaged_clusters`]): `new` and unassigned when it has none.
+pub fn triage_of(records: &HashMap<ClusterId, ClusterRecord>, id: &ClusterId) -> Triage {
+    match records.get(id) {
+        Some(r) => Triage {
+            status: r.status.clone(),
+            assigned_team: r.assigned_team.clone(),
+            notes: r.notes.clone(),
+        },
+        None => Triage {
+            status: "new".to_owned(),
+            assigned_team: None,
+            notes: String::new(),
+        },
+    }
+}
+
+/// Sets a cluster's triage fields in `store` (see [`Engine::set_triage`]).
+pub fn set_triage(
+    store: &mut Store,
+    id: &str,
+    status: Option<&str>,
+    assigned_team: Option<Option<&str>>,
+    note: Option<&str>,
+    actor: &str,
+) -> Result<ClusterId> {
+    if let Some(st) = status
+        && !STATUSES.contains(&st)
+    {
+        anyhow::bail!("unknown status {st:?}; one of {}", STATUSES.join(", "));
+    }
+    let Some(cid) = store.resolve_cluster(id)? else {
+        anyhow::bail!("no cluster {id}");
+    };
+    store.set_triage(&cid, status, assigned_team, note, actor)?;
+    Ok(cid)
+}
+
+impl State {
+    /// Every team that reports were filed by, with its number of reports.
+    pub fn team_names(&self) -> Vec<(&str, usize)> {
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for r in &self.rows {
+            *counts.entry(r.team).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .filter_map(|(i, n)| Some((&**self.names.get(i as usize)?, n)))
+            .collect()
+    }
+
+    /// The identifiers of a cluster with their state and cluster-local
+    /// counts: active, benign and suppressed.
+    pub fn cluster_identifiers(
+        &self,
+        c: &ClusterSummary,
+    ) -> Vec<(ClusterIdent, IdentState, usize)> {
+        let mut counts: HashMap<&IdentKey, usize> = HashMap::new();
+        for r in &c.report_ids {
+            for k in self.graph.idents_of(r) {
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+        let mut out: Vec<(ClusterIdent, IdentState, usize)> = counts
+            .into_iter()
+            .map(|(k, n)| {
+                let state = self
+                    .graph
+                    .ident_state(&self.partition, k)
+                    .cloned()
+                    .unwrap_or(IdentState::Active);
+                let total = self.graph.report_count(k);
+                (
+                    ClusterIdent {
+                        kind: k.kind,
+                        value: k.value.clone(),
+                        reports: n,
+                    },
+                    state,
+                    total,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.0.reports
+                .cmp(&a.0.reports)
+                .then(a.0.value.cmp(&b.0.value))
+                .then(a.0.kind.cmp(&b.0.kind))
+        });
+        out
+    }
+
+    /// A cluster in full, as the command line shows it (see
+    /// [`ClusterDetail`]).
+    pub fn detail(&self, c: &ClusterSummary) -> ClusterDetail {
+        let place = self.place(&c.cluster_id).unwrap_or(usize::MAX);
+        self.detail_at(place, c)
+    }
+
+    /// [`State::detail`] of the cluster at `place` in [`State::clusters`].
+    pub(super) fn detail_at(&self, place: usize, c: &ClusterSummary) -> ClusterDetail {
+        // One pass over the reports: each identifier gets a number in the
+        // order first seen, renumbered once they are sorted.
+        let mut first_seen: FxHashMap<&IdentKey, u32> = FxHashMap::default();
+        let mut keys: Vec<(&IdentKey, usize)> = Vec::new();
+        let mut links: Vec<(u32, u32)> = Vec::new();
+        let mut rows = Vec::with_capacity(c.report_ids.len());
+        for (i, r) in c.report_ids.iter().enumerate() {
+            rows.push(self.detail_row(r));
+            for k in self.graph.idents_of(r) {
+                let n = *first_seen.entry(k).or_insert_with(|| {
+                    keys.push((k, 0));
+                    (keys.len() - 1) as u32
+                });
+                keys[n as usize].1 += 1;
+                links.push((i as u32, n));
+            }
+        }
+        let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (ka, na) = keys[a as usize];
+            let (kb, nb) = keys[b as usize];
+            nb.cmp(&na)
+                .then(ka.value.cmp(&kb.value))
+                .then(ka.kind.cmp(&kb.kind))
+        });
+        let mut renumber = vec![0u32; keys.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumber[old as usize] = new as u32;
+        }
+        for l in &mut links {
+            l.1 = renumber[l.1 as usize];
+        }
+        let identifiers = order
+            .iter()
+            .map(|&n| {
+                let (k, count) = keys[n as usize];
+                let state = self
+                    .graph
+                    .ident_state(&self.partition, k)
+                    .cloned()
+                    .unwrap_or(IdentState::Active);
+                (
+                    ClusterIdent {
+                        kind: k.kind,
+                        value: k.value.clone(),
+                        reports: count,
+                    },
+                    state,
+                    self.graph.report_count(k),
+                )
+            })
+            .collect();
+        let suggestions = match u32::try_from(place) {
+            Ok(p) => {
+                let open = self.open_suggestions();
+                let start = open.by_cluster.partition_point(|&(c, _)| c < p);
+                open.by_cluster[start..]
+                    .iter()
+                    .take_while(|&&(c, _)| c == p)
+                    .map(|&(_, i)| i)
+                    .collect()
+            }
+            Err(_) => Vec::new(),
+        };
+        ClusterDetail {
+            summary: c.clone(),
+            rows,
+            identifiers,
+            links,
+            suggestions,
+        }
+    }
+
+    /// A report's row with the names the state holds (shared, not copied).
+    pub(super) fn detail_row(&self, id: &ReportId) -> Option<DetailRow> {
+        let n = self.graph.report_number(id)?;
+        let node = self.graph.report_at(n)?;
+        let meta = self.rows.get(n)?;
+        let name = |i: u32| -> Arc<str> {
+            self.names
+                .get(i as usize)
+                .cloned()
+                .unwrap_or_else(|| Arc::from(""))
+        };
+        Some(DetailRow {
+            filed_at: node.filed_at,
+            amount_eur: meta.amount_eur,
+            unit: name(meta.unit),
+            team: name(meta.team),
+            fraud_type: meta.fraud_type.map(name),
+        })
+    }
+}

@@ -1,0 +1,500 @@
+//! Rebuilding the derived state from the store: when, how, and saving it
+//! so the next start opens fast.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+use time::OffsetDateTime;
+use tracing::{info, instrument, warn};
+
+use crate::cluster::{self, Event, Graph, Partition};
+use crate::report::{Report, ReportId};
+use crate::store::{LinkRow, LinkRows, Revisions, Store};
+
+use super::Engine;
+use super::alerts::alerts_between;
+use super::ingest::index_doc;
+use super::link::IdentReads;
+use super::state::State;
+use super::suggestions::WeakInput;
+
+impl Engine {
+    /// Brings the search index up to the store: after a crash, a deleted
+    /// index folder or a schema change, the reports it lacks are indexed.
+    /// Returns how many were (re)indexed.
+    pub fn catch_up_index(&self) -> Result<usize> {
+        let index = &self.inner.index;
+        let store_gen = self.store().generation()?;
+        let from = index.generation().unwrap_or(0);
+        let fresh = index.generation().is_none();
+        if from >= store_gen && !fresh {
+            self.catch_up_purges()?;
+            return Ok(0);
+        }
+        let started = std::time::Instant::now();
+        let mut n = 0;
+        let mut docs = Vec::with_capacity(1024);
+        self.store().reports_since(from, |_, raw, terms| {
+            if let Ok(report) = Report::from_json(raw) {
+                docs.push(index_doc(&report, terms));
+                n += 1;
+            }
+            if docs.len() >= 1024 {
+                index.submit(std::mem::take(&mut docs));
+            }
+        })?;
+        index.submit(docs);
+        index.flush(store_gen)?;
+        if fresh {
+            // A new index holds no purged report: it only records how far
+            // the ledger goes.
+            let last = self.read(|s| s.last_purge())?;
+            index.purge(Vec::new(), last)?;
+        } else {
+            self.catch_up_purges()?;
+        }
+        info!(
+            indexed = n,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "search index caught up"
+        );
+        Ok(n)
+    }
+
+    /// Rebuilds the graph from the store, re-clusters, reconciles the ids
+    /// with the stored assignment and saves what changed.
+    pub fn rebuild(&self, cause: &str) -> Result<Vec<Event>> {
+        self.rebuild_on(cause, Heavy::Here)
+    }
+
+    /// [`Engine::rebuild`], with its long steps run where `heavy` says.
+    #[instrument(skip(self, heavy))]
+    pub fn rebuild_on(&self, cause: &str, heavy: Heavy<'_>) -> Result<Vec<Event>> {
+        let _one_at_a_time = match self.inner.rebuilding.try_lock() {
+            Ok(free) => free,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                use std::sync::atomic::Ordering::SeqCst;
+                self.inner.waiting.fetch_add(1, SeqCst);
+                let taken = self
+                    .inner
+                    .rebuilding
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                self.inner.waiting.fetch_sub(1, SeqCst);
+                taken
+            }
+        };
+        let started = std::time::Instant::now();
+        // Everything is read from one snapshot on a connection of its own,
+        // so pushes and page views that need the store are not held up for
+        // the seconds a rebuild reads at a million reports; the writer is
+        // taken only to save what changed.
+        let dir = &self.inner.settings.data_dir;
+        let mut store = Store::open_with(dir, crate::store::Durability::Process)?;
+        let mut side = Store::open_with(dir, crate::store::Durability::Process)?;
+        // Two connections read at once (report rows and the previous
+        // assignment on one, identifiers on the other) from snapshots taken
+        // while this process's writer is held, so that both see the same
+        // commit. Another process may commit in between: then the
+        // generations differ and it tries again, and in the end reads
+        // everything on one connection.
+        let mut together = false;
+        let mut generation = 0;
+        let mut revisions = Revisions::default();
+        for _ in 0..5 {
+            let (a, b) = {
+                let _no_writes = self.store();
+                store.begin_snapshot()?;
+                side.begin_snapshot()?;
+                (
+                    (store.generation()?, store.revisions()?),
+                    (side.generation()?, side.revisions()?),
+                )
+            };
+            (generation, revisions) = a;
+            if a == b {
+                together = true;
+                break;
+            }
+            store.end_snapshot()?;
+            side.end_snapshot()?;
+        }
+        if !together {
+            store.begin_snapshot()?;
+            generation = store.generation()?;
+            revisions = store.revisions()?;
+        }
+        let (reads, idents) = self.read_for_rebuild(&mut store, side, together)?;
+        drop(store);
+        let read_ms = started.elapsed().as_millis() as u64;
+        let engine = self.clone();
+        let linked = self
+            .hurried(heavy)
+            .run(move || engine.link(reads, idents))?;
+        let assignment = &linked.assignment;
+        let changes = crate::store::MembershipChanges::between(assignment, &linked.reads.previous);
+        let clock = std::time::Instant::now();
+        // The writer is held only for the save (a difference, small after
+        // a push): a rebuild at low priority must not keep pushes waiting.
+        if !assignment.events.is_empty() || !changes.is_empty() {
+            self.store().save_assignment(assignment, &changes, cause)?;
+        }
+        let save_ms = clock.elapsed().as_millis() as u64;
+        let times = linked.times;
+        let engine = self.clone();
+        let (state, events, build_ms) = self.hurried(heavy).run(move || {
+            let clock = std::time::Instant::now();
+            let Linked {
+                reads,
+                graph,
+                partition,
+                assignment,
+                invalid_ibans,
+                ..
+            } = linked;
+            let mut state = State::build(
+                graph,
+                partition,
+                &assignment,
+                reads.rows,
+                reads.names,
+                &engine.inner.settings,
+            );
+            let build_ms = clock.elapsed().as_millis() as u64;
+            state.generation = generation;
+            state.revisions = revisions;
+            state.weak = Some(Box::new(WeakInput {
+                invalid_ibans,
+                decisions: reads.decisions,
+                cfg: engine.inner.settings.weak.clone(),
+            }));
+            if engine
+                .inner
+                .serving
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                let _ = state.suggestion_count();
+            }
+            (state, assignment.events, build_ms)
+        })?;
+        {
+            // Read with the writer held, as `set_triage` writes, so that a
+            // triage made while the state was built is not overwritten.
+            let writer = self.store();
+            let records = writer.triaged_clusters()?;
+            *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
+        }
+        let old = self.state();
+        if old.generation >= 0 && !self.inner.settings.alerts.is_empty() {
+            let triage = self
+                .inner
+                .triage
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let alerts = alerts_between(&old, &state, &triage, &self.inner.settings.alerts);
+            if !alerts.is_empty() {
+                self.store().queue_alerts(&alerts)?;
+            }
+        }
+        drop(old);
+        info!(
+            reports = state.rows.len(),
+            clusters = state.clusters.len(),
+            events = events.len(),
+            read_ms,
+            graph_ms = times.graph_ms,
+            partition_ms = times.partition_ms,
+            assign_ms = times.assign_ms,
+            save_ms,
+            build_ms,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "clusters rebuilt"
+        );
+        let state = Arc::new(state);
+        let old = std::mem::replace(
+            &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
+            state.clone(),
+        );
+        if self
+            .inner
+            .one_shot
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            std::mem::forget(old);
+        } else {
+            self.hurried(heavy).release(old);
+        }
+        // The commands beside this process read the clusters from disk. A
+        // command waits for the file; a server writes it on its idle
+        // thread, and gives up when a newer state replaces this one.
+        let engine = self.clone();
+        let save = move || {
+            if let Err(e) = engine.save_state(&state) {
+                warn!(
+                    error = format!("{e:#}"),
+                    "saving the clusters for the command line failed"
+                );
+            }
+        };
+        let serving = self
+            .inner
+            .serving
+            .load(std::sync::atomic::Ordering::Relaxed);
+        match heavy {
+            Heavy::On(workers) => workers.submit(save),
+            // A server's request (a link decision) does not wait for it.
+            Heavy::Here if serving => {
+                let spawned = std::thread::Builder::new()
+                    .name("save-clusters".into())
+                    .spawn(move || {
+                        crate::workers::lower_thread_priority(crate::workers::Priority::Idle);
+                        save();
+                    });
+                if let Err(e) = spawned {
+                    warn!(error = %e, "could not start a thread to save the clusters");
+                }
+            }
+            Heavy::Here => save(),
+        }
+        Ok(events)
+    }
+
+    /// Writes `state` to disk for the commands that read it (`saved`),
+    /// unless a newer state replaces it meanwhile. Returns whether it was
+    /// written.
+    pub fn save_state(&self, state: &Arc<State>) -> Result<bool> {
+        // One writer of the file at a time; an older state's save gives up
+        // at its next look once a newer one is published.
+        let mut last = self.inner.saving.lock().unwrap_or_else(|p| p.into_inner());
+        let settings = crate::saved::settings_fingerprint(&self.inner.settings);
+        let same = |s: &crate::saved::Stamp| {
+            s.revisions.derived == state.revisions.derived
+                && s.generation == state.generation
+                && s.settings == settings
+        };
+        if last.is_none() {
+            // What an earlier process left, on the first save.
+            *last = crate::saved::Saved::open(self.data_dir())
+                .ok()
+                .flatten()
+                .map(|s| *s.stamp());
+        }
+        // Unless the file went meanwhile (a command found it damaged and
+        // removed it, so that this process saves it again).
+        if last.as_ref().is_some_and(same) && crate::saved::path(self.data_dir()).exists() {
+            return Ok(true);
+        }
+        let started = std::time::Instant::now();
+        let replaced = || !Arc::ptr_eq(&self.state(), state);
+        let open = state.open_suggestions();
+        let mut w = crate::saved::Writer::create(self.data_dir(), &state.names)?;
+        for (place, c) in state.clusters.iter().enumerate() {
+            if place % 4096 == 4095 && replaced() {
+                return Ok(false);
+            }
+            w.cluster(&state.detail_at(place, c))?;
+        }
+        for s in &open.list {
+            w.suggestion(&state.open(s))?;
+        }
+        if replaced() {
+            return Ok(false);
+        }
+        w.graph(&state.graph.freeze(&state.partition))?;
+        let stamp = crate::saved::Stamp {
+            revisions: state.revisions,
+            generation: state.generation,
+            saved_at: OffsetDateTime::now_utc().unix_timestamp(),
+            reports: state.rows.len() as u64,
+            clusters: state.clusters.len() as u64,
+            suggestions: open.list.len() as u64,
+            settings,
+        };
+        w.finish(stamp, &state.suppressed, &state.team_names())?;
+        *last = Some(stamp);
+        info!(
+            clusters = state.clusters.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "clusters saved for the command line"
+        );
+        Ok(true)
+    }
+
+    /// `heavy`, unless a rebuild someone waits for is queued behind this
+    /// one: then here.
+    pub(super) fn hurried<'a>(&self, heavy: Heavy<'a>) -> Heavy<'a> {
+        if self.inner.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            Heavy::Here
+        } else {
+            heavy
+        }
+    }
+
+    /// Reads what a rebuild links, on the snapshots the caller began, and
+    /// ends them. While a snapshot is open the store's WAL cannot start
+    /// over, and under a stream of pushes it grows by tens of megabytes a
+    /// second, each commit then extending the file: so the reads run on the
+    /// caller's thread, not at idle priority, and nothing else is done
+    /// before the snapshots end.
+    pub(super) fn read_for_rebuild(
+        &self,
+        store: &mut Store,
+        mut side: Store,
+        together: bool,
+    ) -> Result<(RebuildReads, IdentReads)> {
+        let (LinkRows { rows, names }, previous, idents) = if together {
+            std::thread::scope(|sc| -> Result<_> {
+                let side = &mut side;
+                let other = sc.spawn(move || -> Result<(LinkRows, cluster::Previous)> {
+                    let rows = side.link_rows()?;
+                    let previous = side.previous()?;
+                    side.end_snapshot()?;
+                    Ok((rows, previous))
+                });
+                let reads = IdentReads::read(store)?;
+                let (rows, previous) = other
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("reading the reports panicked"))??;
+                Ok((rows, previous, reads))
+            })?
+        } else {
+            let rows = store.link_rows()?;
+            let previous = store.previous()?;
+            (rows, previous, IdentReads::read(store)?)
+        };
+        drop(side);
+        let decisions = store.link_decisions()?;
+        store.end_snapshot()?;
+        let reads = RebuildReads {
+            rows,
+            names,
+            previous,
+            decisions,
+        };
+        Ok((reads, idents))
+    }
+
+    /// Re-clusters when the store has changed since the state was built.
+    pub fn rebuild_if_behind(&self, cause: &str) -> Result<Vec<Event>> {
+        self.rebuild_if_behind_on(cause, Heavy::Here)
+    }
+
+    /// [`Engine::rebuild_if_behind`], with the long steps run where
+    /// `heavy` says.
+    pub fn rebuild_if_behind_on(&self, cause: &str, heavy: Heavy<'_>) -> Result<Vec<Event>> {
+        let revisions = self.revisions()?;
+        if revisions.derived == self.state().revisions.derived {
+            return Ok(Vec::new());
+        }
+        self.rebuild_on(cause, heavy)
+    }
+
+    /// Saves the current state for the commands that read it, unless it is
+    /// saved already (a server stopping).
+    pub fn save_current(&self) -> Result<()> {
+        self.save_state(&self.state()).map(drop)
+    }
+
+    /// The store's change counters, as they are now.
+    pub fn revisions(&self) -> Result<Revisions> {
+        self.read(|s| s.revisions())
+    }
+
+    /// The counters the current state was built from.
+    pub fn state_revisions(&self) -> Revisions {
+        self.state().revisions
+    }
+
+    /// Reads the triage records again (after a command beside this
+    /// process triaged a cluster).
+    pub fn reload_triage(&self) -> Result<()> {
+        // With the writer held, as `set_triage` writes.
+        let writer = self.store();
+        let records = writer.triaged_clusters()?;
+        *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
+        Ok(())
+    }
+}
+
+/// Where the long steps of a rebuild run: linking, giving the clusters
+/// their ids, building the state with its suggestions, and freeing the
+/// state it replaces. Reading the store and saving stay on the calling
+/// thread, because pushes wait for the snapshot to end and for the writer.
+#[derive(Clone, Copy)]
+pub enum Heavy<'a> {
+    /// On the calling thread: commands, tests, and a rebuild someone is
+    /// waiting for.
+    Here,
+    /// On these threads (the server's, at idle priority), while the
+    /// calling thread keeps the steps that hold the writer or a lock that
+    /// requests wait on: a request must not wait for a thread that runs
+    /// only when the cores are free. (A rebuild queued behind this one, for
+    /// a link decision say, does wait: see `Inner::waiting`.)
+    On(&'a crate::workers::Workers),
+}
+
+impl Heavy<'_> {
+    pub(super) fn run<T: Send + 'static>(
+        self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        match self {
+            Heavy::Here => Ok(job()),
+            Heavy::On(workers) => workers.run_blocking(job).ok_or_else(|| {
+                anyhow::anyhow!("a re-clustering step panicked or its thread is gone")
+            }),
+        }
+    }
+
+    /// Frees a replaced state. Requests still reading it hold it for
+    /// milliseconds; the last one to let go would otherwise free a
+    /// million reports' state on a request thread, so the workers wait
+    /// for them (some two thousand naps of a millisecond: a long export
+    /// frees it itself). The caller does not wait; the workers take their
+    /// jobs in order, so the next rebuild's steps come after.
+    pub(super) fn release(self, state: Arc<State>) {
+        let Heavy::On(workers) = self else {
+            return drop(state);
+        };
+        workers.submit(move || {
+            let mut state = state;
+            for _ in 0..2_000 {
+                match Arc::try_unwrap(state) {
+                    Ok(last) => return drop(last),
+                    Err(shared) => state = shared,
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+    }
+}
+
+/// What a rebuild reads from one snapshot of the store besides the
+/// identifiers (which linking consumes).
+pub(super) struct RebuildReads {
+    pub(super) rows: Vec<LinkRow>,
+    pub(super) names: Vec<Arc<str>>,
+    pub(super) previous: cluster::Previous,
+    pub(super) decisions: Vec<(String, String, String, String)>,
+}
+
+/// The long steps' result, with the reads the later steps still need.
+pub(super) struct Linked {
+    pub(super) reads: RebuildReads,
+    pub(super) graph: Graph,
+    pub(super) partition: Partition,
+    pub(super) assignment: cluster::Assignment,
+    pub(super) invalid_ibans: HashMap<String, Vec<ReportId>>,
+    pub(super) times: LinkTimes,
+}
+
+/// Milliseconds of a rebuild's linking steps, for its log line.
+#[derive(Clone, Copy)]
+pub(super) struct LinkTimes {
+    pub(super) graph_ms: u64,
+    pub(super) partition_ms: u64,
+    pub(super) assign_ms: u64,
+}
