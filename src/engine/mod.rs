@@ -36,6 +36,7 @@ mod check;
 mod clusters;
 mod ingest;
 mod link;
+mod pivot;
 mod purge;
 mod rebuild;
 mod rfc3339;
@@ -53,6 +54,7 @@ pub use self::clusters::{
     set_triage, triage_of,
 };
 pub use self::ingest::{IngestSummary, PushRefused, Rejection};
+pub use self::pivot::{Pivot, PivotReport};
 pub use self::purge::{PurgeSummary, REJECTS_DIR};
 pub(crate) use self::purge::{finish_purge, purge_store, truncate_wal};
 pub use self::rebuild::Heavy;

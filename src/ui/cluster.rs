@@ -84,6 +84,8 @@ pub struct IdentRow {
     pub why: String,
     /// A Dutch IBAN, number or `.nl` domain.
     pub actionable: bool,
+    /// Its pivot: every report and cluster naming it.
+    pub pivot: String,
 }
 
 /// A suggested weak link.
@@ -403,7 +405,15 @@ fn show_page(
     let mut idents = Vec::new();
     let mut suggestions = Vec::new();
     let offset = (reports_page - 1).saturating_mul(REPORTS_PAGE);
-    for r in c.report_ids.iter().skip(offset).take(REPORTS_PAGE) {
+    // Newest filing first (then by id): the reports an analyst opens a
+    // cluster for are its latest.
+    let mut by_date: Vec<(i64, &crate::report::ReportId)> = c
+        .report_ids
+        .iter()
+        .map(|r| (snapshot.row(r).map_or(i64::MIN, |x| x.filed_at), r))
+        .collect();
+    by_date.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    for &(_, r) in by_date.iter().skip(offset).take(REPORTS_PAGE) {
         let row = snapshot.row(r);
         reports.push(ReportRow {
             id: r.as_str().to_owned(),
@@ -426,13 +436,22 @@ fn show_page(
     if offset + REPORTS_PAGE < c.report_ids.len() {
         reports_next = format!("{base}?reports={}#reports", reports_page + 1);
     }
-    for (i, s, total) in snapshot.cluster_identifiers(c) {
+    // Most named in this cluster first, then by kind and value.
+    let mut named = snapshot.cluster_identifiers(c);
+    named.sort_by(|a, b| {
+        b.0.reports
+            .cmp(&a.0.reports)
+            .then(a.0.kind.cmp(&b.0.kind))
+            .then_with(|| a.0.value.cmp(&b.0.value))
+    });
+    for (i, s, total) in named {
         let (st, why) = match s {
             IdentState::Active => ("links", String::new()),
             IdentState::Benign(w) => ("benign", why_text(lang, &w)),
             IdentState::Suppressed(w) => ("suppressed", why_text(lang, &w)),
         };
         idents.push(IdentRow {
+            pivot: crate::ui::pivot::href(i.kind.as_str(), &i.value),
             kind: i.kind.as_str().to_owned(),
             actionable: st == "links" && actionable(i.kind, &i.value),
             value: i.value.to_string(),

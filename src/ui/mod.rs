@@ -37,6 +37,7 @@ mod dashboard;
 mod graph;
 pub mod i18n;
 mod pages;
+mod pivot;
 mod session;
 mod triage;
 
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(pages::search))
         .route("/check", get(pages::check_page).post(pages::check))
         .route("/explain", get(pages::explain))
+        .route("/identifiers", get(pivot::show))
         .route("/static/{*path}", get(asset))
         .layer(axum::middleware::from_fn(render_errors))
         .layer(axum::middleware::from_fn_with_state(

@@ -112,6 +112,8 @@ pub struct IdentLine {
     pub role: String,
     /// Verdict.
     pub note: String,
+    /// Its pivot: every report and cluster naming it.
+    pub pivot: String,
 }
 
 /// A similar report.
@@ -241,6 +243,7 @@ pub async fn report(
         .identifiers
         .iter()
         .map(|i| IdentLine {
+            pivot: crate::ui::pivot::href(i.kind.as_str(), &i.value),
             kind: i.kind.as_str().to_owned(),
             value: i.value.clone(),
             raw: i.raw.clone(),
@@ -942,6 +945,7 @@ pub async fn check(
         .identifiers
         .iter()
         .map(|i| IdentLine {
+            pivot: crate::ui::pivot::href(i.kind.as_str(), &i.value),
             kind: i.kind.as_str().to_owned(),
             value: i.value.clone(),
             raw: String::new(),

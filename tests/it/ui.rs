@@ -1766,3 +1766,138 @@ async fn issue_22_an_admin_creates_a_token_shown_once_and_a_revoked_one_is_refus
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+/// The rows of a table on a page, as the text of their cells.
+fn rows_of(body: &str, table_id: &str) -> Vec<Vec<String>> {
+    let Some(start) = body.find(&format!("id=\"{table_id}\"")) else {
+        return Vec::new();
+    };
+    let table = &body[start..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let tag = regex::Regex::new(r"(?s)<[^>]*>").unwrap();
+    table
+        .split("<tr>")
+        .skip(2)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let cell = &cell[cell.find('>').unwrap() + 1..];
+                    tag.replace_all(cell, "").trim().to_owned()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+// See: issue 22 (pivots). A benign identifier named by reports of two
+// clusters: its pivot lists both clusters and every report, says why it
+// does not link, is logged, and shows an intake officer their own team's
+// reports only.
+#[tokio::test]
+async fn issue_22_an_identifiers_pivot_lists_every_cluster_and_report_naming_it_as_the_role_allows()
+{
+    let ui = Ui::new();
+    let line = serde_json::json!({
+        "id": "2026-LIM-000900",
+        "filed_at": "2026-09-01T10:00:00+02:00",
+        "unit": "Limburg",
+        "team": "Heerlen",
+        "fraud_type": "marketplace",
+        "amount_eur": 95.0,
+        "narrative": "Ik zag een fiets op marktplaats.nl. Ik heb betaald aan NL91ABNA0417164300 en kreeg niets.",
+    });
+    ui.engine.ingest_lines("test", &[line.to_string()]).unwrap();
+    ui.engine.rebuild("test").unwrap();
+    ui.engine.flush_index().unwrap();
+    let (first, second) = (
+        ui.cluster_of("2026-AMS-000190"),
+        ui.cluster_of("2026-LIM-000900"),
+    );
+    assert_ne!(first, second);
+    assert_eq!(first, ui.cluster_of("2026-RTM-000401"));
+
+    let s = ui.sign_in("analyst").await;
+    let p = ui
+        .get("/identifiers?kind=domain&value=marktplaats.nl", Some(&s))
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let clusters: Vec<String> = rows_of(&p.body, "pivot-clusters")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert!(clusters.contains(&first), "{clusters:?}");
+    assert!(clusters.contains(&second), "{clusters:?}");
+    let reports = rows_of(&p.body, "pivot-reports");
+    let ids: Vec<&str> = reports.iter().map(|r| r[0].as_str()).collect();
+    for id in ["2026-AMS-000190", "2026-RTM-000401", "2026-LIM-000900"] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    // Newest first, with date, unit, team and cluster.
+    assert_eq!(ids[0], "2026-LIM-000900");
+    assert_eq!(reports[0][2], "Limburg");
+    assert_eq!(reports[0][3], "Heerlen");
+    assert_eq!(reports[0][5], second);
+    // Why it does not link, in Dutch.
+    assert!(
+        p.body.contains("Koppelt niet: algemeen bekend"),
+        "{}",
+        p.body
+    );
+    // The read is in the access log with what was shown and why.
+    let row = &ui.audit("read_identifier")[0];
+    assert_eq!(row.outcome, "ok");
+    assert_eq!(row.reason.as_deref(), Some(UI_PURPOSE));
+    assert_eq!(row.targets["identifier"], "domain:marktplaats.nl");
+    let logged = row.targets["reports"].to_string();
+    for id in ["2026-AMS-000190", "2026-LIM-000900"] {
+        assert!(logged.contains(id), "{id} in {logged}");
+    }
+
+    // Every identifier of the cluster page links to its pivot; a value
+    // typed in another form is read in its canonical one.
+    let p = ui.get(&format!("/clusters/{second}"), Some(&s)).await;
+    assert!(
+        p.body
+            .contains(r#"href="/identifiers?kind=iban&#38;value=NL91ABNA0417164300""#),
+        "{}",
+        p.body
+    );
+    let p = ui
+        .get(
+            "/identifiers?kind=iban&value=nl91+abna+0417+1643+00",
+            Some(&s),
+        )
+        .await;
+    assert!(p.body.contains(r#"id="read-as""#), "{}", p.body);
+    assert_eq!(rows_of(&p.body, "pivot-clusters")[0][0], second);
+    assert!(p.body.contains("Koppelt: elke aangifte"));
+    let p = ui
+        .get("/identifiers?kind=iban&value=NL00+ABNA+1234", Some(&s))
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"id="pivot-error""#), "{}", p.body);
+    assert!(p.body.contains("kon niet worden gelezen als IBAN"));
+
+    // An intake officer of Heerlen sees their own team's report only, and
+    // no cluster their own check did not match.
+    let s = ui.sign_in("intake").await;
+    let p = ui
+        .get("/identifiers?kind=domain&value=marktplaats.nl", Some(&s))
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let ids: Vec<String> = rows_of(&p.body, "pivot-reports")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(ids, ["2026-LIM-000900"]);
+    assert!(rows_of(&p.body, "pivot-clusters").is_empty());
+    assert!(!p.body.contains("2026-AMS-000190"));
+    assert!(p.body.contains(r#"id="own-team-only""#));
+    let row = &ui.audit("read_identifier")[0];
+    assert!(
+        !row.targets["reports"]
+            .to_string()
+            .contains("2026-AMS-000190")
+    );
+}
