@@ -514,52 +514,8 @@ impl SearchIndex {
         let inner = &self.inner;
         let f = &inner.fields;
         let searcher = inner.reader.searcher();
-
         let has_text = !q.text.trim().is_empty();
-        check_query(&q.text)?;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if has_text {
-            let text =
-                inner
-                    .parser
-                    .parse_query(&q.text)
-                    .map_err(|e| SearchError::InvalidQuery {
-                        message: e.to_string(),
-                    })?;
-            clauses.push((Occur::Must, text));
-        }
-        for ident in &q.identifiers {
-            clauses.push(filter(term_query(f.ident, ident)));
-        }
-        for (field, value) in [
-            (f.unit, &q.unit),
-            (f.team, &q.team),
-            (f.fraud_type, &q.fraud_type),
-        ] {
-            if let Some(value) = value {
-                clauses.push(filter(term_query(field, value)));
-            }
-        }
-        if q.from.is_some() || q.to.is_some() {
-            // RangeQuery needs at least one bound, hence the check above.
-            let bound = |v: Option<i64>| match v {
-                Some(v) => Bound::Included(Term::from_field_i64(f.filed_at, v)),
-                None => Bound::Unbounded,
-            };
-            clauses.push(filter(Box::new(RangeQuery::new(
-                bound(q.from),
-                bound(q.to),
-            ))));
-        }
-        if let Some(ids) = &q.ids {
-            let terms = ids.iter().map(|id| Term::from_field_text(f.id, id));
-            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
-        }
-        let query: Box<dyn Query> = if clauses.is_empty() {
-            Box::new(AllQuery)
-        } else {
-            Box::new(BooleanQuery::new(clauses))
-        };
+        let query = self.query_of(q)?;
 
         // Bounding offset by the number of documents keeps tantivy from
         // reserving room for an absurd number of candidates.
@@ -619,6 +575,99 @@ impl SearchIndex {
             });
         }
         Ok(SearchResults { total, hits })
+    }
+
+    /// Every report a search matches, newest first, up to `cap` (the
+    /// page's `limit` and `offset` are not looked at), with how many
+    /// match in all. Only the ids are read, in the order they are stored,
+    /// so that each block of stored documents is opened once.
+    pub fn matching_ids(
+        &self,
+        q: &SearchQuery,
+        cap: usize,
+    ) -> Result<(usize, Vec<String>), SearchError> {
+        let f = &self.inner.fields;
+        let searcher = self.inner.reader.searcher();
+        let query = self.query_of(q)?;
+        let cap = cap.min(searcher.num_docs() as usize);
+        if cap == 0 {
+            let total = searcher.search(&query, &Count).map_err(query_error)?;
+            return Ok((total, Vec::new()));
+        }
+        let newest_first = (
+            SortByStaticFastValue::<i64>::for_field(F_FILED_AT),
+            Order::Desc,
+        );
+        let (total, docs) = searcher
+            .search(
+                &query,
+                &(Count, TopDocs::with_limit(cap).order_by(newest_first)),
+            )
+            .map_err(query_error)?;
+        let mut places: Vec<(usize, DocAddress)> = docs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, a))| (i, a))
+            .collect();
+        places.sort_unstable_by_key(|&(_, a)| (a.segment_ord, a.doc_id));
+        let mut ids = vec![String::new(); places.len()];
+        for (i, addr) in places {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(index_error)?;
+            ids[i] = str_value(&doc, f.id).to_owned();
+        }
+        Ok((total, ids))
+    }
+
+    /// The query of a search: its text and filters, all of which must hold.
+    fn query_of(&self, q: &SearchQuery) -> Result<Box<dyn Query>, SearchError> {
+        let inner = &self.inner;
+        let f = &inner.fields;
+        let has_text = !q.text.trim().is_empty();
+        check_query(&q.text)?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if has_text {
+            let text =
+                inner
+                    .parser
+                    .parse_query(&q.text)
+                    .map_err(|e| SearchError::InvalidQuery {
+                        message: e.to_string(),
+                    })?;
+            clauses.push((Occur::Must, text));
+        }
+        for ident in &q.identifiers {
+            clauses.push(filter(term_query(f.ident, ident)));
+        }
+        for (field, value) in [
+            (f.unit, &q.unit),
+            (f.team, &q.team),
+            (f.fraud_type, &q.fraud_type),
+        ] {
+            if let Some(value) = value {
+                clauses.push(filter(term_query(field, value)));
+            }
+        }
+        if q.from.is_some() || q.to.is_some() {
+            // RangeQuery needs at least one bound, hence the check above.
+            let bound = |v: Option<i64>| match v {
+                Some(v) => Bound::Included(Term::from_field_i64(f.filed_at, v)),
+                None => Bound::Unbounded,
+            };
+            clauses.push(filter(Box::new(RangeQuery::new(
+                bound(q.from),
+                bound(q.to),
+            ))));
+        }
+        if let Some(ids) = &q.ids {
+            let terms = ids.iter().map(|id| Term::from_field_text(f.id, id));
+            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
+        }
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        Ok(query)
     }
 
     /// Reports whose narrative is most like that of report `id`, best first,

@@ -1,11 +1,15 @@
-//! Pivots: from one identifier to every report and cluster naming it.
+//! Pivots: from one identifier to every report and cluster naming it, and
+//! from a search to the reports it matches as a whole (for grouping its
+//! hits by cluster and counting them per unit, fraud type and status).
 //!
-//! It reads the derived state in memory: the graph knows per identifier
+//! Both read the derived state in memory: the graph knows per identifier
 //! which reports name it (its edges), so a pivot visits those reports and
 //! nothing else, at any size of the store.
 
 use crate::cluster::{ClusterId, IdentKey, IdentState};
-use crate::engine::State;
+use crate::engine::search::{search_in, split_query};
+use crate::engine::{Engine, SearchPage, SearchParams, State};
+use crate::index::{SearchError, SearchQuery};
 use crate::report::ReportId;
 
 /// Everything the state knows of one identifier.
@@ -84,5 +88,90 @@ impl State {
             reports,
             clusters: counts,
         })
+    }
+}
+
+impl Engine {
+    /// The reports a search matches, newest first: all of them up to
+    /// `cap`, with how many match in all (so that a page can group the
+    /// hits by cluster and count them per unit, type and status).
+    pub fn search_ids(
+        &self,
+        p: &SearchParams,
+        cap: usize,
+    ) -> Result<(usize, Vec<ReportId>), SearchError> {
+        crate::index::check_query(&p.query)?;
+        let (text, identifiers) = split_query(&self.inner.extractor, &p.query);
+        let ids = match &p.cluster {
+            Some(c) => Some(self.members(c)?),
+            None => None,
+        };
+        let q = SearchQuery {
+            text,
+            identifiers,
+            unit: p.unit.clone(),
+            team: p.team.clone(),
+            fraud_type: p.fraud_type.clone(),
+            from: p.from,
+            to: p.to,
+            ids,
+            limit: 0,
+            offset: 0,
+            sort: p.sort,
+        };
+        let (total, found) = self.inner.index.matching_ids(&q, cap)?;
+        Ok((
+            total,
+            found
+                .iter()
+                .filter_map(|id| ReportId::parse(id).ok())
+                .collect(),
+        ))
+    }
+
+    /// A page of a search kept to the reports `among` (the hits of a
+    /// search that a page narrowed further, by cluster status).
+    pub fn search_among(
+        &self,
+        p: &SearchParams,
+        among: Vec<String>,
+    ) -> Result<SearchPage, SearchError> {
+        crate::index::check_query(&p.query)?;
+        let state = self.state();
+        let mut p = p.clone();
+        // `search_in` keeps a search to the reports of the cluster it
+        // names; here, to the reports given.
+        p.cluster = Some(String::new());
+        search_in(
+            &self.inner.extractor,
+            &self.inner.index,
+            &p,
+            &|_| Ok(Some(among.clone())),
+            &|ids| {
+                Ok(ids
+                    .iter()
+                    .map(|id| {
+                        ReportId::parse(id)
+                            .ok()
+                            .and_then(|r| state.cluster_of(&r).cloned())
+                    })
+                    .collect())
+            },
+        )
+    }
+
+    /// The reports of a cluster named in a search (an id or an alias).
+    fn members(&self, c: &str) -> Result<Vec<String>, SearchError> {
+        let state = self.state();
+        let cid = self
+            .resolve_cluster(c)
+            .map_err(SearchError::Index)?
+            .ok_or_else(|| SearchError::InvalidQuery {
+                message: format!("no cluster {c}"),
+            })?;
+        Ok(state
+            .cluster(&cid)
+            .map(|c| c.report_ids.iter().map(|r| r.as_str().to_owned()).collect())
+            .unwrap_or_default())
     }
 }

@@ -396,6 +396,15 @@ pub struct SearchForm {
     to: String,
     #[serde(default)]
     sort: String,
+    /// Only reports whose cluster has this triage status.
+    #[serde(default)]
+    status: String,
+    /// Only reports of this cluster.
+    #[serde(default)]
+    cluster: String,
+    /// `cluster`: one row per cluster instead of one per report.
+    #[serde(default)]
+    group: String,
     #[serde(default)]
     page: Option<usize>,
 }
@@ -412,6 +421,43 @@ pub struct Hit {
     pub snippet_html: String,
 }
 
+/// A cluster with reports a search matched (the grouped view).
+pub struct Group {
+    /// Cluster id.
+    pub cluster: String,
+    /// Its reports that match.
+    pub matching: usize,
+    /// Its size.
+    pub size: usize,
+    /// Its triage status.
+    pub status: String,
+    /// Its assigned team (empty: nobody).
+    pub team: String,
+    /// The search kept to this cluster.
+    pub hits: String,
+}
+
+/// One value of a facet: how many matching reports have it, and the
+/// search narrowed to it.
+pub struct FacetValue {
+    /// The value as filed (a unit, a fraud type, a status).
+    pub value: String,
+    /// Matching reports with it.
+    pub n: usize,
+    /// The search narrowed to it (empty when it is already).
+    pub href: String,
+}
+
+/// A facet: a field and its values, most reports first.
+pub struct Facet {
+    /// The key of its name in the translation files.
+    pub name: &'static str,
+    /// The group its values are named in (`fraud`, `status`), or empty.
+    pub group: &'static str,
+    /// Its values.
+    pub values: Vec<FacetValue>,
+}
+
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
@@ -423,12 +469,21 @@ struct SearchPage {
     from: String,
     to: String,
     sort: String,
+    status: String,
+    cluster: String,
+    grouped: bool,
     units: Vec<String>,
     teams: Vec<String>,
     types: Vec<String>,
+    statuses: Vec<&'static str>,
     searched: bool,
     summary: String,
     hits: Vec<Hit>,
+    groups: Vec<Group>,
+    facets: Vec<Facet>,
+    facets_note: String,
+    toggle: String,
+    without_cluster: String,
     error: String,
     prev: String,
     next: String,
@@ -453,7 +508,21 @@ const HITS: usize = 20;
 /// The last page of hits one can turn to.
 const LAST_PAGE: usize = 500;
 
-/// `GET /search`: full-text search with filters (analyst and up).
+/// The matching reports that facets count and the grouped view groups:
+/// the newest this many (a broader search says it counted these).
+const FACET_REPORTS: usize = 10_000;
+
+/// A matching report as facets and groups see it.
+struct Matching {
+    id: String,
+    cluster: Option<crate::cluster::ClusterId>,
+    unit: String,
+    fraud_type: String,
+}
+
+/// `GET /search`: full-text search with filters (analyst and up), its
+/// hits listed or grouped by cluster, with counts per unit, fraud type
+/// and cluster status to narrow it by.
 pub async fn search(
     State(state): State<UiState>,
     viewer: Viewer,
@@ -472,6 +541,12 @@ pub async fn search(
     f.unit = known_spelling(&f.unit, &units);
     f.team = known_spelling(&f.team, &teams);
     f.fraud_type = known_spelling(&f.fraud_type, &types);
+    f.status = crate::engine::STATUSES
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(f.status.trim()))
+        .map_or_else(String::new, |s| (*s).to_owned());
+    f.cluster = f.cluster.trim().to_owned();
+    let grouped = f.group == "cluster";
     let mut p = SearchPage {
         nav: viewer.nav("search"),
         q: f.q.clone(),
@@ -481,20 +556,38 @@ pub async fn search(
         from: f.from.clone(),
         to: f.to.clone(),
         sort: f.sort.clone(),
+        status: f.status.clone(),
+        cluster: f.cluster.clone(),
+        grouped,
         units,
         teams,
         types,
+        statuses: crate::engine::STATUSES.to_vec(),
         searched: false,
         summary: String::new(),
         hits: Vec::new(),
+        groups: Vec::new(),
+        facets: Vec::new(),
+        facets_note: String::new(),
+        toggle: String::new(),
+        without_cluster: String::new(),
         error: String::new(),
         prev: String::new(),
         next: String::new(),
         first_page: String::new(),
     };
-    let any = [&f.q, &f.unit, &f.team, &f.fraud_type, &f.from, &f.to]
-        .iter()
-        .any(|s| !s.trim().is_empty());
+    let any = [
+        &f.q,
+        &f.unit,
+        &f.team,
+        &f.fraud_type,
+        &f.from,
+        &f.to,
+        &f.status,
+        &f.cluster,
+    ]
+    .iter()
+    .any(|s| !s.trim().is_empty());
     if !any {
         return Ok(page(&p));
     }
@@ -511,7 +604,7 @@ pub async fn search(
         fraud_type: Some(&f.fraud_type),
         from: Some(&f.from),
         to: Some(&f.to),
-        cluster: None,
+        cluster: Some(&f.cluster),
         sort: Some(&f.sort),
     };
     // The parser names the field at fault; the page says it in its
@@ -530,91 +623,296 @@ pub async fn search(
             return Ok(page(&p));
         }
     };
+    // Every matching report (up to FACET_REPORTS) with its cluster, unit
+    // and type, for the facets and the grouped view.
+    let all = params.clone();
     let found = state
         .app
-        .heavy(move |engine| Ok(engine.search(&params)))
-        .await?;
-    let result = match found {
-        Ok(r) => r,
-        Err(crate::index::SearchError::InvalidQuery { message }) => {
-            // The search engine's own words are for developers; the
-            // person gets the limit it broke, or what to change.
-            tracing::debug!(message, "search query refused");
-            p.error = query_refused(&message, lang);
-            return Ok(page(&p));
-        }
-        Err(crate::index::SearchError::Index(e)) => return Err(UiError::Internal(e)),
-    };
-    p.searched = true;
-    let total = result.total;
-    p.hits = result
-        .hits
-        .into_iter()
-        .map(|h| Hit {
-            id: h.report_id,
-            cluster: h
-                .cluster_id
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_default(),
-            filed: lang.datetime_text(&h.filed_at),
-            snippet_html: h.snippet_html,
+        .heavy(move |engine| {
+            Ok(engine.search_ids(&all, FACET_REPORTS).map(|(total, ids)| {
+                let snapshot = engine.state();
+                let rows: Vec<Matching> = ids
+                    .into_iter()
+                    .map(|id| {
+                        let row = snapshot.row(&id);
+                        Matching {
+                            cluster: snapshot.cluster_of(&id).cloned(),
+                            unit: row.map(|r| r.unit.to_owned()).unwrap_or_default(),
+                            fraud_type: row
+                                .and_then(|r| r.fraud_type.map(str::to_owned))
+                                .unwrap_or_default(),
+                            id: id.as_str().to_owned(),
+                        }
+                    })
+                    .collect();
+                (total, rows)
+            }))
         })
-        .collect();
-    let link = |n: usize| {
-        let ns = n.to_string();
-        format!(
-            "/search?{}",
-            query_string(&[
-                ("q", &f.q),
-                ("unit", &f.unit),
-                ("team", &f.team),
-                ("type", &f.fraud_type),
-                ("from", &f.from),
-                ("to", &f.to),
-                ("sort", &f.sort),
-                ("page", &ns),
-            ])
-        )
+        .await?;
+    let (matched_total, matching) = match found {
+        Ok(x) => x,
+        Err(e) => return refused(p, e, lang),
     };
+    // Statuses are the triage's, looked up once per cluster.
+    let mut status_of: std::collections::HashMap<&crate::cluster::ClusterId, String> =
+        std::collections::HashMap::new();
+    for m in &matching {
+        if let Some(c) = &m.cluster {
+            status_of
+                .entry(c)
+                .or_insert_with(|| state.app.engine.triage(c).status);
+        }
+    }
+    let status = |m: &Matching| m.cluster.as_ref().and_then(|c| status_of.get(c));
+    let kept: Vec<&Matching> = matching
+        .iter()
+        .filter(|m| f.status.is_empty() || status(m).is_some_and(|s| *s == f.status))
+        .collect();
+    let capped = matched_total > matching.len();
+
+    let link = |changes: &[(&str, &str)]| {
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("q", f.q.as_str()),
+            ("unit", f.unit.as_str()),
+            ("team", f.team.as_str()),
+            ("type", f.fraud_type.as_str()),
+            ("from", f.from.as_str()),
+            ("to", f.to.as_str()),
+            ("sort", f.sort.as_str()),
+            ("status", f.status.as_str()),
+            ("cluster", f.cluster.as_str()),
+            ("group", if grouped { "cluster" } else { "" }),
+            ("page", ""),
+        ];
+        for &(k, v) in changes {
+            if let Some(pair) = pairs.iter_mut().find(|p| p.0 == k) {
+                pair.1 = v;
+            }
+        }
+        format!("/search?{}", query_string(&pairs))
+    };
+
+    // Facets over the matching reports (before the status filter for the
+    // status facet, so that another status can be chosen).
+    let count = |values: &mut dyn Iterator<Item = String>| {
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for v in values.filter(|v| !v.is_empty()) {
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut out: Vec<(String, usize)> = counts.into_iter().collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    };
+    let facet = |name: &'static str,
+                 group: &'static str,
+                 key: &str,
+                 current: &str,
+                 counts: Vec<(String, usize)>| {
+        let values = counts
+            .into_iter()
+            .map(|(value, n)| FacetValue {
+                href: if value == current {
+                    String::new()
+                } else {
+                    link(&[(key, value.as_str())])
+                },
+                value,
+                n,
+            })
+            .collect();
+        Facet {
+            name,
+            group,
+            values,
+        }
+    };
+    p.facets = vec![
+        facet(
+            "field.unit",
+            "",
+            "unit",
+            &f.unit,
+            count(&mut kept.iter().map(|m| m.unit.clone())),
+        ),
+        facet(
+            "field.fraud_type",
+            "fraud",
+            "type",
+            &f.fraud_type,
+            count(&mut kept.iter().map(|m| m.fraud_type.clone())),
+        ),
+        facet(
+            "field.status",
+            "status",
+            "status",
+            &f.status,
+            count(&mut matching.iter().filter_map(|m| status(m).cloned())),
+        ),
+    ];
+    if capped {
+        p.facets_note = lang.f(
+            "group.capped",
+            &[
+                ("counted", &FACET_REPORTS),
+                ("found", &lang.n("count.reports", matched_total)),
+            ],
+        );
+    }
+    p.toggle = link(&[("group", if grouped { "" } else { "cluster" })]);
+    if !f.cluster.is_empty() {
+        p.without_cluster = link(&[("cluster", "")]);
+    }
+    p.searched = true;
     let start = (pageno - 1) * HITS;
-    p.summary = if p.hits.is_empty() && start > 0 {
+    let mut shown_reports: Vec<String> = Vec::new();
+    let total;
+    if grouped {
+        let mut per: std::collections::HashMap<&crate::cluster::ClusterId, usize> =
+            std::collections::HashMap::new();
+        for m in &kept {
+            if let Some(c) = &m.cluster {
+                *per.entry(c).or_default() += 1;
+            }
+        }
+        let mut groups: Vec<(&crate::cluster::ClusterId, usize)> = per.into_iter().collect();
+        groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        total = groups.len();
+        let page_of: Vec<&crate::cluster::ClusterId> = groups
+            .iter()
+            .skip(start)
+            .take(HITS)
+            .map(|(c, _)| *c)
+            .collect();
+        for m in &kept {
+            if m.cluster.as_ref().is_some_and(|c| page_of.contains(&c)) {
+                shown_reports.push(m.id.clone());
+            }
+        }
+        p.groups = groups
+            .iter()
+            .skip(start)
+            .take(HITS)
+            .map(|(c, n)| {
+                let triage = state.app.engine.triage(c);
+                Group {
+                    cluster: c.as_str().to_owned(),
+                    matching: *n,
+                    size: snapshot.cluster(c).map_or(0, |s| s.size),
+                    status: triage.status,
+                    team: triage.assigned_team.unwrap_or_default(),
+                    hits: link(&[("cluster", c.as_str()), ("group", "")]),
+                }
+            })
+            .collect();
+    } else {
+        let found = if f.status.is_empty() {
+            let params = params.clone();
+            state
+                .app
+                .heavy(move |engine| Ok(engine.search(&params)))
+                .await?
+        } else {
+            let among: Vec<String> = kept.iter().map(|m| m.id.clone()).collect();
+            let params = params.clone();
+            state
+                .app
+                .heavy(move |engine| Ok(engine.search_among(&params, among)))
+                .await?
+        };
+        let result = match found {
+            Ok(r) => r,
+            Err(e) => return refused(p, e, lang),
+        };
+        total = result.total;
+        p.hits = result
+            .hits
+            .into_iter()
+            .map(|h| Hit {
+                id: h.report_id,
+                cluster: h
+                    .cluster_id
+                    .map(|c| c.as_str().to_owned())
+                    .unwrap_or_default(),
+                filed: lang.datetime_text(&h.filed_at),
+                snippet_html: h.snippet_html,
+            })
+            .collect();
+        shown_reports = p.hits.iter().map(|h| h.id.clone()).collect();
+    }
+    let shown = if grouped {
+        p.groups.len()
+    } else {
+        p.hits.len()
+    };
+    let page_link = |n: usize| link(&[("page", n.to_string().as_str())]);
+    let counted = if grouped {
+        lang.n("count.clusters", total)
+    } else {
+        lang.n("count.reports", total)
+    };
+    p.summary = if shown == 0 && start > 0 {
         // Past the last page: say so, and lead back.
-        p.first_page = link(1);
+        p.first_page = page_link(1);
         lang.f(
             "search.empty_page",
-            &[
-                ("page", &pageno),
-                ("found", &lang.n("count.reports", total)),
-            ],
+            &[("page", &pageno), ("found", &counted)],
         )
-    } else if p.hits.is_empty() {
+    } else if shown == 0 {
         lang.t("search.none").to_owned()
     } else {
         if pageno > 1 {
-            p.prev = link(pageno - 1);
+            p.prev = page_link(pageno - 1);
         }
         lang.f(
             "search.showing",
             &[
-                ("found", &lang.n("count.reports", total)),
+                ("found", &counted),
                 ("from", &(start + 1)),
-                ("to", &(start + p.hits.len())),
+                ("to", &(start + shown)),
             ],
         )
     };
-    if !p.hits.is_empty() && pageno * HITS < total {
-        p.next = link(pageno + 1);
+    if shown > 0 && pageno * HITS < total {
+        p.next = page_link(pageno + 1);
     }
-    let ids: Vec<&str> = p.hits.iter().map(|h| h.id.as_str()).collect();
+    let clusters: Vec<&str> = p.groups.iter().map(|g| g.cluster.as_str()).collect();
     log_read(
         &state,
         &viewer,
         "search",
-        json!({"query": f.q, "reports": ids, "via": "ui"}),
+        json!({
+            "query": f.q,
+            "reports": crate::access::reports_shown(shown_reports.iter().map(String::as_str), snapshot.generation()),
+            "clusters": clusters,
+            "via": "ui",
+        }),
         "ok",
     )
     .await?;
     Ok(page(&p))
+}
+
+/// The search page with the search engine's refusal said in the page's
+/// language, or the failure of the index.
+fn refused(
+    mut p: SearchPage,
+    e: crate::index::SearchError,
+    lang: Lang,
+) -> Result<Response, UiError> {
+    match e {
+        crate::index::SearchError::InvalidQuery { message } => {
+            // The search engine's own words are for developers; the
+            // person gets the limit it broke, or what to change.
+            tracing::debug!(message, "search query refused");
+            p.error = if message.starts_with("no cluster ") {
+                lang.t("error.no_cluster").to_owned()
+            } else {
+                query_refused(&message, lang)
+            };
+            Ok(page(&p))
+        }
+        crate::index::SearchError::Index(e) => Err(UiError::Internal(e)),
+    }
 }
 
 /// Why the search engine refused a query, for the person who typed it: a

@@ -1901,3 +1901,100 @@ async fn issue_22_an_identifiers_pivot_lists_every_cluster_and_report_naming_it_
             .contains("2026-AMS-000190")
     );
 }
+
+// See: issue 22 (search). Facets count the matching reports per unit,
+// fraud type and cluster status and narrow the search; grouped, one row
+// per cluster counts its matching reports; lists match in any case.
+#[tokio::test]
+async fn issue_22_search_groups_by_cluster_and_counts_per_unit_type_and_status() {
+    let ui = Ui::new();
+    let phishing = ui.cluster_of("2026-MN-000300");
+    let later = ui.cluster_of("2026-NH-000502");
+    assert_ne!(phishing, later);
+    assert_eq!(phishing, ui.cluster_of("2026-ON-000415"));
+    ui.engine
+        .set_triage(&phishing, Some("in_investigation"), None, None, "test")
+        .unwrap();
+    let s = ui.sign_in("analyst").await;
+    // Typed in another case, the type is the list's.
+    let p = ui.get("/search?type=PHISHING", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(rows_of(&p.body, "hits").len(), 5, "{}", p.body);
+    let facet = |body: &str, name: &str| -> Vec<(String, usize)> {
+        let at = body
+            .find(&format!(r#"data-facet="{name}""#))
+            .expect("the facet");
+        let section = &body[at..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let item = regex::Regex::new(r#"<li>(?:<a [^>]*>|<strong>)([^<]*)(?:</a>|</strong>) <span class="count">(\d+)</span>"#).unwrap();
+        item.captures_iter(section)
+            .map(|c| (c[1].to_owned(), c[2].parse().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        facet(&p.body, "field.unit"),
+        [
+            ("Noord-Holland".to_owned(), 2),
+            ("Limburg".to_owned(), 1),
+            ("Midden-Nederland".to_owned(), 1),
+            ("Oost-Nederland".to_owned(), 1),
+        ]
+    );
+    assert_eq!(
+        facet(&p.body, "field.fraud_type"),
+        [("phishing".to_owned(), 5)]
+    );
+    assert_eq!(
+        facet(&p.body, "field.status"),
+        [("in onderzoek".to_owned(), 3), ("nieuw".to_owned(), 2)]
+    );
+    // A facet value narrows the search.
+    assert!(
+        p.body
+            .contains(r#"<a href="/search?unit=Noord-Holland&#38;type=phishing">"#),
+        "{}",
+        p.body
+    );
+    let p = ui
+        .get("/search?type=phishing&status=in_investigation", Some(&s))
+        .await;
+    let hits: Vec<String> = rows_of(&p.body, "hits")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(hits.len(), 3, "{hits:?}");
+    assert!(hits.iter().all(|h| ui.cluster_of(h) == phishing));
+    let p = ui
+        .get("/search?type=phishing&unit=noord-holland", Some(&s))
+        .await;
+    assert_eq!(rows_of(&p.body, "hits").len(), 2);
+    // Grouped: one row per cluster with its matching reports counted.
+    let p = ui
+        .get("/search?type=phishing&group=cluster", Some(&s))
+        .await;
+    let groups = rows_of(&p.body, "groups");
+    assert_eq!(groups.len(), 2, "{}", p.body);
+    assert_eq!(
+        (groups[0][0].as_str(), groups[0][1].as_str()),
+        (phishing.as_str(), "3")
+    );
+    assert_eq!(
+        (groups[1][0].as_str(), groups[1][1].as_str()),
+        (later.as_str(), "2")
+    );
+    assert_eq!(groups[0][3], "in onderzoek");
+    assert!(
+        p.body
+            .contains(r#"<input type="checkbox" name="group" value="cluster" id="group" checked>"#)
+    );
+    // The count leads to that cluster's matching reports.
+    let p = ui
+        .get(&format!("/search?type=phishing&cluster={later}"), Some(&s))
+        .await;
+    let hits: Vec<String> = rows_of(&p.body, "hits")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(hits.len(), 2, "{}", p.body);
+    assert!(hits.contains(&"2026-NH-000502".to_owned()));
+}
