@@ -488,3 +488,31 @@ test("the suggestion queue confirms and undoes; the admin page lists the access 
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+// See: issue 22 (pivots). At 800 px, as on a narrow desk screen.
+test("an identifier on a cluster page opens its pivot; search groups by cluster with counts (800 px)", async () => {
+  const page = await newPage();
+  await page.setViewportSize({ width: 800, height: 900 });
+  await open(page, `${base}/reports/2026-AMS-000101`);
+  await page.click("dl.fields a[href^='/clusters/']");
+  await page.waitForURL(/\/clusters\//);
+  const link = page.locator("#ident-list a.pivot").first();
+  const value = (await link.textContent()).trim();
+  await link.click();
+  await page.waitForURL(/\/identifiers\?/);
+  assert.equal((await page.textContent("h1 code")).trim(), value);
+  assert.ok(await page.locator("#pivot-clusters tbody tr").count() >= 1, "its cluster listed");
+  assert.ok(await page.locator("#pivot-reports tbody tr").count() >= 2, "the reports naming it listed");
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 800, `no sideways scrolling at 800 px (${wide})`);
+  await shot(page, "20-identifier-pivot-800.png");
+  // Search grouped by cluster, with its counts, fits too.
+  await open(page, `${base}/search?type=phishing&group=cluster`);
+  assert.ok(await page.locator("#groups tbody tr").count() >= 1, "clusters listed");
+  assert.ok(await page.locator("#facets li").count() >= 3, "counts per unit, type and status");
+  const wideSearch = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wideSearch <= 800, `no sideways scrolling at 800 px (${wideSearch})`);
+  await shot(page, "21-search-grouped-800.png");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
