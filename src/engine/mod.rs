@@ -67,6 +67,8 @@ pub use self::suggestions::{OpenSuggestion, suggestion_reports};
 pub use self::tokens::create_token;
 pub use self::triage::QueueEntry;
 
+pub mod flow;
+
 /// A cheap-clone handle to everything.
 #[derive(Clone)]
 pub struct Engine {

@@ -40,6 +40,8 @@ pub use self::reports::{
 pub use self::schema::SCHEMA_VERSION;
 pub use self::triage::{AuditPage, HistoryEvent, LinkDecision};
 
+pub mod flow;
+
 /// The page cache per connection, in KiB (negative: a size, not pages).
 const CACHE_KIB: i64 = -131_072;
 
