@@ -1,9 +1,10 @@
 //! The desk's morning page: ranked clusters with filters and pages, the new
-//! and fast-growing clusters of the week, and the flow of cases (inflow per
-//! week and unit, clusters by status, assigned and closed, lead times), as
-//! the BOSZ quality dashboard shows them.
+//! and fast-growing clusters of the week, clusters by status and this
+//! week's flow in one line, with a link to the flow page (`/flow`,
+//! [`crate::ui::flow`]) that draws it per week as the BOSZ quality
+//! dashboard shows it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use askama::Template;
@@ -16,15 +17,10 @@ use serde_json::json;
 use crate::auth::Action;
 use crate::engine::{ClusterSummary, Engine, State as Derived};
 use crate::ui::i18n::Lang;
-use crate::ui::{
-    Msg, Nav, UiError, UiState, Viewer, euros, iso_week, log_read, page, query_string,
-};
+use crate::ui::{Msg, Nav, UiError, UiState, Viewer, euros, log_read, page, query_string};
 
 /// Clusters per page.
 const PAGE: usize = 25;
-
-/// Weeks of inflow shown.
-const WEEKS: usize = 12;
 
 /// Filters and page of the dashboard.
 #[derive(Debug, Default, Deserialize)]
@@ -176,11 +172,10 @@ pub struct Row {
     pub reason: String,
 }
 
-/// Reports per ISO week and unit (derived from the state, cached).
+/// The units and fraud types of the reports and the newest filing
+/// (derived from the state, cached).
 #[derive(Debug, Default)]
 pub struct Inflow {
-    /// `(year, week)` → unit → reports.
-    weeks: BTreeMap<(i32, u8), BTreeMap<String, usize>>,
     /// The newest filing, Unix seconds ("the data's own now").
     as_of: i64,
     /// The units reports were filed by.
@@ -202,47 +197,10 @@ impl Inflow {
                 if !out.units.contains(row.unit) {
                     out.units.insert(row.unit.to_string());
                 }
-                if let Some(w) = iso_week(row.filed_at) {
-                    *out.weeks
-                        .entry(w)
-                        .or_default()
-                        .entry(row.unit.to_string())
-                        .or_default() += 1;
-                }
             }
         }
         out
     }
-}
-
-/// A bar of the inflow chart.
-pub struct Bar {
-    /// `W10`.
-    pub label: String,
-    /// `2026-W10`.
-    pub title: String,
-    /// Reports.
-    pub n: usize,
-    /// Left edge.
-    pub x: u32,
-    /// Top.
-    pub y: u32,
-    /// Height.
-    pub h: u32,
-}
-
-/// Lead-time figures for one team (or all).
-pub struct Lead {
-    /// Team, or "all teams".
-    pub team: String,
-    /// Clusters assigned.
-    pub assigned: usize,
-    /// Clusters closed.
-    pub closed: usize,
-    /// Median days from first report to assignment.
-    pub to_assign: String,
-    /// Median days from first report to closure.
-    pub to_close: String,
 }
 
 #[derive(Template)]
@@ -273,11 +231,8 @@ struct DashboardPage {
     statuses: Vec<&'static str>,
     new_week: Vec<Row>,
     growing: Vec<Row>,
-    bars: Vec<Bar>,
-    week_labels: Vec<String>,
-    unit_rows: Vec<(String, Vec<usize>)>,
     by_status: Vec<(&'static str, usize)>,
-    leads: Vec<Lead>,
+    flow_summary: String,
     as_of: String,
 }
 
@@ -578,44 +533,6 @@ pub async fn dashboard(
         .map(|c| row(&engine, c, max_score, lang))
         .collect();
 
-    // Inflow: the last WEEKS weeks with reports, as bars and per unit.
-    let skip = inflow.weeks.len().saturating_sub(WEEKS);
-    let recent: Vec<_> = inflow.weeks.iter().skip(skip).collect();
-    let week_labels: Vec<String> = recent
-        .iter()
-        .map(|((y, w), _)| format!("{y}-W{w:02}"))
-        .collect();
-    let totals: Vec<usize> = recent.iter().map(|(_, m)| m.values().sum()).collect();
-    let top = totals.iter().copied().max().unwrap_or(0).max(1);
-    let bars = totals
-        .iter()
-        .zip(&week_labels)
-        .enumerate()
-        .map(|(i, (&n, label))| {
-            let h = (n * 100 / top) as u32;
-            Bar {
-                // The year is in the tooltip; "W10" fits under a bar.
-                label: label.rsplit('-').next().unwrap_or(label).to_owned(),
-                title: label.clone(),
-                n,
-                x: 10 + i as u32 * 50,
-                y: 110 - h,
-                h,
-            }
-        })
-        .collect();
-    let unit_rows = inflow
-        .units
-        .iter()
-        .map(|u| {
-            let counts = recent
-                .iter()
-                .map(|(_, m)| m.get(u).copied().unwrap_or(0))
-                .collect();
-            (u.clone(), counts)
-        })
-        .collect();
-
     let multi: Vec<&ClusterSummary> = snapshot.clusters().iter().filter(|c| c.size >= 2).collect();
     let mut status_counts: HashMap<String, usize> = HashMap::new();
     for c in &multi {
@@ -627,8 +544,17 @@ pub async fn dashboard(
         .iter()
         .map(|s| (*s, status_counts.get(*s).copied().unwrap_or(0)))
         .collect();
-    let events = crate::ui::blocking(&state, |e| e.triage_events()).await?;
-    let leads = lead_times(&engine, &snapshot, &events, lang);
+    let flow = crate::ui::flow::summary(&state, &snapshot).await?;
+    let flow_summary = lang.f(
+        "flow.dash_summary",
+        &[
+            ("week", &flow.week),
+            ("found", &flow.found),
+            ("out", &flow.out),
+            ("backlog", &flow.backlog),
+            ("long", &flow.long),
+        ],
+    );
 
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     log_read(
@@ -665,11 +591,8 @@ pub async fn dashboard(
         statuses: crate::engine::STATUSES.to_vec(),
         new_week,
         growing,
-        bars,
-        week_labels,
-        unit_rows,
         by_status,
-        leads,
+        flow_summary,
         as_of: lang.date(inflow.as_of),
     }))
 }
@@ -685,89 +608,4 @@ pub(crate) fn inflow(state: &UiState, snapshot: &Arc<Derived>) -> Arc<Inflow> {
     let flow = Arc::new(Inflow::compute(snapshot));
     *cache = Some((Arc::downgrade(snapshot), flow.clone()));
     flow
-}
-
-/// Lead times from a cluster's first report to its first assignment and
-/// its first closure, per assigned team, from the triage events.
-fn lead_times(
-    engine: &Engine,
-    snapshot: &Derived,
-    events: &[(String, i64, serde_json::Value)],
-    lang: Lang,
-) -> Vec<Lead> {
-    // Per live cluster: first time assigned, first time closed.
-    let mut firsts: HashMap<String, (Option<i64>, Option<i64>)> = HashMap::new();
-    for (cid, at, detail) in events {
-        let status = detail.get("status").and_then(|s| s.as_str());
-        let team = detail
-            .get("assigned_team")
-            .and_then(|t| t.as_str())
-            .filter(|t| !t.is_empty());
-        let e = firsts.entry(cid.clone()).or_default();
-        if (team.is_some() || status == Some("assigned")) && e.0.is_none() {
-            e.0 = Some(*at);
-        }
-        if status == Some("closed") && e.1.is_none() {
-            e.1 = Some(*at);
-        }
-    }
-    let mut per_team: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    let mut all: (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
-    for (cid, (assigned, closed)) in firsts {
-        let id = crate::cluster::ClusterId::new(cid);
-        let Some(c) = snapshot.cluster(&id) else {
-            continue;
-        };
-        let first = c.first_filed_at;
-        let team = engine
-            .triage(&id)
-            .assigned_team
-            .unwrap_or_else(|| lang.t("dash.unassigned").to_owned());
-        let slot = per_team.entry(team).or_default();
-        let days = |t: i64| t.saturating_sub(first).max(0) as f64 / 86_400.0;
-        if let Some(t) = assigned {
-            slot.0.push(days(t));
-            all.0.push(days(t));
-        }
-        if let Some(t) = closed {
-            slot.1.push(days(t));
-            all.1.push(days(t));
-        }
-    }
-    let lead = |team: String, (a, c): (Vec<f64>, Vec<f64>)| Lead {
-        team,
-        assigned: a.len(),
-        closed: c.len(),
-        to_assign: median(a, lang),
-        to_close: median(c, lang),
-    };
-    let mut out = vec![lead(lang.t("dash.all_teams").to_owned(), all)];
-    out.extend(per_team.into_iter().map(|(t, v)| lead(t, v)));
-    out
-}
-
-fn median(mut v: Vec<f64>, lang: Lang) -> String {
-    if v.is_empty() {
-        return "–".into();
-    }
-    v.sort_by(f64::total_cmp);
-    let m = if v.len() % 2 == 1 {
-        v[v.len() / 2]
-    } else {
-        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
-    };
-    lang.f("dash.days", &[("n", &lang.decimal(m, 1))])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians_of_odd_and_even_counts() {
-        assert_eq!(median(vec![], Lang::En), "–");
-        assert_eq!(median(vec![3.0, 1.0, 2.0], Lang::En), "2.0 d");
-        assert_eq!(median(vec![1.0, 2.0, 3.0, 4.0], Lang::En), "2.5 d");
-        assert_eq!(median(vec![1.0, 2.0], Lang::Nl), "1,5 dgn");
-    }
 }

@@ -34,6 +34,7 @@ use crate::ui::i18n::Lang;
 
 mod cluster;
 mod dashboard;
+mod flow;
 mod graph;
 pub mod i18n;
 mod pages;
@@ -68,6 +69,9 @@ pub struct UiState {
     flow: Arc<Mutex<Option<CachedInflow>>>,
     /// The suggestion queue's order, cached per derived state.
     queue: Arc<Mutex<Option<triage::CachedQueue>>>,
+    /// The inputs of the flow page (found times, reports per week, triage
+    /// steps), kept per state and per triage change.
+    flows: Arc<Mutex<flow::Cache>>,
 }
 
 /// The inflow figures and the state they were computed from.
@@ -81,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         sessions: Arc::new(session::Sessions::default()),
         flow: Arc::new(Mutex::new(None)),
         queue: Arc::new(Mutex::new(None)),
+        flows: Arc::new(Mutex::new(flow::Cache::default())),
     };
     let app = ui.app.clone();
     Router::new()
@@ -92,6 +97,7 @@ pub fn router(state: AppState) -> Router {
             get(session::purpose_page).post(session::set_purpose),
         )
         .route("/", get(dashboard::dashboard))
+        .route("/flow", get(flow::flow))
         .route("/clusters/{id}", get(cluster::show))
         .route("/clusters/{id}/triage", post(cluster::triage))
         .route("/clusters/{id}/download", get(cluster::download))

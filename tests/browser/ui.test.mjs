@@ -199,7 +199,8 @@ test("sign in, then the dashboard ranks clusters and shows the flow", async () =
   assert.equal(await page.textContent("#purpose"), `doel: ${PURPOSE}`);
   const rows = await page.locator("#clusters tbody tr").count();
   assert.ok(rows >= 2, `ranked clusters listed (${rows})`);
-  assert.ok(await page.locator("svg.chart rect").count() > 0, "the inflow chart is drawn");
+  assert.match(await page.textContent("#flow-summary"), /open clusters/, "this week's flow in one line");
+  assert.equal(await page.getAttribute("#flow-link", "href"), "/flow");
   const cookies = await context.cookies(base);
   const session = cookies.find((c) => c.name === "fl_session");
   assert.ok(session && session.httpOnly && session.sameSite === "Strict", "strict HttpOnly cookie");
@@ -485,6 +486,25 @@ test("the suggestion queue confirms and undoes; the admin page lists the access 
   assert.ok(await page.locator("#access-log tbody tr").count() >= 1, "the access log is listed");
   assert.ok(await fits(page), "the admin page fits 800 px");
   await shot(page, "19-admin-800px.png");
+// See: issue 22 (the flow as BOSZ shows it, as charts)
+test("the flow page draws inflow, outflow, backlog and ageing in Dutch, the current week marked, within 800 px", async () => {
+  const page = await newPage();
+  await open(page, `${base}/flow`);
+  assert.equal(await page.textContent("h1"), "Stroom van zaken");
+  assert.equal(await page.getAttribute("nav a.here", "href"), "/flow");
+  assert.equal(await page.locator("svg.chart").count(), 4, "flow, backlog, reports and ageing charts");
+  assert.ok(await page.locator("svg.chart g.partial").count() >= 3, "the current week is marked in each weekly chart");
+  assert.match(await page.textContent("#flow-partial"), /loopt nog/);
+  // Each chart names itself to a screen reader and has its numbers as a table.
+  for (const id of ["chart-flow", "chart-backlog", "chart-reports", "chart-ageing"]) {
+    assert.ok((await page.textContent(`#${id}-t`)).length > 0, `${id} has a title`);
+    assert.equal(await page.locator(`#${id} details table`).count(), 1, `${id} has a table`);
+  }
+  await shot(page, "20-flow.png");
+  await page.setViewportSize({ width: 800, height: 900 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling at 800 px (${overflow} px too wide)`);
+  await shot(page, "21-flow-800px.png");
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -322,7 +322,7 @@ async fn the_dashboard_ranks_clusters_and_shows_the_flow() {
             &cluster,
             "Nieuw deze week",
             "Snelst groeiend",
-            "Instroom aangiftes per week",
+            "Stroom per week",
             "per status",
             "doorlooptijd",
             "Amsterdam",
@@ -653,8 +653,8 @@ async fn triage_needs_a_coordinator_and_a_csrf_token() {
         "notes are escaped"
     );
     assert!(p.body.contains("Peelland"));
-    // The dashboard counts it as assigned, with a lead time.
-    let p = ui.get("/", Some(&s)).await;
+    // The flow page counts it as assigned, with a lead time.
+    let p = ui.get("/flow", Some(&s)).await;
     assert!(p.body.contains("Peelland"), "lead times per team");
 }
 
@@ -1997,4 +1997,229 @@ async fn issue_22_search_groups_by_cluster_and_counts_per_unit_type_and_status()
         .collect();
     assert_eq!(hits.len(), 2, "{}", p.body);
     assert!(hits.contains(&"2026-NH-000502".to_owned()));
+}
+
+/// The cells of the rows of the first table body after `id="{id}"`.
+fn table_after(body: &str, id: &str) -> Vec<Vec<String>> {
+    let at = body
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no element {id}"));
+    let rest = &body[at..];
+    let start = rest.find("<tbody>").expect("a table body") + "<tbody>".len();
+    let end = rest[start..].find("</tbody>").unwrap() + start;
+    let cell = regex::Regex::new(r"(?s)<t[hd][^>]*>(.*?)</t[hd]>").unwrap();
+    let tag = regex::Regex::new(r"<[^>]*>").unwrap();
+    rest[start..end]
+        .split("<tr>")
+        .skip(1)
+        .map(|row| {
+            cell.captures_iter(row)
+                .map(|c| tag.replace_all(&c[1], "").trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+// See: issue 22
+#[tokio::test]
+async fn issue_22_the_flow_page_counts_found_closed_reopened_and_open_clusters_per_week() {
+    use fraudlink::engine::flow::weeks_to;
+    let ui = Ui::new();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let weeks = weeks_to(now, 26);
+    let w = &weeks[22..];
+    // Tuesday 10:00 and Wednesday 10:00 of the last four weeks' first three
+    // (the current week is only sure to have its past up to now).
+    let tue = |i: usize| w[i].start + 86_400 + 10 * 3_600;
+    let wed = |i: usize| tue(i) + 86_400;
+    let state = ui.engine.state();
+    let linked: Vec<String> = state
+        .clusters()
+        .iter()
+        .filter(|c| c.size >= 2)
+        .map(|c| c.cluster_id.to_string())
+        .collect();
+    let n = linked.len();
+    assert!(n >= 4, "the fixtures have linked clusters ({n})");
+    let (a, b, c) = (&linked[0], &linked[1], &linked[2]);
+    // A is closed in the second week, B assigned to Peelland in the second,
+    // C closed in the third and reopened now.
+    let e = &ui.engine;
+    e.set_triage(a, Some("closed"), None, None, "test").unwrap();
+    e.set_triage(b, Some("assigned"), Some(Some("Peelland")), None, "test")
+        .unwrap();
+    e.set_triage(c, Some("closed"), None, None, "test").unwrap();
+    e.set_triage(c, Some("new"), None, None, "test").unwrap();
+    {
+        let db = rusqlite::Connection::open(ui._app.data().join("fraudlink.db")).unwrap();
+        db.execute("UPDATE clusters SET created_at = ?1", [tue(0)])
+            .unwrap();
+        for (id, found) in [(b, tue(1)), (c, tue(2))] {
+            db.execute(
+                "UPDATE clusters SET created_at = ?2 WHERE id = ?1",
+                rusqlite::params![id, found],
+            )
+            .unwrap();
+        }
+        // The steps in order; C's reopening stays now.
+        for (id, times) in [(a, vec![tue(1)]), (b, vec![wed(1)]), (c, vec![wed(2)])] {
+            let ids: Vec<i64> = db
+                .prepare(
+                    "SELECT id FROM cluster_events WHERE kind = 'triage' AND cluster_id = ?1 ORDER BY id",
+                )
+                .unwrap()
+                .query_map([id], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            for (row, at) in ids.iter().zip(times) {
+                db.execute(
+                    "UPDATE cluster_events SET at = ?2 WHERE id = ?1",
+                    rusqlite::params![row, at],
+                )
+                .unwrap();
+            }
+        }
+    }
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/flow", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains("Stroom van zaken"), "in Dutch");
+    let rows = table_after(&p.body, "chart-flow");
+    assert_eq!(rows.len(), 26, "26 weeks by default");
+    let last4: Vec<Vec<String>> = rows[22..].to_vec();
+    let row = |i: usize, found: usize, out: usize, reopened: usize| {
+        let label = if i == 3 {
+            format!("{} (lopend)", w[i].label())
+        } else {
+            w[i].label()
+        };
+        vec![
+            label,
+            found.to_string(),
+            out.to_string(),
+            reopened.to_string(),
+        ]
+    };
+    assert_eq!(
+        last4,
+        [
+            row(0, n - 2, 0, 0),
+            row(1, 1, 1, 0),
+            row(2, 1, 1, 0),
+            row(3, 0, 0, 1),
+        ]
+    );
+    assert!(rows[..22].iter().all(|r| r[1..] == ["0", "0", "0"]));
+    // The backlog: carried over the weeks, down by one when C closes, up
+    // again when it reopens.
+    let backlog: Vec<String> = table_after(&p.body, "chart-backlog")[21..]
+        .iter()
+        .map(|r| r[1].clone())
+        .collect();
+    let want: Vec<String> = [0, n - 2, n - 2, n - 2, n - 1]
+        .iter()
+        .map(usize::to_string)
+        .collect();
+    assert_eq!(backlog, want);
+    // The current week is marked, in the chart and in words.
+    assert!(p.body.contains(r#"<g class="partial">"#));
+    assert!(p.body.contains(&format!("{}*", w[3].short())));
+    assert!(p.body.contains(&format!("* {} loopt nog", w[3].label())));
+    // Every chart has a title and a description for screen readers.
+    for id in [
+        "chart-flow",
+        "chart-backlog",
+        "chart-reports",
+        "chart-ageing",
+    ] {
+        assert!(
+            p.body
+                .contains(&format!(r#"aria-labelledby="{id}-t {id}-d""#)),
+            "{id}"
+        );
+    }
+    // Reports in: those filed in the weeks shown.
+    let filed = state
+        .clusters()
+        .iter()
+        .flat_map(|c| c.report_ids.iter())
+        .filter_map(|r| state.row(r))
+        .filter(|r| r.filed_at >= weeks[0].start && r.filed_at <= now)
+        .count();
+    let counted: usize = table_after(&p.body, "chart-reports")
+        .iter()
+        .map(|r| r[1].parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(counted, filed);
+    // Ageing: B waits at assigned, C at new since now, the rest at new
+    // since the first week.
+    let ageing = table_after(&p.body, "chart-ageing");
+    let cells = |r: &Vec<String>| r[1..].to_vec();
+    let want = |v: [usize; 5]| v.iter().map(usize::to_string).collect::<Vec<_>>();
+    assert_eq!(ageing[0][0], "nieuw");
+    assert_eq!(cells(&ageing[0]), want([1, n - 3, 0, 0, n - 2]));
+    assert_eq!(ageing[2][0], "toegewezen");
+    assert_eq!(cells(&ageing[2]), want([0, 1, 0, 0, 1]));
+    // Lead times from when the cluster was found: B assigned a day after,
+    // A closed 7 days after, C a day after (median 4).
+    let teams = table_after(&p.body, "flow-teams");
+    let team = |name: &str| {
+        teams
+            .iter()
+            .find(|r| r[0] == name)
+            .unwrap_or_else(|| panic!("no row {name}: {teams:?}"))
+            .clone()
+    };
+    assert_eq!(team("Peelland")[1..], ["1", "1", "1,0 dgn", "0", "–"]);
+    assert_eq!(
+        team("(niet toegewezen)")[1..],
+        [&(n - 2).to_string(), "0", "–", "2", "4,0 dgn"]
+    );
+    assert_eq!(team("alle teams")[1], (n - 1).to_string());
+    // The read is logged with the session's purpose.
+    let logged = ui.audit("flow");
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].reason.as_deref(), Some(UI_PURPOSE));
+    assert_eq!(logged[0].targets["via"], "ui");
+
+    // A unit's own figures: only the clusters reaching it.
+    let unit = state
+        .cluster(&fraudlink::cluster::ClusterId::new(b.clone()))
+        .unwrap()
+        .units[0]
+        .to_string();
+    let reaching = state
+        .clusters()
+        .iter()
+        .filter(|c| c.size >= 2 && c.units.iter().any(|u| **u == *unit))
+        .count();
+    let p = ui
+        .get(
+            &format!("/flow?unit={}&weeks=12", fraudlink::ui::urlencode(&unit)),
+            Some(&s),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    let rows = table_after(&p.body, "chart-flow");
+    assert_eq!(rows.len(), 12);
+    let found: usize = rows.iter().map(|r| r[1].parse::<usize>().unwrap()).sum();
+    assert_eq!(found, reaching);
+    assert!(p.body.contains(&format!("Eenheid {unit}")));
+    // Weeks other than the choices are refused; intake officers may not.
+    let p = ui.get("/flow?weeks=7", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("12, 26 of 52"));
+    let intake = ui.sign_in("intake").await;
+    assert_eq!(
+        ui.get("/flow", Some(&intake)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The dashboard sums up this week and links here.
+    let p = ui.get("/", Some(&s)).await;
+    assert!(p.body.contains(r#"href="/flow""#));
+    assert!(p.body.contains(&format!(
+        "Week {} (lopend): 0 clusters gevonden",
+        w[3].label()
+    )));
 }
