@@ -46,6 +46,8 @@ const LONG_WAIT_DAYS: i64 = 30;
 pub(crate) struct Cache {
     base: Option<(Weak<Derived>, i64, Arc<Base>)>,
     steps: Option<(i64, Arc<Steps>)>,
+    /// The dashboard's line, with the inputs and the minute it is of.
+    summary: Option<(Arc<Base>, Arc<Steps>, i64, Summary)>,
 }
 
 /// Each live cluster's triage steps.
@@ -406,7 +408,7 @@ fn draw(
             label: (i * step).to_string(),
         })
         .collect();
-    // Labels every so many groups, always the last (the current week).
+    // Labels every so many groups, always on the last (the current week).
     let every = n.div_ceil(14);
     let k = series.len().max(1) as u32;
     let inner = (group_w * 8 / 10).max(k);
@@ -435,7 +437,8 @@ fn draw(
                     }
                 })
                 .collect();
-            let shown = i % every == 0 || i + 1 == n;
+            // Counted from the last, so that it is never crowded.
+            let shown = (n - 1 - i) % every == 0;
             Group {
                 label: if shown { c.label } else { String::new() },
                 x: left + group_w / 2,
@@ -882,6 +885,7 @@ pub async fn flow(
 }
 
 /// The flow of the current week in one line, for the dashboard.
+#[derive(Debug, Clone)]
 pub struct Summary {
     /// `2026-W49`.
     pub week: String,
@@ -899,6 +903,17 @@ pub struct Summary {
 pub(crate) async fn summary(state: &UiState, snapshot: &Arc<Derived>) -> Result<Summary, UiError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let (base, steps) = inputs(state, snapshot, now).await?;
+    // The dashboard is the most viewed page: its line is counted once a
+    // minute (the ageing moves by days) or when the inputs change.
+    let minute = now / 60;
+    let kept = |c: &Cache| {
+        c.summary.as_ref().and_then(|(b, s, m, sum)| {
+            (Arc::ptr_eq(b, &base) && Arc::ptr_eq(s, &steps) && *m == minute).then(|| sum.clone())
+        })
+    };
+    if let Some(sum) = kept(&state.flows.lock().unwrap_or_else(|p| p.into_inner())) {
+        return Ok(sum);
+    }
     let engine = &state.app.engine;
     let weeks = &base.weeks[base.weeks.len().saturating_sub(1)..];
     let all = Choice {
@@ -909,7 +924,7 @@ pub(crate) async fn summary(state: &UiState, snapshot: &Arc<Derived>) -> Result<
     let this = fig.flows.last().copied().unwrap_or_default();
     // The buckets past 30 days.
     let long_from = crate::engine::flow::age_bucket(LONG_WAIT_DAYS + 1);
-    Ok(Summary {
+    let sum = Summary {
         week: weeks.last().map(Week::label).unwrap_or_default(),
         found: this.found,
         out: this.out,
@@ -919,7 +934,13 @@ pub(crate) async fn summary(state: &UiState, snapshot: &Arc<Derived>) -> Result<
             .iter()
             .map(|b| b[long_from..].iter().sum::<usize>())
             .sum(),
-    })
+    };
+    state
+        .flows
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .summary = Some((base.clone(), steps.clone(), minute, sum.clone()));
+    Ok(sum)
 }
 
 #[cfg(test)]

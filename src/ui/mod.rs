@@ -63,9 +63,9 @@ pub struct UiState {
     /// The API's state (engine, token cache).
     pub app: AppState,
     sessions: Arc<session::Sessions>,
-    /// Reports per week and unit, cached per derived state: counting them
-    /// walks every report, which is worth doing once per re-cluster, not
-    /// once per page view.
+    /// The units, fraud types and newest filing of the reports, cached
+    /// per derived state: collecting them walks every report, which is
+    /// worth doing once per re-cluster, not once per page view.
     flow: Arc<Mutex<Option<CachedInflow>>>,
     /// The suggestion queue's order, cached per derived state.
     queue: Arc<Mutex<Option<triage::CachedQueue>>>,
@@ -74,7 +74,7 @@ pub struct UiState {
     flows: Arc<Mutex<flow::Cache>>,
 }
 
-/// The inflow figures and the state they were computed from.
+/// The units, types and newest filing and the state they are of.
 type CachedInflow = (Weak<State>, Arc<dashboard::Inflow>);
 
 /// The UI's routes over the API's state; merged next to the API by
