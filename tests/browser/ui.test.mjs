@@ -500,11 +500,11 @@ test("the flow page draws inflow, outflow, backlog and ageing in Dutch, the curr
     assert.ok((await page.textContent(`#${id}-t`)).length > 0, `${id} has a title`);
     assert.equal(await page.locator(`#${id} details table`).count(), 1, `${id} has a table`);
   }
-  await shot(page, "20-flow.png");
+  await shot(page, "22-flow.png");
   await page.setViewportSize({ width: 800, height: 900 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling at 800 px (${overflow} px too wide)`);
-  await shot(page, "21-flow-800px.png");
+  await shot(page, "23-flow-800px.png");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
