@@ -39,6 +39,27 @@ pub struct AccessRecord {
     pub actor: Option<String>,
 }
 
+impl AccessRecord {
+    /// Reads a row of `id, at, token_id, role, team, action, targets,
+    /// reason, outcome, actor` (the targets as JSON, or as the text they
+    /// are when they do not parse).
+    pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessRecord> {
+        let targets: String = r.get(6)?;
+        Ok(AccessRecord {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            token_id: r.get(2)?,
+            role: r.get(3)?,
+            team: r.get(4)?,
+            action: r.get(5)?,
+            targets: serde_json::from_str(&targets).unwrap_or(serde_json::Value::String(targets)),
+            reason: r.get(7)?,
+            outcome: r.get(8)?,
+            actor: r.get(9)?,
+        })
+    }
+}
+
 /// A filter on the access log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -274,22 +295,7 @@ impl Store {
                     f.since,
                     f.limit.max(1) as i64
                 ],
-                |r| {
-                    let targets: String = r.get(6)?;
-                    Ok(AccessRecord {
-                        id: r.get(0)?,
-                        at: r.get(1)?,
-                        token_id: r.get(2)?,
-                        role: r.get(3)?,
-                        team: r.get(4)?,
-                        action: r.get(5)?,
-                        targets: serde_json::from_str(&targets)
-                            .unwrap_or(serde_json::Value::String(targets)),
-                        reason: r.get(7)?,
-                        outcome: r.get(8)?,
-                        actor: r.get(9)?,
-                    })
-                },
+                AccessRecord::from_row,
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)

@@ -162,22 +162,7 @@ impl Store {
                     limit as i64 + 1,
                     f.offset as i64
                 ],
-                |r| {
-                    let targets: String = r.get(6)?;
-                    Ok(AccessRecord {
-                        id: r.get(0)?,
-                        at: r.get(1)?,
-                        token_id: r.get(2)?,
-                        role: r.get(3)?,
-                        team: r.get(4)?,
-                        action: r.get(5)?,
-                        targets: serde_json::from_str(&targets)
-                            .unwrap_or(serde_json::Value::String(targets)),
-                        reason: r.get(7)?,
-                        outcome: r.get(8)?,
-                        actor: r.get(9)?,
-                    })
-                },
+                AccessRecord::from_row,
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let more = rows.len() > limit;
