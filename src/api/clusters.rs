@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, log_read};
 use crate::auth::Action;
 use crate::cluster::{ClusterId, IdentState};
+use crate::engine::graph::ViewFilter;
 use crate::engine::{ClusterSummary, Engine};
 use crate::export::Format;
 
@@ -288,15 +289,127 @@ fn json_body(bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// Query of the cluster graph (issue 22, all optional).
+#[derive(Debug, Default, Deserialize)]
+pub struct GraphQuery {
+    /// `reports` (the default) or `identifiers`.
+    pub view: Option<String>,
+    /// Identifier view: only these kinds, comma-separated.
+    pub kinds: Option<String>,
+    /// Identifier view: only reports filed from this day.
+    pub from: Option<String>,
+    /// Identifier view: only reports filed to this day.
+    pub to: Option<String>,
+    /// Identifier view: benign and suppressed identifiers too.
+    pub non_linking: Option<bool>,
+}
+
+impl GraphQuery {
+    /// The identifier view's filter, or a message naming the parameter
+    /// at fault; `None` for the report-level graph.
+    fn filter(&self) -> Result<Option<ViewFilter>, ApiError> {
+        match self.view.as_deref().unwrap_or("reports") {
+            "reports" => return Ok(None),
+            "identifiers" => {}
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "view {other:?}: use reports or identifiers"
+                )));
+            }
+        }
+        let mut f = ViewFilter {
+            non_linking: self.non_linking.unwrap_or(false),
+            ..ViewFilter::default()
+        };
+        for k in self.kinds.as_deref().unwrap_or("").split(',') {
+            if k.trim().is_empty() {
+                continue;
+            }
+            let kind = crate::ident::Kind::from_name(k).ok_or_else(|| {
+                ApiError::BadRequest(format!("kinds: {:?} is not a kind of identifier", k.trim()))
+            })?;
+            f.kinds.push(kind);
+        }
+        for (name, v, end, slot) in [
+            ("from", &self.from, false, &mut f.from),
+            ("to", &self.to, true, &mut f.to),
+        ] {
+            if let Some(v) = v {
+                *slot = Some(
+                    crate::engine::parse_day(v, end)
+                        .map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))?,
+                );
+            }
+        }
+        Ok(Some(f))
+    }
+}
+
+/// The identifier view as JSON (docs/formats.md, issue 22).
+fn identifier_graph(cid: &ClusterId, v: &crate::engine::graph::IdentView) -> Value {
+    let id = |i: u32| {
+        v.nodes
+            .get(i as usize)
+            .map(|n| match n.kind {
+                Some(_) => format!("i:{}", n.key()),
+                None => format!("r:{}", n.value),
+            })
+            .unwrap_or_default()
+    };
+    let nodes: Vec<Value> = v
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            json!({
+                "id": id(i as u32),
+                "kind": n.kind.map_or("report", |k| k.as_str()),
+                "label": n.value,
+                "state": n.state.as_str(),
+                "reason": (!n.why.is_empty()).then_some(&n.why),
+                "reports": n.reports,
+                "units": n.units,
+                "first_filed_at": crate::engine::rfc3339(n.first_filed_at),
+                "last_filed_at": crate::engine::rfc3339(n.last_filed_at),
+            })
+        })
+        .collect();
+    let edges: Vec<Value> = v
+        .edges
+        .iter()
+        .map(|e| json!({"source": id(e.a), "target": id(e.b), "reports": e.weight}))
+        .collect();
+    let confirmed: Vec<Value> = v
+        .confirmed
+        .iter()
+        .map(|e| json!({"source": id(e.a), "target": id(e.b), "basis": e.basis}))
+        .collect();
+    json!({
+        "cluster_id": cid,
+        "view": "identifiers",
+        "nodes": nodes,
+        "edges": edges,
+        "confirmed": confirmed,
+        "reports": v.reports,
+        "reports_covered": v.covered,
+        "single_report_identifiers": v.leaves,
+        "hidden_non_linking": v.hidden_non_linking,
+    })
+}
+
 /// `GET /api/v1/clusters/{id}/graph`: reports and identifiers as nodes,
-/// who-names-what as edges, for drawing.
+/// who-names-what as edges, for drawing; `?view=identifiers` gives the
+/// identifier-centred view (issue 22).
 pub async fn graph(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    query: Result<Query<GraphQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusters)?;
     caller.purpose()?;
+    let Query(q) = query?;
+    let filter = q.filter()?;
     let cid = resolve(&state, &id).await?;
     let snapshot = state.engine.state();
     let Some(shown) = snapshot.cluster(&cid).map(|c| {
@@ -316,6 +429,10 @@ pub async fn graph(
             let c = snapshot
                 .cluster(&cid)
                 .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
+            if let Some(f) = &filter {
+                let v = snapshot.identifier_view(c, f);
+                return Ok(serde_json::to_vec(&identifier_graph(&cid, &v))?);
+            }
             let mut nodes = Vec::new();
             let mut edges = Vec::new();
             for r in &c.report_ids {
@@ -343,8 +460,14 @@ pub async fn graph(
                 .into_iter()
                 .map(|s| json!({"source": format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value), "target": format!("i:{}:{}", s.suggestion.b.kind, s.suggestion.b.value), "score": s.suggestion.score, "why": s.suggestion.why()}))
                 .collect();
+            // Links an analyst confirmed, report to report (issue 22).
+            let confirmed: Vec<Value> = snapshot
+                .confirmed_pairs(c)
+                .into_iter()
+                .map(|(a, b, basis)| json!({"source": format!("r:{a}"), "target": format!("r:{b}"), "basis": basis}))
+                .collect();
             Ok(serde_json::to_vec(
-                &json!({"cluster_id": cid, "nodes": nodes, "edges": edges, "suggested": suggested}),
+                &json!({"cluster_id": cid, "nodes": nodes, "edges": edges, "suggested": suggested, "confirmed": confirmed}),
             )?)
         })
         .await?;

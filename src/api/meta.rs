@@ -680,16 +680,44 @@ fn describe(method: &str, path: &str) -> Op {
             );
             op(
                 "clusters",
-                "Nodes (reports and identifiers) and edges for drawing. Analyst and up. Logged.",
-                vec![id_param("cluster id"), reason()],
+                "Nodes (reports and identifiers) and edges for drawing; with view=identifiers the identifier-centred view: linking identifiers as nodes with their reports counted (reports, units, first and last filing), edges between identifiers named together (reports: how many), confirmed links, and the counts of what is not drawn. Analyst and up. Logged.",
+                vec![
+                    id_param("cluster id"),
+                    query(
+                        "view",
+                        json!({"type": "string", "enum": ["reports", "identifiers"]}),
+                        "reports (default) or identifiers",
+                    ),
+                    query(
+                        "kinds",
+                        string(),
+                        "identifier view: only these kinds, comma-separated",
+                    ),
+                    query(
+                        "from",
+                        string(),
+                        "identifier view: reports filed from this day",
+                    ),
+                    query("to", string(), "identifier view: reports filed to this day"),
+                    query(
+                        "non_linking",
+                        json!({"type": "boolean"}),
+                        "identifier view: benign and suppressed identifiers too (without edges)",
+                    ),
+                    reason(),
+                ],
                 obj(
-                    &["cluster_id", "nodes", "edges", "suggested"],
+                    &["cluster_id", "nodes", "edges"],
                     json!({
                         "cluster_id": string(),
+                        "view": string(),
                         "nodes": array(obj(&["id", "kind", "label"], json!({"id": string(), "kind": string(), "label": string()}))),
                         "edges": array(edge),
                         "suggested": array(obj(&["source", "target", "score", "why"], json!({
                             "source": string(), "target": string(), "score": number(), "why": string(),
+                        }))),
+                        "confirmed": array(obj(&["source", "target", "basis"], json!({
+                            "source": string(), "target": string(), "basis": string(),
                         }))),
                     }),
                 ),

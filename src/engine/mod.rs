@@ -68,6 +68,7 @@ pub use self::tokens::create_token;
 pub use self::triage::QueueEntry;
 
 pub mod flow;
+pub mod graph;
 
 /// A cheap-clone handle to everything.
 #[derive(Clone)]

@@ -15,8 +15,8 @@ use serde_json::json;
 use crate::auth::Action;
 use crate::cluster::{ClusterId, IdentState};
 use crate::export::Format;
-use crate::ui::graph::{self, GraphView};
 use crate::ui::i18n::{Lang, percent};
+use crate::ui::identgraph::{self, GraphPanel};
 use crate::ui::pages::why_text;
 use crate::ui::{
     Msg, Nav, UiError, UiState, Viewer, actionable, blocking, euros, iso_week, log_read, page,
@@ -166,8 +166,7 @@ struct ClusterPage {
     reports_prev: String,
     reports_next: String,
     idents: Vec<IdentRow>,
-    graph: Option<GraphView>,
-    g_shown: String,
+    graph: GraphPanel,
     suggestions: Vec<SuggestionRow>,
     events: Vec<EventRow>,
     note_rows: Vec<NoteRow>,
@@ -462,13 +461,7 @@ fn show_page(
         });
     }
     let open = snapshot.suggestions_for(cid);
-    let graph = Some(graph::build(snapshot, c, &open, &expanded, &base, lang));
-    let g_shown = graph.as_ref().map_or_else(String::new, |g| {
-        lang.f(
-            "cluster.graph_shown",
-            &[("shown", &g.shown), ("total", &g.total)],
-        )
-    });
+    let graph = identgraph::panel(snapshot, c, &open, &expanded, &base, lang, raw);
     for s in &open {
         let mut other: BTreeSet<String> = BTreeSet::new();
         for o in s.a_clusters.iter().chain(&s.b_clusters) {
@@ -568,7 +561,6 @@ fn show_page(
         reports_prev,
         reports_next,
         idents,
-        g_shown,
         graph,
         suggestions,
         events,

@@ -25,6 +25,14 @@ use crate::report::ReportId;
 /// collapsed.
 pub const COLLAPSE_OVER: usize = 20;
 
+/// The colours of units (the nine largest, then the rest), each with a
+/// contrast of at least 3:1 against the graph's background (issue 22:
+/// yellow and cyan dots had 2:1).
+pub const UNIT_COLOURS: [&str; 10] = [
+    "#1f77b4", "#c2410c", "#2f7d32", "#d62728", "#7e57c2", "#8c564b", "#c2185b", "#616161",
+    "#7a7000", "#00838f",
+];
+
 /// A report node.
 pub struct ReportNode {
     /// Report id (link target).
@@ -35,8 +43,10 @@ pub struct ReportNode {
     pub x: i32,
     /// Centre.
     pub y: i32,
-    /// A colour class by unit, `u0`..`u9`.
-    pub class: String,
+    /// Its unit's colour (see [`UNIT_COLOURS`]).
+    pub fill: &'static str,
+    /// Its place among the drawn reports (for the highlight).
+    pub n: usize,
 }
 
 /// An identifier node.
@@ -59,6 +69,8 @@ pub struct IdentNode {
     pub href: String,
     /// Radius.
     pub r: i32,
+    /// Its place among the drawn identifiers (for the highlight).
+    pub n: usize,
 }
 
 /// A line.
@@ -73,6 +85,10 @@ pub struct Line {
     pub y2: i32,
     /// Tooltip (suggestions only).
     pub title: String,
+    /// One end's node (`r3`, `i5`), for the highlight.
+    pub a: String,
+    /// The other end's node.
+    pub b: String,
 }
 
 /// A drawn graph.
@@ -83,6 +99,10 @@ pub struct GraphView {
     pub edges: Vec<Line>,
     /// Suggested weak links, drawn dashed.
     pub suggested: Vec<Line>,
+    /// Links an analyst confirmed, between reports.
+    pub confirmed: Vec<Line>,
+    /// The units' colours, for the legend: colour, unit, reports.
+    pub units: Vec<(&'static str, String, usize)>,
     /// Report nodes.
     pub reports: Vec<ReportNode>,
     /// Identifier nodes.
@@ -103,7 +123,7 @@ fn key_str(k: &IdentKey) -> String {
     format!("{}:{}", k.kind, k.value)
 }
 
-fn shorten(s: &str, n: usize) -> String {
+pub(crate) fn shorten(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
     } else {
@@ -132,6 +152,7 @@ pub fn build(
     expanded: &BTreeSet<String>,
     base: &str,
     lang: crate::ui::i18n::Lang,
+    non_linking: bool,
 ) -> GraphView {
     let all = expanded.contains("all");
     let idents = snapshot.cluster_identifiers(c);
@@ -152,11 +173,24 @@ pub fn build(
         in_suggestion.insert(key_str(&s.suggestion.b));
     }
     // Which identifiers are drawn, and which of them start collapsed.
+    // Benign and suppressed ones link nothing: they are left out of the
+    // layout and, when asked for, drawn in a row below it without edges
+    // (issue 22: "+85" platform nodes were drawn as if they linked).
     let drawn: BTreeSet<String> = state_of
         .iter()
-        .filter(|(k, (_, n))| *n >= 2 || in_suggestion.contains(*k))
+        .filter(|(k, (st, n))| *st == "links" && (*n >= 2 || in_suggestion.contains(*k)))
         .map(|(k, _)| k.clone())
         .collect();
+    let mut band: Vec<(String, usize)> = if non_linking {
+        state_of
+            .iter()
+            .filter(|(_, (st, n))| *st != "links" && *n >= 2)
+            .map(|(k, (_, n))| (k.clone(), *n))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    band.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let collapsed: BTreeSet<String> = drawn
         .iter()
         .filter(|k| {
@@ -201,11 +235,14 @@ pub fn build(
     // Identifier nodes: those of the cluster plus suggestion endpoints in
     // other clusters.
     let mut nodes: Vec<String> = drawn.iter().cloned().collect();
-    for k in &in_suggestion {
-        if !drawn.contains(k) {
-            nodes.push(k.clone());
-        }
-    }
+    let mut elsewhere: Vec<&String> = in_suggestion
+        .iter()
+        .filter(|k| !drawn.contains(*k) && !state_of.contains_key(*k))
+        .collect();
+    elsewhere.sort();
+    nodes.extend(elsewhere.into_iter().cloned());
+    let laid_out = nodes.len();
+    nodes.extend(band.iter().map(|(k, _)| k.clone()));
     let index: HashMap<&str, usize> = nodes
         .iter()
         .enumerate()
@@ -241,10 +278,10 @@ pub fn build(
             *pair_weight.entry((i.min(j), i.max(j))).or_default() += 1.0;
         }
     }
-    let radius: Vec<f64> = (0..nodes.len())
+    let radius: Vec<f64> = (0..laid_out)
         .map(|i| 30.0 + 9.0 * (exclusive[i] as f64).sqrt())
         .collect();
-    let pos = force_layout(&radius, &pair_weight);
+    let mut pos = force_layout(&radius, &pair_weight);
 
     // Reports: a spiral around their only identifier, or the middle of
     // several; reports without drawn identifiers in a row below.
@@ -298,6 +335,19 @@ pub fn build(
             }
         }
     }
+    // The row of benign and suppressed identifiers, under everything.
+    let bottom = report_pos
+        .iter()
+        .map(|p| p.1)
+        .chain(pos.iter().map(|p| p.1))
+        .fold(0.0f64, f64::max);
+    let left = pos.iter().map(|p| p.0).fold(0.0f64, f64::min);
+    for k in 0..band.len() {
+        pos.push((
+            left + (k % 8) as f64 * 170.0,
+            bottom + 100.0 + (k / 8) as f64 * 90.0,
+        ));
+    }
 
     // Bounds and the view box.
     let mut xs: Vec<f64> = pos.iter().map(|p| p.0).collect();
@@ -322,8 +372,39 @@ pub fn build(
     let round = |v: f64| v.round() as i32;
     let mut edges = Vec::new();
     let mut reports = Vec::with_capacity(report_idents.len());
-    let units: Vec<&str> = c.units.iter().map(|u| &**u).collect();
-    for ((r, ks), p) in report_idents.iter().zip(&report_pos) {
+    // Units by reports: the nine largest have a colour each, the rest
+    // share the tenth (a legend of ten, not of every unit).
+    let mut unit_count: HashMap<&str, usize> = HashMap::new();
+    for r in &c.report_ids {
+        *unit_count
+            .entry(snapshot.row(r).map_or("", |x| x.unit))
+            .or_default() += 1;
+    }
+    let mut ranked: Vec<(&str, usize)> = unit_count.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let colour_of = |unit: &str| {
+        ranked
+            .iter()
+            .position(|(u, _)| *u == unit)
+            .map_or(UNIT_COLOURS[9], |i| UNIT_COLOURS[i.min(9)])
+    };
+    let mut unit_legend: Vec<(&'static str, String, usize)> = ranked
+        .iter()
+        .take(9)
+        .enumerate()
+        .map(|(i, (u, n))| (UNIT_COLOURS[i], (*u).to_owned(), *n))
+        .collect();
+    if ranked.len() > 9 {
+        let rest: usize = ranked[9..].iter().map(|(_, n)| n).sum();
+        unit_legend.push((
+            UNIT_COLOURS[9],
+            lang.n("graph.view.other_units", ranked.len() - 9),
+            rest,
+        ));
+    }
+    let mut report_at: HashMap<&str, usize> = HashMap::new();
+    for (ri, ((r, ks), p)) in report_idents.iter().zip(&report_pos).enumerate() {
+        report_at.insert(r.as_str(), ri);
         for k in ks {
             if let Some(&i) = index.get(k.as_str()) {
                 edges.push(Line {
@@ -332,15 +413,13 @@ pub fn build(
                     x2: round(pos[i].0),
                     y2: round(pos[i].1),
                     title: String::new(),
+                    a: format!("r{ri}"),
+                    b: format!("i{i}"),
                 });
             }
         }
         let row = snapshot.row(r);
         let unit = row.map(|x| x.unit).unwrap_or("");
-        let class = units
-            .iter()
-            .position(|u| *u == unit)
-            .map_or_else(|| "u0".to_owned(), |i| format!("u{}", i % 10));
         reports.push(ReportNode {
             id: r.as_str().to_owned(),
             title: format!(
@@ -351,9 +430,29 @@ pub fn build(
             ),
             x: round(p.0),
             y: round(p.1),
-            class,
+            fill: colour_of(unit),
+            n: ri,
         });
     }
+    let confirmed: Vec<Line> = snapshot
+        .confirmed_pairs(c)
+        .into_iter()
+        .filter_map(|(x, y, basis)| {
+            let (i, j) = (*report_at.get(x.as_str())?, *report_at.get(y.as_str())?);
+            Some(Line {
+                x1: round(report_pos[i].0),
+                y1: round(report_pos[i].1),
+                x2: round(report_pos[j].0),
+                y2: round(report_pos[j].1),
+                title: lang.f(
+                    "graph.view.confirmed",
+                    &[("a", &x.as_str()), ("b", &y.as_str()), ("basis", &basis)],
+                ),
+                a: format!("r{i}"),
+                b: format!("r{j}"),
+            })
+        })
+        .collect();
     let expand_href = |extra: Option<&str>, without: Option<&str>| {
         let mut keys: Vec<&str> = expanded
             .iter()
@@ -390,7 +489,13 @@ pub fn build(
             } else if n > COLLAPSE_OVER && !all {
                 expand_href(None, Some(k))
             } else {
-                String::new()
+                // Every node is a link (issue 22: reachable by keyboard):
+                // the identifier's pivot page.
+                k.split_once(':')
+                    .and_then(|(kind, v)| Some((crate::ident::Kind::from_name(kind)?, v)))
+                    .map_or_else(String::new, |(kind, v)| {
+                        crate::ui::identgraph::ident_href(kind, v)
+                    })
             };
             IdentNode {
                 key: k.clone(),
@@ -417,6 +522,7 @@ pub fn build(
                 } else {
                     8
                 },
+                n: i,
             }
         })
         .collect();
@@ -430,6 +536,8 @@ pub fn build(
                 y1: round(pos[i].1),
                 x2: round(pos[j].0),
                 y2: round(pos[j].1),
+                a: format!("i{i}"),
+                b: format!("i{j}"),
                 title: lang.f(
                     "graph.suggested",
                     &[(
@@ -444,12 +552,17 @@ pub fn build(
         view_box,
         edges,
         suggested,
+        confirmed,
+        units: unit_legend,
         shown: reports.len(),
         reports,
         any_collapsed: !collapsed.is_empty(),
         idents: idents_out,
         total: c.size,
-        leaves: state_of.len().saturating_sub(drawn.len()),
+        leaves: state_of
+            .values()
+            .filter(|(st, n)| *st == "links" && *n < 2)
+            .count(),
         any_expanded,
     }
 }
@@ -457,7 +570,10 @@ pub fn build(
 /// Fruchterman–Reingold over identifier nodes with their cloud radii,
 /// then a few sweeps that push overlapping clouds apart. Deterministic:
 /// the start is a circle in key order.
-fn force_layout(radius: &[f64], weights: &HashMap<(usize, usize), f64>) -> Vec<(f64, f64)> {
+pub(crate) fn force_layout(
+    radius: &[f64],
+    weights: &HashMap<(usize, usize), f64>,
+) -> Vec<(f64, f64)> {
     let n = radius.len();
     if n == 0 {
         return Vec::new();
@@ -465,6 +581,10 @@ fn force_layout(radius: &[f64], weights: &HashMap<(usize, usize), f64>) -> Vec<(
     if n == 1 {
         return vec![(0.0, 0.0)];
     }
+    // In a fixed order: sums of floats depend on it, and the same
+    // cluster must be drawn the same way every time.
+    let mut weights: Vec<(&(usize, usize), &f64)> = weights.iter().collect();
+    weights.sort_unstable_by_key(|(k, _)| **k);
     let k = 2.0 * radius.iter().sum::<f64>() / n as f64 + 40.0;
     // Start on a sunflower spiral about as large as the result will be,
     // so that no node has far to travel.
@@ -497,7 +617,7 @@ fn force_layout(radius: &[f64], weights: &HashMap<(usize, usize), f64>) -> Vec<(
                 disp[j].1 -= uy * f;
             }
         }
-        for (&(i, j), w) in weights {
+        for &(&(i, j), w) in &weights {
             let dx = pos[i].0 - pos[j].0;
             let dy = pos[i].1 - pos[j].1;
             let d = (dx * dx + dy * dy).sqrt().max(0.01);

@@ -37,6 +37,7 @@ mod dashboard;
 mod flow;
 mod graph;
 pub mod i18n;
+mod identgraph;
 mod pages;
 mod pivot;
 mod session;

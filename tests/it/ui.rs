@@ -2223,3 +2223,152 @@ async fn issue_22_the_flow_page_counts_found_closed_reopened_and_open_clusters_p
         w[3].label()
     )));
 }
+
+// See: issue 22 (a graph that reads at 500 reports: identifiers as nodes,
+// benign ones hidden, a legend, confirmed links drawn, nodes that the
+// keyboard and screen readers reach)
+#[tokio::test]
+async fn issue_22_the_identifier_view_draws_linking_identifiers_as_links_with_confirmed_links() {
+    let ui = Ui::new();
+    let s = ui.sign_in("analyst").await;
+    // An analyst confirms a suggested link between two clusters.
+    let state = ui.engine.state();
+    let sugg = state
+        .suggestions(usize::MAX)
+        .into_iter()
+        .find(|x| {
+            !x.a_reports.is_empty() && !x.b_reports.is_empty() && x.a_clusters != x.b_clusters
+        })
+        .expect("the fixtures have a suggestion between two clusters");
+    drop(state);
+    let a = format!("{}:{}", sugg.suggestion.a.kind, sugg.suggestion.a.value);
+    let b = format!("{}:{}", sugg.suggestion.b.kind, sugg.suggestion.b.value);
+    ui.engine
+        .decide_link(&a, &b, true, "analyst", "same account, one digit off")
+        .unwrap();
+    let cluster = ui.cluster_of(sugg.a_reports[0].as_str());
+    assert_eq!(cluster, ui.cluster_of(sugg.b_reports[0].as_str()), "merged");
+
+    let p = ui
+        .get(&format!("/clusters/{cluster}?graph=identifiers"), Some(&s))
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    let svg_start = p
+        .body
+        .find(r#"<svg id="cluster-graph""#)
+        .expect("the graph");
+    let svg = &p.body[svg_start..svg_start + p.body[svg_start..].find("</svg>").unwrap()];
+    assert!(svg.contains(r#"data-view="identifiers""#));
+    assert!(svg.contains(r#"role="group""#) && !svg.contains(r#"role="img""#));
+    // Every node is a link with a name a screen reader reads out.
+    let nodes = svg.matches(r#"class="node "#).count();
+    assert!(nodes >= 2, "{svg}");
+    assert_eq!(
+        svg.matches("<a href=\"/identifiers?kind=").count()
+            + svg.matches("<a href=\"/reports/").count(),
+        nodes
+    );
+    // (and the graph itself has one).
+    assert_eq!(svg.matches(" aria-label=\"").count(), nodes + 1);
+    assert!(
+        svg.contains("aangiftes,") || svg.contains("aangifte,"),
+        "{svg}"
+    );
+    // The confirmed link is an edge of its own, both ends drawn.
+    let confirmed = &svg[svg.find(r#"<g class="confirmed">"#).unwrap()..];
+    let confirmed = &confirmed[..confirmed.find("</g>").unwrap()];
+    assert_eq!(confirmed.matches("<line").count(), 1, "{confirmed}");
+    assert!(confirmed.contains("same account, one digit off"));
+    // A legend names the kinds drawn; a list repeats the nodes.
+    assert!(p.body.contains(r#"id="graph-legend""#));
+    assert!(p.body.contains("verband bevestigd door een analist"));
+    assert!(p.body.contains(r#"id="graph-list""#));
+    // The kind filter: only the other kinds leaves the confirmed ends out.
+    let other: Vec<&str> = [
+        "iban", "phone", "url", "domain", "email", "handle", "crypto",
+    ]
+    .into_iter()
+    .filter(|k| *k != sugg.suggestion.a.kind.as_str() && *k != sugg.suggestion.b.kind.as_str())
+    .collect();
+    let q: String = other.iter().map(|k| format!("&kind={k}")).collect();
+    let f = ui
+        .get(
+            &format!("/clusters/{cluster}?graph=identifiers{q}"),
+            Some(&s),
+        )
+        .await;
+    assert!(
+        f.body.contains(r#"<g class="confirmed"></g>"#),
+        "filtered out"
+    );
+    assert!(f.body.matches(r#"class="node "#).count() < nodes);
+    // A date nobody can read is said so, and the page still answers.
+    let bad = ui
+        .get(
+            &format!("/clusters/{cluster}?graph=identifiers&from=gisteren"),
+            Some(&s),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains(r#"id="graph-error""#) && bad.body.contains("gisteren"));
+    // The report-level view draws the confirmed link between reports too.
+    let r = ui
+        .get(&format!("/clusters/{cluster}?graph=reports"), Some(&s))
+        .await;
+    assert!(r.body.contains(r#"data-view="reports""#));
+    assert!(
+        !r.body.contains(r#"<g class="confirmed"></g>"#),
+        "a confirmed line"
+    );
+
+    // The API gives the same view, additively, and logs the read.
+    let before = ui.audit("cluster_graph").len();
+    let api = ui
+        .get_with(
+            &format!("/api/v1/clusters/{cluster}/graph?view=identifiers"),
+            None,
+            &[
+                (
+                    header::AUTHORIZATION,
+                    &format!("Bearer {}", ui.tokens["analyst"]),
+                ),
+                (
+                    header::HeaderName::from_static("x-fraudlink-reason"),
+                    "zaak 7",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(v["view"], "identifiers");
+    assert_eq!(v["nodes"].as_array().unwrap().len(), nodes);
+    assert_eq!(v["confirmed"].as_array().unwrap().len(), 1);
+    assert_eq!(v["confirmed"][0]["basis"], "same account, one digit off");
+    assert!(
+        v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["reports"].as_u64().unwrap() >= 1)
+    );
+    assert_eq!(ui.audit("cluster_graph").len(), before + 1, "logged");
+    let bad = ui
+        .get_with(
+            &format!("/api/v1/clusters/{cluster}/graph?view=identifiers&kinds=iban,fax"),
+            None,
+            &[
+                (
+                    header::AUTHORIZATION,
+                    &format!("Bearer {}", ui.tokens["analyst"]),
+                ),
+                (
+                    header::HeaderName::from_static("x-fraudlink-reason"),
+                    "zaak 7",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("fax"));
+}

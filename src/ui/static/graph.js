@@ -1,7 +1,8 @@
-// Pan and zoom for the server-drawn cluster graph (fraudlink's own code,
-// no library): drag to pan, wheel or buttons to zoom, by changing the
-// SVG's viewBox. Links inside the graph keep working: a press that does
-// not move is a click.
+// The server-drawn cluster graph, made to move (fraudlink's own code, no
+// library): drag to pan, wheel or buttons to zoom, by changing the SVG's
+// viewBox; pointing at or tabbing to a node highlights it with its
+// neighbours; the filter form applies itself when a choice changes.
+// Nodes are links: a press that does not move is a click.
 (function () {
   "use strict";
   var svg = document.getElementById("cluster-graph");
@@ -29,8 +30,16 @@
     var p = toGraph(evt);
     zoomAt(evt.deltaY < 0 ? 0.85 : 1 / 0.85, p[0], p[1]);
   }, { passive: false });
+
+  // Panning. The click that ends a drag is swallowed, so panning never
+  // opens a node; only that click: a drag released outside the graph
+  // fires no click there, and the next real click must still work
+  // (issue 22), so the guard lasts until the events of this release are
+  // handled and no longer.
   var drag = null;
+  var swallow = false;
   svg.addEventListener("pointerdown", function (evt) {
+    if (evt.button !== 0) { return; }
     drag = { x: evt.clientX, y: evt.clientY, vb: vb.slice(), moved: false };
   });
   window.addEventListener("pointermove", function (evt) {
@@ -43,14 +52,20 @@
     vb[1] = drag.vb[1] - dy * scale;
     apply();
   });
-  window.addEventListener("pointerup", function () {
+  function release() {
     if (drag && drag.moved) {
-      // Swallow the click that ends a drag, so panning never opens a node.
-      svg.addEventListener("click", function stop(e) { e.preventDefault(); e.stopPropagation(); svg.removeEventListener("click", stop, true); }, true);
+      swallow = true;
+      setTimeout(function () { swallow = false; }, 0);
     }
     drag = null;
     svg.classList.remove("panning");
-  });
+  }
+  window.addEventListener("pointerup", release);
+  window.addEventListener("pointercancel", release);
+  svg.addEventListener("click", function (e) {
+    if (swallow) { e.preventDefault(); e.stopPropagation(); swallow = false; }
+  }, true);
+
   document.querySelectorAll("[data-zoom]").forEach(function (b) {
     b.addEventListener("click", function () {
       var what = b.getAttribute("data-zoom");
@@ -60,5 +75,54 @@
       else { vb = start.slice(); apply(); }
     });
   });
+
+  // Neighbour highlight: a node, the nodes it shares a line with, and
+  // those lines; the rest fades.
+  var nodes = {};
+  svg.querySelectorAll("[data-n]").forEach(function (n) { nodes[n.getAttribute("data-n")] = n; });
+  var lines = {};
+  svg.querySelectorAll("line[data-a]").forEach(function (l) {
+    [l.getAttribute("data-a"), l.getAttribute("data-b")].forEach(function (k) {
+      (lines[k] = lines[k] || []).push(l);
+    });
+  });
+  var lit = [];
+  function clear() {
+    lit.forEach(function (el) { el.classList.remove("hl"); });
+    lit = [];
+    svg.classList.remove("dimmed");
+  }
+  function light(el) { el.classList.add("hl"); lit.push(el); }
+  function highlight(node) {
+    clear();
+    var k = node.getAttribute("data-n");
+    light(node);
+    (lines[k] || []).forEach(function (l) {
+      light(l);
+      var other = l.getAttribute("data-a") === k ? l.getAttribute("data-b") : l.getAttribute("data-a");
+      if (nodes[other]) { light(nodes[other]); }
+    });
+    svg.classList.add("dimmed");
+  }
+  function nodeOf(evt) { return evt.target.closest ? evt.target.closest("[data-n]") : null; }
+  svg.addEventListener("pointerover", function (evt) { if (!drag) { var n = nodeOf(evt); if (n) { highlight(n); } } });
+  svg.addEventListener("pointerout", function (evt) {
+    if (!nodeOf(evt)) { return; }
+    // Back to the node that has the keyboard focus, if any.
+    var f = document.activeElement;
+    var focused = f && svg.contains(f) && f.closest ? f.closest("[data-n]") : null;
+    if (focused) { highlight(focused); } else { clear(); }
+  });
+  svg.addEventListener("focusin", function (evt) { var n = nodeOf(evt); if (n) { highlight(n); } });
+  svg.addEventListener("focusout", clear);
+
+  // The filter form applies itself when a box is ticked (dates wait for
+  // the button: a half-typed year is a valid date too).
+  var form = document.getElementById("graph-filters");
+  if (form) {
+    form.querySelectorAll("input[type=checkbox]").forEach(function (i) {
+      i.addEventListener("change", function () { form.submit(); });
+    });
+  }
   svg.setAttribute("data-ready", "1");
 })();
