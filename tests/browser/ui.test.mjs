@@ -528,6 +528,10 @@ test("the suggestion queue confirms and undoes; the admin page lists the access 
   assert.ok(await page.locator("#access-log tbody tr").count() >= 1, "the access log is listed");
   assert.ok(await fits(page), "the admin page fits 800 px");
   await shot(page, "19-admin-800px.png");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 // See: issue 22 (the flow as BOSZ shows it, as charts)
 test("the flow page draws inflow, outflow, backlog and ageing in Dutch, the current week marked, within 800 px", async () => {
   const page = await newPage();
