@@ -574,6 +574,17 @@ pub(crate) fn force_layout(
     radius: &[f64],
     weights: &HashMap<(usize, usize), f64>,
 ) -> Vec<(f64, f64)> {
+    force_layout_with(radius, weights, 0.1)
+}
+
+/// [`force_layout`] with the strength of the pull to the centre: the
+/// identifier view pulls harder, so that groups joined by a chain are
+/// drawn near each other rather than at the two ends of a long line.
+pub(crate) fn force_layout_with(
+    radius: &[f64],
+    weights: &HashMap<(usize, usize), f64>,
+    gravity: f64,
+) -> Vec<(f64, f64)> {
     let n = radius.len();
     if n == 0 {
         return Vec::new();
@@ -632,8 +643,8 @@ pub(crate) fn force_layout(
         // A weak pull to the centre keeps unconnected parts close.
         for i in 0..n {
             let d = (pos[i].0.powi(2) + pos[i].1.powi(2)).sqrt() / spread.max(1.0);
-            disp[i].0 -= pos[i].0 * 0.1 * (1.0 + d);
-            disp[i].1 -= pos[i].1 * 0.1 * (1.0 + d);
+            disp[i].0 -= pos[i].0 * gravity * (1.0 + d);
+            disp[i].1 -= pos[i].1 * gravity * (1.0 + d);
             let len = (disp[i].0.powi(2) + disp[i].1.powi(2)).sqrt().max(0.01);
             let step = len.min(temp);
             pos[i].0 += disp[i].0 / len * step;

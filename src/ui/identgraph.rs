@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::engine::graph::{IdentView, NodeState, ViewFilter};
 use crate::engine::{ClusterSummary, OpenSuggestion, State};
 use crate::ident::Kind;
-use crate::ui::graph::{GraphView, force_layout, shorten};
+use crate::ui::graph::{GraphView, force_layout_with, shorten};
 use crate::ui::i18n::Lang;
 
 /// Clusters with more reports than this open in the identifier view.
@@ -239,7 +239,7 @@ pub fn draw(
     }
     // Room for the label beside each node in the layout.
     let room: Vec<f64> = laid.iter().map(|&i| radius[i] + 26.0).collect();
-    let laid_pos = force_layout(&room, &weights);
+    let laid_pos = force_layout_with(&room, &weights, 0.6);
     let mut pos = vec![(0.0f64, 0.0f64); total];
     for (p, &i) in laid.iter().enumerate() {
         pos[i] = laid_pos[p];
