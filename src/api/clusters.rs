@@ -306,28 +306,36 @@ pub struct GraphQuery {
 
 impl GraphQuery {
     /// The identifier view's filter, or a message naming the parameter
-    /// at fault; `None` for the report-level graph.
+    /// at fault; `None` for the report-level graph. Every parameter is
+    /// checked whichever the view, so a bad one is never silently ignored.
     fn filter(&self) -> Result<Option<ViewFilter>, ApiError> {
-        match self.view.as_deref().unwrap_or("reports") {
-            "reports" => return Ok(None),
-            "identifiers" => {}
+        let identifiers = match self.view.as_deref().unwrap_or("reports") {
+            "reports" => false,
+            "identifiers" => true,
             other => {
                 return Err(ApiError::BadRequest(format!(
                     "view {other:?}: use reports or identifiers"
                 )));
             }
-        }
+        };
         let mut f = ViewFilter {
             non_linking: self.non_linking.unwrap_or(false),
             ..ViewFilter::default()
         };
+        // Exactly as the OpenAPI document's pattern says: kind names in
+        // lower case, separated by commas.
         for k in self.kinds.as_deref().unwrap_or("").split(',') {
-            if k.trim().is_empty() {
+            if k.is_empty() {
                 continue;
             }
-            let kind = crate::ident::Kind::from_name(k).ok_or_else(|| {
-                ApiError::BadRequest(format!("kinds: {:?} is not a kind of identifier", k.trim()))
-            })?;
+            let kind = crate::ident::Kind::ALL
+                .into_iter()
+                .find(|kind| kind.as_str() == k)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "kinds: {k:?} is not a kind of identifier (iban, phone, url, domain, email, handle, crypto, name; comma-separated)"
+                    ))
+                })?;
             f.kinds.push(kind);
         }
         for (name, v, end, slot) in [
@@ -341,7 +349,7 @@ impl GraphQuery {
                 );
             }
         }
-        Ok(Some(f))
+        Ok(identifiers.then_some(f))
     }
 }
 

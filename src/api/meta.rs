@@ -256,6 +256,25 @@ fn string() -> Value {
     json!({"type": "string"})
 }
 
+/// Kinds of identifier in lower case, separated by commas (`iban,phone`).
+fn kind_list() -> Value {
+    let one = crate::ident::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join("|");
+    json!({"type": "string", "pattern": format!("^({one})?(,({one})?)*$")})
+}
+
+/// A day as the API reads it: a date (2026-12-05) or an RFC 3339
+/// date-time; an empty value is not one.
+fn day() -> Value {
+    json!({"anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
+    ]})
+}
+
 fn int() -> Value {
     json!({"type": "integer", "minimum": 0})
 }
@@ -541,70 +560,64 @@ fn describe(method: &str, path: &str) -> Op {
             ),
             &["400", "403", "404"],
         ),
-        ("GET", "/api/v1/search") => {
-            let day = json!({"anyOf": [
-                {"type": "string", "format": "date"},
-                {"type": "string", "format": "date-time"},
-            ]});
-            Op {
-                links: vec![
-                    (
-                        "report",
-                        "get_reports__id_",
-                        &[("id", "$response.body#/hits/0/report_id")],
+        ("GET", "/api/v1/search") => Op {
+            links: vec![
+                (
+                    "report",
+                    "get_reports__id_",
+                    &[("id", "$response.body#/hits/0/report_id")],
+                ),
+                (
+                    "similar",
+                    "get_reports__id__similar",
+                    &[("id", "$response.body#/hits/0/report_id")],
+                ),
+            ],
+            ..op(
+                "search",
+                "Full-text search of the statements (Dutch stemming; tantivy query syntax, whose errors answer 400; identifiers in any written form). Analyst and up. Logged.",
+                vec![
+                    query("q", string(), "query"),
+                    query("unit", string(), "regional unit"),
+                    query("team", string(), "basisteam"),
+                    query("type", string(), "fraud type"),
+                    query(
+                        "from",
+                        day(),
+                        "filed on or after (2026-12-05, 5-12-2026 or RFC 3339)",
                     ),
-                    (
-                        "similar",
-                        "get_reports__id__similar",
-                        &[("id", "$response.body#/hits/0/report_id")],
+                    query(
+                        "to",
+                        day(),
+                        "filed on or before (2026-12-05, 5-12-2026 or RFC 3339)",
                     ),
+                    query("cluster", string(), "cluster id"),
+                    query(
+                        "limit",
+                        count(),
+                        "hits per page (default 20; above 1000 reads as 1000; 0 only counts)",
+                    ),
+                    query("offset", count(), "skip"),
+                    query(
+                        "sort",
+                        json!({"type": "string", "enum": ["relevance", "date"]}),
+                        "relevance (default) or date",
+                    ),
+                    reason(),
                 ],
-                ..op(
-                    "search",
-                    "Full-text search of the statements (Dutch stemming; tantivy query syntax, whose errors answer 400; identifiers in any written form). Analyst and up. Logged.",
-                    vec![
-                        query("q", string(), "query"),
-                        query("unit", string(), "regional unit"),
-                        query("team", string(), "basisteam"),
-                        query("type", string(), "fraud type"),
-                        query(
-                            "from",
-                            day.clone(),
-                            "filed on or after (2026-12-05, 5-12-2026 or RFC 3339)",
-                        ),
-                        query(
-                            "to",
-                            day,
-                            "filed on or before (2026-12-05, 5-12-2026 or RFC 3339)",
-                        ),
-                        query("cluster", string(), "cluster id"),
-                        query(
-                            "limit",
-                            count(),
-                            "hits per page (default 20; above 1000 reads as 1000; 0 only counts)",
-                        ),
-                        query("offset", count(), "skip"),
-                        query(
-                            "sort",
-                            json!({"type": "string", "enum": ["relevance", "date"]}),
-                            "relevance (default) or date",
-                        ),
-                        reason(),
-                    ],
-                    obj(
-                        &["total", "hits"],
-                        json!({
-                            "total": int(),
-                            "hits": array(obj(&["report_id", "cluster_id", "score", "filed_at", "snippet_html"], json!({
-                                "report_id": string(), "cluster_id": nullable(string()), "score": number(),
-                                "filed_at": string(), "snippet_html": string(),
-                            }))),
-                        }),
-                    ),
-                    &["400", "403"],
-                )
-            }
-        }
+                obj(
+                    &["total", "hits"],
+                    json!({
+                        "total": int(),
+                        "hits": array(obj(&["report_id", "cluster_id", "score", "filed_at", "snippet_html"], json!({
+                            "report_id": string(), "cluster_id": nullable(string()), "score": number(),
+                            "filed_at": string(), "snippet_html": string(),
+                        }))),
+                    }),
+                ),
+                &["400", "403"],
+            )
+        },
         ("GET", "/api/v1/clusters") => Op {
             ok: vec![
                 (
@@ -690,15 +703,15 @@ fn describe(method: &str, path: &str) -> Op {
                     ),
                     query(
                         "kinds",
-                        string(),
+                        kind_list(),
                         "identifier view: only these kinds, comma-separated",
                     ),
                     query(
                         "from",
-                        string(),
+                        day(),
                         "identifier view: reports filed from this day",
                     ),
-                    query("to", string(), "identifier view: reports filed to this day"),
+                    query("to", day(), "identifier view: reports filed to this day"),
                     query(
                         "non_linking",
                         json!({"type": "boolean"}),

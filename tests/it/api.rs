@@ -388,6 +388,20 @@ async fn bad_input_gets_a_4xx_with_error_and_detail() {
             None,
             StatusCode::BAD_REQUEST,
         ),
+        // See: issue 22 (schemathesis: the graph's days, blank or in the
+        // report view, were taken for no filter or ignored)
+        (
+            "GET",
+            "/api/v1/clusters/C-000000/graph?to=",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/api/v1/clusters/C-000000/graph?view=identifiers&from=",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
         ("GET", "/api/v1/explain?a=x", None, StatusCode::BAD_REQUEST),
         (
             "GET",
