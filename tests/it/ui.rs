@@ -1118,6 +1118,15 @@ async fn issue_22_search_explains_a_bad_query_in_dutch_and_offers_lists_to_choos
     assert!(p.body.contains("31-31-2026 is geen datum"), "{}", p.body);
     let p = ui.get("/search?q=geld&from=5-12-2025", Some(&s)).await;
     assert!(!p.body.contains("geen datum"));
+    // The day is shown as it was typed, in a field that asks for the
+    // Dutch order (a date picker showed mm/dd/yyyy in an English browser).
+    assert!(
+        p.body.contains(r#"name="from" value="5-12-2025""#)
+            && p.body.contains(r#"placeholder="dd-mm-jjjj""#)
+            && !p.body.contains(r#"type="date""#),
+        "{}",
+        p.body
+    );
     // Unit, team and fraud type are lists from the data and the settings.
     for list in [
         r#"<select name="unit""#,
