@@ -106,18 +106,11 @@ impl Engine {
             Some(c) => Some(self.members(c)?),
             None => None,
         };
+        // Every match counts here, not one page of them.
         let q = SearchQuery {
-            text,
-            identifiers,
-            unit: p.unit.clone(),
-            team: p.team.clone(),
-            fraud_type: p.fraud_type.clone(),
-            from: p.from,
-            to: p.to,
-            ids,
             limit: 0,
             offset: 0,
-            sort: p.sort,
+            ..p.index_query(text, identifiers, ids)
         };
         let (total, found) = self.inner.index.matching_ids(&q, cap)?;
         Ok((

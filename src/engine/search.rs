@@ -126,19 +126,7 @@ pub(crate) fn search_in(
         })?),
         None => None,
     };
-    let q = SearchQuery {
-        text,
-        identifiers,
-        unit: p.unit.clone(),
-        team: p.team.clone(),
-        fraud_type: p.fraud_type.clone(),
-        from: p.from,
-        to: p.to,
-        ids,
-        limit: p.limit,
-        offset: p.offset,
-        sort: p.sort,
-    };
+    let q = p.index_query(text, identifiers, ids);
     let found = index.search(&q)?;
     let ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
     let clusters = clusters_of(&ids).map_err(SearchError::Index)?;
@@ -225,6 +213,30 @@ pub struct SearchText<'a> {
 }
 
 impl SearchParams {
+    /// The index's query for these parameters: the text and identifiers
+    /// `split_query` read from the search text, kept to the reports in
+    /// `ids` when given, with this page's limit and offset.
+    pub(super) fn index_query(
+        &self,
+        text: String,
+        identifiers: Vec<String>,
+        ids: Option<Vec<String>>,
+    ) -> SearchQuery {
+        SearchQuery {
+            text,
+            identifiers,
+            unit: self.unit.clone(),
+            team: self.team.clone(),
+            fraud_type: self.fraud_type.clone(),
+            from: self.from,
+            to: self.to,
+            ids,
+            limit: self.limit,
+            offset: self.offset,
+            sort: self.sort,
+        }
+    }
+
     /// Reads a search as written, for the page `offset`, `limit` hits
     /// long; an error names the field and what it accepts.
     pub fn parse(text: SearchText<'_>, limit: usize, offset: usize) -> Result<SearchParams> {
