@@ -41,7 +41,7 @@ def run(bindir, target, seconds, scratch, extra):
     os.makedirs(new, exist_ok=True)
     artifacts = os.path.join(scratch, "artifacts", target) + "/"
     os.makedirs(artifacts, exist_ok=True)
-    dirs = [new, os.path.join(HERE, "corpus", target)]
+    dirs = [new, os.path.join(scratch, "corpus", target)]
     dirs += [os.path.join(d, target) for d in extra if os.path.isdir(os.path.join(d, target))]
     cmd = ["setarch", "-R", os.path.join(bindir, target), *dirs,
            f"-max_total_time={seconds}", "-print_pcs=1", "-timeout=10",
@@ -128,6 +128,11 @@ def main():
                           TRIPLE_RELEASE)
     scratch = args.scratch or tempfile.mkdtemp(prefix="fraudlink-fuzz-")
     if not args.summarise_only:
+        # The committed corpora are packed (corpus/<target>.b64): unpack
+        # them next to the new inputs, for libFuzzer.
+        subprocess.run(["python3", os.path.join(HERE, "corpus.py"), "unpack",
+                        os.path.join(scratch, "corpus"), *args.targets],
+                       check=True, stdout=subprocess.DEVNULL)
         pending = list(args.targets)
         lock = threading.Lock()
 

@@ -4,7 +4,7 @@
 Sources: the fixtures (fixtures/**/*.ndjson), the conformance vectors in
 tests/conformance/, and the string literals of the unit tests of each
 normaliser (src/ident/*.rs, src/extract.rs). The seeds are only a start:
-`cargo fuzz cmin` merges them into fuzz/corpus/<target>/ (see README.md),
+libFuzzer's merge joins them into fuzz/corpus/<target>.b64 (see README.md),
 and the seeds directory itself is not kept.
 
 Usage: python3 fuzz/seed-corpus.py   (from anywhere; writes fuzz/seeds/)
