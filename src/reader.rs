@@ -32,9 +32,9 @@ use anyhow::{Context, Result, bail};
 use crate::cluster::ClusterId;
 use crate::config::Settings;
 use crate::engine::{
-    ClusterDetail, ClusterSummary, Engine, INDEX_DIR, PurgeSummary, SearchPage, SearchParams,
-    SimilarReport, Triage, finish_purge, purge_store, search_in, similar_reports, triage_of,
-    truncate_wal,
+    ClusterDetail, ClusterSummary, Decision, Engine, EngineError, EngineResult, INDEX_DIR,
+    PurgeSummary, SearchPage, SearchParams, SimilarReport, Thing, Triage, finish_purge,
+    link_endpoints, purge_store, search_in, similar_reports, triage_of, truncate_wal,
 };
 use crate::export::Source;
 use crate::extract::Extractor;
@@ -291,23 +291,34 @@ impl Reader {
         self.store().resolve_cluster(id)
     }
 
-    /// Records a link decision (see [`Engine::decide_link`]); the process
-    /// that owns the data directory re-clusters when it sees it.
-    pub fn decide_link(
+    /// Records a link decision (see [`Engine::decide`]); the process
+    /// that owns the data directory re-clusters when it sees it. For an
+    /// undo, returns the decision taken back.
+    pub fn decide(
         &self,
         a: &str,
         b: &str,
-        confirm: bool,
+        decision: Decision,
         actor: &str,
         reason: &str,
-    ) -> Result<()> {
+    ) -> EngineResult<Option<String>> {
         let region = self.settings.region()?;
-        let (a, b) = (
-            crate::engine::normalise_endpoint(a, region)?,
-            crate::engine::normalise_endpoint(b, region)?,
-        );
-        let decision = if confirm { "confirmed" } else { "rejected" };
-        self.store().decide_link(&a, &b, decision, reason, actor)
+        let (a, b) = link_endpoints(a, b, region)?;
+        let verdict = match decision {
+            Decision::Confirm => "confirmed",
+            Decision::Reject => "rejected",
+            Decision::Undo => {
+                return match self.store().undo_link(&a, &b, reason, actor)? {
+                    Some(was) => Ok(Some(was)),
+                    None => Err(EngineError::not_found(
+                        Thing::LinkDecision,
+                        format!("{a} ~ {b}"),
+                    )),
+                };
+            }
+        };
+        self.store().decide_link(&a, &b, verdict, reason, actor)?;
+        Ok(None)
     }
 
     /// Applies the retention periods (see [`Engine::purge`]) to the store

@@ -13,7 +13,7 @@ use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, log_read};
 use crate::auth::Action;
 use crate::cluster::{ClusterId, IdentState};
 use crate::engine::graph::ViewFilter;
-use crate::engine::{ClusterSummary, Engine};
+use crate::engine::{ClusterSummary, Decision, Engine, TriageChange};
 use crate::export::Format;
 
 /// Filters and paging of `GET /clusters`.
@@ -575,40 +575,13 @@ pub async fn triage(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::Triage)?;
     let JsonIn(t) = body?;
-    if t.status.is_none() && t.assigned_team.is_none() && t.note.is_none() {
-        return Err(ApiError::Unprocessable(
-            "nothing to change: give status, assigned_team or note".into(),
-        ));
-    }
-    if let Some(s) = &t.status
-        && !crate::engine::STATUSES.contains(&s.as_str())
-    {
-        return Err(ApiError::Unprocessable(format!(
-            "unknown status {s:?}; one of {}",
-            crate::engine::STATUSES.join(", ")
-        )));
-    }
-    let actor = caller.principal.name();
-    let cid = resolve(&state, &id).await?;
-    // The team is checked here so that an unknown one is the caller's
-    // mistake (422), not the service's.
-    let assigned_team = match t.assigned_team {
-        Some(Some(name)) => Some(Some(
-            crate::api::checked_team(&state, "assigned_team", name).await?,
-        )),
-        other => other,
+    let change = TriageChange {
+        status: t.status,
+        assigned_team: t.assigned_team,
+        note: t.note,
     };
-    let c2 = cid.clone();
-    blocking(&state.engine, move |e| {
-        e.set_triage(
-            c2.as_str(),
-            t.status.as_deref(),
-            assigned_team.as_ref().map(|o| o.as_deref()),
-            t.note.as_deref(),
-            &actor,
-        )
-    })
-    .await?;
+    let actor = caller.principal.name();
+    let cid = blocking(&state.engine, move |e| e.set_triage(&id, change, &actor)).await?;
     let triage = state.engine.triage(&cid);
     Ok(Json(
         json!({"cluster_id": cid, "status": triage.status, "assigned_team": triage.assigned_team, "notes": triage.notes}),
@@ -693,41 +666,16 @@ pub async fn decide_link(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::DecideLink)?;
     let JsonIn(l) = body?;
-    let undo = l.decision.trim() == "undo";
-    let confirm = match Engine::parse_decision(&l.decision) {
-        Some(c) => c,
-        None if undo => false,
-        None => {
-            return Err(ApiError::Unprocessable(format!(
-                "decision {:?}: use confirm, reject or undo",
-                l.decision
-            )));
-        }
-    };
-    let region = state.engine.settings().region()?;
-    for end in [&l.a, &l.b] {
-        crate::engine::normalise_endpoint(end, region)
-            .map_err(|e| ApiError::Unprocessable(format!("{end:?}: {e:#}")))?;
-    }
+    let decision = Decision::parse(&l.decision)?;
     let actor = caller.principal.name();
-    if undo {
-        let (a, b) = (l.a.clone(), l.b.clone());
-        let undone = blocking(&state.engine, move |e| {
-            e.undo_link(&l.a, &l.b, &actor, &l.reason)
-        })
-        .await?;
-        let Some((was, events)) = undone else {
-            return Err(ApiError::NotFound(format!(
-                "no decision on the link {a} ~ {b} to undo"
-            )));
-        };
-        return Ok(Json(json!({"undone": was, "events": events})));
-    }
-    let events = blocking(&state.engine, move |e| {
-        e.decide_link(&l.a, &l.b, confirm, &actor, &l.reason)
+    let decided = blocking(&state.engine, move |e| {
+        e.decide(&l.a, &l.b, decision, &actor, &l.reason)
     })
     .await?;
-    Ok(Json(json!({"events": events})))
+    Ok(Json(match decided.undone {
+        Some(was) => json!({"undone": was, "events": decided.events}),
+        None => json!({"events": decided.events}),
+    }))
 }
 
 /// Query of `GET /explain`.

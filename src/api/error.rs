@@ -45,6 +45,19 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+/// A use case's failure as the API answers it: not found is a 404, an
+/// invalid field a 422 naming the field, anything else a 500.
+impl From<crate::engine::EngineError> for ApiError {
+    fn from(e: crate::engine::EngineError) -> ApiError {
+        use crate::engine::EngineError as E;
+        match e {
+            E::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            E::Invalid { .. } => ApiError::Unprocessable(e.to_string()),
+            E::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// Seconds a refused caller is asked to wait (`Retry-After`).
 pub const RETRY_AFTER_SECS: u64 = 1;
 

@@ -640,16 +640,17 @@ pub(crate) fn body_error(e: BytesRejection) -> ApiError {
 }
 
 /// Runs blocking engine work (SQLite, re-clustering) off the async threads.
-pub(crate) async fn blocking<T, F>(engine: &Engine, f: F) -> Result<T, ApiError>
+pub(crate) async fn blocking<T, E, F>(engine: &Engine, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(Engine) -> anyhow::Result<T> + Send + 'static,
+    E: Into<ApiError> + Send + 'static,
+    F: FnOnce(Engine) -> Result<T, E> + Send + 'static,
 {
     let engine = engine.clone();
     tokio::task::spawn_blocking(move || f(engine))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::Internal)
+        .map_err(Into::into)
 }
 
 /// A team named in a request (`field`), in its one spelling

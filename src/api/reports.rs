@@ -244,11 +244,10 @@ pub async fn check(
     let (id, answer) = state
         .check(body.len(), move |engine| {
             let req: CheckRequest = parse_json(&body)?;
-            validate_check(&req)?;
             engine
                 .check_limits(&req)
                 .map_err(|e| ApiError::OverLimit(e.to_string()))?;
-            let answer = engine.check(&req);
+            let answer = engine.check(&req)?;
             Ok::<_, ApiError>((req.id, answer))
         })
         .await?;
@@ -274,36 +273,6 @@ pub async fn check(
     )
     .await?;
     Ok(Json(answer))
-}
-
-/// Refuses a check with nothing to check or with a bad amount or date.
-fn validate_check(req: &CheckRequest) -> Result<(), ApiError> {
-    let has_text = req
-        .narrative
-        .as_deref()
-        .is_some_and(|n| !n.trim().is_empty());
-    let has_ids = req.identifiers.as_ref().is_some_and(|i| !i.is_empty());
-    if !has_text && !has_ids && req.victim_ref.is_none() {
-        return Err(ApiError::Unprocessable(
-            "a check needs a narrative, identifiers or a victim_ref".into(),
-        ));
-    }
-    if let Some(a) = req.amount_eur
-        && a < 0.0
-    {
-        return Err(ApiError::Unprocessable(format!(
-            "amount_eur {a} is below zero"
-        )));
-    }
-    if let Some(t) = &req.filed_at
-        && time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
-            .is_err()
-    {
-        return Err(ApiError::Unprocessable(format!(
-            "filed_at {t:?} is not an RFC 3339 date-time"
-        )));
-    }
-    Ok(())
 }
 
 /// Query of `GET /search`.

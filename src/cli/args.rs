@@ -389,6 +389,9 @@ pub enum LinkWhat {
     /// Do not link the two: a confirmed link is undone (the cluster
     /// splits) and the suggestion is not made again.
     Reject(LinkArgs),
+    /// Take back the decision in force on the link (confirmed or
+    /// rejected): the clusters form again as if it was never decided.
+    Undo(LinkArgs),
 }
 
 /// Arguments of a link decision.

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use fraudlink::cluster::{ClusterId, Explanation, IdentState};
 use fraudlink::config::Settings;
-use fraudlink::engine::{ClusterView, Engine, Triage, triage_of};
+use fraudlink::engine::{ClusterView, Decision, Engine, Triage, TriageChange, triage_of};
 use fraudlink::export::{self, Format};
 use fraudlink::reader::{Reader, SavedClusters};
 
@@ -459,34 +459,42 @@ pub(super) fn suggestions(
     Ok(0)
 }
 
-/// `fraudlink link confirm|reject`: an analyst's decision on a suggested link.
+/// `fraudlink link confirm|reject|undo`: an analyst's decision on a link.
 pub(super) fn link(settings: Settings, what: LinkWhat) -> Result<u8> {
-    let (args, confirm) = match what {
-        LinkWhat::Confirm(a) => (a, true),
-        LinkWhat::Reject(a) => (a, false),
+    let (args, decision) = match what {
+        LinkWhat::Confirm(a) => (a, Decision::Confirm),
+        LinkWhat::Reject(a) => (a, Decision::Reject),
+        LinkWhat::Undo(a) => (a, Decision::Undo),
     };
-    let verb = if confirm { "confirmed" } else { "rejected" };
+    let said = |undone: Option<String>| match (decision, undone) {
+        (Decision::Confirm, _) => "confirmed".to_owned(),
+        (Decision::Reject, _) => "rejected".to_owned(),
+        (Decision::Undo, was) => format!("undone (was {})", was.as_deref().unwrap_or("?")),
+    };
     match Engine::try_open(settings.clone())? {
         Ok(engine) => {
             let engine = engine.one_shot();
-            let events = engine.decide_link(&args.a, &args.b, confirm, &args.by, &args.reason)?;
+            let decided = engine.decide(&args.a, &args.b, decision, &args.by, &args.reason)?;
             println!(
-                "link {} ~ {} {verb}; {} cluster event(s)",
+                "link {} ~ {} {}; {} cluster event(s)",
                 args.a,
                 args.b,
-                events.len()
+                said(decided.undone),
+                decided.events.len()
             );
-            for e in events {
+            for e in decided.events {
                 println!("  {}", serde_json::to_string(&e)?);
             }
         }
         Err(_) => {
             let reader = Reader::open(settings)?;
-            reader.decide_link(&args.a, &args.b, confirm, &args.by, &args.reason)?;
+            let undone = reader.decide(&args.a, &args.b, decision, &args.by, &args.reason)?;
             println!(
-                "link {} ~ {} {verb}; the running fraudlink re-clusters within seconds \
+                "link {} ~ {} {}; the running fraudlink re-clusters within seconds \
                  (`fraudlink cluster show` then shows the events)",
-                args.a, args.b
+                args.a,
+                args.b,
+                said(undone)
             );
         }
     }
@@ -573,15 +581,13 @@ pub(super) fn triage(
     by: String,
 ) -> Result<u8> {
     let reader = Reader::open(settings)?;
-    let team = team.map(|t| reader.team(&t)).transpose()?;
-    let cid = fraudlink::engine::set_triage(
-        &mut reader.store(),
-        &id,
-        status.as_deref(),
-        team.as_deref().map(Some),
-        note.as_deref(),
-        &by,
-    )?;
+    let change = TriageChange {
+        status,
+        assigned_team: team.map(Some),
+        note,
+    }
+    .with_canonical_team(|t| reader.team(t))?;
+    let cid = fraudlink::engine::set_triage(&mut reader.store(), &id, &change, &by)?;
     let t = triage_of(&reader.store().triaged_clusters()?, &cid);
     println!(
         "{cid}: status {}, assigned {}",

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use fraudlink::config::Settings;
-use fraudlink::engine::{CheckRequest, Engine};
+use fraudlink::engine::{CheckRequest, Engine, EngineError};
 use fraudlink::extract::Extractor;
 use fraudlink::ident::{self, Kind};
 use fraudlink::report::Report;
@@ -282,11 +282,19 @@ pub(super) fn check(engine: &Engine, input: &str, read: &CliRead) -> Result<u8> 
     for (n, doc) in docs.iter().enumerate() {
         match serde_json::from_str::<CheckRequest>(doc) {
             Ok(req) => match engine.check_limits(&req) {
-                Ok(()) => {
-                    let answer = engine.check(&req);
-                    clusters.extend(answer.matches.iter().map(|m| m.cluster_id.to_string()));
-                    answers.push(serde_json::to_value(&answer)?);
-                }
+                Ok(()) => match engine.check(&req) {
+                    Ok(answer) => {
+                        clusters.extend(answer.matches.iter().map(|m| m.cluster_id.to_string()));
+                        answers.push(serde_json::to_value(&answer)?);
+                    }
+                    Err(EngineError::Internal(e)) => return Err(e),
+                    Err(e) => {
+                        bad += 1;
+                        answers.push(
+                            serde_json::json!({"error": "bad report", "detail": format!("line {}: {e}", n + 1)}),
+                        );
+                    }
+                },
                 Err(e) => {
                     bad += 1;
                     answers.push(

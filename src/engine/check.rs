@@ -13,6 +13,7 @@ use crate::ident::{Kind, Role};
 use crate::report::{Report, ReportId};
 
 use super::Engine;
+use super::error::{EngineError, EngineResult};
 use super::ingest::cents;
 
 /// An identifier in a check answer (docs/formats.md section 4).
@@ -78,6 +79,21 @@ pub struct CheckAnswer {
     pub identifiers: Vec<CheckIdent>,
     /// Matching clusters, strongest first.
     pub matches: Vec<CheckMatch>,
+    /// The request's structured identifiers that could not be read, so
+    /// were not checked (additive; left out when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A structured identifier of a check that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    /// Its place in the request's `identifiers`, from 0.
+    pub index: usize,
+    /// The field of it that is wrong (`type`, `role`, `value`).
+    pub field: String,
+    /// What is wrong.
+    pub reason: String,
 }
 
 /// A report for a check: every field optional except that something must
@@ -110,6 +126,46 @@ pub struct CheckRequest {
     pub team: Option<String>,
 }
 
+impl CheckRequest {
+    /// Checks what the request must hold, whoever sends it: something to
+    /// check (a statement, identifiers or a victim reference), damage not
+    /// below zero, and a filing time in RFC 3339 when one is given.
+    /// Returns the filing time (now when none is given).
+    pub fn validate(&self) -> EngineResult<OffsetDateTime> {
+        let has_text = self
+            .narrative
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty());
+        let has_ids = self.identifiers.as_ref().is_some_and(|i| !i.is_empty());
+        if !has_text && !has_ids && self.victim_ref.is_none() {
+            return Err(EngineError::invalid(
+                "narrative",
+                "",
+                "a check needs a narrative, identifiers or a victim_ref",
+            ));
+        }
+        if let Some(a) = self.amount_eur
+            && a < 0.0
+        {
+            return Err(EngineError::invalid(
+                "amount_eur",
+                a.to_string(),
+                format!("amount_eur {a} is below zero"),
+            ));
+        }
+        match &self.filed_at {
+            None => Ok(OffsetDateTime::now_utc()),
+            Some(t) => OffsetDateTime::parse(t.trim(), &Rfc3339).map_err(|_| {
+                EngineError::invalid(
+                    "filed_at",
+                    t.as_str(),
+                    format!("filed_at {t:?} is not an RFC 3339 date-time"),
+                )
+            }),
+        }
+    }
+}
+
 impl Engine {
     /// Refuses a check whose statement or identifiers exceed the settings'
     /// limits (`[limits]`), naming the field.
@@ -123,23 +179,31 @@ impl Engine {
     /// Extracts and matches one report without storing it. Its work grows
     /// with the size of the report: callers that take reports from others
     /// hold them to [`Engine::check_limits`] first.
-    pub fn check(&self, req: &CheckRequest) -> CheckAnswer {
+    /// A request that is not valid ([`CheckRequest::validate`]) is
+    /// refused; a structured identifier that cannot be read is not
+    /// checked and is named in the answer (`unreadable`).
+    pub fn check(&self, req: &CheckRequest) -> EngineResult<CheckAnswer> {
+        let filed_at = req.validate()?;
         let state = self.state();
-        let raw_ids = req.identifiers.clone().unwrap_or_default();
+        let raw_ids = req.identifiers.as_deref().unwrap_or_default();
         let mut structured = Vec::new();
-        for ri in &raw_ids {
-            if let Ok(si) = crate::report::structured_identifier(ri) {
-                structured.push(si);
+        let mut unreadable = Vec::new();
+        for (index, ri) in raw_ids.iter().enumerate() {
+            match crate::report::structured_identifier(ri) {
+                Ok(si) => structured.push(si),
+                Err((field, reason)) => unreadable.push(Unreadable {
+                    index,
+                    field: field.to_owned(),
+                    reason,
+                }),
             }
         }
         let report = Report {
+            // A check's id only names it in the answer and the log; one
+            // that is no report id is not needed to check.
             id: ReportId::parse(req.id.as_deref().unwrap_or("check"))
                 .unwrap_or_else(|_| ReportId::parse("check").expect("a literal id is valid")),
-            filed_at: req
-                .filed_at
-                .as_deref()
-                .and_then(|s| OffsetDateTime::parse(s.trim(), &Rfc3339).ok())
-                .unwrap_or_else(OffsetDateTime::now_utc),
+            filed_at,
             incident_at: None,
             unit: req.unit.clone().unwrap_or_default(),
             team: req.team.clone().unwrap_or_default(),
@@ -234,10 +298,11 @@ impl Engine {
                 .then(b.size.cmp(&a.size))
                 .then(a.cluster_id.cmp(&b.cluster_id))
         });
-        CheckAnswer {
+        Ok(CheckAnswer {
             identifiers: out_idents,
             matches,
-        }
+            unreadable,
+        })
     }
 
     /// Why two reports are (not) in one cluster.

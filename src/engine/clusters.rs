@@ -15,6 +15,7 @@ use crate::store::{ClusterRecord, Store};
 
 use super::Engine;
 use super::alerts::normalise_endpoint;
+use super::error::{EngineError, EngineResult, Thing};
 use super::state::{ClusterSummary, State};
 
 /// A cluster's triage fields.
@@ -113,39 +114,162 @@ pub struct SuppressedIdent {
     pub reason: String,
 }
 
-impl Engine {
-    /// Reads a link decision as written by a person or a form:
-    /// `confirm` (true) or `reject` (false).
-    pub fn parse_decision(decision: &str) -> Option<bool> {
+/// An analyst's decision on a link between two endpoints, as the CLI,
+/// the API and the UI take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Link them (the clusters merge).
+    Confirm,
+    /// Never link them (a confirmed link is removed and the cluster
+    /// splits; the suggestion does not come back).
+    Reject,
+    /// Take back the decision in force on the link: the clusters form
+    /// again as if it was never decided (a confirmed link no longer joins,
+    /// a rejected suggestion is suggested again).
+    Undo,
+}
+
+impl Decision {
+    /// Reads `confirm`, `reject` or `undo` (the field `decision`).
+    pub fn parse(decision: &str) -> EngineResult<Decision> {
         match decision.trim() {
-            "confirm" => Some(true),
-            "reject" => Some(false),
-            _ => None,
+            "confirm" => Ok(Decision::Confirm),
+            "reject" => Ok(Decision::Reject),
+            "undo" => Ok(Decision::Undo),
+            _ => Err(EngineError::invalid(
+                "decision",
+                decision,
+                format!("{decision:?}: use confirm, reject or undo"),
+            )),
         }
     }
+}
 
+/// What a [`Decision`] did.
+#[derive(Debug)]
+pub struct Decided {
+    /// For an undo: the decision taken back (`confirmed` or `rejected`).
+    pub undone: Option<String>,
+    /// The cluster events of the re-clustering that followed.
+    pub events: Vec<Event>,
+}
+
+/// The two endpoints of a link (fields `a` and `b`: report ids, or
+/// identifiers written `kind:value`) in their canonical forms, in order.
+pub fn link_endpoints(
+    a: &str,
+    b: &str,
+    region: phonenumber::country::Id,
+) -> EngineResult<(String, String)> {
+    let endpoint = |field: &'static str, raw: &str| {
+        normalise_endpoint(raw, region)
+            .map_err(|e| EngineError::invalid(field, raw, format!("{raw:?}: {e:#}")))
+    };
+    let (a, b) = (endpoint("a", a)?, endpoint("b", b)?);
+    Ok(if a <= b { (a, b) } else { (b, a) })
+}
+
+/// A change of a cluster's triage, as the CLI, the API and the UI ask
+/// for it. [`Engine::set_triage`] checks it as a whole: something to
+/// change, a known status, a known team (written as the list spells it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TriageChange {
+    /// A new status, one of [`STATUSES`].
+    pub status: Option<String>,
+    /// A team to assign; `Some(None)` unassigns.
+    pub assigned_team: Option<Option<String>>,
+    /// A note to append.
+    pub note: Option<String>,
+}
+
+impl TriageChange {
+    /// True when it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.assigned_team.is_none() && self.note.is_none()
+    }
+
+    /// Checks what needs neither the store nor the teams: something to
+    /// change and a known status.
+    fn validate(&self) -> EngineResult<()> {
+        if self.is_empty() {
+            return Err(EngineError::invalid(
+                "body",
+                "",
+                "nothing to change: give status, assigned_team or note",
+            ));
+        }
+        if let Some(st) = &self.status
+            && !STATUSES.contains(&st.as_str())
+        {
+            return Err(EngineError::invalid(
+                "status",
+                st.as_str(),
+                format!("unknown status {st:?}; one of {}", STATUSES.join(", ")),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The change with its team in the one spelling `canonical` gives
+    /// (the list's, see [`Engine::team`]); an unknown or empty team is
+    /// the caller's mistake in the field `assigned_team`.
+    pub fn with_canonical_team(
+        mut self,
+        canonical: impl FnOnce(&str) -> Result<String>,
+    ) -> EngineResult<TriageChange> {
+        if let Some(Some(given)) = &self.assigned_team {
+            let team = canonical(given).map_err(|e| {
+                match e.downcast_ref::<crate::teams::TeamError>() {
+                    Some(t) => EngineError::invalid("assigned_team", given.as_str(), t.to_string()),
+                    None => EngineError::Internal(e),
+                }
+            })?;
+            self.assigned_team = Some(Some(team));
+        }
+        Ok(self)
+    }
+}
+
+impl Engine {
     /// Records an analyst's decision on a link between two endpoints
     /// (report ids, or identifiers written `kind:value`) and re-clusters.
     /// Confirming links them; rejecting removes a confirmed link (the
     /// cluster splits, its id staying with the larger part) and keeps the
-    /// suggestion from coming back.
-    pub fn decide_link(
+    /// suggestion from coming back; undoing takes back the decision in
+    /// force (not found when there is none).
+    pub fn decide(
         &self,
         a: &str,
         b: &str,
-        confirm: bool,
+        decision: Decision,
         actor: &str,
         reason: &str,
-    ) -> Result<Vec<Event>> {
+    ) -> EngineResult<Decided> {
         let region = self.inner.settings.region()?;
-        let (a, b) = (
-            normalise_endpoint(a, region)?,
-            normalise_endpoint(b, region)?,
-        );
-        let (a, b) = if a <= b { (a, b) } else { (b, a) };
-        let decision = if confirm { "confirmed" } else { "rejected" };
-        self.store().decide_link(&a, &b, decision, reason, actor)?;
-        self.rebuild(&format!("link {a} ~ {b} {decision} by {actor}"))
+        let (a, b) = link_endpoints(a, b, region)?;
+        let verdict = match decision {
+            Decision::Confirm => "confirmed",
+            Decision::Reject => "rejected",
+            Decision::Undo => {
+                let Some(was) = self.store().undo_link(&a, &b, reason, actor)? else {
+                    return Err(EngineError::not_found(
+                        Thing::LinkDecision,
+                        format!("{a} ~ {b}"),
+                    ));
+                };
+                let events = self.rebuild(&format!("link {a} ~ {b} undone by {actor}"))?;
+                return Ok(Decided {
+                    undone: Some(was),
+                    events,
+                });
+            }
+        };
+        self.store().decide_link(&a, &b, verdict, reason, actor)?;
+        let events = self.rebuild(&format!("link {a} ~ {b} {verdict} by {actor}"))?;
+        Ok(Decided {
+            undone: None,
+            events,
+        })
     }
 
     /// A cluster's triage fields (`new` and unassigned by default).
@@ -181,24 +305,19 @@ impl Engine {
         }
     }
 
-    /// Sets a cluster's status, assigned team (`Some(None)` unassigns) and
-    /// appends a note; each change is an event with who made it.
+    /// Applies a [`TriageChange`] to a cluster (an id, or the id of a
+    /// cluster merged into it); each change is an event with who made it.
+    /// Returns the live cluster's id.
     pub fn set_triage(
         &self,
         id: &str,
-        status: Option<&str>,
-        assigned_team: Option<Option<&str>>,
-        note: Option<&str>,
+        change: TriageChange,
         actor: &str,
-    ) -> Result<ClusterId> {
-        let team = match assigned_team {
-            Some(Some(t)) => Some(Some(self.team(t)?)),
-            Some(None) => Some(None),
-            None => None,
-        };
-        let assigned_team = team.as_ref().map(|t| t.as_deref());
+    ) -> EngineResult<ClusterId> {
+        change.validate()?;
+        let change = change.with_canonical_team(|t| self.team(t))?;
         let mut store = self.store();
-        let cid = set_triage(&mut store, id, status, assigned_team, note, actor)?;
+        let cid = set_triage(&mut store, id, &change, actor)?;
         let records = store.triaged_clusters()?;
         drop(store);
         *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
@@ -241,24 +360,26 @@ pub fn triage_of(records: &HashMap<ClusterId, ClusterRecord>, id: &ClusterId) ->
     }
 }
 
-/// Sets a cluster's triage fields in `store` (see [`Engine::set_triage`]).
+/// Applies a triage change in `store` (see [`Engine::set_triage`]); its
+/// team must already be in its canonical spelling
+/// ([`TriageChange::with_canonical_team`]).
 pub fn set_triage(
     store: &mut Store,
     id: &str,
-    status: Option<&str>,
-    assigned_team: Option<Option<&str>>,
-    note: Option<&str>,
+    change: &TriageChange,
     actor: &str,
-) -> Result<ClusterId> {
-    if let Some(st) = status
-        && !STATUSES.contains(&st)
-    {
-        anyhow::bail!("unknown status {st:?}; one of {}", STATUSES.join(", "));
-    }
+) -> EngineResult<ClusterId> {
+    change.validate()?;
     let Some(cid) = store.resolve_cluster(id)? else {
-        anyhow::bail!("no cluster {id}");
+        return Err(EngineError::not_found(Thing::Cluster, id));
     };
-    store.set_triage(&cid, status, assigned_team, note, actor)?;
+    store.set_triage(
+        &cid,
+        change.status.as_deref(),
+        change.assigned_team.as_ref().map(|t| t.as_deref()),
+        change.note.as_deref(),
+        actor,
+    )?;
     Ok(cid)
 }
 

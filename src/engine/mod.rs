@@ -12,7 +12,9 @@
 //! - `clusters`: what the front ends show of a cluster, its triage and
 //!   the analysts' link decisions; `suggestions`: weak links to review;
 //! - `alerts`, `purge`, `tokens`: webhooks, retention, tokens and the
-//!   access log; `rfc3339`: times on the wire.
+//!   access log; `rfc3339`: times on the wire;
+//! - `error`: [`EngineError`], how a use case fails (not found, invalid,
+//!   internal), which each front end says once.
 //!
 //! The submodules share the engine's internals (`pub(super)`); the rest of
 //! the crate sees what this module re-exports.
@@ -34,6 +36,7 @@ use crate::store::{ClusterRecord, Store};
 mod alerts;
 mod check;
 mod clusters;
+mod error;
 mod ingest;
 mod link;
 mod pivot;
@@ -48,11 +51,12 @@ mod tokens;
 mod triage;
 
 pub use self::alerts::normalise_endpoint;
-pub use self::check::{CheckAnswer, CheckIdent, CheckMatch, CheckRequest, MatchedOn};
+pub use self::check::{CheckAnswer, CheckIdent, CheckMatch, CheckRequest, MatchedOn, Unreadable};
 pub use self::clusters::{
-    ClusterDetail, ClusterIdent, ClusterView, DetailRow, STATUSES, SuppressedIdent, Triage,
-    set_triage, triage_of,
+    ClusterDetail, ClusterIdent, ClusterView, Decided, Decision, DetailRow, STATUSES,
+    SuppressedIdent, Triage, TriageChange, link_endpoints, set_triage, triage_of,
 };
+pub use self::error::{EngineError, EngineResult, Thing};
 pub use self::ingest::{IngestSummary, PushRefused, Rejection};
 pub use self::pivot::{Pivot, PivotReport};
 pub use self::purge::{PurgeSummary, REJECTS_DIR};

@@ -4,8 +4,8 @@
 
 use anyhow::Result;
 
-use crate::cluster::{ClusterId, Event, IdentKey};
-use crate::engine::{Engine, OpenSuggestion, State, normalise_endpoint};
+use crate::cluster::{ClusterId, IdentKey};
+use crate::engine::{Engine, OpenSuggestion, State};
 use crate::ident::Kind;
 use crate::report::ReportId;
 use crate::store::{AccessRecord, AuditPage, HistoryEvent, LinkDecision};
@@ -35,32 +35,6 @@ impl Engine {
     /// The link decisions in force, newest first.
     pub fn link_decision_list(&self) -> Result<Vec<LinkDecision>> {
         self.read(|s| s.link_decision_list())
-    }
-
-    /// Undoes an analyst's decision on the link between two endpoints
-    /// (written as for [`Engine::decide_link`]) and re-clusters: a
-    /// confirmed link no longer joins (the clusters it made one part
-    /// again), a rejected suggestion is suggested again. The re-cluster's
-    /// cause, which the clusters' history shows, names who undid it.
-    /// `None` when no decision on that link is in force.
-    pub fn undo_link(
-        &self,
-        a: &str,
-        b: &str,
-        actor: &str,
-        reason: &str,
-    ) -> Result<Option<(String, Vec<Event>)>> {
-        let region = self.inner.settings.region()?;
-        let (a, b) = (
-            normalise_endpoint(a, region)?,
-            normalise_endpoint(b, region)?,
-        );
-        let (a, b) = if a <= b { (a, b) } else { (b, a) };
-        let Some(was) = self.store().undo_link(&a, &b, reason, actor)? else {
-            return Ok(None);
-        };
-        let events = self.rebuild(&format!("link {a} ~ {b} undone by {actor}"))?;
-        Ok(Some((was, events)))
     }
 
     /// The link decisions in force that touch a cluster: an endpoint is

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::auth::Action;
 use crate::cluster::{ClusterId, IdentState};
+use crate::engine::{Decision, TriageChange};
 use crate::export::Format;
 use crate::ui::i18n::{Lang, percent};
 use crate::ui::identgraph::{self, GraphPanel};
@@ -599,14 +600,6 @@ pub async fn triage(
     let cid = resolve(&state, &id).await?;
     let current = state.app.engine.triage(&cid);
     let status = Some(f.status.trim().to_owned()).filter(|s| !s.is_empty() && *s != current.status);
-    if let Some(s) = &status
-        && !crate::engine::STATUSES.contains(&s.as_str())
-    {
-        return Err(UiError::BadRequest(Msg::with(
-            "error.unknown_status",
-            &[("status", s.clone())],
-        )));
-    }
     let team = f.assigned_team.trim().to_owned();
     let team = if team.is_empty() {
         team
@@ -665,19 +658,15 @@ pub async fn triage(
             &[("cluster", &cid.as_str()), ("what", &changed.join("; "))],
         )
     };
-    if status.is_some() || assigned.is_some() || note.is_some() {
+    let change = TriageChange {
+        status,
+        assigned_team: assigned,
+        note,
+    };
+    if !change.is_empty() {
         let actor = viewer.principal.name();
         let c2 = cid.clone();
-        blocking(&state, move |e| {
-            e.set_triage(
-                c2.as_str(),
-                status.as_deref(),
-                assigned.as_ref().map(|o| o.as_deref()),
-                note.as_deref(),
-                &actor,
-            )
-        })
-        .await?;
+        blocking(&state, move |e| e.set_triage(c2.as_str(), change, &actor)).await?;
     }
     viewer.flash(&state, flash, String::new());
     let to = format!("/clusters/{}#triage", urlencode(cid.as_str()));
@@ -713,12 +702,8 @@ pub async fn decide_link(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&f.csrf)?;
     viewer.require(Action::DecideLink)?;
-    let undo = f.decision.trim() == "undo";
-    let confirm = match crate::engine::Engine::parse_decision(&f.decision) {
-        Some(c) => c,
-        None if undo => false,
-        None => return Err(UiError::bad("error.decision")),
-    };
+    let decision = Decision::parse(&f.decision)?;
+    let undo = decision == Decision::Undo;
     let actor = viewer.principal.name();
     let (a, b) = (f.a.clone(), f.b.clone());
     let reason = if f.reason.trim().is_empty() {
@@ -730,43 +715,16 @@ pub async fn decide_link(
     } else {
         f.reason.trim().chars().take(1000).collect()
     };
-    let refused = |e: crate::api::ApiError| match e {
-        crate::api::ApiError::Internal(err) => {
-            tracing::debug!(error = format!("{err:#}"), "link decision refused");
-            UiError::bad("error.link_decision")
-        }
-        other => other.into(),
-    };
+    let decided = blocking(&state, move |e| e.decide(&a, &b, decision, &actor, &reason)).await?;
     let lang = viewer.lang;
     let pair = format!("{} ~ {}", f.a.trim(), f.b.trim());
-    let flash = if undo {
-        let undone = crate::api::blocking(&state.app.engine, move |e| {
-            e.undo_link(&a, &b, &actor, &reason)
-        })
-        .await
-        .map_err(refused)?;
-        let Some((was, _)) = undone else {
-            return Err(UiError::NotFound(Msg::with(
-                "triage.no_decision",
-                &[("pair", pair)],
-            )));
-        };
-        lang.f(
+    let flash = match (decision, decided.undone) {
+        (Decision::Undo, Some(was)) => lang.f(
             "triage.undone",
             &[("pair", &pair), ("was", &lang.name("decision", &was))],
-        )
-    } else {
-        crate::api::blocking(&state.app.engine, move |e| {
-            e.decide_link(&a, &b, confirm, &actor, &reason)
-        })
-        .await
-        .map_err(refused)?;
-        let key = if confirm {
-            "triage.confirmed"
-        } else {
-            "triage.rejected"
-        };
-        lang.f(key, &[("pair", &pair)])
+        ),
+        (Decision::Confirm, _) => lang.f("triage.confirmed", &[("pair", &pair)]),
+        _ => lang.f("triage.rejected", &[("pair", &pair)]),
     };
     viewer.flash(&state, flash, String::new());
     let to = if f.from == "queue" {

@@ -162,7 +162,7 @@ async fn inputs(
                 s
             }
         };
-        Ok((base, steps))
+        Ok::<_, anyhow::Error>((base, steps))
     })
     .await
 }

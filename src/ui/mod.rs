@@ -401,6 +401,40 @@ impl From<crate::api::ApiError> for UiError {
     }
 }
 
+/// A use case's failure as the pages say it: the person's mistakes in
+/// their language, naming what to change where the field allows; the
+/// service's failures as an internal error, never as a bad request.
+impl From<crate::engine::EngineError> for UiError {
+    fn from(e: crate::engine::EngineError) -> UiError {
+        use crate::engine::{EngineError as E, Thing};
+        match e {
+            E::NotFound {
+                what: Thing::LinkDecision,
+                id,
+            } => UiError::NotFound(Msg::with("triage.no_decision", &[("pair", id)])),
+            E::NotFound { .. } => UiError::NotFound(Msg::new("error.not_found")),
+            E::Invalid {
+                field: "status",
+                value,
+                ..
+            } => UiError::BadRequest(Msg::with("error.unknown_status", &[("status", value)])),
+            E::Invalid {
+                field: "decision", ..
+            } => UiError::bad("error.decision"),
+            E::Invalid {
+                field: "a" | "b",
+                value,
+                ..
+            } => UiError::BadRequest(Msg::with("error.link_endpoint", &[("value", value)])),
+            E::Invalid { field, problem, .. } => {
+                tracing::debug!(field, problem, "ui request refused");
+                UiError::bad("error.bad_input")
+            }
+            E::Internal(e) => UiError::Internal(e),
+        }
+    }
+}
+
 impl From<anyhow::Error> for UiError {
     fn from(e: anyhow::Error) -> UiError {
         UiError::Internal(e)
@@ -535,12 +569,17 @@ fn random_hex() -> String {
 }
 
 /// Runs blocking engine work off the async threads.
-pub(crate) async fn blocking<T, F>(state: &UiState, f: F) -> Result<T, UiError>
+pub(crate) async fn blocking<T, E, F>(state: &UiState, f: F) -> Result<T, UiError>
 where
     T: Send + 'static,
-    F: FnOnce(crate::engine::Engine) -> anyhow::Result<T> + Send + 'static,
+    E: Into<UiError> + Send + 'static,
+    F: FnOnce(crate::engine::Engine) -> Result<T, E> + Send + 'static,
 {
-    Ok(crate::api::blocking(&state.app.engine, f).await?)
+    let engine = state.app.engine.clone();
+    tokio::task::spawn_blocking(move || f(engine))
+        .await
+        .map_err(|e| UiError::Internal(e.into()))?
+        .map_err(Into::into)
 }
 
 /// Appends to the access log, as the API does, with the session's

@@ -1176,17 +1176,17 @@ pub async fn check(
     let (answer, per_line) = state
         .app
         .check(bytes, move |e| {
-            let answer = e.check(&req);
-            let per_line: Vec<Vec<crate::engine::CheckIdent>> = named
+            let answer = e.check(&req)?;
+            let per_line = named
                 .iter()
                 .map(|l| {
-                    e.check(&CheckRequest {
+                    let line = CheckRequest {
                         narrative: Some(l.clone()),
                         ..CheckRequest::default()
-                    })
-                    .identifiers
+                    };
+                    Ok(e.check(&line)?.identifiers)
                 })
-                .collect();
+                .collect::<Result<Vec<Vec<crate::engine::CheckIdent>>, crate::api::ApiError>>()?;
             Ok::<_, crate::api::ApiError>((answer, per_line))
         })
         .await?;

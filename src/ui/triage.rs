@@ -348,8 +348,10 @@ pub async fn admin(
         limit: AUDIT_PAGE,
     };
     let offset = filter.offset;
-    let ((records, more), tokens) =
-        blocking(&state, move |e| Ok((e.audit_page(&filter)?, e.tokens()?))).await?;
+    let ((records, more), tokens) = blocking(&state, move |e| {
+        Ok::<_, anyhow::Error>((e.audit_page(&filter)?, e.tokens()?))
+    })
+    .await?;
     log_read(
         &state,
         &viewer,

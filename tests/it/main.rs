@@ -11,6 +11,7 @@ mod conformance_defang;
 mod conformance_iban;
 mod conformance_psl;
 mod crash;
+mod errors;
 mod fuzz_corpus;
 mod hostile;
 mod layers;

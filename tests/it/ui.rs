@@ -183,6 +183,16 @@ impl Ui {
 /// The purpose the test sessions give at sign-in.
 const UI_PURPOSE: &str = "ui test <zaak 7>";
 
+/// Sets a cluster's status and team as a coordinator named "test" would.
+fn triage(engine: &Engine, id: &str, status: Option<&str>, team: Option<&str>) {
+    let change = fraudlink::engine::TriageChange {
+        status: status.map(str::to_owned),
+        assigned_team: team.map(|t| Some(t.to_owned())),
+        note: None,
+    };
+    engine.set_triage(id, change, "test").unwrap();
+}
+
 fn csrf_of(html: &str) -> String {
     let at = html
         .find(r#"name="csrf" value=""#)
@@ -1219,9 +1229,7 @@ async fn issue_22_intake_lists_every_cluster_names_unreadable_lines_and_says_wha
         assert!(p.body.contains(ask), "{ask}");
     }
     // Once assigned, the team that has it is named.
-    ui.engine
-        .set_triage(&first, None, Some(Some("Peelland")), None, "test")
-        .unwrap();
+    triage(&ui.engine, &first, None, Some("Peelland"));
     let p = ui
         .post(
             "/check",
@@ -1283,9 +1291,7 @@ async fn issue_22_the_cluster_list_shows_open_unassigned_clusters_sorted_as_aske
         (handed, "handed_over", None),
         (assigned, "in_investigation", Some("Peelland")),
     ] {
-        ui.engine
-            .set_triage(id, Some(status), team.map(Some), None, "test")
-            .unwrap();
+        triage(&ui.engine, id, Some(status), team);
     }
     // The default view: open and unassigned only, with a way to all.
     let p = ui.get("/", Some(&s)).await;
@@ -1921,9 +1927,7 @@ async fn issue_22_search_groups_by_cluster_and_counts_per_unit_type_and_status()
     let later = ui.cluster_of("2026-NH-000502");
     assert_ne!(phishing, later);
     assert_eq!(phishing, ui.cluster_of("2026-ON-000415"));
-    ui.engine
-        .set_triage(&phishing, Some("in_investigation"), None, None, "test")
-        .unwrap();
+    triage(&ui.engine, &phishing, Some("in_investigation"), None);
     let s = ui.sign_in("analyst").await;
     // Typed in another case, the type is the list's.
     let p = ui.get("/search?type=PHISHING", Some(&s)).await;
@@ -2054,11 +2058,10 @@ async fn issue_22_the_flow_page_counts_found_closed_reopened_and_open_clusters_p
     // A is closed in the second week, B assigned to Peelland in the second,
     // C closed in the third and reopened now.
     let e = &ui.engine;
-    e.set_triage(a, Some("closed"), None, None, "test").unwrap();
-    e.set_triage(b, Some("assigned"), Some(Some("Peelland")), None, "test")
-        .unwrap();
-    e.set_triage(c, Some("closed"), None, None, "test").unwrap();
-    e.set_triage(c, Some("new"), None, None, "test").unwrap();
+    triage(e, a, Some("closed"), None);
+    triage(e, b, Some("assigned"), Some("Peelland"));
+    triage(e, c, Some("closed"), None);
+    triage(e, c, Some("new"), None);
     {
         let db = rusqlite::Connection::open(ui._app.data().join("fraudlink.db")).unwrap();
         db.execute("UPDATE clusters SET created_at = ?1", [tue(0)])
@@ -2253,7 +2256,13 @@ async fn issue_22_the_identifier_view_draws_linking_identifiers_as_links_with_co
     let a = format!("{}:{}", sugg.suggestion.a.kind, sugg.suggestion.a.value);
     let b = format!("{}:{}", sugg.suggestion.b.kind, sugg.suggestion.b.value);
     ui.engine
-        .decide_link(&a, &b, true, "analyst", "same account, one digit off")
+        .decide(
+            &a,
+            &b,
+            fraudlink::engine::Decision::Confirm,
+            "analyst",
+            "same account, one digit off",
+        )
         .unwrap();
     let cluster = ui.cluster_of(sugg.a_reports[0].as_str());
     assert_eq!(cluster, ui.cluster_of(sugg.b_reports[0].as_str()), "merged");
