@@ -531,6 +531,10 @@ fn describe(method: &str, path: &str) -> Op {
                                     "score": number(),
                                 }),
                             )),
+                            "unreadable": array(obj(
+                                &["index", "field", "reason"],
+                                json!({"index": int(), "field": string(), "reason": string()}),
+                            )),
                         }),
                     ),
                     &["400", "403", "413", "415", "422"],
