@@ -4,8 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 
-use crate::cluster::{ClusterId, Graph, IdentKey};
-use crate::ident::Kind;
+use crate::cluster::ClusterId;
 use crate::report::ReportId;
 use crate::store::ClusterRecord;
 
@@ -31,49 +30,6 @@ impl Engine {
     pub fn alerts(&self, limit: usize) -> Result<Vec<serde_json::Value>> {
         self.read(|s| s.alerts(limit))
     }
-}
-
-/// The reports a link endpoint stands for: a report id, or an identifier
-/// written `kind:value` (an invalid IBAN included).
-pub(super) fn endpoint_reports(
-    graph: &Graph,
-    invalid_ibans: &HashMap<String, Vec<ReportId>>,
-    endpoint: &str,
-) -> Vec<ReportId> {
-    if let Some((kind, value)) = endpoint.split_once(':')
-        && let Some(kind) = Kind::from_name(kind)
-    {
-        let key = IdentKey {
-            kind,
-            value: value.into(),
-        };
-        let mut reports: Vec<ReportId> = graph.reports_with(&key).into_iter().cloned().collect();
-        if kind == Kind::Iban {
-            reports.extend(invalid_ibans.get(value).into_iter().flatten().cloned());
-        }
-        return reports;
-    }
-    ReportId::parse(endpoint)
-        .ok()
-        .filter(|r| graph.report(r).is_some())
-        .into_iter()
-        .collect()
-}
-
-/// Canonicalises a link endpoint: `kind:value` identifiers are normalised
-/// (an invalid IBAN to its compact form), anything else must be a report id.
-pub fn normalise_endpoint(raw: &str, region: phonenumber::country::Id) -> Result<String> {
-    if let Some((kind, value)) = raw.split_once(':')
-        && let Some(kind) = Kind::from_name(kind)
-    {
-        let value = match crate::ident::normalize(kind, value, region) {
-            Ok(v) => v,
-            Err(_) if kind == Kind::Iban => crate::ident::iban::compact(value),
-            Err(e) => return Err(e.into()),
-        };
-        return Ok(format!("{kind}:{value}"));
-    }
-    Ok(ReportId::parse(raw)?.as_str().to_owned())
 }
 
 /// The alerts that the change from `old` to `new` raises, as

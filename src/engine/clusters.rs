@@ -14,9 +14,9 @@ use crate::report::ReportId;
 use crate::store::{ClusterRecord, Store};
 
 use super::Engine;
-use super::alerts::normalise_endpoint;
 use super::error::{EngineError, EngineResult, Thing};
 use super::state::{ClusterSummary, State};
+use crate::cluster::normalise_endpoint;
 
 /// A cluster's triage fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,18 +1,18 @@
-//! Reading the linking identifiers and linking reports into the graph
-//! (with the mail-provider and confirmed-decision rules).
+//! Reading the linking identifiers and linking reports into the graph;
+//! the rules it applies (mail providers, confirmed decisions) are
+//! `cluster::rules`.
 
 use std::collections::HashMap;
 
 use anyhow::Result;
 use rustc_hash::FxHashMap;
 
-use crate::cluster::{self, Graph, LinkIdent};
+use crate::cluster::{self, Graph, LinkIdent, MailProviders};
 use crate::ident::Kind;
 use crate::report::ReportId;
 use crate::store::Store;
 
 use super::Engine;
-use super::alerts::endpoint_reports;
 use super::ingest::node_of;
 use super::rebuild::{LinkTimes, Linked, RebuildReads};
 
@@ -90,20 +90,13 @@ impl Engine {
         drop((group_of, more_groups, flat, groups));
         graph.add_refilings(cfg.refiling_window_days);
         let graph_ms = started.elapsed().as_millis() as u64;
-        for (a, b, decision, _) in &reads.decisions {
-            if decision != "confirmed" {
-                continue;
-            }
-            let (ra, rb) = (
-                endpoint_reports(&graph, &invalid_ibans, a),
-                endpoint_reports(&graph, &invalid_ibans, b),
-            );
-            if let Some(anchor) = rb.first() {
-                for r in &ra {
-                    graph.add_direct(r, anchor, cluster::DirectLink::Confirmed);
-                }
-            }
-        }
+        graph.add_confirmed(
+            reads
+                .decisions
+                .iter()
+                .map(|(a, b, decision, _)| (a.as_str(), b.as_str(), decision.as_str())),
+            &invalid_ibans,
+        );
         graph.shrink_to_fit();
         // The re-cluster proper: the hub guard and union-find over the
         // graph, then the stable ids; timed apart from loading.
@@ -166,44 +159,5 @@ impl IdentReads {
             r.flat.push((kind, value.into(), benign.map(Into::into)));
         })?;
         Ok(r)
-    }
-}
-
-/// Counts the distinct mailboxes seen at each e-mail domain. Many distinct
-/// personal addresses at one domain make it a mail provider (an
-/// `outlook.de` the allowlist does not know), whose domain must not link;
-/// an offender's own domain has a handful (`info@`, `noreply@`).
-#[derive(Default)]
-pub(super) struct MailProviders {
-    pub(super) locals: HashMap<String, std::collections::HashSet<String>>,
-}
-
-impl MailProviders {
-    pub(super) fn add(&mut self, email: &str) {
-        if let Some((local, domain)) = email.rsplit_once('@') {
-            let domain = crate::ident::Domain::parse(domain)
-                .map(|d| d.as_str().to_owned())
-                .unwrap_or_else(|_| domain.to_owned());
-            self.locals
-                .entry(domain)
-                .or_default()
-                .insert(local.to_owned());
-        }
-    }
-
-    pub(super) fn providers(&self, min_addresses: usize) -> HashMap<String, String> {
-        self.locals
-            .iter()
-            .filter(|(_, l)| l.len() >= min_addresses.max(2))
-            .map(|(d, l)| {
-                (
-                    d.clone(),
-                    format!(
-                        "mail provider: {} distinct addresses at this domain",
-                        l.len()
-                    ),
-                )
-            })
-            .collect()
     }
 }

@@ -50,7 +50,6 @@ mod suggestions;
 mod tokens;
 mod triage;
 
-pub use self::alerts::normalise_endpoint;
 pub use self::check::{CheckAnswer, CheckIdent, CheckMatch, CheckRequest, MatchedOn, Unreadable};
 pub use self::clusters::{
     ClusterDetail, ClusterIdent, ClusterView, Decided, Decision, DetailRow, STATUSES,

@@ -1,6 +1,7 @@
 //! Linking: reports and their identifiers as a petgraph graph, clusters as
 //! its connected components, and cluster ids that stay stable as reports
-//! arrive, merge and split.
+//! arrive, merge and split; `rules`: mail providers and analysts'
+//! confirmed links, the rules applied while the graph is built.
 //!
 //! The API speaks in [`ReportId`] and [`ClusterId`]; petgraph's indices
 //! never leave this module. Nothing here does I/O or panics on input.
@@ -18,6 +19,10 @@ use serde::{Deserialize, Serialize};
 use crate::config::LinkingConfig;
 use crate::ident::Kind;
 use crate::report::ReportId;
+
+mod rules;
+
+pub use rules::{MailProviders, endpoint_reports, normalise_endpoint};
 
 /// A cluster's id: `C-` and six (rarely more) hex digits, stable for life.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
