@@ -426,6 +426,14 @@ impl State {
     }
 }
 
+/// Whether any of a cluster's identifiers of `kind` allows action by the
+/// Dutch police ([`crate::ident::actionable`]).
+fn actionable_kind(identifiers: &[ClusterIdent], kind: Kind) -> bool {
+    identifiers
+        .iter()
+        .any(|i| i.kind == kind && crate::ident::actionable(kind, &i.value))
+}
+
 #[allow(clippy::too_many_arguments)] // Private helper of `State::build`.
 pub(super) fn summarise(
     cid: &ClusterId,
@@ -497,15 +505,9 @@ pub(super) fn summarise(
         victims: victims.len() + anonymous,
         growth_14d: g14,
         growth_30d: g30,
-        dutch_iban: identifiers
-            .iter()
-            .any(|i| i.kind == Kind::Iban && i.value.starts_with("NL")),
-        dutch_phone: identifiers
-            .iter()
-            .any(|i| i.kind == Kind::Phone && i.value.starts_with("+31")),
-        nl_domain: identifiers
-            .iter()
-            .any(|i| i.kind == Kind::Domain && i.value.ends_with(".nl")),
+        dutch_iban: actionable_kind(&identifiers, Kind::Iban),
+        dutch_phone: actionable_kind(&identifiers, Kind::Phone),
+        nl_domain: actionable_kind(&identifiers, Kind::Domain),
     };
     let parts = score_parts(
         ids.len(),

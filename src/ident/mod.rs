@@ -185,3 +185,40 @@ pub fn normalize(
         Kind::Name => Name::parse(raw)?.as_str().to_owned(),
     })
 }
+
+/// Whether a canonical identifier allows action by the Dutch police: a
+/// Dutch IBAN (a bank data request), a Dutch number (a telecom request),
+/// or a `.nl` domain, link or e-mail address (a takedown or a registrar
+/// request). The priority score counts the first three kinds; the pages
+/// mark every one.
+pub fn actionable(kind: Kind, value: &str) -> bool {
+    match kind {
+        Kind::Iban => value.starts_with("NL"),
+        Kind::Phone => value.starts_with("+31"),
+        Kind::Domain => value.trim_end_matches('.').ends_with(".nl"),
+        Kind::Url | Kind::Email => value
+            .split(['/', '@'])
+            .find(|p| p.contains('.'))
+            .is_some_and(|host| host.trim_end_matches('.').ends_with(".nl")),
+        Kind::Handle | Kind::Crypto | Kind::Name => false,
+    }
+}
+
+#[cfg(test)]
+mod actionable_tests {
+    use super::*;
+
+    #[test]
+    fn actionable_identifiers_are_dutch() {
+        assert!(actionable(Kind::Iban, "NL42INGB0006123456"));
+        assert!(!actionable(Kind::Iban, "DE89370400440532013000"));
+        assert!(actionable(Kind::Phone, "+31642819937"));
+        assert!(!actionable(Kind::Phone, "+447700900123"));
+        assert!(actionable(Kind::Domain, "rabo-veilig.nl"));
+        assert!(!actionable(Kind::Domain, "rabo-veilig.com"));
+        assert!(actionable(Kind::Url, "https://rabo-veilig.nl/login"));
+        assert!(!actionable(Kind::Url, "https://x.com/nl"));
+        assert!(actionable(Kind::Email, "info@rabo-veilig.nl"));
+        assert!(!actionable(Kind::Handle, "telegram:nl"));
+    }
+}

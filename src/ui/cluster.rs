@@ -16,12 +16,12 @@ use crate::auth::Action;
 use crate::cluster::{ClusterId, IdentState};
 use crate::engine::{Decision, TriageChange};
 use crate::export::Format;
+use crate::ident::actionable;
 use crate::ui::i18n::{Lang, percent};
 use crate::ui::identgraph::{self, GraphPanel};
 use crate::ui::pages::why_text;
 use crate::ui::{
-    Msg, Nav, UiError, UiState, Viewer, actionable, blocking, euros, iso_week, log_read, page,
-    urlencode,
+    Msg, Nav, UiError, UiState, Viewer, blocking, euros, iso_week, log_read, page, urlencode,
 };
 
 /// Reports listed per page of the cluster's report table.

@@ -638,23 +638,6 @@ pub fn iso_week(ts: i64) -> Option<(i32, u8)> {
     Some((y, w))
 }
 
-/// Whether an identifier allows action by the Dutch police: a Dutch IBAN
-/// (bank data request), a Dutch number (telecom request) or a `.nl`
-/// domain (takedown).
-pub fn actionable(kind: crate::ident::Kind, value: &str) -> bool {
-    use crate::ident::Kind;
-    match kind {
-        Kind::Iban => value.starts_with("NL"),
-        Kind::Phone => value.starts_with("+31"),
-        Kind::Domain => value.ends_with(".nl"),
-        Kind::Url | Kind::Email => value
-            .split(['/', '@'])
-            .find(|p| p.contains('.'))
-            .is_some_and(|host| host.trim_end_matches('.').ends_with(".nl")),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -665,17 +648,6 @@ mod tests {
         assert_eq!(euros(999.4), "€ 999");
         assert_eq!(euros(1234.0), "€ 1.234");
         assert_eq!(euros(1_234_567.0), "€ 1.234.567");
-    }
-
-    #[test]
-    fn actionable_identifiers_are_dutch() {
-        use crate::ident::Kind;
-        assert!(actionable(Kind::Iban, "NL42INGB0006123456"));
-        assert!(!actionable(Kind::Iban, "DE89370400440532013000"));
-        assert!(actionable(Kind::Phone, "+31642819937"));
-        assert!(!actionable(Kind::Phone, "+447700900123"));
-        assert!(actionable(Kind::Domain, "rabo-veilig.nl"));
-        assert!(!actionable(Kind::Domain, "rabo-veilig.com"));
     }
 
     #[test]

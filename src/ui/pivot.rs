@@ -13,8 +13,9 @@ use serde_json::json;
 use crate::auth::Action;
 use crate::cluster::{IdentKey, IdentState};
 use crate::ident::Kind;
+use crate::ident::actionable;
 use crate::ui::pages::why_text;
-use crate::ui::{Nav, UiError, UiState, Viewer, actionable, page, query_string};
+use crate::ui::{Nav, UiError, UiState, Viewer, page, query_string};
 
 /// Reports, and clusters, listed per page.
 const PAGE: usize = 50;
