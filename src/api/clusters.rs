@@ -13,7 +13,7 @@ use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, log_read};
 use crate::auth::Action;
 use crate::cluster::{ClusterId, IdentState};
 use crate::engine::graph::ViewFilter;
-use crate::engine::{ClusterSummary, Decision, Engine, TriageChange};
+use crate::engine::{ClusterFilter, ClusterSummary, Decision, Engine, TriageChange};
 use crate::export::Format;
 
 /// Filters and paging of `GET /clusters`.
@@ -45,23 +45,18 @@ pub struct ListQuery {
     pub format: Option<String>,
 }
 
-fn matches(engine: &Engine, c: &ClusterSummary, q: &ListQuery) -> bool {
-    let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    c.size >= q.min_size.unwrap_or(2)
-        && q.unit
-            .as_ref()
-            .is_none_or(|u| c.units.iter().any(|x| eq(x, u)))
-        && q.team
-            .as_ref()
-            .is_none_or(|t| c.teams.iter().any(|x| eq(x, t)))
-        && q.fraud_type
-            .as_ref()
-            .is_none_or(|t| c.fraud_types.iter().any(|x| eq(x, t)))
-        && q.status
-            .as_ref()
-            .is_none_or(|s| eq(&engine.triage(&c.cluster_id).status, s))
-        && q.growth
-            .is_none_or(|g| c.score_parts.figures.growth_14d >= g)
+impl ListQuery {
+    /// The clusters it asks for (at least two reports unless it says).
+    fn filter(&self) -> ClusterFilter {
+        ClusterFilter {
+            min_size: self.min_size.unwrap_or(2),
+            unit: self.unit.clone(),
+            team: self.team.clone(),
+            fraud_type: self.fraud_type.clone(),
+            status: self.status.clone(),
+            growth_14d: self.growth,
+        }
+    }
 }
 
 /// `GET /api/v1/clusters`: ranked by priority, filtered and paged; with
@@ -98,10 +93,11 @@ pub async fn list(
     } else {
         let limit = q.limit.unwrap_or(50).min(1000);
         let offset = q.offset.unwrap_or(0);
+        let filter = q.filter();
         let filtered: Vec<&ClusterSummary> = snapshot
             .clusters()
             .iter()
-            .filter(|c| matches(&engine, c, &q))
+            .filter(|c| filter.keeps(c, &engine.triage(&c.cluster_id).status))
             .collect();
         let page: Vec<Value> = filtered
             .iter()

@@ -9,7 +9,8 @@ use anyhow::{Context, Result, bail};
 use fraudlink::cluster::{ClusterId, Explanation, IdentState};
 use fraudlink::config::Settings;
 use fraudlink::engine::{
-    ClusterDetail, ClusterView, Decision, Engine, OpenSuggestion, Triage, TriageChange, triage_of,
+    ClusterDetail, ClusterFilter, ClusterView, Decision, Engine, OpenSuggestion, Triage,
+    TriageChange, triage_of,
 };
 use fraudlink::export::{self, Format};
 use fraudlink::reader::{Reader, SavedClusters};
@@ -386,6 +387,13 @@ pub(super) fn clusters(settings: Settings, reason: Option<&str>, args: ClustersA
         limit,
         json,
     } = args;
+    let filter = ClusterFilter {
+        min_size,
+        unit,
+        team,
+        status,
+        ..ClusterFilter::default()
+    };
     let read = |command: &str| CliRead::new(reason, command);
     let read = read("clusters")?;
     let reader = Reader::open(settings)?;
@@ -397,17 +405,7 @@ pub(super) fn clusters(settings: Settings, reason: Option<&str>, args: ClustersA
             return Ok(list);
         }
         clusters.saved.each_summary(|c| {
-            let keep = c.size >= min_size
-                && unit
-                    .as_ref()
-                    .is_none_or(|u| c.units.iter().any(|x| x.eq_ignore_ascii_case(u)))
-                && team
-                    .as_ref()
-                    .is_none_or(|t| c.teams.iter().any(|x| x.eq_ignore_ascii_case(t)))
-                && status
-                    .as_ref()
-                    .is_none_or(|s| triage(&c.cluster_id).status.eq_ignore_ascii_case(s));
-            if keep {
+            if filter.keeps(&c, &triage(&c.cluster_id).status) {
                 list.push(c);
             }
             Ok(list.len() < limit)

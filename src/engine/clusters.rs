@@ -114,6 +114,46 @@ pub struct SuppressedIdent {
     pub reason: String,
 }
 
+/// Which clusters a list keeps, as the CLI, the API and the UI filter
+/// them. Text fields match without regard to case; a field left `None`
+/// keeps every cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterFilter {
+    /// At least this many reports.
+    pub min_size: usize,
+    /// Reaching this unit.
+    pub unit: Option<String>,
+    /// Reaching this team.
+    pub team: Option<String>,
+    /// With reports of this fraud type.
+    pub fraud_type: Option<String>,
+    /// With this triage status.
+    pub status: Option<String>,
+    /// With at least this many reports in the last 14 days.
+    pub growth_14d: Option<usize>,
+}
+
+impl ClusterFilter {
+    /// Whether it keeps `c`, whose triage status is `status`.
+    pub fn keeps(&self, c: &ClusterSummary, status: &str) -> bool {
+        fn any<T: AsRef<str>>(list: &[T], want: &Option<String>) -> bool {
+            want.as_deref()
+                .is_none_or(|w| list.iter().any(|x| x.as_ref().eq_ignore_ascii_case(w)))
+        }
+        c.size >= self.min_size
+            && any(&c.units, &self.unit)
+            && any(&c.teams, &self.team)
+            && any(&c.fraud_types, &self.fraud_type)
+            && self
+                .status
+                .as_deref()
+                .is_none_or(|s| status.eq_ignore_ascii_case(s))
+            && self
+                .growth_14d
+                .is_none_or(|g| c.score_parts.figures.growth_14d >= g)
+    }
+}
+
 /// An analyst's decision on a link between two endpoints, as the CLI,
 /// the API and the UI take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,8 +52,8 @@ mod triage;
 
 pub use self::check::{CheckAnswer, CheckIdent, CheckMatch, CheckRequest, MatchedOn, Unreadable};
 pub use self::clusters::{
-    ClusterDetail, ClusterIdent, ClusterView, Decided, Decision, DetailRow, STATUSES,
-    SuppressedIdent, Triage, TriageChange, link_endpoints, set_triage, triage_of,
+    ClusterDetail, ClusterFilter, ClusterIdent, ClusterView, Decided, Decision, DetailRow,
+    STATUSES, SuppressedIdent, Triage, TriageChange, link_endpoints, set_triage, triage_of,
 };
 pub use self::error::{EngineError, EngineResult, Thing};
 pub use self::ingest::{IngestSummary, PushRefused, Rejection};

@@ -1440,3 +1440,60 @@ async fn issue_22_a_link_decision_is_undone_through_the_api_and_the_clusters_par
         "nothing left to undo: {answer}"
     );
 }
+
+// See: issue 21
+#[tokio::test]
+async fn the_api_and_the_command_line_filter_clusters_alike() {
+    let api = Api::new();
+    let cli_ids = |args: &[&str]| -> Vec<String> {
+        let out = api
+            ._app
+            .cmd()
+            .args(["clusters", "--json", "--limit", "1000"])
+            .args(args)
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["cluster_id"].to_string())
+            .collect()
+    };
+    let mut kept = 0;
+    for (query, args) in [
+        ("unit=limburg", vec!["--unit", "limburg"]),
+        ("team=HEERLEN", vec!["--team", "HEERLEN"]),
+        (
+            "status=new&min_size=3",
+            vec!["--status", "new", "--min-size", "3"],
+        ),
+        ("min_size=1", vec!["--min-size", "1"]),
+    ] {
+        let (status, v) = api
+            .call(
+                "GET",
+                &format!("/api/v1/clusters?limit=1000&{query}"),
+                Some("analyst"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let from_api: Vec<String> = v["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["cluster_id"].to_string())
+            .collect();
+        assert_eq!(from_api, cli_ids(&args), "{query}");
+        kept += from_api.len();
+        // What the filter says holds for every cluster kept.
+        for c in v["clusters"].as_array().unwrap() {
+            if query.starts_with("unit") {
+                assert!(c["units"].as_array().unwrap().contains(&json!("Limburg")));
+            }
+            if query.starts_with("status") {
+                assert!(c["size"].as_u64().unwrap() >= 3);
+            }
+        }
+    }
+    assert!(kept > 0, "the filters keep some clusters of the fixtures");
+}
