@@ -32,10 +32,10 @@ pub(super) fn generate(reports: usize, seed: u64, dir: &Path, check: Option<usiz
         Some(_) => Some(create("check.ndjson")?),
         None => None,
     };
-    let config = fraudlink::r#gen::Config::new(reports, seed, check.unwrap_or(0));
-    let meta = fraudlink::r#gen::write(
+    let config = fraudlink_gen::Config::new(reports, seed, check.unwrap_or(0));
+    let meta = fraudlink_gen::write(
         &config,
-        fraudlink::r#gen::Outputs {
+        fraudlink_gen::Outputs {
             reports: &mut reports_out,
             truth: &mut truth_out,
             check: check_out.as_mut().map(|w| w as &mut dyn Write),

@@ -21,10 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "workers",
         ],
     ),
-    (
-        "extraction and linking",
-        &["extract", "cluster", "suggest", "gen"],
-    ),
+    ("extraction and linking", &["extract", "cluster", "suggest"]),
     ("store and index", &["store", "index", "private"]),
     (
         "engine (use cases)",

@@ -13,6 +13,7 @@ mod conformance_psl;
 mod crash;
 mod errors;
 mod fuzz_corpus;
+mod generated;
 mod hostile;
 mod layers;
 mod modes;

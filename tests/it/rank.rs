@@ -74,9 +74,9 @@ fn issue_22_a_cluster_with_reports_this_fortnight_outranks_a_dormant_one_of_the_
 fn issue_22_the_top_ten_of_generated_reports_differ_in_score() {
     let app = TestApp::new();
     let (mut reports, mut truth) = (Vec::new(), Vec::new());
-    fraudlink::r#gen::write(
-        &fraudlink::r#gen::Config::new(3_000, 22, 0),
-        fraudlink::r#gen::Outputs {
+    fraudlink_gen::write(
+        &fraudlink_gen::Config::new(3_000, 22, 0),
+        fraudlink_gen::Outputs {
             reports: &mut reports,
             truth: &mut truth,
             check: None,

@@ -7,18 +7,19 @@
 //! glued together, file names).
 //!
 //! Each function only rewrites what it is given; the caller decides how
-//! often. The forms are the ones `crate::extract` must read back to the
-//! same canonical value (or, for the look-alikes, to nothing).
+//! often. The forms are the ones a reader of reports (fraudlink's
+//! extractor) must read back to the same canonical value (or, for the
+//! look-alikes, to nothing).
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::pick_str;
+use crate::random::pick_str;
 
 /// A phone number typed into the phone field with a note: the channel it
 /// was used on or the kind of line (`06-12345678 (WhatsApp)`,
 /// `+31 6 ... / WA`).
-pub(super) fn phone_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String {
+pub(crate) fn phone_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String {
     let note = pick_str(
         r,
         &[
@@ -44,7 +45,7 @@ pub(super) fn phone_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String
 
 /// An IBAN typed into the IBAN field with a label or a note
 /// (`Rekening: NL91 ...`, `NL91... (Revolut)`).
-pub(super) fn iban_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String {
+pub(crate) fn iban_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String {
     match r.random_range(0..4) {
         0 => format!("Rekening: {written}"),
         1 => format!("rekeningnummer {written}"),
@@ -57,7 +58,7 @@ pub(super) fn iban_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String 
 }
 
 /// A URL typed into the URL field with a note on where it came from.
-pub(super) fn url_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String {
+pub(crate) fn url_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String {
     let note = pick_str(r, &["sms", "WhatsApp", "e-mail", "advertentie", "QR-code"]);
     match r.random_range(0..3) {
         0 => format!("{written} (via {note})"),
@@ -69,7 +70,7 @@ pub(super) fn url_field_with_note(r: &mut ChaCha8Rng, written: &str) -> String {
 /// A handle typed into the handle field with the app's short name
 /// (`@naam / insta`, `naam (TG)`), the platform field left empty; `None`
 /// for a platform without a common short name.
-pub(super) fn handle_field_with_app(
+pub(crate) fn handle_field_with_app(
     r: &mut ChaCha8Rng,
     platform: &str,
     name: &str,
@@ -94,7 +95,7 @@ pub(super) fn handle_field_with_app(
 /// A messaging app's link to a phone number, given with its country code
 /// (`cc`) and national number (`nsn`): WhatsApp, Signal, Telegram and
 /// Viber, as web links and as the apps' own links.
-pub(super) fn phone_app_link(r: &mut ChaCha8Rng, cc: &str, nsn: &str) -> String {
+pub(crate) fn phone_app_link(r: &mut ChaCha8Rng, cc: &str, nsn: &str) -> String {
     match r.random_range(0..7) {
         0 => format!("https://api.whatsapp.com/send?phone={cc}{nsn}"),
         1 => format!("whatsapp://send?phone={cc}{nsn}"),
@@ -109,7 +110,7 @@ pub(super) fn phone_app_link(r: &mut ChaCha8Rng, cc: &str, nsn: &str) -> String 
 /// A link to an account on the platform the handle belongs to, when the
 /// platform has one that names the account (`tg://resolve?domain=naam`,
 /// `https://www.tiktok.com/@naam`).
-pub(super) fn handle_app_link(r: &mut ChaCha8Rng, platform: &str, name: &str) -> Option<String> {
+pub(crate) fn handle_app_link(r: &mut ChaCha8Rng, platform: &str, name: &str) -> Option<String> {
     let link = match platform {
         "telegram"
             if name.len() >= 4 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
@@ -136,7 +137,7 @@ pub(super) fn handle_app_link(r: &mut ChaCha8Rng, platform: &str, name: &str) ->
 /// it, or with its scheme malformed (`http:/`, `http//`, `//`). The link
 /// must be written with a scheme for the forms that need one; others are
 /// returned as they are.
-pub(super) fn dress_link(r: &mut ChaCha8Rng, written: &str) -> String {
+pub(crate) fn dress_link(r: &mut ChaCha8Rng, written: &str) -> String {
     let scheme = ["https://", "http://"].into_iter().find(|s| {
         written
             .get(..s.len())
@@ -163,7 +164,7 @@ pub(super) fn dress_link(r: &mut ChaCha8Rng, written: &str) -> String {
 /// or score with a slash (read as an IP address by the URL standard),
 /// abbreviations on a top-level domain (`tel.nr`), sentences glued across
 /// a full stop, file names.
-pub(super) fn lookalike_sentence(r: &mut ChaCha8Rng) -> String {
+pub(crate) fn lookalike_sentence(r: &mut ChaCha8Rng) -> String {
     let euros = r.random_range(2..60);
     let cents = r.random_range(10..99);
     let score = r.random_range(2..10);
