@@ -17,10 +17,10 @@ use fraudlink::config::Settings;
 use fraudlink::engine::Engine;
 use fraudlink::reader::Reader;
 
-use self::clusters::cluster_show;
 use self::intake::{check, extract, generate, ingest, normalize, with_region};
 use self::read::command_name;
 use self::serve::{demo, remote, serve};
+use self::show::cluster_show;
 
 mod admin;
 mod args;
@@ -28,6 +28,7 @@ mod clusters;
 mod intake;
 mod read;
 mod serve;
+mod show;
 
 pub use self::args::{Cli, Command};
 use self::args::{ClusterWhat, ExportWhat};
