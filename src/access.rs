@@ -109,6 +109,43 @@ impl Shown {
     }
 }
 
+/// Every action the access log records, as its `action` column holds it:
+/// what the API, the web UI, the command line and the webhooks write
+/// (reads, changes, administration), and the names of the refusals
+/// written without a handler of their own (`api_token`, `ui_sign_in`, and
+/// `request` for a refused route with no action of its own). The admin
+/// page filters the log by these.
+pub const ACTIONS: [&str; 28] = [
+    "read_report",
+    "read_cluster",
+    "cluster_summary",
+    "cluster_graph",
+    "list_clusters",
+    "export_cluster",
+    "export_clusters",
+    "search",
+    "similar",
+    "check",
+    "explain",
+    "hubs",
+    "suggestions",
+    "flow",
+    "read_identifier",
+    "stats",
+    "push",
+    "triage",
+    "decide_link",
+    "set_purpose",
+    "audit",
+    "token_create",
+    "token_revoke",
+    "purge",
+    "webhook_delivery",
+    "api_token",
+    "ui_sign_in",
+    "request",
+];
+
 /// The person running a command, for the access log: `$USER` (or
 /// `$LOGNAME`), else `unknown`.
 pub fn cli_user() -> String {
@@ -147,6 +184,81 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(s["sha256"], expected);
+    }
+
+    /// The action names written to the access log anywhere in `src/`:
+    /// the literals in the places an action is named (a `log_read` or
+    /// `log_access` call, an `Access` row, the command line's `log`, the
+    /// refusals' kinds, the routes' actions).
+    fn actions_in_source() -> std::collections::BTreeSet<String> {
+        let name = r#""([a-z_]+)""#;
+        let patterns = [
+            format!(r"log_read\(\s*&?\w+,\s*&?\w+,\s*{name}"),
+            format!(r"log_access\(\s*(?:None|Some\([^)]*\)),\s*(?:\w+,\s*)?{name}"),
+            format!(r"action: {name}"),
+            format!(r"\.log\(\s*&?\w+,\s*(?:if [^{{]*\{{\s*{name}\s*\}} else \{{\s*)?{name}"),
+            format!(r"(?:authenticate|record)\([^,()]+(?:\([^)]*\))?,\s*{name}\)"),
+        ];
+        // The actions of the routes, for rows written about a request.
+        let routes = regex::Regex::new(r"(?s)fn action_of\(.*?\n\}").unwrap();
+        let arm = regex::Regex::new(&format!("=> {name}")).unwrap();
+        let patterns: Vec<regex::Regex> = patterns
+            .iter()
+            .map(|p| regex::Regex::new(p).unwrap())
+            .collect();
+        let mut found = std::collections::BTreeSet::new();
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                // The tests' own rows are not the service's.
+                let text = text.split("#[cfg(test)]").next().unwrap();
+                for f in routes.find_iter(text) {
+                    for c in arm.captures_iter(f.as_str()) {
+                        found.insert(c[1].to_owned());
+                    }
+                }
+                for re in &patterns {
+                    for c in re.captures_iter(text) {
+                        for m in c.iter().skip(1).flatten() {
+                            found.insert(m.as_str().to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    // See: issue 22
+    #[test]
+    fn issue_22_every_action_written_to_the_access_log_is_in_the_list() {
+        let found = actions_in_source();
+        // The scan finds the actions of every door.
+        for a in [
+            "read_report",
+            "purge",
+            "webhook_delivery",
+            "ui_sign_in",
+            "set_purpose",
+        ] {
+            assert!(found.contains(a), "{a} in {found:?}");
+        }
+        let missing: Vec<&String> = found
+            .iter()
+            .filter(|a| !ACTIONS.contains(&a.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "not in access::ACTIONS: {missing:?}");
+        let unused: Vec<&&str> = ACTIONS.iter().filter(|a| !found.contains(**a)).collect();
+        assert!(unused.is_empty(), "listed but never written: {unused:?}");
     }
 
     #[test]

@@ -102,7 +102,8 @@ impl Week {
     }
 }
 
-fn zone() -> &'static jiff::tz::TimeZone {
+/// Europe/Amsterdam: the weeks of the flow and the days of the filters.
+pub(super) fn zone() -> &'static jiff::tz::TimeZone {
     static ZONE: LazyLock<jiff::tz::TimeZone> = LazyLock::new(|| {
         // The zone is in jiff's bundled database; UTC only if it were not.
         jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC)

@@ -14,7 +14,9 @@
 //! - `alerts`, `purge`, `tokens`: webhooks, retention, tokens and the
 //!   access log; `rfc3339`: times on the wire;
 //! - `error`: [`EngineError`], how a use case fails (not found, invalid,
-//!   internal), which each front end says once.
+//!   internal), which each front end says once;
+//! - `overview`: what the dashboard and the flow read of a whole state,
+//!   worked out before a serving engine publishes it.
 //!
 //! The submodules share the engine's internals (`pub(super)`); the rest of
 //! the crate sees what this module re-exports.
@@ -39,6 +41,7 @@ mod clusters;
 mod error;
 mod ingest;
 mod link;
+mod overview;
 mod pivot;
 mod purge;
 mod rebuild;
@@ -57,6 +60,7 @@ pub use self::clusters::{
 };
 pub use self::error::{EngineError, EngineResult, Thing};
 pub use self::ingest::{IngestSummary, PushRefused, Rejection};
+pub use self::overview::{FLOW_WEEKS, FlowBase, Inflow, week_start};
 pub use self::pivot::{Pivot, PivotReport};
 pub use self::purge::{PurgeSummary, REJECTS_DIR};
 pub(crate) use self::purge::{finish_purge, purge_store, truncate_wal};
@@ -315,13 +319,14 @@ impl Engine {
     }
 
     /// For a server: a rebuilt state is published only with its
-    /// suggestions computed, and the current state's are computed now, so
-    /// that no request ever waits seconds for the weak-link search.
+    /// suggestions, their queue, the inflow and the flow's inputs worked
+    /// out (see `overview`), and the current state's are worked out now,
+    /// so that no request ever waits seconds for them.
     pub fn serving(&self) {
         self.inner
             .serving
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = self.state().suggestion_count();
+        self.prepare(&self.state());
     }
 
     /// The team that filed a report.

@@ -175,7 +175,7 @@ impl Engine {
                 .serving
                 .load(std::sync::atomic::Ordering::Relaxed)
             {
-                let _ = state.suggestion_count();
+                engine.prepare(&state);
             }
             (state, assignment.events, build_ms)
         })?;

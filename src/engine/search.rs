@@ -269,8 +269,12 @@ impl SearchParams {
 
 /// Reads a day as people write it: `2026-12-05`, `5-12-2026` or
 /// `05/12/2026` (day first, as in the Netherlands), or an RFC 3339
-/// date-time. A day means its start, or its last second when `end`
-/// (so that "to 5 December" includes the 5th), in UTC.
+/// date-time (that moment). A day is the day in Europe/Amsterdam, as the
+/// pages show times and as the people filing and reading reports count
+/// them (a report filed at 00:30 on 1 March, Amsterdam time, is one of
+/// 1 March; issue 22): its first second, or its last when `end` (so that
+/// "to 5 December" includes the 5th). A day the clocks change on is 23 or
+/// 25 hours long.
 pub fn parse_day(s: &str, end: bool) -> Result<i64> {
     let s = s.trim();
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
@@ -286,8 +290,22 @@ pub fn parse_day(s: &str, end: bool) -> Result<i64> {
                 "{s:?} is not a date: write 2026-12-05, 5-12-2026 or an RFC 3339 date-time"
             )
         })?;
-    let t = day.midnight().assume_utc().unix_timestamp();
-    Ok(if end { t + 86_399 } else { t })
+    let civil = jiff::civil::Date::new(day.year() as i16, day.month() as i8, day.day() as i8)
+        .with_context(|| format!("{s:?} is out of range"))?;
+    let start = |d: jiff::civil::Date| -> Result<i64> {
+        Ok(super::flow::zone()
+            .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+            .with_context(|| format!("{s:?} is out of range"))?
+            .as_second())
+    };
+    if end {
+        let next = civil
+            .tomorrow()
+            .with_context(|| format!("{s:?} is out of range"))?;
+        Ok(start(next)? - 1)
+    } else {
+        start(civil)
+    }
 }
 
 /// A page of search hits.
@@ -380,11 +398,43 @@ mod tests {
         let start = parse_day("2026-12-05", false).unwrap();
         assert_eq!(parse_day("05-12-2026", false).unwrap(), start);
         assert_eq!(parse_day("5/12/2026", false).unwrap(), start);
-        assert_eq!(parse_day("2026-12-05T00:00:00Z", false).unwrap(), start);
+        assert_eq!(
+            parse_day("2026-12-05T00:00:00+01:00", false).unwrap(),
+            start
+        );
         assert_eq!(parse_day("2026-12-05", true).unwrap(), start + 86_399);
         assert!(
             parse_day("12/31/2026", false).is_err(),
             "month-first is not read"
         );
+    }
+
+    // See: issue 22
+    #[test]
+    fn issue_22_a_day_is_the_day_in_amsterdam() {
+        let at = |rfc3339: &str| parse_day(rfc3339, false).unwrap();
+        // Winter (UTC+1): 1 March runs from 28 February 23:00 UTC, so a
+        // report filed at 00:30 Amsterdam time is one of 1 March.
+        assert_eq!(
+            parse_day("1-3-2026", false).unwrap(),
+            at("2026-02-28T23:00:00Z")
+        );
+        assert_eq!(
+            parse_day("28-2-2026", true).unwrap(),
+            at("2026-02-28T22:59:59Z")
+        );
+        let filed = at("2026-03-01T00:30:00+01:00");
+        assert!(filed >= parse_day("2026-03-01", false).unwrap());
+        assert!(filed > parse_day("2026-02-28", true).unwrap());
+        // Summer (UTC+2).
+        assert_eq!(
+            parse_day("2026-07-01", false).unwrap(),
+            at("2026-06-30T22:00:00Z")
+        );
+        // The days the clocks change are 23 and 25 hours long.
+        let len = |d: &str| parse_day(d, true).unwrap() + 1 - parse_day(d, false).unwrap();
+        assert_eq!(len("2026-03-29"), 23 * 3600);
+        assert_eq!(len("2026-10-25"), 25 * 3600);
+        assert_eq!(len("2026-10-26"), 24 * 3600);
     }
 }

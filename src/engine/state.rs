@@ -15,9 +15,11 @@ use crate::store::{LinkRow, Revisions};
 
 use super::clusters::{ClusterIdent, SuppressedIdent};
 use super::ingest::victim_hash;
+use super::overview::{FlowBase, Inflow};
 use super::rfc3339::rfc3339_seconds;
 use super::score::{ScoreFigures, ScoreParts, score_parts};
 use super::suggestions::{OpenSuggestions, WeakInput};
+use super::triage::QueueEntry;
 
 /// Ends a chain of report numbers.
 pub(super) const NO_REPORT: u32 = u32::MAX;
@@ -56,6 +58,14 @@ pub struct State {
     /// rest of a rebuild and most commands never look at it.
     pub(super) suggestions: std::sync::OnceLock<OpenSuggestions>,
     pub(super) weak: Option<Box<WeakInput>>,
+    /// The suggestion queue's order (see `State::suggestion_queue`),
+    /// like the suggestions worked out on first use or before a serving
+    /// engine publishes the state.
+    pub(super) queue: std::sync::OnceLock<Vec<QueueEntry>>,
+    /// See `State::inflow`.
+    pub(super) inflow: std::sync::OnceLock<Inflow>,
+    /// See `State::flow_base`: set by a serving engine.
+    pub(super) flow_base: std::sync::OnceLock<Arc<FlowBase>>,
     /// The store generation this state was built from.
     pub(super) generation: i64,
     /// The store's change counters it was built from.
@@ -137,6 +147,9 @@ impl State {
             suppressed: Vec::new(),
             suggestions: std::sync::OnceLock::new(),
             weak: None,
+            queue: std::sync::OnceLock::new(),
+            inflow: std::sync::OnceLock::new(),
+            flow_base: std::sync::OnceLock::new(),
             generation: -1,
             revisions: Revisions::default(),
         }
@@ -310,6 +323,9 @@ impl State {
             suppressed,
             suggestions: std::sync::OnceLock::new(),
             weak: None,
+            queue: std::sync::OnceLock::new(),
+            inflow: std::sync::OnceLock::new(),
+            flow_base: std::sync::OnceLock::new(),
             generation: 0,
             revisions: Revisions::default(),
         }

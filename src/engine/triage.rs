@@ -85,9 +85,19 @@ impl State {
 
     /// The open suggestions ordered by what confirming each would join:
     /// most reports first, then most units, then the strongest (the
-    /// state's own order). Costs a look-up per suggestion; callers cache
-    /// it per state.
-    pub fn suggestion_queue(&self) -> Vec<QueueEntry> {
+    /// state's own order). Costs a look-up per suggestion (seconds at a
+    /// million reports): worked out once per state, on first use or,
+    /// in a serving engine, before the state is published.
+    pub fn suggestion_queue(&self) -> &[QueueEntry] {
+        self.queue.get_or_init(|| self.order_suggestions())
+    }
+
+    /// Whether [`State::suggestion_queue`] is worked out already.
+    pub fn suggestion_queue_ready(&self) -> bool {
+        self.queue.get().is_some()
+    }
+
+    pub(super) fn order_suggestions(&self) -> Vec<QueueEntry> {
         let open = self.open_suggestions();
         let mut out: Vec<QueueEntry> = open
             .list

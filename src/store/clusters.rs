@@ -283,8 +283,14 @@ impl Store {
                 params![id.as_str(), n, now],
             )?;
         }
-        let detail =
+        // `assigned_team` is null both when the team was left as it was
+        // and when it was taken away: `unassigned` tells them apart
+        // (additive since issue 22; older events lack it).
+        let mut detail =
             serde_json::json!({"status": status, "assigned_team": assigned_team, "note": note});
+        if assigned_team == Some(None) {
+            detail["unassigned"] = serde_json::Value::Bool(true);
+        }
         tx.execute(
             "INSERT INTO cluster_events (at, cluster_id, kind, cause, actor, detail) VALUES (?1, ?2, 'triage', 'triage', ?3, ?4)",
             params![now, id.as_str(), actor, detail.to_string()],

@@ -52,6 +52,8 @@ pub struct AuditPage {
     pub since: Option<i64>,
     /// Only rows before this time (Unix seconds).
     pub until: Option<i64>,
+    /// Only rows of this action (one of [`crate::access::ACTIONS`]).
+    pub action: Option<String>,
     /// Skip this many rows.
     pub offset: usize,
     /// At most this many rows.
@@ -151,6 +153,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, at, token_id, role, team, action, targets, reason, outcome, actor FROM access_log
              WHERE (?1 IS NULL OR token_id = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at < ?3)
+               AND (?6 IS NULL OR action = ?6)
              ORDER BY id DESC LIMIT ?4 OFFSET ?5",
         )?;
         let mut rows = stmt
@@ -160,7 +163,8 @@ impl Store {
                     f.since,
                     f.until,
                     limit as i64 + 1,
-                    f.offset as i64
+                    f.offset as i64,
+                    f.action,
                 ],
                 AccessRecord::from_row,
             )?

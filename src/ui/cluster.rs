@@ -869,10 +869,18 @@ fn detail_text(lang: Lang, detail: &serde_json::Value) -> String {
     match detail {
         serde_json::Value::Object(m) => m
             .iter()
-            .filter(|(_, v)| !v.is_null())
+            .filter(|(k, v)| match k.as_str() {
+                "unassigned" => v.as_bool() == Some(true),
+                _ => !v.is_null(),
+            })
             .map(|(k, v)| {
                 let name = lang.name("detail", k);
                 match v {
+                    // A triage change that took the team away (its
+                    // `assigned_team` is null, as when it was left alone).
+                    serde_json::Value::Bool(true) if k == "unassigned" => {
+                        lang.t("triage.history_unassigned").to_owned()
+                    }
                     serde_json::Value::Number(n) if k.ends_with("_at") => {
                         format!("{name}: {}", lang.datetime(n.as_i64().unwrap_or(0)))
                     }

@@ -4,8 +4,7 @@
 //! [`crate::ui::flow`]) that draws it per week as the BOSZ quality
 //! dashboard shows it.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -15,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::Action;
-use crate::engine::{ClusterSummary, Engine, State as Derived};
+use crate::engine::{ClusterSummary, Engine};
 use crate::ui::i18n::Lang;
 use crate::ui::{Msg, Nav, UiError, UiState, Viewer, euros, log_read, page, query_string};
 
@@ -172,37 +171,6 @@ pub struct Row {
     pub reason: String,
 }
 
-/// The units and fraud types of the reports and the newest filing
-/// (derived from the state, cached).
-#[derive(Debug, Default)]
-pub struct Inflow {
-    /// The newest filing, Unix seconds ("the data's own now").
-    as_of: i64,
-    /// The units reports were filed by.
-    pub(crate) units: BTreeSet<String>,
-    /// The fraud types of the reports.
-    pub(crate) types: BTreeSet<String>,
-}
-
-impl Inflow {
-    fn compute(state: &Derived) -> Inflow {
-        let mut out = Inflow::default();
-        for c in state.clusters() {
-            for t in &c.fraud_types {
-                out.types.insert(t.to_string());
-            }
-            for r in &c.report_ids {
-                let Some(row) = state.row(r) else { continue };
-                out.as_of = out.as_of.max(row.filed_at);
-                if !out.units.contains(row.unit) {
-                    out.units.insert(row.unit.to_string());
-                }
-            }
-        }
-        out
-    }
-}
-
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -353,7 +321,7 @@ pub async fn dashboard(
     let open_only = !show_all && f.status.is_empty();
     let engine = state.app.engine.clone();
     let snapshot = engine.state();
-    let inflow = inflow(&state, &snapshot);
+    let inflow = snapshot.inflow();
     let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     // The clusters the other filters keep, with whether each is open and
     // unassigned (both views are counted for the switch).
@@ -507,19 +475,23 @@ pub async fn dashboard(
     let prev = if rows.is_empty() { String::new() } else { prev };
 
     // The week: new clusters first seen in the last 7 days of the data,
-    // and those that grew most in the last 14.
+    // and those that grew most in the last 14; like the list, only the
+    // open and unassigned ones unless all are shown (a closed or handed
+    // over cluster that grows is not the desk's to choose).
+    let in_view =
+        |c: &ClusterSummary| !open_only || open_and_unassigned(&engine.triage(&c.cluster_id));
     let week_ago = inflow.as_of - 7 * 86_400;
     let new_week: Vec<Row> = snapshot
         .clusters()
         .iter()
-        .filter(|c| c.size >= 2 && c.first_filed_at >= week_ago)
+        .filter(|c| c.size >= 2 && c.first_filed_at >= week_ago && in_view(c))
         .take(10)
         .map(|c| row(&engine, c, max_score, lang))
         .collect();
     let mut growing: Vec<&ClusterSummary> = snapshot
         .clusters()
         .iter()
-        .filter(|c| c.size >= 2 && c.score_parts.figures.growth_30d >= 2)
+        .filter(|c| c.size >= 2 && c.score_parts.figures.growth_30d >= 2 && in_view(c))
         .collect();
     growing.sort_by(|a, b| {
         let (fa, fb) = (&a.score_parts.figures, &b.score_parts.figures);
@@ -595,17 +567,4 @@ pub async fn dashboard(
         flow_summary,
         as_of: lang.date(inflow.as_of),
     }))
-}
-
-/// The cached inflow of this state, computed when the state changed.
-pub(crate) fn inflow(state: &UiState, snapshot: &Arc<Derived>) -> Arc<Inflow> {
-    let mut cache = state.flow.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((weak, flow)) = cache.as_ref()
-        && weak.upgrade().is_some_and(|s| Arc::ptr_eq(&s, snapshot))
-    {
-        return flow.clone();
-    }
-    let flow = Arc::new(Inflow::compute(snapshot));
-    *cache = Some((Arc::downgrade(snapshot), flow.clone()));
-    flow
 }

@@ -8,8 +8,9 @@
 //! a description and its numbers as a table.
 //!
 //! What walks every report or every cluster row of the store is done once
-//! per state (and week) or per triage change and kept ([`Cache`]); a page
-//! view walks the linked clusters once over the kept figures.
+//! per state, before a serving engine publishes it
+//! ([`crate::engine::FlowBase`]), or per triage change and kept
+//! ([`Cache`]); a page view walks the linked clusters once over them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Weak};
@@ -23,7 +24,7 @@ use serde_json::json;
 
 use crate::auth::Action;
 use crate::cluster::ClusterId;
-use crate::engine::flow::{AGE_BOUNDS, OPEN, Step, Tally, Week, WeekFlow, median, weeks_to};
+use crate::engine::flow::{AGE_BOUNDS, OPEN, Step, Tally, Week, WeekFlow, median};
 use crate::engine::{Engine, State as Derived};
 use crate::ui::i18n::Lang;
 use crate::ui::{Nav, UiError, UiState, Viewer, log_read, page, query_string};
@@ -31,8 +32,14 @@ use crate::ui::{Nav, UiError, UiState, Viewer, log_read, page, query_string};
 /// The weeks a page can show, the default first.
 const WEEK_CHOICES: [usize; 3] = [26, 12, 52];
 
-/// The most weeks kept (the largest choice).
-const MAX_WEEKS: usize = 52;
+// The inputs hold as many weeks as the longest choice shows.
+const _: () = {
+    let mut i = 0;
+    while i < WEEK_CHOICES.len() {
+        assert!(WEEK_CHOICES[i] <= crate::engine::FLOW_WEEKS);
+        i += 1;
+    }
+};
 
 /// Open clusters listed as waiting longest.
 const OLDEST: usize = 10;
@@ -53,91 +60,29 @@ pub(crate) struct Cache {
 /// Each live cluster's triage steps.
 type Steps = HashMap<ClusterId, Vec<Step>>;
 
-/// What one state gives the flow: the linked clusters with when they were
-/// found, and the reports filed per week (all, per unit, per team).
-pub(crate) struct Base {
-    /// The [`MAX_WEEKS`] weeks up to the current one, oldest first.
-    weeks: Vec<Week>,
-    /// Per cluster of two or more reports: its place in the state's list
-    /// and when it was found.
-    cases: Vec<(u32, i64)>,
-    /// Reports filed per week of `weeks`.
-    reports: Vec<usize>,
-    /// The same per unit (lower case).
-    by_unit: HashMap<String, Vec<usize>>,
-    /// The same per team ([`crate::teams::key`]).
-    by_team: HashMap<String, Vec<usize>>,
-}
+/// What one state gives the flow (see [`crate::engine::FlowBase`]).
+type Base = crate::engine::FlowBase;
 
-impl Base {
-    fn compute(engine: &Engine, state: &Derived, now: i64) -> anyhow::Result<Base> {
-        let weeks = weeks_to(now, MAX_WEEKS);
-        let found = engine.found_times()?;
-        let mut cases = Vec::new();
-        for (i, c) in state.clusters().iter().enumerate() {
-            if c.size < 2 {
-                continue;
-            }
-            match found.binary_search_by(|(id, _)| id.cmp(&c.cluster_id)) {
-                Ok(at) => cases.push((i as u32, found[at].1)),
-                // Every cluster of a state has its row (written with its
-                // id); a reader whose state is newer than its view of the
-                // store catches up at the next state.
-                Err(_) => tracing::debug!(cluster = %c.cluster_id.as_str(), "no found time"),
-            }
-        }
-        let n = weeks.len();
-        let mut reports = vec![0; n];
-        let mut by_unit: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_team: HashMap<String, Vec<usize>> = HashMap::new();
-        // Keys per distinct name, not per report.
-        let mut unit_key: HashMap<&str, String> = HashMap::new();
-        let mut team_key: HashMap<&str, String> = HashMap::new();
-        let week_of = |t: i64| crate::engine::flow::week_index(&weeks, t);
-        for c in state.clusters() {
-            for r in &c.report_ids {
-                let Some(row) = state.row(r) else { continue };
-                let Some(w) = week_of(row.filed_at) else {
-                    continue;
-                };
-                reports[w] += 1;
-                let u = unit_key
-                    .entry(row.unit)
-                    .or_insert_with(|| row.unit.to_lowercase());
-                by_unit.entry(u.clone()).or_insert_with(|| vec![0; n])[w] += 1;
-                let t = team_key
-                    .entry(row.team)
-                    .or_insert_with(|| crate::teams::key(row.team));
-                by_team.entry(t.clone()).or_insert_with(|| vec![0; n])[w] += 1;
-            }
-        }
-        Ok(Base {
-            weeks,
-            cases,
-            reports,
-            by_unit,
-            by_team,
-        })
-    }
-}
-
-/// The kept inputs for `snapshot` as of `now`, read when the state, the
-/// week or the triage records changed.
+/// The inputs for `snapshot` as of `now`: the state's own (a serving
+/// engine works them out before publishing it), else those kept for it and
+/// the week; the triage steps read when the triage records changed.
 async fn inputs(
     state: &UiState,
     snapshot: &Arc<Derived>,
     now: i64,
 ) -> Result<(Arc<Base>, Arc<Steps>), UiError> {
-    let week = weeks_to(now, 1).first().map_or(0, |w| w.start);
+    let week = crate::engine::week_start(now);
     let cache = state.flows.clone();
     let snapshot = snapshot.clone();
     crate::ui::blocking(state, move |engine| {
         let admin = engine.revisions()?.admin;
         let (base, steps) = {
             let c = cache.lock().unwrap_or_else(|p| p.into_inner());
-            let base = c.base.as_ref().and_then(|(weak, w, base)| {
-                let same = weak.upgrade().is_some_and(|s| Arc::ptr_eq(&s, &snapshot));
-                (same && *w == week).then(|| base.clone())
+            let base = snapshot.flow_base(now).or_else(|| {
+                c.base.as_ref().and_then(|(weak, w, base)| {
+                    let same = weak.upgrade().is_some_and(|s| Arc::ptr_eq(&s, &snapshot));
+                    (same && *w == week).then(|| base.clone())
+                })
             });
             let steps = c
                 .steps
@@ -148,7 +93,7 @@ async fn inputs(
         let base = match base {
             Some(b) => b,
             None => {
-                let b = Arc::new(Base::compute(&engine, &snapshot, now)?);
+                let b = Arc::new(engine.compute_flow_base(&snapshot, now)?);
                 cache.lock().unwrap_or_else(|p| p.into_inner()).base =
                     Some((Arc::downgrade(&snapshot), week, b.clone()));
                 b
@@ -863,7 +808,7 @@ pub async fn flow(
         "ok",
     )
     .await?;
-    let inflow = crate::ui::dashboard::inflow(&state, &snapshot);
+    let inflow = snapshot.inflow();
     Ok(page(&FlowPage {
         nav: viewer.nav("flow"),
         f_unit: unit.to_owned(),

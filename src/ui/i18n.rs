@@ -407,6 +407,9 @@ mod tests {
         for k in crate::ident::Kind::ALL {
             assert!(nl.contains(&format!("kind.{}", k.as_str())), "kind {k:?}");
         }
+        for a in crate::access::ACTIONS {
+            assert!(nl.contains(&format!("action.{a}")), "action {a}");
+        }
     }
 
     // See: issue 22

@@ -12,7 +12,7 @@
 //! by askama templates, which escape all report text; scripts, styles and
 //! icons are embedded in the binary (no CDN), so the UI works offline.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use askama::Template;
@@ -29,7 +29,6 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::{AppState, Caller};
 use crate::auth::{Action, Principal, Role};
-use crate::engine::State;
 use crate::ui::i18n::Lang;
 
 mod cluster;
@@ -64,19 +63,11 @@ pub struct UiState {
     /// The API's state (engine, token cache).
     pub app: AppState,
     sessions: Arc<session::Sessions>,
-    /// The units, fraud types and newest filing of the reports, cached
-    /// per derived state: collecting them walks every report, which is
-    /// worth doing once per re-cluster, not once per page view.
-    flow: Arc<Mutex<Option<CachedInflow>>>,
-    /// The suggestion queue's order, cached per derived state.
-    queue: Arc<Mutex<Option<triage::CachedQueue>>>,
-    /// The inputs of the flow page (found times, reports per week, triage
-    /// steps), kept per state and per triage change.
+    /// The inputs of the flow page (the triage steps, kept per triage
+    /// change; found times and reports per week, kept when the state's own
+    /// are of an earlier week) and the dashboard's line.
     flows: Arc<Mutex<flow::Cache>>,
 }
-
-/// The units, types and newest filing and the state they are of.
-type CachedInflow = (Weak<State>, Arc<dashboard::Inflow>);
 
 /// The UI's routes over the API's state; merged next to the API by
 /// [`crate::server::run`].
@@ -84,8 +75,6 @@ pub fn router(state: AppState) -> Router {
     let ui = UiState {
         app: state,
         sessions: Arc::new(session::Sessions::default()),
-        flow: Arc::new(Mutex::new(None)),
-        queue: Arc::new(Mutex::new(None)),
         flows: Arc::new(Mutex::new(flow::Cache::default())),
     };
     let app = ui.app.clone();

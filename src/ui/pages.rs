@@ -532,7 +532,7 @@ pub async fn search(
     let Query(mut f) = query.map_err(|_| UiError::bad("error.query"))?;
     let lang = viewer.lang;
     let snapshot = state.app.engine.state();
-    let choices = crate::ui::dashboard::inflow(&state, &snapshot);
+    let choices = snapshot.inflow();
     let units: Vec<String> = choices.units.iter().cloned().collect();
     let types: Vec<String> = choices.types.iter().cloned().collect();
     let teams = crate::ui::team_choices(&state.app.engine);

@@ -2,7 +2,7 @@
 //! confirmation would join, with confirm, reject and undo) and the admin
 //! page (`/admin`: the access log and the tokens) (issue 22).
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
@@ -13,7 +13,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Action, Role};
-use crate::engine::QueueEntry;
 use crate::ui::cluster::suggestion_why;
 use crate::ui::i18n::{Lang, percent};
 use crate::ui::session::Flash;
@@ -27,9 +26,6 @@ const AUDIT_PAGE: usize = 50;
 
 /// Link decisions listed for undoing on the queue page.
 const RECENT_DECISIONS: usize = 10;
-
-/// The queue's order and the state it was computed from.
-pub(crate) type CachedQueue = (Weak<crate::engine::State>, Arc<Vec<QueueEntry>>);
 
 /// A suggestion of the queue.
 struct QueueRow {
@@ -80,25 +76,18 @@ fn page_number(s: &str) -> Result<usize, UiError> {
         .map_err(|_| UiError::BadRequest(Msg::with("error.not_a_number", &[("value", s.into())])))
 }
 
-/// The queue's order for the current state, computed once per state on
-/// the heavy-read threads.
-async fn queue_order(
-    state: &UiState,
-    snapshot: &Arc<crate::engine::State>,
-) -> Result<Arc<Vec<QueueEntry>>, UiError> {
-    {
-        let cached = state.queue.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((of, order)) = cached.as_ref()
-            && of.upgrade().is_some_and(|s| Arc::ptr_eq(&s, snapshot))
-        {
-            return Ok(order.clone());
-        }
+/// The queue's order for `snapshot`: a serving engine worked it out
+/// before publishing the state; otherwise (a state built without serving)
+/// it is worked out once, on the heavy-read threads.
+async fn queue_order(state: &UiState, snapshot: &Arc<crate::engine::State>) -> Result<(), UiError> {
+    if !snapshot.suggestion_queue_ready() {
+        let s2 = snapshot.clone();
+        state
+            .app
+            .heavy(move |_| Ok(s2.suggestion_queue().len()))
+            .await?;
     }
-    let s2 = snapshot.clone();
-    let order = Arc::new(state.app.heavy(move |_| Ok(s2.suggestion_queue())).await?);
-    *state.queue.lock().unwrap_or_else(|p| p.into_inner()) =
-        Some((Arc::downgrade(snapshot), order.clone()));
-    Ok(order)
+    Ok(())
 }
 
 /// `GET /suggestions?page=N`: the open weak-link suggestions, those whose
@@ -116,7 +105,8 @@ pub async fn queue(
     let page_no = page_number(&q.page)?;
     let lang = viewer.lang;
     let snapshot = state.app.engine.state();
-    let order = queue_order(&state, &snapshot).await?;
+    queue_order(&state, &snapshot).await?;
+    let order = snapshot.suggestion_queue();
     let total = order.len();
     let offset = (page_no - 1).saturating_mul(QUEUE_PAGE);
     let mut rows = Vec::new();
@@ -224,7 +214,10 @@ struct AuditRow {
     at: String,
     who: String,
     role: String,
+    /// The action in words.
     action: String,
+    /// The action as the log holds it.
+    code: String,
     targets: String,
     reason: String,
     outcome: String,
@@ -252,6 +245,8 @@ struct AdminPage {
     f_who: String,
     f_from: String,
     f_to: String,
+    f_action: String,
+    actions: Vec<(&'static str, String)>,
     prev: String,
     next: String,
     shown: String,
@@ -271,6 +266,9 @@ pub struct AuditQuery {
     /// Last day.
     #[serde(default)]
     to: String,
+    /// An action (one of [`crate::access::ACTIONS`]).
+    #[serde(default)]
+    action: String,
     #[serde(default)]
     page: String,
 }
@@ -309,9 +307,10 @@ fn targets_text(v: &Value) -> String {
     }
 }
 
-/// `GET /admin?who=&from=&to=&page=`: the access log (newest first,
-/// filtered by person and days, paged) and the tokens with the forms to
-/// create and revoke them (admin only). Reading the log is itself logged.
+/// `GET /admin?who=&from=&to=&action=&page=`: the access log (newest
+/// first, filtered by person, days and action, paged) and the tokens with
+/// the forms to create and revoke them (admin only). Reading the log is
+/// itself logged.
 pub async fn admin(
     State(state): State<UiState>,
     viewer: Viewer,
@@ -337,6 +336,18 @@ pub async fn admin(
             .map(Some)
             .map_err(|_| UiError::BadRequest(Msg::with("admin.bad_date", &[("date", s.into())])))
     };
+    let action = match q.action.trim() {
+        "" => None,
+        a => Some(
+            crate::access::ACTIONS
+                .iter()
+                .find(|x| x.eq_ignore_ascii_case(a))
+                .map(|x| (*x).to_owned())
+                .ok_or_else(|| {
+                    UiError::BadRequest(Msg::with("admin.bad_action", &[("action", a.into())]))
+                })?,
+        ),
+    };
     let since = day(&q.from, false)?;
     // `parse_day` gives the last second of the day: rows before the next.
     let until = day(&q.to, true)?.map(|t| t + 1);
@@ -344,6 +355,7 @@ pub async fn admin(
         token_id,
         since,
         until,
+        action: action.clone(),
         offset: (page_no - 1).saturating_mul(AUDIT_PAGE),
         limit: AUDIT_PAGE,
     };
@@ -357,7 +369,7 @@ pub async fn admin(
         &viewer,
         "audit",
         json!({
-            "filter": {"token": token_id, "from": q.from.trim(), "to": q.to.trim(), "page": page_no},
+            "filter": {"token": token_id, "from": q.from.trim(), "to": q.to.trim(), "action": action, "page": page_no},
             "entries": records.len(),
             "tokens": tokens.len(),
             "via": "ui",
@@ -374,7 +386,8 @@ pub async fn admin(
                 None => r.role.clone(),
             }),
             role: lang.name("role", &r.role),
-            action: r.action.clone(),
+            action: lang.name("action", &r.action),
+            code: r.action.clone(),
             targets: targets_text(&r.targets),
             reason: r.reason.clone().unwrap_or_default(),
             outcome: r.outcome.clone(),
@@ -401,6 +414,7 @@ pub async fn admin(
             ("who", q.who.trim()),
             ("from", q.from.trim()),
             ("to", q.to.trim()),
+            ("action", action.as_deref().unwrap_or("")),
             ("page", if p > 1 { page.as_str() } else { "" }),
         ]);
         if qs.is_empty() {
@@ -436,6 +450,11 @@ pub async fn admin(
         f_who: q.who.trim().to_owned(),
         f_from: q.from.trim().to_owned(),
         f_to: q.to.trim().to_owned(),
+        f_action: action.clone().unwrap_or_default(),
+        actions: crate::access::ACTIONS
+            .iter()
+            .map(|a| (*a, lang.name("action", a)))
+            .collect(),
         prev,
         next,
         shown,

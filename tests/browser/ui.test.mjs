@@ -582,3 +582,55 @@ test("an identifier on a cluster page opens its pivot; search groups by cluster 
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+// See: issue 22 (review). The identifier look-up is in the menu; the access
+// log is filtered by action. At 800 px, menu included.
+test("the menu opens the identifier look-up; the access log filters by action (800 px)", async () => {
+  const page = await newPage();
+  await page.setViewportSize({ width: 800, height: 900 });
+  await open(page, `${base}/`);
+  assert.equal(await page.textContent("#nav-identifiers"), "Gegeven opzoeken");
+  await page.click("#nav-identifiers");
+  await page.waitForURL(`${base}/identifiers`);
+  assert.equal(await page.getAttribute("nav a.here", "href"), "/identifiers");
+  await page.selectOption("select[name=kind]", "iban");
+  await page.fill("input[name=value]", "NL42 INGB 0006 1234 56");
+  await page.click("form.filters button[type=submit]");
+  await page.waitForURL(/\/identifiers\?/);
+  assert.ok(await page.locator("#pivot-clusters tbody tr").count() >= 1, "its cluster listed");
+  assert.ok(await fits(page), "the page and its menu fit 800 px");
+  await shot(page, "24-menu-identifier-lookup-800.png");
+  await open(page, `${base}/admin`);
+  await page.selectOption("#action-filter", "read_identifier");
+  await page.click("form.audit button[type=submit]");
+  await page.waitForURL(/action=read_identifier/);
+  const actions = await page.locator("#access-log tbody tr td:nth-child(4)").allTextContents();
+  assert.ok(actions.length >= 1, "the look-up is logged");
+  assert.ok(actions.every((a) => a.trim() === "gegeven opgezocht"), `only look-ups: ${actions}`);
+  assert.equal(await page.$eval("#action-filter", (s) => s.value), "read_identifier", "the choice is kept");
+  assert.ok(await fits(page), "the admin page fits 800 px");
+  await shot(page, "25-admin-action-filter-800.png");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+// See: issue 22 (review). Taking the team away is said in the history.
+test("the history says when the team was taken away", async () => {
+  const page = await newPage();
+  await open(page, `${base}/`);
+  await page.locator("#clusters tbody tr a").first().click();
+  await page.waitForURL(/\/clusters\//);
+  await page.selectOption("#assigned_team", { index: 1 });
+  await page.click("form.triage button[type=submit]");
+  await page.waitForSelector("#flash");
+  await page.check("input[name=unassign]");
+  await page.click("form.triage button[type=submit]");
+  await page.waitForSelector("#flash");
+  assert.match(await page.textContent("#flash"), /toewijzing ingetrokken/);
+  const latest = page.locator("#events tbody tr").first();
+  assert.equal((await latest.locator("td:nth-child(5)").textContent()).trim(), "toewijzing opgeheven");
+  await page.locator("#events").scrollIntoViewIfNeeded();
+  await shot(page, "26-history-unassigned.png", "#events");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -1582,7 +1582,7 @@ async fn issue_22_a_confirmed_link_is_undone_in_the_ui_and_the_clusters_part_aga
 #[tokio::test]
 async fn issue_22_the_suggestion_queue_orders_by_value_and_a_confirmation_leaves_it() {
     let ui = Ui::new();
-    let order = ui.engine.state().suggestion_queue();
+    let order = ui.engine.state().suggestion_queue().to_vec();
     assert!(!order.is_empty());
     assert!(
         order.windows(2).all(|w| w[0].reports >= w[1].reports),
@@ -2389,4 +2389,273 @@ async fn issue_22_the_identifier_view_draws_linking_identifiers_as_links_with_co
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("fax"));
+}
+
+// See: issue 22 (review). Unassigning is recorded as such: the history
+// says "toewijzing opgeheven" for it and nothing about the team for a
+// change that left the team alone (both store a null team).
+#[tokio::test]
+async fn issue_22_the_history_tells_unassigning_from_leaving_the_team_alone() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    let page = format!("/clusters/{cluster}");
+    let triage = format!("{page}/triage");
+    let s = ui.sign_in("coordinator").await;
+    for form in [
+        vec![("status", "assigned"), ("assigned_team", "Peelland")],
+        vec![("unassign", "1")],
+        vec![("status", "in_investigation")],
+    ] {
+        let mut form = form;
+        form.push(("csrf", &s.csrf));
+        let r = ui.post(&triage, Some(&s), &form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let p = ui.get(&page, Some(&s)).await;
+    // Newest first: the status change, the unassigning, the assignment.
+    let details: Vec<String> = rows_of(&p.body, "events")
+        .into_iter()
+        .filter(|r| r[1] == "beoordeling")
+        .map(|r| r[4].clone())
+        .collect();
+    assert_eq!(details.len(), 3, "{details:?}");
+    assert_eq!(details[0], "status: in onderzoek", "{details:?}");
+    assert_eq!(details[1], "toewijzing opgeheven", "{details:?}");
+    assert!(details[2].contains("team: Peelland"), "{details:?}");
+    // The event says so (additively: `assigned_team` stays null).
+    let events = ui
+        .engine
+        .cluster_history(&fraudlink::cluster::ClusterId::new(cluster.clone()))
+        .unwrap();
+    let triage: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e.kind == "triage")
+        .map(|e| &e.detail)
+        .collect();
+    assert_eq!(triage[1]["unassigned"], true);
+    assert!(triage[1]["assigned_team"].is_null());
+    assert!(triage[2].get("unassigned").is_none(), "{}", triage[2]);
+    // In English too.
+    let p = ui
+        .get_with(&page, Some(&s), &[(header::ACCEPT_LANGUAGE, "en")])
+        .await;
+    assert!(section(&p.body, "events", "</table>").contains("assignment removed"));
+}
+
+// See: issue 22 (review). The fast-growing side list keeps to the view
+// the main list shows: open and unassigned by default.
+#[tokio::test]
+async fn issue_22_the_growing_list_follows_the_open_and_unassigned_view() {
+    let ui = Ui::new();
+    // Three new clusters of two reports each, filed after the fixtures:
+    // each grew by two this fortnight.
+    let mut lines = Vec::new();
+    for (n, iban) in [
+        "NL20INGB0001234567",
+        "NL39RABO0300065264",
+        "NL02ABNA0123456789",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for day in [1, 2] {
+            lines.push(
+                serde_json::json!({
+                    "id": format!("2026-UTR-99{n}{day:03}"),
+                    "filed_at": format!("2026-12-0{day}T10:00:00+01:00"),
+                    "unit": "Midden-Nederland",
+                    "team": "Utrecht-Centrum",
+                    "fraud_type": "marketplace",
+                    "narrative": format!("Ik heb betaald aan {iban} voor een fiets en niets gekregen."),
+                })
+                .to_string(),
+            );
+        }
+    }
+    ui.engine.ingest_lines("test", &lines).unwrap();
+    ui.engine.rebuild("test").unwrap();
+    let s = ui.sign_in("coordinator").await;
+    let growing = |body: &str| -> Vec<String> {
+        rows_of(body, "growing")
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    let before = growing(&ui.get("/", Some(&s)).await.body);
+    assert!(
+        before.len() >= 3,
+        "the fixtures have growing clusters: {before:?}"
+    );
+    let (closed, handed, assigned) = (&before[0], &before[1], &before[2]);
+    for (id, status, team) in [
+        (closed, "closed", None),
+        (handed, "handed_over", None),
+        (assigned, "triaged", Some("Peelland")),
+    ] {
+        triage(&ui.engine, id, Some(status), team);
+    }
+    let open = growing(&ui.get("/", Some(&s)).await.body);
+    for id in [closed, handed, assigned] {
+        assert!(
+            !open.contains(id),
+            "{id} is not open and unassigned: {open:?}"
+        );
+    }
+    assert_eq!(open, before[3..].to_vec());
+    // Every cluster when all are shown.
+    let all = growing(&ui.get("/?view=all", Some(&s)).await.body);
+    assert_eq!(all, before);
+}
+
+// See: issue 22 (review). The identifier look-up is in every role's menu,
+// and without a question it shows its form.
+#[tokio::test]
+async fn issue_22_the_menu_leads_to_the_identifier_lookup_and_its_form() {
+    let ui = Ui::new();
+    for role in ["intake", "analyst", "coordinator", "admin"] {
+        let s = ui.sign_in(role).await;
+        let p = ui.get("/check", Some(&s)).await;
+        let nav = section(&p.body, "nav-identifiers", "</a>");
+        assert!(nav.contains("href=\"/identifiers\""), "{role}: {nav}");
+        assert!(nav.ends_with(">Gegeven opzoeken"), "{role}: {nav}");
+        assert!(!nav.contains("class=\"here\""), "{role}: {nav}");
+        let p = ui.get("/identifiers", Some(&s)).await;
+        assert_eq!(p.status, StatusCode::OK, "{role}: {}", p.body);
+        let nav = section(&p.body, "nav-identifiers", "</a>");
+        assert!(
+            nav.contains("class=\"here\""),
+            "{role}: marked as here: {nav}"
+        );
+        assert!(
+            p.body
+                .contains("<form method=\"get\" action=\"/identifiers\"")
+        );
+        assert!(p.body.contains("<select name=\"kind\">"));
+        assert!(p.body.contains("name=\"value\""));
+    }
+    let s = ui.sign_in("analyst").await;
+    let p = ui
+        .get_with("/", Some(&s), &[(header::ACCEPT_LANGUAGE, "en")])
+        .await;
+    assert!(section(&p.body, "nav-identifiers", "</a>").ends_with(">Look up an identifier"));
+}
+
+// See: issue 22 (review). The access log on the admin page is filtered
+// by action, chosen from the actions the log records.
+#[tokio::test]
+async fn issue_22_the_access_log_is_filtered_by_action() {
+    let ui = Ui::new();
+    let analyst = ui.sign_in("analyst").await;
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    ui.get(&format!("/clusters/{cluster}"), Some(&analyst))
+        .await;
+    ui.get("/search?q=rekening", Some(&analyst)).await;
+    let admin = ui.sign_in("admin").await;
+    let p = ui.get("/admin", Some(&admin)).await;
+    // Every action the log records is a choice, in Dutch.
+    let select = section(&p.body, "action-filter", "</select>");
+    assert_eq!(
+        select.matches("<option value=\"").count(),
+        fraudlink::access::ACTIONS.len() + 1,
+        "{select}"
+    );
+    assert!(
+        select.contains("<option value=\"read_cluster\" >cluster ingezien</option>"),
+        "{select}"
+    );
+    let p = ui.get("/admin?action=read_cluster", Some(&admin)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let select = section(&p.body, "action-filter", "</select>");
+    assert!(
+        select.contains("<option value=\"read_cluster\" selected>"),
+        "{select}"
+    );
+    let rows = rows_of(&p.body, "access-log");
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r[3] == "cluster ingezien"), "{rows:?}");
+    assert!(rows.iter().any(|r| r[4].contains(&cluster)), "{rows:?}");
+    let all = rows_of(&ui.get("/admin", Some(&admin)).await.body, "access-log");
+    assert!(all.iter().any(|r| r[3] == "gezocht"), "{all:?}");
+    // With the other filters.
+    let p = ui
+        .get("/admin?action=read_cluster&from=2999-01-01", Some(&admin))
+        .await;
+    assert!(p.body.contains("Geen regels met deze filters."));
+    // An action not in the list is refused, naming it.
+    let p = ui.get("/admin?action=drop_tables", Some(&admin)).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("drop_tables"), "{}", p.body);
+    // The read of the log records the filter.
+    let reads = ui.audit("audit");
+    assert!(
+        reads
+            .iter()
+            .any(|r| r.targets["filter"]["action"] == "read_cluster"),
+        "{reads:?}"
+    );
+}
+
+// See: issue 22 (review). The graph's days are days in Amsterdam: a report
+// filed at 00:30 on 1 March, Amsterdam time (23:30 UTC on 28 February), is
+// one of 1 March.
+#[tokio::test]
+async fn issue_22_the_graphs_days_are_days_in_amsterdam() {
+    let ui = Ui::new();
+    let report = |id: &str, filed_at: &str| {
+        serde_json::json!({
+            "id": id,
+            "filed_at": filed_at,
+            "unit": "Midden-Nederland",
+            "team": "Utrecht-Centrum",
+            "fraud_type": "marketplace",
+            "narrative": "Ik heb betaald aan NL02 ABNA 0123 4567 89 voor een fiets en niets gekregen.",
+        })
+        .to_string()
+    };
+    let lines = [
+        report("2026-UTR-990001", "2026-02-28T12:00:00+01:00"),
+        report("2026-UTR-990002", "2026-03-01T00:30:00+01:00"),
+        report("2026-UTR-990003", "2026-03-01T12:00:00+01:00"),
+    ];
+    ui.engine.ingest_lines("test", &lines).unwrap();
+    ui.engine.rebuild("test").unwrap();
+    let cluster = ui.cluster_of("2026-UTR-990001");
+    assert_eq!(cluster, ui.cluster_of("2026-UTR-990003"), "one cluster");
+    let s = ui.sign_in("analyst").await;
+    let window =
+        |from: &str, to: &str| format!("/clusters/{cluster}?graph=identifiers&from={from}&to={to}");
+    let p = ui.get(&window("1-3-2026", "1-3-2026"), Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains("2 van 2 aangiftes vallen eronder"),
+        "the 00:30 report and the noon one: {}",
+        section(&p.body, "cluster-graph", "</svg>")
+    );
+    let p = ui.get(&window("28-2-2026", "28-2-2026"), Some(&s)).await;
+    assert!(
+        p.body.contains("0 van 1 aangifte vallen eronder"),
+        "the 28th's only"
+    );
+    // The API's days are the same days.
+    let api = ui
+        .get_with(
+            &format!(
+                "/api/v1/clusters/{cluster}/graph?view=identifiers&from=2026-03-01&to=2026-03-01"
+            ),
+            None,
+            &[
+                (
+                    header::AUTHORIZATION,
+                    &format!("Bearer {}", ui.tokens["analyst"]),
+                ),
+                (
+                    header::HeaderName::from_static("x-fraudlink-reason"),
+                    "zaak 7",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(v["reports"], 2, "{v}");
 }
