@@ -97,6 +97,120 @@ pub struct LinkRows {
     pub names: Vec<Arc<str>>,
 }
 
+/// The statements of [`Store::write_batch`], prepared once per batch.
+struct BatchStatements<'t> {
+    get_hash: rusqlite::CachedStatement<'t>,
+    keep_version: rusqlite::CachedStatement<'t>,
+    put: rusqlite::CachedStatement<'t>,
+    del_ids: rusqlite::CachedStatement<'t>,
+    put_id: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> BatchStatements<'t> {
+    fn prepare(tx: &'t rusqlite::Transaction<'_>) -> Result<BatchStatements<'t>> {
+        Ok(BatchStatements {
+            get_hash: tx.prepare_cached("SELECT hash, team FROM reports WHERE id = ?1")?,
+            keep_version: tx.prepare_cached(
+                "INSERT INTO report_versions (report_id, version, raw, hash, team, batch, written_at, replaced_at, replaced_by_batch)
+                 SELECT id, (SELECT COALESCE(MAX(version), 0) + 1 FROM report_versions WHERE report_id = ?1),
+                        raw, hash, team, batch, updated_at, ?2, ?3
+                 FROM reports WHERE id = ?1",
+            )?,
+            put: tx.prepare_cached(
+                "INSERT OR REPLACE INTO reports (id, raw, hash, filed_at, unit, team, fraud_type, amount_eur, victim_ref, supplement, batch, seq, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?,
+            del_ids: tx.prepare_cached("DELETE FROM identifiers WHERE report_id = ?1")?,
+            put_id: tx.prepare_cached(
+                "INSERT INTO identifiers (report_id, kind, value, raw, source, role, valid, benign, span_start, span_end, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?,
+        })
+    }
+
+    /// Whether the report (the batch's `index`-th) is new, changed or the
+    /// same as stored; with `owner`, refuses one stored for another team.
+    fn compare(
+        &mut self,
+        index: usize,
+        report: &Report,
+        hash: i64,
+        owner: Option<&str>,
+    ) -> Result<Written> {
+        let old: Option<(i64, String)> = self
+            .get_hash
+            .query_row([report.id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let (Some((_, team)), Some(owner)) = (&old, owner)
+            && !crate::teams::same(team, owner)
+        {
+            return Err(NotOwnReport {
+                index,
+                id: report.id.as_str().to_owned(),
+            }
+            .into());
+        }
+        Ok(match old.map(|(h, _)| h) {
+            Some(h) if h == hash => Written::Unchanged,
+            Some(_) => Written::Updated,
+            None => Written::Inserted,
+        })
+    }
+
+    /// Keeps the stored version of a report about to be replaced, and
+    /// drops its identifiers.
+    fn keep_version(&mut self, report: &Report, now: i64, batch: i64) -> Result<()> {
+        self.keep_version
+            .execute(params![report.id.as_str(), now, batch])?;
+        self.del_ids.execute([report.id.as_str()])?;
+        Ok(())
+    }
+
+    /// Writes a report and its identifiers, the `seq`-th of the store,
+    /// in `batch` at `now`.
+    fn put(
+        &mut self,
+        (report, raw, idents): &(Report, String, Vec<Identifier>),
+        hash: i64,
+        (batch, seq, now): (i64, i64, i64),
+    ) -> Result<()> {
+        self.put.execute(params![
+            report.id.as_str(),
+            raw,
+            hash,
+            report.filed_at.unix_timestamp(),
+            report.unit,
+            report.team,
+            report
+                .fraud_type
+                .as_ref()
+                .map(|f| f.as_written().to_owned()),
+            report.amount_eur,
+            report.victim_ref,
+            crate::extract::is_supplement(&report.narrative),
+            batch,
+            seq,
+            now,
+        ])?;
+        for id in idents {
+            self.put_id.execute(params![
+                report.id.as_str(),
+                id.kind.as_str(),
+                id.value,
+                id.raw,
+                source_str(id.source),
+                role_str(id.role),
+                id.valid,
+                id.benign,
+                id.span.map(|s| s[0] as i64),
+                id.span.map(|s| s[1] as i64),
+                id.note,
+            ])?;
+        }
+        Ok(())
+    }
+}
+
 impl Store {
     /// Writes a batch of reports with their identifiers in one transaction.
     /// Either the whole batch is committed or nothing is. A report written
@@ -128,41 +242,11 @@ impl Store {
         };
         let mut written = Vec::with_capacity(reports.len());
         {
-            let mut get_hash = tx.prepare_cached("SELECT hash, team FROM reports WHERE id = ?1")?;
-            let mut keep_version = tx.prepare_cached(
-                "INSERT INTO report_versions (report_id, version, raw, hash, team, batch, written_at, replaced_at, replaced_by_batch)
-                 SELECT id, (SELECT COALESCE(MAX(version), 0) + 1 FROM report_versions WHERE report_id = ?1),
-                        raw, hash, team, batch, updated_at, ?2, ?3
-                 FROM reports WHERE id = ?1",
-            )?;
-            let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO reports (id, raw, hash, filed_at, unit, team, fraud_type, amount_eur, victim_ref, supplement, batch, seq, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?;
-            let mut del_ids = tx.prepare_cached("DELETE FROM identifiers WHERE report_id = ?1")?;
-            let mut put_id = tx.prepare_cached(
-                "INSERT INTO identifiers (report_id, kind, value, raw, source, role, valid, benign, span_start, span_end, note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            for (index, (report, raw, idents)) in reports.iter().enumerate() {
+            let mut st = BatchStatements::prepare(&tx)?;
+            for (index, entry) in reports.iter().enumerate() {
+                let (report, raw, _) = entry;
                 let hash = content_hash(raw) as i64;
-                let old: Option<(i64, String)> = get_hash
-                    .query_row([report.id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                if let (Some((_, team)), Some(owner)) = (&old, owner)
-                    && !crate::teams::same(team, owner)
-                {
-                    return Err(NotOwnReport {
-                        index,
-                        id: report.id.as_str().to_owned(),
-                    }
-                    .into());
-                }
-                let w = match old.map(|(h, _)| h) {
-                    Some(h) if h == hash => Written::Unchanged,
-                    Some(_) => Written::Updated,
-                    None => Written::Inserted,
-                };
+                let w = st.compare(index, report, hash, owner)?;
                 written.push(w);
                 match w {
                     Written::Unchanged => {
@@ -171,45 +255,12 @@ impl Store {
                     }
                     Written::Updated => {
                         counts.updated += 1;
-                        keep_version.execute(params![report.id.as_str(), now, batch])?;
-                        del_ids.execute([report.id.as_str()])?;
+                        st.keep_version(report, now, batch)?;
                     }
                     Written::Inserted => counts.accepted += 1,
                 }
                 seq += 1;
-                put.execute(params![
-                    report.id.as_str(),
-                    raw,
-                    hash,
-                    report.filed_at.unix_timestamp(),
-                    report.unit,
-                    report.team,
-                    report
-                        .fraud_type
-                        .as_ref()
-                        .map(|f| f.as_written().to_owned()),
-                    report.amount_eur,
-                    report.victim_ref,
-                    crate::extract::is_supplement(&report.narrative),
-                    batch,
-                    seq,
-                    now,
-                ])?;
-                for id in idents {
-                    put_id.execute(params![
-                        report.id.as_str(),
-                        id.kind.as_str(),
-                        id.value,
-                        id.raw,
-                        source_str(id.source),
-                        role_str(id.role),
-                        id.valid,
-                        id.benign,
-                        id.span.map(|s| s[0] as i64),
-                        id.span.map(|s| s[1] as i64),
-                        id.note,
-                    ])?;
-                }
+                st.put(entry, hash, (batch, seq, now))?;
             }
         }
         tx.execute(
