@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::Action;
-use crate::engine::{ClusterSummary, Engine};
+use crate::engine::{ClusterFilter, ClusterSummary, Engine};
 use crate::ui::i18n::Lang;
 use crate::ui::{Msg, Nav, UiError, UiState, Viewer, euros, log_read, page, query_string};
 
@@ -316,28 +316,31 @@ pub async fn dashboard(
         "asc" => true,
         _ => return Err(UiError::bad("error.unknown_dir")),
     };
-    // A status chosen in the filters is shown whether open or not; else
-    // the default view holds the open and unassigned clusters only.
-    let open_only = !show_all && f.status.is_empty();
     let engine = state.app.engine.clone();
     let snapshot = engine.state();
     let inflow = snapshot.inflow();
-    let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    // The clusters the other filters keep, with whether each is open and
+    let given = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let filter = ClusterFilter {
+        min_size,
+        unit: given(&f.unit),
+        team: None,
+        fraud_type: given(&f.fraud_type),
+        status: given(&f.status),
+        growth_14d: growth,
+    };
+    // A status chosen in the filters is shown whether open or not; else
+    // the default view holds the open and unassigned clusters only.
+    let open_only = !show_all && filter.status.is_none();
+    // The clusters the filters keep, with whether each is open and
     // unassigned (both views are counted for the switch).
     let matching: Vec<(&ClusterSummary, bool)> = snapshot
         .clusters()
         .iter()
-        .filter(|c| {
-            c.size >= min_size
-                && (f.unit.is_empty() || c.units.iter().any(|u| eq(u, &f.unit)))
-                && (f.fraud_type.is_empty() || c.fraud_types.iter().any(|t| eq(t, &f.fraud_type)))
-                && growth.is_none_or(|g| c.score_parts.figures.growth_14d >= g)
-        })
         .filter_map(|c| {
             let t = engine.triage(&c.cluster_id);
-            let status_ok = f.status.is_empty() || eq(&t.status, &f.status);
-            status_ok.then(|| (c, open_and_unassigned(&t)))
+            filter
+                .keeps(c, &t.status)
+                .then(|| (c, open_and_unassigned(&t)))
         })
         .collect();
     let open_count = matching.iter().filter(|(_, open)| *open).count();
