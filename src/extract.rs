@@ -25,7 +25,7 @@ use crate::ident::{
 use crate::report::{Report, StructuredIdentifier};
 
 /// One identifier found in a report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Identifier {
     /// Its kind.
     #[serde(rename = "type")]
@@ -41,14 +41,17 @@ pub struct Identifier {
     /// False when it has the shape of its kind but fails its check.
     pub valid: bool,
     /// Why it is benign (never links), if it is.
+    #[schema(required = true)]
     pub benign: Option<String>,
     /// Byte range in the statement, where the statement names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub span: Option<[usize; 2]>,
     /// What a structured value held besides the identifier: the channel
     /// or line type after a number (`whatsapp`, `mobiel`), a note after an
     /// account. Additive to docs/formats.md; never part of the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub note: Option<String>,
 }
 

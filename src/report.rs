@@ -21,8 +21,11 @@ pub const MAX_ID_CHARS: usize = 128;
 ///
 /// Shared, not copied: the derived state names a report in many maps, and a
 /// clone is a reference count, not an allocation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(transparent)]
+#[schema(value_type = String)]
 pub struct ReportId(Arc<str>);
 
 impl ReportId {
@@ -252,7 +255,7 @@ impl IncidentAt {
 }
 
 /// An identifier as the officer typed it into a structured field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RawIdentifier {
     /// `iban`, `phone`, `url`, `email`, `handle`, `crypto` or `name`.
     #[serde(rename = "type")]

@@ -23,8 +23,10 @@ use crate::ident::Kind;
 /// block (thousands of domains starting `nl-`) cannot blow up.
 const MAX_BLOCK: usize = 200;
 
-/// Why two identifiers are suggested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why two identifiers are suggested (on the wire as [`Basis::as_str`]
+/// names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
 pub enum Basis {
     /// An invalid IBAN a typo away from a valid one.
     IbanTypo,
@@ -80,15 +82,7 @@ pub struct Suggestion {
 
 impl Serialize for Suggestion {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Wire<'a> {
-            a: &'a IdentKey,
-            b: &'a IdentKey,
-            basis: Basis,
-            score: f64,
-            why: String,
-        }
-        Wire {
+        SuggestionWire {
             a: &self.a,
             b: &self.b,
             basis: self.basis,
@@ -96,6 +90,43 @@ impl Serialize for Suggestion {
             why: self.why(),
         }
         .serialize(s)
+    }
+}
+
+/// A suggested link as served: the pair, why and how alike.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Suggestion)]
+struct SuggestionWire<'a> {
+    /// The identifier on one side (for IBANs: the invalid one).
+    a: &'a IdentKey,
+    /// The identifier on the other side.
+    b: &'a IdentKey,
+    /// Why the two are suggested.
+    basis: Basis,
+    /// Similarity, 0..1 (1 = identical after normalisation).
+    score: f64,
+    /// The reason in words.
+    why: String,
+}
+
+impl utoipa::PartialSchema for Suggestion {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <SuggestionWire<'static> as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Suggestion {
+    fn name() -> std::borrow::Cow<'static, str> {
+        <SuggestionWire<'static> as utoipa::ToSchema>::name()
+    }
+
+    fn schemas(
+        out: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <SuggestionWire<'static> as utoipa::ToSchema>::schemas(out)
     }
 }
 

@@ -7,41 +7,45 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
+use crate::api::wire::{self, ClusterShown, Graph};
 use crate::api::{ApiError, AppState, Caller, JsonIn, blocking, log_read};
 use crate::auth::Action;
 use crate::cluster::{ClusterId, IdentState};
 use crate::engine::graph::ViewFilter;
-use crate::engine::{ClusterFilter, ClusterSummary, Decision, Engine, TriageChange};
+use crate::engine::{ClusterFilter, ClusterSummary, Decision, Engine, TriageChange, status_schema};
 use crate::export::Format;
 
 /// Filters and paging of `GET /clusters`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Only clusters reaching this unit.
+    /// regional unit
     pub unit: Option<String>,
-    /// Only clusters reaching this team.
+    /// basisteam
     pub team: Option<String>,
-    /// Only clusters with reports of this fraud type.
+    /// fraud type
     #[serde(rename = "type")]
     pub fraud_type: Option<String>,
-    /// Only clusters with this status.
+    /// triage status
     pub status: Option<String>,
-    /// Only clusters of at least this many reports (default 2; the NDJSON
-    /// export ignores it and lists every cluster).
+    /// minimum reports (default 2; the NDJSON export ignores it and lists
+    /// every cluster)
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub min_size: Option<usize>,
-    /// Only clusters with at least this many reports in the last 14 days.
+    /// minimum reports in the last 14 days
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub growth: Option<usize>,
-    /// Skip this many.
+    /// skip
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub offset: Option<usize>,
-    /// At most this many (default 50, at most 1000; 0 only counts).
+    /// page size (default 50; above 1000 reads as 1000; 0 only counts)
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
-    /// `json` (default) or `ndjson` (the export of docs/formats.md section 3).
+    /// json (default) or ndjson (the export of docs/formats.md section 3)
+    #[param(value_type = Option<wire::ListFormat>, inline)]
     pub format: Option<String>,
 }
 
@@ -61,6 +65,31 @@ impl ListQuery {
 
 /// `GET /api/v1/clusters`: ranked by priority, filtered and paged; with
 /// `format=ndjson`, every cluster (singletons included) as NDJSON.
+#[utoipa::path(
+    get, path = "/api/v1/clusters", tag = "clusters", operation_id = "get_clusters",
+    summary = "Clusters ranked by priority; format=ndjson exports all, singletons included (docs/formats.md section 3). Analyst and up. Logged.",
+    params(ListQuery, wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", content(
+            (wire::ClusterPage = "application/json"),
+            (String = "application/x-ndjson"),
+        ), links(
+            ("cluster" = (operation_id = "get_clusters__id_", parameters(("id" = "$response.body#/clusters/0/cluster_id")))),
+            ("graph" = (operation_id = "get_clusters__id__graph", parameters(("id" = "$response.body#/clusters/0/cluster_id")))),
+            ("export" = (operation_id = "get_clusters__id__export", parameters(("id" = "$response.body#/clusters/0/cluster_id")))),
+            ("triage" = (operation_id = "post_clusters__id__triage", parameters(("id" = "$response.body#/clusters/0/cluster_id")))),
+            ("report" = (operation_id = "get_reports__id_", parameters(("id" = "$response.body#/clusters/0/report_ids/0")))),
+            ("explain" = (operation_id = "get_explain", parameters(
+                ("a" = "$response.body#/clusters/0/report_ids/0"),
+                ("b" = "$response.body#/clusters/0/report_ids/1"),
+            ))),
+        )),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 503, response = wire::Busy),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -99,11 +128,11 @@ pub async fn list(
             .iter()
             .filter(|c| filter.keeps(c, &engine.triage(&c.cluster_id).status))
             .collect();
-        let page: Vec<Value> = filtered
+        let page: Vec<_> = filtered
             .iter()
             .skip(offset)
             .take(limit)
-            .map(|c| json!(engine.view(c)))
+            .map(|c| engine.view(c))
             .collect();
         let shown = || filtered.iter().skip(offset).take(limit);
         let ids: Vec<&str> = shown().map(|c| c.cluster_id.as_str()).collect();
@@ -120,9 +149,12 @@ pub async fn list(
             "ok",
         )
         .await?;
-        Ok(Json(
-            json!({"total": filtered.len(), "offset": offset, "limit": limit, "clusters": page}),
-        )
+        Ok(Json(wire::ClusterPage {
+            total: filtered.len(),
+            offset,
+            limit,
+            clusters: page,
+        })
         .into_response())
     }
 }
@@ -138,7 +170,7 @@ async fn resolve(state: &AppState, id: &str) -> Result<ClusterId, ApiError> {
 /// the same in the API and the UI: how large it is, how many units it
 /// reaches, and who has it. Not its teams, victims, damage, dates or
 /// reports: those are for the analysts and the desk.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
 pub struct IntakeSummary {
     /// The live cluster.
     pub cluster_id: ClusterId,
@@ -150,8 +182,10 @@ pub struct IntakeSummary {
     /// Regional units reached.
     pub units: usize,
     /// Triage status.
+    #[schema(schema_with = status_schema)]
     pub status: String,
     /// The team it is assigned to.
+    #[schema(required = true)]
     pub assigned_team: Option<String>,
     /// Priority score.
     pub score: f64,
@@ -178,6 +212,19 @@ pub(crate) fn intake_summary(
 /// `GET /api/v1/clusters/{id}`: the cluster in detail (an old, merged id
 /// answers with the surviving cluster). Intake tokens get the summary
 /// only, of a cluster their own check matched ([`crate::api::Matched`]).
+#[utoipa::path(
+    get, path = "/api/v1/clusters/{id}", tag = "clusters", operation_id = "get_clusters__id_",
+    summary = "A cluster in detail (a merged id answers with the surviving one). Intake: the summary only. Logged.",
+    params(("id" = String, Path, min_length = 1, description = "cluster id (or an old, merged one)"), wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = ClusterShown),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+        (status = 503, response = wire::Busy),
+    ),
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -216,7 +263,7 @@ pub async fn show(
             "ok",
         )
         .await?;
-        return Ok(Json(summary).into_response());
+        return Ok(Json(ClusterShown::Summary(summary)).into_response());
     }
     let triage = state.engine.triage(&cid);
     let (who, reason) = (caller.principal.clone(), caller.reason.clone());
@@ -228,15 +275,26 @@ pub async fn show(
             let c = snapshot
                 .cluster(&cid)
                 .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
-            let identifiers: Vec<Value> = snapshot
+            let identifiers: Vec<_> = snapshot
                 .cluster_identifiers(c)
                 .into_iter()
-                .map(|(i, s, total)| json!({"type": i.kind, "value": i.value, "reports": i.reports, "reports_total": total, "state": s}))
+                .map(|(i, state, reports_total)| wire::ClusterIdentShown {
+                    kind: i.kind,
+                    value: i.value,
+                    reports: i.reports,
+                    reports_total,
+                    state,
+                })
                 .collect();
-            let events: Vec<Value> = e
+            let events: Vec<_> = e
                 .cluster_events(&cid)?
                 .into_iter()
-                .map(|(at, kind, cause, detail)| json!({"at": crate::engine::rfc3339(at), "kind": kind, "cause": cause, "detail": detail}))
+                .map(|(at, kind, cause, detail)| wire::ClusterEventShown {
+                    at: crate::engine::rfc3339(at),
+                    kind,
+                    cause,
+                    detail,
+                })
                 .collect();
             let mut weekly: std::collections::BTreeMap<String, usize> =
                 std::collections::BTreeMap::new();
@@ -261,15 +319,17 @@ pub async fn show(
                 ),
             });
             e.log_access(Some(&who), "read_cluster", &targets, reason.as_deref(), "ok")?;
-            Ok(serde_json::to_vec(&json!({
-                "requested": id,
-                "cluster": e.view(c),
-                "notes": triage.notes,
-                "identifiers": identifiers,
-                "timeline": weekly,
-                "suggestions": suggestions,
-                "events": events,
-            }))?)
+            Ok(serde_json::to_vec(&ClusterShown::Detail(
+                wire::ClusterDetailShown {
+                    requested: id,
+                    cluster: e.view(c),
+                    notes: triage.notes,
+                    identifiers,
+                    timeline: weekly,
+                    suggestions,
+                    events,
+                },
+            ))?)
         })
         .await?;
     logged.logged();
@@ -286,17 +346,26 @@ fn json_body(bytes: Vec<u8>) -> Response {
 }
 
 /// Query of the cluster graph (issue 22, all optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GraphQuery {
-    /// `reports` (the default) or `identifiers`.
+    /// reports (default) or identifiers
+    #[param(value_type = Option<wire::GraphView>, inline)]
     pub view: Option<String>,
-    /// Identifier view: only these kinds, comma-separated.
+    /// identifier view: only these kinds, comma-separated
+    // The pattern is tested to name every kind (meta.rs).
+    #[param(
+        pattern = "^(iban|phone|url|domain|email|handle|crypto|name)?(,(iban|phone|url|domain|email|handle|crypto|name)?)*$"
+    )]
     pub kinds: Option<String>,
-    /// Identifier view: only reports filed from this day.
+    /// identifier view: reports filed from this day
+    #[param(value_type = Option<wire::Day>, inline)]
     pub from: Option<String>,
-    /// Identifier view: only reports filed to this day.
+    /// identifier view: reports filed to this day
+    #[param(value_type = Option<wire::Day>, inline)]
     pub to: Option<String>,
-    /// Identifier view: benign and suppressed identifiers too.
+    /// identifier view: benign and suppressed identifiers too (without
+    /// edges)
     pub non_linking: Option<bool>,
 }
 
@@ -349,8 +418,8 @@ impl GraphQuery {
     }
 }
 
-/// The identifier view as JSON (docs/formats.md, issue 22).
-fn identifier_graph(cid: &ClusterId, v: &crate::engine::graph::IdentView) -> Value {
+/// The identifier view as served (docs/formats.md, issue 22).
+fn identifier_graph(cid: &ClusterId, v: &crate::engine::graph::IdentView) -> wire::IdentGraph {
     let id = |i: u32| {
         v.nodes
             .get(i as usize)
@@ -360,50 +429,69 @@ fn identifier_graph(cid: &ClusterId, v: &crate::engine::graph::IdentView) -> Val
             })
             .unwrap_or_default()
     };
-    let nodes: Vec<Value> = v
+    let nodes = v
         .nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| {
-            json!({
-                "id": id(i as u32),
-                "kind": n.kind.map_or("report", |k| k.as_str()),
-                "label": n.value,
-                "state": n.state.as_str(),
-                "reason": (!n.why.is_empty()).then_some(&n.why),
-                "reports": n.reports,
-                "units": n.units,
-                "first_filed_at": crate::engine::rfc3339(n.first_filed_at),
-                "last_filed_at": crate::engine::rfc3339(n.last_filed_at),
-            })
+        .map(|(i, n)| wire::ViewNodeShown {
+            id: id(i as u32),
+            kind: n.kind.map_or("report", |k| k.as_str()).to_owned(),
+            label: n.value.clone(),
+            state: n.state.as_str().to_owned(),
+            reason: (!n.why.is_empty()).then(|| n.why.clone()),
+            reports: n.reports,
+            units: n.units,
+            first_filed_at: crate::engine::rfc3339(n.first_filed_at),
+            last_filed_at: crate::engine::rfc3339(n.last_filed_at),
         })
         .collect();
-    let edges: Vec<Value> = v
+    let edges = v
         .edges
         .iter()
-        .map(|e| json!({"source": id(e.a), "target": id(e.b), "reports": e.weight}))
+        .map(|e| wire::WeightedEdge {
+            source: id(e.a),
+            target: id(e.b),
+            reports: e.weight,
+        })
         .collect();
-    let confirmed: Vec<Value> = v
+    let confirmed = v
         .confirmed
         .iter()
-        .map(|e| json!({"source": id(e.a), "target": id(e.b), "basis": e.basis}))
+        .map(|e| wire::ConfirmedEdge {
+            source: id(e.a),
+            target: id(e.b),
+            basis: e.basis.clone(),
+        })
         .collect();
-    json!({
-        "cluster_id": cid,
-        "view": "identifiers",
-        "nodes": nodes,
-        "edges": edges,
-        "confirmed": confirmed,
-        "reports": v.reports,
-        "reports_covered": v.covered,
-        "single_report_identifiers": v.leaves,
-        "hidden_non_linking": v.hidden_non_linking,
-    })
+    wire::IdentGraph {
+        cluster_id: cid.clone(),
+        view: wire::IdentifiersView::Identifiers,
+        nodes,
+        edges,
+        confirmed,
+        reports: v.reports,
+        reports_covered: v.covered,
+        single_report_identifiers: v.leaves,
+        hidden_non_linking: v.hidden_non_linking,
+    }
 }
 
 /// `GET /api/v1/clusters/{id}/graph`: reports and identifiers as nodes,
 /// who-names-what as edges, for drawing; `?view=identifiers` gives the
 /// identifier-centred view (issue 22).
+#[utoipa::path(
+    get, path = "/api/v1/clusters/{id}/graph", tag = "clusters", operation_id = "get_clusters__id__graph",
+    summary = "Nodes (reports and identifiers) and edges for drawing; with view=identifiers the identifier-centred view: linking identifiers as nodes with their reports counted (reports, units, first and last filing), edges between identifiers named together (reports: how many), confirmed links, and the counts of what is not drawn. Analyst and up. Logged.",
+    params(("id" = String, Path, min_length = 1, description = "cluster id"), GraphQuery, wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = Graph),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+        (status = 503, response = wire::Busy),
+    ),
+)]
 pub async fn graph(
     State(state): State<AppState>,
     caller: Caller,
@@ -435,13 +523,21 @@ pub async fn graph(
                 .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
             if let Some(f) = &filter {
                 let v = snapshot.identifier_view(c, f);
-                return Ok(serde_json::to_vec(&identifier_graph(&cid, &v))?);
+                return Ok(serde_json::to_vec(&Graph::Identifiers(identifier_graph(
+                    &cid, &v,
+                )))?);
             }
             let mut nodes = Vec::new();
             let mut edges = Vec::new();
             for r in &c.report_ids {
                 let row = snapshot.row(r);
-                nodes.push(json!({"id": format!("r:{r}"), "kind": "report", "label": r, "unit": row.map(|x| x.unit), "filed_at": row.map(|x| crate::engine::rfc3339(x.filed_at))}));
+                nodes.push(wire::ReportGraphNode::Report(wire::ReportNode {
+                    id: format!("r:{r}"),
+                    kind: wire::ReportKind::Report,
+                    label: r.to_string(),
+                    unit: row.as_ref().map(|x| x.unit.to_owned()),
+                    filed_at: row.as_ref().map(|x| crate::engine::rfc3339(x.filed_at)),
+                }));
             }
             let idents = snapshot.cluster_identifiers(c);
             for (i, s, total) in &idents {
@@ -450,29 +546,50 @@ pub async fn graph(
                     IdentState::Benign(_) => "benign",
                     IdentState::Suppressed(_) => "suppressed",
                 };
-                nodes.push(json!({"id": format!("i:{}:{}", i.kind, i.value), "kind": i.kind, "label": i.value, "reports": i.reports, "reports_total": total, "state": state_name}));
+                nodes.push(wire::ReportGraphNode::Ident(wire::IdentNode {
+                    id: format!("i:{}:{}", i.kind, i.value),
+                    kind: i.kind,
+                    label: i.value.clone(),
+                    reports: i.reports,
+                    reports_total: *total,
+                    state: state_name,
+                }));
             }
             for r in &c.report_ids {
                 for k in snapshot.graph_idents_of(r) {
-                    edges.push(
-                        json!({"source": format!("r:{r}"), "target": format!("i:{}:{}", k.kind, k.value)}),
-                    );
+                    edges.push(wire::GraphEdge {
+                        source: format!("r:{r}"),
+                        target: format!("i:{}:{}", k.kind, k.value),
+                    });
                 }
             }
-            let suggested: Vec<Value> = snapshot
+            let suggested = snapshot
                 .suggestions_for(&cid)
                 .into_iter()
-                .map(|s| json!({"source": format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value), "target": format!("i:{}:{}", s.suggestion.b.kind, s.suggestion.b.value), "score": s.suggestion.score, "why": s.suggestion.why()}))
+                .map(|s| wire::SuggestedEdge {
+                    source: format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value),
+                    target: format!("i:{}:{}", s.suggestion.b.kind, s.suggestion.b.value),
+                    score: s.suggestion.score,
+                    why: s.suggestion.why(),
+                })
                 .collect();
             // Links an analyst confirmed, report to report (issue 22).
-            let confirmed: Vec<Value> = snapshot
+            let confirmed = snapshot
                 .confirmed_pairs(c)
                 .into_iter()
-                .map(|(a, b, basis)| json!({"source": format!("r:{a}"), "target": format!("r:{b}"), "basis": basis}))
+                .map(|(a, b, basis)| wire::ConfirmedEdge {
+                    source: format!("r:{a}"),
+                    target: format!("r:{b}"),
+                    basis,
+                })
                 .collect();
-            Ok(serde_json::to_vec(
-                &json!({"cluster_id": cid, "nodes": nodes, "edges": edges, "suggested": suggested, "confirmed": confirmed}),
-            )?)
+            Ok(serde_json::to_vec(&Graph::Reports(wire::ReportGraph {
+                cluster_id: cid,
+                nodes,
+                edges,
+                suggested,
+                confirmed,
+            }))?)
         })
         .await?;
     log_read(
@@ -487,13 +604,33 @@ pub async fn graph(
 }
 
 /// Query of the cluster export.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// `ndjson`, `csv`, `gexf` or `graphml`.
+    /// csv, gexf, graphml or ndjson
+    #[param(value_type = Option<wire::ExportFormat>, inline)]
     pub format: Option<String>,
 }
 
 /// `GET /api/v1/clusters/{id}/export?format=csv|gexf|graphml|ndjson`.
+#[utoipa::path(
+    get, path = "/api/v1/clusters/{id}/export", tag = "clusters", operation_id = "get_clusters__id__export",
+    summary = "A case file: csv (default), gexf, graphml or ndjson. Analyst and up. Logged.",
+    params(("id" = String, Path, min_length = 1, description = "cluster id"), ExportQuery, wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", content(
+            (String = "text/csv"),
+            (String = "application/gexf+xml"),
+            (String = "application/graphml+xml"),
+            (String = "application/x-ndjson"),
+        )),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+        (status = 503, response = wire::Busy),
+    ),
+)]
 pub async fn export(
     State(state): State<AppState>,
     caller: Caller,
@@ -535,18 +672,22 @@ pub async fn export(
     Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
 }
 
-/// Body of a triage change.
-#[derive(Debug, Deserialize)]
+/// Body of a triage change (at least one field, see
+/// [`wire::TriageBody`]).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriageIn {
     /// New status (not `null`).
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = status_schema)]
     pub status: Option<String>,
     /// Assign to a team; `null` unassigns.
     #[serde(default, deserialize_with = "some_nullable")]
+    #[schema(value_type = Option<String>)]
     pub assigned_team: Option<Option<String>>,
     /// A note to append (not `null`).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String)]
     pub note: Option<String>,
 }
 
@@ -563,12 +704,28 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 }
 
 /// `POST /api/v1/clusters/{id}/triage`: status, assigned team, notes.
+#[utoipa::path(
+    post, path = "/api/v1/clusters/{id}/triage", tag = "triage", operation_id = "post_clusters__id__triage",
+    summary = "Set the status, assign a team (null unassigns), append a note. Coordinator and up. The team must be one of the settings' list (config/teams.toml) or one that reports were filed by, in any case or spacing; an empty or unknown team answers 422 naming the nearest known one.",
+    params(("id" = String, Path, min_length = 1, description = "cluster id")),
+    request_body(content((wire::TriageBody = "application/json"))),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = wire::TriageShown),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+        (status = 413, response = wire::TooLarge),
+        (status = 415, response = wire::NotJson),
+        (status = 422, response = wire::Unprocessable),
+    ),
+)]
 pub async fn triage(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     body: Result<JsonIn<TriageIn>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::TriageShown>, ApiError> {
     caller.require(Action::Triage)?;
     let JsonIn(t) = body?;
     let change = TriageChange {
@@ -579,27 +736,43 @@ pub async fn triage(
     let actor = caller.principal.name();
     let cid = blocking(&state.engine, move |e| e.set_triage(&id, change, &actor)).await?;
     let triage = state.engine.triage(&cid);
-    Ok(Json(
-        json!({"cluster_id": cid, "status": triage.status, "assigned_team": triage.assigned_team, "notes": triage.notes}),
-    ))
+    Ok(Json(wire::TriageShown {
+        cluster_id: cid,
+        status: triage.status,
+        assigned_team: triage.assigned_team,
+        notes: triage.notes,
+    }))
 }
 
 /// Query of `GET /suggestions`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestionsQuery {
-    /// Only those touching this cluster.
+    /// only those touching this cluster
     pub cluster: Option<String>,
-    /// At most this many (default 100, at most 1000).
+    /// at most (default 100; above 1000 reads as 1000)
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
 }
 
 /// `GET /api/v1/suggestions`: open weak links, strongest first.
+#[utoipa::path(
+    get, path = "/api/v1/suggestions", tag = "triage", operation_id = "get_suggestions",
+    summary = "Open weak-link suggestions, strongest first. Analyst and up. Logged.",
+    params(SuggestionsQuery, wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = wire::Suggestions),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+    ),
+)]
 pub async fn suggestions(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<SuggestionsQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Suggestions>, ApiError> {
     caller.require(Action::ReadClusters)?;
     caller.purpose()?;
     let Query(q) = query?;
@@ -631,20 +804,22 @@ pub async fn suggestions(
         ),
     });
     log_read(&state, &caller, "suggestions", targets, "ok").await?;
-    let list: Vec<Value> = found.iter().map(|s| json!(s)).collect();
-    Ok(Json(json!({"suggestions": list})))
+    Ok(Json(wire::Suggestions { suggestions: found }))
 }
 
 /// Body of a link decision.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkIn {
     /// A report id or `kind:value`.
+    #[schema(min_length = 1)]
     pub a: String,
     /// A report id or `kind:value`.
+    #[schema(min_length = 1)]
     pub b: String,
     /// `confirm`, `reject`, or `undo` (the decision in force on this
     /// link is taken back).
+    #[schema(schema_with = wire::decision)]
     pub decision: String,
     /// Why.
     #[serde(default)]
@@ -655,11 +830,26 @@ pub struct LinkIn {
 /// again) a link, or undo the decision in force on it (issue 22: the
 /// clusters form again as if it was never decided; 404 when there is
 /// none).
+#[utoipa::path(
+    post, path = "/api/v1/links", tag = "triage", operation_id = "post_links",
+    summary = "Confirm or reject a link between two reports or identifiers (kind:value, e.g. iban:NL42INGB0006123456), or undo the decision in force on it (`undo`: the clusters form again as if it was never decided, and the answer's `undone` names the decision taken back; 404 when there is none); an endpoint that is neither a report id nor a readable identifier answers 422. Analyst and up.",
+    request_body(content((LinkIn = "application/json"))),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = wire::LinkDecided),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+        (status = 413, response = wire::TooLarge),
+        (status = 415, response = wire::NotJson),
+        (status = 422, response = wire::Unprocessable),
+    ),
+)]
 pub async fn decide_link(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<JsonIn<LinkIn>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::LinkDecided>, ApiError> {
     caller.require(Action::DecideLink)?;
     let JsonIn(l) = body?;
     let decision = Decision::parse(&l.decision)?;
@@ -668,28 +858,41 @@ pub async fn decide_link(
         e.decide(&l.a, &l.b, decision, &actor, &l.reason)
     })
     .await?;
-    Ok(Json(match decided.undone {
-        Some(was) => json!({"undone": was, "events": decided.events}),
-        None => json!({"events": decided.events}),
+    Ok(Json(wire::LinkDecided {
+        undone: decided.undone,
+        events: decided.events,
     }))
 }
 
 /// Query of `GET /explain`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExplainQuery {
-    /// A report id.
+    /// report id
     pub a: String,
-    /// Another report id.
+    /// report id
     pub b: String,
 }
 
 /// `GET /api/v1/explain?a=&b=`: the chain of shared identifiers between two
 /// reports, or what blocks one.
+#[utoipa::path(
+    get, path = "/api/v1/explain", tag = "clusters", operation_id = "get_explain",
+    summary = "Why two reports are (not) linked: the chain of shared identifiers, or what blocks it. Analyst and up. Logged.",
+    params(ExplainQuery, wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = wire::Explained),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+    ),
+)]
 pub async fn explain(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<ExplainQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Explained>, ApiError> {
     caller.require(Action::Explain)?;
     caller.purpose()?;
     let Query(q) = query?;
@@ -716,13 +919,28 @@ pub async fn explain(
         "ok",
     )
     .await?;
-    Ok(Json(
-        json!({"a": q.a, "b": q.b, "cluster_a": ca, "cluster_b": cb, "explanation": e}),
-    ))
+    Ok(Json(wire::Explained {
+        a: q.a,
+        b: q.b,
+        cluster_a: ca,
+        cluster_b: cb,
+        explanation: e,
+    }))
 }
 
 /// `GET /api/v1/hubs`: identifiers the hub guard suppressed.
-pub async fn hubs(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get, path = "/api/v1/hubs", tag = "clusters", operation_id = "get_hubs",
+    summary = "Identifiers suppressed by the hub guard, with counts and reasons. Analyst and up. Logged.",
+    params(wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = wire::Hubs),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+    ),
+)]
+pub async fn hubs(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusters)?;
     caller.purpose()?;
     let snapshot = state.engine.state();
@@ -733,5 +951,5 @@ pub async fn hubs(State(state): State<AppState>, caller: Caller) -> Result<Json<
         .map(|h| format!("{}:{}", h.kind, h.value))
         .collect();
     log_read(&state, &caller, "hubs", json!({"identifiers": shown}), "ok").await?;
-    Ok(Json(json!({"suppressed": suppressed})))
+    Ok(Json(wire::Hubs { suppressed }).into_response())
 }

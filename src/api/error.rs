@@ -8,6 +8,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::api::wire::ErrorBody;
+
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -81,10 +83,12 @@ impl IntoResponse for ApiError {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload too large", json!(d))
             }
             ApiError::Busy => {
-                let body = json!({
-                    "error": "busy",
-                    "detail": "too many requests wait for this kind of work; try again shortly",
-                });
+                let body = ErrorBody {
+                    error: "busy".into(),
+                    detail: json!(
+                        "too many requests wait for this kind of work; try again shortly"
+                    ),
+                };
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())],
@@ -109,7 +113,11 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        (status, Json(json!({"error": error, "detail": detail}))).into_response()
+        let body = ErrorBody {
+            error: error.into(),
+            detail,
+        };
+        (status, Json(body)).into_response()
     }
 }
 

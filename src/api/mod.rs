@@ -35,6 +35,7 @@ mod matched;
 mod meta;
 mod reports;
 mod tokens;
+mod wire;
 
 pub use clusters::IntakeSummary;
 pub(crate) use clusters::intake_summary;
@@ -419,16 +420,17 @@ async fn uniform_refusals(req: Request, next: Next) -> Response {
         other => other.canonical_reason().unwrap_or("refused").to_lowercase(),
     };
     let (mut parts, _) = res.into_parts();
-    let body = serde_json::json!({
-        "error": status.canonical_reason().unwrap_or("error").to_lowercase(),
-        "detail": detail,
-    });
+    let body = wire::ErrorBody {
+        error: status.canonical_reason().unwrap_or("error").to_lowercase(),
+        detail: detail.into(),
+    };
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
+    let body = serde_json::to_vec(&body).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// `%XX` escapes decoded to bytes (`+` is left alone: it decodes to a

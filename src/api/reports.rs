@@ -7,12 +7,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 
+use crate::api::wire::{self, Pushed, ReportShown, ReportVersionShown};
 use crate::api::{
     ApiError, AppState, Caller, JsonBytes, blocking, body_error, log_read, parse_json,
 };
 use crate::auth::Action;
-use crate::engine::{CheckAnswer, CheckRequest, PushRefused};
+use crate::engine::{CheckAnswer, CheckRequest, PushRefused, SearchPage};
 
 /// `POST /api/v1/reports`: NDJSON, or (as `application/json`) an array of
 /// report objects or one report object. Each good report is stored before
@@ -21,12 +23,29 @@ use crate::engine::{CheckAnswer, CheckRequest, PushRefused};
 /// own team's reports: a report naming another team, or whose id is
 /// stored for another team, refuses the whole push (403, nothing stored,
 /// logged); a changed report keeps its earlier version as history.
+#[utoipa::path(
+    post, path = "/api/v1/reports", tag = "reports", operation_id = "post_reports",
+    summary = "Push reports: NDJSON (application/x-ndjson, one report object a line), or as application/json an array of report objects or one report object (docs/formats.md section 1). Each good one is stored before the answer; bad ones are listed with their line, field and reason. A changed report keeps its earlier version as history; the same content again changes nothing. Roles: all; an intake token writes only its own team's reports (a report naming another team, or whose id is stored for another team, refuses the whole push with 403, nothing stored).",
+    request_body(content(
+        (wire::PushJson = "application/json"),
+        (wire::PushNdjson = "application/x-ndjson"),
+    )),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = Pushed),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 413, response = wire::TooLarge),
+        (status = 422, response = wire::Unprocessable),
+        (status = 503, response = wire::Busy),
+    ),
+)]
 pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Pushed>, ApiError> {
     caller.require(Action::SubmitReports)?;
     // The team an intake token writes for; other roles write any team's.
     let team = if caller.principal.role.may(Action::WriteAnyReport) {
@@ -91,13 +110,13 @@ pub async fn push(
     if summary.accepted + summary.updated > 0 {
         state.reindex.notify_one();
     }
-    Ok(Json(json!({
-        "accepted": summary.accepted,
-        "updated": summary.updated,
-        "unchanged": summary.unchanged,
-        "rejected": summary.rejected,
-        "rejects": rejects,
-    })))
+    Ok(Json(Pushed {
+        accepted: summary.accepted,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        rejected: summary.rejected,
+        rejects,
+    }))
 }
 
 /// The report lines of a push body of media type `media`.
@@ -148,11 +167,25 @@ fn json_reports(text: &str) -> Result<Vec<String>, ApiError> {
 
 /// `GET /api/v1/reports/{id}`: the report as received, its identifiers and
 /// its cluster. Intake tokens read only their own team's reports.
+#[utoipa::path(
+    get, path = "/api/v1/reports/{id}", tag = "reports", operation_id = "get_reports__id_",
+    summary = "One report as received, its identifiers and cluster; for analysts and up also its version number and the earlier versions that later writes replaced (oldest first). Intake: own team only. Logged.",
+    params(("id" = String, Path, min_length = 1, description = "report id"), wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = ReportShown, links(
+            ("similar" = (operation_id = "get_reports__id__similar", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+    ),
+)]
 pub async fn get_report(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReportShown>, ApiError> {
     if !caller.principal.role.may(Action::ReadAnyReport) {
         caller.require(Action::ReadOwnTeamReport)?;
         let rid = id.clone();
@@ -203,29 +236,14 @@ pub async fn get_report(
     }
     log_read(&state, &caller, "read_report", shown, "ok").await?;
     let report: Value = serde_json::from_str(&stored.raw).unwrap_or(Value::String(stored.raw));
-    let mut answer = json!({
-        "id": id,
-        "cluster_id": cluster,
-        "report": report,
-        "identifiers": stored.identifiers,
-    });
-    if let Some(versions) = versions {
-        answer["version"] = json!(versions.len() + 1);
-        answer["versions"] = versions.into_iter().map(version_json).collect();
-    }
-    Ok(Json(answer))
-}
-
-/// An earlier version of a report, as the API shows it.
-fn version_json(v: crate::store::ReportVersion) -> Value {
-    let report: Value = serde_json::from_str(&v.raw).unwrap_or(Value::String(v.raw));
-    json!({
-        "version": v.version,
-        "written_at": crate::engine::rfc3339(v.written_at),
-        "replaced_at": crate::engine::rfc3339(v.replaced_at),
-        "source": v.source,
-        "report": report,
-    })
+    Ok(Json(ReportShown {
+        id,
+        cluster_id: cluster,
+        report,
+        identifiers: stored.identifiers,
+        version: versions.as_ref().map(|v| v.len() + 1),
+        versions: versions.map(|v| v.into_iter().map(ReportVersionShown::from).collect()),
+    }))
 }
 
 /// `POST /api/v1/check` (docs/formats.md section 4): nothing is stored. The
@@ -233,6 +251,22 @@ fn version_json(v: crate::store::ReportVersion) -> Value {
 /// naming the field) and checked on the check threads, which a body of
 /// more than [`crate::api::SMALL_CHECK_BYTES`] reaches by a lane of its
 /// own (503 when too many wait).
+#[utoipa::path(
+    post, path = "/api/v1/check", tag = "reports", operation_id = "post_check",
+    summary = "Does this report belong to a known cluster? It needs a narrative with text, identifiers or a victim_ref. Nothing is stored (docs/formats.md section 4). Roles: all. Logged (the clusters matched).",
+    request_body(content((wire::CheckBody = "application/json"))),
+    params(wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = CheckAnswer),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 413, response = wire::TooLarge),
+        (status = 415, response = wire::NotJson),
+        (status = 422, response = wire::Unprocessable),
+        (status = 503, response = wire::Busy),
+    ),
+)]
 pub async fn check(
     State(state): State<AppState>,
     caller: Caller,
@@ -276,41 +310,60 @@ pub async fn check(
 }
 
 /// Query of `GET /search`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchIn {
-    /// The query text.
+    /// query
     #[serde(default)]
     pub q: String,
-    /// Only this unit.
+    /// regional unit
     pub unit: Option<String>,
-    /// Only this team.
+    /// basisteam
     pub team: Option<String>,
-    /// Only this fraud type.
+    /// fraud type
     #[serde(rename = "type")]
     pub fraud_type: Option<String>,
-    /// Filed on or after.
+    /// filed on or after (2026-12-05, 5-12-2026 or RFC 3339)
+    #[param(value_type = Option<wire::Day>, inline)]
     pub from: Option<String>,
-    /// Filed on or before.
+    /// filed on or before (2026-12-05, 5-12-2026 or RFC 3339)
+    #[param(value_type = Option<wire::Day>, inline)]
     pub to: Option<String>,
-    /// Only this cluster.
+    /// cluster id
     pub cluster: Option<String>,
-    /// Hits per page.
+    /// hits per page (default 20; above 1000 reads as 1000; 0 only counts)
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
-    /// Skip.
+    /// skip
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub offset: Option<usize>,
-    /// `relevance` or `date`.
+    /// relevance (default) or date
+    #[param(value_type = Option<wire::SortOrder>, inline)]
     pub sort: Option<String>,
 }
 
 /// `GET /api/v1/search`: full-text search with filters; highlighted,
 /// escaped snippets.
+#[utoipa::path(
+    get, path = "/api/v1/search", tag = "search", operation_id = "get_search",
+    summary = "Full-text search of the statements (Dutch stemming; tantivy query syntax, whose errors answer 400; identifiers in any written form). Analyst and up. Logged.",
+    params(SearchIn, wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = SearchPage, links(
+            ("report" = (operation_id = "get_reports__id_", parameters(("id" = "$response.body#/hits/0/report_id")))),
+            ("similar" = (operation_id = "get_reports__id__similar", parameters(("id" = "$response.body#/hits/0/report_id")))),
+        )),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 503, response = wire::Busy),
+    ),
+)]
 pub async fn search(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<SearchIn>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchPage>, ApiError> {
     caller.require(Action::Search)?;
     caller.purpose()?;
     let Query(q) = query?;
@@ -357,24 +410,38 @@ pub async fn search(
         "ok",
     )
     .await?;
-    Ok(Json(json!(page)))
+    Ok(Json(page))
 }
 
 /// Query of `GET /reports/{id}/similar`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SimilarIn {
-    /// At most this many (default 10, at most 100).
+    /// at most (default 10; above 100 reads as 100)
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
 }
 
 /// `GET /api/v1/reports/{id}/similar`: the "similar text" weak link.
+#[utoipa::path(
+    get, path = "/api/v1/reports/{id}/similar", tag = "search", operation_id = "get_reports__id__similar",
+    summary = "Reports whose statements read most alike, outside the report's own cluster. Analyst and up. Logged.",
+    params(("id" = String, Path, min_length = 1, description = "report id"), SimilarIn, wire::Reason),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ok", body = wire::Similar),
+        (status = 400, response = wire::BadRequest),
+        (status = 403, response = wire::Forbidden),
+        (status = 404, response = wire::NotFound),
+        (status = 503, response = wire::Busy),
+    ),
+)]
 pub async fn similar(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     query: Result<Query<SimilarIn>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Similar>, ApiError> {
     caller.require(Action::Search)?;
     caller.purpose()?;
     let Query(q) = query?;
@@ -395,5 +462,8 @@ pub async fn similar(
         "ok",
     )
     .await?;
-    Ok(Json(json!({"report_id": id, "similar": found})))
+    Ok(Json(wire::Similar {
+        report_id: id,
+        similar: found,
+    }))
 }

@@ -25,8 +25,11 @@ mod rules;
 pub use rules::{MailProviders, endpoint_reports, normalise_endpoint};
 
 /// A cluster's id: `C-` and six (rarely more) hex digits, stable for life.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(transparent)]
+#[schema(value_type = String)]
 pub struct ClusterId(Arc<str>);
 
 impl ClusterId {
@@ -104,7 +107,7 @@ pub struct ReportNode {
 }
 
 /// The state of an identifier node: whether it links.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "state", content = "reason", rename_all = "lowercase")]
 pub enum IdentState {
     /// Links the reports that name it.
@@ -116,12 +119,15 @@ pub enum IdentState {
 }
 
 /// An identifier as a graph node.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct IdentKey {
     /// Its kind.
     #[serde(rename = "type")]
     pub kind: Kind,
     /// Its canonical value, shared with the graph's index.
+    #[schema(value_type = String)]
     pub value: Arc<str>,
 }
 
@@ -132,7 +138,7 @@ enum Node {
 }
 
 /// Why two reports are linked directly, other than by an identifier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DirectLink {
     /// Two filings of one victim about one case.
@@ -1099,7 +1105,7 @@ impl Partition {
 }
 
 /// One step of a chain between two reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
     /// A report on the chain.
@@ -1125,7 +1131,7 @@ pub enum Step {
 }
 
 /// The answer to "why are these two reports in one cluster?".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Explanation {
     /// Linked by this chain.
@@ -1166,7 +1172,7 @@ impl Explanation {
 }
 
 /// What happened to a cluster between two assignments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A new cluster.
@@ -1176,6 +1182,7 @@ pub enum Event {
         /// Its size.
         size: usize,
         /// The cluster it was split from, if any.
+        #[schema(required = true)]
         split_from: Option<ClusterId>,
         /// Its earliest filing, Unix seconds: clusters created together
         /// are aged by it, so that the oldest case keeps its id in a merge.

@@ -17,7 +17,7 @@ use super::error::{EngineError, EngineResult};
 use super::ingest::cents;
 
 /// An identifier in a check answer (docs/formats.md section 4).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckIdent {
     /// Kind.
     #[serde(rename = "type")]
@@ -31,18 +31,21 @@ pub struct CheckIdent {
     /// Whether it passes its check (additive).
     pub valid: bool,
     /// Why it is benign (additive).
+    #[schema(required = true)]
     pub benign: Option<String>,
     /// Suppressed by the hub guard (additive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub suppressed: Option<String>,
     /// What a structured value held besides the identifier, such as the
     /// channel after a number (additive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub note: Option<String>,
 }
 
 /// A matching cluster in a check answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckMatch {
     /// Cluster id.
     pub cluster_id: ClusterId,
@@ -55,13 +58,14 @@ pub struct CheckMatch {
     /// Triage status (additive).
     pub status: String,
     /// Assigned team (additive).
+    #[schema(required = true)]
     pub assigned_team: Option<String>,
     /// Priority (additive).
     pub score: f64,
 }
 
 /// One piece of evidence for a check match.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MatchedOn {
     /// An identifier kind, or `victim_ref` for a refiling by the same victim.
     #[serde(rename = "type")]
@@ -73,7 +77,7 @@ pub struct MatchedOn {
 }
 
 /// The answer to a check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckAnswer {
     /// Identifiers found.
     pub identifiers: Vec<CheckIdent>,
@@ -86,7 +90,7 @@ pub struct CheckAnswer {
 }
 
 /// A structured identifier of a check that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Unreadable {
     /// Its place in the request's `identifiers`, from 0.
     pub index: usize,
@@ -98,13 +102,14 @@ pub struct Unreadable {
 
 /// A report for a check: every field optional except that something must
 /// be there to check.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CheckRequest {
     /// Optional id.
     #[serde(default)]
     pub id: Option<String>,
-    /// Optional filing time.
+    /// Optional filing time (RFC 3339).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub filed_at: Option<String>,
     /// The statement.
     #[serde(default)]
@@ -117,6 +122,7 @@ pub struct CheckRequest {
     pub victim_ref: Option<String>,
     /// Damage, to recognise a refiling.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub amount_eur: Option<f64>,
     /// Unit (unused for matching).
     #[serde(default)]

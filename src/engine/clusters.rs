@@ -30,15 +30,17 @@ pub struct Triage {
 }
 
 /// A cluster with its current triage fields, as exported and served.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClusterView<'a> {
     /// The derived summary.
     #[serde(flatten)]
     pub summary: &'a ClusterSummary,
     /// Triage status (additive field): new, triaged, assigned,
     /// in_investigation, handed_over, closed.
+    #[schema(schema_with = status_schema)]
     pub status: String,
     /// Assigned team (additive field).
+    #[schema(required = true)]
     pub assigned_team: Option<String>,
 }
 
@@ -88,25 +90,35 @@ pub const STATUSES: [&str; 6] = [
     "closed",
 ];
 
+/// The schema of a triage status on the wire: one of [`STATUSES`].
+pub fn status_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(STATUSES))
+        .build()
+}
+
 /// An identifier within a cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClusterIdent {
     /// Kind.
     #[serde(rename = "type")]
     pub kind: Kind,
     /// Canonical value.
+    #[schema(value_type = String)]
     pub value: Arc<str>,
     /// Reports of the cluster naming it.
     pub reports: usize,
 }
 
 /// An identifier the hub guard suppressed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SuppressedIdent {
     /// Kind.
     #[serde(rename = "type")]
     pub kind: Kind,
     /// Value.
+    #[schema(value_type = String)]
     pub value: Arc<str>,
     /// Reports naming it.
     pub reports: usize,

@@ -38,11 +38,12 @@ pub struct IngestSummary {
 }
 
 /// One refused line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Rejection {
     /// 1-based line number.
     pub line: usize,
     /// The report id, when the line had one.
+    #[schema(required = true)]
     pub id: Option<String>,
     /// The field at fault.
     pub field: String,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Settings;
 
 /// The parts of the priority score, each already weighted.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScoreParts {
     /// Number of reports.
     pub reports: f64,
@@ -32,7 +32,7 @@ pub struct ScoreParts {
 }
 
 /// The raw figures behind a score.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScoreFigures {
     /// Distinct victims (reports without a victim reference count once each).
     pub victims: usize,

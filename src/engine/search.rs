@@ -309,7 +309,7 @@ pub fn parse_day(s: &str, end: bool) -> Result<i64> {
 }
 
 /// A page of search hits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchPage {
     /// All matches.
     pub total: usize,
@@ -318,11 +318,12 @@ pub struct SearchPage {
 }
 
 /// One search hit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     /// The report.
     pub report_id: String,
     /// Its cluster.
+    #[schema(required = true)]
     pub cluster_id: Option<ClusterId>,
     /// Relevance.
     pub score: f32,
@@ -333,11 +334,12 @@ pub struct SearchHit {
 }
 
 /// A report with a similar statement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SimilarReport {
     /// The report.
     pub report_id: String,
     /// Its cluster.
+    #[schema(required = true)]
     pub cluster_id: Option<ClusterId>,
     /// Similarity score.
     pub score: f32,

@@ -100,7 +100,7 @@ pub struct Row<'a> {
 }
 
 /// One cluster as exported (docs/formats.md section 3) plus additive fields.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClusterSummary {
     /// Stable id.
     pub cluster_id: ClusterId,
@@ -110,8 +110,10 @@ pub struct ClusterSummary {
     /// Number of reports.
     pub size: usize,
     /// Units reached, sorted (shared with the report rows).
+    #[schema(value_type = Vec<String>)]
     pub units: Box<[Arc<str>]>,
     /// Teams reached, sorted.
+    #[schema(value_type = Vec<String>)]
     pub teams: Box<[Arc<str>]>,
     /// Linking identifiers with the number of the cluster's reports naming them.
     pub identifiers: Box<[ClusterIdent]>,
@@ -119,9 +121,11 @@ pub struct ClusterSummary {
     pub amount_eur_total: f64,
     /// First filing, Unix seconds (written as RFC 3339).
     #[serde(with = "rfc3339_seconds")]
+    #[schema(value_type = String)]
     pub first_filed_at: i64,
     /// Last filing, Unix seconds (written as RFC 3339).
     #[serde(with = "rfc3339_seconds")]
+    #[schema(value_type = String)]
     pub last_filed_at: i64,
     /// Priority, 0..1.
     pub score: f64,

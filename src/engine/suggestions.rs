@@ -12,7 +12,7 @@ use super::state::State;
 
 /// A weak link still waiting for an analyst's decision, with the reports
 /// and clusters on each side (assembled when asked for).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OpenSuggestion {
     /// The suggestion.
     #[serde(flatten)]

@@ -33,7 +33,19 @@ pub use phone::Phone;
 pub use url::{Domain, Url};
 
 /// The kind of an identifier, as named in docs/formats.md (`type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// An International Bank Account Number.
@@ -96,7 +108,9 @@ impl fmt::Display for Kind {
 }
 
 /// Whose identifier this is. Only offender identifiers link reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Used by the offender (the default for structured identifiers).
@@ -107,7 +121,7 @@ pub enum Role {
 }
 
 /// Where in a report an identifier was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// Typed by the officer into a structured field.

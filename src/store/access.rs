@@ -10,17 +10,19 @@ use super::purge::delete_access_log_before;
 use super::{ADMIN_REVISION, Store, bump};
 
 /// One row of the access log.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct AccessRecord {
     /// Row id.
     pub id: i64,
     /// When, Unix seconds.
     pub at: i64,
     /// The token (its row id).
+    #[schema(required = true)]
     pub token_id: Option<i64>,
     /// The caller's role.
     pub role: String,
     /// The caller's team.
+    #[schema(required = true)]
     pub team: Option<String>,
     /// What was done (`read_report`, `search`, ...).
     pub action: String,
@@ -29,6 +31,7 @@ pub struct AccessRecord {
     pub targets: serde_json::Value,
     /// The purpose the reader gave (`X-Fraudlink-Reason`, the UI
     /// session's purpose, `--reason`).
+    #[schema(required = true)]
     pub reason: Option<String>,
     /// `ok`, `denied` or `not_found` (a webhook delivery: `ok` or
     /// `failed: ...`).
@@ -36,6 +39,7 @@ pub struct AccessRecord {
     /// Who, by name: a token's `role#id (label)`, the person at the
     /// command line, a webhook's URL (empty in rows written before the
     /// column was added).
+    #[schema(required = true)]
     pub actor: Option<String>,
 }
 
