@@ -607,18 +607,7 @@ pub async fn triage(
         // An unknown team is the person's mistake, said on the page.
         // The list's spelling is kept whatever the case typed; a team
         // not in the list is refused, naming the field (issue 22).
-        crate::api::checked_team(&state.app, "Assign to team", team.clone())
-            .await
-            .map_err(|e| match e {
-                crate::api::ApiError::Unprocessable(_) => UiError::BadRequest(Msg::with(
-                    "triage.unknown_team",
-                    &[
-                        ("field", viewer.lang.t("cluster.assign").to_owned()),
-                        ("team", team),
-                    ],
-                )),
-                other => other.into(),
-            })?
+        crate::ui::checked_team(&state, viewer.lang, "cluster.assign", team).await?
     };
     let assigned: Option<Option<String>> = if f.unassign.is_some() {
         current.assigned_team.as_ref().map(|_| None)

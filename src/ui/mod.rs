@@ -583,6 +583,26 @@ pub(crate) async fn log_read(
     Ok(crate::api::log_read(&state.app, &viewer.caller(), action, targets, outcome).await?)
 }
 
+/// A team a person typed, in the list's spelling; an unknown or empty one
+/// is refused on the page, naming the field by its label (`field_key`,
+/// an i18n key) and the team as typed.
+pub(crate) async fn checked_team(
+    state: &UiState,
+    lang: Lang,
+    field_key: &'static str,
+    team: String,
+) -> Result<String, UiError> {
+    crate::api::checked_team(&state.app, field_key, team.clone())
+        .await
+        .map_err(|e| match e {
+            crate::api::ApiError::Unprocessable(_) => UiError::BadRequest(Msg::with(
+                "triage.unknown_team",
+                &[("field", lang.t(field_key).to_owned()), ("team", team)],
+            )),
+            other => other.into(),
+        })
+}
+
 /// The teams a person chooses from (to search, to assign): the settings'
 /// list and the teams reports were filed by, one spelling each (the
 /// list's, else the most used), sorted.

@@ -506,17 +506,7 @@ pub async fn create_token(
     let team = if team.is_empty() {
         None
     } else {
-        Some(
-            crate::api::checked_team(&state.app, "team", team.clone())
-                .await
-                .map_err(|e| match e {
-                    crate::api::ApiError::Unprocessable(_) => UiError::BadRequest(Msg::with(
-                        "triage.unknown_team",
-                        &[("field", lang.t("field.team").to_owned()), ("team", team)],
-                    )),
-                    other => other.into(),
-                })?,
-        )
+        Some(crate::ui::checked_team(&state, lang, "field.team", team).await?)
     };
     let lifetime = match f.expires_in.trim() {
         "" => {
