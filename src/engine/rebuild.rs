@@ -68,138 +68,39 @@ impl Engine {
         self.rebuild_on(cause, Heavy::Here)
     }
 
-    /// [`Engine::rebuild`], with its long steps run where `heavy` says.
+    /// [`Engine::rebuild`], with its long steps run where `heavy` says:
+    /// read a snapshot of the store, link (graph, partition, stable ids),
+    /// save what changed in the assignment, build the state, raise the
+    /// alerts it crosses, publish it and save it for the commands.
     #[instrument(skip(self, heavy))]
     pub fn rebuild_on(&self, cause: &str, heavy: Heavy<'_>) -> Result<Vec<Event>> {
-        let _one_at_a_time = match self.inner.rebuilding.try_lock() {
-            Ok(free) => free,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => {
-                use std::sync::atomic::Ordering::SeqCst;
-                self.inner.waiting.fetch_add(1, SeqCst);
-                let taken = self
-                    .inner
-                    .rebuilding
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
-                self.inner.waiting.fetch_sub(1, SeqCst);
-                taken
-            }
-        };
+        let _one_at_a_time = self.one_rebuild_at_a_time();
         let started = std::time::Instant::now();
-        // Everything is read from one snapshot on a connection of its own,
-        // so pushes and page views that need the store are not held up for
-        // the seconds a rebuild reads at a million reports; the writer is
-        // taken only to save what changed.
-        let dir = &self.inner.settings.data_dir;
-        let mut store = Store::open_with(dir, crate::store::Durability::Process)?;
-        let mut side = Store::open_with(dir, crate::store::Durability::Process)?;
-        // Two connections read at once (report rows and the previous
-        // assignment on one, identifiers on the other) from snapshots taken
-        // while this process's writer is held, so that both see the same
-        // commit. Another process may commit in between: then the
-        // generations differ and it tries again, and in the end reads
-        // everything on one connection.
-        let mut together = false;
-        let mut generation = 0;
-        let mut revisions = Revisions::default();
-        for _ in 0..5 {
-            let (a, b) = {
-                let _no_writes = self.store();
-                store.begin_snapshot()?;
-                side.begin_snapshot()?;
-                (
-                    (store.generation()?, store.revisions()?),
-                    (side.generation()?, side.revisions()?),
-                )
-            };
-            (generation, revisions) = a;
-            if a == b {
-                together = true;
-                break;
-            }
-            store.end_snapshot()?;
-            side.end_snapshot()?;
-        }
-        if !together {
-            store.begin_snapshot()?;
-            generation = store.generation()?;
-            revisions = store.revisions()?;
-        }
-        let (reads, idents) = self.read_for_rebuild(&mut store, side, together)?;
-        drop(store);
+        let (reads, idents, snapshot) = self.read_snapshot()?;
         let read_ms = started.elapsed().as_millis() as u64;
         let engine = self.clone();
         let linked = self
             .hurried(heavy)
             .run(move || engine.link(reads, idents))?;
-        let assignment = &linked.assignment;
-        let changes = crate::store::MembershipChanges::between(assignment, &linked.reads.previous);
         let clock = std::time::Instant::now();
+        let changes =
+            crate::store::MembershipChanges::between(&linked.assignment, &linked.reads.previous);
         // The writer is held only for the save (a difference, small after
         // a push): a rebuild at low priority must not keep pushes waiting.
-        if !assignment.events.is_empty() || !changes.is_empty() {
-            self.store().save_assignment(assignment, &changes, cause)?;
+        if !linked.assignment.events.is_empty() || !changes.is_empty() {
+            self.store()
+                .save_assignment(&linked.assignment, &changes, cause)?;
         }
         let save_ms = clock.elapsed().as_millis() as u64;
         let times = linked.times;
         let engine = self.clone();
-        let (state, events, build_ms) = self.hurried(heavy).run(move || {
-            let clock = std::time::Instant::now();
-            let Linked {
-                reads,
-                graph,
-                partition,
-                assignment,
-                invalid_ibans,
-                ..
-            } = linked;
-            let mut state = State::build(
-                graph,
-                partition,
-                &assignment,
-                reads.rows,
-                reads.names,
-                &engine.inner.settings,
-            );
-            let build_ms = clock.elapsed().as_millis() as u64;
-            state.generation = generation;
-            state.revisions = revisions;
-            state.weak = Some(Box::new(WeakInput {
-                invalid_ibans,
-                decisions: reads.decisions,
-                cfg: engine.inner.settings.weak.clone(),
-            }));
-            if engine
-                .inner
-                .serving
-                .load(std::sync::atomic::Ordering::Relaxed)
-            {
-                engine.prepare(&state);
-            }
-            (state, assignment.events, build_ms)
-        })?;
-        {
-            // Read with the writer held, as `set_triage` writes, so that a
-            // triage made while the state was built is not overwritten.
-            let writer = self.store();
-            let records = writer.triaged_clusters()?;
-            *self.inner.triage.write().unwrap_or_else(|p| p.into_inner()) = records;
-        }
-        let old = self.state();
-        if old.generation >= 0 && !self.inner.settings.alerts.is_empty() {
-            let triage = self
-                .inner
-                .triage
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            let alerts = alerts_between(&old, &state, &triage, &self.inner.settings.alerts);
-            if !alerts.is_empty() {
-                self.store().queue_alerts(&alerts)?;
-            }
-        }
-        drop(old);
+        let (state, events, build_ms) = self
+            .hurried(heavy)
+            .run(move || engine.build_state(linked, snapshot))?;
+        // Read with the writer held, as `set_triage` writes, so that a
+        // triage made while the state was built is not overwritten.
+        self.reload_triage()?;
+        self.queue_alerts_to(&state)?;
         info!(
             reports = state.rows.len(),
             clusters = state.clusters.len(),
@@ -213,6 +114,137 @@ impl Engine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters rebuilt"
         );
+        self.publish(state, heavy);
+        Ok(events)
+    }
+
+    /// Waits for a rebuild under way to end; counts as waiting meanwhile,
+    /// so that the one running hurries ([`Engine::hurried`]).
+    fn one_rebuild_at_a_time(&self) -> std::sync::MutexGuard<'_, ()> {
+        match self.inner.rebuilding.try_lock() {
+            Ok(free) => free,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                use std::sync::atomic::Ordering::SeqCst;
+                self.inner.waiting.fetch_add(1, SeqCst);
+                let taken = self
+                    .inner
+                    .rebuilding
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                self.inner.waiting.fetch_sub(1, SeqCst);
+                taken
+            }
+        }
+    }
+
+    /// Everything a rebuild reads, from one snapshot on connections of its
+    /// own, so that pushes and page views that need the store are not held
+    /// up for the seconds a rebuild reads at a million reports.
+    fn read_snapshot(&self) -> Result<(RebuildReads, IdentReads, (i64, Revisions))> {
+        let dir = &self.inner.settings.data_dir;
+        let mut store = Store::open_with(dir, crate::store::Durability::Process)?;
+        let mut side = Store::open_with(dir, crate::store::Durability::Process)?;
+        // Two connections read at once (report rows and the previous
+        // assignment on one, identifiers on the other) from snapshots taken
+        // while this process's writer is held, so that both see the same
+        // commit. Another process may commit in between: then the
+        // generations differ and it tries again, and in the end reads
+        // everything on one connection.
+        let mut together = false;
+        let mut seen = (0, Revisions::default());
+        for _ in 0..5 {
+            let (a, b) = {
+                let _no_writes = self.store();
+                store.begin_snapshot()?;
+                side.begin_snapshot()?;
+                (
+                    (store.generation()?, store.revisions()?),
+                    (side.generation()?, side.revisions()?),
+                )
+            };
+            seen = a;
+            if seen == b {
+                together = true;
+                break;
+            }
+            store.end_snapshot()?;
+            side.end_snapshot()?;
+        }
+        if !together {
+            store.begin_snapshot()?;
+            seen = (store.generation()?, store.revisions()?);
+        }
+        let (reads, idents) = self.read_for_rebuild(&mut store, side, together)?;
+        Ok((reads, idents, seen))
+    }
+
+    /// The state from what was linked, at the store's generation and
+    /// revisions it was read at; a serving engine also works out what
+    /// its pages read (`prepare`) before the state is published.
+    fn build_state(
+        &self,
+        linked: Linked,
+        (generation, revisions): (i64, Revisions),
+    ) -> (State, Vec<Event>, u64) {
+        let clock = std::time::Instant::now();
+        let Linked {
+            reads,
+            graph,
+            partition,
+            assignment,
+            invalid_ibans,
+            ..
+        } = linked;
+        let mut state = State::build(
+            graph,
+            partition,
+            &assignment,
+            reads.rows,
+            reads.names,
+            &self.inner.settings,
+        );
+        let build_ms = clock.elapsed().as_millis() as u64;
+        state.generation = generation;
+        state.revisions = revisions;
+        state.weak = Some(Box::new(WeakInput {
+            invalid_ibans,
+            decisions: reads.decisions,
+            cfg: self.inner.settings.weak.clone(),
+        }));
+        if self
+            .inner
+            .serving
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            self.prepare(&state);
+        }
+        (state, assignment.events, build_ms)
+    }
+
+    /// Queues the alerts the change from the served state to `state`
+    /// raises (thresholds crossed), when any are set.
+    fn queue_alerts_to(&self, state: &State) -> Result<()> {
+        let old = self.state();
+        if old.generation < 0 || self.inner.settings.alerts.is_empty() {
+            return Ok(());
+        }
+        let triage = self
+            .inner
+            .triage
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let alerts = alerts_between(&old, state, &triage, &self.inner.settings.alerts);
+        if !alerts.is_empty() {
+            self.store().queue_alerts(&alerts)?;
+        }
+        Ok(())
+    }
+
+    /// Serves `state` from now on; the old state is freed where `heavy`
+    /// says, and the new one saved for the commands beside this process.
+    fn publish(&self, state: State, heavy: Heavy<'_>) {
         let state = Arc::new(state);
         let old = std::mem::replace(
             &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
@@ -259,7 +291,6 @@ impl Engine {
             }
             Heavy::Here => save(),
         }
-        Ok(events)
     }
 
     /// Writes `state` to disk for the commands that read it (`saved`),
