@@ -32,9 +32,9 @@ use anyhow::{Context, Result, bail};
 use crate::cluster::ClusterId;
 use crate::config::Settings;
 use crate::engine::{
-    ClusterDetail, ClusterSummary, Decision, Engine, EngineError, EngineResult, INDEX_DIR,
-    PurgeSummary, SearchPage, SearchParams, SimilarReport, Thing, Triage, finish_purge,
-    link_endpoints, purge_store, search_in, similar_reports, triage_of, truncate_wal,
+    ClusterDetail, ClusterSummary, Decision, Engine, EngineResult, INDEX_DIR, PurgeSummary,
+    SearchPage, SearchParams, SimilarReport, Triage, finish_purge, link_endpoints, purge_store,
+    record_decision, search_in, similar_reports, triage_of, truncate_wal,
 };
 use crate::export::Source;
 use crate::extract::Extractor;
@@ -304,21 +304,7 @@ impl Reader {
     ) -> EngineResult<Option<String>> {
         let region = self.settings.region()?;
         let (a, b) = link_endpoints(a, b, region)?;
-        let verdict = match decision {
-            Decision::Confirm => "confirmed",
-            Decision::Reject => "rejected",
-            Decision::Undo => {
-                return match self.store().undo_link(&a, &b, reason, actor)? {
-                    Some(was) => Ok(Some(was)),
-                    None => Err(EngineError::not_found(
-                        Thing::LinkDecision,
-                        format!("{a} ~ {b}"),
-                    )),
-                };
-            }
-        };
-        self.store().decide_link(&a, &b, verdict, reason, actor)?;
-        Ok(None)
+        record_decision(&mut self.store(), (&a, &b), decision, actor, reason)
     }
 
     /// Applies the retention periods (see [`Engine::purge`]) to the store

@@ -221,6 +221,34 @@ pub fn link_endpoints(
     Ok(if a <= b { (a, b) } else { (b, a) })
 }
 
+/// Records a decision on the link between two canonical endpoints
+/// ([`link_endpoints`]) in the store, the engine's or a command's beside
+/// it; for an undo, returns the decision taken back (not found when none
+/// is in force).
+pub fn record_decision(
+    store: &mut Store,
+    (a, b): (&str, &str),
+    decision: Decision,
+    actor: &str,
+    reason: &str,
+) -> EngineResult<Option<String>> {
+    let verdict = match decision {
+        Decision::Confirm => "confirmed",
+        Decision::Reject => "rejected",
+        Decision::Undo => {
+            return match store.undo_link(a, b, reason, actor)? {
+                Some(was) => Ok(Some(was)),
+                None => Err(EngineError::not_found(
+                    Thing::LinkDecision,
+                    format!("{a} ~ {b}"),
+                )),
+            };
+        }
+    };
+    store.decide_link(a, b, verdict, reason, actor)?;
+    Ok(None)
+}
+
 /// A change of a cluster's triage, as the CLI, the API and the UI ask
 /// for it. [`Engine::set_triage`] checks it as a whole: something to
 /// change, a known status, a known team (written as the list spells it).
@@ -299,29 +327,14 @@ impl Engine {
     ) -> EngineResult<Decided> {
         let region = self.inner.settings.region()?;
         let (a, b) = link_endpoints(a, b, region)?;
+        let undone = record_decision(&mut self.store(), (&a, &b), decision, actor, reason)?;
         let verdict = match decision {
             Decision::Confirm => "confirmed",
             Decision::Reject => "rejected",
-            Decision::Undo => {
-                let Some(was) = self.store().undo_link(&a, &b, reason, actor)? else {
-                    return Err(EngineError::not_found(
-                        Thing::LinkDecision,
-                        format!("{a} ~ {b}"),
-                    ));
-                };
-                let events = self.rebuild(&format!("link {a} ~ {b} undone by {actor}"))?;
-                return Ok(Decided {
-                    undone: Some(was),
-                    events,
-                });
-            }
+            Decision::Undo => "undone",
         };
-        self.store().decide_link(&a, &b, verdict, reason, actor)?;
         let events = self.rebuild(&format!("link {a} ~ {b} {verdict} by {actor}"))?;
-        Ok(Decided {
-            undone: None,
-            events,
-        })
+        Ok(Decided { undone, events })
     }
 
     /// A cluster's triage fields (`new` and unassigned by default).

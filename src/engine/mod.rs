@@ -56,8 +56,8 @@ mod triage;
 pub use self::check::{CheckAnswer, CheckIdent, CheckMatch, CheckRequest, MatchedOn, Unreadable};
 pub use self::clusters::{
     ClusterDetail, ClusterFilter, ClusterIdent, ClusterView, Decided, Decision, DetailRow,
-    STATUSES, SuppressedIdent, Triage, TriageChange, link_endpoints, set_triage, status_schema,
-    triage_of,
+    STATUSES, SuppressedIdent, Triage, TriageChange, link_endpoints, record_decision, set_triage,
+    status_schema, triage_of,
 };
 pub use self::error::{EngineError, EngineResult, Thing};
 pub use self::ingest::{IngestSummary, PushRefused, Rejection};

@@ -139,7 +139,7 @@ pub(crate) fn purge_rows(tx: &Connection, now: i64, before: Option<i64>) -> Resu
     )?;
     let links: i64 = tx.query_row("SELECT count(*) FROM temp.purge_links", [], |r| r.get(0))?;
     if links > 0 {
-        // `Engine::decide_link` names the endpoints in the cause of the
+        // `Engine::decide` names the endpoints in the cause of the
         // re-cluster it runs: "link A ~ B confirmed by X".
         tx.execute(
             "UPDATE cluster_events SET cause = 'link (an identifier of purged reports)'

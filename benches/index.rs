@@ -1,8 +1,11 @@
 //! Measures the search index: indexing throughput and query latency on
 //! synthetic Dutch narratives (~400 bytes each, built from templates).
 //!
-//! Run in release: `cargo run --release --example index_bench -- 200000`.
-//! The figures are printed, not asserted: they depend on the machine.
+//! Run in release: `cargo bench --bench index` (200,000 reports), or
+//! `FRAUDLINK_BENCH_REPORTS=1000000 cargo bench --bench index`. The
+//! figures are printed, not asserted: they depend on the machine. Under
+//! `cargo test --all-targets` it runs once on 500 reports, so that it
+//! keeps building and running.
 
 use std::time::{Duration, Instant};
 
@@ -126,11 +129,14 @@ fn measure(index: &SearchIndex, name: &str, queries: &[SearchQuery]) -> Result<(
 }
 
 fn main() -> Result<()> {
-    let n: usize = match std::env::args().nth(1) {
-        Some(arg) => arg
+    // `cargo bench` passes `--bench`; `cargo test` does not.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let n: usize = match std::env::var("FRAUDLINK_BENCH_REPORTS") {
+        Ok(v) => v
             .parse()
-            .context("the argument is the number of reports")?,
-        None => 200_000,
+            .context("FRAUDLINK_BENCH_REPORTS is the number of reports")?,
+        Err(_) if benching => 200_000,
+        Err(_) => 500,
     };
     let pool = (n as u64 / 5).max(1);
     let dir = tempfile::tempdir()?;
