@@ -120,6 +120,7 @@ fn bench(c: &mut Criterion) {
                         amount_cents: None,
                         victim_ref: r.victim_ref.as_deref().map(Into::into),
                         supplement: false,
+                        fraud_category: r.fraud_type.as_ref().and_then(|f| f.known_number()),
                     },
                     &links,
                 );

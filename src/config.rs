@@ -174,6 +174,10 @@ pub struct LinkingConfig {
     pub hub_min_groups: usize,
     /// A hub is suppressed only when its largest group is below this share.
     pub hub_max_largest_share: f64,
+    /// An identifier that alone joins groups of different fraud types with
+    /// at least this many reports each is shared (a money mule serving two
+    /// groups): shown, not followed. 0 turns the rule off.
+    pub shared_min_reports: usize,
     /// An e-mail domain with this many distinct addresses is a mail
     /// provider and does not link.
     pub mail_provider_min_addresses: usize,

@@ -213,6 +213,18 @@ impl FraudType {
         }
     }
 
+    /// The number of a named category in [`FraudType::NAMED`]; `None` for
+    /// `other` and unknown values, which say nothing of how a group works.
+    pub fn known_number(&self) -> Option<u8> {
+        match self {
+            FraudType::Other(_) => None,
+            known => FraudType::NAMED
+                .iter()
+                .position(|&n| n == known.category())
+                .map(|n| n as u8),
+        }
+    }
+
     /// The value as written in the report.
     pub fn as_written(&self) -> &str {
         match self {

@@ -21,8 +21,10 @@ use crate::ident::Kind;
 use crate::report::ReportId;
 
 mod rules;
+mod shared;
 
 pub use rules::{MailProviders, endpoint_reports, normalise_endpoint};
+pub use shared::shared_reason;
 
 /// A cluster's id: `C-` and six (rarely more) hex digits, stable for life.
 #[derive(
@@ -104,6 +106,10 @@ pub struct ReportNode {
     pub victim_ref: Option<Arc<str>>,
     /// The statement calls itself a supplement to an earlier report.
     pub supplement: bool,
+    /// The report's fraud type as its number in
+    /// [`FraudType::NAMED`](crate::report::FraudType::NAMED), when it is a
+    /// known one ([`FraudType::known_number`](crate::report::FraudType::known_number)).
+    pub fraud_category: Option<u8>,
 }
 
 /// The state of an identifier node: whether it links.
@@ -407,12 +413,43 @@ impl Graph {
 
     /// Computes the partition into clusters, with the hub guard.
     pub fn partition(&self, cfg: &LinkingConfig) -> Partition {
-        let n = self.reports.len();
         let mut states: FxHashMap<u32, IdentState> = self
             .ident_benign
             .iter()
             .map(|(&i, why)| (i, IdentState::Benign(why.clone())))
             .collect();
+        let mut sides = FxHashMap::default();
+        let mut component = self.components(&mut states, &sides, cfg);
+        let shared = shared::find(self, &component, &states, cfg.shared_min_reports);
+        if !shared.is_empty() {
+            // Linked again with them linking only within their sides; the
+            // hubs found stay set aside (they join no fewer groups now).
+            for (i, found) in shared {
+                states.insert(i, IdentState::Suppressed(found.reason));
+                sides.insert(i, found.sides);
+            }
+            component = self.components(&mut states, &sides, cfg);
+        }
+        let count = component.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+        Partition {
+            component,
+            count,
+            states,
+            sides,
+        }
+    }
+
+    /// Per report, its component (numbered in the order of each
+    /// component's first report) when every identifier not in `states`
+    /// links, after the hub guard, which adds the hubs it sets aside to
+    /// `states`.
+    fn components(
+        &self,
+        states: &mut FxHashMap<u32, IdentState>,
+        sides: &FxHashMap<u32, Vec<(u32, u8)>>,
+        cfg: &LinkingConfig,
+    ) -> Vec<u32> {
+        let n = self.reports.len();
         // Hub candidates are examined from the most specific (fewest
         // reports) up, each against the links kept so far, so that a big
         // group's own identifiers hold it together before its largest hub
@@ -438,6 +475,14 @@ impl Graph {
         };
         for &(a, b, _) in &self.direct {
             union(&mut uf, &mut sizes, a, b);
+        }
+        // A shared identifier links the reports on each of its sides.
+        for side in sides.values() {
+            let mut first: FxHashMap<u8, u32> = FxHashMap::default();
+            for &(r, s) in side {
+                let f = *first.entry(s).or_insert(r);
+                union(&mut uf, &mut sizes, f, r);
+            }
         }
         for i in 0..self.idents.len() as u32 {
             if self.ident_degree[i as usize] < 2 || states.contains_key(&i) || hub_set.contains(&i)
@@ -485,16 +530,29 @@ impl Graph {
             let next = comp_of_root.len() as u32;
             component.push(*comp_of_root.entry(root).or_insert(next));
         }
-        Partition {
-            component,
-            count: comp_of_root.len(),
-            states,
-        }
+        component
     }
 
     /// The state of an identifier under a partition.
     pub fn ident_state<'p>(&self, p: &'p Partition, key: &IdentKey) -> Option<&'p IdentState> {
         self.ident_number(key).map(|i| p.state(i))
+    }
+
+    /// For an identifier shared between groups, per side the number of
+    /// reports of that side naming it and one of them (a report number):
+    /// a check naming it is shown every side's cluster. Empty for others.
+    pub fn shared_sides(&self, p: &Partition, key: &IdentKey) -> Vec<(usize, usize)> {
+        let Some(sides) = self.ident_number(key).and_then(|i| p.sides.get(&i)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(u8, usize, usize)> = Vec::new();
+        for &(r, side) in sides {
+            match out.iter_mut().find(|s| s.0 == side) {
+                Some(s) => s.1 += 1,
+                None => out.push((side, 1, r as usize)),
+            }
+        }
+        out.into_iter().map(|(_, n, r)| (n, r)).collect()
     }
 
     /// Every identifier with its state and report count.
@@ -553,8 +611,14 @@ impl Graph {
                     e.source()
                 };
                 adjacent.push(number(m));
+                let side = match (&self.graph[*n], &self.graph[m]) {
+                    (Node::Report(r), Node::Ident(i)) | (Node::Ident(i), Node::Report(r)) => {
+                        p.side(*r, *i)
+                    }
+                    _ => None,
+                };
                 why.push(match e.weight() {
-                    None => 0,
+                    None => side.map_or(0, |s| 3 + s),
                     Some(DirectLink::Refiling) => 1,
                     Some(DirectLink::Confirmed) => 2,
                 });
@@ -609,6 +673,9 @@ trait Walk {
     fn ident_key(&self, i: u32) -> IdentKey;
     fn ident_reports(&self, i: u32) -> usize;
     fn ident_state(&self, i: u32) -> IdentState;
+    /// The side of report `r` of identifier `i` when `i` is shared
+    /// between groups: it links the reports of one side only.
+    fn side(&self, r: u32, i: u32) -> Option<u8>;
 }
 
 /// The graph in memory, with the states of its identifiers.
@@ -656,6 +723,10 @@ impl Walk for Live<'_> {
     fn ident_state(&self, i: u32) -> IdentState {
         self.p.state(i).clone()
     }
+
+    fn side(&self, r: u32, i: u32) -> Option<u8> {
+        self.p.side(r, i)
+    }
 }
 
 /// See [`Graph::explain`].
@@ -695,6 +766,9 @@ fn shortest(g: &impl Walk, x: u32, y: u32, active_only: bool) -> Option<Vec<Step
     let mut queue = VecDeque::from([start]);
     prev.insert(start, (start, None));
     let mut next = Vec::new();
+    // A shared identifier entered from a report of one side leads on only
+    // to the reports of that side.
+    let mut entered: FxHashMap<u32, u8> = FxHashMap::default();
     while let Some(n) = queue.pop_front() {
         if n == goal {
             break;
@@ -705,11 +779,23 @@ fn shortest(g: &impl Walk, x: u32, y: u32, active_only: bool) -> Option<Vec<Step
             if prev.contains_key(&m) {
                 continue;
             }
-            if active_only
-                && let At::Ident(i) = m
-                && !g.links(i)
-            {
-                continue;
+            if active_only {
+                match (n, m) {
+                    (At::Report(r), At::Ident(i)) if !g.links(i) => match g.side(r, i) {
+                        Some(side) => {
+                            entered.insert(i, side);
+                        }
+                        None => continue,
+                    },
+                    (At::Ident(i), At::Report(r))
+                        if !g.links(i)
+                            && (g.side(r, i).is_none()
+                                || g.side(r, i) != entered.get(&i).copied()) =>
+                    {
+                        continue;
+                    }
+                    _ => {}
+                }
             }
             prev.insert(m, (n, why));
             queue.push_back(m);
@@ -789,7 +875,8 @@ pub struct FrozenGraph {
     offsets: Vec<u32>,
     adjacent: Vec<u32>,
     /// Per entry of `adjacent`: 0 an identifier, 1 a refiling, 2 a
-    /// confirmed link.
+    /// confirmed link, 3 + s an identifier shared between groups, on side
+    /// s.
     why: Vec<u8>,
     report_ids: Strings,
     /// Report numbers in id order.
@@ -1014,6 +1101,19 @@ impl Walk for FrozenGraph {
             _ => IdentState::Active,
         }
     }
+
+    fn side(&self, r: u32, i: u32) -> Option<u8> {
+        let (start, end) = (
+            self.offsets[r as usize] as usize,
+            self.offsets[r as usize + 1] as usize,
+        );
+        let node = self.reports + i;
+        self.adjacent[start..end]
+            .iter()
+            .zip(&self.why[start..end])
+            .find(|&(&m, _)| m == node)
+            .and_then(|(_, &why)| why.checked_sub(3))
+    }
 }
 
 /// Reads [`FrozenGraph::to_bytes`].
@@ -1078,6 +1178,9 @@ pub struct Partition {
     /// The identifiers that do not link (benign or suppressed); all
     /// others are active.
     states: FxHashMap<u32, IdentState>,
+    /// Per identifier shared between groups (suppressed), each naming
+    /// report's side: it links the reports of one side.
+    sides: FxHashMap<u32, Vec<(u32, u8)>>,
 }
 
 impl Partition {
@@ -1090,6 +1193,12 @@ impl Partition {
     /// The number of clusters.
     pub fn len(&self) -> usize {
         self.count
+    }
+
+    /// The side of report number `r` of identifier number `i` when `i` is
+    /// shared between groups (see `shared`): it links one side's reports.
+    fn side(&self, r: u32, i: u32) -> Option<u8> {
+        self.sides.get(&i)?.iter().find(|s| s.0 == r).map(|s| s.1)
     }
 
     /// True when there are no clusters.
@@ -1451,6 +1560,7 @@ mod tests {
             amount_cents: None,
             victim_ref: None,
             supplement: false,
+            fraud_category: None,
         }
     }
 
@@ -1462,10 +1572,12 @@ mod tests {
         }
     }
 
-    /// Linking without the hub guard, so that it must equal union-find.
+    /// Linking without the hub guard and the shared-identifier rule, so
+    /// that it must equal union-find.
     fn no_hub_guard() -> LinkingConfig {
         let mut cfg = Settings::defaults().linking;
         cfg.hub_min_reports = usize::MAX;
+        cfg.shared_min_reports = 0;
         cfg
     }
 

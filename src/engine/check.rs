@@ -247,6 +247,19 @@ impl Engine {
                     reports: n,
                 });
             }
+            // A money mule shared by groups: every group's cluster is a
+            // candidate, each matched on the reports of its side.
+            if id.links() {
+                for (n, one) in state.graph.shared_sides(&state.partition, &key) {
+                    if let Some(c) = state.cluster_at(one) {
+                        matched.entry(c.clone()).or_default().push(MatchedOn {
+                            kind: id.kind.as_str().to_owned(),
+                            value: id.value.clone(),
+                            reports: n,
+                        });
+                    }
+                }
+            }
             out_idents.push(CheckIdent {
                 kind: id.kind,
                 value: id.value.clone(),
@@ -266,6 +279,7 @@ impl Engine {
                 amount_cents: report.amount_eur.map(cents),
                 victim_ref: Some(Arc::from(v)),
                 supplement: crate::extract::is_supplement(&report.narrative),
+                fraud_category: report.fraud_type.as_ref().and_then(|f| f.known_number()),
             };
             let window = self.inner.settings.linking.refiling_window_days * 86_400;
             for other in state.reports_of_victim(v) {

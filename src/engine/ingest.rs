@@ -425,13 +425,18 @@ pub(super) fn cents(eur: f64) -> i64 {
     (eur * 100.0).round() as i64
 }
 
-pub(super) fn node_of(row: &LinkRow) -> ReportNode {
+/// A stored report as the linker sees it; `categories` holds, per name
+/// the rows number, its known fraud category (see [`LinkRow::fraud_type`]).
+pub(super) fn node_of(row: &LinkRow, categories: &[Option<u8>]) -> ReportNode {
     ReportNode {
         id: row.id.clone(),
         filed_at: row.filed_at,
         amount_cents: row.amount_eur.map(cents),
         victim_ref: row.victim_ref.clone(),
         supplement: row.supplement,
+        fraud_category: row
+            .fraud_type
+            .and_then(|t| categories.get(t as usize).copied().flatten()),
     }
 }
 

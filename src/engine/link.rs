@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use crate::cluster::{self, Graph, LinkIdent, MailProviders};
 use crate::ident::Kind;
-use crate::report::ReportId;
+use crate::report::{FraudType, ReportId};
 use crate::store::Store;
 
 use super::Engine;
@@ -66,6 +66,11 @@ impl Engine {
         };
         let cfg = &self.inner.settings.linking;
         let providers = mailboxes.providers(cfg.mail_provider_min_addresses);
+        let categories: Vec<Option<u8>> = reads
+            .names
+            .iter()
+            .map(|name| FraudType::parse(name).known_number())
+            .collect();
         let mut graph = Graph::new();
         graph.reserve(rows.len(), flat.len());
         for (n, row) in rows.iter().enumerate() {
@@ -85,7 +90,7 @@ impl Engine {
                     }),
                 })
                 .collect();
-            graph.add_report(node_of(row), &links);
+            graph.add_report(node_of(row, &categories), &links);
         }
         drop((group_of, more_groups, flat, groups));
         graph.add_refilings(cfg.refiling_window_days);

@@ -1309,6 +1309,34 @@ pub fn why_text(lang: Lang, why: &str) -> String {
         )
         .expect("a valid pattern")
     });
+    static SHARED: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^shared: named in (\d+) reports that fall into (\d+) otherwise separate groups of different fraud types: (.+)$",
+        )
+        .expect("a valid pattern")
+    });
+    static SHARED_PART: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"([a-z_]+) \((\d+) reports\)").expect("a valid pattern")
+    });
+    if let Some(c) = SHARED.captures(why) {
+        let parts: Vec<String> = SHARED_PART
+            .captures_iter(&c[3])
+            .map(|p| {
+                lang.f(
+                    "verdict.shared_part",
+                    &[("fraud", &lang.name("fraud", &p[1])), ("n", &&p[2])],
+                )
+            })
+            .collect();
+        return lang.f(
+            "verdict.shared",
+            &[
+                ("reports", &&c[1]),
+                ("groups", &&c[2]),
+                ("parts", &parts.join(", ")),
+            ],
+        );
+    }
     if why.starts_with("official number by context") {
         return lang.t("verdict.official_by_context").to_owned();
     }
@@ -1559,6 +1587,11 @@ mod tests {
             );
         }
         reasons.push(crate::cluster::hub_reason(41, 6, 0.27));
+        reasons.push(crate::cluster::shared_reason(
+            7,
+            2,
+            &[("romance", 13), ("webshop", 4)],
+        ));
         for why in &reasons {
             for lang in [Lang::Nl, Lang::En] {
                 let read = why_text(lang, why);
