@@ -48,30 +48,31 @@ pub(super) fn find(
     if min_reports == 0 {
         return Vec::new();
     }
+    // Per component its size and its known fraud types, so that only
+    // the few with two or more are gathered and examined.
+    let count = component.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+    let mut size = vec![0u32; count];
+    let mut types = vec![0u16; count];
+    for (r, &c) in component.iter().enumerate() {
+        size[c as usize] += 1;
+        if let Some(t) = graph.reports[r].fraud_category {
+            types[c as usize] |= 1 << t;
+        }
+    }
+    let examined = |c: u32| {
+        size[c as usize] as usize >= 2 * min_reports && types[c as usize].count_ones() >= 2
+    };
     let mut members: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
     for (r, &c) in component.iter().enumerate() {
-        members.entry(c).or_default().push(r as u32);
+        if examined(c) {
+            members.entry(c).or_default().push(r as u32);
+        }
     }
-    let mut found = Vec::new();
-    let mut list: Vec<(u32, Vec<u32>)> = members
-        .into_iter()
-        .filter(|(_, reports)| {
-            reports.len() >= 2 * min_reports && known_types(graph, reports).count_ones() >= 2
-        })
-        .collect();
+    let mut list: Vec<(u32, Vec<u32>)> = members.into_iter().collect();
     list.sort_unstable_by_key(|(c, _)| *c);
-    for (_, reports) in list {
-        found.extend(in_component(graph, &reports, states, min_reports));
-    }
-    found
-}
-
-/// The bit set of known fraud types among `reports`.
-fn known_types(graph: &Graph, reports: &[u32]) -> u16 {
-    reports
-        .iter()
-        .filter_map(|&r| graph.reports[r as usize].fraud_category)
-        .fold(0, |set, t| set | 1 << t)
+    list.into_iter()
+        .flat_map(|(_, reports)| in_component(graph, &reports, states, min_reports))
+        .collect()
 }
 
 /// An identifier shared between groups: why, and per report naming it
