@@ -1058,8 +1058,21 @@ fn usable_start(text: &str, run: &Run) -> Option<usize> {
         Some(c) if c.is_alphabetic() && run.plus => Some(0),
         Some(c) if c.is_alphanumeric() => glued_group(),
         Some(dash @ ('-' | '\u{2010}' | '\u{2011}' | '\u{2013}')) => {
+            // `sms-0871...`, and a number noun as before a space: `No-629...`,
+            // `nr-06...` (the words before it then say what number it is).
             let word = word_before(&before[..before.len() - dash.len_utf8()]);
-            (word.is_empty() || judge_word(word, false) == Label::Phone).then_some(0)
+            (word.is_empty() || is_number_noun(word) || judge_word(word, false) == Label::Phone)
+                .then_some(0)
+        }
+        // `call @18002702102`: an `@` standing alone before the digits is
+        // "at", not an e-mail address (whose name comes right before it).
+        Some('@')
+            if !before[..before.len() - 1]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')) =>
+        {
+            Some(0)
         }
         Some(marker @ ('*' | '_' | '~')) => {
             let open = before.len() - before.trim_end_matches(marker).len();
@@ -1845,6 +1858,31 @@ mod tests {
         ] {
             check_text(text, expected);
         }
+    }
+
+    // See: issue 20 (real SMS: the smishing set of Mishra and Soni, 2022,
+    // read in region US, had `Give missed call @18002702102` and `Contact
+    // customer care No-6299257179`).
+    #[test]
+    fn a_number_after_a_lone_at_sign_or_a_number_noun_and_a_dash_is_found() {
+        check_text("Bel ons @0612345678 voor hulp", &["+31612345678"]);
+        check_text("Klantenservice nr-0612345678 bellen", &["+31612345678"]);
+        check_text_in(
+            Id::US,
+            "Give missed call @18002702102 now",
+            &["+18002702102"],
+        );
+        check_text_in(
+            Id::US,
+            "Contact customer care No-6299257179 immediately",
+            &["+16299257179"],
+        );
+        check_text_in(Id::US, "Customer care No-800-270-2102", &["+18002702102"]);
+        // An e-mail address's name before the `@`, and a number noun of
+        // an order, still say it is no phone number.
+        check_text("Mail naar jan@0612345678 of piet.@0687654321", &[]);
+        check_text("Ordernummer nr-0612345678 is verzonden", &[]);
+        check_text_in(Id::US, "Your order No-6299257179 has shipped", &[]);
     }
 
     // See: issue 20
