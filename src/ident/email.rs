@@ -12,11 +12,13 @@
 //! not addresses that link reports.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::recent::{self, Recent};
 use super::refang::refang;
 use super::url::Domain;
 use super::{Kind, Match, ParseError};
@@ -24,6 +26,13 @@ use super::{Kind, Match, ParseError};
 /// A canonical e-mail address (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Email(String);
+
+thread_local! {
+    /// The thread's last address parses: an address in a statement is
+    /// parsed by the finder, the allowlist check and the derived domain.
+    static RECENT_EMAILS: RefCell<Recent<Result<Email, &'static str>>> =
+        const { RefCell::new(Recent::new()) };
+}
 
 /// Characters allowed in a local part besides ASCII letters and digits
 /// (RFC 5322 `atext` plus the dot).
@@ -37,6 +46,14 @@ impl Email {
     /// cannot have), `host` (the part after `@` is not a host name with a
     /// registrable domain).
     pub fn parse(raw: &str) -> Result<Email, ParseError> {
+        recent::memoised(&RECENT_EMAILS, raw, |raw| {
+            Email::parse_stable(raw).map_err(|e| e.reason())
+        })
+        .map_err(|reason| ParseError::new(Kind::Email, reason, raw))
+    }
+
+    /// [`Email::parse`] without the memo.
+    fn parse_stable(raw: &str) -> Result<Email, ParseError> {
         // The canonical form parses to itself: a host that a refang rule
         // only reaches once the address is lower case and trimmed
         // (`jan@x-DOT-nl.` gives `jan@x-dot-nl`, then `jan@x.nl`) is parsed
@@ -166,7 +183,11 @@ static AT_MARKER: LazyLock<Regex> = LazyLock::new(|| {
 /// Every match is [`Kind::Email`] with the canonical address as value; the
 /// span covers the written address (`jan (at) voorbeeld (dot) nl`).
 pub fn find_in_text(text: &str) -> Vec<Match> {
-    if !text.contains('@') && !AT_MARKER.is_match(text) {
+    // Every at marker holds a bracket or ` AT `; most statements hold
+    // neither, which is quicker to see than to search for a marker.
+    let may_hold_marker = || text.contains(['[', '(', '{']) || text.contains(" AT ");
+    let has_at = text.contains('@') || (may_hold_marker() && AT_MARKER.is_match(text));
+    if !has_at {
         return Vec::new();
     }
     let mut found = Vec::new();

@@ -21,6 +21,7 @@ pub mod iban;
 pub mod name;
 pub mod phone;
 pub mod prose;
+mod recent;
 pub mod refang;
 pub mod url;
 

@@ -30,6 +30,7 @@
 //! `www.` and every other subdomain is gone (`mijn.ing.nl` -> `ing.nl`).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -38,6 +39,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::prose;
+use super::recent::{self, Recent};
 use super::refang::{is_icann_tld, refang};
 use super::{Kind, Match, ParseError};
 
@@ -211,6 +213,29 @@ impl Domain {
 /// result (`https://x.nl/a.#top` gives `https://x.nl/a.`, whose `.` now
 /// ends the text), so such a result is parsed again until it is stable.
 fn parse_url(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
+    recent::memoised(&RECENT_URLS, raw, |raw| {
+        parse_url_stable(raw).map_err(|e| e.reason())
+    })
+    .map_err(|reason| ParseError::new(Kind::Url, reason, raw))
+}
+
+/// A URL's parse, or the reason it fails (every error of [`parse_url`] is
+/// of kind `url` and names the raw text).
+type UrlParse = Result<(Url, Option<Domain>), &'static str>;
+
+thread_local! {
+    /// The thread's last URL parses: an identifier's link is parsed by the
+    /// finder, the allowlist check, the derived domain and the account
+    /// lookup.
+    static RECENT_URLS: RefCell<Recent<UrlParse>> = const { RefCell::new(Recent::new()) };
+    /// The thread's last host checks: each parse of a link or a domain
+    /// checks its host.
+    static RECENT_HOSTS: RefCell<Recent<Result<String, &'static str>>> =
+        const { RefCell::new(Recent::new()) };
+}
+
+/// [`parse_url`] without the memo.
+fn parse_url_stable(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
     let mut parsed = parse_url_once(raw)?;
     // Each pass undoes at most one layer (`^^^.` loses one `^`), so a
     // pathological value that needs more passes has no canonical form.
@@ -309,6 +334,11 @@ fn parse_url_once(raw: &str) -> Result<(Url, Option<Domain>), ParseError> {
 /// Checks a host name and returns its registrable domain, or the reason it
 /// has none.
 fn check_host(host: &str) -> Result<String, &'static str> {
+    recent::memoised(&RECENT_HOSTS, host, check_host_uncached)
+}
+
+/// [`check_host`] without the memo.
+fn check_host_uncached(host: &str) -> Result<String, &'static str> {
     let host = host.strip_suffix('.').unwrap_or(host);
     if host.is_empty() {
         return Err("empty");
