@@ -17,6 +17,7 @@ use phonenumber::Type;
 use phonenumber::country::Id;
 use phonenumber::metadata::{DATABASE, Database, Descriptor, Metadata};
 use regex::{Regex, RegexBuilder};
+use rustc_hash::FxHashMap;
 
 use super::{Kind, Match, ParseError};
 
@@ -52,8 +53,8 @@ const VERDICT_CACHE: usize = 16_384;
 type VerdictKey = (String, Option<Id>, bool);
 
 thread_local! {
-    static VERDICTS: std::cell::RefCell<std::collections::HashMap<VerdictKey, Result<String, &'static str>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static VERDICTS: std::cell::RefCell<HashMap<VerdictKey, Result<String, &'static str>>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
 /// Fewest digits a written number may have before it is worth asking the
@@ -374,11 +375,14 @@ fn possible_lengths(meta: &Metadata) -> impl Iterator<Item = usize> + '_ {
 /// length of the pattern text in the static metadata database (which never
 /// moves or changes) and by whether the whole text must match, so each is
 /// compiled once.
-static ANCHORED: LazyLock<RwLock<AnchoredCache>> = LazyLock::new(|| RwLock::new(HashMap::new()));
+static ANCHORED: LazyLock<RwLock<AnchoredCache>> =
+    LazyLock::new(|| RwLock::new(FxHashMap::default()));
 
 /// Compiled anchored patterns by pattern address, length and anchoring;
-/// `None` when a pattern did not compile.
-type AnchoredCache = HashMap<(usize, usize, bool), Option<Regex>>;
+/// `None` when a pattern did not compile. Looked up several times for each
+/// candidate number; its keys come from the program, not from the text,
+/// so a fast hash without flooding resistance is safe.
+type AnchoredCache = FxHashMap<(usize, usize, bool), Option<Regex>>;
 
 /// Whether a pattern of the metadata matches the whole of `s` (`whole`) or
 /// a prefix of it; `None` when the pattern does not compile anchored.
@@ -532,8 +536,8 @@ struct RegionInfo {
 }
 
 /// [`RegionInfo`] by region, worked out once per region.
-static REGION_INFO: LazyLock<RwLock<HashMap<Id, RegionInfo>>> =
-    LazyLock::new(|| RwLock::new(HashMap::new()));
+static REGION_INFO: LazyLock<RwLock<FxHashMap<Id, RegionInfo>>> =
+    LazyLock::new(|| RwLock::new(FxHashMap::default()));
 
 impl RegionInfo {
     /// The region's prefix, lengths and writing rules, from the metadata.
@@ -673,19 +677,9 @@ pub fn find_in_text(text: &str, region: Id) -> Vec<Match> {
             }
             to -= 1;
         }
-        let cue = match label_before(text.get(..start).unwrap_or_default()) {
-            Label::NotPhone => continue,
-            Label::Phone => true,
-            Label::None => false,
-        };
         let info = *info.get_or_insert_with(|| RegionInfo::of(region));
-        find_in_run(
-            text,
-            &run,
-            from..to,
-            Context { info, region, cue },
-            &mut found,
-        );
+        let label = || label_before(text.get(..start).unwrap_or_default());
+        find_in_run(text, &run, from..to, (info, region), label, &mut found);
     }
     found
 }
@@ -702,25 +696,51 @@ struct Context {
 /// Tries the sub-runs of the groups `usable` of a run that could be a
 /// number, longest first, and records the valid ones. A run can hold a
 /// number together with digits written next to it (`28-02-2025
-/// 0612345678`), or two numbers.
+/// 0612345678`), or two numbers. `label` reads the words before the run:
+/// only once a sub-run has a form a number could be read in, as most runs
+/// (dates, amounts, times) have none.
 fn find_in_run(
     text: &str,
     run: &Run,
     usable: std::ops::Range<usize>,
-    cx: Context,
+    (info, region): (RegionInfo, Id),
+    label: impl Fn() -> Label,
     found: &mut Vec<Match>,
 ) {
+    // Whether a phone word comes before the run, once read.
+    let mut cue_read = None;
     let mut attempts = 0;
     let from = usable.start;
     let mut first = from;
     while first < usable.end {
         let mut next = first + 1;
-        if can_start(run, first, from, cx.info) {
+        if can_start(run, first, from, info) {
             'last: for last in (first..usable.end).rev() {
                 let span = run.groups[first].start..run.groups[last].end;
                 let Some(raw) = text.get(span.clone()) else {
                     continue;
                 };
+                let cue = match cue_read {
+                    Some(cue) => cue,
+                    None => {
+                        // A phone word before the run only adds forms.
+                        let any = Context {
+                            info,
+                            region,
+                            cue: true,
+                        };
+                        if forms(run, first, last, raw, any).is_empty() {
+                            continue;
+                        }
+                        let cue = match label() {
+                            Label::NotPhone => return,
+                            Label::Phone => true,
+                            Label::None => false,
+                        };
+                        *cue_read.insert(cue)
+                    }
+                };
+                let cx = Context { info, region, cue };
                 for form in forms(run, first, last, raw, cx) {
                     attempts += 1;
                     if attempts > MAX_ATTEMPTS {
@@ -1323,18 +1343,57 @@ fn label_in_word(word: &[u8], label: &str, joins: Joins, number_next: bool) -> b
     }
 }
 
+/// Labels by where they stand in a word: a label that must start it
+/// ([`Joins::Word`], [`Joins::WithNumber`]) under its first letter, so a
+/// word is only compared with the few that start as it does; the others
+/// anywhere.
+#[derive(Debug)]
+struct LabelIndex {
+    starting: [Vec<(&'static str, Joins)>; 26],
+    anywhere: Vec<(&'static str, Joins)>,
+}
+
+impl LabelIndex {
+    fn of(labels: &[(&'static str, Joins)]) -> LabelIndex {
+        let mut index = LabelIndex {
+            starting: Default::default(),
+            anywhere: Vec::new(),
+        };
+        for &(label, joins) in labels {
+            match label.as_bytes().first() {
+                Some(&first @ b'a'..=b'z') if joins != Joins::Head => {
+                    index.starting[usize::from(first - b'a')].push((label, joins));
+                }
+                _ => index.anywhere.push((label, joins)),
+            }
+        }
+        index
+    }
+
+    /// Whether `word` is written with one of the labels
+    /// ([`label_in_word`]).
+    fn any_in(&self, word: &[u8], number_next: bool) -> bool {
+        let starting = match word.first().map(u8::to_ascii_lowercase) {
+            Some(first @ b'a'..=b'z') => &self.starting[usize::from(first - b'a')][..],
+            _ => &[],
+        };
+        starting
+            .iter()
+            .chain(&self.anywhere)
+            .any(|&(l, j)| label_in_word(word, l, j, number_next))
+    }
+}
+
+static NOT_PHONE_INDEX: LazyLock<LabelIndex> = LazyLock::new(|| LabelIndex::of(NOT_PHONE_LABELS));
+
+static PHONE_INDEX: LazyLock<LabelIndex> = LazyLock::new(|| LabelIndex::of(PHONE_LABELS));
+
 /// What one word before a number says; `number_next` when the word after
 /// it is a number noun.
 fn judge_word(word: &[u8], number_next: bool) -> Label {
-    if NOT_PHONE_LABELS
-        .iter()
-        .any(|&(l, j)| label_in_word(word, l, j, number_next))
-    {
+    if NOT_PHONE_INDEX.any_in(word, number_next) {
         Label::NotPhone
-    } else if PHONE_LABELS
-        .iter()
-        .any(|&(l, j)| label_in_word(word, l, j, number_next))
-    {
+    } else if PHONE_INDEX.any_in(word, number_next) {
         Label::Phone
     } else {
         Label::None
@@ -2031,6 +2090,37 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_label_index_judges_a_word_as_the_whole_lists_do(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    prop::sample::select(NOT_PHONE_LABELS).prop_map(|(l, _)| l.to_owned()),
+                    prop::sample::select(PHONE_LABELS).prop_map(|(l, _)| l.to_owned()),
+                    prop::sample::select(NUMBER_NOUNS).prop_map(str::to_owned),
+                    prop::sample::select(INFLECTIONS).prop_map(str::to_owned),
+                    "[a-zA-Z0-9é-]{0,3}",
+                ],
+                0..4,
+            ),
+            upper in prop::bool::ANY,
+            number_next in prop::bool::ANY,
+        ) {
+            let word = parts.concat();
+            let word = if upper { word.to_uppercase() } else { word };
+            let word = word.as_bytes();
+            let any = |labels: &[(&str, Joins)]| {
+                labels.iter().any(|&(l, j)| label_in_word(word, l, j, number_next))
+            };
+            let expected = if any(NOT_PHONE_LABELS) {
+                Label::NotPhone
+            } else if any(PHONE_LABELS) {
+                Label::Phone
+            } else {
+                Label::None
+            };
+            prop_assert_eq!(judge_word(word, number_next), expected);
+        }
+
         #[test]
         fn parse_and_find_never_panic_on_any_string(s in ".*") {
             let _ = Phone::parse(&s, NL);
