@@ -72,6 +72,9 @@ const TRON_LEN: usize = 34;
 const ETH_LEN: usize = 42;
 /// Shortest and longest segwit address (BIP-173: 90 characters at most).
 const SEGWIT_LEN: std::ops::RangeInclusive<usize> = 14..=90;
+/// Shortest address of any chain, in characters: a segwit one (base58
+/// ones have at least 26).
+const SHORTEST_LEN: usize = *SEGWIT_LEN.start();
 
 impl Crypto {
     /// Parses an address, trimming surrounding whitespace.
@@ -296,6 +299,16 @@ pub fn find_in_text(text: &str) -> Vec<Match> {
             i += 1;
             continue;
         }
+        // A word shorter than any address is passed over from the last
+        // byte within that length that ends it; what follows that byte
+        // starts a word or is no word.
+        let Some(head) = bytes.get(i..i + SHORTEST_LEN) else {
+            break;
+        };
+        if let Some(k) = head.iter().rposition(|b| !b.is_ascii_alphanumeric()) {
+            i += k + 1;
+            continue;
+        }
         let start = i;
         while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
             i += 1;
@@ -461,7 +474,59 @@ mod tests {
         check_find("", &[]);
     }
 
+    /// The finder as it was, reading every word whole (the oracle).
+    fn find_in_every_word(text: &str) -> Vec<Match> {
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            if !has_address_shape(&bytes[start..i]) {
+                continue;
+            }
+            if let Ok(address) = Crypto::parse_lenient(&text[start..i]) {
+                found.push(Match {
+                    kind: Kind::Crypto,
+                    span: start..i,
+                    value: address.value,
+                    valid: true,
+                });
+            }
+        }
+        found
+    }
+
     proptest! {
+        #[test]
+        fn the_finder_finds_what_reading_every_word_finds(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    Just(ETH_MIXED),
+                    Just(BTC_P2PKH_ADDR),
+                    Just(BTC_SEGWIT),
+                    Just(TRON_ADDR),
+                    Just("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+                    Just("abcdefghijklm"),
+                    Just("a"),
+                    Just("7"),
+                    Just(" "),
+                    Just("."),
+                    Just("é"),
+                ],
+                0..12,
+            )
+        ) {
+            let text = parts.concat();
+            prop_assert_eq!(find_in_text(&text), find_in_every_word(&text));
+        }
+
         #[test]
         fn parse_and_find_never_panic_on_any_string(s in ".*") {
             let _ = Crypto::parse(&s);

@@ -446,6 +446,15 @@ fn looks_like_account(chars: &[u8]) -> bool {
     digits * 2 >= bban.len()
 }
 
+/// The offset of the first two adjacent ASCII digits at or after `from`.
+fn digit_pair(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let at = rest
+        .windows(2)
+        .position(|w| w[0].is_ascii_digit() && w[1].is_ascii_digit())?;
+    Some(from + at)
+}
+
 /// Finds IBANs in free text.
 ///
 /// An IBAN must start a word with the country code of a registry country,
@@ -459,7 +468,19 @@ pub fn find_in_text(text: &str) -> Vec<Match> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
     let mut i = 0;
+    // The first check digits at or after `i + 2`: two adjacent digits.
+    let mut check_digits = 0;
     while i + 4 <= bytes.len() {
+        // An IBAN's check digits follow its country code after at most a
+        // two-byte separator, so no IBAN starts more than four bytes
+        // before the next pair of digits: the text up to there is passed.
+        if check_digits < i + 2 {
+            let Some(at) = digit_pair(bytes, i + 2) else {
+                break;
+            };
+            check_digits = at;
+        }
+        i = i.max(check_digits.saturating_sub(4));
         let at_word_start = i == 0 || !is_word_byte(bytes[i - 1]);
         if !(at_word_start && bytes[i].is_ascii_alphabetic()) {
             i += 1;
@@ -748,7 +769,66 @@ mod tests {
         );
     }
 
+    /// The finder as it was, trying every offset (the oracle).
+    fn find_at_every_offset(text: &str) -> Vec<Match> {
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i + 4 <= bytes.len() {
+            let at_word_start = i == 0 || !is_word_byte(bytes[i - 1]);
+            let cand = (at_word_start && bytes[i].is_ascii_alphabetic())
+                .then(|| read_candidate(bytes, i))
+                .flatten();
+            let Some(cand) = cand else {
+                i += 1;
+                continue;
+            };
+            let compact = std::str::from_utf8(&cand.chars[..cand.len]).unwrap();
+            let (valid, keep) = match compact.parse::<iban::Iban>() {
+                Ok(_) => (true, true),
+                Err(_) => (false, looks_like_account(compact.as_bytes())),
+            };
+            if keep {
+                found.push(Match {
+                    kind: Kind::Iban,
+                    span: i..cand.end,
+                    value: compact.to_owned(),
+                    valid,
+                });
+                i = cand.end;
+            } else {
+                i += 1;
+            }
+        }
+        found
+    }
+
     proptest! {
+        #[test]
+        fn the_finder_finds_what_trying_every_offset_finds(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    Just("NL91ABNA0417164300"),
+                    Just("nl91 abna 0417 1643 00"),
+                    Just("NL\u{a0}91\u{a0}ABNA"),
+                    Just("BE15 7346 6689 6530"),
+                    Just("NL12 3456"),
+                    Just("de 10 mensen"),
+                    Just("12"),
+                    Just(" "),
+                    Just("-"),
+                    Just("."),
+                    Just("\u{a0}"),
+                    Just("x"),
+                    Just("é"),
+                ],
+                0..14,
+            )
+        ) {
+            let text = parts.concat();
+            prop_assert_eq!(find_in_text(&text), find_at_every_offset(&text));
+        }
+
         #[test]
         fn parse_and_find_never_panic_on_any_string(s in ".*") {
             let _ = Iban::parse(&s);
