@@ -504,29 +504,36 @@ fn is_mobile(e164: &str, region: phonenumber::country::Id) -> bool {
 /// kind and value. A victim role or a benign verdict from either side wins,
 /// because one clear statement ("mijn eigen rekening") outweighs a default.
 fn merge(structured: Vec<Identifier>, narrative: Vec<Identifier>) -> Vec<Identifier> {
-    let mut out: Vec<Identifier> = Vec::with_capacity(structured.len() + narrative.len());
-    let mut index: HashMap<(Kind, String), usize> = HashMap::new();
-    for id in structured.into_iter().chain(narrative) {
-        match index.get(&(id.kind, id.value.clone())) {
-            Some(&i) => {
-                let have = &mut out[i];
-                if id.role == Role::Victim && have.role_is_default() {
-                    have.role = Role::Victim;
-                }
-                if have.benign.is_none() {
-                    have.benign = id.benign;
-                }
-                if have.span.is_none() {
-                    have.span = id.span;
-                }
-                if have.note.is_none() {
-                    have.note = id.note;
-                }
-            }
-            None => {
-                index.insert((id.kind, id.value.clone()), out.len());
-                out.push(id);
-            }
+    let all: Vec<Identifier> = structured.into_iter().chain(narrative).collect();
+    // The first entry of each kind and value, for every entry.
+    let mut first_of: HashMap<(Kind, &str), usize> = HashMap::with_capacity(all.len());
+    let first: Vec<usize> = all
+        .iter()
+        .enumerate()
+        .map(|(i, id)| *first_of.entry((id.kind, id.value.as_str())).or_insert(i))
+        .collect();
+    drop(first_of);
+    let mut out: Vec<Identifier> = Vec::with_capacity(all.len());
+    // Where in `out` each first entry went.
+    let mut place = vec![0; all.len()];
+    for (i, (id, first)) in all.into_iter().zip(first).enumerate() {
+        if i == first {
+            place[i] = out.len();
+            out.push(id);
+            continue;
+        }
+        let have = &mut out[place[first]];
+        if id.role == Role::Victim && have.role_is_default() {
+            have.role = Role::Victim;
+        }
+        if have.benign.is_none() {
+            have.benign = id.benign;
+        }
+        if have.span.is_none() {
+            have.span = id.span;
+        }
+        if have.note.is_none() {
+            have.note = id.note;
         }
     }
     out
@@ -1173,6 +1180,18 @@ static SPOOF_CUE: LazyLock<Regex> = LazyLock::new(|| {
 /// Whose an identifier in text is, and whether the words around a phone
 /// number say it is a spoofed official number.
 fn context(text: &str, span: Range<usize>, kind: Kind) -> (Role, Option<String>) {
+    // Victims describe their own account, number and address; their own
+    // websites and handles do not come up in a fraud statement.
+    let victim_cue: Option<&Regex> = match kind {
+        Kind::Iban | Kind::Crypto => Some(&VICTIM_ACCOUNT),
+        Kind::Phone => Some(&VICTIM_PHONE),
+        Kind::Email => Some(&VICTIM_EMAIL),
+        _ => None,
+    };
+    // Nothing around a link or a handle changes whose it is.
+    if victim_cue.is_none() && kind != Kind::Phone {
+        return (Role::Offender, None);
+    }
     let mut from = span.start.saturating_sub(70);
     while !text.is_char_boundary(from) {
         from += 1;
@@ -1186,16 +1205,10 @@ fn context(text: &str, span: Range<usize>, kind: Kind) -> (Role, Option<String>)
         .max(sentence_dot(before))
         .map_or(0, |i| i + 1);
     let clause = &before[clause_start..];
-    // Victims describe their own account, number and address; their own
-    // websites and handles do not come up in a fraud statement.
-    let victim_cue: Option<&Regex> = match kind {
-        Kind::Iban | Kind::Crypto => Some(&VICTIM_ACCOUNT),
-        Kind::Phone => Some(&VICTIM_PHONE),
-        Kind::Email => Some(&VICTIM_EMAIL),
-        _ => None,
-    };
     let last_victim = victim_cue.and_then(|re| re.find_iter(clause).last().map(|m| m.end()));
-    let last_offender = OFFENDER_CUE.find_iter(clause).last().map(|m| m.end());
+    // An offender cue only matters after a victim cue.
+    let last_offender =
+        last_victim.and_then(|_| OFFENDER_CUE.find_iter(clause).last().map(|m| m.end()));
     let role = match (last_victim, last_offender) {
         (Some(v), Some(o)) if v > o => Role::Victim,
         (Some(_), None) => Role::Victim,
@@ -1209,7 +1222,7 @@ fn context(text: &str, span: Range<usize>, kind: Kind) -> (Role, Option<String>)
         }
         let after = text.get(span.end..e).unwrap_or("");
         let named_after = OFFICIAL_AFTER.is_match(after);
-        (SPOOF_CUE.is_match(clause) || named_after)
+        (named_after || SPOOF_CUE.is_match(clause))
             .then(|| "official number by context (shown as caller id or called back)".to_owned())
     } else {
         None
