@@ -20,11 +20,14 @@ use crate::config::LinkingConfig;
 use crate::ident::Kind;
 use crate::report::ReportId;
 
+mod relink;
 mod rules;
 mod shared;
 
 pub use rules::{MailProviders, endpoint_reports, normalise_endpoint};
 pub use shared::shared_reason;
+
+use relink::{Linking, Region};
 
 /// A cluster's id: `C-` and six (rarely more) hex digits, stable for life.
 #[derive(
@@ -413,23 +416,7 @@ impl Graph {
 
     /// Computes the partition into clusters, with the hub guard.
     pub fn partition(&self, cfg: &LinkingConfig) -> Partition {
-        let mut states: FxHashMap<u32, IdentState> = self
-            .ident_benign
-            .iter()
-            .map(|(&i, why)| (i, IdentState::Benign(why.clone())))
-            .collect();
-        let mut sides = FxHashMap::default();
-        let mut component = self.components(&mut states, &sides, cfg);
-        let shared = shared::find(self, &component, &states, cfg.shared_min_reports);
-        if !shared.is_empty() {
-            // Linked again with them linking only within their sides; the
-            // hubs found stay set aside (they join no fewer groups now).
-            for (i, found) in shared {
-                states.insert(i, IdentState::Suppressed(found.reason));
-                sides.insert(i, found.sides);
-            }
-            component = self.components(&mut states, &sides, cfg);
-        }
+        let (component, states, sides) = self.link(&Region::All, cfg);
         let count = component.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
         Partition {
             component,
@@ -439,22 +426,56 @@ impl Graph {
         }
     }
 
-    /// Per report, its component (numbered in the order of each
-    /// component's first report) when every identifier not in `states`
-    /// links, after the hub guard, which adds the hubs it sets aside to
-    /// `states`.
+    /// Links the reports of `region` (all, or a set closed under linking:
+    /// see `relink`): per report of the region in its order, its component
+    /// (numbered in the order of each component's first report), and the
+    /// states and sides of the region's identifiers that do not link.
+    fn link(&self, region: &Region, cfg: &LinkingConfig) -> Linking {
+        let mut states: FxHashMap<u32, IdentState> = match region {
+            Region::All => self
+                .ident_benign
+                .iter()
+                .map(|(&i, why)| (i, IdentState::Benign(why.clone())))
+                .collect(),
+            Region::Part { idents, .. } => idents
+                .iter()
+                .filter_map(|i| Some((*i, IdentState::Benign(self.ident_benign.get(i)?.clone()))))
+                .collect(),
+        };
+        let mut sides = FxHashMap::default();
+        let mut component = self.components(region, &mut states, &sides, cfg);
+        let shared = shared::find(self, region, &component, &states, cfg.shared_min_reports);
+        if !shared.is_empty() {
+            // Linked again with them linking only within their sides; the
+            // hubs found stay set aside (they join no fewer groups now).
+            for (i, found) in shared {
+                states.insert(i, IdentState::Suppressed(found.reason));
+                sides.insert(i, found.sides);
+            }
+            component = self.components(region, &mut states, &sides, cfg);
+        }
+        (component, states, sides)
+    }
+
+    /// Per report of `region`, its component (numbered in the order of
+    /// each component's first report) when every identifier not in
+    /// `states` links, after the hub guard, which adds the hubs it sets
+    /// aside to `states`.
     fn components(
         &self,
+        region: &Region,
         states: &mut FxHashMap<u32, IdentState>,
         sides: &FxHashMap<u32, Vec<(u32, u8)>>,
         cfg: &LinkingConfig,
     ) -> Vec<u32> {
-        let n = self.reports.len();
+        let n = region.len(self);
+        let local = |r: u32| region.local(r);
         // Hub candidates are examined from the most specific (fewest
         // reports) up, each against the links kept so far, so that a big
         // group's own identifiers hold it together before its largest hub
         // is judged.
-        let mut hubs: Vec<u32> = (0..self.idents.len() as u32)
+        let mut hubs: Vec<u32> = region
+            .idents(self)
             .filter(|&i| {
                 !states.contains_key(&i)
                     && self.ident_degree[i as usize] as usize >= cfg.hub_min_reports.max(2)
@@ -473,18 +494,18 @@ impl Graph {
                 sizes[r as usize] = total;
             }
         };
-        for &(a, b, _) in &self.direct {
-            union(&mut uf, &mut sizes, a, b);
+        for (a, b) in region.direct(self) {
+            union(&mut uf, &mut sizes, local(a), local(b));
         }
         // A shared identifier links the reports on each of its sides.
         for side in sides.values() {
             let mut first: FxHashMap<u8, u32> = FxHashMap::default();
             for &(r, s) in side {
                 let f = *first.entry(s).or_insert(r);
-                union(&mut uf, &mut sizes, f, r);
+                union(&mut uf, &mut sizes, local(f), local(r));
             }
         }
-        for i in 0..self.idents.len() as u32 {
+        for i in region.idents(self) {
             if self.ident_degree[i as usize] < 2 || states.contains_key(&i) || hub_set.contains(&i)
             {
                 continue;
@@ -492,12 +513,12 @@ impl Graph {
             let mut reports = self.ident_report_numbers(i);
             if let Some(first) = reports.next() {
                 for r in reports {
-                    union(&mut uf, &mut sizes, first, r);
+                    union(&mut uf, &mut sizes, local(first), local(r));
                 }
             }
         }
         for h in hubs {
-            let reports: Vec<u32> = self.ident_report_numbers(h).collect();
+            let reports: Vec<u32> = self.ident_report_numbers(h).map(local).collect();
             let mut groups: FxHashMap<u32, usize> = FxHashMap::default();
             for &r in &reports {
                 let root = uf.find(r);

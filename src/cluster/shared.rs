@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use petgraph::graph::{NodeIndex, UnGraph};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{Graph, IdentState, Node};
+use super::{Graph, IdentState, Node, Region};
 use crate::report::FraudType;
 
 /// Why a shared identifier is not followed; `parts` are the fraud types
@@ -37,10 +37,12 @@ pub fn shared_reason(reports: usize, groups: usize, parts: &[(&str, usize)]) -> 
 /// The identifiers to set aside as shared between groups, with their
 /// reasons: each is a cut point of its component whose removal leaves
 /// groups (two or more reports each) of at least two fraud types with at
-/// least `min_reports` reports each. `component` numbers each report's
-/// component; `states` holds the identifiers that already do not link.
+/// least `min_reports` reports each. `component` numbers the component of
+/// each report of `region`, in its order; `states` holds the identifiers
+/// that already do not link.
 pub(super) fn find(
     graph: &Graph,
+    region: &Region,
     component: &[u32],
     states: &FxHashMap<u32, IdentState>,
     min_reports: usize,
@@ -53,9 +55,9 @@ pub(super) fn find(
     let count = component.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
     let mut size = vec![0u32; count];
     let mut types = vec![0u16; count];
-    for (r, &c) in component.iter().enumerate() {
+    for (k, &c) in component.iter().enumerate() {
         size[c as usize] += 1;
-        if let Some(t) = graph.reports[r].fraud_category {
+        if let Some(t) = graph.reports[region.global(k as u32) as usize].fraud_category {
             types[c as usize] |= 1 << t;
         }
     }
@@ -63,9 +65,9 @@ pub(super) fn find(
         size[c as usize] as usize >= 2 * min_reports && types[c as usize].count_ones() >= 2
     };
     let mut members: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-    for (r, &c) in component.iter().enumerate() {
+    for (k, &c) in component.iter().enumerate() {
         if examined(c) {
-            members.entry(c).or_default().push(r as u32);
+            members.entry(c).or_default().push(region.global(k as u32));
         }
     }
     let mut list: Vec<(u32, Vec<u32>)> = members.into_iter().collect();
