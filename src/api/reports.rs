@@ -287,17 +287,14 @@ pub async fn check(
         .await?;
     // The clusters this check matched: their summaries are this token's
     // to read (an intake token reads no other).
-    state.matched.record(
-        caller.principal.token_id,
-        answer.matches.iter().map(|m| &m.cluster_id),
-    );
+    let shown = answer.clusters_shown();
+    state
+        .matched
+        .record(caller.principal.token_id, shown.iter().copied());
     // A check shows the clusters it matches (their size, units, status
-    // and team), not their reports.
-    let clusters: Vec<&str> = answer
-        .matches
-        .iter()
-        .map(|m| m.cluster_id.as_str())
-        .collect();
+    // and team) and those that reports pushed a moment ago join, not
+    // their reports.
+    let clusters: Vec<&str> = shown.iter().map(|c| c.as_str()).collect();
     log_read(
         &state,
         &caller,

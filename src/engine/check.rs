@@ -87,6 +87,41 @@ pub struct CheckAnswer {
     /// were not checked (additive; left out when there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<Unreadable>,
+    /// The check's linking identifiers named by reports pushed since the
+    /// clusters were last linked, which the next re-cluster links
+    /// (additive; left out when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingMatch>,
+}
+
+impl CheckAnswer {
+    /// The clusters the answer shows: those it matched, then those that
+    /// pending reports join; each once.
+    pub fn clusters_shown(&self) -> Vec<&ClusterId> {
+        let mut shown: Vec<&ClusterId> = self.matches.iter().map(|m| &m.cluster_id).collect();
+        for c in self.pending.iter().flat_map(|p| &p.joins) {
+            if !shown.contains(&c) {
+                shown.push(c);
+            }
+        }
+        shown
+    }
+}
+
+/// An identifier of a check that reports pushed a moment ago name, found
+/// before they are linked into the clusters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PendingMatch {
+    /// Its kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Its canonical value.
+    pub value: String,
+    /// How many of those reports name it.
+    pub reports: usize,
+    /// The clusters those reports join through their identifiers, as the
+    /// clusters stand now (none: they start a cluster of their own).
+    pub joins: Vec<ClusterId>,
 }
 
 /// A structured identifier of a check that could not be read.
@@ -224,7 +259,23 @@ impl Engine {
         let idents = self.inner.extractor.extract(&report);
         let mut matched: HashMap<ClusterId, Vec<MatchedOn>> = HashMap::new();
         let mut out_idents = Vec::with_capacity(idents.len());
+        let mut pending = Vec::new();
+        let waiting = self.inner.pending.read().unwrap_or_else(|p| p.into_inner());
         for id in &idents {
+            if id.links()
+                && !waiting.is_empty()
+                && let Some(hit) = waiting.naming(id.kind, &id.value, &state)
+                && !pending
+                    .iter()
+                    .any(|p: &PendingMatch| p.kind == id.kind && p.value == id.value)
+            {
+                pending.push(PendingMatch {
+                    kind: id.kind,
+                    value: id.value.clone(),
+                    reports: hit.reports,
+                    joins: hit.joins,
+                });
+            }
             let key = IdentKey {
                 kind: id.kind,
                 value: id.value.as_str().into(),
@@ -271,6 +322,7 @@ impl Engine {
                 note: id.note.clone(),
             });
         }
+        drop(waiting);
         // A refiling: the same victim, the same damage or a supplement.
         if let Some(v) = report.victim_ref.as_deref() {
             let me = ReportNode {
@@ -322,6 +374,7 @@ impl Engine {
             identifiers: out_idents,
             matches,
             unreadable,
+            pending,
         })
     }
 

@@ -290,9 +290,26 @@ impl Engine {
         };
         if !batch.is_empty() {
             let started = OffsetDateTime::now_utc().unix_timestamp();
-            let written = self
-                .store()
-                .write_batch(source, started, &batch, rejected.len(), team);
+            let mut store = self.store();
+            let written = store.write_batch(source, started, &batch, rejected.len(), team);
+            if let Ok((_, _, w)) = &written {
+                // Found by checks until a state that holds them is
+                // published; kept while the writer is held, so that a
+                // re-cluster's snapshot (taken with the writer) either
+                // holds these reports or comes before they are kept.
+                let generation = store.generation()?;
+                let mut pending = self
+                    .inner
+                    .pending
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner());
+                for ((_, _, idents), w) in batch.iter().zip(w) {
+                    if *w != crate::store::Written::Unchanged {
+                        pending.add(generation, idents);
+                    }
+                }
+            }
+            drop(store);
             let (_, counts, written) = match written {
                 Ok(w) => w,
                 Err(e) => {

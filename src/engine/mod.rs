@@ -42,6 +42,7 @@ mod error;
 mod ingest;
 mod link;
 mod overview;
+mod pending;
 mod pivot;
 mod purge;
 mod rebuild;
@@ -53,7 +54,9 @@ mod suggestions;
 mod tokens;
 mod triage;
 
-pub use self::check::{CheckAnswer, CheckIdent, CheckMatch, CheckRequest, MatchedOn, Unreadable};
+pub use self::check::{
+    CheckAnswer, CheckIdent, CheckMatch, CheckRequest, MatchedOn, PendingMatch, Unreadable,
+};
 pub use self::clusters::{
     ClusterDetail, ClusterFilter, ClusterIdent, ClusterView, Decided, Decision, DetailRow,
     STATUSES, SuppressedIdent, Triage, TriageChange, link_endpoints, record_decision, set_triage,
@@ -94,6 +97,9 @@ struct Inner {
     /// reads are logged without queueing behind an ingest batch.
     audit: Mutex<Store>,
     state: RwLock<Arc<State>>,
+    /// Pushed reports the state does not hold yet, which checks find
+    /// meanwhile (see `pending`).
+    pending: RwLock<pending::Pending>,
     /// Triage records of the live clusters someone has triaged (see
     /// [`Store::triaged_clusters`]): small, changed by people, so kept
     /// apart from the derived state that a re-cluster replaces.
@@ -236,6 +242,7 @@ impl Engine {
                 index,
                 audit: Mutex::new(audit),
                 state: RwLock::new(Arc::new(State::empty())),
+                pending: RwLock::new(pending::Pending::default()),
                 triage: RwLock::new(HashMap::new()),
                 rebuilding: Mutex::new(()),
                 waiting: std::sync::atomic::AtomicUsize::new(0),

@@ -250,6 +250,11 @@ impl Engine {
             &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
             state.clone(),
         );
+        self.inner
+            .pending
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .published(state.generation);
         if self
             .inner
             .one_shot

@@ -371,6 +371,23 @@ impl State {
         self.clusters.get(place as usize).map(|c| &c.cluster_id)
     }
 
+    /// The cluster an identifier links to: the one its reports are in,
+    /// when it links (not benign, suppressed or unknown).
+    pub(super) fn cluster_named_by(&self, kind: Kind, value: &str) -> Option<&ClusterId> {
+        let key = IdentKey {
+            kind,
+            value: value.into(),
+        };
+        if !matches!(
+            self.graph.ident_state(&self.partition, &key),
+            Some(IdentState::Active)
+        ) {
+            return None;
+        }
+        let (_, one) = self.graph.naming(&key)?;
+        self.cluster_at(one)
+    }
+
     /// The identifiers the hub guard suppressed, most reports first.
     pub fn suppressed(&self) -> &[SuppressedIdent] {
         &self.suppressed

@@ -975,6 +975,8 @@ struct CheckPage {
     answered: bool,
     found: Vec<IdentLine>,
     matches: Vec<MatchRow>,
+    /// One line per identifier that reports pushed a moment ago name.
+    pending: Vec<String>,
     unreadable: Vec<Unreadable>,
     advice: Vec<String>,
     headline: String,
@@ -990,6 +992,7 @@ impl CheckPage {
             answered: false,
             found: Vec::new(),
             matches: Vec::new(),
+            pending: Vec::new(),
             unreadable: Vec::new(),
             advice: Vec::new(),
             headline: String::new(),
@@ -1191,15 +1194,12 @@ pub async fn check(
         })
         .await?;
     // The matched clusters' summaries are this officer's to open.
-    state.app.matched.record(
-        viewer.principal.token_id,
-        answer.matches.iter().map(|m| &m.cluster_id),
-    );
-    let clusters: Vec<&str> = answer
-        .matches
-        .iter()
-        .map(|m| m.cluster_id.as_str())
-        .collect();
+    let shown = answer.clusters_shown();
+    state
+        .app
+        .matched
+        .record(viewer.principal.token_id, shown.iter().copied());
+    let clusters: Vec<&str> = shown.iter().map(|c| c.as_str()).collect();
     log_read(
         &state,
         &viewer,
@@ -1258,6 +1258,27 @@ pub async fn check(
                 }
                 _ => String::new(),
             },
+        })
+        .collect();
+    p.pending = answer
+        .pending
+        .iter()
+        .map(|w| {
+            let kind = lang.name("kind", w.kind.as_str());
+            let reports = lang.n("count.reports", w.reports);
+            let clusters: Vec<&str> = w.joins.iter().map(|c| c.as_str()).collect();
+            let clusters = clusters.join(", ");
+            let fill: [(&str, &dyn std::fmt::Display); 4] = [
+                ("kind", &kind),
+                ("value", &w.value),
+                ("reports", &reports),
+                ("clusters", &clusters),
+            ];
+            if w.joins.is_empty() {
+                lang.f("check.pending_new", &fill)
+            } else {
+                lang.f("check.pending_joins", &fill)
+            }
         })
         .collect();
     p.matches = answer

@@ -2659,3 +2659,61 @@ async fn issue_22_the_graphs_days_are_days_in_amsterdam() {
     let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
     assert_eq!(v["reports"], 2, "{v}");
 }
+
+// See: issue 23. A report pushed a moment ago is found by an intake
+// officer's check before the clusters are linked again: the page says so,
+// names the cluster it joins, and the access log names that cluster.
+#[tokio::test]
+async fn issue_23_a_check_finds_a_report_pushed_a_moment_ago_before_it_is_linked() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    let iban = ui
+        .engine
+        .state()
+        .cluster(&fraudlink::cluster::ClusterId::new(cluster.clone()))
+        .and_then(|c| {
+            c.identifiers
+                .iter()
+                .find(|i| i.kind == fraudlink::ident::Kind::Iban && i.reports >= 2)
+                .map(|i| i.value.to_string())
+        })
+        .expect("the cluster is linked by an IBAN");
+    let line = serde_json::json!({
+        "id": "2026-UTR-990201",
+        "filed_at": "2026-11-30T10:00:00+01:00",
+        "unit": "Midden-Nederland",
+        "team": "Utrecht-Centrum",
+        "fraud_type": "marketplace",
+        "narrative": format!("Betaald aan {iban}; daarna belde 06 8765 0456 mij."),
+    });
+    ui.engine.ingest_lines("test", &[line.to_string()]).unwrap();
+
+    let s = ui.sign_in("intake").await;
+    let form = [
+        ("csrf", s.csrf.as_str()),
+        ("narrative", "Hij belde met 0687650456."),
+    ];
+    let p = ui.post("/check", Some(&s), &form).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(
+        p.body.contains("Geen bekend cluster gevonden."),
+        "not linked yet"
+    );
+    assert!(p.body.contains("id=\"pending\""), "{}", p.body);
+    assert!(
+        p.body.contains(&format!("Verwant cluster: {cluster}.")),
+        "{}",
+        p.body
+    );
+    let row = &ui.audit("check")[0];
+    assert!(
+        row.targets["clusters"].to_string().contains(&cluster),
+        "{:?}",
+        row.targets
+    );
+    // Linked: a match like any other, nothing pending.
+    ui.engine.rebuild("test").unwrap();
+    let p = ui.post("/check", Some(&s), &form).await;
+    assert!(!p.body.contains("id=\"pending\""));
+    assert!(p.body.contains(&format!("/clusters/{cluster}")));
+}
