@@ -300,9 +300,32 @@ impl Graph {
     /// Adds refiling links: two reports of one victim filed within the
     /// window that name the same damage or call themselves a supplement.
     pub fn add_refilings(&mut self, window_days: i64) {
+        let pairs = self.refiling_pairs(0, window_days);
+        // Exactly: the edges were reserved for the identifier links, and
+        // doubling them for a few refilings would leave half unused.
+        self.graph.reserve_exact_edges(pairs.len());
+        self.direct.reserve_exact(pairs.len());
+        self.add_refiling_pairs(&pairs);
+    }
+
+    /// The refilings (report numbers, the earlier first) of which the
+    /// later report is numbered `first` or later.
+    fn refiling_pairs(&self, first: usize, window_days: i64) -> Vec<(u32, u32)> {
+        // Only the victims of those reports, unless that is all of them.
+        let new_victims: Option<FxHashSet<&str>> = (first > 0).then(|| {
+            self.reports[first.min(self.reports.len())..]
+                .iter()
+                .filter_map(|r| r.victim_ref.as_deref())
+                .collect()
+        });
+        if new_victims.as_ref().is_some_and(FxHashSet::is_empty) {
+            return Vec::new();
+        }
         let mut by_victim: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
         for (i, r) in self.reports.iter().enumerate() {
-            if let Some(v) = r.victim_ref.as_deref() {
+            if let Some(v) = r.victim_ref.as_deref()
+                && new_victims.as_ref().is_none_or(|new| new.contains(v))
+            {
                 by_victim.entry(v).or_default().push(i as u32);
             }
         }
@@ -311,17 +334,19 @@ impl Graph {
         for list in by_victim.values() {
             for (n, &a) in list.iter().enumerate() {
                 for &b in &list[n + 1..] {
-                    if is_refiling(&self.reports[a as usize], &self.reports[b as usize], window) {
+                    if b as usize >= first
+                        && is_refiling(&self.reports[a as usize], &self.reports[b as usize], window)
+                    {
                         pairs.push((a, b));
                     }
                 }
             }
         }
-        // Exactly: the edges were reserved for the identifier links, and
-        // doubling them for a few refilings would leave half unused.
-        self.graph.reserve_exact_edges(pairs.len());
-        self.direct.reserve_exact(pairs.len());
-        for (a, b) in pairs {
+        pairs
+    }
+
+    fn add_refiling_pairs(&mut self, pairs: &[(u32, u32)]) {
+        for &(a, b) in pairs {
             let (ia, ib) = (
                 self.reports[a as usize].id.clone(),
                 self.reports[b as usize].id.clone(),

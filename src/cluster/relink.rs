@@ -22,7 +22,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::{DirectLink, Graph, IdentState, LinkingConfig, Node, Partition, is_refiling};
+use super::{Graph, IdentState, LinkingConfig, Node, Partition};
 
 /// Per report of a region its component, and the states and sides of
 /// the region's identifiers that do not link (see `Graph::link`).
@@ -104,44 +104,9 @@ impl Graph {
     /// were last made. Returns the reports they join, for
     /// [`Graph::relink`].
     pub fn add_refilings_since(&mut self, first: usize, window_days: i64) -> Vec<u32> {
-        let new_victims: FxHashMap<&str, ()> = self.reports[first.min(self.reports.len())..]
-            .iter()
-            .filter_map(|r| r.victim_ref.as_deref().map(|v| (v, ())))
-            .collect();
-        if new_victims.is_empty() {
-            return Vec::new();
-        }
-        let mut by_victim: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
-        for (i, r) in self.reports.iter().enumerate() {
-            if let Some(v) = r.victim_ref.as_deref()
-                && new_victims.contains_key(v)
-            {
-                by_victim.entry(v).or_default().push(i as u32);
-            }
-        }
-        let window = window_days.saturating_mul(86_400);
-        let mut pairs = Vec::new();
-        for list in by_victim.values() {
-            for (n, &a) in list.iter().enumerate() {
-                for &b in &list[n + 1..] {
-                    if (b as usize) >= first
-                        && is_refiling(&self.reports[a as usize], &self.reports[b as usize], window)
-                    {
-                        pairs.push((a, b));
-                    }
-                }
-            }
-        }
-        let mut joined = Vec::with_capacity(pairs.len() * 2);
-        for (a, b) in pairs {
-            let (ia, ib) = (
-                self.reports[a as usize].id.clone(),
-                self.reports[b as usize].id.clone(),
-            );
-            self.add_direct(&ia, &ib, DirectLink::Refiling);
-            joined.extend([a, b]);
-        }
-        joined
+        let pairs = self.refiling_pairs(first, window_days);
+        self.add_refiling_pairs(&pairs);
+        pairs.into_iter().flat_map(|(a, b)| [a, b]).collect()
     }
 
     /// Brings `p`, the partition of this graph before reports were added
@@ -264,7 +229,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::cluster::{LinkIdent, ReportNode};
+    use crate::cluster::{DirectLink, LinkIdent, ReportNode};
     use crate::config::Settings;
     use crate::ident::Kind;
     use crate::report::ReportId;

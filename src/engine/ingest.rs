@@ -297,16 +297,25 @@ impl Engine {
                 // published; kept while the writer is held, so that a
                 // re-cluster's snapshot (taken with the writer) either
                 // holds these reports or comes before they are kept.
-                let generation = store.generation()?;
-                let mut pending = self
-                    .inner
-                    .pending
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner());
-                for ((_, _, idents), w) in batch.iter().zip(w) {
-                    if *w != crate::store::Written::Unchanged {
-                        pending.add(generation, idents);
+                // The push is stored either way: a failed read here only
+                // leaves its reports to the next re-cluster.
+                match store.generation() {
+                    Ok(generation) => {
+                        let mut pending = self
+                            .inner
+                            .pending
+                            .write()
+                            .unwrap_or_else(|p| p.into_inner());
+                        for ((_, _, idents), w) in batch.iter().zip(w) {
+                            if *w != crate::store::Written::Unchanged {
+                                pending.add(generation, idents);
+                            }
+                        }
                     }
+                    Err(e) => tracing::warn!(
+                        error = format!("{e:#}"),
+                        "a stored push is not shown to checks before the next re-cluster"
+                    ),
                 }
             }
             drop(store);

@@ -370,3 +370,22 @@ impl Engine {
 
 /// The index folder inside the data directory.
 pub const INDEX_DIR: &str = "search";
+
+/// What the engine's tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Engine;
+
+    /// An engine over the fixtures, its store in `dir`.
+    pub(crate) fn fixture_engine(dir: &std::path::Path) -> Engine {
+        let mut settings = crate::config::Settings::defaults();
+        settings.data_dir = dir.to_path_buf();
+        let engine = Engine::open(settings).unwrap();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reports.ndjson");
+        let input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+        engine
+            .ingest("fixtures", input, &mut |_| Ok(()), &mut |_, _, _| {})
+            .unwrap();
+        engine
+    }
+}

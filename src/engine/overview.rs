@@ -177,19 +177,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// An engine on a new data directory with the fixtures loaded.
-    fn fixture_engine(dir: &std::path::Path) -> Engine {
-        let mut settings = crate::config::Settings::defaults();
-        settings.data_dir = dir.to_path_buf();
-        let engine = Engine::open(settings).unwrap();
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reports.ndjson");
-        let input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-        engine
-            .ingest("fixtures", input, &mut |_| Ok(()), &mut |_, _, _| {})
-            .unwrap();
-        engine
-    }
+    use crate::engine::testing::fixture_engine;
 
     fn worked_out(state: &State) -> bool {
         state.suggestions.get().is_some()

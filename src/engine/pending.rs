@@ -28,8 +28,16 @@ pub(super) struct Pending {
 }
 
 impl Pending {
+    /// At most this many reports are kept (some 75 MB): should re-clusters
+    /// stop succeeding under a stream of pushes, the reports beyond it
+    /// wait for the next re-cluster instead of growing the memory.
+    const MOST: usize = 500_000;
+
     /// Keeps a report stored at `generation` until a state holds it.
     pub(super) fn add(&mut self, generation: i64, idents: &[Identifier]) {
+        if self.reports.len() >= Self::MOST {
+            return;
+        }
         let mut links: Vec<Key> = idents
             .iter()
             .filter(|i| i.links())
@@ -127,14 +135,7 @@ mod tests {
     #[test]
     fn a_pushed_report_is_found_by_a_check_before_it_is_linked_and_after() {
         let dir = tempfile::tempdir().unwrap();
-        let mut settings = crate::config::Settings::defaults();
-        settings.data_dir = dir.path().to_path_buf();
-        let engine = Engine::open(settings).unwrap();
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reports.ndjson");
-        let input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-        engine
-            .ingest("fixtures", input, &mut |_| Ok(()), &mut |_, _, _| {})
-            .unwrap();
+        let engine = crate::engine::testing::fixture_engine(dir.path());
         // An IBAN that links a cluster of the fixtures.
         let state = engine.state();
         let (cluster, iban) = state
