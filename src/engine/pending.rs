@@ -77,7 +77,10 @@ impl Pending {
     pub(super) fn naming(&self, kind: Kind, value: &str, state: &State) -> Option<PendingHit> {
         let places = self.by_ident.get(&(kind, Box::from(value)))?;
         let mut joins: Vec<ClusterId> = Vec::new();
-        for &p in places {
+        // The clusters of the first thousand are looked up: a number
+        // pushed more often than that in a minute must not make each check
+        // naming it look up every one (their count stays exact).
+        for &p in places.iter().take(1_000) {
             for (k, v) in &self.reports[p as usize].1 {
                 if let Some(c) = state.cluster_named_by(*k, v)
                     && !joins.contains(c)
