@@ -12,6 +12,7 @@
 //! Tarjan's algorithm (petgraph's `articulation_points`), and each cut
 //! point that is an identifier is taken out once to see what falls apart.
 
+#[cfg(test)]
 use std::collections::VecDeque;
 
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -113,9 +114,195 @@ fn in_component(
             })
             .collect();
     cuts.sort_unstable_by_key(|&(i, _)| i);
+    if cuts.is_empty() {
+        return Vec::new();
+    }
+    let search = Search::run(&local, graph);
     cuts.into_iter()
-        .filter_map(|(i, n)| local.judge(graph, n, min_reports).map(|s| (i, s)))
+        .filter_map(|(i, n)| search.judge(&local, graph, n, min_reports).map(|s| (i, s)))
         .collect()
+}
+
+/// The number of known fraud types.
+const TYPES: usize = FraudType::NAMED.len();
+
+/// Marks a node without a parent (a root of the search).
+const NO_NODE: u32 = u32::MAX;
+
+/// One depth-first search of a [`Local`] graph, with per node what the
+/// parts its removal leaves hold: the parts of every cut point are read
+/// off it, so that judging all of them is linear in the component (a walk
+/// per cut point was quadratic: minutes at ten million reports).
+struct Search {
+    /// Entry time, and the last entry time within the node's subtree.
+    entry: Vec<u32>,
+    exit: Vec<u32>,
+    /// The lowest entry time reachable from the subtree by one back edge.
+    low: Vec<u32>,
+    parent: Vec<u32>,
+    /// Tree children, in entry order.
+    children: Vec<Vec<u32>>,
+    /// The root of the node's tree.
+    root: Vec<u32>,
+    /// Reports in the subtree, and their fraud types' votes.
+    reports: Vec<u32>,
+    votes: Vec<[u32; TYPES]>,
+}
+
+impl Search {
+    fn run(local: &Local, graph: &Graph) -> Search {
+        let n = local.graph.node_count();
+        let mut s = Search {
+            entry: vec![NO_NODE; n],
+            exit: vec![0; n],
+            low: vec![0; n],
+            parent: vec![NO_NODE; n],
+            children: vec![Vec::new(); n],
+            root: vec![0; n],
+            reports: vec![0; n],
+            votes: vec![[0; TYPES]; n],
+        };
+        let mut clock = 0u32;
+        for start in 0..n as u32 {
+            if s.entry[start as usize] != NO_NODE {
+                continue;
+            }
+            s.enter(local, graph, start, NO_NODE, start, &mut clock);
+            let mut stack = vec![(start, local.graph.neighbors(NodeIndex::new(start as usize)))];
+            while let Some(top) = stack.last_mut() {
+                let v = top.0;
+                match top.1.next() {
+                    Some(w) => {
+                        let w = w.index() as u32;
+                        if s.entry[w as usize] == NO_NODE {
+                            let root = s.root[v as usize];
+                            s.enter(local, graph, w, v, root, &mut clock);
+                            stack.push((w, local.graph.neighbors(NodeIndex::new(w as usize))));
+                        } else if w != s.parent[v as usize] {
+                            let v = v as usize;
+                            s.low[v] = s.low[v].min(s.entry[w as usize]);
+                        }
+                    }
+                    None => {
+                        stack.pop();
+                        s.exit[v as usize] = clock - 1;
+                        let p = s.parent[v as usize];
+                        if p != NO_NODE {
+                            let (p, v) = (p as usize, v as usize);
+                            s.low[p] = s.low[p].min(s.low[v]);
+                            s.reports[p] += s.reports[v];
+                            let below = s.votes[v];
+                            for (sum, add) in s.votes[p].iter_mut().zip(below) {
+                                *sum += add;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        s
+    }
+
+    fn enter(
+        &mut self,
+        local: &Local,
+        graph: &Graph,
+        v: u32,
+        parent: u32,
+        root: u32,
+        clock: &mut u32,
+    ) {
+        let i = v as usize;
+        self.entry[i] = *clock;
+        self.low[i] = *clock;
+        *clock += 1;
+        self.parent[i] = parent;
+        self.root[i] = root;
+        if parent != NO_NODE {
+            self.children[parent as usize].push(v);
+        }
+        if let Vertex::Report(r) = local.graph[NodeIndex::new(i)] {
+            self.reports[i] = 1;
+            if let Some(t) = graph.reports[r as usize].fraud_category {
+                self.votes[i][t as usize] += 1;
+            }
+        }
+    }
+
+    /// What falls apart without the identifier at `cut`, when groups of
+    /// at least two fraud types reach `min_reports` reports each: its
+    /// reason, and the side (fraud type) of each report that names it.
+    fn judge(
+        &self,
+        local: &Local,
+        graph: &Graph,
+        cut: NodeIndex,
+        min_reports: usize,
+    ) -> Option<Shared> {
+        let c = cut.index();
+        // The parts: each child subtree that reaches no higher than the
+        // cut point, then (unless it is the root) the rest of its tree.
+        let separated = |v: u32| self.low[v as usize] >= self.entry[c];
+        let mut parts: Vec<(u32, [u32; TYPES])> = Vec::new();
+        let root = self.root[c] as usize;
+        let (mut rest, mut rest_votes) = (self.reports[root], self.votes[root]);
+        for &v in &self.children[c] {
+            if separated(v) {
+                let (n, votes) = (self.reports[v as usize], self.votes[v as usize]);
+                parts.push((n, votes));
+                rest -= n;
+                for (sum, sub) in rest_votes.iter_mut().zip(votes) {
+                    *sum -= sub;
+                }
+            }
+        }
+        let has_rest = self.parent[c] != NO_NODE;
+        if has_rest {
+            parts.push((rest, rest_votes));
+        }
+        let mut by_type = [0usize; TYPES];
+        let mut groups = 0;
+        let kinds: Vec<Option<usize>> = parts
+            .iter()
+            .map(|&(n, votes)| {
+                if n < 2 {
+                    return None;
+                }
+                groups += 1;
+                let votes = votes.map(|v| v as usize);
+                let t = majority(&votes);
+                if let Some(t) = t {
+                    by_type[t] += n as usize;
+                }
+                t
+            })
+            .collect();
+        // Each report naming the identifier lies in the part of the child
+        // whose subtree holds it, or in the rest (an ancestor).
+        let children = &self.children[c];
+        let namers: Vec<(u32, Option<usize>)> = local
+            .graph
+            .neighbors(cut)
+            .filter_map(|m| match local.graph[m] {
+                Vertex::Report(r) => Some((r, m.index())),
+                Vertex::Ident(_) => None,
+            })
+            .map(|(r, m)| {
+                let entry = self.entry[m];
+                let part = if entry < self.entry[c] {
+                    None
+                } else {
+                    let k = children.partition_point(|&v| self.entry[v as usize] <= entry) - 1;
+                    let v = children[k];
+                    debug_assert!(entry <= self.exit[v as usize]);
+                    separated(v).then(|| children[..k].iter().filter(|&&u| separated(u)).count())
+                };
+                let part = part.or(has_rest.then_some(parts.len() - 1));
+                (r, part.and_then(|p| kinds[p]))
+            })
+            .collect();
+        decide(graph, by_type, groups, namers, min_reports)
+    }
 }
 
 impl Local {
@@ -154,10 +341,16 @@ impl Local {
         Local { graph: g }
     }
 
-    /// What falls apart without the identifier at `cut`, when groups of
-    /// at least two fraud types reach `min_reports` reports each: its
-    /// reason, and the side (fraud type) of each report that names it.
-    fn judge(&self, graph: &Graph, cut: NodeIndex, min_reports: usize) -> Option<Shared> {
+    /// [`Search::judge`] by walking the parts the identifier at `cut`
+    /// leaves, one breadth-first search each: the oracle the one search is
+    /// compared with.
+    #[cfg(test)]
+    fn judge_by_walking(
+        &self,
+        graph: &Graph,
+        cut: NodeIndex,
+        min_reports: usize,
+    ) -> Option<Shared> {
         let mut seen: FxHashSet<NodeIndex> = FxHashSet::default();
         seen.insert(cut);
         let mut by_type = [0usize; FraudType::NAMED.len()];
@@ -201,37 +394,51 @@ impl Local {
                 }
             }
         }
-        let mut parts: Vec<(usize, usize)> = by_type
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|&(_, n)| n >= min_reports)
-            .collect();
-        if parts.len() < 2 {
-            return None;
-        }
-        parts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let largest = parts[0].0;
-        let winner = |t: Option<usize>| t.filter(|t| parts.iter().any(|p| p.0 == *t));
-        let sides = namers
-            .into_iter()
-            .map(|(r, kind)| {
-                // A report alone on its side of the identifier joins the
-                // group of its own fraud type, else the largest.
-                let own = graph.reports[r as usize].fraud_category.map(usize::from);
-                let side = winner(kind).or(winner(own)).unwrap_or(largest);
-                (r, side as u8)
-            })
-            .collect::<Vec<_>>();
-        let named: Vec<(&str, usize)> = parts
-            .iter()
-            .map(|&(t, n)| (FraudType::NAMED[t], n))
-            .collect();
-        Some(Shared {
-            reason: shared_reason(sides.len(), groups, &named),
-            sides,
-        })
+        decide(graph, by_type, groups, namers, min_reports)
     }
+}
+
+/// The verdict on a cut point from its parts: the reports per fraud type
+/// of its groups (two reports or more), how many groups, and each report
+/// naming it with its group's fraud type.
+fn decide(
+    graph: &Graph,
+    by_type: [usize; TYPES],
+    groups: usize,
+    mut namers: Vec<(u32, Option<usize>)>,
+    min_reports: usize,
+) -> Option<Shared> {
+    namers.sort_unstable_by_key(|&(r, _)| r);
+    let mut parts: Vec<(usize, usize)> = by_type
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(_, n)| n >= min_reports)
+        .collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    parts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let largest = parts[0].0;
+    let winner = |t: Option<usize>| t.filter(|t| parts.iter().any(|p| p.0 == *t));
+    let sides = namers
+        .into_iter()
+        .map(|(r, kind)| {
+            // A report alone on its side of the identifier joins the
+            // group of its own fraud type, else the largest.
+            let own = graph.reports[r as usize].fraud_category.map(usize::from);
+            let side = winner(kind).or(winner(own)).unwrap_or(largest);
+            (r, side as u8)
+        })
+        .collect::<Vec<_>>();
+    let named: Vec<(&str, usize)> = parts
+        .iter()
+        .map(|&(t, n)| (FraudType::NAMED[t], n))
+        .collect();
+    Some(Shared {
+        reason: shared_reason(sides.len(), groups, &named),
+        sides,
+    })
 }
 
 /// The fraud type most of a group's reports name, if one has strictly
@@ -460,6 +667,43 @@ mod tests {
     }
 
     proptest! {
+        // The one search judges every cut point as walking its parts does,
+        // over several components at once (the search's forest).
+        #[test]
+        fn one_search_judges_as_walking_the_parts(
+            reports in proptest::collection::vec(
+                (proptest::option::of(0usize..4), proptest::collection::vec(0u8..16, 0..4)),
+                1..60,
+            ),
+            min_reports in 1usize..4,
+        ) {
+            let names: Vec<String> = (0..16).map(|v| format!("+3161234{v:04}")).collect();
+            let ids: Vec<String> = (0..reports.len()).map(|i| format!("R-{i}")).collect();
+            let rows: Vec<(&str, Option<&str>, Vec<&str>)> = reports
+                .iter()
+                .zip(&ids)
+                .map(|((fraud, vals), id)| {
+                    (
+                        id.as_str(),
+                        fraud.map(|f| FraudType::NAMED[f]),
+                        vals.iter().map(|&v| names[v as usize].as_str()).collect(),
+                    )
+                })
+                .collect();
+            let borrowed: Vec<(&str, Option<&str>, &[&str])> =
+                rows.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
+            let g = graph(&borrowed);
+            let all: Vec<u32> = (0..g.len() as u32).collect();
+            let local = Local::build(&g, &all, &FxHashMap::default());
+            let search = Search::run(&local, &g);
+            for n in petgraph::algo::articulation_points::articulation_points(&local.graph) {
+                if let Vertex::Ident(_) = local.graph[n] {
+                    let walked = local.judge_by_walking(&g, n, min_reports);
+                    prop_assert_eq!(search.judge(&local, &g, n, min_reports), walked);
+                }
+            }
+        }
+
         // Whatever the reports, fraud types and identifiers: no panic, and
         // two reports sharing an identifier that still links are in one
         // cluster.
