@@ -666,6 +666,29 @@ mod tests {
         assert_eq!(g.partition(&cfg).len(), 1);
     }
 
+    /// A graph from generated reports: per report its fraud type (a
+    /// number in `FraudType::NAMED`) and its identifiers (places in
+    /// `names`); report `i` is `R-i`.
+    fn numbered_graph(reports: &[(Option<usize>, Vec<u8>)], names: &[String]) -> Graph {
+        let ids: Vec<String> = (0..reports.len()).map(|i| format!("R-{i}")).collect();
+        let rows: Vec<(&str, Option<&str>, Vec<&str>)> = reports
+            .iter()
+            .zip(&ids)
+            .map(|((fraud, vals), id)| {
+                (
+                    id.as_str(),
+                    fraud.map(|f| FraudType::NAMED[f]),
+                    vals.iter().map(|&v| names[v as usize].as_str()).collect(),
+                )
+            })
+            .collect();
+        let borrowed: Vec<(&str, Option<&str>, &[&str])> = rows
+            .iter()
+            .map(|(a, b, c)| (*a, *b, c.as_slice()))
+            .collect();
+        graph(&borrowed)
+    }
+
     proptest! {
         // The one search judges every cut point as walking its parts does,
         // over several components at once (the search's forest).
@@ -678,21 +701,7 @@ mod tests {
             min_reports in 1usize..4,
         ) {
             let names: Vec<String> = (0..16).map(|v| format!("+3161234{v:04}")).collect();
-            let ids: Vec<String> = (0..reports.len()).map(|i| format!("R-{i}")).collect();
-            let rows: Vec<(&str, Option<&str>, Vec<&str>)> = reports
-                .iter()
-                .zip(&ids)
-                .map(|((fraud, vals), id)| {
-                    (
-                        id.as_str(),
-                        fraud.map(|f| FraudType::NAMED[f]),
-                        vals.iter().map(|&v| names[v as usize].as_str()).collect(),
-                    )
-                })
-                .collect();
-            let borrowed: Vec<(&str, Option<&str>, &[&str])> =
-                rows.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
-            let g = graph(&borrowed);
+            let g = numbered_graph(&reports, &names);
             let all: Vec<u32> = (0..g.len() as u32).collect();
             let local = Local::build(&g, &all, &FxHashMap::default());
             let search = Search::run(&local, &g);
@@ -715,21 +724,7 @@ mod tests {
             )
         ) {
             let names: Vec<String> = (0..12).map(|v| format!("+3161234{v:04}")).collect();
-            let ids: Vec<String> = (0..reports.len()).map(|i| format!("R-{i}")).collect();
-            let rows: Vec<(&str, Option<&str>, Vec<&str>)> = reports
-                .iter()
-                .zip(&ids)
-                .map(|((fraud, vals), id)| {
-                    (
-                        id.as_str(),
-                        fraud.map(|f| FraudType::NAMED[f]),
-                        vals.iter().map(|&v| names[v as usize].as_str()).collect(),
-                    )
-                })
-                .collect();
-            let borrowed: Vec<(&str, Option<&str>, &[&str])> =
-                rows.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
-            let g = graph(&borrowed);
+            let g = numbered_graph(&reports, &names);
             let mut cfg = Settings::defaults().linking;
             cfg.shared_min_reports = 2;
             let p = g.partition(&cfg);
