@@ -723,6 +723,16 @@ fn carry_over(tx: &rusqlite::Transaction<'_>) -> Result<Carried> {
         [],
     )? as u64;
     tx.execute_batch("DROP TABLE temp.token_map")?;
+    // The live log's rows moved from the access log's queue are carried
+    // above; the queue must not move them again into the restored store
+    // (see `store::AccessQueue`).
+    tx.execute(
+        "INSERT INTO main.meta (key, value)
+         SELECT key, value FROM live.meta WHERE key = 'access_queue_done'
+         ON CONFLICT (key) DO UPDATE
+         SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+        [],
+    )?;
     Ok(carried)
 }
 

@@ -43,6 +43,9 @@ const PRIVATE_FILES: &[&str] = &[
     "fraudlink.db-shm",
     "fraudlink.db-journal",
     "fraudlink.db.restoring",
+    crate::store::QUEUE_FILE,
+    "access-queue.db-wal",
+    "access-queue.db-shm",
     crate::backup::KEY_FILE,
 ];
 

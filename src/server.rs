@@ -47,8 +47,10 @@ pub async fn run(
     let e = engine.clone();
     tokio::task::spawn_blocking(move || {
         e.rebuild_if_behind("shutdown")?;
-        // The commands that read the clusters find them saved.
+        // The commands that read the clusters find them saved, and the
+        // reads logged until now in the store's access log.
         e.save_current()?;
+        e.move_access_queue()?;
         // Every answered push has queued its report for the index; record
         // the store's generation with them, so the next start does not
         // index them again.

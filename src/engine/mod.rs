@@ -33,7 +33,7 @@ use crate::cluster::ClusterId;
 use crate::config::Settings;
 use crate::extract::Extractor;
 use crate::index::SearchIndex;
-use crate::store::{ClusterRecord, Store};
+use crate::store::{AccessQueue, ClusterRecord, Store};
 
 mod alerts;
 mod check;
@@ -93,9 +93,12 @@ struct Inner {
     store: Mutex<Store>,
     /// The full-text index, derived from the store.
     index: SearchIndex,
-    /// A second connection for the access log and token look-ups, so that
-    /// reads are logged without queueing behind an ingest batch.
+    /// A second connection for token look-ups and reading the access log,
+    /// so that neither queues behind an ingest batch.
     audit: Mutex<Store>,
+    /// Where reads are logged, moved into the store's access log by the
+    /// [`Checkpointer`]'s thread and before the log is read.
+    access_queue: Arc<AccessQueue>,
     state: RwLock<Arc<State>>,
     /// Pushed reports the state does not hold yet, which checks find
     /// meanwhile (see `pending`).
@@ -147,9 +150,10 @@ impl Drop for Inner {
 /// writer and a rebuild's readers keep the store's large default).
 const SMALL_CACHE_KIB: i64 = 8 * 1024;
 
-/// A thread that checkpoints the store's WAL a few times a second at a low
-/// priority, so that the commits of pushes, imports and the access log do
-/// not stop to copy it themselves.
+/// A thread that, a few times a second at a low priority, moves the access
+/// log's queue into the store's log and checkpoints the store's WAL, so
+/// that the commits of pushes, imports and the access log do not stop to
+/// copy it themselves. It moves the queue a last time when stopped.
 struct Checkpointer {
     stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -158,7 +162,7 @@ struct Checkpointer {
 impl Checkpointer {
     const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-    fn start(store: Store) -> Checkpointer {
+    fn start(mut store: Store, queue: Arc<AccessQueue>) -> Checkpointer {
         let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -167,14 +171,24 @@ impl Checkpointer {
                 crate::workers::lower_thread_priority(crate::workers::Priority::Background);
                 let (stopped, wake) = &*flag;
                 let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
-                while !*stopped {
+                loop {
+                    let last = *stopped;
+                    if let Err(e) = store.take_access_queue(&queue) {
+                        warn!(
+                            error = format!("{e:#}"),
+                            "moving the access log's queue into the store; its rows wait"
+                        );
+                    }
+                    if last {
+                        break;
+                    }
+                    if let Err(e) = store.checkpoint() {
+                        tracing::debug!(error = format!("{e:#}"), "background checkpoint");
+                    }
                     stopped = wake
                         .wait_timeout(stopped, Checkpointer::EVERY)
                         .unwrap_or_else(|p| p.into_inner())
                         .0;
-                    if let Err(e) = store.checkpoint() {
-                        tracing::debug!(error = format!("{e:#}"), "background checkpoint");
-                    }
                 }
             });
         if let Err(e) = &thread {
@@ -230,9 +244,11 @@ impl Engine {
         let index = SearchIndex::open(&index_dir)?;
         let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
             .small_cache(SMALL_CACHE_KIB)?;
+        let access_queue = Arc::new(AccessQueue::open(&settings.data_dir, &audit)?);
         let checkpointer = Checkpointer::start(
             Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
                 .small_cache(SMALL_CACHE_KIB)?,
+            access_queue.clone(),
         );
         let engine = Engine {
             inner: Arc::new(Inner {
@@ -241,6 +257,7 @@ impl Engine {
                 store: Mutex::new(store),
                 index,
                 audit: Mutex::new(audit),
+                access_queue,
                 state: RwLock::new(Arc::new(State::empty())),
                 pending: RwLock::new(pending::Pending::default()),
                 triage: RwLock::new(HashMap::new()),

@@ -58,7 +58,8 @@ impl Engine {
         self.read(|s| s.tokens())
     }
 
-    /// Appends to the access log.
+    /// Appends to the access log, through its queue: a request does not
+    /// wait for the store's writer (see [`crate::store::AccessQueue`]).
     pub fn log_access(
         &self,
         who: Option<&crate::auth::Principal>,
@@ -68,21 +69,33 @@ impl Engine {
         outcome: &str,
     ) -> Result<()> {
         let role = who.map_or("anonymous", |p| p.role.as_str());
-        self.audit_store()
-            .log_access(who, role, action, targets, reason, outcome)
+        let row = crate::store::AccessRow::by(who, role, action, targets, reason, outcome);
+        self.inner.access_queue.push(row)
     }
 
     /// Appends to the access log a read by a reader without a token (see
-    /// [`Store::log_access_by`]), through the access log's own connection.
+    /// [`Store::log_access_by`]), through its queue.
     pub fn log_access_by(&self, row: &crate::access::Access<'_>) -> Result<()> {
-        self.audit_store().log_access_by(row)
+        self.inner
+            .access_queue
+            .push(crate::store::AccessRow::from_access(row))
     }
 
-    /// Reads the access log.
+    /// Moves the reads logged so far from the queue into the store's
+    /// access log (the checkpoint thread does it a few times a second):
+    /// the commands that read the log beside or after this process find
+    /// them there.
+    pub fn move_access_queue(&self) -> Result<usize> {
+        self.audit_store()
+            .take_access_queue(&self.inner.access_queue)
+    }
+
+    /// Reads the access log (after moving the queued reads into it).
     pub fn audit(
         &self,
         filter: &crate::store::AuditFilter,
     ) -> Result<Vec<crate::store::AccessRecord>> {
+        self.move_access_queue()?;
         self.audit_store().audit(filter)
     }
 }
@@ -106,4 +119,54 @@ pub fn create_token(
         expires_at,
     )?;
     Ok((id, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{AuditFilter, Store};
+
+    fn logged(dir: &std::path::Path) -> Vec<(String, Option<String>)> {
+        Store::open(dir)
+            .unwrap()
+            .audit(&AuditFilter {
+                limit: 100,
+                ..AuditFilter::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.action, r.reason))
+            .collect()
+    }
+
+    #[test]
+    fn a_read_logged_through_the_queue_is_read_back_at_once_and_kept_when_the_engine_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = crate::engine::testing::fixture_engine(dir.path());
+        let targets = serde_json::json!({"query": "veilige rekening"});
+        engine
+            .log_access(None, "search", &targets, Some("zaak 12"), "ok")
+            .unwrap();
+        // Reading the log through the engine moves the queue first.
+        let rows = engine
+            .audit(&AuditFilter {
+                limit: 10,
+                ..AuditFilter::default()
+            })
+            .unwrap();
+        assert_eq!(rows[0].action, "search");
+        assert_eq!(rows[0].targets, targets);
+        // A command beside it reads the store; a read logged just before
+        // the engine closes is there once it has.
+        engine
+            .log_access(None, "read_report", &targets, Some("zaak 13"), "ok")
+            .unwrap();
+        drop(engine);
+        let rows = logged(dir.path());
+        assert_eq!(rows[0], ("read_report".into(), Some("zaak 13".into())));
+        assert_eq!(
+            rows.iter().filter(|r| r.0 == "search").count(),
+            1,
+            "moved once"
+        );
+    }
 }

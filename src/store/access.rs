@@ -64,6 +64,89 @@ impl AccessRecord {
     }
 }
 
+/// An access-log row to write (its id is given when it is written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessRow {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// The token (its row id).
+    pub token_id: Option<i64>,
+    /// The caller's role, or the door ([`crate::access::CLI_ROLE`], ...).
+    pub role: String,
+    /// The caller's team.
+    pub team: Option<String>,
+    /// What was done.
+    pub action: String,
+    /// What was shown, as JSON text.
+    pub targets: String,
+    /// The purpose given.
+    pub reason: Option<String>,
+    /// `ok`, `denied`, ...
+    pub outcome: String,
+    /// Who, by name.
+    pub actor: Option<String>,
+}
+
+impl AccessRow {
+    /// A read by a token's holder (`who`; `None`: a request without a
+    /// valid token, under `role`), now.
+    pub fn by(
+        who: Option<&Principal>,
+        role: &str,
+        action: &str,
+        targets: &serde_json::Value,
+        reason: Option<&str>,
+        outcome: &str,
+    ) -> AccessRow {
+        AccessRow {
+            at: OffsetDateTime::now_utc().unix_timestamp(),
+            token_id: who.map(|p| p.token_id),
+            role: role.to_owned(),
+            team: who.and_then(|p| p.team.clone()),
+            action: action.to_owned(),
+            targets: targets.to_string(),
+            reason: reason.map(str::to_owned),
+            outcome: outcome.to_owned(),
+            actor: who.map(Principal::name),
+        }
+    }
+
+    /// A read by a reader without a token, now.
+    pub fn from_access(row: &crate::access::Access<'_>) -> AccessRow {
+        AccessRow {
+            at: OffsetDateTime::now_utc().unix_timestamp(),
+            token_id: None,
+            role: row.role.to_owned(),
+            team: None,
+            action: row.action.to_owned(),
+            targets: row.targets.to_string(),
+            reason: row.reason.map(str::to_owned),
+            outcome: row.outcome.to_owned(),
+            actor: Some(row.actor.to_owned()),
+        }
+    }
+
+    /// Writes it to the access log of `conn`'s store.
+    pub(super) fn insert(&self, conn: &rusqlite::Connection) -> Result<()> {
+        conn.prepare_cached(
+            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome, actor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            self.at,
+            self.token_id,
+            self.role,
+            self.team,
+            self.action,
+            self.targets,
+            self.reason,
+            self.outcome,
+            self.actor,
+        ])?;
+        Ok(())
+    }
+}
+
 /// A filter on the access log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -236,7 +319,8 @@ impl Store {
         Ok(rows)
     }
 
-    /// Appends one access to the log.
+    /// Appends one access by a token's holder (`who`; `None`: a request
+    /// without a valid token, under `role`).
     pub fn log_access(
         &mut self,
         who: Option<&Principal>,
@@ -246,40 +330,14 @@ impl Store {
         reason: Option<&str>,
         outcome: &str,
     ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                OffsetDateTime::now_utc().unix_timestamp(),
-                who.map(|p| p.token_id),
-                role,
-                who.and_then(|p| p.team.as_deref()),
-                action,
-                targets.to_string(),
-                reason,
-                outcome,
-                who.map(Principal::name),
-            ],
-        )?;
-        Ok(())
+        AccessRow::by(who, role, action, targets, reason, outcome).insert(&self.conn)
     }
 
     /// Appends one access by a reader without a token: `role` says which
     /// door (`cli`, `webhook`), `actor` who (the person at the command
     /// line, the webhook's URL).
     pub fn log_access_by(&mut self, row: &crate::access::Access<'_>) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome, actor) VALUES (?1, NULL, ?2, NULL, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                OffsetDateTime::now_utc().unix_timestamp(),
-                row.role,
-                row.action,
-                row.targets.to_string(),
-                row.reason,
-                row.outcome,
-                row.actor,
-            ],
-        )?;
-        Ok(())
+        AccessRow::from_access(row).insert(&self.conn)
     }
 
     /// Reads the access log, newest first.

@@ -22,6 +22,7 @@ use self::purge::FREE_SPACE_ZEROED;
 use self::schema::{SCHEMA, add_access_log_actor, add_identifier_note, add_missing_columns};
 
 mod access;
+mod access_queue;
 mod alerts;
 mod clusters;
 mod purge;
@@ -29,7 +30,8 @@ mod reports;
 mod schema;
 mod triage;
 
-pub use self::access::{AccessRecord, AuditFilter, TokenRecord};
+pub use self::access::{AccessRecord, AccessRow, AuditFilter, TokenRecord};
+pub use self::access_queue::{AccessQueue, QUEUE_FILE};
 pub use self::alerts::PendingAlert;
 pub use self::clusters::{ClusterRecord, MembershipChanges};
 pub(crate) use self::purge::reapply_purges;
