@@ -100,6 +100,9 @@ impl AccessQueue {
             // holding up the writer); a commit checkpoints only when that
             // falls behind by 16 MB.
             conn.pragma_update(None, "wal_autocheckpoint", 4_096)?;
+            // The rows moved out are overwritten where that costs no more
+            // writing (the store's log keeps them for a year anyway).
+            conn.pragma_update(None, "secure_delete", "FAST")?;
             conn.busy_timeout(WRITER_WAIT)?;
             Ok(conn)
         };
