@@ -128,10 +128,16 @@ impl AccessRow {
 
     /// Writes it to the access log of `conn`'s store.
     pub(super) fn insert(&self, conn: &rusqlite::Connection) -> Result<()> {
-        conn.prepare_cached(
-            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome, actor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
+        self.insert_into(conn, "access_log")
+    }
+
+    /// Writes it to `table`, one with the access log's columns (the log,
+    /// or its queue).
+    pub(super) fn insert_into(&self, conn: &rusqlite::Connection, table: &str) -> Result<()> {
+        conn.prepare_cached(&format!(
+            "INSERT INTO {table} (at, token_id, role, team, action, targets, reason, outcome, actor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ))?
         .execute(params![
             self.at,
             self.token_id,

@@ -288,27 +288,11 @@ impl Shared {
 /// One transaction: `rows` appended, the rows through `forget` deleted.
 fn write_rows(conn: &mut Connection, rows: &[AccessRow], forget: i64) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO queue (at, token_id, role, team, action, targets, reason, outcome, actor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for row in rows {
-            insert.execute(params![
-                row.at,
-                row.token_id,
-                row.role,
-                row.team,
-                row.action,
-                row.targets,
-                row.reason,
-                row.outcome,
-                row.actor
-            ])?;
-        }
-        tx.prepare_cached("DELETE FROM queue WHERE id <= ?1")?
-            .execute([forget])?;
+    for row in rows {
+        row.insert_into(&tx, "queue")?;
     }
+    tx.prepare_cached("DELETE FROM queue WHERE id <= ?1")?
+        .execute([forget])?;
     tx.commit()?;
     Ok(())
 }
