@@ -23,8 +23,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Store;
 use super::access::AccessRow;
+use super::{Store, shm_file, wal_file};
 
 /// The queue's file in the data directory.
 pub const QUEUE_FILE: &str = "access-queue.db";
@@ -85,7 +85,7 @@ impl AccessQueue {
         if !path.exists() {
             crate::private::touch(&path)?;
         }
-        for file in [path.clone(), sibling(&path, "-wal"), sibling(&path, "-shm")] {
+        for file in [path.clone(), wal_file(&path), shm_file(&path)] {
             crate::private::fix_file(&file)?;
         }
         let open = || -> Result<Connection> {
@@ -323,12 +323,6 @@ fn continue_after(conn: &Connection, done: i64) -> Result<()> {
         None => {}
     }
     Ok(())
-}
-
-fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    std::path::PathBuf::from(name)
 }
 
 impl Store {
