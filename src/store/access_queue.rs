@@ -23,7 +23,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::access::AccessRow;
+use super::access::{AccessRow, AccessTable};
 use super::{Store, shm_file, wal_file};
 
 /// The queue's file in the data directory.
@@ -220,12 +220,14 @@ impl AccessQueue {
     }
 
     /// How many rows wait (counted on the mover's connection).
+    #[cfg(test)]
     pub fn len(&self) -> Result<u64> {
         let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
         Ok(conn.query_row("SELECT count(*) FROM queue", [], |r| r.get(0))?)
     }
 
     /// Whether no row waits.
+    #[cfg(test)]
     pub fn is_empty(&self) -> Result<bool> {
         Ok(self.len()? == 0)
     }
@@ -289,7 +291,7 @@ impl Shared {
 fn write_rows(conn: &mut Connection, rows: &[AccessRow], forget: i64) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for row in rows {
-        row.insert_into(&tx, "queue")?;
+        row.insert_into(&tx, AccessTable::Queue)?;
     }
     tx.prepare_cached("DELETE FROM queue WHERE id <= ?1")?
         .execute([forget])?;
