@@ -20,7 +20,7 @@
 //! Removing reports (a purge) or a confirmed link (undo) is not handled
 //! here: the graph has no removal, so those rebuild it.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Graph, IdentState, LinkingConfig, Node, Partition};
 
@@ -171,11 +171,11 @@ impl Graph {
     /// The reports reachable from `start` through identifiers that link
     /// or may link now (all but those `p` holds benign) and direct links.
     fn reach(&self, p: &Partition, start: Vec<u32>) -> Region {
-        let mut seen_report: FxHashMap<u32, u32> = FxHashMap::default();
-        let mut seen_ident: FxHashMap<u32, ()> = FxHashMap::default();
+        let mut seen_report: FxHashSet<u32> = FxHashSet::default();
+        let mut seen_ident: FxHashSet<u32> = FxHashSet::default();
         let mut direct = Vec::new();
         let mut queue = start;
-        queue.retain(|&r| seen_report.insert(r, 0).is_none());
+        queue.retain(|&r| seen_report.insert(r));
         while let Some(r) = queue.pop() {
             for m in self.graph.neighbors(self.report_nodes[r as usize]) {
                 match self.graph[m] {
@@ -183,19 +183,19 @@ impl Graph {
                         if r < o {
                             direct.push((r, o));
                         }
-                        if seen_report.insert(o, 0).is_none() {
+                        if seen_report.insert(o) {
                             queue.push(o);
                         }
                     }
                     Node::Ident(i) => {
-                        if seen_ident.insert(i, ()).is_some() {
+                        if !seen_ident.insert(i) {
                             continue;
                         }
                         if matches!(p.states.get(&i), Some(IdentState::Benign(_))) {
                             continue;
                         }
                         for o in self.ident_report_numbers(i) {
-                            if seen_report.insert(o, 0).is_none() {
+                            if seen_report.insert(o) {
                                 queue.push(o);
                             }
                         }
@@ -203,9 +203,9 @@ impl Graph {
                 }
             }
         }
-        let mut reports: Vec<u32> = seen_report.into_keys().collect();
+        let mut reports: Vec<u32> = seen_report.into_iter().collect();
         reports.sort_unstable();
-        let mut idents: Vec<u32> = seen_ident.into_keys().collect();
+        let mut idents: Vec<u32> = seen_ident.into_iter().collect();
         idents.sort_unstable();
         // A direct link is listed from both ends; once is enough.
         direct.sort_unstable();
