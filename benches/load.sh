@@ -40,7 +40,12 @@ SERVER=$!
 # stops, and a next run must find the index free.
 trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true' EXIT
 until curl -sf "$URL/api/v1/healthz" > /dev/null; do sleep 0.5; done
-sleep 2 # serve computes its suggestions before it answers; let it settle
+# serve answers at once and does the work of its start beside the first
+# requests (the pages' inputs, saving the clusters for the commands: a
+# minute or two at ten million reports); the load starts when `healthz`
+# says it is ready (a build without the field is ready when it answers).
+until curl -sf "$URL/api/v1/healthz" | grep -qv '"ready":false'; do sleep 0.5; done
+sleep 2 # let it settle
 rss() { awk '/VmRSS|RssAnon|RssFile/ {v[$1] = $2} END {printf "%s kB (anon %s, file %s)", v["VmRSS:"], v["RssAnon:"], v["RssFile:"]}' "/proc/$SERVER/status"; }
 echo "RSS at start: $(rss)"
 

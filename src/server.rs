@@ -29,8 +29,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let state = AppState::with_config(engine.clone(), &cfg);
-    let e = engine.clone();
-    tokio::task::spawn_blocking(move || e.serving()).await?;
+    // The port answers while the pages' inputs are worked out.
+    engine.serving()?;
     let reclusterer = tokio::spawn(recluster_loop(state.clone()));
     let watcher = tokio::spawn(watch_store(state.clone()));
     let deliverer = tokio::spawn(deliver_alerts(engine.clone()));

@@ -19,16 +19,18 @@ use crate::api::wire::{self, AuditLog, Health, Liveness, Stats};
 use crate::api::{ApiError, AppState, Caller, blocking};
 use crate::auth::Action;
 
-/// `GET /api/v1/healthz`: liveness only, without a token, so it says
-/// nothing about the data (counts are in `stats` and `metrics`).
+/// `GET /api/v1/healthz`: liveness and readiness only, without a token,
+/// so it says nothing about the data (counts are in `stats` and
+/// `metrics`).
 #[utoipa::path(
     get, path = "/api/v1/healthz", tag = "admin", operation_id = "get_healthz",
-    summary = "Liveness: the service answers. No token, and nothing about the data.",
+    summary = "Liveness: the service answers; and whether its start's work is done (ready). No token, and nothing about the data.",
     responses((status = 200, description = "ok", body = Health)),
 )]
-pub async fn healthz() -> Json<Health> {
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: Liveness::Ok,
+        ready: state.engine.ready(),
     })
 }
 

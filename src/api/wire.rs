@@ -220,6 +220,11 @@ fn day() -> Schema {
 pub struct Health {
     /// Always `ok`: the service answers.
     pub status: Liveness,
+    /// Whether the work of its start is done (additive): false while the
+    /// pages' suggestions, queue and flow, or the clusters saved for the
+    /// commands, are worked out beside the first requests (a minute or
+    /// two at ten million reports). A readiness probe waits for it.
+    pub ready: bool,
 }
 
 /// The one answer of a live service.

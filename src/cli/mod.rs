@@ -107,7 +107,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Demo { no_serve } => demo(settings, !no_serve),
         Command::Serve { addr } => {
             let addr = addr.unwrap_or_else(|| settings.server.addr.clone());
-            let engine = Engine::open(settings)?;
+            let engine = Engine::open_to_serve(settings)?;
             serve(engine, &addr)
         }
         Command::Token { what } => admin::token(settings, what),

@@ -93,8 +93,10 @@ struct Inner {
     store: Mutex<Store>,
     /// The full-text index, derived from the store.
     index: SearchIndex,
-    /// A second connection for token look-ups and reading the access log,
-    /// so that neither queues behind an ingest batch.
+    /// A connection for reading the access log (and moving the queued
+    /// reads into it first), so that an admin's read does not hold the
+    /// pool's connections while the move waits for the writer. Token
+    /// look-ups read on the pool ([`Engine::read`]).
     audit: Mutex<Store>,
     /// Where reads are logged, moved into the store's access log by the
     /// [`Checkpointer`]'s thread and before the log is read.
@@ -119,6 +121,12 @@ struct Inner {
     one_shot: std::sync::atomic::AtomicBool,
     /// See [`Engine::serving`].
     serving: std::sync::atomic::AtomicBool,
+    /// Set by [`Engine::open_to_serve`]: the clusters a rebuild publishes
+    /// are saved for the commands on a thread of their own.
+    save_beside: bool,
+    /// The start's jobs still running beside the first requests (see
+    /// [`Engine::ready`]).
+    starting: Arc<std::sync::atomic::AtomicUsize>,
     /// Serialises purges: the daily one and the watch for purges of other
     /// processes would otherwise both apply the same ledger entries.
     purging: Mutex<()>,
@@ -219,7 +227,21 @@ impl Engine {
     /// owns it; the commands that read or administer open it beside that
     /// one (`reader`).
     pub fn open(settings: Settings) -> Result<Engine> {
-        match Engine::try_open(settings)? {
+        Engine::open_as(settings, false)
+    }
+
+    /// [`Engine::open`] for `serve`: the clusters rebuilt on open are saved
+    /// for the commands beside it on a thread of their own, not before the
+    /// service starts (at ten million reports the save takes minutes).
+    /// Meanwhile a command beside it shows the clusters saved before, with
+    /// a note that they are behind, or waits for the save when there are
+    /// none (`reader`).
+    pub fn open_to_serve(settings: Settings) -> Result<Engine> {
+        Engine::open_as(settings, true)
+    }
+
+    fn open_as(settings: Settings, save_beside: bool) -> Result<Engine> {
+        match Engine::try_open_as(settings, save_beside)? {
             Ok(engine) => Ok(engine),
             Err(dir) => anyhow::bail!(
                 "{} is in use by another fraudlink process (serve, ingest, reindex, ...); \
@@ -233,6 +255,13 @@ impl Engine {
     /// [`Engine::open`], or the data directory back when another process
     /// owns it.
     pub fn try_open(settings: Settings) -> Result<Result<Engine, std::path::PathBuf>> {
+        Engine::try_open_as(settings, false)
+    }
+
+    fn try_open_as(
+        settings: Settings,
+        save_beside: bool,
+    ) -> Result<Result<Engine, std::path::PathBuf>> {
         let hold = crate::datadir::share(&settings.data_dir)?;
         let index_dir = settings.data_dir.join(INDEX_DIR);
         if SearchIndex::lock_dir(&index_dir)?.is_none() {
@@ -265,6 +294,8 @@ impl Engine {
                 waiting: std::sync::atomic::AtomicUsize::new(0),
                 one_shot: std::sync::atomic::AtomicBool::new(false),
                 serving: std::sync::atomic::AtomicBool::new(false),
+                save_beside,
+                starting: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
                 purging: Mutex::new(()),
                 saving: Mutex::new(None),
                 readers: Mutex::new(Vec::new()),
@@ -345,13 +376,51 @@ impl Engine {
 
     /// For a server: a rebuilt state is published only with its
     /// suggestions, their queue, the inflow and the flow's inputs worked
-    /// out (see `overview`), and the current state's are worked out now,
-    /// so that no request ever waits seconds for them.
-    pub fn serving(&self) {
+    /// out (see `overview`), so that no request waits seconds for them.
+    /// The current state's are worked out on a thread of its own, which
+    /// this returns: at ten million reports that takes about a minute,
+    /// and the service answers meanwhile (checks, searches, reports; a
+    /// page that needs them waits for them on the heavy-read threads, so
+    /// the thread runs at the priority of those requests, not below).
+    pub fn serving(&self) -> std::io::Result<std::thread::JoinHandle<()>> {
         self.inner
             .serving
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        self.prepare(&self.state());
+        let engine = self.clone();
+        let job = self.start_job();
+        std::thread::Builder::new()
+            .name("prepare-pages".into())
+            .spawn(move || {
+                let _done = job;
+                crate::workers::lower_thread_priority(crate::workers::Priority::Requests);
+                let started = std::time::Instant::now();
+                let state = engine.state();
+                engine.prepare(&state);
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "the pages' suggestions, queue and flow are worked out"
+                );
+            })
+    }
+
+    /// Whether the start's jobs beside the first requests are done:
+    /// working out the pages' inputs ([`Engine::serving`]) and saving the
+    /// clusters opened with ([`Engine::open_to_serve`]). Until then the
+    /// service answers, but a page may wait and the cores are shared with
+    /// them (`GET /healthz` says `ready`).
+    pub fn ready(&self) -> bool {
+        self.inner
+            .starting
+            .load(std::sync::atomic::Ordering::SeqCst)
+            == 0
+    }
+
+    /// Counts a start job until what this returns is dropped.
+    pub(super) fn start_job(&self) -> StartJob {
+        self.inner
+            .starting
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        StartJob(self.inner.starting.clone())
     }
 
     /// The team that filed a report.
@@ -382,6 +451,16 @@ impl Engine {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.inner.settings.data_dir
+    }
+}
+
+/// A start job in flight (see [`Engine::ready`]); done when dropped,
+/// also when its thread panics.
+pub(super) struct StartJob(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for StartJob {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -193,7 +193,9 @@ mod tests {
         let engine = fixture_engine(dir.path());
         // A command works out nothing it may not need.
         assert!(!worked_out(&engine.state()));
-        engine.serving();
+        assert!(engine.ready(), "nothing started yet");
+        engine.serving().unwrap().join().unwrap();
+        assert!(engine.ready(), "the start's job ended with its thread");
         let first = engine.state();
         assert!(worked_out(&first), "the current state, at the start");
         let now = OffsetDateTime::now_utc().unix_timestamp();

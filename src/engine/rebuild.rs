@@ -280,13 +280,17 @@ impl Engine {
             .inner
             .serving
             .load(std::sync::atomic::Ordering::Relaxed);
+        let opening = !serving && self.inner.save_beside;
         match heavy {
             Heavy::On(workers) => workers.submit(save),
-            // A server's request (a link decision) does not wait for it.
-            Heavy::Here if serving => {
+            // A server's request (a link decision) does not wait for it,
+            // nor does its start (a job of the start's, see `ready`).
+            Heavy::Here if serving || opening => {
+                let job = opening.then(|| self.start_job());
                 let spawned = std::thread::Builder::new()
                     .name("save-clusters".into())
                     .spawn(move || {
+                        let _done = job;
                         crate::workers::lower_thread_priority(crate::workers::Priority::Idle);
                         save();
                     });
@@ -533,4 +537,40 @@ pub(super) struct LinkTimes {
     pub(super) graph_ms: u64,
     pub(super) partition_ms: u64,
     pub(super) assign_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::engine::Engine;
+    use crate::engine::testing::fixture_engine;
+
+    // See: issue 23 (at ten million reports saving the clusters for the
+    // commands took minutes before `serve` could answer).
+    #[test]
+    fn a_server_saves_the_clusters_it_opens_with_beside_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = fixture_engine(dir.path()).settings().clone();
+        crate::saved::remove(dir.path()).unwrap();
+        let engine = Engine::open_to_serve(settings).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let saved = loop {
+            if let Some(saved) = crate::saved::Saved::open(dir.path()).unwrap() {
+                break saved;
+            }
+            assert!(Instant::now() < deadline, "the clusters were not saved");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let state = engine.state();
+        assert_eq!(saved.stamp().reports, state.rows.len() as u64);
+        // Once saved (the file is renamed into place at the end of the
+        // save), the start's job ends.
+        while !engine.ready() {
+            assert!(Instant::now() < deadline, "the start's save did not end");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(saved.stamp().clusters, state.clusters.len() as u64);
+        assert_eq!(saved.stamp().generation, state.generation);
+    }
 }
