@@ -307,12 +307,15 @@ pub async fn show(
                 }
             }
             let suggestions = snapshot.suggestions_for(&cid);
-            // The page shows the cluster's reports and, in its
-            // suggestions, the reports naming the other identifier.
+            let (pending, pending_total) = e.pending_members(&snapshot, c, crate::engine::PENDING_SHOWN);
+            // The page shows the cluster's reports, the reports pushed
+            // since that name its identifiers and, in its suggestions, the
+            // reports naming the other identifier.
             let generation = snapshot.generation();
             let targets = json!({
                 "cluster": cid,
                 "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
+                "pending_reports": crate::access::reports_shown(pending.iter().map(|p| p.report_id.as_str()), generation),
                 "suggested_reports": crate::access::reports_shown(
                     crate::engine::suggestion_reports(&suggestions),
                     generation,
@@ -328,6 +331,8 @@ pub async fn show(
                     timeline: weekly,
                     suggestions,
                     events,
+                    pending,
+                    pending_total,
                 },
             ))?)
         })

@@ -381,6 +381,12 @@ pub struct ClusterDetailShown<'a> {
     pub suggestions: Vec<OpenSuggestion>,
     /// What happened to it, oldest first.
     pub events: Vec<ClusterEventShown>,
+    /// Reports acknowledged since the clusters were last built that name
+    /// one of its linking identifiers, in the order pushed (the first
+    /// 200): the next re-cluster links them (additive field).
+    pub pending: Vec<crate::engine::PendingMember>,
+    /// How many such reports there are.
+    pub pending_total: usize,
 }
 
 /// An identifier of a cluster.

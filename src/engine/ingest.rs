@@ -306,9 +306,9 @@ impl Engine {
                             .pending
                             .write()
                             .unwrap_or_else(|p| p.into_inner());
-                        for ((_, _, idents), w) in batch.iter().zip(w) {
+                        for ((report, _, idents), w) in batch.iter().zip(w) {
                             if *w != crate::store::Written::Unchanged {
-                                pending.add(generation, idents);
+                                pending.add(generation, &report.id, idents);
                             }
                         }
                     }

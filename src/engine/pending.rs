@@ -7,12 +7,15 @@
 //! from a store that holds it is published.
 
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 
 use crate::cluster::ClusterId;
 use crate::extract::Identifier;
 use crate::ident::Kind;
+use crate::report::ReportId;
 
-use super::state::State;
+use super::Engine;
+use super::state::{ClusterSummary, State};
 
 /// A linking identifier: its kind and canonical value.
 type Key = (Kind, Box<str>);
@@ -20,21 +23,23 @@ type Key = (Kind, Box<str>);
 /// The pushed reports the served state does not hold yet.
 #[derive(Default)]
 pub(super) struct Pending {
-    /// Per report, the store generation that holds it and its linking
-    /// identifiers.
-    reports: Vec<(i64, Vec<Key>)>,
+    /// Per report, in the order pushed.
+    reports: Vec<Waiting>,
     /// Per linking identifier, the reports (places in `reports`) naming it.
     by_ident: FxHashMap<Key, Vec<u32>>,
+    /// Per report, the place of its latest version (a report pushed again
+    /// with changes is kept twice).
+    latest: FxHashMap<ReportId, u32>,
 }
 
 impl Pending {
-    /// At most this many reports are kept (some 75 MB): should re-clusters
+    /// At most this many reports are kept (some 100 MB): should re-clusters
     /// stop succeeding under a stream of pushes, the reports beyond it
     /// wait for the next re-cluster instead of growing the memory.
     const MOST: usize = 500_000;
 
-    /// Keeps a report stored at `generation` until a state holds it.
-    pub(super) fn add(&mut self, generation: i64, idents: &[Identifier]) {
+    /// Keeps report `id`, stored at `generation`, until a state holds it.
+    pub(super) fn add(&mut self, generation: i64, id: &ReportId, idents: &[Identifier]) {
         if self.reports.len() >= Self::MOST {
             return;
         }
@@ -45,14 +50,18 @@ impl Pending {
             .collect();
         links.sort_unstable();
         links.dedup();
-        if links.is_empty() {
-            return;
-        }
+        // Kept even without linking identifiers: it is the latest version,
+        // and an earlier one that named some no longer counts.
         let place = self.reports.len() as u32;
+        self.latest.insert(id.clone(), place);
         for key in &links {
             self.by_ident.entry(key.clone()).or_default().push(place);
         }
-        self.reports.push((generation, links));
+        self.reports.push(Waiting {
+            generation,
+            id: id.clone(),
+            links,
+        });
     }
 
     /// Forgets the reports a state built at `generation` holds.
@@ -60,10 +69,12 @@ impl Pending {
         if self.reports.is_empty() {
             return;
         }
-        self.reports.retain(|(g, _)| *g > generation);
+        self.reports.retain(|w| w.generation > generation);
         self.by_ident.clear();
-        for (place, (_, links)) in self.reports.iter().enumerate() {
-            for key in links {
+        self.latest.clear();
+        for (place, w) in self.reports.iter().enumerate() {
+            self.latest.insert(w.id.clone(), place as u32);
+            for key in &w.links {
                 self.by_ident
                     .entry(key.clone())
                     .or_default()
@@ -81,7 +92,7 @@ impl Pending {
         // pushed more often than that in a minute must not make each check
         // naming it look up every one (their count stays exact).
         for &p in places.iter().take(1_000) {
-            for (k, v) in &self.reports[p as usize].1 {
+            for (k, v) in &self.reports[p as usize].links {
                 if let Some(c) = state.cluster_named_by(*k, v)
                     && !joins.contains(c)
                 {
@@ -96,10 +107,140 @@ impl Pending {
         })
     }
 
+    /// The reports stored after `generation` whose latest version names
+    /// one of `keys`, but those `skip` says, each once with the places in
+    /// `keys` of those it names (ascending), in the order pushed: the
+    /// first `limit`, and how many there are.
+    ///
+    /// Checks and pushes wait for the lock this is read under, so it does
+    /// only the look-ups: the keys are made by the caller beforehand.
+    pub(super) fn naming_any(
+        &self,
+        keys: &[Key],
+        generation: i64,
+        skip: impl Fn(&ReportId) -> bool,
+        limit: usize,
+    ) -> (Vec<(ReportId, Vec<u32>)>, usize) {
+        // Per report (its place), the keys (places in `keys`) it names.
+        let mut via: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for (k, key) in keys.iter().enumerate() {
+            let Some(places) = self.by_ident.get(key) else {
+                continue;
+            };
+            for &p in places {
+                let w = &self.reports[p as usize];
+                if w.generation > generation && self.latest.get(&w.id) == Some(&p) && !skip(&w.id) {
+                    via.entry(p).or_default().push(k as u32);
+                }
+            }
+        }
+        let total = via.len();
+        let mut found: Vec<(u32, Vec<u32>)> = via.into_iter().collect();
+        found.sort_unstable_by_key(|f| f.0);
+        found.truncate(limit);
+        let found = found
+            .into_iter()
+            .map(|(p, named)| (self.reports[p as usize].id.clone(), named))
+            .collect();
+        (found, total)
+    }
+
     /// True when no report waits for a re-cluster.
     pub(super) fn is_empty(&self) -> bool {
         self.reports.is_empty()
     }
+}
+
+/// At most this many pending reports are listed on a cluster's page (a
+/// number pushed thousands of times a minute must not make the page
+/// large); the total is given beside them.
+pub const PENDING_SHOWN: usize = 200;
+
+/// A report acknowledged since the served clusters were built that names
+/// one of a cluster's linking identifiers: the next re-cluster puts it in
+/// that cluster (or joins the cluster to another it also names, or holds
+/// the identifier back when it has become a hub).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PendingMember {
+    /// The report.
+    pub report_id: ReportId,
+    /// The cluster's identifiers it names.
+    pub via: Vec<PendingVia>,
+}
+
+/// An identifier a pending report shares with a cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PendingVia {
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Canonical value.
+    pub value: String,
+}
+
+impl Engine {
+    /// The reports acknowledged after `state` was built that name one of
+    /// cluster `c`'s linking identifiers and are not in it yet: the first
+    /// `limit` in the order pushed, and how many there are. A pushed
+    /// report is shown on its cluster's page at once, before the
+    /// re-cluster that links it (seconds to a minute at a million reports).
+    pub fn pending_members(
+        &self,
+        state: &State,
+        c: &ClusterSummary,
+        limit: usize,
+    ) -> (Vec<PendingMember>, usize) {
+        if self
+            .inner
+            .pending
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+        {
+            return (Vec::new(), 0);
+        }
+        // Its linking identifiers (the summary holds only those, and each
+        // links all its reports into this cluster), sorted.
+        let mut keys: Vec<Key> = c
+            .identifiers
+            .iter()
+            .map(|i| (i.kind, Box::from(&*i.value)))
+            .collect();
+        keys.sort_unstable();
+        let member = |id: &ReportId| c.report_ids.binary_search(id).is_ok();
+        let (found, total) = self
+            .inner
+            .pending
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .naming_any(&keys, state.generation, member, limit);
+        let found = found
+            .into_iter()
+            .map(|(report_id, named)| PendingMember {
+                report_id,
+                via: named
+                    .into_iter()
+                    .map(|k| {
+                        let (kind, value) = &keys[k as usize];
+                        PendingVia {
+                            kind: *kind,
+                            value: value.to_string(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        (found, total)
+    }
+}
+
+/// A pushed report the served state does not hold yet.
+struct Waiting {
+    /// The store generation that holds it.
+    generation: i64,
+    id: ReportId,
+    /// Its linking identifiers, sorted.
+    links: Vec<Key>,
 }
 
 /// What [`Pending::naming`] finds.
@@ -110,8 +251,9 @@ pub(super) struct PendingHit {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::{CheckRequest, Engine, PendingMatch};
+    use crate::engine::{CheckRequest, Engine, PendingMatch, PendingMember, PendingVia};
     use crate::ident::Kind;
+    use crate::report::ReportId;
 
     fn check(engine: &Engine, kind: &str, value: &str) -> crate::engine::CheckAnswer {
         let req: CheckRequest = serde_json::from_value(serde_json::json!({
@@ -132,7 +274,11 @@ mod tests {
             "identifiers": idents,
         });
         let (summary, rejected) = engine.ingest_lines("test", &[line.to_string()]).unwrap();
-        assert_eq!((summary.accepted, rejected.len()), (1, 0));
+        assert_eq!(
+            (summary.accepted + summary.updated, rejected.len()),
+            (1, 0),
+            "stored as new or as a new version"
+        );
     }
 
     #[test]
@@ -166,6 +312,25 @@ mod tests {
         );
         let answer = check(&engine, "phone", phone);
         assert!(answer.matches.is_empty(), "not linked yet");
+        let with_iban = || serde_json::json!([{"type": "iban", "value": iban}, {"type": "phone", "value": "06 8765 0123"}]);
+        // And its cluster's page lists it, with the IBAN they share.
+        let listed = |engine: &Engine| {
+            let state = engine.state();
+            let c = state.cluster(&cluster).unwrap();
+            let (members, total) = engine.pending_members(&state, c, 200);
+            assert_eq!(members.len(), total);
+            members
+        };
+        assert_eq!(
+            listed(&engine),
+            vec![PendingMember {
+                report_id: ReportId::parse("2026-UTR-990101").unwrap(),
+                via: vec![PendingVia {
+                    kind: Kind::Iban,
+                    value: iban.clone(),
+                }],
+            }]
+        );
         assert_eq!(
             answer.pending,
             vec![PendingMatch {
@@ -192,6 +357,22 @@ mod tests {
             serde_json::json!([{"type": "phone", "value": lone}]),
         );
         assert_eq!(check(&engine, "phone", lone).pending[0].joins, vec![]);
+        // Neither names the cluster's identifiers.
+        assert_eq!(listed(&engine).len(), 1);
+        // Pushed again without the IBAN: no longer on the cluster's page.
+        push(
+            &engine,
+            "2026-UTR-990101",
+            serde_json::json!([{"type": "phone", "value": "06 8765 0123"}]),
+        );
+        assert_eq!(listed(&engine), vec![]);
+        push(&engine, "2026-UTR-990101", with_iban());
+        assert_eq!(listed(&engine).len(), 1);
+        // Again without any identifier, and back.
+        push(&engine, "2026-UTR-990101", serde_json::json!([]));
+        assert_eq!(listed(&engine), vec![]);
+        push(&engine, "2026-UTR-990101", with_iban());
+        assert_eq!(listed(&engine).len(), 1);
 
         // Linked: the cluster is a match, nothing is pending any more.
         engine.rebuild("test").unwrap();
@@ -201,5 +382,10 @@ mod tests {
         assert_eq!(answer.matches[0].cluster_id, cluster);
         assert_eq!(answer.matches[0].matched_on[0].reports, 2);
         assert!(check(&engine, "phone", lone).pending.is_empty());
+        // A member now, not pending.
+        assert_eq!(listed(&engine), vec![]);
+        let state = engine.state();
+        let c = state.cluster(&cluster).unwrap();
+        assert!(c.report_ids.iter().any(|r| r.as_str() == "2026-UTR-990101"));
     }
 }

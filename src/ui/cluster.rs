@@ -169,6 +169,11 @@ struct ClusterPage {
     idents: Vec<IdentRow>,
     graph: GraphPanel,
     suggestions: Vec<SuggestionRow>,
+    /// Reports pushed since the clusters were built that name its
+    /// identifiers, with the ones they name (`kind:value`).
+    pending: Vec<(String, Vec<String>)>,
+    /// What the pending list is, with its count.
+    pending_note: String,
     events: Vec<EventRow>,
     note_rows: Vec<NoteRow>,
     decisions: Vec<DecisionRow>,
@@ -512,9 +517,19 @@ fn show_page(
             decision: d.decision,
         })
         .collect();
+    let (waiting, waiting_total) =
+        engine.pending_members(snapshot, c, crate::engine::PENDING_SHOWN);
+    let pending_note = lang.f(
+        "cluster.pending_note",
+        &[
+            ("reports", &lang.n("count.reports", waiting_total)),
+            ("shown", &waiting.len()),
+        ],
+    );
     // The page shows the cluster's reports (the table pages through them,
-    // the graph draws them all) and, in its suggestions, the reports
-    // naming the other identifier.
+    // the graph draws them all), the reports pushed since that name its
+    // identifiers and, in its suggestions, the reports naming the other
+    // identifier.
     let generation = snapshot.generation();
     engine.log_access(
         Some(&viewer.principal),
@@ -522,6 +537,7 @@ fn show_page(
         &json!({
             "cluster": cid,
             "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
+            "pending_reports": crate::access::reports_shown(waiting.iter().map(|p| p.report_id.as_str()), generation),
             "suggested_reports": crate::access::reports_shown(
                 crate::engine::suggestion_reports(&open),
                 generation,
@@ -564,6 +580,18 @@ fn show_page(
         idents,
         graph,
         suggestions,
+        pending: waiting
+            .into_iter()
+            .map(|p| {
+                let via = p
+                    .via
+                    .iter()
+                    .map(|v| format!("{}:{}", v.kind, v.value))
+                    .collect();
+                (p.report_id.as_str().to_owned(), via)
+            })
+            .collect(),
+        pending_note,
         events,
         note_rows,
         decisions,

@@ -974,7 +974,11 @@ async fn issue_19_healthz_says_only_that_it_lives_and_metrics_need_a_token() {
     let api = Api::new();
     let (status, v) = api.call("GET", "/api/v1/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(v, json!({"status": "ok"}), "no counts without a token");
+    assert_eq!(
+        v,
+        json!({"status": "ok", "ready": true}),
+        "no counts without a token"
+    );
     let (status, v) = api.call("GET", "/api/v1/metrics", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{v}");
     let (status, v) = api
@@ -1496,4 +1500,51 @@ async fn the_api_and_the_command_line_filter_clusters_alike() {
         }
     }
     assert!(kept > 0, "the filters keep some clusters of the fixtures");
+}
+
+// See: issue 23. The cluster's detail lists a report pushed a moment ago
+// that names one of its identifiers, until the re-cluster links it.
+#[tokio::test]
+async fn issue_23_a_cluster_in_detail_lists_the_reports_pushed_since_it_was_built() {
+    let api = Api::new();
+    let cluster = api.cluster_of("2026-AMS-000101");
+    let (_, before) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{cluster}"),
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(before["pending"], serde_json::json!([]));
+    assert_eq!(before["pending_total"], 0);
+    let iban = crate::support::linking_iban(&api.engine, &cluster);
+    let line = crate::support::utrecht_report(
+        "2026-UTR-990401",
+        "Ik betaalde voor een fiets en kreeg niets.",
+        json!([{"type": "iban", "value": iban}]),
+    );
+    let (status, pushed) = api
+        .call(
+            "POST",
+            "/api/v1/reports",
+            Some("admin"),
+            Some(&line.to_string()),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(pushed["accepted"], 1, "{pushed}");
+    let (_, after) = api
+        .call(
+            "GET",
+            &format!("/api/v1/clusters/{cluster}"),
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        after["pending"],
+        serde_json::json!([{"report_id": "2026-UTR-990401", "via": [{"type": "iban", "value": iban}]}])
+    );
+    assert_eq!(after["pending_total"], 1);
 }

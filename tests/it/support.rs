@@ -138,6 +138,38 @@ pub fn process(data: &Path) -> std::process::Command {
 /// `FRAUDLINK_REASON`, the API's `X-Fraudlink-Reason`).
 pub const READ_REASON: &str = "integration test";
 
+/// An IBAN that links `cluster` in `engine`'s clusters (two or more of its
+/// reports name it).
+pub fn linking_iban(engine: &fraudlink::engine::Engine, cluster: &str) -> String {
+    engine
+        .state()
+        .cluster(&fraudlink::cluster::ClusterId::new(cluster))
+        .and_then(|c| {
+            c.identifiers
+                .iter()
+                .find(|i| i.kind == fraudlink::ident::Kind::Iban && i.reports >= 2)
+                .map(|i| i.value.to_string())
+        })
+        .expect("the cluster is linked by an IBAN")
+}
+
+/// A report of Utrecht-Centrum filed on 2026-11-30, as a push line.
+pub fn utrecht_report(
+    id: &str,
+    narrative: &str,
+    identifiers: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "filed_at": "2026-11-30T10:00:00+01:00",
+        "unit": "Midden-Nederland",
+        "team": "Utrecht-Centrum",
+        "fraud_type": "marketplace",
+        "narrative": narrative,
+        "identifiers": identifiers,
+    })
+}
+
 /// Headers that give [`READ_REASON`] as the purpose of a request.
 pub fn reason_headers() -> reqwest::header::HeaderMap {
     let mut headers = reqwest::header::HeaderMap::new();

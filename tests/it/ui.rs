@@ -13,7 +13,7 @@ use fraudlink::engine::Engine;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use crate::support::{TestApp, fixture_engine};
+use crate::support::{TestApp, fixture_engine, linking_iban, utrecht_report};
 
 struct Ui {
     _app: TestApp,
@@ -2667,25 +2667,12 @@ async fn issue_22_the_graphs_days_are_days_in_amsterdam() {
 async fn issue_23_a_check_finds_a_report_pushed_a_moment_ago_before_it_is_linked() {
     let ui = Ui::new();
     let cluster = ui.cluster_of("2026-AMS-000101");
-    let iban = ui
-        .engine
-        .state()
-        .cluster(&fraudlink::cluster::ClusterId::new(cluster.clone()))
-        .and_then(|c| {
-            c.identifiers
-                .iter()
-                .find(|i| i.kind == fraudlink::ident::Kind::Iban && i.reports >= 2)
-                .map(|i| i.value.to_string())
-        })
-        .expect("the cluster is linked by an IBAN");
-    let line = serde_json::json!({
-        "id": "2026-UTR-990201",
-        "filed_at": "2026-11-30T10:00:00+01:00",
-        "unit": "Midden-Nederland",
-        "team": "Utrecht-Centrum",
-        "fraud_type": "marketplace",
-        "narrative": format!("Betaald aan {iban}; daarna belde 06 8765 0456 mij."),
-    });
+    let iban = linking_iban(&ui.engine, &cluster);
+    let line = utrecht_report(
+        "2026-UTR-990201",
+        &format!("Betaald aan {iban}; daarna belde 06 8765 0456 mij."),
+        serde_json::json!([]),
+    );
     ui.engine.ingest_lines("test", &[line.to_string()]).unwrap();
 
     let s = ui.sign_in("intake").await;
@@ -2716,4 +2703,53 @@ async fn issue_23_a_check_finds_a_report_pushed_a_moment_ago_before_it_is_linked
     let p = ui.post("/check", Some(&s), &form).await;
     assert!(!p.body.contains("id=\"pending\""));
     assert!(p.body.contains(&format!("/clusters/{cluster}")));
+}
+
+// See: issue 23. A report pushed a moment ago is on the page of the
+// cluster whose identifier it names before the re-cluster links it, with
+// the identifier they share; the access log names it among the reports
+// shown; once linked it is a member like the others.
+#[tokio::test]
+async fn issue_23_a_cluster_page_lists_a_report_pushed_a_moment_ago_before_it_is_linked() {
+    let ui = Ui::new();
+    let cluster = ui.cluster_of("2026-AMS-000101");
+    let iban = linking_iban(&ui.engine, &cluster);
+    let line = utrecht_report(
+        "2026-UTR-990301",
+        &format!("Ik heb betaald aan {iban} en niets ontvangen."),
+        serde_json::json!([]),
+    );
+    ui.engine.ingest_lines("test", &[line.to_string()]).unwrap();
+
+    let s = ui.sign_in("analyst").await;
+    let path = format!("/clusters/{cluster}");
+    let p = ui.get(&path, Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let section = p
+        .body
+        .split("id=\"pending-members\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no pending section: {}", p.body));
+    assert!(section.contains("dit cluster: 1 aangifte."), "{section}");
+    assert!(
+        section.contains("<a href=\"/reports/2026-UTR-990301\">"),
+        "{section}"
+    );
+    assert!(
+        section.contains(&format!("<code>iban:{iban}</code>")),
+        "{section}"
+    );
+    let row = &ui.audit("read_cluster")[0];
+    assert!(
+        row.targets["pending_reports"]
+            .to_string()
+            .contains("2026-UTR-990301"),
+        "{:?}",
+        row.targets
+    );
+
+    ui.engine.rebuild("test").unwrap();
+    let p = ui.get(&path, Some(&s)).await;
+    assert!(!p.body.contains("id=\"pending-members\""), "{}", p.body);
+    assert!(p.body.contains("<a href=\"/reports/2026-UTR-990301\">"));
 }
