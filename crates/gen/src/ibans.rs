@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::random::{pick, random_digits, weighted};
 use crate::text;
+use crate::unique::Serial;
 
 /// A money-mule account.
 #[derive(Debug, Clone)]
@@ -41,8 +42,45 @@ fn iban_with_check(country: &str, bban: &str) -> String {
 /// pass the Dutch eleven test; ING's former Postbank numbers are short
 /// and zero-padded; bunq's start with 20.
 pub(crate) fn nl_iban(r: &mut ChaCha8Rng) -> String {
+    nl_account(r, None)
+}
+
+/// [`nl_iban`], or with `serial` the account made from it: eight digits
+/// of it in every bank's form (ING's written with two leading zeros,
+/// bunq's after 20, the others' after a first digit chosen so that the
+/// eleven test holds), so a hundred million serials give as many accounts.
+fn nl_account(r: &mut ChaCha8Rng, serial: Option<Serial>) -> String {
     let (_, code) = text::NL_BANKS[weighted(r, &[30, 25, 20, 6, 4, 2, 5, 7, 3])];
     let mut acct = String::with_capacity(10);
+    if let Some(serial) = serial {
+        let digits = serial.digits(8);
+        match code {
+            "INGB" => acct.push_str("00"),
+            "BUNQ" => acct.push_str("20"),
+            _ => {
+                // A first digit whose weight (10) makes the eleven test
+                // hold: of the ten, at most one leaves remainder 10.
+                let rest: u32 = digits
+                    .bytes()
+                    .enumerate()
+                    .map(|(i, b)| u32::from(b - b'0') * (9 - i as u32))
+                    .sum();
+                let first = loop {
+                    let first = r.random_range(0..10u32);
+                    if (11 - (first * 10 + rest) % 11) % 11 < 10 {
+                        break first;
+                    }
+                };
+                let check = (11 - (first * 10 + rest) % 11) % 11;
+                acct.push(char::from(b'0' + first as u8));
+                acct.push_str(&digits);
+                acct.push(char::from(b'0' + check as u8));
+                return iban_with_check("NL", &format!("{code}{acct}"));
+            }
+        }
+        acct.push_str(&digits);
+        return iban_with_check("NL", &format!("{code}{acct}"));
+    }
     match code {
         "INGB" => {
             acct.push_str("000");
@@ -71,15 +109,26 @@ pub(crate) fn nl_iban(r: &mut ChaCha8Rng) -> String {
     iban_with_check("NL", &format!("{code}{acct}"))
 }
 
-fn be_iban(r: &mut ChaCha8Rng) -> String {
-    let bank = *pick(
-        r,
-        &[
-            "001", "063", "068", "363", "735", "736", "750", "905", "967",
-        ],
-    );
-    let mut acct = String::from(bank);
-    random_digits(r, &mut acct, 7);
+fn be_iban(r: &mut ChaCha8Rng, serial: Option<Serial>) -> String {
+    const BANKS: [&str; 9] = [
+        "001", "063", "068", "363", "735", "736", "750", "905", "967",
+    ];
+    let acct = match serial {
+        // Nine banks of ten million accounts each.
+        Some(serial) => {
+            let n = serial.number(9 * 10u64.pow(7));
+            format!(
+                "{}{:07}",
+                BANKS[(n / 10u64.pow(7)) as usize],
+                n % 10u64.pow(7)
+            )
+        }
+        None => {
+            let mut acct = String::from(*pick(r, &BANKS));
+            random_digits(r, &mut acct, 7);
+            acct
+        }
+    };
     // The Belgian national check: the ten digits modulo 97 (97 for 0).
     let n: u64 = acct.parse().unwrap_or(0);
     let check = match n % 97 {
@@ -89,7 +138,7 @@ fn be_iban(r: &mut ChaCha8Rng) -> String {
     iban_with_check("BE", &format!("{acct}{check:02}"))
 }
 
-fn de_iban(r: &mut ChaCha8Rng) -> String {
+fn de_iban(r: &mut ChaCha8Rng, serial: Option<Serial>) -> String {
     let blz = *pick(
         r,
         &[
@@ -98,24 +147,31 @@ fn de_iban(r: &mut ChaCha8Rng) -> String {
         ],
     );
     let mut bban = String::from(blz);
-    random_digits(r, &mut bban, 10);
+    match serial {
+        Some(serial) => bban.push_str(&serial.digits(10)),
+        None => random_digits(r, &mut bban, 10),
+    }
     iban_with_check("DE", &bban)
 }
 
-fn lt_iban(r: &mut ChaCha8Rng) -> String {
+fn lt_iban(r: &mut ChaCha8Rng, serial: Option<Serial>) -> String {
     let bank = *pick(r, &["32500", "32500", "35000", "73000", "70440"]);
     let mut bban = String::from(bank);
-    random_digits(r, &mut bban, 11);
+    match serial {
+        Some(serial) => bban.push_str(&serial.digits(11)),
+        None => random_digits(r, &mut bban, 11),
+    }
     iban_with_check("LT", &bban)
 }
 
-/// A money-mule account and its holder.
-pub(crate) fn account(r: &mut ChaCha8Rng) -> Account {
+/// A money-mule account and its holder; with a serial, an account no
+/// other serial gets (see `unique`).
+pub(crate) fn account(r: &mut ChaCha8Rng, serial: Option<Serial>) -> Account {
     let iban = match weighted(r, &[70, 13, 9, 8]) {
-        0 => nl_iban(r),
-        1 => lt_iban(r),
-        2 => be_iban(r),
-        _ => de_iban(r),
+        0 => nl_account(r, serial),
+        1 => lt_iban(r, serial),
+        2 => be_iban(r, serial),
+        _ => de_iban(r, serial),
     };
     let common_holder = r.random_bool(0.15);
     let holder = if common_holder {

@@ -30,8 +30,11 @@
 //! `plan` (groups and report slots), `group` (a group's identifiers and
 //! its victims), `picks` (what one report names), `render` (one report's
 //! text and fields), `counts` (`meta.json`'s counts and ceiling), then the
-//! identifiers as written (`ibans`, `phones`, `web`, `crypto`, `links`)
-//! and the prose (`prose`, `clock`, `text`).
+//! identifiers as written (`ibans`, `phones`, `web`, `crypto`, `links`),
+//! `unique` (what keeps two groups' identifiers apart in a large data
+//! set: past the first 50,000 groups, about 100,000 reports, each is made
+//! from its group's number instead of drawn) and the prose (`prose`,
+//! `clock`, `text`).
 
 mod benign;
 mod clock;
@@ -51,6 +54,7 @@ mod random;
 mod render;
 pub mod samples;
 mod text;
+mod unique;
 mod web;
 
 use std::io::{self, Write};

@@ -9,6 +9,7 @@ use crate::benign::Official;
 use crate::prose::expand;
 use crate::random::{pick, pick_str, random_digits, weighted};
 use crate::text;
+use crate::unique::Serial;
 
 /// A telephone number: country calling code and national significant
 /// number (no trunk prefix).
@@ -32,7 +33,64 @@ pub(crate) fn nl_mobile(r: &mut ChaCha8Rng) -> PhoneNo {
     PhoneNo { cc: "31", nsn }
 }
 
-pub(crate) fn offender_phone(r: &mut ChaCha8Rng) -> PhoneNo {
+/// An offender's number; with a serial, one no other serial gets (see
+/// `unique`): its digits after the country's mobile prefix are the
+/// serial's, in a space of tens of millions per country.
+pub(crate) fn offender_phone(r: &mut ChaCha8Rng, serial: Option<Serial>) -> PhoneNo {
+    let Some(serial) = serial else {
+        return drawn_phone(r);
+    };
+    // The prefix (of `prefixes`) and the digits after it: the serial's
+    // number in the space of all of them.
+    let tail = |prefixes: usize, digits: u32| -> (usize, String) {
+        let n = serial.number(prefixes as u64 * 10u64.pow(digits));
+        let (prefix, rest) = (n / 10u64.pow(digits), n % 10u64.pow(digits));
+        (
+            prefix as usize,
+            format!("{rest:0width$}", width = digits as usize),
+        )
+    };
+    match weighted(r, &[78, 6, 6, 7, 3]) {
+        0 => {
+            let (prefix, rest) = tail(5, 7);
+            PhoneNo {
+                cc: "31",
+                nsn: format!("6{}{rest}", 1 + prefix),
+            }
+        }
+        1 => {
+            let (prefix, rest) = tail(4, 7);
+            PhoneNo {
+                cc: "32",
+                nsn: format!("4{}{rest}", 6 + prefix),
+            }
+        }
+        2 => {
+            let (prefix, rest) = tail(DE_MOBILE.len(), 8);
+            PhoneNo {
+                cc: "49",
+                nsn: format!("{}{rest}", DE_MOBILE[prefix]),
+            }
+        }
+        3 => {
+            let (prefix, rest) = tail(3, 8);
+            PhoneNo {
+                cc: "44",
+                nsn: format!("7{}{rest}", 1 + prefix),
+            }
+        }
+        _ => nanp_number(r, Some(serial)),
+    }
+}
+
+/// German mobile prefixes.
+const DE_MOBILE: [&str; 17] = [
+    "151", "152", "157", "159", "160", "162", "163", "170", "171", "172", "173", "174", "175",
+    "176", "177", "178", "179",
+];
+
+/// An offender's number drawn at random.
+fn drawn_phone(r: &mut ChaCha8Rng) -> PhoneNo {
     match weighted(r, &[78, 6, 6, 7, 3]) {
         0 => nl_mobile(r),
         1 => {
@@ -42,13 +100,7 @@ pub(crate) fn offender_phone(r: &mut ChaCha8Rng) -> PhoneNo {
             PhoneNo { cc: "32", nsn }
         }
         2 => {
-            let prefix = *pick(
-                r,
-                &[
-                    "151", "152", "157", "159", "160", "162", "163", "170", "171", "172", "173",
-                    "174", "175", "176", "177", "178", "179",
-                ],
-            );
+            let prefix = *pick(r, &DE_MOBILE);
             let mut nsn = String::from(prefix);
             random_digits(r, &mut nsn, 8);
             PhoneNo { cc: "49", nsn }
@@ -59,7 +111,7 @@ pub(crate) fn offender_phone(r: &mut ChaCha8Rng) -> PhoneNo {
             random_digits(r, &mut nsn, 8);
             PhoneNo { cc: "44", nsn }
         }
-        _ => nanp_number(r),
+        _ => nanp_number(r, None),
     }
 }
 
@@ -78,11 +130,27 @@ const NANP_AREAS: &[&str] = &[
 
 /// A North American number: an area code in use, an exchange that does not
 /// start with 0 or 1 and is not N11 or 555, and four digits.
-fn nanp_number(r: &mut ChaCha8Rng) -> PhoneNo {
+/// With a serial, one no other serial gets: the area, an exchange of the
+/// 789 allowed and the four digits are its number (134 million).
+fn nanp_number(r: &mut ChaCha8Rng, serial: Option<Serial>) -> PhoneNo {
+    let allowed = |exchange: u16| exchange % 100 != 11 && exchange != 555;
+    if let Some(serial) = serial {
+        let exchanges: Vec<u16> = (200..1000u16).filter(|&e| allowed(e)).collect();
+        let per_area = exchanges.len() as u64 * 10_000;
+        let n = serial.number(NANP_AREAS.len() as u64 * per_area);
+        let (area, rest) = (n / per_area, n % per_area);
+        let nsn = format!(
+            "{}{}{:04}",
+            NANP_AREAS[area as usize],
+            exchanges[(rest / 10_000) as usize],
+            rest % 10_000
+        );
+        return PhoneNo { cc: "1", nsn };
+    }
     let mut nsn = String::from(*pick(r, NANP_AREAS));
     loop {
         let exchange = r.random_range(200..1000u16);
-        if exchange % 100 != 11 && exchange != 555 {
+        if allowed(exchange) {
             nsn.push_str(&exchange.to_string());
             break;
         }

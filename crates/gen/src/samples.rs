@@ -16,6 +16,7 @@ use crate::crypto::crypto_address;
 use crate::ibans::{account, iban_written, mistype_iban, nl_iban};
 use crate::kind::FraudKind;
 use crate::phones::{offender_phone, official_written, phone_in_message, phone_written};
+use crate::unique::{DRAWN_GROUPS, Serial};
 use crate::web::site;
 
 /// An identifier and forms of it as people write it.
@@ -49,6 +50,12 @@ pub struct FraudDomain {
     pub idn: bool,
 }
 
+/// Every other sample is made from a serial, as the identifiers of all
+/// but the first groups of a large data set are (see `unique`).
+fn half_made(i: usize) -> Option<Serial> {
+    (i % 2 == 1).then(|| Serial::of(DRAWN_GROUPS + i as u32, 0, 1))?
+}
+
 fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
@@ -58,8 +65,8 @@ fn rng(seed: u64) -> ChaCha8Rng {
 pub fn mule_ibans(seed: u64, n: usize, forms: usize) -> Vec<Written> {
     let mut r = rng(seed);
     (0..n)
-        .map(|_| {
-            let value = account(&mut r).iban;
+        .map(|i| {
+            let value = account(&mut r, half_made(i)).iban;
             let forms = (0..forms).map(|_| iban_written(&mut r, &value)).collect();
             Written { value, forms }
         })
@@ -70,8 +77,8 @@ pub fn mule_ibans(seed: u64, n: usize, forms: usize) -> Vec<Written> {
 pub fn mistyped_ibans(seed: u64, n: usize) -> Vec<Mistyped> {
     let mut r = rng(seed);
     (0..n)
-        .map(|_| {
-            let intended = account(&mut r).iban;
+        .map(|i| {
+            let intended = account(&mut r, half_made(i)).iban;
             let typed = mistype_iban(&mut r, &intended);
             Mistyped { intended, typed }
         })
@@ -90,8 +97,8 @@ pub fn victim_ibans(seed: u64, n: usize) -> Vec<String> {
 pub fn offender_phones(seed: u64, n: usize, forms: usize) -> Vec<Written> {
     let mut r = rng(seed);
     (0..n)
-        .map(|_| {
-            let p = offender_phone(&mut r);
+        .map(|i| {
+            let p = offender_phone(&mut r, half_made(i));
             let forms = (0..forms).map(|_| phone_written(&mut r, &p)).collect();
             Written {
                 value: p.e164(),
@@ -107,8 +114,8 @@ pub fn offender_phones(seed: u64, n: usize, forms: usize) -> Vec<Written> {
 pub fn phones_in_messages(seed: u64, n: usize) -> Vec<Written> {
     let mut r = rng(seed);
     (0..n)
-        .map(|_| {
-            let p = offender_phone(&mut r);
+        .map(|i| {
+            let p = offender_phone(&mut r, half_made(i));
             let sentence = phone_in_message(&mut r, &p);
             Written {
                 value: p.e164(),
@@ -149,8 +156,8 @@ pub fn fraud_domains(seed: u64, per_kind: usize) -> Result<Vec<FraudDomain>, Gen
     let mut r = rng(seed);
     let mut out = Vec::new();
     for kind in FraudKind::ALL {
-        for _ in 0..per_kind {
-            let s = site(&mut r, kind, &benign);
+        for i in 0..per_kind {
+            let s = site(&mut r, kind, &benign, half_made(i));
             if !s.shortener {
                 out.push(FraudDomain {
                     domain: s.domain,

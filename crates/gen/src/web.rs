@@ -11,6 +11,7 @@ use crate::benign::Benign;
 use crate::kind::FraudKind;
 use crate::random::{pick, pick_str, random_code};
 use crate::text;
+use crate::unique::Serial;
 
 /// A fraud website: registrable domain, host and paths.
 #[derive(Debug, Clone)]
@@ -27,7 +28,13 @@ pub(crate) struct Site {
 
 /// A group's website: a domain of its kind the allowlist does not hold,
 /// a host on it and one to three paths; now and then a shortener link.
-pub(crate) fn site(r: &mut ChaCha8Rng, kind: FraudKind, benign: &Benign) -> Site {
+/// With a serial, its domain is one no other serial gets (see `unique`).
+pub(crate) fn site(
+    r: &mut ChaCha8Rng,
+    kind: FraudKind,
+    benign: &Benign,
+    serial: Option<Serial>,
+) -> Site {
     // A few groups send shortener links of their own; the link itself
     // identifies them, the shortener's domain does not.
     if kind == FraudKind::Phishing && r.random_bool(0.2) {
@@ -41,7 +48,7 @@ pub(crate) fn site(r: &mut ChaCha8Rng, kind: FraudKind, benign: &Benign) -> Site
         };
     }
     for _ in 0..8 {
-        let (domain, idn) = fraud_domain(r, kind);
+        let (domain, idn) = fraud_domain(r, kind, serial);
         if !benign.all_domains.contains_key(&domain) {
             let host = match r.random_range(0..10) {
                 0 => format!("login.{domain}"),
@@ -72,12 +79,18 @@ pub(crate) fn site(r: &mut ChaCha8Rng, kind: FraudKind, benign: &Benign) -> Site
 }
 
 /// A fraud domain: brand and words joined, and a TLD; now and then with
-/// a label in Unicode (an internationalised domain).
-fn fraud_domain(r: &mut ChaCha8Rng, kind: FraudKind) -> (String, bool) {
+/// a label in Unicode (an internationalised domain). With a serial, the
+/// label ends in its tag, as a name that was taken gets one.
+fn fraud_domain(r: &mut ChaCha8Rng, kind: FraudKind, serial: Option<Serial>) -> (String, bool) {
     let tld = *pick(r, text::TLDS);
+    let tagged = |label: String| match serial {
+        Some(serial) => format!("{label}-{}", serial.tag()),
+        None => label,
+    };
     if r.random_bool(0.005) {
         let label = pick(r, text::IDN_LABELS);
-        return (format!("{label}{}.{tld}", r.random_range(1..99)), true);
+        let label = tagged(format!("{label}{}", r.random_range(1..99)));
+        return (format!("{label}.{tld}"), true);
     }
     let sep = if r.random_bool(0.6) { "-" } else { "" };
     let mut label = String::with_capacity(32);
@@ -143,7 +156,7 @@ fn fraud_domain(r: &mut ChaCha8Rng, kind: FraudKind) -> (String, bool) {
             }
         }
     }
-    (format!("{label}.{tld}"), false)
+    (format!("{}.{tld}", tagged(label)), false)
 }
 
 fn url_path(r: &mut ChaCha8Rng, kind: FraudKind) -> String {
@@ -225,8 +238,9 @@ fn capitalise_words(s: &str) -> String {
 }
 
 /// An offender's e-mail: at the group's own domain or at a free-mail
-/// provider.
-pub(crate) fn email(r: &mut ChaCha8Rng, sites: &[Site]) -> String {
+/// provider; with a serial, a mailbox at the provider that no other
+/// serial gets (see `unique`).
+pub(crate) fn email(r: &mut ChaCha8Rng, sites: &[Site], serial: Option<Serial>) -> String {
     if let Some(site) = sites.iter().find(|s| !s.shortener && !s.idn)
         && r.random_bool(0.4)
     {
@@ -262,6 +276,9 @@ pub(crate) fn email(r: &mut ChaCha8Rng, sites: &[Site]) -> String {
             "outlook.de",
         ],
     );
+    if let Some(serial) = serial {
+        return format!("{first}.{last}.{}@{domain}", serial.tag());
+    }
     match r.random_range(0..4) {
         0 => format!("{first}.{last}{}@{domain}", r.random_range(1..99)),
         1 => format!("{first}{last}@{domain}"),
@@ -295,9 +312,14 @@ fn ascii_fold(s: &str) -> String {
         .collect()
 }
 
-pub(crate) fn handle_name(r: &mut ChaCha8Rng) -> String {
+/// An offender's account name; with a serial, one no other serial gets
+/// (see `unique`).
+pub(crate) fn handle_name(r: &mut ChaCha8Rng, serial: Option<Serial>) -> String {
     let first = ascii_fold(pick_str(r, text::FIRST_NAMES));
     let last = ascii_fold(pick_str(r, text::SURNAMES));
+    if let Some(serial) = serial {
+        return format!("{first}{last}_{}", serial.tag());
+    }
     match r.random_range(0..6) {
         0 => format!("{first}{last}{}", r.random_range(1..999)),
         1 => format!("{first}.{last}{}", r.random_range(10..999)),
