@@ -1,5 +1,6 @@
 //! `fraudlink cluster show`: one cluster with its identifiers, timeline,
-//! reports, suggestions and events, as text or JSON.
+//! reports, the reports written since the clusters were saved that name
+//! its identifiers, suggestions and events, as text or JSON.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -7,7 +8,10 @@ use std::io::{self, Write};
 use anyhow::{Result, bail};
 
 use fraudlink::cluster::IdentState;
-use fraudlink::engine::{ClusterDetail, ClusterView, OpenSuggestion, Triage, triage_of};
+use fraudlink::engine::{
+    ClusterDetail, ClusterView, OpenSuggestion, PENDING_SHOWN, PendingMember, Triage, pending_in,
+    triage_of,
+};
 use fraudlink::reader::Reader;
 
 use super::clusters::join_ids;
@@ -31,9 +35,16 @@ pub(super) fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead
     // One store guard at a time: a guard lives to the end of its statement.
     let events = reader.store().cluster_events(&cid)?;
     let triage = triage_of(&reader.store().triaged_clusters()?, &cid);
+    // The reports written since the clusters were saved that name its
+    // identifiers: linked at the next re-cluster, listed now (as the
+    // cluster's page and the API list the ones pushed to a server).
+    let since = reader.store().linking_since(generation)?;
+    let (pending, pending_total) = pending_in(&detail.summary, &since, PENDING_SHOWN);
     let shown = Shown {
         events,
         triage,
+        pending,
+        pending_total,
         timeline: weekly(&detail),
         asked_for: id,
         detail,
@@ -46,6 +57,7 @@ pub(super) fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead
         serde_json::json!({
             "cluster": cid,
             "reports": fraudlink::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
+            "pending_reports": fraudlink::access::reports_shown(shown.pending.iter().map(|p| p.report_id.as_str()), generation),
             "suggested_reports": fraudlink::access::reports_shown(
                 fraudlink::engine::suggestion_reports(&shown.suggestions),
                 generation,
@@ -69,6 +81,10 @@ struct Shown<'a> {
     suggestions: Vec<OpenSuggestion>,
     events: Vec<(i64, String, String, serde_json::Value)>,
     triage: Triage,
+    /// Reports written since the clusters were saved that name one of
+    /// its linking identifiers (the first [`PENDING_SHOWN`]), and how many.
+    pending: Vec<PendingMember>,
+    pending_total: usize,
     /// Reports per ISO week (`2026-W07`).
     timeline: BTreeMap<String, usize>,
 }
@@ -105,7 +121,7 @@ fn write_cluster_json(out: &mut impl Write, s: &Shown<'_>) -> Result<()> {
     };
     serde_json::to_writer_pretty(
         &mut *out,
-        &serde_json::json!({"cluster": view, "notes": s.triage.notes, "identifiers": idents, "timeline": s.timeline, "events": events, "suggestions": s.suggestions, "asked_for": s.asked_for}),
+        &serde_json::json!({"cluster": view, "notes": s.triage.notes, "identifiers": idents, "timeline": s.timeline, "events": events, "suggestions": s.suggestions, "pending": s.pending, "pending_total": s.pending_total, "asked_for": s.asked_for}),
     )?;
     writeln!(out)?;
     Ok(())
@@ -148,6 +164,24 @@ fn write_cluster_text(out: &mut impl Write, s: &Shown<'_>) -> Result<()> {
                 row.team,
                 row.fraud_type.as_deref().unwrap_or("-")
             )?;
+        }
+    }
+    if s.pending_total > 0 {
+        writeln!(
+            out,
+            "written since the clusters were built, naming its identifiers ({}; linked at the next re-cluster):",
+            s.pending_total
+        )?;
+        for p in &s.pending {
+            let via: Vec<String> = p
+                .via
+                .iter()
+                .map(|v| format!("{}:{}", v.kind.as_str(), v.value))
+                .collect();
+            writeln!(out, "  {}  via {}", p.report_id, via.join(", "))?;
+        }
+        if s.pending_total > s.pending.len() {
+            writeln!(out, "  ... and {} more", s.pending_total - s.pending.len())?;
         }
     }
     if !s.suggestions.is_empty() {

@@ -234,6 +234,55 @@ impl Engine {
     }
 }
 
+/// The reports of `since` (in write order, each with its linking
+/// identifiers, as `Store::linking_since` reads them) that name one of
+/// cluster `c`'s linking identifiers and are not in it: the first `limit`,
+/// and how many there are. What `cluster show` lists when the clusters
+/// saved for the commands are behind the store, as a serving engine's
+/// [`Engine::pending_members`] does from memory.
+pub fn pending_in(
+    c: &ClusterSummary,
+    since: &[(ReportId, Vec<Identifier>)],
+    limit: usize,
+) -> (Vec<PendingMember>, usize) {
+    let ours: FxHashMap<(Kind, &str), usize> = c
+        .identifiers
+        .iter()
+        .enumerate()
+        .map(|(k, i)| ((i.kind, &*i.value), k))
+        .collect();
+    let mut found = Vec::new();
+    let mut total = 0;
+    for (report_id, idents) in since {
+        if c.report_ids.binary_search(report_id).is_ok() {
+            continue;
+        }
+        let mut named: Vec<usize> = idents
+            .iter()
+            .filter_map(|i| ours.get(&(i.kind, i.value.as_str())).copied())
+            .collect();
+        if named.is_empty() {
+            continue;
+        }
+        total += 1;
+        if found.len() < limit {
+            named.sort_unstable();
+            named.dedup();
+            found.push(PendingMember {
+                report_id: report_id.clone(),
+                via: named
+                    .into_iter()
+                    .map(|k| PendingVia {
+                        kind: c.identifiers[k].kind,
+                        value: c.identifiers[k].value.to_string(),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    (found, total)
+}
+
 /// A pushed report the served state does not hold yet.
 struct Waiting {
     /// The store generation that holds it.

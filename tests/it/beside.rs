@@ -343,6 +343,79 @@ fn commands_beside_an_owner_say_when_the_clusters_are_behind_and_catch_up_after(
     );
 }
 
+// See: issue 23 (the cluster's page and the API list the reports pushed
+// since the clusters were built; the command line did not)
+#[test]
+fn cluster_show_lists_the_reports_written_since_the_clusters_were_saved() {
+    let app = TestApp::with_fixtures();
+    let mut settings = Settings::defaults();
+    settings.data_dir = app.data().to_path_buf();
+    // An engine owns the directory, as `serve` does, and stores a push
+    // without re-clustering (its re-cluster loop would, seconds later).
+    let owner = fraudlink::engine::Engine::open(settings).unwrap();
+    let report = fraudlink::report::ReportId::parse("2026-AMS-000101").unwrap();
+    let cluster = owner.state().cluster_of(&report).unwrap().to_string();
+    let iban = crate::support::linking_iban(&owner, &cluster);
+    let show = |json: bool| {
+        let mut args = vec!["cluster", "show", cluster.as_str()];
+        if json {
+            args.push("--json");
+        }
+        run(&app, &args)
+    };
+    let before: Value = serde_json::from_str(&show(true)).unwrap();
+    assert_eq!(before["pending"], serde_json::json!([]));
+    assert_eq!(before["pending_total"], 0);
+    let line = crate::support::utrecht_report(
+        "2026-UTR-990402",
+        "Ik betaalde voor een fiets en kreeg niets.",
+        serde_json::json!([{"type": "iban", "value": iban}]),
+    );
+    // A report naming nothing of the cluster is not listed.
+    let other = crate::support::utrecht_report(
+        "2026-UTR-990403",
+        "Ik betaalde voor een bank en kreeg niets.",
+        serde_json::json!([{"type": "iban", "value": "NL91ABNA0417164300"}]),
+    );
+    let (stored, rejected) = owner
+        .ingest_lines("test", &[line.to_string(), other.to_string()])
+        .unwrap();
+    assert!(rejected.is_empty(), "{rejected:?}");
+    assert_eq!(stored.accepted, 2);
+    let after: Value = serde_json::from_str(&show(true)).unwrap();
+    assert_eq!(
+        after["pending"],
+        serde_json::json!([{"report_id": "2026-UTR-990402", "via": [{"type": "iban", "value": iban}]}])
+    );
+    assert_eq!(after["pending_total"], 1);
+    let text = show(false);
+    assert!(
+        text.contains(&format!("2026-UTR-990402  via iban:{iban}")),
+        "{text}"
+    );
+    assert!(!text.contains("2026-UTR-990403"), "{text}");
+    // The read names the report it showed.
+    let audit = run(&app, &["audit", "--limit", "10"]);
+    let rows = ndjson(audit.as_bytes());
+    assert!(
+        rows.iter().any(|r| r["action"] == "read_cluster"
+            && r["targets"]["pending_reports"]
+                .to_string()
+                .contains("2026-UTR-990402")),
+        "{rows:?}"
+    );
+    // Once linked, it is a member and no longer listed.
+    drop(owner);
+    let linked: Value = serde_json::from_str(&show(true)).unwrap();
+    assert_eq!(linked["pending_total"], 0, "{linked}");
+    assert!(
+        linked["cluster"]["report_ids"]
+            .to_string()
+            .contains("2026-UTR-990402"),
+        "{linked}"
+    );
+}
+
 #[test]
 fn a_restore_waits_for_every_command_that_has_the_store_open() {
     // See: issue 19 (the commands beside serve do not hold the index's
