@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole-process benchmark of docs/performance.md's Performance section: generates
-# N reports (default 1,000,000), then measures each figure with
+# N reports (default 1,000,000), then measures each figure (ingest, and
+# `fraudlink extract` alone on the same file beside it, open, check,
+# memory) with
 # /usr/bin/time -v and wrk, RUNS times (default 3), and prints the medians.
 #
 #   benches/million.sh [N] [RUNS]        # from the repository root
@@ -21,7 +23,7 @@ export SUMMARY=$PWD/benches/load/summary.lua
 mkdir -p "$DIR"
 # The per-run figures; those of an earlier, interrupted run would spoil
 # the medians.
-FIGURES=(ingest_rate ingest_rss open_wall partition_ms assign_ms check serve_rss python_wall)
+FIGURES=(ingest_rate ingest_rss extract_rate open_wall partition_ms assign_ms check serve_rss python_wall)
 clear_figures() { for f in "${FIGURES[@]}"; do rm -f "$DIR/$f"; done; }
 clear_figures
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
@@ -57,6 +59,11 @@ for run in $(seq 1 "$RUNS"); do
   wall=$(field "Elapsed (wall clock)" "$DIR/ingest.$run.time" | seconds)
   echo "$N $wall" | awk '{printf "%.0f\n", $1/$2}' >> "$DIR/ingest_rate"
   field "Maximum resident" "$DIR/ingest.$run.time" >> "$DIR/ingest_rss"
+  # Extraction alone on the same file, one thread with its JSON output,
+  # right after each ingest: the bound of issue 23 (ingest / extract).
+  /usr/bin/time -v "$BIN" extract "$IN" > /dev/null 2> "$DIR/extract.$run.time"
+  wall=$(field "Elapsed (wall clock)" "$DIR/extract.$run.time" | seconds)
+  echo "$N $wall" | awk '{printf "%.0f\n", $1/$2}' >> "$DIR/extract_rate"
 
   # Opening as the owner rebuilds the clusters (an empty import does
   # nothing else); the reading commands (`hubs`, ...) no longer rebuild.
@@ -68,8 +75,10 @@ for run in $(seq 1 "$RUNS"); do
   TOKEN=$("$BIN" --data "$DIR/store" token create --role intake --team Heerlen --label bench 2> /dev/null)
   "$BIN" --data "$DIR/store" serve --addr "127.0.0.1:$PORT" > "$DIR/serve.$run.log" 2>&1 &
   SERVER=$!
-  until curl -sf "http://127.0.0.1:$PORT/api/v1/healthz" > /dev/null; do sleep 0.5; done
-  sleep 2 # serve computes its suggestions before it answers; let it settle
+  # serve answers at once and works out its pages' inputs beside the
+  # first requests; the checks start when `healthz` says it is ready.
+  until curl -sf "http://127.0.0.1:$PORT/api/v1/healthz" | grep -qv '"ready":false'; do sleep 0.5; done
+  sleep 2 # let it settle
   TOKEN=$TOKEN BODY=$BODY wrk -t2 -c16 -d20s -s benches/load/check.lua "http://127.0.0.1:$PORT/api/v1/check" \
     | grep '^p50' | tee -a "$DIR/check"
   grep VmRSS "/proc/$SERVER/status" | awk '{print $2}' >> "$DIR/serve_rss"
@@ -92,6 +101,8 @@ fi
 echo
 echo "== medians of $RUNS runs, $N reports"
 printf 'ingest end to end        %s reports/s (max RSS %s kB); runs %s\n' "$(median < "$DIR/ingest_rate")" "$(median < "$DIR/ingest_rss")" "$(runs < "$DIR/ingest_rate")"
+printf 'extract alone, 1 thread  %s reports/s; runs %s\n' "$(median < "$DIR/extract_rate")" "$(runs < "$DIR/extract_rate")"
+printf 'ingest / extract         %s\n' "$(echo "$(median < "$DIR/ingest_rate") $(median < "$DIR/extract_rate")" | awk '{printf "%.2f", $1/$2}')"
 printf 'open and rebuild         %s s; runs %s\n' "$(median < "$DIR/open_wall")" "$(runs < "$DIR/open_wall")"
 printf 're-cluster               %s ms partition + %s ms ids\n' "$(median < "$DIR/partition_ms")" "$(median < "$DIR/assign_ms")"
 printf '/check p99, 16 clients   %s ms; runs %s\n' "$(grep -o 'p99=[0-9.]*' "$DIR/check" | cut -d= -f2 | median)" "$(grep -o 'p99=[0-9.]*' "$DIR/check" | cut -d= -f2 | runs)"
