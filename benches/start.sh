@@ -60,8 +60,8 @@ while [ -z "$ready" ]; do
 done
 # A few checks once ready, one at a time.
 for _ in 1 2 3 4 5; do
-  curl -sf -o /dev/null -w 'check %{time_total} s\n' -H "Authorization: Bearer $INTAKE" \
-    -H 'Content-Type: application/json' -d "$BODY" "$URL/api/v1/check"
+  curl -s -o /dev/null -w 'check: %{http_code} in %{time_total} s\n' -H "Authorization: Bearer $INTAKE" \
+    -H 'Content-Type: application/json' -d "$BODY" "$URL/api/v1/check" || true
 done
 echo "RSS when ready: $(rss), peak $(peak)"
 echo "the open, from the server's log:"
