@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 
 use fraudlink::cluster::IdentState;
 use fraudlink::engine::{
-    ClusterDetail, ClusterView, OpenSuggestion, PENDING_SHOWN, PendingMember, Triage, pending_in,
+    ClusterDetail, ClusterView, OpenSuggestion, PENDING_SHOWN, PendingIn, PendingMember, Triage,
     triage_of,
 };
 use fraudlink::reader::Reader;
@@ -38,8 +38,11 @@ pub(super) fn cluster_show(reader: &Reader, id: &str, json: bool, read: &CliRead
     // The reports written since the clusters were saved that name its
     // identifiers: linked at the next re-cluster, listed now (as the
     // cluster's page and the API list the ones pushed to a server).
-    let since = reader.store().linking_since(generation)?;
-    let (pending, pending_total) = pending_in(&detail.summary, &since, PENDING_SHOWN);
+    let mut waiting = PendingIn::new(&detail.summary, PENDING_SHOWN);
+    reader
+        .store()
+        .linking_since(generation, |report, ident| waiting.add(report, ident))?;
+    let (pending, pending_total) = waiting.finish();
     let shown = Shown {
         events,
         triage,

@@ -65,7 +65,7 @@ pub use self::clusters::{
 pub use self::error::{EngineError, EngineResult, Thing};
 pub use self::ingest::{IngestSummary, PushRefused, Rejection};
 pub use self::overview::{FLOW_WEEKS, FlowBase, Inflow, week_start};
-pub use self::pending::{PENDING_SHOWN, PendingMember, PendingVia, pending_in};
+pub use self::pending::{PENDING_SHOWN, PendingIn, PendingMember, PendingVia};
 pub use self::pivot::{Pivot, PivotReport};
 pub use self::purge::{PurgeSummary, REJECTS_DIR};
 pub(crate) use self::purge::{finish_purge, purge_store, truncate_wal};

@@ -234,53 +234,97 @@ impl Engine {
     }
 }
 
-/// The reports of `since` (in write order, each with its linking
-/// identifiers, as `Store::linking_since` reads them) that name one of
-/// cluster `c`'s linking identifiers and are not in it: the first `limit`,
-/// and how many there are. What `cluster show` lists when the clusters
-/// saved for the commands are behind the store, as a serving engine's
-/// [`Engine::pending_members`] does from memory.
-pub fn pending_in(
-    c: &ClusterSummary,
-    since: &[(ReportId, Vec<Identifier>)],
+/// The reports written after the clusters were built that name one of
+/// cluster `c`'s linking identifiers and are not in it, gathered from
+/// their linking identifiers one at a time (as `Store::linking_since`
+/// reads them): the first `limit`, and how many there are. What `cluster
+/// show` lists when the clusters saved for the commands are behind the
+/// store, as a serving engine's [`Engine::pending_members`] does from
+/// memory; only the reports that match are kept.
+pub struct PendingIn<'a> {
+    c: &'a ClusterSummary,
+    /// Its linking identifiers, to their places in `c.identifiers`.
+    ours: FxHashMap<(Kind, &'a str), usize>,
     limit: usize,
-) -> (Vec<PendingMember>, usize) {
-    let ours: FxHashMap<(Kind, &str), usize> = c
-        .identifiers
-        .iter()
-        .enumerate()
-        .map(|(k, i)| ((i.kind, &*i.value), k))
-        .collect();
-    let mut found = Vec::new();
-    let mut total = 0;
-    for (report_id, idents) in since {
-        if c.report_ids.binary_search(report_id).is_ok() {
-            continue;
-        }
-        let mut named: Vec<usize> = idents
-            .iter()
-            .filter_map(|i| ours.get(&(i.kind, i.value.as_str())).copied())
-            .collect();
-        if named.is_empty() {
-            continue;
-        }
-        total += 1;
-        if found.len() < limit {
-            named.sort_unstable();
-            named.dedup();
-            found.push(PendingMember {
-                report_id: report_id.clone(),
-                via: named
-                    .into_iter()
-                    .map(|k| PendingVia {
-                        kind: c.identifiers[k].kind,
-                        value: c.identifiers[k].value.to_string(),
-                    })
-                    .collect(),
-            });
+    found: Vec<PendingMember>,
+    total: usize,
+    /// The report being read, and the places of its identifiers named.
+    current: Option<(String, Vec<usize>)>,
+}
+
+impl<'a> PendingIn<'a> {
+    /// Gathers for cluster `c`, keeping the first `limit` reports.
+    pub fn new(c: &'a ClusterSummary, limit: usize) -> PendingIn<'a> {
+        PendingIn {
+            c,
+            ours: c
+                .identifiers
+                .iter()
+                .enumerate()
+                .map(|(k, i)| ((i.kind, &*i.value), k))
+                .collect(),
+            limit,
+            found: Vec::new(),
+            total: 0,
+            current: None,
         }
     }
-    (found, total)
+
+    /// One linking identifier of report `report_id`; a report's
+    /// identifiers come one after the other.
+    pub fn add(&mut self, report_id: &str, ident: &Identifier) {
+        if self.current.as_ref().is_none_or(|(r, _)| r != report_id) {
+            self.close();
+            self.current = Some((report_id.to_owned(), Vec::new()));
+        }
+        if let (Some(&k), Some((_, named))) = (
+            self.ours.get(&(ident.kind, ident.value.as_str())),
+            self.current.as_mut(),
+        ) {
+            named.push(k);
+        }
+    }
+
+    /// The reports found (the first `limit`, in write order) and how many.
+    pub fn finish(mut self) -> (Vec<PendingMember>, usize) {
+        self.close();
+        (self.found, self.total)
+    }
+
+    fn close(&mut self) {
+        let Some((id, mut named)) = self.current.take() else {
+            return;
+        };
+        if named.is_empty() {
+            return;
+        }
+        let Ok(report_id) = ReportId::parse(&id) else {
+            return;
+        };
+        if self.c.report_ids.binary_search(&report_id).is_ok() {
+            return;
+        }
+        self.total += 1;
+        if self.found.len() >= self.limit {
+            return;
+        }
+        // In the order the serving engine names them: by kind and value.
+        let idents = &self.c.identifiers;
+        named.sort_unstable_by(|&a, &b| {
+            (idents[a].kind, &idents[a].value).cmp(&(idents[b].kind, &idents[b].value))
+        });
+        named.dedup();
+        self.found.push(PendingMember {
+            report_id,
+            via: named
+                .into_iter()
+                .map(|k| PendingVia {
+                    kind: idents[k].kind,
+                    value: idents[k].value.to_string(),
+                })
+                .collect(),
+        });
+    }
 }
 
 /// A pushed report the served state does not hold yet.

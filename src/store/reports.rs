@@ -467,40 +467,29 @@ impl Store {
         Ok(())
     }
 
-    /// The reports written after `seq`, in write order, each with the
-    /// identifiers of its latest version that may link (see
-    /// [`Identifier::links`]): what clusters saved at `seq` do not hold
-    /// yet (`cluster show` lists those naming a cluster's identifiers).
-    pub fn linking_since(&self, seq: i64) -> Result<Vec<(ReportId, Vec<Identifier>)>> {
-        let mut out: Vec<(ReportId, Vec<Identifier>)> = Vec::new();
-        let mut place: HashMap<String, usize> = HashMap::new();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM reports WHERE seq > ?1 ORDER BY seq")?;
-        let mut rows = stmt.query([seq])?;
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            place.insert(id.clone(), out.len());
-            out.push((ReportId::parse(&id)?, Vec::new()));
-        }
-        if out.is_empty() {
-            return Ok(out);
-        }
+    /// Calls `f` with each identifier that may link (see
+    /// [`Identifier::links`]) of the latest versions of the reports
+    /// written after `seq`, with the report's id: the reports in write
+    /// order, one report's identifiers one after the other. What clusters
+    /// saved at `seq` do not hold yet (`cluster show` lists the reports
+    /// naming a cluster's identifiers); read as a stream, so that a long
+    /// way behind costs time, not memory.
+    pub fn linking_since(&self, seq: i64, mut f: impl FnMut(&str, &Identifier)) -> Result<()> {
         let mut stmt = self.conn.prepare(
-            "SELECT i.report_id, i.kind, i.value, i.raw, i.source, i.role, i.valid, i.benign,
+            "SELECT r.id, i.kind, i.value, i.raw, i.source, i.role, i.valid, i.benign,
                     i.span_start, i.span_end, i.note
-             FROM identifiers i JOIN reports r ON r.id = i.report_id WHERE r.seq > ?1",
+             FROM reports r JOIN identifiers i ON i.report_id = r.id
+             WHERE r.seq > ?1 ORDER BY r.seq",
         )?;
         let mut rows = stmt.query([seq])?;
         while let Some(row) = rows.next()? {
-            let rid: String = row.get(0)?;
-            if let (Some(&at), Some(ident)) = (place.get(&rid), row_identifier(row, 1)?)
+            if let Some(ident) = row_identifier(row, 1)?
                 && ident.links()
             {
-                out[at].1.push(ident);
+                f(row.get_ref(0)?.as_str()?, &ident);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The previous cluster assignment.

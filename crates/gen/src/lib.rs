@@ -32,7 +32,7 @@
 //! text and fields), `counts` (`meta.json`'s counts and ceiling), then the
 //! identifiers as written (`ibans`, `phones`, `web`, `crypto`, `links`),
 //! `unique` (what keeps two groups' identifiers apart in a large data
-//! set: past the first 50,000 groups, about 100,000 reports, each is made
+//! set: past the first 50,000 groups, some 100,000 reports, each is made
 //! from its group's number instead of drawn) and the prose (`prose`,
 //! `clock`, `text`).
 

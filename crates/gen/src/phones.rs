@@ -131,7 +131,7 @@ const NANP_AREAS: &[&str] = &[
 /// A North American number: an area code in use, an exchange that does not
 /// start with 0 or 1 and is not N11 or 555, and four digits.
 /// With a serial, one no other serial gets: the area, an exchange of the
-/// 789 allowed and the four digits are its number (134 million).
+/// 791 allowed and the four digits are its number (134 million).
 fn nanp_number(r: &mut ChaCha8Rng, serial: Option<Serial>) -> PhoneNo {
     let allowed = |exchange: u16| exchange % 100 != 11 && exchange != 555;
     if let Some(serial) = serial {
