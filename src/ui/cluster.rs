@@ -170,8 +170,8 @@ struct ClusterPage {
     graph: GraphPanel,
     suggestions: Vec<SuggestionRow>,
     /// Reports pushed since the clusters were built that name its
-    /// identifiers, with the ones they name (`kind:value`).
-    pending: Vec<(String, Vec<String>)>,
+    /// identifiers, with the ones they name (`kind:value`, and its pivot).
+    pending: Vec<(String, Vec<(String, String)>)>,
     /// What the pending list is, with its count.
     pending_note: String,
     events: Vec<EventRow>,
@@ -586,7 +586,12 @@ fn show_page(
                 let via = p
                     .via
                     .iter()
-                    .map(|v| format!("{}:{}", v.kind, v.value))
+                    .map(|v| {
+                        (
+                            format!("{}:{}", v.kind, v.value),
+                            crate::ui::pivot::href(v.kind.as_str(), &v.value),
+                        )
+                    })
                     .collect();
                 (p.report_id.as_str().to_owned(), via)
             })

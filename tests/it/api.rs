@@ -1508,14 +1508,8 @@ async fn the_api_and_the_command_line_filter_clusters_alike() {
 async fn issue_23_a_cluster_in_detail_lists_the_reports_pushed_since_it_was_built() {
     let api = Api::new();
     let cluster = api.cluster_of("2026-AMS-000101");
-    let (_, before) = api
-        .call(
-            "GET",
-            &format!("/api/v1/clusters/{cluster}"),
-            Some("analyst"),
-            None,
-        )
-        .await;
+    let detail = format!("/api/v1/clusters/{cluster}");
+    let (_, before) = api.call("GET", &detail, Some("analyst"), None).await;
     assert_eq!(before["pending"], serde_json::json!([]));
     assert_eq!(before["pending_total"], 0);
     let iban = crate::support::linking_iban(&api.engine, &cluster);
@@ -1534,14 +1528,7 @@ async fn issue_23_a_cluster_in_detail_lists_the_reports_pushed_since_it_was_buil
         .await;
     assert!(status.is_success(), "{status}");
     assert_eq!(pushed["accepted"], 1, "{pushed}");
-    let (_, after) = api
-        .call(
-            "GET",
-            &format!("/api/v1/clusters/{cluster}"),
-            Some("analyst"),
-            None,
-        )
-        .await;
+    let (_, after) = api.call("GET", &detail, Some("analyst"), None).await;
     assert_eq!(
         after["pending"],
         serde_json::json!([{"report_id": "2026-UTR-990401", "via": [{"type": "iban", "value": iban}]}])

@@ -2739,6 +2739,13 @@ async fn issue_23_a_cluster_page_lists_a_report_pushed_a_moment_ago_before_it_is
         section.contains(&format!("<code>iban:{iban}</code>")),
         "{section}"
     );
+    // Like every identifier on the page, it opens its pivot.
+    assert!(
+        section.contains(&format!(
+            r#"href="/identifiers?kind=iban&#38;value={iban}""#
+        )),
+        "{section}"
+    );
     let row = &ui.audit("read_cluster")[0];
     assert!(
         row.targets["pending_reports"]
