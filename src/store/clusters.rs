@@ -10,7 +10,13 @@ use time::OffsetDateTime;
 use crate::cluster::{Assignment, ClusterId, Event, Previous};
 use crate::report::ReportId;
 
+use super::schema::MEMBERSHIPS_CLUSTER_INDEX;
 use super::{ADMIN_REVISION, REVISION, Store, bump};
+
+/// From this many new or moved memberships, when they are at least as
+/// many as those kept, a save makes the cluster index again after writing
+/// them instead of inserting into it row by row.
+pub(super) const BULK_MEMBERSHIPS: usize = 100_000;
 
 /// A cluster's triage record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +92,11 @@ impl Store {
             )?;
             // Clusters are aged in the order they are created; the ones
             // created together, by their earliest report, so that ages
-            // follow the cases' own time.
+            // follow the cases' own time. They are inserted in id order:
+            // an id is a hash, and inserting millions of them in any other
+            // order sends each to a random page of the id's B-tree (at ten
+            // million reports the save of an import's assignment took
+            // 160 s, most of it such page reads).
             let mut created: Vec<&Event> = a
                 .events
                 .iter()
@@ -100,15 +110,27 @@ impl Store {
                 } => (*first_filed_at, cluster.clone()),
                 other => (i64::MAX, other.cluster().clone()),
             });
-            for e in created {
-                age += 1;
-                new_cluster.execute(params![e.cluster().as_str(), now, age])?;
+            let mut aged: Vec<(&ClusterId, i64)> = created
+                .into_iter()
+                .map(|e| {
+                    age += 1;
+                    (e.cluster(), age)
+                })
+                .collect();
+            aged.sort_unstable();
+            for (cluster, age) in aged {
+                new_cluster.execute(params![cluster.as_str(), now, age])?;
             }
             for (from, to) in &a.aliases {
                 alias.execute(params![from.as_str(), to.as_str(), now])?;
                 repoint.execute(params![from.as_str(), to.as_str()])?;
             }
-            for e in &a.events {
+            // In cluster order too, for the events' cluster index; a
+            // cluster's own events keep their order (a stable sort), and
+            // they all share one time.
+            let mut events: Vec<&Event> = a.events.iter().collect();
+            events.sort_by(|x, y| x.cluster().cmp(y.cluster()));
+            for e in events {
                 let kind = match e {
                     Event::Created { .. } => "created",
                     Event::Grew { .. } => "grew",
@@ -126,6 +148,15 @@ impl Store {
             }
         }
         {
+            // In report order, for the same reason as the clusters. The
+            // cluster index then takes its rows at random: when the change
+            // is most of the table (an import into a new store, a first
+            // open) it is dropped and made again from the table, which
+            // sorts once instead.
+            let bulk = changes.put.len() >= BULK_MEMBERSHIPS && changes.put.len() >= changes.kept;
+            if bulk {
+                tx.execute_batch("DROP INDEX IF EXISTS memberships_cluster")?;
+            }
             let mut put = tx.prepare_cached(
                 "INSERT OR REPLACE INTO memberships (report_id, cluster_id) VALUES (?1, ?2)",
             )?;
@@ -135,6 +166,9 @@ impl Store {
             let mut gone = tx.prepare_cached("DELETE FROM memberships WHERE report_id = ?1")?;
             for r in &changes.gone {
                 gone.execute([r.as_str()])?;
+            }
+            if bulk {
+                tx.execute_batch(MEMBERSHIPS_CLUSTER_INDEX)?;
             }
         }
         tx.commit()?;
@@ -308,28 +342,35 @@ impl Store {
 /// load once did while holding the writer (0.25 to 1 s, pushes waiting).
 #[derive(Debug, Default)]
 pub struct MembershipChanges<'a> {
+    /// New or moved, in report order.
     pub(super) put: Vec<(&'a ReportId, &'a ClusterId)>,
+    /// Left the graph, in report order.
     pub(super) gone: Vec<&'a ReportId>,
+    /// How many stored memberships stay as they are.
+    pub(super) kept: usize,
 }
 
 impl<'a> MembershipChanges<'a> {
     /// The changes from `previous` to `a`.
     pub fn between(a: &'a Assignment, previous: &'a Previous) -> MembershipChanges<'a> {
         let mut changes = MembershipChanges::default();
-        let mut kept = 0usize;
+        let mut still = 0usize;
         for (cid, reports) in &a.clusters {
             for r in reports {
                 match previous.membership.get(r) {
-                    Some(old) if old == cid => kept += 1,
+                    Some(old) if old == cid => {
+                        still += 1;
+                        changes.kept += 1;
+                    }
                     Some(_) => {
-                        kept += 1;
+                        still += 1;
                         changes.put.push((r, cid));
                     }
                     None => changes.put.push((r, cid)),
                 }
             }
         }
-        if kept < previous.membership.len() {
+        if still < previous.membership.len() {
             let live: std::collections::HashSet<&ReportId> =
                 a.clusters.values().flatten().collect();
             changes.gone = previous
@@ -338,6 +379,8 @@ impl<'a> MembershipChanges<'a> {
                 .filter(|r| !live.contains(r))
                 .collect();
         }
+        changes.put.sort_unstable_by(|x, y| x.0.cmp(y.0));
+        changes.gone.sort_unstable();
         changes
     }
 

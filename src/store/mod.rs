@@ -368,6 +368,86 @@ mod tests {
         assert!(same.is_empty());
     }
 
+    // See: issue 23 (saving the assignment of a ten-million-report import
+    // took 160 s of random B-tree inserts).
+    #[test]
+    fn a_large_assignment_is_saved_whole_with_its_index_and_ages_in_filing_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let r = |s: String| ReportId::parse(&s).unwrap();
+        let n = super::clusters::BULK_MEMBERSHIPS + 10;
+        let mut a = Assignment::default();
+        for i in 0..n {
+            // Ids in an order of their own, as hashes are.
+            let cluster = format!("C-{:06x}", (i * 7_919) % n);
+            a.clusters
+                .entry(ClusterId::new(cluster))
+                .or_default()
+                .push(r(format!("R-{i}")));
+        }
+        // Created in the other order than their ids: aged by filing.
+        for (id, filed) in [("C-zz", 100), ("C-aa", 200)] {
+            a.events.push(crate::cluster::Event::Created {
+                cluster: ClusterId::new(id),
+                size: 1,
+                split_from: None,
+                first_filed_at: filed,
+            });
+        }
+        let previous = Previous::default();
+        let changes = MembershipChanges::between(&a, &previous);
+        store.save_assignment(&a, &changes, "test").unwrap();
+        let count = |store: &Store, sql: &str| -> i64 {
+            store.conn.query_row(sql, [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(count(&store, "SELECT count(*) FROM memberships"), n as i64);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM sqlite_master WHERE name = 'memberships_cluster'"
+            ),
+            1,
+            "the cluster index is made again"
+        );
+        let cluster = format!("C-{:06x}", (5 * 7_919) % n);
+        assert_eq!(
+            store.cluster_members(&ClusterId::new(cluster)).unwrap(),
+            ["R-5"]
+        );
+        let age = |id: &str| -> i64 {
+            store
+                .conn
+                .query_row("SELECT age FROM clusters WHERE id = ?1", [id], |r| r.get(0))
+                .unwrap()
+        };
+        assert!(age("C-zz") < age("C-aa"), "the first filed is the older");
+
+        // A small change next to them goes row by row and keeps the rest.
+        let mut moved = a.clone();
+        moved.events.clear();
+        let one = moved.clusters.values_mut().next().unwrap();
+        let report = one.pop().unwrap();
+        moved
+            .clusters
+            .insert(ClusterId::new("C-new"), vec![report.clone()]);
+        let before = Previous {
+            membership: a
+                .membership()
+                .into_iter()
+                .map(|(r, c)| (r.clone(), c.clone()))
+                .collect(),
+            ..Previous::default()
+        };
+        let changes = MembershipChanges::between(&moved, &before);
+        assert_eq!(changes.put.len(), 1);
+        store.save_assignment(&moved, &changes, "test").unwrap();
+        assert_eq!(count(&store, "SELECT count(*) FROM memberships"), n as i64);
+        assert_eq!(
+            store.clusters_of([report.as_str()]).unwrap()[report.as_str()],
+            ClusterId::new("C-new")
+        );
+    }
+
     /// One report line with the given team and statement.
     fn line(team: &str, narrative: &str) -> (Report, String, Vec<Identifier>) {
         let raw = serde_json::json!({

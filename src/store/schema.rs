@@ -6,6 +6,12 @@ use rusqlite::Connection;
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// The memberships' cluster index, as [`SCHEMA`] makes it; a save of an
+/// assignment that rewrites most memberships drops it and makes it again
+/// (`Store::save_assignment`).
+pub(super) const MEMBERSHIPS_CLUSTER_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS memberships_cluster ON memberships (cluster_id);";
+
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reports (
