@@ -181,10 +181,30 @@ pub fn suggest<'a>(
             _ => {}
         }
     }
+    // The handles on one thread, the rest on this one: at a million
+    // reports each side takes seconds, which a re-cluster's save and a
+    // server's start wait for.
+    let variants = |handles: &[&IdentKey]| {
+        let mut v = Vec::new();
+        handle_variants(handles, cfg, &mut v);
+        v
+    };
     let mut out = Vec::new();
-    iban_typos(invalid_ibans, &ibans, cfg, &mut out);
-    lookalike_domains(&domains, cfg, &mut out);
-    handle_variants(&handles, cfg, &mut out);
+    let found = std::thread::scope(|s| {
+        let other = std::thread::Builder::new()
+            .name("suggest-handles".into())
+            .spawn_scoped(s, || variants(&handles));
+        iban_typos(invalid_ibans, &ibans, cfg, &mut out);
+        lookalike_domains(&domains, cfg, &mut out);
+        match other {
+            Ok(other) => other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: here, after the others.
+            Err(_) => variants(&handles),
+        }
+    });
+    out.extend(found);
     // Strongest first, then by the decision key, computed once each.
     let mut keyed: Vec<((String, String), Suggestion)> =
         out.into_iter().map(|s| (s.decision_key(), s)).collect();
@@ -353,7 +373,7 @@ fn lookalike_domains(domains: &[&IdentKey], cfg: &WeakConfig, out: &mut Vec<Sugg
     }
 }
 
-fn handle_variants(handles: &[&IdentKey], cfg: &WeakConfig, out: &mut Vec<Suggestion>) {
+fn handle_variants<'k>(handles: &[&'k IdentKey], cfg: &WeakConfig, out: &mut Vec<Suggestion>) {
     // Per platform, the names after `platform:` in the order given (which
     // decides what a full block keeps), and each name's identifier.
     type Names<'k> = (Vec<&'k str>, FxHashMap<&'k str, &'k IdentKey>);
@@ -368,13 +388,13 @@ fn handle_variants(handles: &[&IdentKey], cfg: &WeakConfig, out: &mut Vec<Sugges
     for (list, names) in by_platform.values() {
         let pairs = candidate_pairs(list, 3);
         for (x, y) in pairs {
-            let strip = |s: &str| {
-                s.chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .collect::<String>()
-            };
-            let sim = if strip(x) == strip(y) {
+            // Compared as they are read: building the two stripped names
+            // for every pair was a tenth of saving the clusters.
+            let strip = |s: &'k str| s.chars().filter(|c| c.is_alphanumeric());
+            let sim = if strip(x).eq(strip(y)) {
                 0.99
+            } else if jaro_winkler_at_most(x, y) < cfg.handle_min_similarity {
+                continue;
             } else {
                 strsim::jaro_winkler(x, y)
             };
@@ -389,6 +409,28 @@ fn handle_variants(handles: &[&IdentKey], cfg: &WeakConfig, out: &mut Vec<Sugges
             });
         }
     }
+}
+
+/// An upper bound of `strsim::jaro_winkler(x, y)` from the lengths and the
+/// common prefix alone: the Jaro similarity of strings of `a <= b`
+/// characters is at most `(2 + a / b) / 3` (every character of the shorter
+/// one matched, none transposed), and Winkler's bonus adds a tenth of what
+/// is left per common leading character, up to four.
+fn jaro_winkler_at_most(x: &str, y: &str) -> f64 {
+    let (a, b) = (x.chars().count(), y.chars().count());
+    let (short, long) = (a.min(b), a.max(b));
+    if short == 0 {
+        return if long == 0 { 1.0 } else { 0.0 };
+    }
+    let jaro = (2.0 + short as f64 / long as f64) / 3.0;
+    let prefix = x
+        .chars()
+        .zip(y.chars())
+        .take(4)
+        .take_while(|(p, q)| p == q)
+        .count();
+    // A little over, for the rounding of the two ways of adding it up.
+    jaro + 0.1 * prefix as f64 * (1.0 - jaro) + 1e-9
 }
 
 #[cfg(test)]
@@ -502,6 +544,19 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_jaro_winkler_bound_is_never_below_the_similarity(
+            x in "\\PC{0,12}",
+            y in "\\PC{0,12}",
+            stem in "[a-z._]{0,10}",
+        ) {
+            // Near names too, where the bound decides something.
+            for (x, y) in [(x.clone(), y.clone()), (format!("{stem}{x}"), format!("{stem}{y}"))] {
+                let (sim, bound) = (strsim::jaro_winkler(&x, &y), jaro_winkler_at_most(&x, &y));
+                prop_assert!(sim <= bound, "{x:?} {y:?}: {sim} > {bound}");
+            }
+        }
+
         #[test]
         fn suggest_never_panics(
             invalid in proptest::collection::vec("\\PC{0,30}", 0..5),
