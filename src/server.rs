@@ -42,14 +42,27 @@ pub async fn run(
     watcher.abort();
     deliverer.abort();
     purges.abort();
-    // What was acknowledged is in the store; bring the clusters up to date
-    // before exiting so the next start has nothing to repair.
+    // What was acknowledged is in the store. When a re-cluster is quick
+    // (a million reports: some seconds), the clusters are brought up to
+    // it and saved before exiting, so that the commands run while the
+    // service is stopped find them current. When it is not (at ten
+    // million reports a re-cluster and its save take minutes, longer
+    // than a service manager waits for a stop), or one is under way, the
+    // service stops without: the next start re-clusters from the store,
+    // and a command meanwhile does it once and saves them (`reader`).
     let e = engine.clone();
     tokio::task::spawn_blocking(move || {
-        e.rebuild_if_behind("shutdown")?;
-        // The commands that read the clusters find them saved, and the
-        // reads logged until now in the store's access log.
-        e.save_current()?;
+        if e.reclusters_within(STOP_RECLUSTERS_WITHIN) {
+            e.rebuild_if_behind("shutdown")?;
+            // The commands that read the clusters find them saved.
+            e.save_current()?;
+        } else {
+            warn!(
+                "stopping without re-clustering the last changes: a re-cluster is under way or \
+                 takes longer than a stop should; the next start (or a command) re-clusters"
+            );
+        }
+        // The reads logged until now, in the store's access log.
         e.move_access_queue()?;
         // Every answered push has queued its report for the index; record
         // the store's generation with them, so the next start does not
@@ -59,6 +72,11 @@ pub async fn run(
     .await??;
     Ok(())
 }
+
+/// A stopping server re-clusters what changed since the last re-cluster
+/// only when that one took less than this (see [`run`]): with the save for
+/// the commands, about twice this, within systemd's 90 s for a stop.
+const STOP_RECLUSTERS_WITHIN: Duration = Duration::from_secs(30);
 
 /// The API and the web UI over one state (engine, token book), within
 /// the limits of [`api::guard`]. The UI's paths never start with `/api`, so

@@ -118,6 +118,9 @@ struct Inner {
     /// its remaining long steps on its own thread instead of handing them
     /// to a thread that runs only on free cores.
     waiting: std::sync::atomic::AtomicUsize,
+    /// How long the last re-cluster took, in milliseconds (see
+    /// [`Engine::reclusters_within`]).
+    last_rebuild_ms: std::sync::atomic::AtomicU64,
     /// See [`Engine::one_shot`].
     one_shot: std::sync::atomic::AtomicBool,
     /// See [`Engine::serving`].
@@ -293,6 +296,7 @@ impl Engine {
                 triage: RwLock::new(HashMap::new()),
                 rebuilding: Mutex::new(()),
                 waiting: std::sync::atomic::AtomicUsize::new(0),
+                last_rebuild_ms: std::sync::atomic::AtomicU64::new(0),
                 one_shot: std::sync::atomic::AtomicBool::new(false),
                 serving: std::sync::atomic::AtomicBool::new(false),
                 save_beside,

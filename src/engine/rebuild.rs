@@ -117,6 +117,10 @@ impl Engine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters rebuilt"
         );
+        self.inner.last_rebuild_ms.store(
+            started.elapsed().as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.publish(state, heavy);
         Ok(events)
     }
@@ -347,6 +351,10 @@ impl Engine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters rebuilt"
         );
+        self.inner.last_rebuild_ms.store(
+            started.elapsed().as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.publish_shared(state, Heavy::Here);
         Ok(assignment.events)
     }
@@ -554,6 +562,23 @@ impl Engine {
         Ok((reads, idents))
     }
 
+    /// Whether a re-cluster started now would likely end within `within`:
+    /// none is under way, and the last one took less. A stopping server
+    /// asks (see `server::run`): at ten million reports a re-cluster and
+    /// saving its clusters take minutes, more than a service manager waits
+    /// for a stop.
+    pub fn reclusters_within(&self, within: std::time::Duration) -> bool {
+        let last = self
+            .inner
+            .last_rebuild_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let idle = match self.inner.rebuilding.try_lock() {
+            Ok(_) | Err(std::sync::TryLockError::Poisoned(_)) => true,
+            Err(std::sync::TryLockError::WouldBlock) => false,
+        };
+        idle && u128::from(last) < within.as_millis()
+    }
+
     /// Re-clusters when the store has changed since the state was built.
     pub fn rebuild_if_behind(&self, cause: &str) -> Result<Vec<Event>> {
         self.rebuild_if_behind_on(cause, Heavy::Here)
@@ -692,6 +717,27 @@ mod tests {
 
     use crate::engine::Engine;
     use crate::engine::testing::fixture_engine;
+
+    // See: issue 23 (at ten million reports a stopping server spent ten
+    // minutes waiting for a re-cluster, re-clustering and saving).
+    #[test]
+    fn a_re_cluster_is_expected_quick_only_when_none_runs_and_the_last_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = fixture_engine(dir.path());
+        assert!(engine.reclusters_within(Duration::from_secs(30)));
+        // As the open of ten million reports did.
+        engine
+            .inner
+            .last_rebuild_ms
+            .store(164_000, std::sync::atomic::Ordering::Relaxed);
+        assert!(!engine.reclusters_within(Duration::from_secs(30)));
+        engine.rebuild("test").unwrap();
+        assert!(engine.reclusters_within(Duration::from_secs(30)));
+        let running = engine.inner.rebuilding.lock().unwrap();
+        assert!(!engine.reclusters_within(Duration::from_secs(30)));
+        drop(running);
+        assert!(engine.reclusters_within(Duration::from_secs(30)));
+    }
 
     // See: issue 23 (at ten million reports saving the clusters for the
     // commands took minutes before `serve` could answer).
