@@ -3,7 +3,9 @@
 # and every 0.2 s polls the port (`healthz`), its `ready`, and one intake
 # check, then prints the seconds from the launch to each, the server's RSS
 # at those moments and its peak, and the log lines of the open (re-cluster
-# times). Stops the server when it is ready, or after LIMIT seconds.
+# times). Stops the server when it is ready, or after LIMIT seconds; with
+# PUSH=1 it first pushes one report (so that a re-cluster is due), and it
+# times the stop (SIGTERM to exit).
 #
 #   benches/start.sh DATA                 # from the repository root
 #
@@ -44,9 +46,12 @@ while [ -z "$ready" ]; do
       echo "healthz answers after $answered s (RSS $(rss))"
     fi
     if [ -z "$checked" ]; then
-      took=$(curl -sf -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $INTAKE" \
-        -H 'Content-Type: application/json' -d "$BODY" "$URL/api/v1/check" || true)
-      if [ -n "$took" ]; then
+      # Only an answer counts (curl -f still prints the time of a refusal).
+      took=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $INTAKE" \
+        -H "X-Fraudlink-Reason: start bench" -H 'Content-Type: application/json' \
+        -d "$BODY" "$URL/api/v1/check" || true)
+      if [ "${took%% *}" = 200 ]; then
+        took=${took#* }
         checked=$(since)
         echo "first check answered after $checked s, in $took s"
       fi
@@ -61,9 +66,21 @@ done
 # A few checks once ready, one at a time.
 for _ in 1 2 3 4 5; do
   curl -s -o /dev/null -w 'check: %{http_code} in %{time_total} s\n' -H "Authorization: Bearer $INTAKE" \
-    -H 'Content-Type: application/json' -d "$BODY" "$URL/api/v1/check" || true
+    -H "X-Fraudlink-Reason: start bench" -H 'Content-Type: application/json' \
+    -d "$BODY" "$URL/api/v1/check" || true
 done
 echo "RSS when ready: $(rss), peak $(peak)"
-echo "the open, from the server's log:"
-sed 's/\x1b\[[0-9;]*m//g' "$OUT/serve.log" | grep -E 'rebuilt|caught up|worked out|saved' | cut -c1-400 || true
+if [ "${PUSH:-0}" = 1 ]; then
+  curl -s -o /dev/null -w 'push: %{http_code} in %{time_total} s\n' -H "Authorization: Bearer $INTAKE" \
+    -H 'Content-Type: application/x-ndjson' --data-binary "{\"id\": \"START-BENCH-$(date +%s)\", \"filed_at\": \"2026-12-07T08:00:00Z\", \"unit\": \"Amsterdam\", \"team\": \"Amsterdam-Centrum\", \"narrative\": \"Betaald op NL91ABNA0417164300 voor een fiets via Marktplaats.\"}
+" "$URL/api/v1/reports" || true
+  sleep 2
+fi
+stopping=$(date +%s.%N)
+kill -TERM "$SERVER"
+wait "$SERVER" || true
+echo "stopped $(echo "$(date +%s.%N) $stopping" | awk '{printf "%.1f", $1 - $2}') s after SIGTERM"
+trap - EXIT
+echo "the open and the stop, from the server's log:"
+sed 's/\x1b\[[0-9;]*m//g' "$OUT/serve.log" | grep -E 'rebuilt|caught up|worked out|saved|stopping' | cut -c1-400 || true
 echo "log in $OUT/serve.log"

@@ -44,12 +44,13 @@ pub async fn run(
     purges.abort();
     // What was acknowledged is in the store. When a re-cluster is quick
     // (a million reports: some seconds), the clusters are brought up to
-    // it and saved before exiting, so that the commands run while the
-    // service is stopped find them current. When it is not (at ten
-    // million reports a re-cluster and its save take minutes, longer
-    // than a service manager waits for a stop), or one is under way, the
-    // service stops without: the next start re-clusters from the store,
-    // and a command meanwhile does it once and saves them (`reader`).
+    // it (after the one under way, if any) and saved before exiting, so
+    // that the commands run while the service is stopped find them
+    // current. When it is not (at ten million reports a re-cluster and
+    // its save take minutes, longer than a service manager waits for a
+    // stop), the service stops without, leaving one under way unfinished:
+    // the next start re-clusters from the store, and a command meanwhile
+    // does it once and saves them (`reader`).
     let e = engine.clone();
     tokio::task::spawn_blocking(move || {
         if e.reclusters_within(STOP_RECLUSTERS_WITHIN) {
@@ -58,8 +59,8 @@ pub async fn run(
             e.save_current()?;
         } else {
             warn!(
-                "stopping without re-clustering the last changes: a re-cluster is under way or \
-                 takes longer than a stop should; the next start (or a command) re-clusters"
+                "stopping without re-clustering the last changes: a re-cluster takes longer than a \
+                 stop should; the next start (or a command) re-clusters"
             );
         }
         // The reads logged until now, in the store's access log.
@@ -74,8 +75,9 @@ pub async fn run(
 }
 
 /// A stopping server re-clusters what changed since the last re-cluster
-/// only when that one took less than this (see [`run`]): with the save for
-/// the commands, about twice this, within systemd's 90 s for a stop.
+/// only when that one took less than this (see [`run`]): with the one
+/// under way and the save for the commands, within systemd's 90 s for a
+/// stop.
 const STOP_RECLUSTERS_WITHIN: Duration = Duration::from_secs(30);
 
 /// The API and the web UI over one state (engine, token book), within
