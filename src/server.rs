@@ -18,7 +18,8 @@ use crate::api::{self, ApiConfig, AppState};
 use crate::engine::{Engine, Heavy};
 
 /// Serves until `shutdown` completes, then finishes the requests in flight
-/// and the re-clustering of what was acknowledged. A client gets
+/// and, when a re-cluster is quick, the re-clustering of what was
+/// acknowledged (see the comment at its end). A client gets
 /// `cfg.request_timeout` to send a request's headers (and as long to send
 /// its body and be answered, see [`api::guard`]); an idle kept-alive
 /// connection is closed after as long.
@@ -75,10 +76,10 @@ pub async fn run(
 }
 
 /// A stopping server re-clusters what changed since the last re-cluster
-/// only when that one took less than this (see [`run`]): with the one
-/// under way and the save for the commands, within systemd's 90 s for a
-/// stop.
-const STOP_RECLUSTERS_WITHIN: Duration = Duration::from_secs(30);
+/// only when that one and its save for the commands took less than this
+/// (see [`run`]): with the one under way, about twice this at most, within
+/// systemd's 90 s for a stop.
+const STOP_RECLUSTERS_WITHIN: Duration = Duration::from_secs(40);
 
 /// The API and the web UI over one state (engine, token book), within
 /// the limits of [`api::guard`]. The UI's paths never start with `/api`, so

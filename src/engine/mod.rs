@@ -121,6 +121,9 @@ struct Inner {
     /// How long the last re-cluster took, in milliseconds (see
     /// [`Engine::reclusters_within`]).
     last_rebuild_ms: std::sync::atomic::AtomicU64,
+    /// How long the last save of the clusters for the commands took, in
+    /// milliseconds.
+    last_save_ms: std::sync::atomic::AtomicU64,
     /// See [`Engine::one_shot`].
     one_shot: std::sync::atomic::AtomicBool,
     /// See [`Engine::serving`].
@@ -297,6 +300,7 @@ impl Engine {
                 rebuilding: Mutex::new(()),
                 waiting: std::sync::atomic::AtomicUsize::new(0),
                 last_rebuild_ms: std::sync::atomic::AtomicU64::new(0),
+                last_save_ms: std::sync::atomic::AtomicU64::new(0),
                 one_shot: std::sync::atomic::AtomicBool::new(false),
                 serving: std::sync::atomic::AtomicBool::new(false),
                 save_beside,

@@ -296,44 +296,47 @@ impl Engine {
             invalid_ibans,
         };
         let changes = crate::store::MembershipChanges::between(&assignment, &previous);
+        let save = || -> Result<u64> {
+            let clock = std::time::Instant::now();
+            if !assignment.events.is_empty() || !changes.is_empty() {
+                self.store().save_assignment(&assignment, &changes, cause)?;
+            }
+            Ok(clock.elapsed().as_millis() as u64)
+        };
         let (state, saved, save_ms, build_ms) = std::thread::scope(|s| {
-            let saver = std::thread::Builder::new()
+            let mut saving = std::thread::Builder::new()
                 .name("save-assignment".into())
-                .spawn_scoped(s, || -> Result<u64> {
-                    let clock = std::time::Instant::now();
-                    if !assignment.events.is_empty() || !changes.is_empty() {
-                        self.store().save_assignment(&assignment, &changes, cause)?;
-                    }
-                    Ok(clock.elapsed().as_millis() as u64)
-                });
+                .spawn_scoped(s, save)
+                .ok();
+            // No thread to be had: saved first, as a server does.
+            let mut save_ms = saving.is_none().then(save);
             let clock = std::time::Instant::now();
             let state = Arc::new(self.state_of(parts, &assignment, snapshot));
             let build_ms = clock.elapsed().as_millis() as u64;
-            let saved = self.save_state_if(&state, || false);
-            let save_ms = match saver {
-                Ok(saver) => saver
-                    .join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("saving the assignment panicked"))),
-                // No thread: saved here, after the state.
-                Err(_) => {
-                    let clock = std::time::Instant::now();
-                    self.store()
-                        .save_assignment(&assignment, &changes, cause)
-                        .map(|()| clock.elapsed().as_millis() as u64)
+            // The file is put in place only once the assignment is in the
+            // store: a command beside this one must not show cluster ids
+            // the store does not know yet (its stamp does not tell, since
+            // saving an assignment moves no change counter). When the
+            // save failed, the file stays the last one, which the store's
+            // counters show is behind.
+            let mut committed = || -> Result<()> {
+                if let Some(saver) = saving.take() {
+                    save_ms = Some(saver.join().unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!("saving the assignment panicked"))
+                    }));
+                }
+                match &save_ms {
+                    Some(Err(e)) => Err(anyhow::anyhow!("{e:#}")),
+                    _ => Ok(()),
                 }
             };
+            let saved = self.save_state_if(&state, || false, &mut committed);
+            // Also when the file was current already, or its save failed.
+            let _ = committed();
+            let save_ms = save_ms.unwrap_or(Ok(0));
             (state, saved, save_ms, build_ms)
         });
-        let save_ms = match save_ms {
-            Ok(ms) => ms,
-            Err(e) => {
-                if !matches!(saved, Ok(false)) {
-                    *self.inner.saving.lock().unwrap_or_else(|p| p.into_inner()) = None;
-                    crate::saved::remove(self.data_dir())?;
-                }
-                return Err(e);
-            }
-        };
+        let save_ms = save_ms?;
         if let Err(e) = saved {
             warn!(
                 error = format!("{e:#}"),
@@ -360,7 +363,8 @@ impl Engine {
             started.elapsed().as_millis() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
-        self.publish_shared(state, Heavy::Here);
+        // Saved above (or failed, and said so): not again.
+        self.publish_shared(state, Heavy::Here, false);
         Ok(assignment.events)
     }
 
@@ -387,11 +391,12 @@ impl Engine {
     /// Serves `state` from now on; the old state is freed where `heavy`
     /// says, and the new one saved for the commands beside this process.
     fn publish(&self, state: State, heavy: Heavy<'_>) {
-        self.publish_shared(Arc::new(state), heavy)
+        self.publish_shared(Arc::new(state), heavy, true)
     }
 
-    /// [`Engine::publish`] of a shared state.
-    fn publish_shared(&self, state: Arc<State>, heavy: Heavy<'_>) {
+    /// [`Engine::publish`] of a shared state, saved for the commands when
+    /// `save` says so.
+    fn publish_shared(&self, state: Arc<State>, heavy: Heavy<'_>, save: bool) {
         let old = std::mem::replace(
             &mut *self.inner.state.write().unwrap_or_else(|p| p.into_inner()),
             state.clone(),
@@ -413,6 +418,9 @@ impl Engine {
         // The commands beside this process read the clusters from disk. A
         // command waits for the file; a server writes it on its idle
         // thread, and gives up when a newer state replaces this one.
+        if !save {
+            return;
+        }
         let engine = self.clone();
         let save = move || {
             if let Err(e) = engine.save_state(&state) {
@@ -452,11 +460,17 @@ impl Engine {
     /// unless a newer state replaces it meanwhile. Returns whether it was
     /// written.
     pub fn save_state(&self, state: &Arc<State>) -> Result<bool> {
-        self.save_state_if(state, || !Arc::ptr_eq(&self.state(), state))
+        self.save_state_if(state, || !Arc::ptr_eq(&self.state(), state), &mut || Ok(()))
     }
 
-    /// [`Engine::save_state`], giving up when `replaced` says so.
-    fn save_state_if(&self, state: &Arc<State>, replaced: impl Fn() -> bool) -> Result<bool> {
+    /// [`Engine::save_state`], giving up when `replaced` says so; the file
+    /// written is put in place only if `before_in_place` then says yes.
+    fn save_state_if(
+        &self,
+        state: &Arc<State>,
+        replaced: impl Fn() -> bool,
+        before_in_place: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<bool> {
         // One writer of the file at a time; an older state's save gives up
         // at its next look once a newer one is published.
         let mut last = self.inner.saving.lock().unwrap_or_else(|p| p.into_inner());
@@ -503,8 +517,13 @@ impl Engine {
             suggestions: open.list.len() as u64,
             settings,
         };
+        before_in_place()?;
         w.finish(stamp, &state.suppressed, &state.team_names())?;
         *last = Some(stamp);
+        self.inner.last_save_ms.store(
+            started.elapsed().as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         info!(
             clusters = state.clusters.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -567,15 +586,13 @@ impl Engine {
         Ok((reads, idents))
     }
 
-    /// Whether a re-cluster would likely end within `within`: the last one
-    /// took less. A stopping server asks (see `server::run`): at ten
-    /// million reports a re-cluster and saving its clusters take minutes,
-    /// more than a service manager waits for a stop.
+    /// Whether a re-cluster and saving its clusters for the commands would
+    /// likely end within `within`: the last ones together took less. A
+    /// stopping server asks (see `server::run`): at ten million reports
+    /// they take minutes, more than a service manager waits for a stop.
     pub fn reclusters_within(&self, within: std::time::Duration) -> bool {
-        let last = self
-            .inner
-            .last_rebuild_ms
-            .load(std::sync::atomic::Ordering::Relaxed);
+        use std::sync::atomic::Ordering::Relaxed;
+        let last = self.inner.last_rebuild_ms.load(Relaxed) + self.inner.last_save_ms.load(Relaxed);
         u128::from(last) < within.as_millis()
     }
 
@@ -729,7 +746,7 @@ mod tests {
     // See: issue 23 (at ten million reports a stopping server spent ten
     // minutes waiting for a re-cluster, re-clustering and saving).
     #[test]
-    fn a_re_cluster_is_expected_quick_only_when_the_last_was() {
+    fn a_re_cluster_is_expected_quick_only_when_the_last_and_its_save_were() {
         let dir = tempfile::tempdir().unwrap();
         let engine = fixture_engine(dir.path());
         assert!(engine.reclusters_within(Duration::from_secs(30)));
@@ -741,6 +758,49 @@ mod tests {
         assert!(!engine.reclusters_within(Duration::from_secs(30)));
         engine.rebuild("test").unwrap();
         assert!(engine.reclusters_within(Duration::from_secs(30)));
+        // And its save for the commands.
+        engine
+            .inner
+            .last_save_ms
+            .store(137_000, std::sync::atomic::Ordering::Relaxed);
+        assert!(!engine.reclusters_within(Duration::from_secs(30)));
+    }
+
+    // See: issue 23 (an import saves the assignment while it saves the
+    // clusters for the commands; a review found the file put in place
+    // before the assignment was in the store).
+    #[test]
+    fn a_command_whose_assignment_cannot_be_saved_keeps_the_last_saved_clusters() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = fixture_engine(dir.path());
+        let before = crate::saved::Saved::open(dir.path()).unwrap().unwrap();
+        let reports = before.stamp().reports;
+        let line = r#"{"id": "2026-UTR-900002", "filed_at": "2026-11-30T10:00:00Z", "unit": "Midden-Nederland", "team": "Utrecht-Centrum", "narrative": "Betaald op NL18RABO0123459876 voor een fiets."}"#;
+        engine.ingest_lines("test", &[line.to_string()]).unwrap();
+        // The store refuses the new cluster the report makes.
+        let conn = rusqlite::Connection::open(dir.path().join(crate::store::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON clusters BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        )
+        .unwrap();
+        let err = engine.rebuild("test").unwrap_err();
+        assert!(format!("{err:#}").contains("refused"), "{err:#}");
+        let after = crate::saved::Saved::open(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            after.stamp().reports,
+            reports,
+            "the saved clusters are the last ones"
+        );
+        assert_eq!(
+            engine.state().rows.len() as u64,
+            reports,
+            "nothing published"
+        );
+        // Once the store takes it, the next re-cluster saves both.
+        conn.execute_batch("DROP TRIGGER refuse;").unwrap();
+        engine.rebuild("test").unwrap();
+        let saved = crate::saved::Saved::open(dir.path()).unwrap().unwrap();
+        assert_eq!(saved.stamp().reports, reports + 1);
     }
 
     // See: issue 23 (a stopping server waited for the re-cluster its last
