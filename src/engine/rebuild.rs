@@ -109,25 +109,38 @@ impl Engine {
         // triage made while the state was built is not overwritten.
         self.reload_triage()?;
         self.queue_alerts_to(&state)?;
+        let steps = StepTimes {
+            started,
+            read_ms,
+            link: times,
+            save_ms,
+            build_ms,
+        };
+        self.rebuilt(&state, events.len(), steps);
+        self.publish(state, heavy);
+        Ok(events)
+    }
+
+    /// Logs a re-cluster's step times and records how long it took (see
+    /// [`Engine::reclusters_within`]).
+    fn rebuilt(&self, state: &State, events: usize, t: StepTimes) {
+        let elapsed_ms = t.started.elapsed().as_millis() as u64;
         info!(
             reports = state.rows.len(),
             clusters = state.clusters.len(),
-            events = events.len(),
-            read_ms,
-            graph_ms = times.graph_ms,
-            partition_ms = times.partition_ms,
-            assign_ms = times.assign_ms,
-            save_ms,
-            build_ms,
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            events,
+            read_ms = t.read_ms,
+            graph_ms = t.link.graph_ms,
+            partition_ms = t.link.partition_ms,
+            assign_ms = t.link.assign_ms,
+            save_ms = t.save_ms,
+            build_ms = t.build_ms,
+            elapsed_ms,
             "clusters rebuilt"
         );
-        self.inner.last_rebuild_ms.store(
-            started.elapsed().as_millis() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        self.publish(state, heavy);
-        Ok(events)
+        self.inner
+            .last_rebuild_ms
+            .store(elapsed_ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Waits for a rebuild under way to end; counts as waiting meanwhile,
@@ -196,22 +209,7 @@ impl Engine {
     /// its pages read (`prepare`) before the state is published.
     fn build_state(&self, linked: Linked, snapshot: (i64, Revisions)) -> (State, Vec<Event>, u64) {
         let clock = std::time::Instant::now();
-        let Linked {
-            reads,
-            graph,
-            partition,
-            assignment,
-            invalid_ibans,
-            ..
-        } = linked;
-        let parts = StateParts {
-            graph,
-            partition,
-            rows: reads.rows,
-            names: reads.names,
-            decisions: reads.decisions,
-            invalid_ibans,
-        };
+        let (parts, assignment, _, _) = linked.into_parts();
         let state = self.state_of(parts, &assignment, snapshot);
         (state, assignment.events, clock.elapsed().as_millis() as u64)
     }
@@ -263,8 +261,10 @@ impl Engine {
     /// saved to the store on a thread of its own while this one builds the
     /// state and saves it for the commands, the two longest steps after
     /// an import (at ten million reports 160 s and 137 s, one after the
-    /// other before). The saved clusters are a cache of the store: if the
-    /// assignment cannot be saved they are removed, and the error returned.
+    /// other before). The file is put in place only once the assignment is
+    /// in the store; if it cannot be saved, the last file stays (the
+    /// store's counters show it is behind), nothing is published and the
+    /// error is returned.
     fn save_while_building(
         &self,
         linked: Linked,
@@ -273,28 +273,7 @@ impl Engine {
         started: std::time::Instant,
         read_ms: u64,
     ) -> Result<Vec<Event>> {
-        let Linked {
-            reads,
-            graph,
-            partition,
-            assignment,
-            invalid_ibans,
-            times,
-        } = linked;
-        let RebuildReads {
-            rows,
-            names,
-            previous,
-            decisions,
-        } = reads;
-        let parts = StateParts {
-            graph,
-            partition,
-            rows,
-            names,
-            decisions,
-            invalid_ibans,
-        };
+        let (parts, assignment, previous, times) = linked.into_parts();
         let changes = crate::store::MembershipChanges::between(&assignment, &previous);
         let save = || -> Result<u64> {
             let clock = std::time::Instant::now();
@@ -346,23 +325,14 @@ impl Engine {
         drop(previous);
         self.reload_triage()?;
         self.queue_alerts_to(&state)?;
-        info!(
-            reports = state.rows.len(),
-            clusters = state.clusters.len(),
-            events = assignment.events.len(),
+        let steps = StepTimes {
+            started,
             read_ms,
-            graph_ms = times.graph_ms,
-            partition_ms = times.partition_ms,
-            assign_ms = times.assign_ms,
+            link: times,
             save_ms,
             build_ms,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "clusters rebuilt"
-        );
-        self.inner.last_rebuild_ms.store(
-            started.elapsed().as_millis() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        };
+        self.rebuilt(&state, assignment.events.len(), steps);
         // Saved above (or failed, and said so): not again.
         self.publish_shared(state, Heavy::Here, false);
         Ok(assignment.events)
@@ -718,6 +688,15 @@ struct StateParts {
     invalid_ibans: HashMap<String, Vec<ReportId>>,
 }
 
+/// The step times of a re-cluster, for its log line.
+struct StepTimes {
+    started: std::time::Instant,
+    read_ms: u64,
+    link: LinkTimes,
+    save_ms: u64,
+    build_ms: u64,
+}
+
 /// The long steps' result, with the reads the later steps still need.
 pub(super) struct Linked {
     pub(super) reads: RebuildReads,
@@ -726,6 +705,37 @@ pub(super) struct Linked {
     pub(super) assignment: cluster::Assignment,
     pub(super) invalid_ibans: HashMap<String, Vec<ReportId>>,
     pub(super) times: LinkTimes,
+}
+
+impl Linked {
+    /// What the state is built of, the assignment (which the store saves),
+    /// the assignment it replaces and the linking's times.
+    fn into_parts(
+        self,
+    ) -> (
+        StateParts,
+        cluster::Assignment,
+        cluster::Previous,
+        LinkTimes,
+    ) {
+        let Linked {
+            reads,
+            graph,
+            partition,
+            assignment,
+            invalid_ibans,
+            times,
+        } = self;
+        let parts = StateParts {
+            graph,
+            partition,
+            rows: reads.rows,
+            names: reads.names,
+            decisions: reads.decisions,
+            invalid_ibans,
+        };
+        (parts, assignment, reads.previous, times)
+    }
 }
 
 /// Milliseconds of a rebuild's linking steps, for its log line.

@@ -334,6 +334,18 @@ mod tests {
     use crate::extract::Identifier;
     use crate::report::{Report, ReportId};
 
+    /// The previous assignment as the store holds `a` once saved.
+    fn saved_as(a: &Assignment) -> Previous {
+        Previous {
+            membership: a
+                .membership()
+                .into_iter()
+                .map(|(r, c)| (r.clone(), c.clone()))
+                .collect(),
+            ..Previous::default()
+        }
+    }
+
     #[test]
     fn membership_changes_are_the_new_the_moved_and_the_purged_reports() {
         let (r, c) = (|s: &str| ReportId::parse(s).unwrap(), ClusterId::new);
@@ -356,14 +368,7 @@ mod tests {
         assert_eq!(gone, ["R-3"]);
         assert!(!changes.is_empty());
 
-        let unchanged = Previous {
-            membership: a
-                .membership()
-                .into_iter()
-                .map(|(r, c)| (r.clone(), c.clone()))
-                .collect(),
-            ..Previous::default()
-        };
+        let unchanged = saved_as(&a);
         let same = MembershipChanges::between(&a, &unchanged);
         assert!(same.is_empty());
     }
@@ -430,14 +435,7 @@ mod tests {
         moved
             .clusters
             .insert(ClusterId::new("C-new"), vec![report.clone()]);
-        let before = Previous {
-            membership: a
-                .membership()
-                .into_iter()
-                .map(|(r, c)| (r.clone(), c.clone()))
-                .collect(),
-            ..Previous::default()
-        };
+        let before = saved_as(&a);
         let changes = MembershipChanges::between(&moved, &before);
         assert_eq!(changes.put.len(), 1);
         store.save_assignment(&moved, &changes, "test").unwrap();
