@@ -513,6 +513,16 @@ pub fn restore(dir: &Path, data_dir: &Path, opts: &RestoreOptions<'_>) -> Result
             );
         }
     }
+    // The reads a stopped or killed service left in the access log's queue
+    // go into the store being replaced first: its log is carried over
+    // below, and the restored store's last moved queue row (the larger of
+    // the two stores') could otherwise pass over theirs.
+    if existing.is_some() {
+        let mut live = crate::store::Store::open(data_dir)?;
+        let queue = crate::store::AccessQueue::open(data_dir, &mut live)?;
+        live.take_access_queue(&queue)
+            .context("moving the access log's queue into the store before replacing it")?;
+    }
     // The derived data first: if the restore is interrupted, the index and
     // the saved clusters are rebuilt from whichever store is there.
     SearchIndex::invalidate(&index_dir)?;

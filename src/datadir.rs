@@ -43,7 +43,7 @@ const PRIVATE_FILES: &[&str] = &[
     "fraudlink.db-shm",
     "fraudlink.db-journal",
     "fraudlink.db.restoring",
-    crate::store::QUEUE_FILE,
+    crate::store::OLD_QUEUE_FILE,
     "access-queue.db-wal",
     "access-queue.db-shm",
     crate::backup::KEY_FILE,
@@ -54,6 +54,7 @@ const PRIVATE_DIRS: &[&str] = &[
     crate::engine::INDEX_DIR,
     crate::engine::REJECTS_DIR,
     crate::saved::STATE_DIR,
+    crate::store::QUEUE_DIR,
 ];
 
 /// A hold on the data directory, released when dropped.

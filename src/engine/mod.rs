@@ -278,9 +278,9 @@ impl Engine {
         let store = Store::open(&settings.data_dir)?;
         crate::datadir::fix_data_dir(&settings.data_dir)?;
         let index = SearchIndex::open(&index_dir)?;
-        let audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
+        let mut audit = Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
             .small_cache(SMALL_CACHE_KIB)?;
-        let access_queue = Arc::new(AccessQueue::open(&settings.data_dir, &audit)?);
+        let access_queue = Arc::new(AccessQueue::open(&settings.data_dir, &mut audit)?);
         let checkpointer = Checkpointer::start(
             Store::open_with(&settings.data_dir, crate::store::Durability::Process)?
                 .small_cache(SMALL_CACHE_KIB)?,

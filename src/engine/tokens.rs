@@ -70,7 +70,7 @@ impl Engine {
     ) -> Result<()> {
         let role = who.map_or("anonymous", |p| p.role.as_str());
         let row = crate::store::AccessRow::by(who, role, action, targets, reason, outcome);
-        self.inner.access_queue.push(row)
+        self.inner.access_queue.push(&row)
     }
 
     /// Appends to the access log a read by a reader without a token (see
@@ -78,7 +78,7 @@ impl Engine {
     pub fn log_access_by(&self, row: &crate::access::Access<'_>) -> Result<()> {
         self.inner
             .access_queue
-            .push(crate::store::AccessRow::from_access(row))
+            .push(&crate::store::AccessRow::from_access(row))
     }
 
     /// Moves the reads logged so far from the queue into the store's

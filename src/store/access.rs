@@ -65,7 +65,7 @@ impl AccessRecord {
 }
 
 /// An access-log row to write (its id is given when it is written).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessRow {
     /// When, Unix seconds.
     pub at: i64,
@@ -128,16 +128,11 @@ impl AccessRow {
 
     /// Writes it to the access log of `conn`'s store.
     pub(super) fn insert(&self, conn: &rusqlite::Connection) -> Result<()> {
-        self.insert_into(conn, AccessTable::Log)
-    }
-
-    /// Writes it to `table`: the log, or its queue (the same columns).
-    pub(super) fn insert_into(
-        &self,
-        conn: &rusqlite::Connection,
-        table: AccessTable,
-    ) -> Result<()> {
-        conn.prepare_cached(table.insert_sql())?.execute(params![
+        conn.prepare_cached(
+            "INSERT INTO access_log (at, token_id, role, team, action, targets, reason, outcome, actor) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
             self.at,
             self.token_id,
             self.role,
@@ -149,35 +144,6 @@ impl AccessRow {
             self.actor,
         ])?;
         Ok(())
-    }
-}
-
-/// A table with the access log's columns.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum AccessTable {
-    /// The store's access log.
-    Log,
-    /// The queue in `access-queue.db` (see `access_queue`).
-    Queue,
-}
-
-impl AccessTable {
-    /// Its insert statement, constant so that a prepared one is reused.
-    fn insert_sql(self) -> &'static str {
-        macro_rules! insert {
-            ($table:literal) => {
-                concat!(
-                    "INSERT INTO ",
-                    $table,
-                    " (at, token_id, role, team, action, targets, reason, outcome, actor) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-                )
-            };
-        }
-        match self {
-            AccessTable::Log => insert!("access_log"),
-            AccessTable::Queue => insert!("queue"),
-        }
     }
 }
 

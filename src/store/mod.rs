@@ -31,7 +31,7 @@ mod schema;
 mod triage;
 
 pub use self::access::{AccessRecord, AccessRow, AuditFilter, TokenRecord};
-pub use self::access_queue::{AccessQueue, QUEUE_FILE};
+pub use self::access_queue::{AccessQueue, OLD_QUEUE_FILE, QUEUE_DIR};
 pub use self::alerts::PendingAlert;
 pub use self::clusters::{ClusterRecord, MembershipChanges};
 pub(crate) use self::purge::reapply_purges;

@@ -518,6 +518,61 @@ fn issue_19_restoring_on_a_new_machine_needs_the_key_of_the_old_one() {
     assert!(!ndjson(&out.stdout).is_empty());
 }
 
+#[test]
+fn restore_keeps_the_reads_a_stopped_service_left_in_the_access_logs_queue() {
+    // A backup of another store whose access log has moved more queue
+    // rows than this one's.
+    let other = TestApp::with_fixtures();
+    {
+        let mut settings = fraudlink::config::Settings::defaults();
+        settings.data_dir = other.data().to_path_buf();
+        let engine = fraudlink::engine::Engine::open(settings).unwrap();
+        for n in 0..50 {
+            engine
+                .log_access(None, "search", &serde_json::json!({ "q": n }), None, "ok")
+                .unwrap();
+        }
+    }
+    let dir = other.data().join("backup");
+    other.cmd().arg("backup").arg(&dir).assert().success();
+    let app = TestApp::with_fixtures();
+    copy_key(&other, &app);
+    // Reads of this service written to its queue and not yet moved (it
+    // was killed): the queue is closed without moving them.
+    {
+        let mut store = fraudlink::store::Store::open(app.data()).unwrap();
+        let queue = fraudlink::store::AccessQueue::open(app.data(), &mut store).unwrap();
+        for target in ["left-1", "left-2"] {
+            let row = fraudlink::store::AccessRow::by(
+                None,
+                "intake",
+                "read_report",
+                &serde_json::json!({ "report": target }),
+                Some("zaak 2026-23"),
+                "ok",
+            );
+            queue.push(&row).unwrap();
+        }
+    }
+    app.cmd()
+        .args(["restore", "--force"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let out = app
+        .cmd()
+        .args(["audit", "--action", "read_report", "--limit", "100"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let left: Vec<String> = ndjson(&out.stdout)
+        .iter()
+        .filter_map(|r| r["targets"]["report"].as_str().map(str::to_owned))
+        .filter(|t| t.starts_with("left-"))
+        .collect();
+    assert_eq!(left, ["left-2", "left-1"], "newest first");
+}
+
 // See: issue 19 (finding 8)
 #[test]
 fn issue_19_restore_keeps_the_access_log_written_after_the_backup() {
