@@ -44,6 +44,7 @@ const PRIVATE_FILES: &[&str] = &[
     "fraudlink.db-journal",
     "fraudlink.db.restoring",
     crate::store::OLD_QUEUE_FILE,
+    crate::store::QUEUE_LOCK_FILE,
     "access-queue.db-wal",
     "access-queue.db-shm",
     crate::backup::KEY_FILE,

@@ -89,6 +89,12 @@ pub struct Engine {
 }
 
 struct Inner {
+    /// Checkpoints the WAL and moves the access log's queue in the
+    /// background; held only to be stopped when the engine is dropped.
+    /// Declared first, so that it is stopped first: its last move of the
+    /// queue, and the queue's lock let go, do not wait for the state to be
+    /// freed (a `serve` started as this one stops waits for that lock).
+    _checkpointer: Checkpointer,
     settings: Settings,
     extractor: Extractor,
     store: Mutex<Store>,
@@ -140,9 +146,6 @@ struct Inner {
     /// Serialises writing the saved state, and holds the stamp of the
     /// last one written or found on disk (see [`Engine::save_state`]).
     saving: Mutex<Option<crate::saved::Stamp>>,
-    /// Checkpoints the WAL in the background; held only to be stopped
-    /// when the engine is dropped.
-    _checkpointer: Checkpointer,
     /// Idle read-only connections for page reads, so that a report or a
     /// cluster's history is read without queueing behind pushes that hold
     /// the writer (see [`Engine::read`]).

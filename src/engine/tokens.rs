@@ -90,12 +90,24 @@ impl Engine {
             .take_access_queue(&self.inner.access_queue)
     }
 
+    /// [`Engine::move_access_queue`] before the log is read: when the
+    /// move fails (a segment that cannot be read), the log is shown
+    /// without the rows still queued, and the failure is logged.
+    pub(super) fn move_access_queue_or_warn(&self) {
+        if let Err(e) = self.move_access_queue() {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "moving the access log's queue before reading the log; its last rows are not shown"
+            );
+        }
+    }
+
     /// Reads the access log (after moving the queued reads into it).
     pub fn audit(
         &self,
         filter: &crate::store::AuditFilter,
     ) -> Result<Vec<crate::store::AccessRecord>> {
-        self.move_access_queue()?;
+        self.move_access_queue_or_warn();
         self.audit_store().audit(filter)
     }
 }
@@ -168,5 +180,30 @@ mod tests {
             1,
             "moved once"
         );
+    }
+
+    #[test]
+    fn the_access_log_is_shown_when_a_queued_segment_cannot_be_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = crate::engine::testing::fixture_engine(dir.path());
+        let targets = serde_json::json!({"query": "helpdesk"});
+        engine
+            .log_access(None, "search", &targets, Some("zaak 14"), "ok")
+            .unwrap();
+        engine.move_access_queue().unwrap();
+        // A segment that cannot be read (here a folder by its name).
+        let bad = dir
+            .path()
+            .join(crate::store::QUEUE_DIR)
+            .join("00000000000000000001.rows");
+        std::fs::create_dir(&bad).unwrap();
+        assert!(engine.move_access_queue().is_err());
+        let rows = engine
+            .audit(&AuditFilter {
+                limit: 10,
+                ..AuditFilter::default()
+            })
+            .unwrap();
+        assert_eq!(rows[0].targets, targets, "the rows moved before it");
     }
 }

@@ -23,9 +23,9 @@
 //! one written exceeds [`SEGMENT_BYTES`] and whenever the mover comes. The
 //! mover (the checkpoint thread a few times a second, a reader of the log
 //! first) closes the segment being written, moves the closed segments into
-//! the store's log in order, each in one transaction recording the last
-//! row id moved (`access_queue_done` in the store's meta table), and then
-//! removes the file. Row ids only grow, also across restarts and a removed
+//! the store's log in order, [`BATCH`] rows to a transaction that records
+//! the last row id moved (`access_queue_done` in the store's meta table),
+//! and then removes the file. Row ids only grow, also across restarts and a removed
 //! queue folder, so a row is moved once even when the process dies between
 //! that commit and the file's removal, or when two movers run at once.
 //!
@@ -56,7 +56,7 @@ pub const OLD_QUEUE_FILE: &str = "access-queue.db";
 const SEGMENT_EXT: &str = "rows";
 
 /// A segment that reaches this size is closed and a new one started: the
-/// mover moves a segment in one transaction.
+/// mover reads a segment whole.
 const SEGMENT_BYTES: u64 = 8 << 20;
 
 /// The store's meta key holding the last queue row moved into its log.
@@ -66,8 +66,10 @@ const DONE_KEY: &str = "access_queue_done";
 /// load) does not hold the store's writer from pushes for long.
 const BATCH: usize = 5_000;
 
-/// The file whose lock says which process writes the queue.
-const LOCK_FILE: &str = "lock";
+/// The file, beside the queue's folder in the data directory, whose lock
+/// says which process writes the queue (beside it, so that a folder
+/// removed under a running service does not take the lock with it).
+pub const LOCK_FILE: &str = "access-queue.lock";
 
 /// How long an opening process waits for the one before it to let go of
 /// the queue (it moves the queue a last time as it stops).
@@ -153,7 +155,7 @@ impl AccessQueue {
     pub fn open(data_dir: &Path, store: &mut Store) -> Result<AccessQueue> {
         let dir = data_dir.join(QUEUE_DIR);
         crate::private::create_dir(&dir)?;
-        let lock = lock(&dir)?;
+        let lock = lock(data_dir)?;
         move_old_queue(data_dir, store)?;
         let segments = segments(&dir)?;
         let mut last = store.access_queue_done()?;
@@ -260,9 +262,9 @@ impl AccessQueue {
 
 /// Takes the queue's lock, waiting up to [`LOCK_WAIT`] for a process that
 /// is letting go of it.
-fn lock(dir: &Path) -> Result<File> {
+fn lock(data_dir: &Path) -> Result<File> {
     use fs4::fs_std::FileExt;
-    let path = dir.join(LOCK_FILE);
+    let path = data_dir.join(LOCK_FILE);
     let file = OpenOptions::new()
         .write(true)
         .create(true)
@@ -279,7 +281,7 @@ fn lock(dir: &Path) -> Result<File> {
             }
             Ok(false) => anyhow::bail!(
                 "the access log's queue {} is held by another process for over {} s",
-                dir.display(),
+                data_dir.join(QUEUE_DIR).display(),
                 LOCK_WAIT.as_secs()
             ),
             Err(e) => return Err(e).with_context(|| format!("locking {}", path.display())),
@@ -437,8 +439,10 @@ impl Store {
         done_in(&self.conn)
     }
 
-    /// Moves the rows waiting in `queue` into the access log, a segment
-    /// per transaction, and returns how many. Requests appending meanwhile
+    /// Moves the rows waiting in `queue` into the access log, segment by
+    /// segment in order, and returns how many. A segment that cannot be
+    /// read stops the move there (the rows after it wait, so that the
+    /// last id moved never passes over its rows). Requests appending meanwhile
     /// never wait for this, nor for the store's writer.
     pub fn take_access_queue(&mut self, queue: &AccessQueue) -> Result<usize> {
         let _moving = queue.moving.lock().unwrap_or_else(|p| p.into_inner());
@@ -458,7 +462,13 @@ impl Store {
                     kept = %Path::new(&kept).display(),
                     "lines of the access log's queue that are not a row (torn by a power loss?)"
                 );
-                fs::rename(&path, &kept).with_context(|| format!("renaming {}", path.display()))?;
+                match fs::rename(&path, &kept) {
+                    // Set aside by another mover meanwhile.
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                        return Err(e).with_context(|| format!("renaming {}", path.display()));
+                    }
+                    _ => {}
+                }
             }
         }
         Ok(moved)

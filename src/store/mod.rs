@@ -31,7 +31,9 @@ mod schema;
 mod triage;
 
 pub use self::access::{AccessRecord, AccessRow, AuditFilter, TokenRecord};
-pub use self::access_queue::{AccessQueue, OLD_QUEUE_FILE, QUEUE_DIR};
+pub use self::access_queue::{
+    AccessQueue, LOCK_FILE as QUEUE_LOCK_FILE, OLD_QUEUE_FILE, QUEUE_DIR,
+};
 pub use self::alerts::PendingAlert;
 pub use self::clusters::{ClusterRecord, MembershipChanges};
 pub(crate) use self::purge::reapply_purges;
