@@ -10,8 +10,7 @@
 //! restore. The locks are the operating system's (`flock`): a killed
 //! process holds none.
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -67,17 +66,7 @@ pub struct Hold {
 fn lock_file(dir: &Path) -> Result<File> {
     crate::private::create_dir(dir)
         .with_context(|| format!("creating data directory {}", dir.display()))?;
-    let path = dir.join(LOCK_FILE);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(crate::private::FILE_MODE)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    crate::private::fix_file(&path)?;
-    Ok(file)
+    crate::private::open_lock_file(&dir.join(LOCK_FILE))
 }
 
 /// Takes the shared hold of a process that opens the store in `dir`.

@@ -58,6 +58,21 @@ pub fn touch(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Opens `path` for a lock (`flock`), creating it as a `0600` file when
+/// missing and making an existing one `0600`; its contents are left alone.
+pub fn open_lock_file(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(FILE_MODE)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    fix_file(path)?;
+    Ok(file)
+}
+
 /// Makes an existing file `0600`; nothing when it does not exist.
 pub fn fix_file(path: &Path) -> Result<()> {
     fix(path, FILE_MODE)

@@ -65,7 +65,7 @@ impl AccessRecord {
 }
 
 /// An access-log row to write (its id is given when it is written).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccessRow {
     /// When, Unix seconds.
     pub at: i64,

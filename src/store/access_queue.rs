@@ -7,10 +7,11 @@
 //! waited 4 ms at the median and 55 ms at the 99th percentile for its log
 //! row alone (docs/performance.md, "The access log's queue"). The engine
 //! appends its rows here instead: to files of their own in [`QUEUE_DIR`]
-//! beside the store, one line of JSON per row with its id, written by the
-//! request's own thread (`write_all`, one `write` call but for a short
-//! write) under a lock held for that write alone. A row whose write returned is in the kernel's page cache: it
-//! survives the process being killed, as a commit of the store's log does
+//! beside the store, one line per row (its id, a tab, the row as JSON),
+//! written by the request's own thread (`write_all`, one `write` call but
+//! for a short write) under a lock held for that write alone. A row whose
+//! write returned is in the kernel's page cache: it survives the process
+//! being killed, as a commit of the store's log does
 //! (the last rows may not survive a power loss; a torn last line is
 //! skipped when moved, with a warning). An earlier queue, a small SQLite
 //! database committed by a writer thread for the requests waiting, cost a
@@ -41,7 +42,6 @@ use std::sync::{Mutex, MutexGuard};
 
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 use super::access::AccessRow;
 use super::{Store, shm_file, wal_file};
@@ -104,46 +104,22 @@ struct Writing {
     line: Vec<u8>,
 }
 
-/// A row as a line of a segment.
-#[derive(Serialize)]
-struct LineOut<'a> {
-    id: i64,
-    #[serde(flatten)]
-    row: &'a AccessRow,
+/// A line of a segment: the row's id, a tab, the row as JSON (which
+/// escapes its own tabs and newlines), a newline.
+fn line_into(line: &mut Vec<u8>, id: i64, row_json: &[u8]) {
+    line.clear();
+    // Writing to a Vec does not fail.
+    let _ = write!(line, "{id}\t");
+    line.extend_from_slice(row_json);
+    line.push(b'\n');
 }
 
-/// A line read back.
-#[derive(Deserialize)]
-struct LineIn {
-    id: i64,
-    at: i64,
-    token_id: Option<i64>,
-    role: String,
-    team: Option<String>,
-    action: String,
-    targets: String,
-    reason: Option<String>,
-    outcome: String,
-    actor: Option<String>,
-}
-
-impl LineIn {
-    fn into_row(self) -> (i64, AccessRow) {
-        (
-            self.id,
-            AccessRow {
-                at: self.at,
-                token_id: self.token_id,
-                role: self.role,
-                team: self.team,
-                action: self.action,
-                targets: self.targets,
-                reason: self.reason,
-                outcome: self.outcome,
-                actor: self.actor,
-            },
-        )
-    }
+/// A line read back (without its newline), or `None` if it is not one.
+fn parse_line(line: &[u8]) -> Option<(i64, AccessRow)> {
+    let tab = line.iter().position(|b| *b == b'\t')?;
+    let id = std::str::from_utf8(&line[..tab]).ok()?.parse().ok()?;
+    let row = serde_json::from_slice(&line[tab + 1..]).ok()?;
+    Some((id, row))
 }
 
 impl AccessQueue {
@@ -184,14 +160,14 @@ impl AccessQueue {
     /// Appends one row; returns once it is written (in the page cache: it
     /// survives this process being killed).
     pub fn push(&self, row: &AccessRow) -> Result<()> {
+        // Encoded before the lock: under it only the id and the write.
+        let row_json = serde_json::to_vec(row)?;
         let mut w = self.lock();
         let w = &mut *w;
         if w.file.is_none() || w.len >= SEGMENT_BYTES {
             self.start_segment(w)?;
         }
-        w.line.clear();
-        serde_json::to_writer(&mut w.line, &LineOut { id: w.next_id, row })?;
-        w.line.push(b'\n');
+        line_into(&mut w.line, w.next_id, &row_json);
         let file = w.file.as_mut().expect("a segment was started above");
         match file.write_all(&w.line) {
             Ok(()) => {
@@ -265,13 +241,7 @@ impl AccessQueue {
 fn lock(data_dir: &Path) -> Result<File> {
     use fs4::fs_std::FileExt;
     let path = data_dir.join(LOCK_FILE);
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(crate::private::FILE_MODE)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let file = crate::private::open_lock_file(&path)?;
     let deadline = std::time::Instant::now() + LOCK_WAIT;
     loop {
         match FileExt::try_lock_exclusive(&file) {
@@ -364,9 +334,9 @@ fn parse_segment(bytes: &[u8]) -> Segment {
     let mut lines = bytes.split_inclusive(|b| *b == b'\n').enumerate();
     for (n, line) in &mut lines {
         match line.strip_suffix(b"\n") {
-            Some(line) => match serde_json::from_slice::<LineIn>(line) {
-                Ok(l) => segment.rows.push(l.into_row()),
-                Err(_) => segment.unreadable.push(n + 1),
+            Some(line) => match parse_line(line) {
+                Some(row) => segment.rows.push(row),
+                None => segment.unreadable.push(n + 1),
             },
             None => segment.unreadable.push(n + 1),
         }
@@ -536,6 +506,14 @@ mod tests {
     use super::*;
     use crate::store::AuditFilter;
 
+    /// A new store and its queue, in a folder of their own.
+    fn opened() -> (tempfile::TempDir, Store, AccessQueue) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let queue = AccessQueue::open(dir.path(), &mut store).unwrap();
+        (dir, store, queue)
+    }
+
     fn row(action: &str, n: i64) -> AccessRow {
         AccessRow {
             at: 1_700_000_000 + n,
@@ -581,9 +559,8 @@ mod tests {
 
     #[test]
     fn queued_rows_reach_the_access_log_once_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let queue = Arc::new(AccessQueue::open(dir.path(), &mut store).unwrap());
+        let (dir, mut store, queue) = opened();
+        let queue = Arc::new(queue);
         // Four requests at once, 3,000 rows each.
         let pushers: Vec<_> = (0..4)
             .map(|t| {
@@ -636,9 +613,8 @@ mod tests {
 
     #[test]
     fn rows_pushed_while_moving_wait_for_the_next_move() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let queue = Arc::new(AccessQueue::open(dir.path(), &mut store).unwrap());
+        let (_dir, mut store, queue) = opened();
+        let queue = Arc::new(queue);
         let pusher = {
             let queue = queue.clone();
             std::thread::spawn(move || {
@@ -662,9 +638,7 @@ mod tests {
     fn a_segment_moved_but_not_removed_is_not_moved_twice() {
         // The process died after the store's commit and before the
         // segment's file was removed.
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let queue = AccessQueue::open(dir.path(), &mut store).unwrap();
+        let (dir, mut store, queue) = opened();
         queue.push(&row("search", 1)).unwrap();
         queue.push(&row("search", 2)).unwrap();
         let segment = segment_files(dir.path()).remove(0);
@@ -706,9 +680,7 @@ mod tests {
 
     #[test]
     fn rows_written_before_a_stop_or_a_kill_are_moved_at_the_next_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let queue = AccessQueue::open(dir.path(), &mut store).unwrap();
+        let (dir, mut store, queue) = opened();
         for n in 0..100 {
             queue.push(&row("export", n)).unwrap();
         }
@@ -724,16 +696,14 @@ mod tests {
 
     #[test]
     fn a_torn_last_line_is_kept_aside_and_the_rows_before_it_are_moved() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let queue = AccessQueue::open(dir.path(), &mut store).unwrap();
+        let (dir, mut store, queue) = opened();
         queue.push(&row("check", 1)).unwrap();
         queue.push(&row("check", 2)).unwrap();
         drop(queue);
         // A power loss while the third row was written.
         let segment = segment_files(dir.path()).remove(0);
         let mut file = OpenOptions::new().append(true).open(&segment).unwrap();
-        file.write_all(b"{\"id\":3,\"at\":17000").unwrap();
+        file.write_all(b"3\t{\"at\":17000").unwrap();
         let queue = AccessQueue::open(dir.path(), &mut store).unwrap();
         queue.push(&row("check", 4)).unwrap();
         assert_eq!(store.take_access_queue(&queue).unwrap(), 3);
@@ -779,9 +749,7 @@ mod tests {
 
     #[test]
     fn a_full_segment_is_closed_and_its_rows_moved_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let queue = AccessQueue::open(dir.path(), &mut store).unwrap();
+        let (dir, mut store, queue) = opened();
         for n in 0..10 {
             let mut big = row("export", n);
             big.targets = format!("{{\"check\":\"c{n}\",\"pad\":\"{}\"}}", "x".repeat(1 << 20));
@@ -822,9 +790,7 @@ mod tests {
     #[test]
     fn segments_are_private() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let queue = AccessQueue::open(dir.path(), &mut store).unwrap();
+        let (dir, _store, queue) = opened();
         queue.push(&row("check", 1)).unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir.path().join(QUEUE_DIR)), 0o700);

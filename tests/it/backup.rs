@@ -518,6 +518,23 @@ fn issue_19_restoring_on_a_new_machine_needs_the_key_of_the_old_one() {
     assert!(!ndjson(&out.stdout).is_empty());
 }
 
+/// `restore --force` of the backup in `dir`, then the access log's
+/// `read_report` rows, newest first.
+fn restore_and_read_the_report_reads(app: &TestApp, dir: &Path) -> Vec<Value> {
+    app.cmd()
+        .args(["restore", "--force"])
+        .arg(dir)
+        .assert()
+        .success();
+    let out = app
+        .cmd()
+        .args(["audit", "--action", "read_report", "--limit", "100"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    ndjson(&out.stdout)
+}
+
 #[test]
 fn restore_keeps_the_reads_a_stopped_service_left_in_the_access_logs_queue() {
     // A backup of another store whose access log has moved more queue
@@ -554,18 +571,7 @@ fn restore_keeps_the_reads_a_stopped_service_left_in_the_access_logs_queue() {
             queue.push(&row).unwrap();
         }
     }
-    app.cmd()
-        .args(["restore", "--force"])
-        .arg(&dir)
-        .assert()
-        .success();
-    let out = app
-        .cmd()
-        .args(["audit", "--action", "read_report", "--limit", "100"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let left: Vec<String> = ndjson(&out.stdout)
+    let left: Vec<String> = restore_and_read_the_report_reads(&app, &dir)
         .iter()
         .filter_map(|r| r["targets"]["report"].as_str().map(str::to_owned))
         .filter(|t| t.starts_with("left-"))
@@ -610,19 +616,7 @@ fn issue_19_restore_keeps_the_access_log_written_after_the_backup() {
                 .unwrap();
         }
     }
-    app.cmd()
-        .args(["restore", "--force"])
-        .arg(&dir)
-        .assert()
-        .success();
-
-    let out = app
-        .cmd()
-        .args(["audit", "--action", "read_report", "--limit", "100"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let rows = ndjson(&out.stdout);
+    let rows = restore_and_read_the_report_reads(&app, &dir);
     let kept: Vec<&Value> = rows
         .iter()
         .filter(|r| {
