@@ -209,13 +209,61 @@ pub(crate) fn intake_summary(
     }
 }
 
+/// Paging of a cluster's reports and identifiers in `GET /clusters/{id}`
+/// (all optional): a cluster far larger than an offender group, as one
+/// that percolates through an identifier the guards do not know, must
+/// not become an answer of hundreds of megabytes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DetailQuery {
+    /// the cluster's reports to skip, in report-id order
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
+    pub reports_offset: Option<usize>,
+    /// reports listed in `cluster.report_ids` (default 1000; above 10000 reads as 10000)
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
+    pub reports_limit: Option<usize>,
+    /// identifiers to skip, in each list's order (most reports first)
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
+    pub identifiers_offset: Option<usize>,
+    /// identifiers listed in `identifiers` and in `cluster.identifiers`
+    /// (default 1000; above 10000 reads as 10000)
+    #[serde(default, deserialize_with = "crate::api::whole_count")]
+    pub identifiers_limit: Option<usize>,
+}
+
+impl DetailQuery {
+    /// Reports and identifiers listed by default.
+    const DEFAULT: usize = 1000;
+    /// The most listed at once.
+    const MOST: usize = 10_000;
+
+    /// The reports asked for (offset, limit).
+    fn reports(&self) -> (usize, usize) {
+        (
+            self.reports_offset.unwrap_or(0),
+            self.reports_limit.unwrap_or(Self::DEFAULT).min(Self::MOST),
+        )
+    }
+
+    /// The identifiers asked for (offset, limit).
+    fn identifiers(&self) -> (usize, usize) {
+        (
+            self.identifiers_offset.unwrap_or(0),
+            self.identifiers_limit
+                .unwrap_or(Self::DEFAULT)
+                .min(Self::MOST),
+        )
+    }
+}
+
 /// `GET /api/v1/clusters/{id}`: the cluster in detail (an old, merged id
-/// answers with the surviving cluster). Intake tokens get the summary
-/// only, of a cluster their own check matched ([`crate::api::Matched`]).
+/// answers with the surviving cluster), its reports and identifiers a
+/// page at a time ([`DetailQuery`]). Intake tokens get the summary only,
+/// of a cluster their own check matched ([`crate::api::Matched`]).
 #[utoipa::path(
     get, path = "/api/v1/clusters/{id}", tag = "clusters", operation_id = "get_clusters__id_",
-    summary = "A cluster in detail (a merged id answers with the surviving one). Intake: the summary only. Logged.",
-    params(("id" = String, Path, min_length = 1, description = "cluster id (or an old, merged one)"), wire::Reason),
+    summary = "A cluster in detail (a merged id answers with the surviving one), its reports and identifiers a page at a time. Intake: the summary only. Logged.",
+    params(("id" = String, Path, min_length = 1, description = "cluster id (or an old, merged one)"), DetailQuery, wire::Reason),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "ok", body = ClusterShown),
@@ -229,8 +277,10 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    query: Result<Query<DetailQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(Action::ReadClusterSummary)?;
+    let Query(q) = query?;
     let full = caller.principal.role.may(Action::ReadClusters);
     // Asked before the id is looked up, so that the answer does not tell
     // an intake token which cluster ids exist.
@@ -266,6 +316,7 @@ pub async fn show(
         return Ok(Json(ClusterShown::Summary(summary)).into_response());
     }
     let triage = state.engine.triage(&cid);
+    let (reports_page, idents_page) = (q.reports(), q.identifiers());
     let (who, reason) = (caller.principal.clone(), caller.reason.clone());
     let logged = caller.clone();
     // Assembled and serialised off the async threads: a large cluster's
@@ -275,9 +326,12 @@ pub async fn show(
             let c = snapshot
                 .cluster(&cid)
                 .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
-            let identifiers: Vec<_> = snapshot
-                .cluster_identifiers(c)
+            let every = snapshot.cluster_identifiers(c);
+            let identifiers_total = every.len();
+            let identifiers: Vec<_> = every
                 .into_iter()
+                .skip(idents_page.0)
+                .take(idents_page.1)
                 .map(|(i, state, reports_total)| wire::ClusterIdentShown {
                     kind: i.kind,
                     value: i.value,
@@ -311,10 +365,11 @@ pub async fn show(
             // The page shows the cluster's reports, the reports pushed
             // since that name its identifiers and, in its suggestions, the
             // reports naming the other identifier.
+            let shown = c.page(reports_page, idents_page);
             let generation = snapshot.generation();
             let targets = json!({
                 "cluster": cid,
-                "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
+                "reports": crate::access::reports_shown(shown.report_ids.iter().map(|r| r.as_str()), generation),
                 "pending_reports": crate::access::reports_shown(pending.iter().map(|p| p.report_id.as_str()), generation),
                 "suggested_reports": crate::access::reports_shown(
                     crate::engine::suggestion_reports(&suggestions),
@@ -325,7 +380,10 @@ pub async fn show(
             Ok(serde_json::to_vec(&ClusterShown::Detail(
                 wire::ClusterDetailShown {
                     requested: id,
-                    cluster: e.view(c),
+                    cluster: e.view(&shown),
+                    reports_offset: reports_page.0,
+                    identifiers_offset: idents_page.0,
+                    identifiers_total,
                     notes: triage.notes,
                     identifiers,
                     timeline: weekly,

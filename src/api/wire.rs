@@ -369,11 +369,24 @@ pub enum ClusterShown<'a> {
 pub struct ClusterDetailShown<'a> {
     /// The id asked for (a merged id answers with the surviving cluster).
     pub requested: String,
-    /// The cluster.
+    /// The cluster: `report_ids` holds the page of its reports asked for
+    /// (`reports_offset`, `reports_limit`; `size` counts them all) and
+    /// `identifiers` the page of its linking identifiers.
     pub cluster: ClusterView<'a>,
+    /// How many of the cluster's reports, in report-id order, come before
+    /// `cluster.report_ids` (additive field).
+    pub reports_offset: usize,
+    /// How many identifiers come before those listed, in each list
+    /// (additive field).
+    pub identifiers_offset: usize,
+    /// How many identifiers its reports name in all: `identifiers` lists a
+    /// page of them (additive field).
+    pub identifiers_total: usize,
     /// The triage notes.
     pub notes: String,
-    /// Every identifier its reports name, with its state.
+    /// The identifiers its reports name, with their state, most reports
+    /// first: the page asked for (`identifiers_offset`,
+    /// `identifiers_limit`).
     pub identifiers: Vec<ClusterIdentShown>,
     /// Reports by ISO week of filing (`2026-W49`).
     pub timeline: BTreeMap<String, usize>,

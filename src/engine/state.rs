@@ -136,6 +136,36 @@ pub struct ClusterSummary {
     pub fraud_types: Box<[std::borrow::Cow<'static, str>]>,
 }
 
+impl ClusterSummary {
+    /// The summary with a page of its reports and of its identifiers,
+    /// each given as (skipped, most listed); the other fields, `size`
+    /// included, describe the whole cluster.
+    pub fn page(
+        &self,
+        (reports_from, reports): (usize, usize),
+        (idents_from, idents): (usize, usize),
+    ) -> ClusterSummary {
+        /// Up to `most` items from `from` on (none past the end).
+        fn part<T: Clone>(all: &[T], from: usize, most: usize) -> Box<[T]> {
+            all.iter().skip(from).take(most).cloned().collect()
+        }
+        ClusterSummary {
+            cluster_id: self.cluster_id.clone(),
+            report_ids: part(&self.report_ids, reports_from, reports),
+            size: self.size,
+            units: self.units.clone(),
+            teams: self.teams.clone(),
+            identifiers: part(&self.identifiers, idents_from, idents),
+            amount_eur_total: self.amount_eur_total,
+            first_filed_at: self.first_filed_at,
+            last_filed_at: self.last_filed_at,
+            score: self.score,
+            score_parts: self.score_parts.clone(),
+            fraud_types: self.fraud_types.clone(),
+        }
+    }
+}
+
 impl State {
     pub(super) fn empty() -> State {
         State {

@@ -327,6 +327,85 @@ async fn every_read_of_report_data_is_in_the_access_log_with_its_reason() {
 }
 
 #[tokio::test]
+async fn a_clusters_reports_and_identifiers_come_a_page_at_a_time_and_the_log_names_the_page() {
+    let api = Api::new();
+    let cluster = api.cluster_of("2026-LIM-000045");
+    let path = format!("/api/v1/clusters/{cluster}");
+    let (status, whole) = api.call("GET", &path, Some("analyst"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let all_reports = whole["cluster"]["report_ids"].as_array().unwrap().clone();
+    let all_idents = whole["identifiers"].as_array().unwrap().clone();
+    assert_eq!(whole["cluster"]["size"], all_reports.len());
+    assert!(all_reports.len() >= 5, "{whole}");
+    assert_eq!(whole["identifiers_total"], all_idents.len());
+    assert!(all_idents.len() >= 3, "{whole}");
+
+    // Pages of two reports and one identifier put together are the whole.
+    let mut paged_reports = Vec::new();
+    let mut paged_idents = Vec::new();
+    for page in 0..all_reports.len().max(all_idents.len()) {
+        let (status, v) = api
+            .call(
+                "GET",
+                &format!(
+                    "{path}?reports_offset={}&reports_limit=2&identifiers_offset={page}&identifiers_limit=1",
+                    page * 2
+                ),
+                Some("analyst"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            v["cluster"]["size"],
+            all_reports.len(),
+            "size counts them all"
+        );
+        assert_eq!(v["reports_offset"], page * 2);
+        assert_eq!(v["identifiers_total"], all_idents.len());
+        let reports = v["cluster"]["report_ids"].as_array().unwrap();
+        assert!(reports.len() <= 2);
+        paged_reports.extend(reports.iter().cloned());
+        paged_idents.extend(v["identifiers"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(paged_reports, all_reports);
+    assert_eq!(paged_idents, all_idents);
+
+    // The access log names the reports of the page shown, not the others.
+    api.call(
+        "GET",
+        &format!("{path}?reports_offset=2&reports_limit=2"),
+        Some("analyst"),
+        None,
+    )
+    .await;
+    let (_, v) = api
+        .call("GET", "/api/v1/audit?limit=1", Some("admin"), None)
+        .await;
+    let row = &v["entries"][0];
+    assert_eq!(row["action"], "read_cluster");
+    assert_eq!(
+        row["targets"]["reports"].as_array().unwrap(),
+        &all_reports[2..4],
+        "{row}"
+    );
+
+    let (status, v) = api
+        .call(
+            "GET",
+            &format!("{path}?reports_limit=lots"),
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        v["detail"].as_str().unwrap().contains("reports_limit"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
 async fn bad_input_gets_a_4xx_with_error_and_detail() {
     let api = Api::with_config(ApiConfig {
         max_body_bytes: 4096,
