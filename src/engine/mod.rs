@@ -168,10 +168,12 @@ impl Drop for Inner {
 /// writer and a rebuild's readers keep the store's large default).
 const SMALL_CACHE_KIB: i64 = 8 * 1024;
 
-/// A thread that, a few times a second at a low priority, moves the access
-/// log's queue into the store's log and checkpoints the store's WAL, so
-/// that the commits of pushes, imports and the access log do not stop to
-/// copy it themselves. It moves the queue a last time when stopped.
+/// A thread that, a few times a second, moves the access log's queue into
+/// the store's log and checkpoints the store's WAL, so that the commits of
+/// pushes, imports and the access log do not stop to copy it themselves.
+/// It moves the queue a last time when stopped. It runs at the priority of
+/// the requests whose rows it moves: at the background's, a minute of
+/// saturating checks left a million rows waiting (docs/performance.md).
 struct Checkpointer {
     stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -186,7 +188,7 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("checkpoint".into())
             .spawn(move || {
-                crate::workers::lower_thread_priority(crate::workers::Priority::Background);
+                crate::workers::lower_thread_priority(crate::workers::Priority::Requests);
                 let (stopped, wake) = &*flag;
                 let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
                 loop {
