@@ -101,6 +101,9 @@ pub async fn list(
     let engine = state.engine.clone();
     let snapshot = engine.state();
     if q.format.as_deref() == Some("ndjson") {
+        let Ok(permit) = state.whole_exports.clone().try_acquire_owned() else {
+            return Err(ApiError::Busy);
+        };
         // The whole export: seconds at a million reports, on the
         // heavy-read threads, which also name (as a snapshot past
         // `access::MAX_LISTED`) every report it holds for the access log.
@@ -114,7 +117,12 @@ pub async fn list(
         let targets =
             json!({"export": "all", "clusters": exported.clusters, "reports": exported.reports});
         log_read(&state, &caller, "export_clusters", targets, "ok").await?;
-        Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response())
+        // The permit is let go when the body is, once it has been sent.
+        let body = axum::body::Bytes::from_owner(Held {
+            bytes: out,
+            _permit: permit,
+        });
+        Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
     } else if let Some(other) = q.format.as_deref().filter(|f| *f != "json") {
         Err(ApiError::BadRequest(format!(
             "format {other:?}: use json or ndjson"
@@ -123,24 +131,32 @@ pub async fn list(
         let limit = q.limit.unwrap_or(50).min(1000);
         let offset = q.offset.unwrap_or(0);
         let filter = q.filter();
-        let filtered: Vec<&ClusterSummary> = snapshot
-            .clusters()
-            .iter()
-            .filter(|c| filter.keeps(c, &engine.triage(&c.cluster_id).status))
-            .collect();
-        let page: Vec<_> = filtered
-            .iter()
-            .skip(offset)
-            .take(limit)
-            .map(|c| engine.view(c))
-            .collect();
-        let shown = || filtered.iter().skip(offset).take(limit);
-        let ids: Vec<&str> = shown().map(|c| c.cluster_id.as_str()).collect();
-        // Each cluster on the page lists its reports.
-        let reports = crate::access::reports_shown(
-            shown().flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
-            snapshot.generation(),
-        );
+        // Filtered and serialised on the heavy-read threads: at ten
+        // million reports the filter looks at five million clusters.
+        let (body, ids, reports) = state
+            .heavy(move |engine| {
+                let filtered: Vec<&ClusterSummary> = snapshot
+                    .clusters()
+                    .iter()
+                    .filter(|c| filter.keeps(c, &engine.triage(&c.cluster_id).status))
+                    .collect();
+                let shown = || filtered.iter().skip(offset).take(limit);
+                let page: Vec<_> = shown().map(|c| engine.view(c)).collect();
+                let ids: Vec<String> = shown().map(|c| c.cluster_id.to_string()).collect();
+                // Each cluster on the page lists its reports.
+                let reports = crate::access::reports_shown(
+                    shown().flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
+                    snapshot.generation(),
+                );
+                let body = serde_json::to_vec(&wire::ClusterPage {
+                    total: filtered.len(),
+                    offset,
+                    limit,
+                    clusters: page,
+                })?;
+                Ok((body, ids, reports))
+            })
+            .await?;
         log_read(
             &state,
             &caller,
@@ -149,13 +165,19 @@ pub async fn list(
             "ok",
         )
         .await?;
-        Ok(Json(wire::ClusterPage {
-            total: filtered.len(),
-            offset,
-            limit,
-            clusters: page,
-        })
-        .into_response())
+        Ok(json_body(body))
+    }
+}
+
+/// Bytes that hold something (a permit) for as long as they live.
+struct Held {
+    bytes: Vec<u8>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl AsRef<[u8]> for Held {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -586,9 +608,8 @@ pub async fn graph(
                 .ok_or_else(|| anyhow::anyhow!("cluster {cid} left the state it was found in"))?;
             if let Some(f) = &filter {
                 let v = snapshot.identifier_view(c, f);
-                return Ok(serde_json::to_vec(&Graph::Identifiers(identifier_graph(
-                    &cid, &v,
-                )))?);
+                let body = serde_json::to_vec(&Graph::Identifiers(identifier_graph(&cid, &v)))?;
+                return Ok((body, None));
             }
             let mut nodes = Vec::new();
             let mut edges = Vec::new();
@@ -626,8 +647,14 @@ pub async fn graph(
                     });
                 }
             }
-            let suggested = snapshot
-                .suggestions_for(&cid)
+            let suggestions = snapshot.suggestions_for(&cid);
+            // As the cluster's detail names them: the reports naming the
+            // identifiers of the suggested links.
+            let suggested_reports = crate::access::reports_shown(
+                crate::engine::suggestion_reports(&suggestions),
+                snapshot.generation(),
+            );
+            let suggested = suggestions
                 .into_iter()
                 .map(|s| wire::SuggestedEdge {
                     source: format!("i:{}:{}", s.suggestion.a.kind, s.suggestion.a.value),
@@ -646,23 +673,22 @@ pub async fn graph(
                     basis,
                 })
                 .collect();
-            Ok(serde_json::to_vec(&Graph::Reports(wire::ReportGraph {
+            let body = serde_json::to_vec(&Graph::Reports(wire::ReportGraph {
                 cluster_id: cid,
                 nodes,
                 edges,
                 suggested,
                 confirmed,
-            }))?)
+            }))?;
+            Ok((body, Some(suggested_reports)))
         })
         .await?;
-    log_read(
-        &state,
-        &caller,
-        "cluster_graph",
-        json!({"cluster": cid, "reports": shown}),
-        "ok",
-    )
-    .await?;
+    let (body, suggested_reports) = body;
+    let mut targets = json!({"cluster": cid, "reports": shown});
+    if let Some(more) = suggested_reports {
+        targets["suggested_reports"] = more;
+    }
+    log_read(&state, &caller, "cluster_graph", targets, "ok").await?;
     Ok(json_body(body))
 }
 
@@ -959,10 +985,14 @@ pub async fn explain(
     caller.require(Action::Explain)?;
     caller.purpose()?;
     let Query(q) = query?;
-    // Text that cannot be a report id names no report.
+    // Text that cannot be a report id names no report. Two reports of
+    // different clusters are searched for over every identifier, the
+    // benign and suppressed ones too: work for the heavy-read threads,
+    // not the ones that answer checks.
+    let (a, b) = (q.a.clone(), q.b.clone());
     let (e, ca, cb) = state
-        .engine
-        .explain(&q.a, &q.b)
+        .heavy(move |e| Ok(e.explain(&a, &b)))
+        .await?
         .map_err(|e| ApiError::NotFound(format!("unknown report id: {e:#}")))?;
     if matches!(e, crate::cluster::Explanation::Unknown) {
         return Err(ApiError::NotFound("unknown report id".into()));

@@ -133,6 +133,11 @@ pub struct AppState {
     /// The threads, one per core at the heavy reads' priority, that answer
     /// larger checks.
     large_checks: Arc<crate::workers::Workers>,
+    /// One export of every cluster at a time (`GET /clusters?format=
+    /// ndjson`): each is held in memory until its client has read it (351
+    /// MB at a million reports), so a client asking for many without
+    /// reading them would fill the memory. The permit goes with the body.
+    pub(crate) whole_exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -158,6 +163,7 @@ impl AppState {
             pushes: pool("push", Priority::Requests, cfg.queued_bodies),
             checks: pool("check", Priority::Interactive, cfg.queued_requests),
             large_checks: pool("large-check", Priority::Requests, cfg.queued_bodies),
+            whole_exports: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 

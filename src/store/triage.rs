@@ -163,7 +163,9 @@ impl Store {
                     f.since,
                     f.until,
                     limit as i64 + 1,
-                    f.offset as i64,
+                    // Past what SQL counts the page is empty: `as` made
+                    // a larger offset -1, no offset at all (page one).
+                    i64::try_from(f.offset).unwrap_or(i64::MAX),
                     f.action,
                 ],
                 AccessRecord::from_row,

@@ -444,7 +444,7 @@ pub async fn dashboard(
     } else {
         String::new()
     };
-    let next = if offset + PAGE < filtered.len() {
+    let next = if offset.saturating_add(PAGE) < filtered.len() {
         link(pageno + 1)
     } else {
         String::new()

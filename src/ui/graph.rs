@@ -446,7 +446,11 @@ pub fn build(
                 y2: round(report_pos[j].1),
                 title: lang.f(
                     "graph.view.confirmed",
-                    &[("a", &x.as_str()), ("b", &y.as_str()), ("basis", &basis)],
+                    &[
+                        ("a", &x.as_str()),
+                        ("b", &y.as_str()),
+                        ("basis", &crate::ui::cluster::basis_text(lang, &basis)),
+                    ],
                 ),
                 a: format!("r{i}"),
                 b: format!("r{j}"),
@@ -577,6 +581,14 @@ pub(crate) fn force_layout(
     force_layout_with(radius, weights, 0.1)
 }
 
+/// The most nodes laid out by forces: each round compares every pair,
+/// and a cluster that percolates through an identifier the guards do
+/// not know can draw tens of thousands (hours of a heavy-read thread).
+/// Beyond it the nodes keep their places on the starting spiral, which
+/// spaces them by their size; a drawing of that many is read through
+/// its filters anyway.
+pub(crate) const LAYOUT_MOST: usize = 1500;
+
 /// [`force_layout`] with the strength of the pull to the centre: the
 /// identifier view pulls harder, so that groups joined by a chain are
 /// drawn near each other rather than at the two ends of a long line.
@@ -607,6 +619,9 @@ pub(crate) fn force_layout_with(
             (r * a.cos(), r * a.sin())
         })
         .collect();
+    if n > LAYOUT_MOST {
+        return pos;
+    }
     // Fewer rounds for many nodes keep the cost near a fixed budget.
     let iterations = (3_000_000 / (n * n)).clamp(20, 200);
     let mut temp = spread / 4.0 + 50.0;
@@ -694,6 +709,22 @@ pub(crate) fn force_layout_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_drawing_of_fifty_thousand_nodes_is_laid_out_at_once_in_distinct_places() {
+        // A percolated cluster's identifier view: every pair compared in
+        // twenty rounds would keep a thread for hours.
+        let n = 50_000;
+        let radius = vec![30.0; n];
+        let weights: HashMap<(usize, usize), f64> = (1..n).map(|i| ((i - 1, i), 1.0)).collect();
+        let pos = force_layout_with(&radius, &weights, 0.6);
+        assert_eq!(pos.len(), n);
+        assert!(pos.iter().all(|p| p.0.is_finite() && p.1.is_finite()));
+        let mut seen: Vec<(i64, i64)> = pos.iter().map(|p| (p.0 as i64, p.1 as i64)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), n, "no two nodes on one spot");
+    }
 
     #[test]
     fn layout_is_deterministic_and_separates_clouds() {

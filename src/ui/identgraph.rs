@@ -20,6 +20,10 @@ use crate::ui::i18n::Lang;
 /// Clusters with more reports than this open in the identifier view.
 pub const IDENT_VIEW_OVER: usize = 60;
 
+/// The most nodes given a label beside them (most reports first; see
+/// `draw`).
+const LABELS_MOST: usize = 600;
+
 /// The colour of each kind of identifier, in [`Kind::ALL`]'s order, each
 /// with a contrast of at least 3:1 against the graph box's background
 /// (WCAG 2.1, 1.4.11; tested).
@@ -296,6 +300,12 @@ pub fn draw(
         let (text, _) = label_of(i);
         let w = text.chars().count() as f64 * LABEL_CHAR;
         let (x, y, r) = (pos[i].0, pos[i].1, radius[i]);
+        // Each label is tried against every one placed: past the most
+        // named nodes the rest keep their names in their titles only.
+        if i >= LABELS_MOST {
+            labels.push((text, false, x, y + r + 16.0, "middle"));
+            continue;
+        }
         let candidates: [(f64, f64, &'static str, Rect); 4] = [
             (
                 x,
@@ -388,7 +398,7 @@ pub fn draw(
                         lang.date(n.first_filed_at),
                         lang.date(n.last_filed_at),
                         href,
-                        n.why.clone(),
+                        crate::ui::pages::why_text(lang, &n.why),
                     )
                 }
                 None => {
@@ -505,7 +515,7 @@ pub fn draw(
                     &[
                         ("a", &nodes[a].value),
                         ("b", &nodes[b].value),
-                        ("basis", &e.basis),
+                        ("basis", &crate::ui::cluster::basis_text(lang, &e.basis)),
                     ],
                 ),
             )

@@ -57,6 +57,10 @@ const RECHECK: Duration = Duration::from_secs(60);
 #[folder = "src/ui/static/"]
 struct Assets;
 
+/// The largest body of a UI form other than the check's (a triage note of
+/// some 80,000 characters, percent-encoded).
+pub const FORM_BYTES: usize = 256 * 1024;
+
 /// What the UI's handlers get: the API's state plus the sessions.
 #[derive(Clone)]
 pub struct UiState {
@@ -98,10 +102,16 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/tokens/{id}/revoke", post(triage::revoke_token))
         .route("/reports/{id}", get(pages::report))
         .route("/search", get(pages::search))
-        .route("/check", get(pages::check_page).post(pages::check))
         .route("/explain", get(pages::explain))
         .route("/identifiers", get(pivot::show))
         .route("/static/{*path}", get(asset))
+        // The forms above are a few fields (a token, a purpose, a note):
+        // a larger body is refused before it is read, so that no one, not
+        // even without a token, has the service read and hash megabytes
+        // to sign in. The check below takes a statement, and the API's
+        // limit (`max_body_bytes`).
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(FORM_BYTES))
+        .route("/check", get(pages::check_page).post(pages::check))
         .layer(axum::middleware::from_fn(render_errors))
         .layer(axum::middleware::from_fn_with_state(
             app,

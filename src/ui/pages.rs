@@ -609,13 +609,12 @@ pub async fn search(
     };
     // The parser names the field at fault; the page says it in its
     // language.
-    let params = crate::engine::SearchParams::parse(text, HITS, (pageno - 1) * HITS).map_err(|e| {
-        match e.to_string().as_str() {
+    let params = crate::engine::SearchParams::parse(text, HITS, (pageno - 1).saturating_mul(HITS))
+        .map_err(|e| match e.to_string().as_str() {
             "from" => lang.f("search.bad_date", &[("date", &f.from.trim())]),
             "to" => lang.f("search.bad_date", &[("date", &f.to.trim())]),
             _ => lang.t("search.bad_sort").to_owned(),
-        }
-    });
+        });
     let params = match params {
         Ok(p) => p,
         Err(e) => {
@@ -763,7 +762,7 @@ pub async fn search(
         p.without_cluster = link(&[("cluster", "")]);
     }
     p.searched = true;
-    let start = (pageno - 1) * HITS;
+    let start = (pageno - 1).saturating_mul(HITS);
     let mut shown_reports: Vec<String> = Vec::new();
     let total;
     if grouped {
@@ -867,12 +866,12 @@ pub async fn search(
             "search.showing",
             &[
                 ("found", &counted),
-                ("from", &(start + 1)),
-                ("to", &(start + shown)),
+                ("from", &start.saturating_add(1)),
+                ("to", &start.saturating_add(shown)),
             ],
         )
     };
-    if shown > 0 && pageno * HITS < total {
+    if shown > 0 && pageno.saturating_mul(HITS) < total {
         p.next = page_link(pageno + 1);
     }
     let clusters: Vec<&str> = p.groups.iter().map(|g| g.cluster.as_str()).collect();
@@ -1476,7 +1475,13 @@ pub async fn explain(
         .await?;
         return Ok(page(&p));
     }
-    let (e, ca, cb) = match state.app.engine.explain(&a, &b) {
+    // On the heavy-read threads, as the API's: see `api::clusters::explain`.
+    let (ea, eb) = (a.clone(), b.clone());
+    let explained = state
+        .app
+        .heavy(move |engine| Ok(engine.explain(&ea, &eb)))
+        .await?;
+    let (e, ca, cb) = match explained {
         Ok(x) => x,
         Err(e) => {
             tracing::debug!(error = format!("{e:#}"), "explain refused");

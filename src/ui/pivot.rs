@@ -338,13 +338,13 @@ pub async fn show(
     if reports_page > 1 {
         p.reports_prev = base(reports_page - 1, clusters_page, "reports");
     }
-    if reports_page * PAGE < g.total_reports {
+    if reports_page.saturating_mul(PAGE) < g.total_reports {
         p.reports_next = base(reports_page + 1, clusters_page, "reports");
     }
     if clusters_page > 1 {
         p.clusters_prev = base(reports_page, clusters_page - 1, "clusters");
     }
-    if clusters_page * PAGE < g.total_clusters {
+    if clusters_page.saturating_mul(PAGE) < g.total_clusters {
         p.clusters_next = base(reports_page, clusters_page + 1, "clusters");
     }
     p.reports = g.reports;

@@ -192,7 +192,7 @@ pub async fn queue(
     } else {
         String::new()
     };
-    let next = if offset + QUEUE_PAGE < total {
+    let next = if offset.saturating_add(QUEUE_PAGE) < total {
         format!("/suggestions?page={}", page_no + 1)
     } else {
         String::new()
@@ -390,7 +390,7 @@ pub async fn admin(
             code: r.action.clone(),
             targets: targets_text(&r.targets),
             reason: r.reason.clone().unwrap_or_default(),
-            outcome: r.outcome.clone(),
+            outcome: outcome_text(lang, &r.outcome),
         })
         .collect();
     let when = |t: Option<i64>| t.map(|t| lang.datetime(t)).unwrap_or_default();
@@ -438,7 +438,10 @@ pub async fn admin(
     } else {
         lang.f(
             "admin.showing",
-            &[("from", &(offset + 1)), ("to", &(offset + rows.len()))],
+            &[
+                ("from", &offset.saturating_add(1)),
+                ("to", &offset.saturating_add(rows.len())),
+            ],
         )
     };
     let team_choices = crate::ui::team_choices(&state.app.engine);
@@ -513,7 +516,7 @@ pub async fn create_token(
             let days = state.app.engine.settings().auth.token_days;
             (days > 0).then(|| days.saturating_mul(86_400))
         }
-        text => crate::auth::parse_lifetime(text).map_err(|_| {
+        text => ui_lifetime(text).ok_or_else(|| {
             UiError::BadRequest(Msg::with("admin.bad_lifetime", &[("value", text.into())]))
         })?,
     };
@@ -595,9 +598,66 @@ pub async fn revoke_token(
     Ok(Redirect::to("/admin#tokens").into_response())
 }
 
+/// An access-log outcome in the page's language: the codes by name, a
+/// webhook's failure (`failed: HTTP 500`) with its cause as written.
+fn outcome_text(lang: Lang, outcome: &str) -> String {
+    match outcome {
+        "ok" | "denied" | "refused" | "not_found" | "error" | "incomplete" => {
+            lang.name("outcome", outcome)
+        }
+        other => match other.strip_prefix("failed: ") {
+            Some(why) => lang.f("outcome.failed", &[("why", &why)]),
+            None => other.to_owned(),
+        },
+    }
+}
+
+/// A token's lifetime as the admin page takes it, in Dutch or English: a
+/// number with `d` (days), `w` (weeks) or `u`/`h` (hours), or `nooit`
+/// (`never`). Seconds and minutes are not offered: on a page read in
+/// Dutch `6m` reads as six months (maanden), and a token of six minutes
+/// was never meant. Seconds, `None` for never; `None` outside for text
+/// it does not read.
+fn ui_lifetime(text: &str) -> Option<Option<i64>> {
+    let t = text.trim().to_lowercase();
+    if t == "nooit" || t == "never" {
+        return Some(None);
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let unit = match unit.trim() {
+        "d" | "w" | "h" => unit.trim(),
+        "u" => "h",
+        _ => return None,
+    };
+    crate::auth::parse_lifetime(&format!("{number}{unit}")).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lifetime_reads_in_dutch_and_english_and_never_as_minutes() {
+        assert_eq!(ui_lifetime("90d"), Some(Some(90 * 86_400)));
+        assert_eq!(ui_lifetime(" 2 W "), Some(Some(14 * 86_400)));
+        assert_eq!(ui_lifetime("12u"), Some(Some(12 * 3600)));
+        assert_eq!(ui_lifetime("12h"), Some(Some(12 * 3600)));
+        assert_eq!(ui_lifetime("nooit"), Some(None));
+        assert_eq!(ui_lifetime("Never"), Some(None));
+        for refused in [
+            "6m",
+            "30s",
+            "m",
+            "0d",
+            "-1d",
+            "d",
+            "90 dagen",
+            "99999999999999999999d",
+        ] {
+            assert_eq!(ui_lifetime(refused), None, "{refused}");
+        }
+    }
 
     #[test]
     fn long_targets_are_shown_by_their_first_few_and_a_count() {

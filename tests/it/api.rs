@@ -406,6 +406,45 @@ async fn a_clusters_reports_and_identifiers_come_a_page_at_a_time_and_the_log_na
 }
 
 #[tokio::test]
+async fn one_export_of_every_cluster_at_a_time_until_its_client_has_read_it() {
+    let api = Api::new();
+    let export = || {
+        Request::builder()
+            .uri("/api/v1/clusters?format=ndjson")
+            .header("authorization", format!("Bearer {}", api.tokens["analyst"]))
+            .header("x-fraudlink-reason", "test case 42")
+            .body(Body::empty())
+            .unwrap()
+    };
+    // A client that asks and does not read: its export is held for it.
+    let unread = api.router.clone().oneshot(export()).await.unwrap();
+    assert_eq!(unread.status(), StatusCode::OK);
+    let second = api.router.clone().oneshot(export()).await.unwrap();
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(second.headers().contains_key("retry-after"));
+    // Once it has been read, the next one is made.
+    let first = unread.into_body().collect().await.unwrap().to_bytes();
+    assert!(
+        first
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count()
+            > 1
+    );
+    // (Read whole in one piece, these are the very bytes the server held.)
+    drop(first);
+    let (status, _) = api
+        .call(
+            "GET",
+            "/api/v1/clusters?format=ndjson",
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn bad_input_gets_a_4xx_with_error_and_detail() {
     let api = Api::with_config(ApiConfig {
         max_body_bytes: 4096,

@@ -502,6 +502,42 @@ async fn good_client(s: &Server, cluster: &str, span: Duration) -> Vec<Duration>
     took
 }
 
+#[tokio::test]
+async fn page_numbers_at_the_largest_integer_answer_without_a_crash() {
+    let s = Server::start().await;
+    let clusters: Value = s
+        .get("/api/v1/clusters?limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cluster = clusters["clusters"][0]["cluster_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cookie = s.sign_in().await;
+    let max = usize::MAX;
+    for path in [
+        format!("/search?q=geld&page={max}"),
+        format!("/search?q=geld&group=cluster&page={max}"),
+        format!("/?page={max}"),
+        format!("/suggestions?page={max}"),
+        format!("/admin?page={max}"),
+        format!("/clusters/{cluster}?reports={max}"),
+        format!("/identifiers?kind=iban&value=NL42INGB0006123456&reports={max}&clusters={max}"),
+    ] {
+        let res = s
+            .http
+            .get(s.url(&path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().as_u16() < 500, "{path}: {}", res.status());
+    }
+    s.assert_alive().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_wrong_tokens_neither_queues_on_the_store_nor_fills_the_access_log() {
     let s = Server::start().await;
