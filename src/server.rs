@@ -343,9 +343,12 @@ async fn deliver_alerts(engine: Engine) {
                 .min(3600);
             let e = engine.clone();
             let id = alert.id;
+            // The payload has left (or may have): its access-log row is
+            // written whether or not the outbox records the attempt.
             let recorded = tokio::task::spawn_blocking(move || {
+                let logged = log_delivery(&e, &alert, error.as_deref());
                 e.alert_attempt(id, error.as_deref(), retry_in)?;
-                log_delivery(&e, &alert, error.as_deref())
+                logged
             })
             .await;
             if !matches!(recorded, Ok(Ok(()))) {

@@ -196,6 +196,8 @@ async fn resolve(state: &UiState, id: &str) -> Result<ClusterId, UiError> {
 struct SummaryPage {
     nav: Nav,
     s: crate::api::IntakeSummary,
+    /// The priority with the page language's decimal sign.
+    score: String,
     next_step: String,
 }
 
@@ -269,6 +271,7 @@ async fn summary(state: &UiState, viewer: &Viewer, id: &str) -> Result<Response,
     );
     Ok(page(&SummaryPage {
         nav: viewer.nav("cluster"),
+        score: viewer.lang.decimal(s.score, 3),
         s,
         next_step,
     }))
@@ -438,7 +441,7 @@ fn show_page(
     if reports_page > 1 {
         reports_prev = format!("{base}?reports={}#reports", reports_page - 1);
     }
-    if offset + REPORTS_PAGE < c.report_ids.len() {
+    if offset.saturating_add(REPORTS_PAGE) < c.report_ids.len() {
         reports_next = format!("{base}?reports={}#reports", reports_page + 1);
     }
     // Most named in this cluster first, then by kind and value.
@@ -526,17 +529,28 @@ fn show_page(
             ("shown", &waiting.len()),
         ],
     );
-    // The page shows the cluster's reports (the table pages through them,
-    // the graph draws them all), the reports pushed since that name its
-    // identifiers and, in its suggestions, the reports naming the other
-    // identifier.
+    // The page shows the page of the report table, the reports the
+    // report-level drawing names (the identifier drawing names none), the
+    // reports pushed since that name its identifiers and, in its
+    // suggestions, the reports naming the other identifier.
     let generation = snapshot.generation();
+    let mut shown: Vec<&str> = reports.iter().map(|r| r.id.as_str()).collect();
+    if let Some(drawing) = &graph.reports {
+        let listed: std::collections::HashSet<&str> = shown.iter().copied().collect();
+        shown.extend(
+            drawing
+                .reports
+                .iter()
+                .map(|r| r.id.as_str())
+                .filter(|r| !listed.contains(r)),
+        );
+    }
     engine.log_access(
         Some(&viewer.principal),
         "read_cluster",
         &json!({
             "cluster": cid,
-            "reports": crate::access::reports_shown(c.report_ids.iter().map(|r| r.as_str()), generation),
+            "reports": crate::access::reports_shown(shown, generation),
             "pending_reports": crate::access::reports_shown(waiting.iter().map(|p| p.report_id.as_str()), generation),
             "suggested_reports": crate::access::reports_shown(
                 crate::engine::suggestion_reports(&open),
@@ -730,9 +744,9 @@ pub async fn decide_link(
     let (a, b) = (f.a.clone(), f.b.clone());
     let reason = if f.reason.trim().is_empty() {
         if undo {
-            "undone in the web UI".to_owned()
+            UNDONE_IN_UI.to_owned()
         } else {
-            "decided in the web UI".to_owned()
+            DECIDED_IN_UI.to_owned()
         }
     } else {
         f.reason.trim().chars().take(1000).collect()
@@ -851,11 +865,37 @@ pub(crate) fn suggestion_why(lang: Lang, s: &crate::suggest::Suggestion) -> Stri
     }
 }
 
+/// The basis stored with a link decision made in the web UI without a
+/// reason (the store keeps it in English, as every cause).
+pub const DECIDED_IN_UI: &str = "decided in the web UI";
+/// The same for an undo.
+pub const UNDONE_IN_UI: &str = "undone in the web UI";
+
+/// A link decision's basis in the page's language: the web UI's own
+/// markers translated, an analyst's words as written.
+pub fn basis_text(lang: Lang, basis: &str) -> String {
+    match basis {
+        DECIDED_IN_UI => lang.t("basis.decided_in_ui").to_owned(),
+        UNDONE_IN_UI => lang.t("basis.undone_in_ui").to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 /// What caused a cluster event (`ingest`, `triage`, `link A ~ B confirmed
-/// by X`) in the page's language.
+/// by X`, `purge of N report(s) filed before D by X`) in the page's
+/// language.
 fn cause_text(lang: Lang, cause: &str) -> String {
     if let Some(source) = cause.strip_prefix("ingest ") {
         return lang.f("cause.ingest", &[("source", &source)]);
+    }
+    if let Some(rest) = cause.strip_prefix("purge of ")
+        && let Some((n, rest)) = rest.split_once(" report(s) filed before ")
+        && let Some((before, actor)) = rest.split_once(" by ")
+    {
+        return lang.f(
+            "cause.purge",
+            &[("n", &n), ("before", &before), ("actor", &actor)],
+        );
     }
     if let Some(rest) = cause.strip_prefix("link ") {
         for (word, key) in [

@@ -536,7 +536,7 @@ test("the suggestion queue confirms and undoes; the admin page lists the access 
 test("the flow page draws inflow, outflow, backlog and ageing in Dutch, the current week marked, within 800 px", async () => {
   const page = await newPage();
   await open(page, `${base}/flow`);
-  assert.equal(await page.textContent("h1"), "Stroom van zaken");
+  assert.equal(await page.textContent("h1"), "Doorstroom van zaken");
   assert.equal(await page.getAttribute("nav a.here", "href"), "/flow");
   assert.equal(await page.locator("svg.chart").count(), 4, "flow, backlog, reports and ageing charts");
   assert.ok(await page.locator("svg.chart g.partial").count() >= 3, "the current week is marked in each weekly chart");

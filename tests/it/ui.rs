@@ -246,6 +246,61 @@ async fn every_page_sends_a_signed_out_browser_to_sign_in() {
 }
 
 #[tokio::test]
+async fn a_sign_in_of_megabytes_is_refused_unread_and_a_long_statement_is_still_checked() {
+    let ui = Ui::new();
+    // As a browser or curl sends it: with its length.
+    let huge = format!("token={}", "a".repeat(4 << 20));
+    let req = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, huge.len())
+        .body(Body::from(huge))
+        .unwrap();
+    let p = ui.send(req).await;
+    assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", p.body);
+    assert!(p.set_cookie.is_empty());
+    // Also when it does not say its length.
+    let p = ui
+        .post("/login", None, &[("token", &"a".repeat(1 << 20))])
+        .await;
+    assert!(
+        matches!(
+            p.status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::BAD_REQUEST
+        ),
+        "{}",
+        p.status
+    );
+    assert!(p.set_cookie.is_empty());
+
+    // The check form takes a statement longer than any other form.
+    let s = ui.sign_in("intake").await;
+    // Dutch text with its accents and signs, percent-encoded by the
+    // browser: within the statement limit, beyond the other forms'.
+    let statement = format!(
+        "{} Ik maakte het geld over naar NL42 INGB 0006 1234 56.",
+        "Hij zei: “één betaling van € 450 – dan is de fiets geïmporteerd”. ".repeat(2_500)
+    );
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("narrative", &statement)
+        .finish();
+    assert!(statement.len() <= 200_000 && encoded.len() > fraudlink::ui::FORM_BYTES);
+    let p = ui
+        .post(
+            "/check",
+            Some(&s),
+            &[("csrf", &s.csrf), ("narrative", &statement)],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(
+        p.body.contains("NL42INGB0006123456"),
+        "the IBAN was checked"
+    );
+}
+
+#[tokio::test]
 async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_bad_tokens() {
     let ui = Ui::new();
     let p = ui
@@ -2096,7 +2151,7 @@ async fn issue_22_the_flow_page_counts_found_closed_reopened_and_open_clusters_p
     let s = ui.sign_in("analyst").await;
     let p = ui.get("/flow", Some(&s)).await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
-    assert!(p.body.contains("Stroom van zaken"), "in Dutch");
+    assert!(p.body.contains("Doorstroom van zaken"), "in Dutch");
     let rows = table_after(&p.body, "chart-flow");
     assert_eq!(rows.len(), 26, "26 weeks by default");
     let last4: Vec<Vec<String>> = rows[22..].to_vec();
@@ -2759,4 +2814,69 @@ async fn issue_23_a_cluster_page_lists_a_report_pushed_a_moment_ago_before_it_is
     let p = ui.get(&path, Some(&s)).await;
     assert!(!p.body.contains("id=\"pending-members\""), "{}", p.body);
     assert!(p.body.contains("<a href=\"/reports/2026-UTR-990301\">"));
+}
+
+#[tokio::test]
+async fn a_large_clusters_page_logs_the_reports_of_its_table_page_not_all_of_them() {
+    let ui = Ui::new();
+    // 150 reports paying one IBAN: drawn by identifier, 100 a table page.
+    let lines: Vec<String> = (0..150)
+        .map(|n| {
+            serde_json::json!({
+                "id": format!("2026-UTR-97{n:04}"),
+                "filed_at": format!("2026-11-{:02}T10:{:02}:00+01:00", 1 + n % 28, n % 60),
+                "unit": "Midden-Nederland",
+                "team": "Utrecht-Centrum",
+                "fraud_type": "marketplace",
+                "narrative": "Ik heb betaald aan NL20INGB0001234567 voor een fiets en niets gekregen.",
+            })
+            .to_string()
+        })
+        .collect();
+    ui.engine.ingest_lines("test", &lines).unwrap();
+    ui.engine.rebuild("test").unwrap();
+    let cluster = ui.cluster_of("2026-UTR-970000");
+    let s = ui.sign_in("analyst").await;
+    let named = |body: &str| -> Vec<String> {
+        let mut ids: Vec<String> = body
+            .split("<a href=\"/reports/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|id| id.starts_with("2026-UTR-97"))
+            .map(str::to_owned)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    for (query, rows) in [("", 100), ("?reports=2", 50)] {
+        let p = ui
+            .get(&format!("/clusters/{cluster}{query}"), Some(&s))
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        let on_page = named(&p.body);
+        assert_eq!(on_page.len(), rows, "{query}");
+        let row = &ui.audit("read_cluster")[0];
+        let mut logged: Vec<String> = row.targets["reports"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{:?}", row.targets))
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect();
+        logged.sort();
+        assert_eq!(
+            logged, on_page,
+            "{query}: the log names what the page shows"
+        );
+    }
+    // The report-level drawing names every report: so does the log.
+    let p = ui
+        .get(
+            &format!("/clusters/{cluster}?graph=reports&expand=all"),
+            Some(&s),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    let row = &ui.audit("read_cluster")[0];
+    assert_eq!(row.targets["reports"].as_array().unwrap().len(), 150);
 }
