@@ -41,7 +41,8 @@ pub struct ListQuery {
     /// skip
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub offset: Option<usize>,
-    /// page size (default 50; above 1000 reads as 1000; 0 only counts)
+    /// page size (default 50; above 1000 reads as 1000; 0 only counts);
+    /// each cluster lists its first 1,000 reports and linking identifiers
     #[serde(default, deserialize_with = "crate::api::whole_count")]
     pub limit: Option<usize>,
     /// json (default) or ndjson (the export of docs/formats.md section 3)
@@ -107,11 +108,13 @@ pub async fn list(
         // The whole export: seconds at a million reports, on the
         // heavy-read threads, which also name (as a snapshot past
         // `access::MAX_LISTED`) every report it holds for the access log.
-        let (out, exported) = state
-            .heavy(|e| {
+        // The permit goes with the work, so that a request that times out
+        // while it runs does not let a second one start beside it.
+        let (out, exported, permit) = state
+            .heavy(move |e| {
                 let mut out = Vec::new();
                 let exported = crate::export::clusters(&e, Format::Ndjson, None, &mut out)?;
-                Ok((out, exported))
+                Ok((out, exported, permit))
             })
             .await?;
         let targets =
@@ -140,12 +143,22 @@ pub async fn list(
                     .iter()
                     .filter(|c| filter.keeps(c, &engine.triage(&c.cluster_id).status))
                     .collect();
-                let shown = || filtered.iter().skip(offset).take(limit);
-                let page: Vec<_> = shown().map(|c| engine.view(c)).collect();
-                let ids: Vec<String> = shown().map(|c| c.cluster_id.to_string()).collect();
-                // Each cluster on the page lists its reports.
+                // Each cluster lists its first reports and linking
+                // identifiers (`size` counts them all; its detail pages
+                // through the rest), as a percolated cluster's would be
+                // hundreds of megabytes.
+                let shown: Vec<ClusterSummary> = filtered
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|c| c.page((0, LISTED_EACH), (0, LISTED_EACH)))
+                    .collect();
+                let page: Vec<_> = shown.iter().map(|c| engine.view(c)).collect();
+                let ids: Vec<String> = shown.iter().map(|c| c.cluster_id.to_string()).collect();
                 let reports = crate::access::reports_shown(
-                    shown().flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
+                    shown
+                        .iter()
+                        .flat_map(|c| c.report_ids.iter().map(|r| r.as_str())),
                     snapshot.generation(),
                 );
                 let body = serde_json::to_vec(&wire::ClusterPage {
@@ -168,6 +181,10 @@ pub async fn list(
         Ok(json_body(body))
     }
 }
+
+/// The reports and the linking identifiers each cluster of `GET
+/// /clusters` lists at most (the first, in their order).
+const LISTED_EACH: usize = 1000;
 
 /// Bytes that hold something (a permit) for as long as they live.
 struct Held {
@@ -397,6 +414,16 @@ pub async fn show(
                     crate::engine::suggestion_reports(&suggestions),
                     generation,
                 ),
+                // The events' link decisions may name reports.
+                "decision_reports": crate::access::reports_shown(
+                    crate::engine::decision_reports(
+                        events
+                            .iter()
+                            .filter_map(|ev| crate::engine::link_cause_ends(&ev.cause))
+                            .flat_map(|(a, b)| [a, b]),
+                    ),
+                    generation,
+                ),
             });
             e.log_access(Some(&who), "read_cluster", &targets, reason.as_deref(), "ok")?;
             Ok(serde_json::to_vec(&ClusterShown::Detail(
@@ -406,6 +433,7 @@ pub async fn show(
                     reports_offset: reports_page.0,
                     identifiers_offset: idents_page.0,
                     identifiers_total,
+                    linking_identifiers_total: c.identifiers.len(),
                     notes: triage.notes,
                     identifiers,
                     timeline: weekly,
@@ -975,6 +1003,7 @@ pub struct ExplainQuery {
         (status = 400, response = wire::BadRequest),
         (status = 403, response = wire::Forbidden),
         (status = 404, response = wire::NotFound),
+        (status = 503, response = wire::Busy),
     ),
 )]
 pub async fn explain(

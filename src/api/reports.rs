@@ -224,11 +224,12 @@ pub async fn get_report(
         .and_then(|r| state.engine.state().cluster_of(&r).cloned());
     // Analysts and up see the report's history: the versions that later
     // writes replaced, oldest first.
-    let versions = if caller.principal.role.may(Action::ReadAnyReport) {
+    let (versions_total, versions) = if caller.principal.role.may(Action::ReadAnyReport) {
         let rid = id.clone();
-        Some(blocking(&state.engine, move |e| e.report_versions(&rid)).await?)
+        let (total, v) = blocking(&state.engine, move |e| e.report_versions(&rid)).await?;
+        (Some(total), Some(v))
     } else {
-        None
+        (None, None)
     };
     let mut shown = json!({"report": id, "reports": [id]});
     if let Some(v) = &versions {
@@ -241,7 +242,8 @@ pub async fn get_report(
         cluster_id: cluster,
         report,
         identifiers: stored.identifiers,
-        version: versions.as_ref().map(|v| v.len() + 1),
+        version: versions_total.map(|n| n + 1),
+        versions_total,
         versions: versions.map(|v| v.into_iter().map(ReportVersionShown::from).collect()),
     }))
 }

@@ -296,8 +296,13 @@ pub struct ReportShown {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, minimum = 1)]
     pub version: Option<usize>,
-    /// The earlier versions that later writes replaced, oldest first
-    /// (analysts and up).
+    /// How many earlier versions there are (analysts and up; additive
+    /// field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub versions_total: Option<usize>,
+    /// The earlier versions that later writes replaced, oldest first: the
+    /// latest 20 (analysts and up).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub versions: Option<Vec<ReportVersionShown>>,
@@ -382,6 +387,9 @@ pub struct ClusterDetailShown<'a> {
     /// How many identifiers its reports name in all: `identifiers` lists a
     /// page of them (additive field).
     pub identifiers_total: usize,
+    /// How many linking identifiers it has in all: `cluster.identifiers`
+    /// lists a page of them (additive field).
+    pub linking_identifiers_total: usize,
     /// The triage notes.
     pub notes: String,
     /// The identifiers its reports name, with their state, most reports

@@ -206,6 +206,34 @@ pub struct Decided {
     pub events: Vec<Event>,
 }
 
+/// The ends of link decisions that are reports (the others are
+/// identifiers, written `kind:value`): what a decision list shows of
+/// report data beyond the identifiers.
+pub fn decision_reports<'a>(ends: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut reports: Vec<&str> = ends
+        .filter(|end| {
+            end.split_once(':')
+                .is_none_or(|(kind, _)| crate::ident::Kind::from_name(kind).is_none())
+        })
+        .collect();
+    reports.sort_unstable();
+    reports.dedup();
+    reports
+}
+
+/// The two ends a re-cluster's cause names when a link decision caused
+/// it (`link A ~ B confirmed by X`, see [`Engine::decide`]): identifiers
+/// (`kind:value`) or reports. Pages that show a cluster's history show
+/// them, and name the reports among them in the access log.
+pub fn link_cause_ends(cause: &str) -> Option<(&str, &str)> {
+    let rest = cause.strip_prefix("link ")?;
+    let (a, rest) = rest.split_once(" ~ ")?;
+    let b = [" confirmed by ", " rejected by ", " undone by "]
+        .iter()
+        .find_map(|word| rest.split_once(word).map(|(b, _)| b))?;
+    Some((a, b))
+}
+
 /// The two endpoints of a link (fields `a` and `b`: report ids, or
 /// identifiers written `kind:value`) in their canonical forms, in order.
 pub fn link_endpoints(

@@ -59,8 +59,8 @@ pub use self::check::{
 };
 pub use self::clusters::{
     ClusterDetail, ClusterFilter, ClusterIdent, ClusterView, Decided, Decision, DetailRow,
-    STATUSES, SuppressedIdent, Triage, TriageChange, link_endpoints, record_decision, set_triage,
-    status_schema, triage_of,
+    STATUSES, SuppressedIdent, Triage, TriageChange, decision_reports, link_cause_ends,
+    link_endpoints, record_decision, set_triage, status_schema, triage_of,
 };
 pub use self::error::{EngineError, EngineResult, Thing};
 pub use self::ingest::{IngestSummary, PushRefused, Rejection};
@@ -163,6 +163,11 @@ impl Drop for Inner {
         }
     }
 }
+
+/// The earlier versions of a report a read shows, the latest: each may
+/// be as large as a push, and an intake token may push its report again
+/// and again.
+pub const VERSIONS_SHOWN: usize = 20;
 
 /// The page cache of connections that log, look up or checkpoint (the
 /// writer and a rebuild's readers keep the store's large default).
@@ -457,9 +462,10 @@ impl Engine {
         self.read(|s| s.report(id))
     }
 
-    /// A report's earlier versions, oldest first.
-    pub fn report_versions(&self, id: &str) -> Result<Vec<crate::store::ReportVersion>> {
-        self.read(|s| s.report_versions(id))
+    /// How many earlier versions a report has, and the latest
+    /// [`VERSIONS_SHOWN`] of them, oldest first.
+    pub fn report_versions(&self, id: &str) -> Result<(usize, Vec<crate::store::ReportVersion>)> {
+        self.read(|s| s.report_versions(id, VERSIONS_SHOWN))
     }
 
     /// The data directory.

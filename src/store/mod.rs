@@ -476,10 +476,14 @@ mod tests {
                 .unwrap();
             assert_eq!(written, [expected]);
         }
-        let versions = store.report_versions("R-1").unwrap();
+        let (total, versions) = store.report_versions("R-1", 10).unwrap();
         let raws: Vec<&str> = versions.iter().map(|v| v.raw.as_str()).collect();
         assert_eq!(raws, [a.1.as_str(), b.1.as_str()]);
+        assert_eq!(total, 2);
         assert_eq!(versions[1].version, 2);
+        // The latest, when fewer are asked for.
+        let (total, latest) = store.report_versions("R-1", 1).unwrap();
+        assert_eq!((total, latest.len(), latest[0].version), (2, 1, 2));
         assert_eq!(versions[0].source, "test");
         assert_eq!(store.report("R-1").unwrap().unwrap().raw, a.1);
 
@@ -491,17 +495,17 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.downcast_ref::<NotOwnReport>().map(|e| e.index), Some(0));
         assert_eq!(store.report("R-1").unwrap().unwrap().raw, a.1);
-        assert_eq!(store.report_versions("R-1").unwrap().len(), 2);
+        assert_eq!(store.report_versions("R-1", 10).unwrap().0, 2);
         // Its own team may (by the key of `teams::same`).
         let ours = line("Eindhoven", "derde");
         store
             .write_batch("api", 0, &[ours], 0, Some(" eindhoven"))
             .unwrap();
-        assert_eq!(store.report_versions("R-1").unwrap().len(), 3);
+        assert_eq!(store.report_versions("R-1", 10).unwrap().0, 3);
 
         // A purge takes the history with the report.
         assert_eq!(store.purge(i64::MAX).unwrap().reports, ["R-1"]);
-        assert!(store.report_versions("R-1").unwrap().is_empty());
+        assert_eq!(store.report_versions("R-1", 10).unwrap().0, 0);
     }
 
     #[test]

@@ -325,16 +325,24 @@ impl Store {
         }))
     }
 
-    /// The earlier versions of a report, oldest first (empty when it was
-    /// written once, or is not stored).
-    pub fn report_versions(&self, id: &str) -> Result<Vec<ReportVersion>> {
+    /// How many earlier versions a report has, and the latest `most` of
+    /// them, oldest first (none when it was written once, or is not
+    /// stored): a report pushed again and again keeps every version, and
+    /// a read shows the latest.
+    pub fn report_versions(&self, id: &str, most: usize) -> Result<(usize, Vec<ReportVersion>)> {
+        let total: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM report_versions WHERE report_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.version, v.written_at, v.replaced_at, COALESCE(b.source, ''), v.raw
              FROM report_versions v LEFT JOIN batches b ON b.id = v.batch
-             WHERE v.report_id = ?1 ORDER BY v.version",
+             WHERE v.report_id = ?1 ORDER BY v.version DESC LIMIT ?2",
         )?;
-        let rows = stmt
-            .query_map([id], |r| {
+        let most = i64::try_from(most).unwrap_or(i64::MAX);
+        let mut rows = stmt
+            .query_map(rusqlite::params![id, most], |r| {
                 Ok(ReportVersion {
                     version: r.get(0)?,
                     written_at: r.get(1)?,
@@ -344,7 +352,8 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        rows.reverse();
+        Ok((usize::try_from(total).unwrap_or(0), rows))
     }
 
     /// Every report's linking fields, in write order.

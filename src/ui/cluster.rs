@@ -509,7 +509,7 @@ fn show_page(
             detail: detail_text(lang, &e.detail),
         })
         .collect();
-    let decisions = engine
+    let decisions: Vec<DecisionRow> = engine
         .decisions_touching(snapshot, cid)?
         .into_iter()
         .map(|d| DecisionRow {
@@ -554,6 +554,23 @@ fn show_page(
             "pending_reports": crate::access::reports_shown(waiting.iter().map(|p| p.report_id.as_str()), generation),
             "suggested_reports": crate::access::reports_shown(
                 crate::engine::suggestion_reports(&open),
+                generation,
+            ),
+            "decision_reports": crate::access::reports_shown(
+                crate::engine::decision_reports(
+                    decisions
+                        .iter()
+                        .flat_map(|d| [d.a.as_str(), d.b.as_str()])
+                        .chain(
+                            // The events shown: the latest 200.
+                            history
+                                .iter()
+                                .rev()
+                                .take(200)
+                                .filter_map(|e| crate::engine::link_cause_ends(&e.cause))
+                                .flat_map(|(a, b)| [a, b]),
+                        ),
+                ),
                 generation,
             ),
             "via": "ui",
@@ -892,6 +909,10 @@ fn cause_text(lang: Lang, cause: &str) -> String {
         && let Some((n, rest)) = rest.split_once(" report(s) filed before ")
         && let Some((before, actor)) = rest.split_once(" by ")
     {
+        // The date as the page writes dates (stored as RFC 3339).
+        let before =
+            time::OffsetDateTime::parse(before, &time::format_description::well_known::Rfc3339)
+                .map_or_else(|_| before.to_owned(), |t| lang.date(t.unix_timestamp()));
         return lang.f(
             "cause.purge",
             &[("n", &n), ("before", &before), ("actor", &actor)],
@@ -920,6 +941,11 @@ fn cause_actor(cause: &str) -> String {
                 return actor.to_owned();
             }
         }
+    }
+    if cause.starts_with("purge of ")
+        && let Some((_, actor)) = cause.rsplit_once(" by ")
+    {
+        return actor.to_owned();
     }
     String::new()
 }

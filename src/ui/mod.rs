@@ -315,6 +315,18 @@ impl Nav {
     pub fn name_of(&self, group: &str, value: &str) -> String {
         self.lang.name(group, value)
     }
+
+    /// An identifier written `kind:value` (as forms send it) for reading:
+    /// the kind's short name in the page's language, then the value (`tel.
+    /// +31612345678`); anything else (a report id) as it is.
+    pub fn ident(&self, key: &str) -> String {
+        match key.split_once(':') {
+            Some((kind, value)) if crate::ident::Kind::from_name(kind).is_some() => {
+                format!("{} {value}", self.lang.name("kind_short", kind))
+            }
+            _ => key.to_owned(),
+        }
+    }
 }
 
 /// A message for a person, in the language of the page that shows it:

@@ -211,10 +211,10 @@ pub async fn report(
     let fields = report_fields(&raw, lang);
     // Analysts and up see the versions that later writes replaced.
     let show_history = viewer.may(Action::ReadAnyReport);
-    let versions = if show_history {
+    let (versions_total, versions) = if show_history {
         let rid = id.clone();
-        blocking(&state, move |e| e.report_versions(&rid))
-            .await?
+        let (total, latest) = blocking(&state, move |e| e.report_versions(&rid)).await?;
+        let shown = latest
             .into_iter()
             .map(|v| {
                 let raw: Value = serde_json::from_str(&v.raw).unwrap_or(Value::Null);
@@ -235,9 +235,10 @@ pub async fn report(
                     narrative: text_field(&raw, "narrative"),
                 }
             })
-            .collect()
+            .collect();
+        (total, shown)
     } else {
-        Vec::new()
+        (0, Vec::new())
     };
     let idents = stored
         .identifiers
@@ -310,7 +311,18 @@ pub async fn report(
         nav: viewer.nav("report"),
         id,
         show_history,
-        history_intro: lang.f("report.history_intro", &[("n", &(versions.len() + 1))]),
+        history_intro: if versions_total > versions.len() {
+            lang.f(
+                "report.history_latest",
+                &[
+                    ("n", &(versions_total + 1)),
+                    ("shown", &versions.len()),
+                    ("total", &versions_total),
+                ],
+            )
+        } else {
+            lang.f("report.history_intro", &[("n", &(versions_total + 1))])
+        },
         versions,
         fields,
         segments,
@@ -1529,7 +1541,11 @@ pub async fn explain(
                 let named = lang.n("explain.named_by", *reports);
                 ChainStep {
                     kind: "ident",
-                    label: format!("{}:{}", key.kind, key.value),
+                    label: format!(
+                        "{} {}",
+                        lang.name("kind_short", key.kind.as_str()),
+                        key.value
+                    ),
                     state: st,
                     note: if why.is_empty() {
                         named

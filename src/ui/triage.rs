@@ -142,7 +142,7 @@ pub async fn queue(
             clusters,
         });
     }
-    let decided = blocking(&state, |e| e.link_decision_list())
+    let decided: Vec<DecidedRow> = blocking(&state, |e| e.link_decision_list())
         .await?
         .into_iter()
         .take(RECENT_DECISIONS)
@@ -156,6 +156,10 @@ pub async fn queue(
         .collect();
     shown_clusters.sort();
     shown_clusters.dedup();
+    // A decision's end is an identifier or a report: the reports the
+    // recent decisions name are shown too.
+    let decision_reports =
+        crate::engine::decision_reports(decided.iter().flat_map(|d| [d.a.as_str(), d.b.as_str()]));
     log_read(
         &state,
         &viewer,
@@ -168,6 +172,7 @@ pub async fn queue(
                 shown_reports.iter().map(String::as_str),
                 snapshot.generation(),
             ),
+            "decision_reports": crate::access::reports_shown(decision_reports, snapshot.generation()),
             "via": "ui",
         }),
         "ok",

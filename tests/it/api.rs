@@ -445,6 +445,42 @@ async fn one_export_of_every_cluster_at_a_time_until_its_client_has_read_it() {
 }
 
 #[tokio::test]
+async fn a_report_pushed_again_and_again_shows_its_latest_versions_and_counts_them_all() {
+    let api = Api::new();
+    for n in 1..=25 {
+        let body = format!(
+            r#"{{"id": "API-V", "filed_at": "2026-09-01T10:00:00Z", "unit": "Limburg", "team": "Heerlen", "narrative": "Versie {n}: ik moest overmaken naar NL42INGB0006123456."}}"#
+        );
+        let (status, v) = api
+            .call("POST", "/api/v1/reports", Some("intake"), Some(&body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    let (status, v) = api
+        .call("GET", "/api/v1/reports/API-V", Some("analyst"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["version"], 25, "{v}");
+    assert_eq!(v["versions_total"], 24);
+    let versions = v["versions"].as_array().unwrap();
+    let numbers: Vec<u64> = versions
+        .iter()
+        .map(|x| x["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        (5..=24).collect::<Vec<u64>>(),
+        "the latest 20, oldest first"
+    );
+    assert!(
+        versions[19]["report"]["narrative"]
+            .as_str()
+            .unwrap()
+            .starts_with("Versie 24:")
+    );
+}
+
+#[tokio::test]
 async fn bad_input_gets_a_4xx_with_error_and_detail() {
     let api = Api::with_config(ApiConfig {
         max_body_bytes: 4096,

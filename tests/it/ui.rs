@@ -870,7 +870,7 @@ async fn explain_draws_the_chain_for_analysts() {
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("Verbonden"), "{}", p.body);
     assert!(p.body.contains(r#"id="chain""#));
-    assert!(p.body.contains("iban:NL42INGB0006123456"));
+    assert!(p.body.contains("<code>IBAN NL42INGB0006123456</code>"));
     let p = ui
         .get("/explain?a=2026-AMS-000101&b=NOPE-1", Some(&s))
         .await;
@@ -2791,7 +2791,7 @@ async fn issue_23_a_cluster_page_lists_a_report_pushed_a_moment_ago_before_it_is
         "{section}"
     );
     assert!(
-        section.contains(&format!("<code>iban:{iban}</code>")),
+        section.contains(&format!("<code>IBAN {iban}</code>")),
         "{section}"
     );
     // Like every identifier on the page, it opens its pivot.
@@ -2879,4 +2879,51 @@ async fn a_large_clusters_page_logs_the_reports_of_its_table_page_not_all_of_the
     assert_eq!(p.status, StatusCode::OK);
     let row = &ui.audit("read_cluster")[0];
     assert_eq!(row.targets["reports"].as_array().unwrap().len(), 150);
+}
+
+#[tokio::test]
+async fn the_reports_a_decision_list_names_are_in_the_access_log() {
+    let ui = Ui::new();
+    // A report linked to a report of another cluster by hand.
+    let a = "2026-AMS-000101";
+    let home = ui.cluster_of(a);
+    let b = ui
+        .engine
+        .state()
+        .clusters()
+        .iter()
+        .find(|c| c.cluster_id.as_str() != home)
+        .map(|c| c.report_ids[0].to_string())
+        .expect("the fixtures have more than one cluster");
+    let b = b.as_str();
+    ui.engine
+        .decide(
+            a,
+            b,
+            fraudlink::engine::Decision::Confirm,
+            "analyst",
+            "zelfde dader volgens het proces-verbaal",
+        )
+        .unwrap();
+    let mut both = [a, b];
+    both.sort_unstable();
+    let s = ui.sign_in("analyst").await;
+    let p = ui.get("/suggestions", Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains(a) && p.body.contains(b),
+        "the list shows them"
+    );
+    let row = &ui.audit("suggestions")[0];
+    assert_eq!(
+        row.targets["decision_reports"],
+        serde_json::json!(both),
+        "{:?}",
+        row.targets
+    );
+    let cluster = ui.cluster_of(a);
+    let p = ui.get(&format!("/clusters/{cluster}"), Some(&s)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    let row = &ui.audit("read_cluster")[0];
+    assert_eq!(row.targets["decision_reports"], serde_json::json!(both));
 }
