@@ -119,6 +119,18 @@ pub fn clusters(
 /// Writes the clusters of `source` in `format`; returns what it wrote,
 /// for the access log.
 pub fn write(source: &dyn Source, format: Format, out: &mut dyn Write) -> Result<Exported> {
+    let (exported, written) = write_noted(source, format, out);
+    written.map(|()| exported)
+}
+
+/// [`write`], saying what it wrote also when it fails part of the way
+/// (a broken pipe, a damaged saved file): each cluster is noted before it
+/// is written, so what is noted covers what went out.
+pub fn write_noted(
+    source: &dyn Source,
+    format: Format,
+    out: &mut dyn Write,
+) -> (Exported, Result<()>) {
     // The reports shown are noted as they are written: an export of every
     // cluster is too large to hold first.
     let mut clusters = 0;
@@ -129,52 +141,56 @@ pub fn write(source: &dyn Source, format: Format, out: &mut dyn Write) -> Result
             shown.push(r.as_str());
         }
     };
-    match format {
-        Format::Ndjson => source.each_summary(&mut |c| {
-            note(c);
-            let t = source.triage(&c.cluster_id);
-            let view = ClusterView {
-                summary: c,
-                status: t.status,
-                assigned_team: t.assigned_team,
-            };
-            serde_json::to_writer(&mut *out, &view)?;
-            out.write_all(b"\n")?;
-            Ok(true)
-        })?,
-        Format::Csv => {
-            writeln!(
-                out,
-                "cluster_id,cluster_size,cluster_score,report_id,filed_at,unit,team,fraud_type,amount_eur"
-            )?;
-            source.each_detail(&mut |d| {
-                let c = &d.summary;
+    let written = (|| -> Result<()> {
+        match format {
+            Format::Ndjson => source.each_summary(&mut |c| {
                 note(c);
-                for (r, row) in c.report_ids.iter().zip(&d.rows) {
-                    let Some(row) = row else { continue };
-                    writeln!(
-                        out,
-                        "{},{},{},{},{},{},{},{},{}",
-                        csv(c.cluster_id.as_str()),
-                        c.size,
-                        c.score,
-                        csv(r.as_str()),
-                        crate::engine::rfc3339(row.filed_at),
-                        csv(&row.unit),
-                        csv(&row.team),
-                        csv(row.fraud_type.as_deref().unwrap_or("")),
-                        row.amount_eur.map(|a| a.to_string()).unwrap_or_default()
-                    )?;
-                }
+                let t = source.triage(&c.cluster_id);
+                let view = ClusterView {
+                    summary: c,
+                    status: t.status,
+                    assigned_team: t.assigned_team,
+                };
+                serde_json::to_writer(&mut *out, &view)?;
+                out.write_all(b"\n")?;
                 Ok(true)
-            })?;
+            })?,
+            Format::Csv => {
+                writeln!(
+                    out,
+                    "cluster_id,cluster_size,cluster_score,report_id,filed_at,unit,team,fraud_type,amount_eur"
+                )?;
+                source.each_detail(&mut |d| {
+                    let c = &d.summary;
+                    note(c);
+                    for (r, row) in c.report_ids.iter().zip(&d.rows) {
+                        let Some(row) = row else { continue };
+                        writeln!(
+                            out,
+                            "{},{},{},{},{},{},{},{},{}",
+                            csv(c.cluster_id.as_str()),
+                            c.size,
+                            c.score,
+                            csv(r.as_str()),
+                            crate::engine::rfc3339(row.filed_at),
+                            csv(&row.unit),
+                            csv(&row.team),
+                            csv(row.fraud_type.as_deref().unwrap_or("")),
+                            row.amount_eur.map(|a| a.to_string()).unwrap_or_default()
+                        )?;
+                    }
+                    Ok(true)
+                })?;
+            }
+            Format::Gexf | Format::Graphml => graph(source, format, out, &mut note)?,
         }
-        Format::Gexf | Format::Graphml => graph(source, format, out, &mut note)?,
-    }
-    Ok(Exported {
+        Ok(())
+    })();
+    let exported = Exported {
         clusters,
         reports: shown.finish(source.generation()),
-    })
+    };
+    (exported, written)
 }
 
 fn graph(

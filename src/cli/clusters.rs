@@ -441,35 +441,37 @@ pub(super) fn export_clusters(
     let clusters = saved_clusters(&reader)?;
     let source = SavedClusters::new(&reader, &clusters.saved, cluster.as_deref())?;
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
-    let exported = match export::write(&source, format, &mut out) {
-        Ok(exported) => exported,
-        // Part of it is out already: the next run reads the
-        // clusters rebuilt.
-        Err(e) if e.downcast_ref::<fraudlink::saved::Damaged>().is_some() => {
-            reader.discard_saved()?;
-            return Err(e.context(
-                "the export is incomplete; the damaged file was removed and the next \
-                 run reads the clusters rebuilt from the store",
-            ));
-        }
-        Err(e) => return Err(e),
+    let (exported, written) = export::write_noted(&source, format, &mut out);
+    let written = written.and_then(|()| Ok(out.flush()?));
+    // Logged once written: an export streams, and at a million reports it
+    // is too large to hold first. Also when it failed part of the way
+    // (a closed pipe, a damaged file): what went out is named.
+    let action = if cluster.is_some() {
+        "export_cluster"
+    } else {
+        "export_clusters"
     };
-    out.flush()?;
-    // Logged once written: an export streams, and at a million
-    // reports it is too large to hold first.
-    read.log(
-        &reader,
-        if cluster.is_some() {
-            "export_cluster"
-        } else {
-            "export_clusters"
-        },
-        serde_json::json!({
-            "cluster": cluster,
-            "format": format!("{format:?}").to_lowercase(),
-            "clusters": exported.clusters,
-            "reports": exported.reports,
-        }),
-    )?;
+    let targets = serde_json::json!({
+        "cluster": cluster,
+        "format": format!("{format:?}").to_lowercase(),
+        "clusters": exported.clusters,
+        "reports": exported.reports,
+    });
+    match written {
+        Ok(()) => read.log(&reader, action, targets)?,
+        Err(e) => {
+            read.log_outcome(&reader, action, targets, "incomplete")?;
+            // Part of it is out already: the next run reads the clusters
+            // rebuilt.
+            if e.downcast_ref::<fraudlink::saved::Damaged>().is_some() {
+                reader.discard_saved()?;
+                return Err(e.context(
+                    "the export is incomplete; the damaged file was removed and the next \
+                     run reads the clusters rebuilt from the store",
+                ));
+            }
+            return Err(e);
+        }
+    }
     Ok(0)
 }

@@ -60,13 +60,25 @@ impl CliRead {
         action: &str,
         targets: serde_json::Value,
     ) -> Result<()> {
+        self.log_outcome(to, action, targets, "ok")
+    }
+
+    /// [`CliRead::log`] with another outcome (`incomplete`: part of what
+    /// it names was written before the command failed).
+    pub(super) fn log_outcome(
+        &self,
+        to: &dyn AccessLog,
+        action: &str,
+        targets: serde_json::Value,
+        outcome: &str,
+    ) -> Result<()> {
         to.log_access_by(&fraudlink::access::Access {
             role: fraudlink::access::CLI_ROLE,
             actor: &self.user,
             action,
             targets: &targets,
             reason: self.reason.as_deref(),
-            outcome: "ok",
+            outcome,
         })
         .context("writing the read to the access log")
     }

@@ -687,3 +687,36 @@ fn issue_19_contract_batch_commands_run_without_a_reason_and_are_logged() {
         assert!(row["reason"].is_null(), "{row}");
     }
 }
+
+#[test]
+fn an_export_cut_off_by_its_reader_is_logged_as_incomplete_naming_what_went_out() {
+    let app = TestApp::new();
+    app.cmd()
+        .arg("ingest")
+        .arg(fixture("reports.ndjson"))
+        .assert()
+        .success();
+    // A reader that stops at once (`| head -c 0`): the write fails.
+    let mut child = crate::support::process(app.data())
+        .args(["export", "clusters"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "a broken pipe fails the export");
+    let out = app
+        .cmd()
+        .args(["audit", "--action", "export_clusters"])
+        .assert()
+        .success();
+    let rows = ndjson(&out.get_output().stdout);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["outcome"], "incomplete", "{}", rows[0]);
+    assert!(
+        rows[0]["targets"]["clusters"].as_u64().unwrap() > 0,
+        "{}",
+        rows[0]
+    );
+}
