@@ -39,6 +39,7 @@ pub async fn run(
     let app = app(state.clone(), &cfg);
     info!(addr = %listener.local_addr()?, "serving");
     serve(listener, app, &cfg, shutdown).await;
+    engine.leave_state_at_exit();
     reclusterer.abort();
     watcher.abort();
     deliverer.abort();

@@ -393,6 +393,17 @@ impl Engine {
         self
     }
 
+    /// For a server that has stopped serving: its state is left to the
+    /// operating system at exit, as a one-shot command's. Freed piece by
+    /// piece on the thread that lets go of it last, the state of ten
+    /// million reports took 20-30 s of a stop, nearly all in the
+    /// allocator's frees across threads (docs/performance.md).
+    pub fn leave_state_at_exit(&self) {
+        self.inner
+            .one_shot
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// For a server: a rebuilt state is published only with its
     /// suggestions, their queue, the inflow and the flow's inputs worked
     /// out (see `overview`), so that no request waits seconds for them.

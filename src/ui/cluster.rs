@@ -24,6 +24,9 @@ use crate::ui::{
     Msg, Nav, UiError, UiState, Viewer, blocking, euros, iso_week, log_read, page, urlencode,
 };
 
+/// Identifiers listed in the cluster's identifier table, the most named.
+const IDENTS_LISTED: usize = 500;
+
 /// Reports listed per page of the cluster's report table.
 const REPORTS_PAGE: usize = 100;
 
@@ -146,6 +149,8 @@ pub struct DecisionRow {
 struct ClusterPage {
     nav: Nav,
     id: String,
+    /// Said under the identifier table when it lists only the most named.
+    idents_more: String,
     may_link: bool,
     may_triage: bool,
     size: usize,
@@ -452,7 +457,10 @@ fn show_page(
             .then(a.0.kind.cmp(&b.0.kind))
             .then_with(|| a.0.value.cmp(&b.0.value))
     });
-    for (i, s, total) in named {
+    // A cluster that percolates through an identifier the guards do not
+    // know names hundreds of thousands: the page lists the most named.
+    let idents_more = named.len().saturating_sub(IDENTS_LISTED);
+    for (i, s, total) in named.into_iter().take(IDENTS_LISTED) {
         let (st, why) = match s {
             IdentState::Active => ("links", String::new()),
             IdentState::Benign(w) => ("benign", why_text(lang, &w)),
@@ -609,6 +617,11 @@ fn show_page(
         reports_prev,
         reports_next,
         idents,
+        idents_more: if idents_more > 0 {
+            lang.n("cluster.idents_more", idents_more)
+        } else {
+            String::new()
+        },
         graph,
         suggestions,
         pending: waiting

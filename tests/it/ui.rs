@@ -2828,7 +2828,11 @@ async fn a_large_clusters_page_logs_the_reports_of_its_table_page_not_all_of_the
                 "unit": "Midden-Nederland",
                 "team": "Utrecht-Centrum",
                 "fraud_type": "marketplace",
-                "narrative": "Ik heb betaald aan NL20INGB0001234567 voor een fiets en niets gekregen.",
+                "narrative": format!(
+                    "Ik heb betaald aan NL20INGB0001234567 voor een fiets en niets gekregen. \
+                     Hij mailde van verkoper{n}a@gmail.com, verkoper{n}b@gmail.com, \
+                     verkoper{n}c@gmail.com en verkoper{n}d@gmail.com."
+                ),
             })
             .to_string()
         })
@@ -2849,11 +2853,35 @@ async fn a_large_clusters_page_logs_the_reports_of_its_table_page_not_all_of_the
         ids.dedup();
         ids
     };
+    let identifiers = {
+        let state = ui.engine.state();
+        let c = state
+            .clusters()
+            .iter()
+            .find(|c| c.cluster_id.as_str() == cluster)
+            .unwrap();
+        state.cluster_identifiers(c).len()
+    };
+    assert!(identifiers > 600, "{identifiers}");
     for (query, rows) in [("", 100), ("?reports=2", 50)] {
         let p = ui
             .get(&format!("/clusters/{cluster}{query}"), Some(&s))
             .await;
         assert_eq!(p.status, StatusCode::OK);
+        // Over 600 identifiers: the table lists the 500 most named, and
+        // says how many it leaves out.
+        let table = p.body.split("id=\"ident-list\"").nth(1).unwrap();
+        let table = table.split("</table>").next().unwrap();
+        assert_eq!(table.matches("<tr>").count(), 1 + 500, "header and rows");
+        assert!(table.contains("NL20INGB0001234567"), "the most named first");
+        assert!(
+            p.body.contains(&format!(
+                "En nog {} gegevens, die door minder aangiftes worden genoemd",
+                identifiers - 500
+            )),
+            "{}",
+            p.body
+        );
         let on_page = named(&p.body);
         assert_eq!(on_page.len(), rows, "{query}");
         let row = &ui.audit("read_cluster")[0];
