@@ -402,7 +402,7 @@ fn show_page(
         for (i, ((y, w), n)) in all.into_iter().skip(skip).enumerate() {
             let h = (n * 80 / top) as u32;
             weeks.push(Week {
-                label: format!("{y}-W{w:02}"),
+                label: lang.week(y, w),
                 n,
                 x: 4 + i as u32 * 14,
                 y: 90 - h,

@@ -523,7 +523,13 @@ pub async fn dashboard(
     let flow_summary = lang.f(
         "flow.dash_summary",
         &[
-            ("week", &flow.week),
+            (
+                "week",
+                &flow
+                    .week
+                    .map(|w| lang.week(w.year, w.week))
+                    .unwrap_or_default(),
+            ),
             ("found", &flow.found),
             ("out", &flow.out),
             ("backlog", &flow.backlog),

@@ -558,20 +558,26 @@ pub async fn flow(
     };
     let label = |w: &Week| {
         if w.is_partial(now) {
-            format!("{}*", w.short())
+            format!("{}*", lang.week_short(w.week))
         } else {
-            w.short()
+            lang.week_short(w.week)
         }
     };
     let row_label = |w: &Week| {
         if w.is_partial(now) {
-            lang.f("flow.week_partial", &[("week", &w.label())])
+            lang.f("flow.week_partial", &[("week", &lang.week(w.year, w.week))])
         } else {
-            w.label()
+            lang.week(w.year, w.week)
         }
     };
-    let first = weeks.first().map(Week::label).unwrap_or_default();
-    let last = weeks.last().map(Week::label).unwrap_or_default();
+    let first = weeks
+        .first()
+        .map(|w| lang.week(w.year, w.week))
+        .unwrap_or_default();
+    let last = weeks
+        .last()
+        .map(|w| lang.week(w.year, w.week))
+        .unwrap_or_default();
     let now_text = lang.datetime(now);
     let partial_note = lang.f("flow.partial_note", &[("week", &last), ("now", &now_text)]);
     let range_desc = lang.f(
@@ -832,8 +838,8 @@ pub async fn flow(
 /// The flow of the current week in one line, for the dashboard.
 #[derive(Debug, Clone)]
 pub struct Summary {
-    /// `2026-W49`.
-    pub week: String,
+    /// The week it counts (the current one).
+    pub week: Option<Week>,
     /// Clusters found this week.
     pub found: usize,
     /// Closed or handed over this week.
@@ -870,7 +876,7 @@ pub(crate) async fn summary(state: &UiState, snapshot: &Arc<Derived>) -> Result<
     // The buckets past 30 days.
     let long_from = crate::engine::flow::age_bucket(LONG_WAIT_DAYS + 1);
     let sum = Summary {
-        week: weeks.last().map(Week::label).unwrap_or_default(),
+        week: weeks.last().copied(),
         found: this.found,
         out: this.out,
         backlog: this.backlog,

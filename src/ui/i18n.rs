@@ -138,6 +138,17 @@ impl Lang {
         }
     }
 
+    /// An ISO week as a page writes it: `week 49 van 2026` (`week 49 of
+    /// 2026`).
+    pub fn week(self, year: impl Display, week: impl Display) -> String {
+        self.f("week.long", &[("w", &week), ("y", &year)])
+    }
+
+    /// An ISO week on a chart's axis: `wk 49` (`W49`).
+    pub fn week_short(self, week: impl Display) -> String {
+        self.f("week.short", &[("w", &week)])
+    }
+
     /// A day as `5 dec 2026`, in Europe/Amsterdam.
     pub fn date(self, unix: i64) -> String {
         match local(unix) {

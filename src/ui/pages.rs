@@ -358,7 +358,7 @@ fn report_fields(raw: &Value, lang: Lang) -> Vec<Field> {
             value: text_field(raw, "unit"),
         },
         Field {
-            name: "field.team",
+            name: "field.basisteam",
             value: text_field(raw, "team"),
         },
         Field {

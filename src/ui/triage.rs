@@ -280,11 +280,11 @@ pub struct AuditQuery {
 
 /// A value of an access-log row's targets, short: a long list of report
 /// ids by its first few and a count.
-fn short(v: &Value) -> String {
+fn short(v: &Value, lang: Lang) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Array(items) => {
-            let mut out: Vec<String> = items.iter().take(3).map(short).collect();
+            let mut out: Vec<String> = items.iter().take(3).map(|x| short(x, lang)).collect();
             if items.len() > 3 {
                 out.push(format!("… (+{})", items.len() - 3));
             }
@@ -293,7 +293,7 @@ fn short(v: &Value) -> String {
         Value::Object(m) => m
             .iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| format!("{k}: {}", short(v)))
+            .map(|(k, v)| format!("{}: {}", lang.name("target", k), short(v, lang)))
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),
@@ -301,8 +301,8 @@ fn short(v: &Value) -> String {
 }
 
 /// What an access-log row shows, at most 300 characters.
-fn targets_text(v: &Value) -> String {
-    let text = short(v);
+fn targets_text(v: &Value, lang: Lang) -> String {
+    let text = short(v, lang);
     if text.chars().count() > 300 {
         let mut cut: String = text.chars().take(300).collect();
         cut.push('…');
@@ -393,7 +393,7 @@ pub async fn admin(
             role: lang.name("role", &r.role),
             action: lang.name("action", &r.action),
             code: r.action.clone(),
-            targets: targets_text(&r.targets),
+            targets: targets_text(&r.targets, lang),
             reason: r.reason.clone().unwrap_or_default(),
             outcome: outcome_text(lang, &r.outcome),
         })
@@ -669,10 +669,14 @@ mod tests {
         let v =
             json!({"cluster": "C-1", "reports": ["a", "b", "c", "d", "e"], "via": "ui", "x": null});
         assert_eq!(
-            targets_text(&v),
+            targets_text(&v, Lang::En),
             "cluster: C-1; reports: a, b, c, … (+2); via: ui"
         );
+        assert_eq!(
+            targets_text(&v, Lang::Nl),
+            "cluster: C-1; aangiftes: a, b, c, … (+2); via: ui"
+        );
         let long = json!({"query": "x".repeat(400)});
-        assert_eq!(targets_text(&long).chars().count(), 301);
+        assert_eq!(targets_text(&long, Lang::Nl).chars().count(), 301);
     }
 }

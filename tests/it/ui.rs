@@ -2156,10 +2156,12 @@ async fn issue_22_the_flow_page_counts_found_closed_reopened_and_open_clusters_p
     assert_eq!(rows.len(), 26, "26 weeks by default");
     let last4: Vec<Vec<String>> = rows[22..].to_vec();
     let row = |i: usize, found: usize, out: usize, reopened: usize| {
+        // Weeks as Dutch readers write them.
+        let dutch = format!("week {} van {}", w[i].week, w[i].year);
         let label = if i == 3 {
-            format!("{} (lopend)", w[i].label())
+            format!("{dutch} (lopend)")
         } else {
-            w[i].label()
+            dutch
         };
         vec![
             label,
@@ -2191,8 +2193,11 @@ async fn issue_22_the_flow_page_counts_found_closed_reopened_and_open_clusters_p
     assert_eq!(backlog, want);
     // The current week is marked, in the chart and in words.
     assert!(p.body.contains(r#"<g class="partial">"#));
-    assert!(p.body.contains(&format!("{}*", w[3].short())));
-    assert!(p.body.contains(&format!("* {} loopt nog", w[3].label())));
+    assert!(p.body.contains(&format!("wk {}*", w[3].week)));
+    assert!(
+        p.body
+            .contains(&format!("* week {} van {} loopt nog", w[3].week, w[3].year))
+    );
     // Every chart has a title and a description for screen readers.
     for id in [
         "chart-flow",
@@ -2286,8 +2291,8 @@ async fn issue_22_the_flow_page_counts_found_closed_reopened_and_open_clusters_p
     let p = ui.get("/", Some(&s)).await;
     assert!(p.body.contains(r#"href="/flow""#));
     assert!(p.body.contains(&format!(
-        "Week {} (lopend): 0 clusters gevonden",
-        w[3].label()
+        "Deze week (week {} van {}, lopend): 0 clusters gevonden",
+        w[3].week, w[3].year
     )));
 }
 
