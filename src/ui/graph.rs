@@ -505,12 +505,15 @@ pub fn build(
                 key: k.clone(),
                 label: shorten(value, 26),
                 title: if state == "other" {
-                    lang.f("graph.elsewhere", &[("key", k)])
+                    lang.f(
+                        "graph.elsewhere",
+                        &[("key", &crate::ui::ident_text(lang, k))],
+                    )
                 } else {
                     lang.f(
                         "graph.ident",
                         &[
-                            ("key", k),
+                            ("key", &crate::ui::ident_text(lang, k)),
                             ("reports", &lang.n("count.reports", n)),
                             ("state", &lang.name("state", state)),
                         ],

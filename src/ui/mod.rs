@@ -124,7 +124,12 @@ pub fn router(state: AppState) -> Router {
 /// Serves an embedded static file.
 async fn asset(Path(path): Path<String>) -> Response {
     let Some(file) = Assets::get(&path) else {
-        return (StatusCode::NOT_FOUND, "no such file").into_response();
+        // No page language here (a stylesheet or script asked for): both.
+        return (
+            StatusCode::NOT_FOUND,
+            "Bestand niet gevonden. / No such file.",
+        )
+            .into_response();
     };
     let mime = match path.rsplit('.').next() {
         Some("css") => "text/css; charset=utf-8",
@@ -316,16 +321,9 @@ impl Nav {
         self.lang.name(group, value)
     }
 
-    /// An identifier written `kind:value` (as forms send it) for reading:
-    /// the kind's short name in the page's language, then the value (`tel.
-    /// +31612345678`); anything else (a report id) as it is.
+    /// An identifier written `kind:value` for reading (see [`ident_text`]).
     pub fn ident(&self, key: &str) -> String {
-        match key.split_once(':') {
-            Some((kind, value)) if crate::ident::Kind::from_name(kind).is_some() => {
-                format!("{} {value}", self.lang.name("kind_short", kind))
-            }
-            _ => key.to_owned(),
-        }
+        ident_text(self.lang, key)
     }
 }
 
@@ -532,6 +530,18 @@ impl IntoResponse for UiError {
     }
 }
 
+/// An identifier written `kind:value` (as forms send it) for reading: the
+/// kind's short name in the page's language, then the value (`tel.
+/// +31612345678`); anything else (a report id) as it is.
+pub fn ident_text(lang: Lang, key: &str) -> String {
+    match key.split_once(':') {
+        Some((kind, value)) if crate::ident::Kind::from_name(kind).is_some() => {
+            format!("{} {value}", lang.name("kind_short", kind))
+        }
+        _ => key.to_owned(),
+    }
+}
+
 /// Renders a template; a template error is a bug, answered with a bare 500.
 pub fn page<T: Template>(t: &T) -> Response {
     match t.render() {
@@ -551,7 +561,12 @@ pub fn page<T: Template>(t: &T) -> Response {
         }
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Deze pagina kon niet worden opgebouwd; de fout staat in het logboek van de dienst. / \
+                 This page could not be built; the error is in the service's log.",
+            )
+                .into_response()
         }
     }
 }

@@ -429,8 +429,10 @@ async fn the_cluster_page_shows_graph_identifiers_suggestions_and_history() {
         "NL42INGB0006123456",
         "aanknopingspunt",
         "Waarom deze prioriteit",
-        // The graph's tooltips are Dutch too (issue 22).
+        // The graph's tooltips are Dutch too (issue 22), identifiers
+        // included.
         "in dit cluster, koppelt",
+        "IBAN NL42INGB0006123456: ",
         r#"id="timeline""#,
         "Rotterdam",
         "/download?format=gexf",
