@@ -24,7 +24,7 @@ mod relink;
 mod rules;
 mod shared;
 
-pub use rules::{MailProviders, endpoint_reports, normalise_endpoint};
+pub use rules::{MailProviders, endpoint_reports, ident_endpoint, normalise_endpoint};
 pub use shared::shared_reason;
 
 use relink::{Linking, Region};

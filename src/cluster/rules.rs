@@ -54,12 +54,17 @@ impl MailProviders {
     }
 }
 
+/// The identifier a link endpoint names when it is written `kind:value`
+/// (its kind and value as written); `None` for a report id.
+pub fn ident_endpoint(raw: &str) -> Option<(Kind, &str)> {
+    let (kind, value) = raw.split_once(':')?;
+    Some((Kind::from_name(kind)?, value))
+}
+
 /// Canonicalises a link endpoint: `kind:value` identifiers are normalised
 /// (an invalid IBAN to its compact form), anything else must be a report id.
 pub fn normalise_endpoint(raw: &str, region: phonenumber::country::Id) -> Result<String> {
-    if let Some((kind, value)) = raw.split_once(':')
-        && let Some(kind) = Kind::from_name(kind)
-    {
+    if let Some((kind, value)) = ident_endpoint(raw) {
         let value = match crate::ident::normalize(kind, value, region) {
             Ok(v) => v,
             Err(_) if kind == Kind::Iban => crate::ident::iban::compact(value),
@@ -78,9 +83,7 @@ pub fn endpoint_reports(
     invalid_ibans: &HashMap<String, Vec<ReportId>>,
     endpoint: &str,
 ) -> Vec<ReportId> {
-    if let Some((kind, value)) = endpoint.split_once(':')
-        && let Some(kind) = Kind::from_name(kind)
-    {
+    if let Some((kind, value)) = ident_endpoint(endpoint) {
         let key = IdentKey {
             kind,
             value: value.into(),

@@ -211,10 +211,7 @@ pub struct Decided {
 /// report data beyond the identifiers.
 pub fn decision_reports<'a>(ends: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut reports: Vec<&str> = ends
-        .filter(|end| {
-            end.split_once(':')
-                .is_none_or(|(kind, _)| crate::ident::Kind::from_name(kind).is_none())
-        })
+        .filter(|end| crate::cluster::ident_endpoint(end).is_none())
         .collect();
     reports.sort_unstable();
     reports.dedup();

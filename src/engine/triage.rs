@@ -6,7 +6,6 @@ use anyhow::Result;
 
 use crate::cluster::{ClusterId, IdentKey};
 use crate::engine::{Engine, OpenSuggestion, State};
-use crate::ident::Kind;
 use crate::report::ReportId;
 use crate::store::{AccessRecord, AuditPage, HistoryEvent, LinkDecision};
 
@@ -66,9 +65,7 @@ impl State {
     /// The places of the clusters a link endpoint lies in: a report id's
     /// cluster, or the clusters of the reports naming an identifier.
     fn endpoint_places(&self, endpoint: &str) -> Vec<u32> {
-        if let Some((kind, value)) = endpoint.split_once(':')
-            && let Some(kind) = Kind::from_name(kind)
-        {
+        if let Some((kind, value)) = crate::cluster::ident_endpoint(endpoint) {
             let key = IdentKey {
                 kind,
                 value: value.into(),

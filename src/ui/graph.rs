@@ -495,11 +495,9 @@ pub fn build(
             } else {
                 // Every node is a link (issue 22: reachable by keyboard):
                 // the identifier's pivot page.
-                k.split_once(':')
-                    .and_then(|(kind, v)| Some((crate::ident::Kind::from_name(kind)?, v)))
-                    .map_or_else(String::new, |(kind, v)| {
-                        crate::ui::identgraph::ident_href(kind, v)
-                    })
+                crate::cluster::ident_endpoint(k).map_or_else(String::new, |(kind, v)| {
+                    crate::ui::identgraph::ident_href(kind, v)
+                })
             };
             IdentNode {
                 key: k.clone(),

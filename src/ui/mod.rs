@@ -534,11 +534,9 @@ impl IntoResponse for UiError {
 /// kind's short name in the page's language, then the value (`tel.
 /// +31612345678`); anything else (a report id) as it is.
 pub fn ident_text(lang: Lang, key: &str) -> String {
-    match key.split_once(':') {
-        Some((kind, value)) if crate::ident::Kind::from_name(kind).is_some() => {
-            format!("{} {value}", lang.name("kind_short", kind))
-        }
-        _ => key.to_owned(),
+    match crate::cluster::ident_endpoint(key) {
+        Some((kind, value)) => format!("{} {value}", lang.name("kind_short", kind.as_str())),
+        None => key.to_owned(),
     }
 }
 

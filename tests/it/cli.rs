@@ -690,12 +690,7 @@ fn issue_19_contract_batch_commands_run_without_a_reason_and_are_logged() {
 
 #[test]
 fn an_export_cut_off_by_its_reader_is_logged_as_incomplete_naming_what_went_out() {
-    let app = TestApp::new();
-    app.cmd()
-        .arg("ingest")
-        .arg(fixture("reports.ndjson"))
-        .assert()
-        .success();
+    let app = TestApp::with_fixtures();
     // A reader that stops at once (`| head -c 0`): the write fails.
     let mut child = crate::support::process(app.data())
         .args(["export", "clusters"])

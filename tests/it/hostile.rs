@@ -127,6 +127,20 @@ impl Server {
         cookie.split(';').next().unwrap().to_owned()
     }
 
+    /// The id of the cluster first in the ranked list.
+    async fn first_cluster(&self) -> String {
+        let clusters: Value = self
+            .get("/api/v1/clusters?limit=1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        clusters["clusters"][0]["cluster_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// A number in `/metrics`.
     async fn metric(&self, name: &str) -> u64 {
         let metrics = self.metrics().await;
@@ -505,16 +519,7 @@ async fn good_client(s: &Server, cluster: &str, span: Duration) -> Vec<Duration>
 #[tokio::test]
 async fn page_numbers_at_the_largest_integer_answer_without_a_crash() {
     let s = Server::start().await;
-    let clusters: Value = s
-        .get("/api/v1/clusters?limit=1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cluster = clusters["clusters"][0]["cluster_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cluster = s.first_cluster().await;
     let cookie = s.sign_in().await;
     let max = usize::MAX;
     for path in [
@@ -541,16 +546,7 @@ async fn page_numbers_at_the_largest_integer_answer_without_a_crash() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_wrong_tokens_neither_queues_on_the_store_nor_fills_the_access_log() {
     let s = Server::start().await;
-    let clusters: Value = s
-        .get("/api/v1/clusters?limit=1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cluster = clusters["clusters"][0]["cluster_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cluster = s.first_cluster().await;
     let span = Duration::from_secs(3);
     let quiet = good_client(&s, &cluster, span).await;
 

@@ -271,9 +271,7 @@ impl State {
             return Vec::new();
         };
         let end = |raw: &str| -> Option<Endpoint> {
-            if let Some((kind, value)) = raw.split_once(':')
-                && let Some(kind) = Kind::from_name(kind)
-            {
+            if let Some((kind, value)) = crate::cluster::ident_endpoint(raw) {
                 let key = IdentKey {
                     kind,
                     value: value.into(),
