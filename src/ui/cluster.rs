@@ -305,7 +305,7 @@ fn show_page(
             "expand" if expanded.len() < 200 => {
                 expanded.insert(v.into_owned());
             }
-            "reports" => reports_page = v.parse().unwrap_or(1).max(1),
+            "reports" => reports_page = crate::ui::page_no(v.parse().ok()),
             _ => {}
         }
     }
@@ -417,7 +417,7 @@ fn show_page(
     let (mut reports_prev, mut reports_next) = (String::new(), String::new());
     let mut idents = Vec::new();
     let mut suggestions = Vec::new();
-    let offset = (reports_page - 1).saturating_mul(REPORTS_PAGE);
+    let offset = (reports_page - 1) * REPORTS_PAGE;
     // Newest filing first (then by id): the reports an analyst opens a
     // cluster for are its latest.
     let mut by_date: Vec<(i64, &crate::report::ReportId)> = c
@@ -446,7 +446,7 @@ fn show_page(
     if reports_page > 1 {
         reports_prev = format!("{base}?reports={}#reports", reports_page - 1);
     }
-    if offset.saturating_add(REPORTS_PAGE) < c.report_ids.len() {
+    if offset + REPORTS_PAGE < c.report_ids.len() {
         reports_next = format!("{base}?reports={}#reports", reports_page + 1);
     }
     // Most named in this cluster first, then by kind and value.
@@ -794,7 +794,7 @@ pub async fn decide_link(
     };
     viewer.flash(&state, flash, String::new());
     let to = if f.from == "queue" {
-        let page: usize = f.page.parse().unwrap_or(1).max(1);
+        let page = crate::ui::page_no(f.page.parse().ok());
         if page > 1 {
             format!("/suggestions?page={page}")
         } else {

@@ -362,7 +362,7 @@ pub async fn dashboard(
         .clusters()
         .first()
         .map_or(0.0, |c| c.score.max(0.0));
-    let pageno = f.page.unwrap_or(1).max(1);
+    let pageno = crate::ui::page_no(f.page);
     let offset = (pageno - 1).saturating_mul(PAGE);
     let rows: Vec<Row> = filtered
         .iter()
@@ -444,7 +444,7 @@ pub async fn dashboard(
     } else {
         String::new()
     };
-    let next = if offset.saturating_add(PAGE) < filtered.len() {
+    let next = if offset + PAGE < filtered.len() {
         link(pageno + 1)
     } else {
         String::new()

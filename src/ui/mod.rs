@@ -530,6 +530,17 @@ impl IntoResponse for UiError {
     }
 }
 
+/// The last page number a list takes: a larger one reads as this (an
+/// empty page), so that every offset worked out from a page number fits
+/// (`?page=18446744073709551615` overflowed them).
+pub const LAST_PAGE_NUMBER: usize = 10_000_000;
+
+/// A page number as a query gives it: 1 when absent or 0, at most
+/// [`LAST_PAGE_NUMBER`].
+pub fn page_no(given: Option<usize>) -> usize {
+    given.unwrap_or(1).clamp(1, LAST_PAGE_NUMBER)
+}
+
 /// An identifier written `kind:value` (as forms send it) for reading: the
 /// kind's short name in the page's language, then the value (`tel.
 /// +31612345678`); anything else (a report id) as it is.

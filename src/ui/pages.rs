@@ -604,7 +604,7 @@ pub async fn search(
         return Ok(page(&p));
     }
     viewer.purpose()?;
-    let pageno = f.page.unwrap_or(1).max(1);
+    let pageno = crate::ui::page_no(f.page);
     if pageno > LAST_PAGE {
         p.error = lang.f("search.too_far", &[("last", &LAST_PAGE)]);
         return Ok(page(&p));
@@ -621,12 +621,13 @@ pub async fn search(
     };
     // The parser names the field at fault; the page says it in its
     // language.
-    let params = crate::engine::SearchParams::parse(text, HITS, (pageno - 1).saturating_mul(HITS))
-        .map_err(|e| match e.to_string().as_str() {
+    let params = crate::engine::SearchParams::parse(text, HITS, (pageno - 1) * HITS).map_err(|e| {
+        match e.to_string().as_str() {
             "from" => lang.f("search.bad_date", &[("date", &f.from.trim())]),
             "to" => lang.f("search.bad_date", &[("date", &f.to.trim())]),
             _ => lang.t("search.bad_sort").to_owned(),
-        });
+        }
+    });
     let params = match params {
         Ok(p) => p,
         Err(e) => {
@@ -774,7 +775,7 @@ pub async fn search(
         p.without_cluster = link(&[("cluster", "")]);
     }
     p.searched = true;
-    let start = (pageno - 1).saturating_mul(HITS);
+    let start = (pageno - 1) * HITS;
     let mut shown_reports: Vec<String> = Vec::new();
     let total;
     if grouped {
@@ -878,12 +879,12 @@ pub async fn search(
             "search.showing",
             &[
                 ("found", &counted),
-                ("from", &start.saturating_add(1)),
-                ("to", &start.saturating_add(shown)),
+                ("from", &(start + 1)),
+                ("to", &(start + shown)),
             ],
         )
     };
-    if shown > 0 && pageno.saturating_mul(HITS) < total {
+    if shown > 0 && pageno * HITS < total {
         p.next = page_link(pageno + 1);
     }
     let clusters: Vec<&str> = p.groups.iter().map(|g| g.cluster.as_str()).collect();

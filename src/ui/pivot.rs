@@ -202,8 +202,8 @@ pub async fn show(
     let own_team = viewer.principal.team.clone();
     let matched = state.app.matched.clone();
     let token = viewer.principal.token_id;
-    let reports_page = f.reports.unwrap_or(1).max(1);
-    let clusters_page = f.clusters.unwrap_or(1).max(1);
+    let reports_page = crate::ui::page_no(f.reports);
+    let clusters_page = crate::ui::page_no(f.clusters);
     let key = IdentKey {
         kind,
         value: value.as_str().into(),
@@ -338,13 +338,13 @@ pub async fn show(
     if reports_page > 1 {
         p.reports_prev = base(reports_page - 1, clusters_page, "reports");
     }
-    if reports_page.saturating_mul(PAGE) < g.total_reports {
+    if reports_page * PAGE < g.total_reports {
         p.reports_next = base(reports_page + 1, clusters_page, "reports");
     }
     if clusters_page > 1 {
         p.clusters_prev = base(reports_page, clusters_page - 1, "clusters");
     }
-    if clusters_page.saturating_mul(PAGE) < g.total_clusters {
+    if clusters_page * PAGE < g.total_clusters {
         p.clusters_next = base(reports_page, clusters_page + 1, "clusters");
     }
     p.reports = g.reports;

@@ -72,7 +72,7 @@ fn page_number(s: &str) -> Result<usize, UiError> {
         return Ok(1);
     }
     s.parse::<usize>()
-        .map(|n| n.max(1))
+        .map(|n| crate::ui::page_no(Some(n)))
         .map_err(|_| UiError::BadRequest(Msg::with("error.not_a_number", &[("value", s.into())])))
 }
 
@@ -197,7 +197,7 @@ pub async fn queue(
     } else {
         String::new()
     };
-    let next = if offset.saturating_add(QUEUE_PAGE) < total {
+    let next = if offset + QUEUE_PAGE < total {
         format!("/suggestions?page={}", page_no + 1)
     } else {
         String::new()
@@ -443,10 +443,7 @@ pub async fn admin(
     } else {
         lang.f(
             "admin.showing",
-            &[
-                ("from", &offset.saturating_add(1)),
-                ("to", &offset.saturating_add(rows.len())),
-            ],
+            &[("from", &(offset + 1)), ("to", &(offset + rows.len()))],
         )
     };
     let team_choices = crate::ui::team_choices(&state.app.engine);
