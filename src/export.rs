@@ -145,14 +145,7 @@ pub fn write_noted(
         match format {
             Format::Ndjson => source.each_summary(&mut |c| {
                 note(c);
-                let t = source.triage(&c.cluster_id);
-                let view = ClusterView {
-                    summary: c,
-                    status: t.status,
-                    assigned_team: t.assigned_team,
-                };
-                serde_json::to_writer(&mut *out, &view)?;
-                out.write_all(b"\n")?;
+                ndjson_line(c, source.triage(&c.cluster_id), out)?;
                 Ok(true)
             })?,
             Format::Csv => {
@@ -191,6 +184,19 @@ pub fn write_noted(
         reports: shown.finish(source.generation()),
     };
     (exported, written)
+}
+
+/// Writes one cluster as a line of the NDJSON export (docs/formats.md
+/// section 3), with its triage fields.
+pub fn ndjson_line(c: &ClusterSummary, t: Triage, out: &mut dyn Write) -> Result<()> {
+    let view = ClusterView {
+        summary: c,
+        status: t.status,
+        assigned_team: t.assigned_team,
+    };
+    serde_json::to_writer(&mut *out, &view)?;
+    out.write_all(b"\n")?;
+    Ok(())
 }
 
 fn graph(

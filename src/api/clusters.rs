@@ -105,27 +105,7 @@ pub async fn list(
         let Ok(permit) = state.whole_exports.clone().try_acquire_owned() else {
             return Err(ApiError::Busy);
         };
-        // The whole export: seconds at a million reports, on the
-        // heavy-read threads, which also name (as a snapshot past
-        // `access::MAX_LISTED`) every report it holds for the access log.
-        // The permit goes with the work, so that a request that times out
-        // while it runs does not let a second one start beside it.
-        let (out, exported, permit) = state
-            .heavy(move |e| {
-                let mut out = Vec::new();
-                let exported = crate::export::clusters(&e, Format::Ndjson, None, &mut out)?;
-                Ok((out, exported, permit))
-            })
-            .await?;
-        let targets =
-            json!({"export": "all", "clusters": exported.clusters, "reports": exported.reports});
-        log_read(&state, &caller, "export_clusters", targets, "ok").await?;
-        // The permit is let go when the body is, once it has been sent.
-        let body = axum::body::Bytes::from_owner(Held {
-            bytes: out,
-            _permit: permit,
-        });
-        Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+        crate::api::whole_export::respond(&state, &caller, permit).await
     } else if let Some(other) = q.format.as_deref().filter(|f| *f != "json") {
         Err(ApiError::BadRequest(format!(
             "format {other:?}: use json or ndjson"
@@ -185,18 +165,6 @@ pub async fn list(
 /// The reports and the linking identifiers each cluster of `GET
 /// /clusters` lists at most (the first, in their order).
 const LISTED_EACH: usize = 1000;
-
-/// Bytes that hold something (a permit) for as long as they live.
-struct Held {
-    bytes: Vec<u8>,
-    _permit: tokio::sync::OwnedSemaphorePermit,
-}
-
-impl AsRef<[u8]> for Held {
-    fn as_ref(&self) -> &[u8] {
-        &self.bytes
-    }
-}
 
 /// Resolves an id or alias to the live cluster, or 404.
 async fn resolve(state: &AppState, id: &str) -> Result<ClusterId, ApiError> {

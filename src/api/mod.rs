@@ -35,6 +35,7 @@ mod matched;
 mod meta;
 mod reports;
 mod tokens;
+mod whole_export;
 mod wire;
 
 pub use clusters::IntakeSummary;
@@ -134,10 +135,13 @@ pub struct AppState {
     /// larger checks.
     large_checks: Arc<crate::workers::Workers>,
     /// One export of every cluster at a time (`GET /clusters?format=
-    /// ndjson`): each is held in memory until its client has read it (351
-    /// MB at a million reports), so a client asking for many without
-    /// reading them would fill the memory. The permit goes with the body.
+    /// ndjson`), held until its client has read it or stopped reading
+    /// (see `whole_export`): each holds the state it reads, and writing
+    /// one takes seconds of the heavy-read threads at a million reports.
     pub(crate) whole_exports: Arc<tokio::sync::Semaphore>,
+    /// How long a whole export waits for its client to take the next
+    /// batch before it is cut off (`request_timeout`).
+    pub(crate) export_stall: Duration,
 }
 
 impl AppState {
@@ -164,6 +168,7 @@ impl AppState {
             checks: pool("check", Priority::Interactive, cfg.queued_requests),
             large_checks: pool("large-check", Priority::Requests, cfg.queued_bodies),
             whole_exports: Arc::new(tokio::sync::Semaphore::new(1)),
+            export_stall: cfg.request_timeout,
         }
     }
 

@@ -445,6 +445,61 @@ async fn one_export_of_every_cluster_at_a_time_until_its_client_has_read_it() {
 }
 
 #[tokio::test]
+async fn a_whole_export_whose_client_stops_reading_is_cut_off_and_logged_as_incomplete() {
+    let api = Api::with_config(ApiConfig {
+        request_timeout: std::time::Duration::from_secs(1),
+        ..ApiConfig::default()
+    });
+    let export = || {
+        Request::builder()
+            .uri("/api/v1/clusters?format=ndjson")
+            .header("authorization", format!("Bearer {}", api.tokens["analyst"]))
+            .header("x-fraudlink-reason", "test case 42")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let unread = api.router.clone().oneshot(export()).await.unwrap();
+    assert_eq!(unread.status(), StatusCode::OK);
+    let busy = api.router.clone().oneshot(export()).await.unwrap();
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // Its client has not read for longer than the request timeout: the
+    // export is cut off and the next one is made.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (status, whole) = api
+        .call(
+            "GET",
+            "/api/v1/clusters?format=ndjson",
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<Value> = whole
+        .as_str()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() > 1, "{whole}");
+    // The cut-off one said what it had handed to its body: all the
+    // fixtures' clusters fit one batch.
+    let rows = api
+        .engine
+        .audit(&fraudlink::store::AuditFilter {
+            action: Some("export_clusters".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    let outcomes: Vec<&str> = rows.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["ok", "incomplete", "ok"], "newest first");
+    assert_eq!(rows[1].targets["clusters"], json!(lines.len()));
+    assert_eq!(rows[1].targets["reports"], rows[0].targets["reports"]);
+    // Its client, reading at last, can tell it is not whole.
+    assert!(unread.into_body().collect().await.is_err());
+}
+
+#[tokio::test]
 async fn a_report_pushed_again_and_again_shows_its_latest_versions_and_counts_them_all() {
     let api = Api::new();
     for n in 1..=25 {
