@@ -127,6 +127,7 @@ async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
+        let stream = WriteDeadline::new(stream, cfg.request_timeout);
         let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // A client that goes away or breaks the protocol ends only its
@@ -136,6 +137,107 @@ async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// A connection on which a write that makes no progress for `limit`
+/// fails, which ends the connection. A client that asks and then reads
+/// nothing (its window full) would otherwise keep it, and what its answer
+/// holds, for ever: hyper waits for the socket and never polls the body
+/// again, and a stopping server waits for every connection.
+struct WriteDeadline<T> {
+    io: T,
+    limit: Duration,
+    /// Started when a write first finds the socket full, cleared by the
+    /// next write that goes through.
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> WriteDeadline<T> {
+    fn new(io: T, limit: Duration) -> WriteDeadline<T> {
+        WriteDeadline {
+            io,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// What a write step of the socket gave, unless it has waited `limit`.
+    fn waited<R>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        polled: std::task::Poll<std::io::Result<R>>,
+    ) -> std::task::Poll<std::io::Result<R>> {
+        use std::task::Poll;
+        match polled {
+            Poll::Ready(r) => {
+                self.stalled = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let limit = self.limit;
+                let clock = self
+                    .stalled
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                match clock.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the client took nothing for request_timeout",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteDeadline<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteDeadline<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_write(cx, buf);
+        self.waited(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.waited(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_flush(cx);
+        self.waited(cx, polled)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_shutdown(cx);
+        self.waited(cx, polled)
+    }
 }
 
 /// Re-clusters after pushes, coalescing bursts: a push wakes it, it waits a
@@ -474,5 +576,38 @@ mod tests {
         assert_ne!(sig, sign_alert("secret", 1_767_225_601, r#"{"event":"x"}"#));
         assert_ne!(sig, sign_alert("secret", 1_767_225_600, r#"{"event":"y"}"#));
         assert_ne!(sig, sign_alert("other", 1_767_225_600, r#"{"event":"x"}"#));
+    }
+
+    #[tokio::test]
+    async fn a_write_the_client_does_not_take_fails_after_the_limit_and_one_it_takes_goes_through()
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let limit = Duration::from_millis(300);
+        let (ours, mut theirs) = tokio::io::duplex(1024);
+        let mut conn = WriteDeadline::new(ours, limit);
+        // A client that reads as it goes: every write goes through, however
+        // long the whole takes.
+        let reader = tokio::spawn(async move {
+            let mut buf = vec![0u8; 512];
+            let mut got = 0;
+            while got < 8 * 1024 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                got += theirs.read(&mut buf).await.unwrap();
+            }
+            theirs
+        });
+        let started = std::time::Instant::now();
+        conn.write_all(&[b'x'; 8 * 1024]).await.unwrap();
+        assert!(
+            started.elapsed() > limit,
+            "the reader was slower than the limit in all"
+        );
+        let theirs = reader.await.unwrap();
+        // Now it reads nothing: once its window is full, the write fails.
+        let started = std::time::Instant::now();
+        let err = conn.write_all(&[b'y'; 8 * 1024]).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= limit);
+        drop(theirs);
     }
 }

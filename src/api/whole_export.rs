@@ -15,8 +15,13 @@
 //! The access log gets its row before the first byte goes out, naming
 //! every report of the state (as [`crate::access::reports_shown`] names a
 //! long list); an export cut off adds a row `incomplete` naming the
-//! clusters handed to the body. A body cut off ends with an error, so the
-//! client can tell it from a whole export.
+//! clusters handed to the body (some of which its client may not have
+//! read: the log says more, never less, than was shown). A body cut off
+//! ends with an error, so that hyper closes the connection without the
+//! last chunk and the client can tell it from a whole export; a client
+//! that reads nothing more is disconnected by the write deadline of
+//! `server.rs`. The lines carry each cluster's triage as it is when the
+//! line is written.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -126,12 +131,20 @@ async fn write(w: Writer) {
     let mut sent = 0;
     let outcome = async {
         while sent < total {
+            if Instant::now() >= deadline {
+                return Err(Cut::TooLong);
+            }
             let (bytes, end) = batch(&state, &snapshot, sent, Instant::now() + stall).await?;
             hand(&tx, stall, deadline, tx.send(bytes)).await?;
             sent = end;
         }
-        // Every batch is in the channel: done once the body has taken them.
-        hand(&tx, stall, deadline, tx.reserve_many(IN_FLIGHT)).await?;
+        // Every batch is in the channel: done once the body has taken
+        // them, each within `stall` of the one before (a slot at a time,
+        // as a steady slow client frees them).
+        let mut freed = Vec::with_capacity(IN_FLIGHT);
+        for _ in 0..IN_FLIGHT {
+            freed.push(hand(&tx, stall, deadline, tx.reserve()).await?);
+        }
         Ok::<(), Cut>(())
     }
     .await;
@@ -150,23 +163,26 @@ async fn write(w: Writer) {
                 of = total,
                 "a whole export was cut off"
             );
-            // The body ends with an error once its client reads what is
-            // in the channel.
-            drop(tx);
-            drop(permit);
+            // Logged while the body is still open (it ends when `tx` goes),
+            // so that a stopping server, which waits for its connections,
+            // does not drop this task first. On the blocking pool, which
+            // does not refuse work as the heavy reads' queue does when full.
             let s = snapshot.clone();
-            let reports = match state.heavy(move |_| Ok(named(&s, sent))).await {
-                Ok(r) => r,
-                // The whole state was named already: say how far it got.
-                Err(_) => json!({"count": "unknown"}),
-            };
-            drop(snapshot);
+            let reports =
+                crate::api::blocking(&state.engine, move |_| Ok::<_, ApiError>(named(&s, sent)))
+                    .await
+                    .unwrap_or_else(|_| json!({"count": "unknown"}));
             let targets = json!({"export": "all", "clusters": sent, "reports": reports});
             if let Err(e) =
                 log_read(&state, &caller, "export_clusters", targets, "incomplete").await
             {
                 tracing::error!(error = ?e, "could not log a whole export cut off");
             }
+            // The body ends with an error once its client reads what is
+            // in the channel (a client that reads nothing more is
+            // disconnected by the server's write deadline).
+            drop(tx);
+            drop(permit);
         }
     }
 }
@@ -178,10 +194,10 @@ async fn hand<T, E>(
     stall: Duration,
     deadline: Instant,
     step: impl std::future::Future<Output = Result<T, E>>,
-) -> Result<(), Cut> {
+) -> Result<T, Cut> {
     let left = deadline.saturating_duration_since(Instant::now());
     match tokio::time::timeout(stall.min(left), step).await {
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(done)) => Ok(done),
         Ok(Err(_)) => Err(Cut::Gone),
         Err(_) if tx.is_closed() => Err(Cut::Gone),
         Err(_) if left <= stall => Err(Cut::TooLong),

@@ -500,6 +500,83 @@ async fn a_whole_export_whose_client_stops_reading_is_cut_off_and_logged_as_inco
 }
 
 #[tokio::test]
+async fn a_whole_export_of_many_batches_reaches_a_slow_reader_whole_and_one_that_stops_is_cut_part_way()
+ {
+    let api = Api::with_config(ApiConfig {
+        request_timeout: std::time::Duration::from_secs(1),
+        ..ApiConfig::default()
+    });
+    // 3,000 reports more, each a cluster of its own: an export of several
+    // batches.
+    let mut lines = String::new();
+    for n in 0..3000 {
+        lines.push_str(&format!(
+            "{{\"id\": \"MANY-{n:05}\", \"filed_at\": \"2026-09-01T10:00:00Z\", \"unit\": \"Limburg\", \"team\": \"Heerlen\", \"narrative\": \"Ik heb betaald en niets ontvangen.\"}}\n"
+        ));
+    }
+    api.engine
+        .ingest("many", lines.as_bytes(), &mut |_| Ok(()), &mut |_, _, _| {})
+        .unwrap();
+    let export = || {
+        Request::builder()
+            .uri("/api/v1/clusters?format=ndjson")
+            .header("authorization", format!("Bearer {}", api.tokens["analyst"]))
+            .header("x-fraudlink-reason", "test case 42")
+            .body(Body::empty())
+            .unwrap()
+    };
+    // A client that takes a batch every 0.4 s, under the 1 s it is given
+    // for each: it gets the whole export, however long the whole takes.
+    let slow = api.router.clone().oneshot(export()).await.unwrap();
+    let mut body = slow.into_body();
+    let mut whole = Vec::new();
+    let mut batches = 0;
+    while let Some(frame) = body.frame().await {
+        whole.extend_from_slice(&frame.expect("a whole export").into_data().unwrap());
+        batches += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    assert!(batches > 4, "{batches} batches");
+    let total = whole
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert!(total > 3000, "{total} clusters");
+    assert_eq!(api.last("export_clusters").outcome, "ok");
+
+    // A client that takes two batches and stops: cut off part of the way.
+    let stopper = api.router.clone().oneshot(export()).await.unwrap();
+    let mut body = stopper.into_body();
+    let mut taken = Vec::new();
+    for _ in 0..2 {
+        taken.extend_from_slice(&body.frame().await.unwrap().unwrap().into_data().unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let cut = api.last("export_clusters");
+    assert_eq!(cut.outcome, "incomplete");
+    let handed = cut.targets["clusters"].as_u64().unwrap() as usize;
+    let read = taken
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert!(
+        read <= handed && handed < total,
+        "{read} read, {handed} handed, {total} in all"
+    );
+    // The next export is made, and the one cut off ends with an error.
+    let (status, _) = api
+        .call(
+            "GET",
+            "/api/v1/clusters?format=ndjson",
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.collect().await.is_err());
+}
+
+#[tokio::test]
 async fn a_report_pushed_again_and_again_shows_its_latest_versions_and_counts_them_all() {
     let api = Api::new();
     for n in 1..=25 {
