@@ -351,8 +351,17 @@ fn lookalike_domains(domains: &[&IdentKey], cfg: &WeakConfig, out: &mut Vec<Sugg
         // A similarity of s allows at most (1 - s) * longest edits, so a
         // larger difference in length cannot reach it: skip the distance.
         let (lx, ly) = (x.chars().count(), y.chars().count());
-        let budget = ((1.0 - cfg.domain_min_similarity) * lx.max(ly) as f64).floor() as usize;
+        // (With a little over for the rounding: 1 - 0.9 is 0.0999..., so
+        // ten characters allowed no edit, where the similarity check
+        // below takes one.)
+        let budget =
+            ((1.0 - cfg.domain_min_similarity) * lx.max(ly) as f64 + 1e-9).floor() as usize;
         if lx.abs_diff(ly) > budget {
+            continue;
+        }
+        // Nor can strings whose characters differ by more than it, which
+        // is cheap to count: most pairs of a block end here.
+        if bag_distance(x, y).is_some_and(|d| d > budget) {
             continue;
         }
         let sim = 1.0 - strsim::osa_distance(x, y) as f64 / lx.max(ly).max(1) as f64;
@@ -411,18 +420,28 @@ fn handle_variants<'k>(handles: &[&'k IdentKey], cfg: &WeakConfig, out: &mut Vec
     }
 }
 
-/// An upper bound of `strsim::jaro_winkler(x, y)` from the lengths and the
-/// common prefix alone: the Jaro similarity of strings of `a <= b`
-/// characters is at most `(2 + a / b) / 3` (every character of the shorter
-/// one matched, none transposed), and Winkler's bonus adds a tenth of what
-/// is left per common leading character, up to four.
+/// An upper bound of `strsim::jaro_winkler(x, y)` from the lengths, the
+/// characters the two have in common and the common prefix. The Jaro
+/// similarity of strings of `a` and `b` characters with `m` matching
+/// characters and `t` transpositions is `(m/a + m/b + (m-t)/m) / 3`, so at
+/// most `(m/a + m/b + 1) / 3`; `m` is at most the shorter length and at
+/// most the characters the two share, counted with repeats (counted for
+/// ASCII strings; others are bounded by the lengths alone). Winkler's
+/// bonus adds a tenth of what is left per common leading character, up to
+/// four.
 fn jaro_winkler_at_most(x: &str, y: &str) -> f64 {
     let (a, b) = (x.chars().count(), y.chars().count());
     let (short, long) = (a.min(b), a.max(b));
     if short == 0 {
         return if long == 0 { 1.0 } else { 0.0 };
     }
-    let jaro = (2.0 + short as f64 / long as f64) / 3.0;
+    // Characters in common: half of what the two hold less what differs.
+    let common = bag_difference(x, y).map_or(short, |(more, fewer)| (a + b - more - fewer) / 2);
+    if common == 0 {
+        return 0.0;
+    }
+    let m = common.min(short) as f64;
+    let jaro = (m / a as f64 + m / b as f64 + 1.0) / 3.0;
     let prefix = x
         .chars()
         .zip(y.chars())
@@ -431,6 +450,39 @@ fn jaro_winkler_at_most(x: &str, y: &str) -> f64 {
         .count();
     // A little over, for the rounding of the two ways of adding it up.
     jaro + 0.1 * prefix as f64 * (1.0 - jaro) + 1e-9
+}
+
+/// For two ASCII strings, how many characters `x` holds that `y` does
+/// not, and how many `y` holds that `x` does not, counted with repeats
+/// (`None` for others).
+fn bag_difference(x: &str, y: &str) -> Option<(usize, usize)> {
+    if !x.is_ascii() || !y.is_ascii() {
+        return None;
+    }
+    let mut count = [0i32; 128];
+    for b in x.bytes() {
+        count[usize::from(b)] += 1;
+    }
+    for b in y.bytes() {
+        count[usize::from(b)] -= 1;
+    }
+    let (mut more, mut fewer) = (0usize, 0usize);
+    for c in count {
+        if c > 0 {
+            more += c as usize;
+        } else {
+            fewer += c.unsigned_abs() as usize;
+        }
+    }
+    Some((more, fewer))
+}
+
+/// A lower bound of `strsim::osa_distance(x, y)` for ASCII strings (the
+/// bag distance): an insertion, deletion or substitution changes each of
+/// the two counts of [`bag_difference`] by at most one, a transposition
+/// neither.
+fn bag_distance(x: &str, y: &str) -> Option<usize> {
+    bag_difference(x, y).map(|(more, fewer)| more.max(fewer))
 }
 
 #[cfg(test)]
@@ -524,6 +576,29 @@ mod tests {
     }
 
     #[test]
+    fn a_lookalike_domain_at_exactly_the_least_similarity_is_suggested() {
+        // Ten characters and one left out: a similarity of 0.9, the
+        // default least. (1 - 0.9 computes to 0.0999..., which allowed
+        // ten characters no edit at all.)
+        let got = run(
+            &[],
+            &[
+                (Kind::Domain, "mijnpakket.nl"),
+                (Kind::Domain, "mijnpaket.nl"),
+                (Kind::Domain, "mijnpakkxt.nl"),
+            ],
+        );
+        for other in ["mijnpaket.nl", "mijnpakkxt.nl"] {
+            assert!(
+                got.iter().any(|(basis, a, b)| basis == "lookalike_domain"
+                    && a.as_str().min(b) == "mijnpakket.nl".min(other)
+                    && a.as_str().max(b) == "mijnpakket.nl".max(other)),
+                "{other}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
     fn handle_variants_on_one_platform_are_suggested() {
         let got = run(
             &[],
@@ -554,6 +629,22 @@ mod tests {
             for (x, y) in [(x.clone(), y.clone()), (format!("{stem}{x}"), format!("{stem}{y}"))] {
                 let (sim, bound) = (strsim::jaro_winkler(&x, &y), jaro_winkler_at_most(&x, &y));
                 prop_assert!(sim <= bound, "{x:?} {y:?}: {sim} > {bound}");
+            }
+        }
+
+        #[test]
+        fn the_bounds_hold_for_handles_and_domains_written_in_ascii(
+            x in "[a-e0-2._-]{0,14}",
+            y in "[a-e0-2._-]{0,14}",
+            stem in "[a-z._]{0,10}",
+        ) {
+            // A small alphabet, so that characters repeat and pairs come
+            // near; with a common stem, as the names of one block do.
+            for (x, y) in [(x.clone(), y.clone()), (format!("{stem}{x}"), format!("{stem}{y}"))] {
+                let (sim, bound) = (strsim::jaro_winkler(&x, &y), jaro_winkler_at_most(&x, &y));
+                prop_assert!(sim <= bound, "{x:?} {y:?}: {sim} > {bound}");
+                let (d, at_least) = (strsim::osa_distance(&x, &y), bag_distance(&x, &y).unwrap());
+                prop_assert!(at_least <= d, "{x:?} {y:?}: distance {d}, bound {at_least}");
             }
         }
 

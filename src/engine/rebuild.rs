@@ -464,6 +464,8 @@ impl Engine {
         }
         let started = std::time::Instant::now();
         let open = state.open_suggestions();
+        let suggestions_ms = started.elapsed().as_millis() as u64;
+        let clock = std::time::Instant::now();
         let mut w = crate::saved::Writer::create(self.data_dir(), &state.names)?;
         for (place, c) in state.clusters.iter().enumerate() {
             if place % 4096 == 4095 && replaced() {
@@ -471,13 +473,18 @@ impl Engine {
             }
             w.cluster(&state.detail_at(place, c))?;
         }
+        let clusters_ms = clock.elapsed().as_millis() as u64;
+        let clock = std::time::Instant::now();
         for s in &open.list {
             w.suggestion(&state.open(s))?;
         }
         if replaced() {
             return Ok(false);
         }
+        let open_ms = clock.elapsed().as_millis() as u64;
+        let clock = std::time::Instant::now();
         w.graph(&state.graph.freeze(&state.partition))?;
+        let graph_ms = clock.elapsed().as_millis() as u64;
         let stamp = crate::saved::Stamp {
             revisions: state.revisions,
             generation: state.generation,
@@ -496,6 +503,10 @@ impl Engine {
         );
         info!(
             clusters = state.clusters.len(),
+            suggestions_ms,
+            clusters_ms,
+            open_ms,
+            graph_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters saved for the command line"
         );
