@@ -6,8 +6,11 @@
 //! Input: the file named by `FRAUDLINK_BENCH_INPUT` (e.g. the reports of
 //! `fraudlink gen --reports 1000000`), else the fixtures. Run with `cargo
 //! bench --bench suggest`; it prints how many identifiers it searched and
-//! a fingerprint of the suggestions found, so that a change to the search
-//! can be seen to find the same ones.
+//! a fingerprint of the suggestions found, so that a change to how the
+//! search runs (not to its rules) can be seen to find the same ones. It
+//! searches every valid offender identifier that is not benign, so also
+//! the hubs the engine's hub guard leaves out: a little more than a
+//! re-cluster searches.
 
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]

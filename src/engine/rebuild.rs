@@ -464,6 +464,8 @@ impl Engine {
         }
         let started = std::time::Instant::now();
         let open = state.open_suggestions();
+        // The weak-link search, or only the wait for it (0 when the state
+        // has them already: a server works them out for its pages).
         let suggestions_ms = started.elapsed().as_millis() as u64;
         let clock = std::time::Instant::now();
         let mut w = crate::saved::Writer::create(self.data_dir(), &state.names)?;
