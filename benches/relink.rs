@@ -12,7 +12,8 @@
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -23,18 +24,6 @@ use fraudlink::extract::Extractor;
 use fraudlink::extract::Identifier;
 use fraudlink::ident::{self, Kind};
 use fraudlink::report::Report;
-
-fn input() -> PathBuf {
-    std::env::var("FRAUDLINK_BENCH_INPUT").map_or_else(
-        |_| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/fixtures/reports.ndjson"
-            ))
-        },
-        PathBuf::from,
-    )
-}
 
 /// A report as the graph takes it.
 struct Linkable {
@@ -60,7 +49,7 @@ impl Linkable {
 
 fn linkables() -> Vec<Linkable> {
     let extractor = Extractor::new(phonenumber::country::Id::NL, Allowlist::embedded());
-    std::fs::read_to_string(input())
+    std::fs::read_to_string(common::input())
         .expect("bench input is readable")
         .lines()
         .filter_map(|l| Report::from_json(l).ok())

@@ -15,8 +15,9 @@
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,24 +29,12 @@ use fraudlink::extract::Extractor;
 use fraudlink::ident::{self, Kind};
 use fraudlink::report::Report;
 
-fn input() -> PathBuf {
-    std::env::var("FRAUDLINK_BENCH_INPUT").map_or_else(
-        |_| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/fixtures/reports.ndjson"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
 /// The invalid IBANs and the distinct linking identifiers of the input.
 fn identifiers() -> (Vec<String>, Vec<IdentKey>) {
     let extractor = Extractor::new(phonenumber::country::Id::NL, Allowlist::embedded());
     let mut invalid = BTreeSet::new();
     let mut linking = BTreeSet::new();
-    let text = std::fs::read_to_string(input()).expect("bench input is readable");
+    let text = std::fs::read_to_string(common::input()).expect("bench input is readable");
     for r in text.lines().filter_map(|l| Report::from_json(l).ok()) {
         for i in extractor.extract(&r) {
             if i.role != ident::Role::Offender || i.kind == Kind::Name {

@@ -408,14 +408,7 @@ async fn a_clusters_reports_and_identifiers_come_a_page_at_a_time_and_the_log_na
 #[tokio::test]
 async fn one_export_of_every_cluster_at_a_time_until_its_client_has_read_it() {
     let api = Api::new();
-    let export = || {
-        Request::builder()
-            .uri("/api/v1/clusters?format=ndjson")
-            .header("authorization", format!("Bearer {}", api.tokens["analyst"]))
-            .header("x-fraudlink-reason", "test case 42")
-            .body(Body::empty())
-            .unwrap()
-    };
+    let export = || api.whole_export();
     // A client that asks and does not read: its export is held for it.
     let unread = api.router.clone().oneshot(export()).await.unwrap();
     assert_eq!(unread.status(), StatusCode::OK);
@@ -450,14 +443,7 @@ async fn a_whole_export_whose_client_stops_reading_is_cut_off_and_logged_as_inco
         request_timeout: std::time::Duration::from_secs(1),
         ..ApiConfig::default()
     });
-    let export = || {
-        Request::builder()
-            .uri("/api/v1/clusters?format=ndjson")
-            .header("authorization", format!("Bearer {}", api.tokens["analyst"]))
-            .header("x-fraudlink-reason", "test case 42")
-            .body(Body::empty())
-            .unwrap()
-    };
+    let export = || api.whole_export();
     let unread = api.router.clone().oneshot(export()).await.unwrap();
     assert_eq!(unread.status(), StatusCode::OK);
     let busy = api.router.clone().oneshot(export()).await.unwrap();
@@ -517,14 +503,7 @@ async fn a_whole_export_of_many_batches_reaches_a_slow_reader_whole_and_one_that
     api.engine
         .ingest("many", lines.as_bytes(), &mut |_| Ok(()), &mut |_, _, _| {})
         .unwrap();
-    let export = || {
-        Request::builder()
-            .uri("/api/v1/clusters?format=ndjson")
-            .header("authorization", format!("Bearer {}", api.tokens["analyst"]))
-            .header("x-fraudlink-reason", "test case 42")
-            .body(Body::empty())
-            .unwrap()
-    };
+    let export = || api.whole_export();
     // A client that takes a batch every 0.4 s, under the 1 s it is given
     // for each: it gets the whole export, however long the whole takes.
     let slow = api.router.clone().oneshot(export()).await.unwrap();
@@ -1415,6 +1394,21 @@ async fn issue_19_intake_writes_only_its_own_teams_reports_and_new_versions_keep
 }
 
 impl Api {
+    /// An analyst's request for the export of every cluster, answered
+    /// through `router.oneshot` so that a test decides when (and whether)
+    /// its body is read.
+    fn whole_export(&self) -> Request<Body> {
+        Request::builder()
+            .uri("/api/v1/clusters?format=ndjson")
+            .header(
+                "authorization",
+                format!("Bearer {}", self.tokens["analyst"]),
+            )
+            .header("x-fraudlink-reason", "test case 42")
+            .body(Body::empty())
+            .unwrap()
+    }
+
     /// [`Api::call`] without the `X-Fraudlink-Reason` header.
     async fn call_without_reason(
         &self,
