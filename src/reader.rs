@@ -3,7 +3,7 @@
 //! One process owns the data directory at a time (an [`Engine`]: `serve`,
 //! `ingest`, `reindex`, ...): it alone writes the search index and
 //! re-clusters. The commands that read or administer (`clusters`,
-//! `cluster show`, `export`, `hubs`, `suggestions`, `search`, `similar`,
+//! `cluster show`, `export`, `hubs`, `suggestions`, `check`, `search`, `similar`,
 //! `token`, `audit`, `alerts`, `triage`, and `purge` and `link` beside a
 //! service) open it through a [`Reader`] instead, next to that process
 //! and to each other:
@@ -157,6 +157,24 @@ impl Reader {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The saved clusters when they are the store's as it stands and were
+    /// built with the linking and priority settings in use, so that a
+    /// check answers from them what it would from clusters rebuilt now
+    /// (see [`crate::saved::check_fingerprint`]); `None` otherwise
+    /// (nothing is rebuilt here).
+    pub fn saved_for_check(&self) -> Result<Option<Saved>> {
+        let now = self.store().revisions()?;
+        let settings = crate::saved::check_fingerprint(&self.settings);
+        Ok(Saved::open(&self.settings.data_dir)?
+            .filter(|saved| is_current(saved, now) && saved.stamp().check_settings == settings))
+    }
+
+    /// The triage of every cluster that has one (the others are new and
+    /// unassigned, see [`triage_of`]).
+    pub fn triaged(&self) -> Result<HashMap<ClusterId, ClusterRecord>> {
+        self.store().triaged_clusters()
     }
 
     /// Removes the saved clusters (missing, not whole or damaged), so that

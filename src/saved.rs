@@ -2,8 +2,8 @@
 //! written by the process that owns the data directory (`serve`, `ingest`,
 //! ...) after each re-cluster, with the store revision it reflects.
 //!
-//! `clusters`, `cluster show`, `export`, `hubs`, `suggestions` and
-//! `explain` read it
+//! `clusters`, `cluster show`, `export`, `hubs`, `suggestions`,
+//! `explain` and `check` read it
 //! instead of rebuilding the clusters (seconds at a million reports), so
 //! they answer in well under a second, also while `serve` runs. A reader
 //! compares the revision with the store's to tell whether it is current
@@ -23,6 +23,7 @@
 //! - the open suggestions, strongest first, as records, and their offsets;
 //! - the graph of reports and identifiers for `explain`
 //!   (`cluster::FrozenGraph`);
+//! - what a check looks up, for `check` (see `known`);
 //! - the header (format, stamp, the names the rows number, the identifiers
 //!   the hub guard suppressed, where each part starts), then its length as
 //!   a little-endian `u64` and [`MAGIC`].
@@ -49,6 +50,10 @@ use crate::report::ReportId;
 use crate::store::Revisions;
 use crate::suggest::{Basis, Suggestion};
 
+mod known;
+
+pub use known::SavedKnown;
+
 /// The folder of the saved state inside the data directory.
 pub const STATE_DIR: &str = "state";
 
@@ -60,8 +65,8 @@ const MAGIC: &[u8; 8] = b"FLSTATE\n";
 
 /// The layout this code writes and reads; a file of another is ignored
 /// (and rewritten by the next re-cluster). 2: the score's recency part
-/// (issue 22).
-pub const FORMAT: u32 = 2;
+/// (issue 22). 3: what a check looks up (`known`).
+pub const FORMAT: u32 = 3;
 
 /// What a saved state reflects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +86,9 @@ pub struct Stamp {
     /// A fingerprint of the settings the clusters were built with (see
     /// [`settings_fingerprint`]).
     pub settings: u64,
+    /// A fingerprint of the settings what a check reads depends on (see
+    /// [`check_fingerprint`]).
+    pub check_settings: u64,
 }
 
 /// A fingerprint of the settings that shape the clusters (linking, weak
@@ -92,8 +100,22 @@ pub fn settings_fingerprint(s: &crate::config::Settings) -> u64 {
         "{:?}{:?}{:?}{:?}{:?}",
         s.linking, s.weak, s.priority, s.allowlist, s.default_region
     );
-    // FNV-1a: stable across runs and builds, unlike the std hasher.
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+    fnv1a(text.as_bytes())
+}
+
+/// A fingerprint of the settings that shape what a check reads of the
+/// saved clusters: the linking (the clusters and the identifiers' states)
+/// and the priority (the scores). The region and the allowlist shape only
+/// what is extracted from a report (the store keeps what was extracted at
+/// import), so a check with `--region` or another allowlist reads the
+/// same clusters as the owner that saved them.
+pub fn check_fingerprint(s: &crate::config::Settings) -> u64 {
+    fnv1a(format!("{:?}{:?}", s.linking, s.priority).as_bytes())
+}
+
+/// 64-bit FNV-1a: stable across runs and builds, unlike the std hasher.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
@@ -118,6 +140,7 @@ struct Header {
     suggestions: Part,
     suggestion_offsets: Part,
     graph: Part,
+    known: known::KnownParts,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -211,6 +234,7 @@ pub struct Writer {
     suggestion_offsets: Vec<u64>,
     suggestions: Part,
     graph: Part,
+    known: known::KnownParts,
     buf: Vec<u8>,
 }
 
@@ -240,6 +264,7 @@ impl Writer {
             suggestion_offsets: Vec::new(),
             suggestions: Part::default(),
             graph: Part::default(),
+            known: known::KnownParts::default(),
             buf: Vec::new(),
         })
     }
@@ -441,6 +466,7 @@ impl Writer {
                 len: self.at - offsets_at,
             },
             graph: self.graph,
+            known: self.known,
         };
         self.buf.clear();
         postcard::to_io(&header, &mut self.buf)?;
@@ -872,7 +898,9 @@ fn read_header(file: &mut File) -> Result<Option<Header>> {
                     h.graph,
                 ]
                 .into_iter()
-                .all(within) =>
+                .chain(h.known.all())
+                .all(within)
+                && h.known.fits(&h.stamp) =>
         {
             Ok(Some(h))
         }

@@ -8,13 +8,16 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use fraudlink::config::Settings;
-use fraudlink::engine::{CheckRequest, Engine, EngineError};
+use fraudlink::engine::{
+    CheckAnswer, CheckRequest, Engine, EngineError, EngineResult, check_against, triage_of,
+};
 use fraudlink::extract::Extractor;
 use fraudlink::ident::{self, Kind};
+use fraudlink::reader::Reader;
 use fraudlink::report::Report;
 
 use super::EXIT_REJECTED;
-use super::read::CliRead;
+use super::read::{AccessLog, CliRead};
 
 /// Writes the generator's files into `dir`; the generator itself only
 /// sees writers.
@@ -262,27 +265,137 @@ pub(super) fn ingest(engine: &Engine, inputs: &[String], rejects: Option<&Path>)
     Ok(0)
 }
 
-pub(super) fn check(engine: &Engine, input: &str, read: &CliRead) -> Result<u8> {
+/// How long a check beside the process that owns the data directory
+/// waits for it to save clusters that are the store's.
+const OWNER_SAVES_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `fraudlink check`: answered from the clusters saved for the commands
+/// when they are the store's as it stands (about a second at ten million
+/// reports, also beside a running `serve`). Otherwise the data directory
+/// is opened as its owner, which rebuilds the clusters (minutes at ten
+/// million reports) and saves them for the next command; when another
+/// process owns it, the check waits a while for that one to save them.
+pub(super) fn check(settings: Settings, input: &str, read: &CliRead) -> Result<u8> {
+    let docs = check_docs(input)?;
+    if let Some(done) = check_saved(&settings, input, &docs, read)? {
+        return Ok(done);
+    }
+    let dir = settings.data_dir.clone();
+    match Engine::try_open(settings.clone())? {
+        Ok(engine) => {
+            let engine = engine.one_shot();
+            let answer = |req: &CheckRequest| engine.check(req);
+            let limits = |req: &CheckRequest| engine.check_limits(req);
+            answer_checks(&docs, &answer, &limits, &engine, input, read)
+        }
+        Err(_) => {
+            let deadline = std::time::Instant::now() + OWNER_SAVES_WITHIN;
+            while std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                if let Some(done) = check_saved(&settings, input, &docs, read)? {
+                    return Ok(done);
+                }
+            }
+            bail!(
+                "the clusters saved in {} are behind the store, and the fraudlink process that \
+                 holds the data directory (serve) has not saved newer ones within {} s (at \
+                 millions of reports a re-cluster takes minutes); try again later, or check \
+                 against the running service with --server",
+                dir.display(),
+                OWNER_SAVES_WITHIN.as_secs()
+            )
+        }
+    }
+}
+
+/// A check line: the report itself (docs/formats.md section 4), or a line
+/// of the generator's `check.ndjson`, which holds it under `report` beside
+/// the group it expects.
+fn check_request(doc: &str) -> serde_json::Result<CheckRequest> {
+    let mut v: serde_json::Value = serde_json::from_str(doc)?;
+    let wrapped = v.get("report").is_some_and(|r| r.is_object())
+        && ["narrative", "identifiers", "victim_ref"]
+            .iter()
+            .all(|f| v.get(f).is_none());
+    if wrapped {
+        v = v["report"].take();
+    }
+    serde_json::from_value(v)
+}
+
+/// The checks of `input`: a single pretty-printed report is one JSON
+/// document; otherwise NDJSON, a check a line.
+fn check_docs(input: &str) -> Result<Vec<String>> {
     let mut text = String::new();
     open_input(input)?.read_to_string(&mut text)?;
-    let mut bad = 0;
-    // A single pretty-printed report is one JSON document; otherwise NDJSON.
-    let docs: Vec<String> = match serde_json::from_str::<serde_json::Value>(&text) {
+    Ok(match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(v) if v.is_object() => vec![v.to_string()],
         _ => text
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(str::to_owned)
             .collect(),
+    })
+}
+
+/// The checks answered from the saved clusters, or `None` when they are
+/// missing, behind the store, built with other settings, or damaged
+/// (then removed, so that the open that follows saves them again).
+fn check_saved(
+    settings: &Settings,
+    input: &str,
+    docs: &[String],
+    read: &CliRead,
+) -> Result<Option<u8>> {
+    let reader = Reader::open(settings.clone())?;
+    let Some(saved) = reader.saved_for_check()? else {
+        return Ok(None);
     };
+    let known = saved.known();
+    let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
+    let triaged = reader.triaged()?;
+    let window = settings.linking.refiling_window_days;
+    let answer = |req: &CheckRequest| {
+        let triage = |c: &fraudlink::cluster::ClusterId| triage_of(&triaged, c);
+        check_against(&known, &extractor, window, &triage, req).map(|(a, _)| a)
+    };
+    let limits = |req: &CheckRequest| {
+        settings.limits.check(
+            req.narrative.as_deref().unwrap_or_default(),
+            req.identifiers.as_deref().unwrap_or_default(),
+        )
+    };
+    match answer_checks(docs, &answer, &limits, &reader, input, read) {
+        Err(e) if e.downcast_ref::<fraudlink::saved::Damaged>().is_some() => {
+            eprintln!("note: {e:#}; the clusters are rebuilt from the store to answer");
+            drop(saved);
+            reader.discard_saved()?;
+            Ok(None)
+        }
+        done => done.map(Some),
+    }
+}
+
+/// Answers each check of `docs`, writes the access-log row, then prints
+/// the answers, one line each (a refused check as an error naming its
+/// line).
+fn answer_checks(
+    docs: &[String],
+    answer: &dyn Fn(&CheckRequest) -> EngineResult<CheckAnswer>,
+    limits: &dyn Fn(&CheckRequest) -> Result<(), fraudlink::report::ReportError>,
+    log_to: &dyn AccessLog,
+    input: &str,
+    read: &CliRead,
+) -> Result<u8> {
+    let mut bad = 0;
     // Answered first, logged, then printed: the access log has the read
     // before anything is shown.
     let mut answers = Vec::with_capacity(docs.len());
     let mut clusters: Vec<String> = Vec::new();
     for (n, doc) in docs.iter().enumerate() {
-        match serde_json::from_str::<CheckRequest>(doc) {
-            Ok(req) => match engine.check_limits(&req) {
-                Ok(()) => match engine.check(&req) {
+        match check_request(doc) {
+            Ok(req) => match limits(&req) {
+                Ok(()) => match answer(&req) {
                     Ok(answer) => {
                         clusters.extend(answer.matches.iter().map(|m| m.cluster_id.to_string()));
                         answers.push(serde_json::to_value(&answer)?);
@@ -313,7 +426,7 @@ pub(super) fn check(engine: &Engine, input: &str, read: &CliRead) -> Result<u8> 
     clusters.sort_unstable();
     clusters.dedup();
     read.log(
-        engine,
+        log_to,
         "check",
         serde_json::json!({"input": input, "checks": docs.len(), "clusters": clusters}),
     )?;

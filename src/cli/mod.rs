@@ -76,11 +76,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Check { input, region } => {
             let read = CliRead::batch(reason, "check");
-            check(
-                &Engine::open(with_region(settings, region)?)?.one_shot(),
-                &input,
-                &read,
-            )
+            check(with_region(settings, region)?, &input, &read)
         }
         Command::Export {
             what: ExportWhat::Clusters { format, cluster },

@@ -276,7 +276,9 @@ impl Graph {
         }
     }
 
-    fn ident_number(&self, key: &IdentKey) -> Option<u32> {
+    /// The number of an identifier the graph holds (its place in
+    /// [`Graph::idents`]).
+    pub fn ident_number(&self, key: &IdentKey) -> Option<u32> {
         self.ident_index[key.kind as usize]
             .get(&*key.value)
             .copied()
@@ -424,9 +426,13 @@ impl Graph {
     /// [`Graph::report_number`]) of one of them; without collecting them,
     /// for the check, which asks this of identifiers named by thousands.
     pub fn naming(&self, key: &IdentKey) -> Option<(usize, usize)> {
-        let i = self.ident_number(key)?;
+        self.naming_at(self.ident_number(key)?)
+    }
+
+    /// [`Graph::naming`] of identifier number `i` (see [`Graph::idents`]).
+    pub fn naming_at(&self, i: u32) -> Option<(usize, usize)> {
         let one = self.ident_report_numbers(i).next()?;
-        Some((self.ident_degree[i as usize] as usize, one as usize))
+        Some((*self.ident_degree.get(i as usize)? as usize, one as usize))
     }
 
     /// The numbers of the reports naming identifier `i`, in no set order.
@@ -588,7 +594,14 @@ impl Graph {
     /// reports of that side naming it and one of them (a report number):
     /// a check naming it is shown every side's cluster. Empty for others.
     pub fn shared_sides(&self, p: &Partition, key: &IdentKey) -> Vec<(usize, usize)> {
-        let Some(sides) = self.ident_number(key).and_then(|i| p.sides.get(&i)) else {
+        self.ident_number(key)
+            .map_or_else(Vec::new, |i| Graph::shared_sides_at(p, i))
+    }
+
+    /// [`Graph::shared_sides`] of identifier number `i` (see
+    /// [`Graph::idents`]).
+    pub fn shared_sides_at(p: &Partition, i: u32) -> Vec<(usize, usize)> {
+        let Some(sides) = p.sides.get(&i) else {
             return Vec::new();
         };
         let mut out: Vec<(u8, usize, usize)> = Vec::new();
@@ -601,7 +614,8 @@ impl Graph {
         out.into_iter().map(|(_, n, r)| (n, r)).collect()
     }
 
-    /// Every identifier with its state and report count.
+    /// Every identifier with its state and report count, in the order of
+    /// their numbers.
     pub fn idents<'a>(
         &'a self,
         p: &'a Partition,
@@ -1208,11 +1222,43 @@ use petgraph::visit::EdgeRef;
 /// True when two reports of one victim are one case filed twice: filed
 /// within `window` seconds, with the same damage or a supplement.
 pub fn is_refiling(a: &ReportNode, b: &ReportNode, window: i64) -> bool {
-    if (a.filed_at - b.filed_at).abs() > window {
-        return false;
+    a.filing().refiles(b.filing(), window)
+}
+
+/// What tells whether two reports of one victim are one case filed twice
+/// (see [`is_refiling`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filing {
+    /// Filing time, Unix seconds.
+    pub filed_at: i64,
+    /// The damage in cents, if given.
+    pub amount_cents: Option<i64>,
+    /// The statement calls itself a supplement to an earlier report.
+    pub supplement: bool,
+}
+
+impl Filing {
+    /// True when this filing and `other` of the same victim are one case:
+    /// filed within `window` seconds, with the same damage or a supplement.
+    pub fn refiles(self, other: Filing, window: i64) -> bool {
+        if window < 0 || self.filed_at.abs_diff(other.filed_at) > window as u64 {
+            return false;
+        }
+        let same_damage =
+            matches!((self.amount_cents, other.amount_cents), (Some(x), Some(y)) if x == y);
+        same_damage || self.supplement || other.supplement
     }
-    let same_damage = matches!((a.amount_cents, b.amount_cents), (Some(x), Some(y)) if x == y);
-    same_damage || a.supplement || b.supplement
+}
+
+impl ReportNode {
+    /// What a refiling is judged on.
+    pub fn filing(&self) -> Filing {
+        Filing {
+            filed_at: self.filed_at,
+            amount_cents: self.amount_cents,
+            supplement: self.supplement,
+        }
+    }
 }
 
 /// The clusters: a component number per report, and each identifier's

@@ -1,6 +1,5 @@
 //! The intake check: does a new report belong to a known cluster, and why.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -8,13 +7,14 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cluster::{self, ClusterId, Explanation, IdentKey, IdentState, ReportNode};
+use crate::cluster::{self, ClusterId, Explanation, Filing, IdentKey, IdentState};
 use crate::ident::{Kind, Role};
 use crate::report::{Report, ReportId};
 
 use super::Engine;
 use super::error::{EngineError, EngineResult};
 use super::ingest::cents;
+use super::state::State;
 
 /// An identifier in a check answer (docs/formats.md section 4).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -224,158 +224,46 @@ impl Engine {
     /// refused; a structured identifier that cannot be read is not
     /// checked and is named in the answer (`unreadable`).
     pub fn check(&self, req: &CheckRequest) -> EngineResult<CheckAnswer> {
-        let filed_at = req.validate()?;
-        let state = self.state();
-        let raw_ids = req.identifiers.as_deref().unwrap_or_default();
-        let mut structured = Vec::new();
-        let mut unreadable = Vec::new();
-        for (index, ri) in raw_ids.iter().enumerate() {
-            match crate::report::structured_identifier(ri) {
-                Ok(si) => structured.push(si),
-                Err((field, reason)) => unreadable.push(Unreadable {
-                    index,
-                    field: field.to_owned(),
-                    reason,
-                }),
+        let mut tries = 0;
+        let (state, mut answer, idents, waiting) = loop {
+            let state = self.state();
+            let (answer, idents) = check_against(
+                &*state,
+                &self.inner.extractor,
+                self.inner.settings.linking.refiling_window_days,
+                &|c| self.triage(c),
+                req,
+            )?;
+            let waiting = self.inner.pending.read().unwrap_or_else(|p| p.into_inner());
+            // A state published meanwhile may hold reports that `pending`
+            // no longer has and this one did not: answer again from it.
+            // (A publish waits for this lock before it takes them out of
+            // `pending`, so once the state is the served one they are in
+            // one of the two.)
+            tries += 1;
+            if tries == 3 || Arc::ptr_eq(&self.state(), &state) {
+                break (state, answer, idents, waiting);
             }
-        }
-        let report = Report {
-            // A check's id only names it in the answer and the log; one
-            // that is no report id is not needed to check.
-            id: ReportId::parse(req.id.as_deref().unwrap_or("check"))
-                .unwrap_or_else(|_| ReportId::parse("check").expect("a literal id is valid")),
-            filed_at,
-            incident_at: None,
-            unit: req.unit.clone().unwrap_or_default(),
-            team: req.team.clone().unwrap_or_default(),
-            municipality: None,
-            fraud_type: None,
-            amount_eur: req.amount_eur,
-            narrative: req.narrative.clone().unwrap_or_default(),
-            identifiers: structured,
-            victim_ref: req.victim_ref.clone(),
-            warnings: Vec::new(),
         };
-        let idents = self.inner.extractor.extract(&report);
-        let mut matched: HashMap<ClusterId, Vec<MatchedOn>> = HashMap::new();
-        let mut out_idents = Vec::with_capacity(idents.len());
-        let mut pending = Vec::new();
-        let waiting = self.inner.pending.read().unwrap_or_else(|p| p.into_inner());
-        for id in &idents {
-            if id.links()
-                && !waiting.is_empty()
-                && let Some(hit) = waiting.naming(id.kind, &id.value, &state)
-                && !pending
+        if waiting.is_empty() {
+            return Ok(answer);
+        }
+        for id in idents.iter().filter(|id| id.links()) {
+            if let Some(hit) = waiting.naming(id.kind, &id.value, &state)
+                && !answer
+                    .pending
                     .iter()
                     .any(|p: &PendingMatch| p.kind == id.kind && p.value == id.value)
             {
-                pending.push(PendingMatch {
+                answer.pending.push(PendingMatch {
                     kind: id.kind,
                     value: id.value.clone(),
                     reports: hit.reports,
                     joins: hit.joins,
                 });
             }
-            let key = IdentKey {
-                kind: id.kind,
-                value: id.value.as_str().into(),
-            };
-            let state_of = state.graph.ident_state(&state.partition, &key);
-            let suppressed = match state_of {
-                Some(IdentState::Suppressed(r)) => Some(r.clone()),
-                _ => None,
-            };
-            // An active identifier links every report naming it, so they
-            // all lie in one cluster: one of them tells which.
-            if id.links()
-                && matches!(state_of, Some(IdentState::Active))
-                && let Some((n, one)) = state.graph.naming(&key)
-                && let Some(c) = state.cluster_at(one)
-            {
-                matched.entry(c.clone()).or_default().push(MatchedOn {
-                    kind: id.kind.as_str().to_owned(),
-                    value: id.value.clone(),
-                    reports: n,
-                });
-            }
-            // A money mule shared by groups: every group's cluster is a
-            // candidate, each matched on the reports of its side.
-            if id.links() {
-                for (n, one) in state.graph.shared_sides(&state.partition, &key) {
-                    if let Some(c) = state.cluster_at(one) {
-                        matched.entry(c.clone()).or_default().push(MatchedOn {
-                            kind: id.kind.as_str().to_owned(),
-                            value: id.value.clone(),
-                            reports: n,
-                        });
-                    }
-                }
-            }
-            out_idents.push(CheckIdent {
-                kind: id.kind,
-                value: id.value.clone(),
-                source: id.source,
-                role: id.role,
-                valid: id.valid,
-                benign: id.benign.clone(),
-                suppressed,
-                note: id.note.clone(),
-            });
         }
-        drop(waiting);
-        // A refiling: the same victim, the same damage or a supplement.
-        if let Some(v) = report.victim_ref.as_deref() {
-            let me = ReportNode {
-                id: report.id.clone(),
-                filed_at: report.filed_at.unix_timestamp(),
-                amount_cents: report.amount_eur.map(cents),
-                victim_ref: Some(Arc::from(v)),
-                supplement: crate::extract::is_supplement(&report.narrative),
-                fraud_category: report.fraud_type.as_ref().and_then(|f| f.known_number()),
-            };
-            let window = self.inner.settings.linking.refiling_window_days * 86_400;
-            for other in state.reports_of_victim(v) {
-                if let (Some(node), Some(c)) =
-                    (state.graph.report_at(other), state.cluster_at(other))
-                    && cluster::is_refiling(&me, node, window)
-                {
-                    matched.entry(c.clone()).or_default().push(MatchedOn {
-                        kind: "victim_ref".to_owned(),
-                        value: v.to_owned(),
-                        reports: 1,
-                    });
-                }
-            }
-        }
-        let mut matches: Vec<CheckMatch> = matched
-            .into_iter()
-            .filter_map(|(c, on)| {
-                let s = state.cluster(&c)?;
-                let triage = self.triage(&c);
-                Some(CheckMatch {
-                    cluster_id: c,
-                    size: s.size,
-                    units: s.units.len(),
-                    matched_on: on,
-                    status: triage.status,
-                    assigned_team: triage.assigned_team,
-                    score: s.score,
-                })
-            })
-            .collect();
-        matches.sort_by(|a, b| {
-            b.matched_on
-                .len()
-                .cmp(&a.matched_on.len())
-                .then(b.size.cmp(&a.size))
-                .then(a.cluster_id.cmp(&b.cluster_id))
-        });
-        Ok(CheckAnswer {
-            identifiers: out_idents,
-            matches,
-            unreadable,
-            pending,
-        })
+        Ok(answer)
     }
 
     /// Why two reports are (not) in one cluster.
@@ -393,4 +281,266 @@ impl Engine {
             state.cluster_of(&b).cloned(),
         ))
     }
+}
+
+/// What a check looks up in the clusters: the served state, or the
+/// clusters saved for the commands (`saved::Saved::known`), which answer
+/// alike. A cluster is named by its place in rank order.
+pub trait Known {
+    /// What the clusters hold of an identifier: `None` when they hold
+    /// nothing a check shows (no report names it, or it is benign).
+    fn ident(&self, key: &IdentKey) -> Result<Option<KnownIdent>>;
+    /// The reports a victim filed, in the order their numbers chain, each
+    /// with its cluster's place.
+    fn filings(&self, victim: &str) -> Result<Vec<(Filing, u32)>>;
+    /// The cluster at a place.
+    fn cluster(&self, place: u32) -> Result<Option<KnownCluster>>;
+}
+
+/// What a check shows of an identifier the clusters hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnownIdent {
+    /// Why the hub guard suppressed it.
+    pub suppressed: Option<String>,
+    /// When it links the reports naming it: how many they are, and their
+    /// cluster's place.
+    pub active: Option<(u64, u32)>,
+    /// When it is shared between groups (suppressed, linking each group's
+    /// reports apart): per side the reports naming it and their cluster.
+    pub sides: Vec<(u64, u32)>,
+}
+
+impl KnownIdent {
+    /// Whether a check would show anything of it.
+    pub fn is_empty(&self) -> bool {
+        self.suppressed.is_none() && self.active.is_none() && self.sides.is_empty()
+    }
+}
+
+/// What a check match shows of its cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownCluster {
+    /// Its id.
+    pub id: ClusterId,
+    /// Its reports.
+    pub size: usize,
+    /// The units it reaches.
+    pub units: usize,
+    /// Its priority.
+    pub score: f64,
+}
+
+impl Known for State {
+    fn ident(&self, key: &IdentKey) -> Result<Option<KnownIdent>> {
+        Ok(self
+            .graph
+            .ident_number(key)
+            .map(|i| self.known_ident(i))
+            .filter(|k| !k.is_empty()))
+    }
+
+    fn filings(&self, victim: &str) -> Result<Vec<(Filing, u32)>> {
+        Ok(self
+            .reports_of_victim(victim)
+            .filter_map(|n| {
+                let node = self.graph.report_at(n)?;
+                Some((node.filing(), self.place_of(n)?))
+            })
+            .collect())
+    }
+
+    fn cluster(&self, place: u32) -> Result<Option<KnownCluster>> {
+        Ok(self.clusters.get(place as usize).map(|c| KnownCluster {
+            id: c.cluster_id.clone(),
+            size: c.size,
+            units: c.units.len(),
+            score: c.score,
+        }))
+    }
+}
+
+impl State {
+    /// The place in `clusters` of report number `n`'s cluster.
+    fn place_of(&self, n: usize) -> Option<u32> {
+        let place = *self.report_cluster.get(n)?;
+        ((place as usize) < self.clusters.len()).then_some(place)
+    }
+
+    /// What a check shows of identifier number `i`.
+    pub(super) fn known_ident(&self, i: u32) -> KnownIdent {
+        let state = self.partition.state(i);
+        let active = match state {
+            IdentState::Active => self
+                .graph
+                .naming_at(i)
+                .and_then(|(n, one)| Some((n as u64, self.place_of(one)?))),
+            _ => None,
+        };
+        KnownIdent {
+            suppressed: match state {
+                IdentState::Suppressed(why) => Some(why.clone()),
+                _ => None,
+            },
+            active,
+            sides: cluster::Graph::shared_sides_at(&self.partition, i)
+                .into_iter()
+                .filter_map(|(n, one)| Some((n as u64, self.place_of(one)?)))
+                .collect(),
+        }
+    }
+
+    /// Each identifier a check would show something of, with it, in the
+    /// order of their numbers (for the saved clusters' index).
+    pub(super) fn known_idents(&self) -> impl Iterator<Item = (&IdentKey, KnownIdent)> + '_ {
+        self.graph
+            .idents(&self.partition)
+            .enumerate()
+            .map(|(i, (key, _, _))| (key, self.known_ident(i as u32)))
+            .filter(|(_, k)| !k.is_empty())
+    }
+
+    /// Each victim with the reports they filed (see [`Known::filings`]).
+    pub(super) fn known_victims(&self) -> impl Iterator<Item = (&str, Vec<(Filing, u32)>)> + '_ {
+        self.victim_first.iter().filter_map(|&(_, first)| {
+            let victim = self.graph.victim_at(first as usize)?;
+            Some((victim, Known::filings(self, victim).unwrap_or_default()))
+        })
+    }
+
+    /// Each cluster as a check match shows it, in rank order.
+    pub(super) fn known_clusters(&self) -> impl Iterator<Item = KnownCluster> + '_ {
+        (0..self.clusters.len() as u32).filter_map(|p| Known::cluster(self, p).ok().flatten())
+    }
+}
+
+/// Extracts and matches one report against `known`, without the reports
+/// pushed since the clusters were built (`pending`, a serving engine's):
+/// the answer, and the identifiers found.
+pub fn check_against(
+    known: &dyn Known,
+    extractor: &crate::extract::Extractor,
+    refiling_window_days: i64,
+    triage: &dyn Fn(&ClusterId) -> super::Triage,
+    req: &CheckRequest,
+) -> EngineResult<(CheckAnswer, Vec<crate::extract::Identifier>)> {
+    let filed_at = req.validate()?;
+    let raw_ids = req.identifiers.as_deref().unwrap_or_default();
+    let mut structured = Vec::new();
+    let mut unreadable = Vec::new();
+    for (index, ri) in raw_ids.iter().enumerate() {
+        match crate::report::structured_identifier(ri) {
+            Ok(si) => structured.push(si),
+            Err((field, reason)) => unreadable.push(Unreadable {
+                index,
+                field: field.to_owned(),
+                reason,
+            }),
+        }
+    }
+    let report = Report {
+        // A check's id only names it in the answer and the log; one
+        // that is no report id is not needed to check.
+        id: ReportId::parse(req.id.as_deref().unwrap_or("check"))
+            .unwrap_or_else(|_| ReportId::parse("check").expect("a literal id is valid")),
+        filed_at,
+        incident_at: None,
+        unit: req.unit.clone().unwrap_or_default(),
+        team: req.team.clone().unwrap_or_default(),
+        municipality: None,
+        fraud_type: None,
+        amount_eur: req.amount_eur,
+        narrative: req.narrative.clone().unwrap_or_default(),
+        identifiers: structured,
+        victim_ref: req.victim_ref.clone(),
+        warnings: Vec::new(),
+    };
+    let idents = extractor.extract(&report);
+    // Per cluster place, the evidence, in the order found.
+    let mut matched: rustc_hash::FxHashMap<u32, Vec<MatchedOn>> = Default::default();
+    let mut evidence = |place: u32, on: MatchedOn| matched.entry(place).or_default().push(on);
+    let mut out_idents = Vec::with_capacity(idents.len());
+    for id in &idents {
+        let key = IdentKey {
+            kind: id.kind,
+            value: id.value.as_str().into(),
+        };
+        let known = known.ident(&key)?.unwrap_or_default();
+        if id.links() {
+            // An active identifier links every report naming it, so they
+            // all lie in one cluster. A money mule shared by groups: every
+            // group's cluster is a candidate, each matched on the reports
+            // of its side.
+            for &(n, place) in known.active.iter().chain(&known.sides) {
+                evidence(
+                    place,
+                    MatchedOn {
+                        kind: id.kind.as_str().to_owned(),
+                        value: id.value.clone(),
+                        reports: n as usize,
+                    },
+                );
+            }
+        }
+        out_idents.push(CheckIdent {
+            kind: id.kind,
+            value: id.value.clone(),
+            source: id.source,
+            role: id.role,
+            valid: id.valid,
+            benign: id.benign.clone(),
+            suppressed: known.suppressed,
+            note: id.note.clone(),
+        });
+    }
+    // A refiling: the same victim, the same damage or a supplement.
+    if let Some(v) = report.victim_ref.as_deref() {
+        let me = Filing {
+            filed_at: report.filed_at.unix_timestamp(),
+            amount_cents: report.amount_eur.map(cents),
+            supplement: crate::extract::is_supplement(&report.narrative),
+        };
+        let window = refiling_window_days.saturating_mul(86_400);
+        for (other, place) in known.filings(v)? {
+            if me.refiles(other, window) {
+                evidence(
+                    place,
+                    MatchedOn {
+                        kind: "victim_ref".to_owned(),
+                        value: v.to_owned(),
+                        reports: 1,
+                    },
+                );
+            }
+        }
+    }
+    let mut matches = Vec::with_capacity(matched.len());
+    for (place, on) in matched {
+        let Some(c) = known.cluster(place)? else {
+            continue;
+        };
+        let triage = triage(&c.id);
+        matches.push(CheckMatch {
+            cluster_id: c.id,
+            size: c.size,
+            units: c.units,
+            matched_on: on,
+            status: triage.status,
+            assigned_team: triage.assigned_team,
+            score: c.score,
+        });
+    }
+    matches.sort_by(|a, b| {
+        b.matched_on
+            .len()
+            .cmp(&a.matched_on.len())
+            .then(b.size.cmp(&a.size))
+            .then(a.cluster_id.cmp(&b.cluster_id))
+    });
+    let answer = CheckAnswer {
+        identifiers: out_idents,
+        matches,
+        unreadable,
+        pending: Vec::new(),
+    };
+    Ok((answer, idents))
 }

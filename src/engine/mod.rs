@@ -55,7 +55,8 @@ mod tokens;
 mod triage;
 
 pub use self::check::{
-    CheckAnswer, CheckIdent, CheckMatch, CheckRequest, MatchedOn, PendingMatch, Unreadable,
+    CheckAnswer, CheckIdent, CheckMatch, CheckRequest, Known, KnownCluster, KnownIdent, MatchedOn,
+    PendingMatch, Unreadable, check_against,
 };
 pub use self::clusters::{
     ClusterDetail, ClusterFilter, ClusterIdent, ClusterView, Decided, Decision, DetailRow,

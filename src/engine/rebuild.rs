@@ -487,6 +487,16 @@ impl Engine {
         let clock = std::time::Instant::now();
         w.graph(&state.graph.freeze(&state.partition))?;
         let graph_ms = clock.elapsed().as_millis() as u64;
+        if replaced() {
+            return Ok(false);
+        }
+        let clock = std::time::Instant::now();
+        w.known(
+            state.known_clusters(),
+            state.known_idents(),
+            state.known_victims(),
+        )?;
+        let known_ms = clock.elapsed().as_millis() as u64;
         let stamp = crate::saved::Stamp {
             revisions: state.revisions,
             generation: state.generation,
@@ -495,6 +505,7 @@ impl Engine {
             clusters: state.clusters.len() as u64,
             suggestions: open.list.len() as u64,
             settings,
+            check_settings: crate::saved::check_fingerprint(&self.inner.settings),
         };
         before_in_place()?;
         w.finish(stamp, &state.suppressed, &state.team_names())?;
@@ -509,6 +520,7 @@ impl Engine {
             clusters_ms,
             open_ms,
             graph_ms,
+            known_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "clusters saved for the command line"
         );

@@ -22,6 +22,7 @@ mod rank;
 mod realtext_ioc;
 mod realtext_phone;
 mod recovery;
+mod saved_check;
 mod server;
 mod support;
 mod ui;

@@ -1,0 +1,220 @@
+//! `fraudlink check` answers from the clusters saved for the commands
+//! (issue 23: a single check at ten million reports rebuilt the clusters,
+//! 2.5 minutes and 11.7 GB): what it answers must be what the served
+//! clusters answer, and it must still answer when the file is missing,
+//! behind or damaged.
+
+use fraudlink::config::Settings;
+use fraudlink::engine::{CheckRequest, Decision, Engine, check_against, triage_of};
+use fraudlink::extract::Extractor;
+use fraudlink::reader::Reader;
+
+use crate::support::{TestApp, ndjson};
+
+/// Generated reports and checks, with checks of our own that refile
+/// stored reports (same victim and damage, or a supplement).
+fn generated() -> (Vec<u8>, Vec<CheckRequest>) {
+    let (mut reports, mut truth, mut check) = (Vec::new(), Vec::new(), Vec::new());
+    fraudlink_gen::write(
+        &fraudlink_gen::Config::new(3_000, 7, 300),
+        fraudlink_gen::Outputs {
+            reports: &mut reports,
+            truth: &mut truth,
+            check: Some(&mut check),
+        },
+    )
+    .expect("the generator writes");
+    let mut checks: Vec<CheckRequest> = ndjson(&check)
+        .into_iter()
+        .map(|v| serde_json::from_value(v["report"].clone()).expect("a check request"))
+        .collect();
+    for (i, r) in ndjson(&reports).into_iter().enumerate().step_by(20) {
+        let Some(victim) = r["victim_ref"].as_str() else {
+            continue;
+        };
+        let narrative = if i % 40 == 0 {
+            "Aanvulling op mijn eerdere aangifte: ik ben nog een keer gebeld.".to_owned()
+        } else {
+            r["narrative"].as_str().unwrap_or_default().to_owned()
+        };
+        checks.push(CheckRequest {
+            narrative: Some(narrative),
+            victim_ref: Some(victim.to_owned()),
+            amount_eur: r["amount_eur"].as_f64(),
+            filed_at: r["filed_at"].as_str().map(str::to_owned),
+            ..CheckRequest::default()
+        });
+    }
+    // A number eight groups of three name besides their own (a spoofed
+    // helpdesk): the hub guard suppresses it.
+    for i in 0..24 {
+        let (group, unit) = (i / 3, i % 10);
+        reports.extend_from_slice(format!(
+            r#"{{"id": "T-HUB-{i:02}", "filed_at": "2026-05-{day:02}T10:00:00Z", "unit": "Unit{unit}", "team": "Team{unit}", "fraud_type": "bank_helpdesk", "amount_eur": {amount}.0, "narrative": "Ik werd gebeld door 085 760 4411, de fraudeafdeling. Daarna appte 06-3333000{group} dat ik moest overboeken."}}
+"#,
+            day = 1 + i,
+            amount = 100 + i,
+        ).as_bytes());
+    }
+    // A mule's account two groups of different fraud types pay into,
+    // each group held together by its own number: shared, not followed.
+    for i in 0..8 {
+        let (fraud, phone) = if i < 4 {
+            ("romance", "06-44440001")
+        } else {
+            ("marketplace", "06-44440002")
+        };
+        reports.extend_from_slice(format!(
+            r#"{{"id": "T-MULE-{i:02}", "filed_at": "2026-06-{day:02}T10:00:00Z", "unit": "Unit{i}", "team": "Team{i}", "fraud_type": "{fraud}", "amount_eur": {amount}.0, "narrative": "Contact via {phone}. Ik heb het geld overgemaakt naar NL02 ABNA 0123 4567 89."}}
+"#,
+            day = 1 + i,
+            amount = 300 + i,
+        ).as_bytes());
+    }
+    checks.push(CheckRequest {
+        narrative: Some("Betaald aan NL02ABNA0123456789.".to_owned()),
+        ..CheckRequest::default()
+    });
+    checks.push(CheckRequest {
+        narrative: Some("Gebeld door 085-7604411, daarna een app van 06 33330002.".to_owned()),
+        ..CheckRequest::default()
+    });
+    (reports, checks)
+}
+
+// See: issue 23 (every CLI command answers at 10M in seconds)
+#[test]
+fn issue_23_a_check_answers_the_same_from_the_saved_clusters_as_from_the_served_ones() {
+    let app = TestApp::new();
+    let (reports, checks) = generated();
+    let mut settings = Settings::defaults();
+    settings.data_dir = app.data().to_path_buf();
+    let engine = Engine::open(settings.clone()).expect("the engine opens");
+    let summary = engine
+        .ingest("test", &reports[..], &mut |_| Ok(()), &mut |_, _, _| {})
+        .expect("the reports load");
+    assert_eq!(summary.rejected, 0);
+    engine.save_current().expect("the clusters are saved");
+    let reader = Reader::open(settings.clone()).expect("a reader opens beside the owner");
+    let saved = reader
+        .saved_for_check()
+        .expect("the file reads")
+        .expect("the saved clusters are the store's");
+    let known = saved.known();
+    let triaged = reader.triaged().expect("the triage reads");
+    let extractor = Extractor::new(
+        settings.region().unwrap(),
+        settings.load_allowlist().unwrap(),
+    );
+    let window = settings.linking.refiling_window_days;
+    let (mut matched, mut refiled, mut suppressed, mut shared) = (0, 0, 0, 0);
+    for req in &checks {
+        let served = engine.check(req).expect("the served clusters answer");
+        let triage = |c: &fraudlink::cluster::ClusterId| triage_of(&triaged, c);
+        let (from_file, _) = check_against(&known, &extractor, window, &triage, req)
+            .expect("the saved clusters answer");
+        assert_eq!(
+            serde_json::to_value(&from_file).unwrap(),
+            serde_json::to_value(&served).unwrap(),
+            "{req:?}"
+        );
+        matched += usize::from(!served.matches.is_empty());
+        refiled += usize::from(
+            served
+                .matches
+                .iter()
+                .any(|m| m.matched_on.iter().any(|o| o.kind == "victim_ref")),
+        );
+        suppressed += usize::from(served.identifiers.iter().any(|i| i.suppressed.is_some()));
+        // The mule's account shared by two groups matches both groups.
+        shared += usize::from(
+            served.matches.len() == 2
+                && served.matches.iter().all(|m| {
+                    m.matched_on
+                        .iter()
+                        .map(|o| o.value.as_str())
+                        .eq(["NL02ABNA0123456789"])
+                }),
+        );
+    }
+    // The comparison covers every way a check finds a cluster.
+    assert!(matched > 200, "{matched} checks matched");
+    assert!(refiled > 20, "{refiled} refilings");
+    assert!(suppressed > 0, "{suppressed} checks named a suppressed hub");
+    assert!(
+        shared > 0,
+        "{shared} checks matched a number shared by groups"
+    );
+    // A check with another region reads the same clusters; one with other
+    // linking settings, or after a change of the store, does not.
+    let mut other = settings.clone();
+    other.default_region = "BE".to_owned();
+    let beside = |s: &Settings| Reader::open(s.clone()).unwrap().saved_for_check().unwrap();
+    assert!(beside(&other).is_some(), "another region");
+    other.linking.hub_min_reports += 1;
+    assert!(beside(&other).is_none(), "other linking settings");
+    reader
+        .decide(
+            "T-MULE-00",
+            "T-MULE-07",
+            Decision::Confirm,
+            "analyst",
+            "one group after all",
+        )
+        .expect("the decision is recorded");
+    assert!(
+        reader.saved_for_check().unwrap().is_none(),
+        "the file is behind the decision"
+    );
+}
+
+// See: issue 23 (every CLI command answers at 10M in seconds)
+#[test]
+fn issue_23_the_command_line_check_answers_beside_an_owner_and_rebuilds_when_the_file_is_gone() {
+    let app = TestApp::with_fixtures();
+    let input = r#"{"narrative": "Ik moest het geld overmaken naar NL42 INGB 0006 1234 56."}"#;
+    let check = |app: &TestApp| {
+        let out = app
+            .cmd()
+            .args(["check", "-"])
+            .write_stdin(input)
+            .assert()
+            .success();
+        ndjson(&out.get_output().stdout)
+    };
+    let first = check(&app);
+    // A line of the generator's check file, which wraps the report.
+    let wrapped = app
+        .cmd()
+        .args(["check", "-"])
+        .write_stdin(format!(r#"{{"report": {input}, "expected_group": "G1"}}"#))
+        .assert()
+        .success();
+    assert_eq!(ndjson(&wrapped.get_output().stdout), first);
+    let cluster = first[0]["matches"][0]["cluster_id"]
+        .as_str()
+        .expect("a match")
+        .to_owned();
+    assert_eq!(first[0]["matches"][0]["status"], "new");
+    // Triage written beside it shows in the next answer.
+    app.cmd()
+        .args(["triage", &cluster, "--status", "in_investigation"])
+        .assert()
+        .success();
+    let second = check(&app);
+    assert_eq!(second[0]["matches"][0]["status"], "in_investigation");
+    // With a process owning the data directory, the check is answered
+    // from the saved clusters (before, it had to open the store itself).
+    {
+        let mut settings = Settings::defaults();
+        settings.data_dir = app.data().to_path_buf();
+        let _owner = Engine::open(settings).expect("the owner opens");
+        assert_eq!(check(&app), second);
+    }
+    // Without the file the clusters are rebuilt, answer the same, and are
+    // saved for the next command.
+    let file = fraudlink::saved::path(app.data());
+    std::fs::remove_file(&file).expect("the file was there");
+    assert_eq!(check(&app), second);
+    assert!(file.exists(), "the open saved the clusters again");
+}
