@@ -34,7 +34,7 @@ use crate::config::Settings;
 use crate::engine::{
     ClusterDetail, ClusterSummary, Decision, Engine, EngineResult, INDEX_DIR, PurgeSummary,
     SearchPage, SearchParams, SimilarReport, Triage, finish_purge, link_endpoints, purge_store,
-    record_decision, search_in, similar_reports, triage_of, truncate_wal,
+    record_decision, search_in, similar_reports, triage_in, triage_of, truncate_wal,
 };
 use crate::export::Source;
 use crate::extract::Extractor;
@@ -171,10 +171,9 @@ impl Reader {
             .filter(|saved| is_current(saved, now) && saved.stamp().check_settings == settings))
     }
 
-    /// The triage of every cluster that has one (the others are new and
-    /// unassigned, see [`triage_of`]).
-    pub fn triaged(&self) -> Result<HashMap<ClusterId, ClusterRecord>> {
-        self.store().triaged_clusters()
+    /// A cluster's triage as the store has it now.
+    pub fn triage(&self, id: &ClusterId) -> Result<Triage> {
+        Ok(triage_in(self.store().triaged_cluster(id)?.as_ref()))
     }
 
     /// Removes the saved clusters (missing, not whole or damaged), so that

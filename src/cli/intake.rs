@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use fraudlink::config::Settings;
 use fraudlink::engine::{
-    CheckAnswer, CheckRequest, Engine, EngineError, EngineResult, check_against, triage_of,
+    CheckAnswer, CheckRequest, Engine, EngineError, EngineResult, check_against,
 };
 use fraudlink::extract::Extractor;
 use fraudlink::ident::{self, Kind};
@@ -353,10 +353,9 @@ fn check_saved(
     };
     let known = saved.known();
     let extractor = Extractor::new(settings.region()?, settings.load_allowlist()?);
-    let triaged = reader.triaged()?;
     let window = settings.linking.refiling_window_days;
     let answer = |req: &CheckRequest| {
-        let triage = |c: &fraudlink::cluster::ClusterId| triage_of(&triaged, c);
+        let triage = |c: &fraudlink::cluster::ClusterId| reader.triage(c);
         check_against(&known, &extractor, window, &triage, req).map(|(a, _)| a)
     };
     let limits = |req: &CheckRequest| {

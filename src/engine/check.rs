@@ -231,7 +231,7 @@ impl Engine {
                 &*state,
                 &self.inner.extractor,
                 self.inner.settings.linking.refiling_window_days,
-                &|c| self.triage(c),
+                &|c| Ok(self.triage(c)),
                 req,
             )?;
             let waiting = self.inner.pending.read().unwrap_or_else(|p| p.into_inner());
@@ -420,7 +420,7 @@ pub fn check_against(
     known: &dyn Known,
     extractor: &crate::extract::Extractor,
     refiling_window_days: i64,
-    triage: &dyn Fn(&ClusterId) -> super::Triage,
+    triage: &dyn Fn(&ClusterId) -> Result<super::Triage>,
     req: &CheckRequest,
 ) -> EngineResult<(CheckAnswer, Vec<crate::extract::Identifier>)> {
     let filed_at = req.validate()?;
@@ -518,7 +518,7 @@ pub fn check_against(
         let Some(c) = known.cluster(place)? else {
             continue;
         };
-        let triage = triage(&c.id);
+        let triage = triage(&c.id)?;
         matches.push(CheckMatch {
             cluster_id: c.id,
             size: c.size,

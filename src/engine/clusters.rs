@@ -436,7 +436,13 @@ impl Engine {
 /// A cluster's triage fields from the records of the triaged clusters
 /// (see [`Store::triaged_clusters`]): `new` and unassigned when it has none.
 pub fn triage_of(records: &HashMap<ClusterId, ClusterRecord>, id: &ClusterId) -> Triage {
-    match records.get(id) {
+    triage_in(records.get(id))
+}
+
+/// A cluster's triage fields from its record, if it has one (see
+/// [`Store::triaged_cluster`]): `new` and unassigned when it has none.
+pub fn triage_in(record: Option<&ClusterRecord>) -> Triage {
+    match record {
         Some(r) => Triage {
             status: r.status.clone(),
             assigned_team: r.assigned_team.clone(),

@@ -61,7 +61,7 @@ pub use self::check::{
 pub use self::clusters::{
     ClusterDetail, ClusterFilter, ClusterIdent, ClusterView, Decided, Decision, DetailRow,
     STATUSES, SuppressedIdent, Triage, TriageChange, decision_reports, link_cause_ends,
-    link_endpoints, record_decision, set_triage, status_schema, triage_of,
+    link_endpoints, record_decision, set_triage, status_schema, triage_in, triage_of,
 };
 pub use self::error::{EngineError, EngineResult, Thing};
 pub use self::ingest::{IngestSummary, PushRefused, Rejection};

@@ -188,6 +188,26 @@ impl Store {
         Ok(row.map(|(id, alias)| ClusterId::new(alias.unwrap_or(id))))
     }
 
+    /// The triage record of a live cluster, when someone has triaged it
+    /// (see [`Store::triaged_clusters`]).
+    pub fn triaged_cluster(&self, id: &ClusterId) -> Result<Option<ClusterRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, created_at, status, assigned_team, notes FROM clusters
+             WHERE id = ?1 AND alias_of IS NULL
+               AND (status <> 'new' OR assigned_team IS NOT NULL OR notes <> '')",
+        )?;
+        let mut rows = stmt.query_map([id.as_str()], |r| {
+            Ok(ClusterRecord {
+                id: ClusterId::new(r.get::<_, String>(0)?),
+                created_at: r.get(1)?,
+                status: r.get(2)?,
+                assigned_team: r.get(3)?,
+                notes: r.get(4)?,
+            })
+        })?;
+        Ok(rows.next().transpose()?)
+    }
+
     /// Triage records of the live clusters someone has triaged: those
     /// with a status other than `new`, a team or a note. The others (most
     /// of them: 480k at a million reports, 130 MB as records) are `new`,

@@ -5,7 +5,7 @@
 //! behind or damaged.
 
 use fraudlink::config::Settings;
-use fraudlink::engine::{CheckRequest, Decision, Engine, check_against, triage_of};
+use fraudlink::engine::{CheckRequest, Decision, Engine, check_against};
 use fraudlink::extract::Extractor;
 use fraudlink::reader::Reader;
 
@@ -101,7 +101,7 @@ fn issue_23_a_check_answers_the_same_from_the_saved_clusters_as_from_the_served_
         .expect("the file reads")
         .expect("the saved clusters are the store's");
     let known = saved.known();
-    let triaged = reader.triaged().expect("the triage reads");
+
     let extractor = Extractor::new(
         settings.region().unwrap(),
         settings.load_allowlist().unwrap(),
@@ -110,7 +110,7 @@ fn issue_23_a_check_answers_the_same_from_the_saved_clusters_as_from_the_served_
     let (mut matched, mut refiled, mut suppressed, mut shared) = (0, 0, 0, 0);
     for req in &checks {
         let served = engine.check(req).expect("the served clusters answer");
-        let triage = |c: &fraudlink::cluster::ClusterId| triage_of(&triaged, c);
+        let triage = |c: &fraudlink::cluster::ClusterId| reader.triage(c);
         let (from_file, _) = check_against(&known, &extractor, window, &triage, req)
             .expect("the saved clusters answer");
         assert_eq!(
