@@ -71,7 +71,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => normalize(&with_region(settings, region)?, &kind, values),
         Command::Extract { input, region } => extract(&with_region(settings, region)?, &input),
         Command::Ingest { inputs, rejects } => {
-            let engine = Engine::open(settings)?.one_shot();
+            let engine = Engine::open_to_ingest(settings)?.one_shot();
             ingest(&engine, &inputs, rejects.as_deref())
         }
         Command::Check { input, region } => {

@@ -238,6 +238,17 @@ impl Drop for Checkpointer {
     }
 }
 
+/// What an engine is opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// A command (`check`, `reindex`, a reader as the owner, ...).
+    Command,
+    /// An import (see [`Engine::open_to_ingest`]).
+    ToIngest,
+    /// `serve` (see [`Engine::open_to_serve`]).
+    ToServe,
+}
+
 impl Engine {
     /// Opens the store in the settings' data directory as the process
     /// that owns it (it alone writes the search index and re-clusters) and
@@ -245,7 +256,7 @@ impl Engine {
     /// owns it; the commands that read or administer open it beside that
     /// one (`reader`).
     pub fn open(settings: Settings) -> Result<Engine> {
-        Engine::open_as(settings, false)
+        Engine::open_as(settings, Opening::Command)
     }
 
     /// [`Engine::open`] for `serve`: the clusters rebuilt on open are saved
@@ -255,11 +266,23 @@ impl Engine {
     /// a note that they are behind, or waits for the save when there are
     /// none (`reader`).
     pub fn open_to_serve(settings: Settings) -> Result<Engine> {
-        Engine::open_as(settings, true)
+        Engine::open_as(settings, Opening::ToServe)
     }
 
-    fn open_as(settings: Settings, save_beside: bool) -> Result<Engine> {
-        match Engine::try_open_as(settings, save_beside)? {
+    /// [`Engine::open`] for an import (`fraudlink ingest`), which
+    /// re-clusters once it has stored its reports: the clusters are not
+    /// rebuilt on open when those saved for the commands are the store's
+    /// as it stands and were built with these settings (at ten million
+    /// reports that rebuild takes minutes and 11 GB, and was thrown away).
+    /// Until the import stores something, [`Engine::state`] is empty. With
+    /// alerts configured the clusters are rebuilt on open all the same: an
+    /// alert is raised by what an import changes in the served clusters.
+    pub fn open_to_ingest(settings: Settings) -> Result<Engine> {
+        Engine::open_as(settings, Opening::ToIngest)
+    }
+
+    fn open_as(settings: Settings, opening: Opening) -> Result<Engine> {
+        match Engine::try_open_as(settings, opening)? {
             Ok(engine) => Ok(engine),
             Err(dir) => anyhow::bail!(
                 "{} is in use by another fraudlink process (serve, ingest, reindex, ...); \
@@ -273,13 +296,14 @@ impl Engine {
     /// [`Engine::open`], or the data directory back when another process
     /// owns it.
     pub fn try_open(settings: Settings) -> Result<Result<Engine, std::path::PathBuf>> {
-        Engine::try_open_as(settings, false)
+        Engine::try_open_as(settings, Opening::Command)
     }
 
     fn try_open_as(
         settings: Settings,
-        save_beside: bool,
+        opening: Opening,
     ) -> Result<Result<Engine, std::path::PathBuf>> {
+        let save_beside = opening == Opening::ToServe;
         let hold = crate::datadir::share(&settings.data_dir)?;
         let index_dir = settings.data_dir.join(INDEX_DIR);
         if SearchIndex::lock_dir(&index_dir)?.is_none() {
@@ -323,9 +347,41 @@ impl Engine {
                 _hold: hold,
             }),
         };
-        engine.rebuild("open")?;
+        if opening != Opening::ToIngest || !engine.saved_clusters_current()? {
+            engine.rebuild("open")?;
+        }
         engine.catch_up_index()?;
         Ok(Ok(engine))
+    }
+
+    /// Whether the clusters saved for the commands are the store's as it
+    /// stands, built with these settings, and no alert is configured (see
+    /// [`Engine::open_to_ingest`]).
+    fn saved_clusters_current(&self) -> Result<bool> {
+        if !self.inner.settings.alerts.is_empty() {
+            return Ok(false);
+        }
+        // A file that cannot be read is not current: the open rebuilds,
+        // and the save after it says what is wrong with the file.
+        let saved = match crate::saved::Saved::open(self.data_dir()) {
+            Ok(Some(saved)) => saved,
+            Ok(None) => return Ok(false),
+            Err(e) => {
+                warn!(
+                    error = format!("{e:#}"),
+                    "the saved clusters cannot be read"
+                );
+                return Ok(false);
+            }
+        };
+        let (generation, revisions) = {
+            let store = self.store();
+            (store.generation()?, store.revisions()?)
+        };
+        let stamp = saved.stamp();
+        Ok(stamp.generation == generation
+            && stamp.revisions.derived == revisions.derived
+            && stamp.settings == crate::saved::settings_fingerprint(&self.inner.settings))
     }
 
     /// The settings in use.

@@ -443,6 +443,11 @@ impl Engine {
     ) -> Result<bool> {
         // One writer of the file at a time; an older state's save gives up
         // at its next look once a newer one is published.
+        // A state built from no store (an engine opened to ingest, before
+        // it stored anything) never replaces the clusters saved.
+        if state.generation < 0 {
+            return Ok(false);
+        }
         let mut last = self.inner.saving.lock().unwrap_or_else(|p| p.into_inner());
         let settings = crate::saved::settings_fingerprint(&self.inner.settings);
         let same = |s: &crate::saved::Stamp| {

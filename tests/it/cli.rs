@@ -2,6 +2,7 @@
 //! export, explain, normalise and extract.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use predicates::str::contains;
 
@@ -714,4 +715,66 @@ fn an_export_cut_off_by_its_reader_is_logged_as_incomplete_naming_what_went_out(
         "{}",
         rows[0]
     );
+}
+
+// See: issue 23 (open without rebuilding: an import re-clusters once it
+// has stored its reports, so a rebuild on open was thrown away)
+#[test]
+fn issue_23_an_import_into_a_store_with_current_saved_clusters_rebuilds_them_once() {
+    let app = TestApp::with_fixtures();
+    let files = tempfile::tempdir().unwrap();
+    let more = files.path().join("more.ndjson");
+    std::fs::write(
+        &more,
+        r#"{"id": "T-MORE-1", "filed_at": "2026-06-01T10:00:00Z", "unit": "Oost-Nederland", "team": "Ede", "narrative": "Ik moest betalen naar NL42 INGB 0006 1234 56 voor een fiets."}
+{"id": "T-MORE-2", "filed_at": "2026-06-02T10:00:00Z", "unit": "Noord-Nederland", "team": "Emmen", "narrative": "De verkoper appte vanaf 06-55501234 en ik betaalde."}
+{"id": "T-MORE-3", "filed_at": "2026-06-03T10:00:00Z", "unit": "Limburg", "team": "Venlo", "narrative": "Zelfde verkoper, 06 555 012 34, geen fiets gekregen."}
+"#,
+    )
+    .unwrap();
+    let import = |app: &TestApp, files: &[&Path]| {
+        let out = app
+            .cmd()
+            .env("FRAUDLINK_LOG", "info")
+            .arg("ingest")
+            .args(files)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        stderr.matches("clusters rebuilt").count()
+    };
+    assert_eq!(
+        import(&app, &[&more]),
+        1,
+        "re-clustered once, after storing"
+    );
+    // Nothing new: nothing rebuilt at all.
+    assert_eq!(import(&app, &[&more]), 0);
+    // The clusters are those of both files imported into a new store.
+    let at_once = TestApp::new();
+    import(&at_once, &[&fixture("reports.ndjson"), &more]);
+    let (grown, whole) = (membership(&export(&app)), membership(&export(&at_once)));
+    assert_eq!(grown, whole);
+    assert_eq!(grown["T-MORE-1"], grown["2026-AMS-000101"]);
+    assert_eq!(grown["T-MORE-2"], grown["T-MORE-3"]);
+    // Without the saved clusters the open rebuilds them, as before.
+    std::fs::remove_file(fraudlink::saved::path(app.data())).unwrap();
+    assert_eq!(import(&app, &[&more]), 1, "rebuilt on open, nothing stored");
+    assert_eq!(import(&app, &[&more]), 0);
+    // So it does with other linking settings than the saved clusters'.
+    let settings = files.path().join("other.toml");
+    std::fs::write(&settings, "[linking]\nhub_min_reports = 40\n").unwrap();
+    let out = app
+        .cmd()
+        .env("FRAUDLINK_LOG", "info")
+        .arg("--config")
+        .arg(&settings)
+        .arg("ingest")
+        .arg(&more)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("clusters rebuilt").count(), 1, "{stderr}");
 }
