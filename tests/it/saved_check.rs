@@ -1,4 +1,5 @@
-//! `fraudlink check` answers from the clusters saved for the commands
+//! The clusters saved for the commands read back as built, and
+//! `fraudlink check` answers from them
 //! (issue 23: a single check at ten million reports rebuilt the clusters,
 //! 2.5 minutes and 11.7 GB): what it answers must be what the served
 //! clusters answer, and it must still answer when the file is missing,
@@ -217,4 +218,50 @@ fn issue_23_the_command_line_check_answers_beside_an_owner_and_rebuilds_when_the
     std::fs::remove_file(&file).expect("the file was there");
     assert_eq!(check(&app), second);
     assert!(file.exists(), "the open saved the clusters again");
+}
+
+// See: issue 23 (the save for the command line writes its records from
+// the clusters' own strings; what it reads back must be what was built)
+#[test]
+fn issue_23_every_saved_cluster_reads_back_as_the_engine_built_it() {
+    let app = TestApp::new();
+    let (reports, _) = generated();
+    let mut settings = Settings::defaults();
+    settings.data_dir = app.data().to_path_buf();
+    let engine = Engine::open(settings).expect("the engine opens");
+    engine
+        .ingest("test", &reports[..], &mut |_| Ok(()), &mut |_, _, _| {})
+        .expect("the reports load");
+    engine.save_current().expect("the clusters are saved");
+    let saved = fraudlink::saved::Saved::open(app.data())
+        .expect("the file reads")
+        .expect("a saved state");
+    let state = engine.state();
+    let mut read = 0;
+    saved
+        .each_detail(|d| {
+            let built = state.detail(&state.clusters()[read]);
+            assert_eq!(
+                serde_json::to_value(&d.summary).unwrap(),
+                serde_json::to_value(&built.summary).unwrap()
+            );
+            assert_eq!(d.rows, built.rows, "{}", d.summary.cluster_id);
+            assert_eq!(
+                format!("{:?}", (&d.identifiers, &d.links, &d.suggestions)),
+                format!(
+                    "{:?}",
+                    (&built.identifiers, &built.links, &built.suggestions)
+                ),
+            );
+            read += 1;
+            Ok(true)
+        })
+        .expect("the file decodes");
+    assert_eq!(read, state.clusters().len());
+    assert!(
+        state
+            .clusters()
+            .iter()
+            .any(|c| c.size > 10 && !c.fraud_types.is_empty())
+    );
 }
