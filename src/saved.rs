@@ -66,6 +66,14 @@ const MAGIC: &[u8; 8] = b"FLSTATE\n";
 /// The layout this code writes and reads; a file of another is ignored
 /// (and rewritten by the next re-cluster). 2: the score's recency part
 /// (issue 22). 3: what a check looks up (`known`).
+///
+/// Bump it also with any change of code that links, numbers or scores
+/// the same store differently (the graph, the hub guard, the shared rule,
+/// stable ids, the score): a file is taken as current when the store's
+/// counters and the settings match its stamp, which says nothing of the
+/// code that wrote it. An old file would then be served to the commands,
+/// and `ingest` would skip its rebuild on open, reporting the upgrade's
+/// changes as its own.
 pub const FORMAT: u32 = 3;
 
 /// What a saved state reflects.
