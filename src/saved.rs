@@ -108,7 +108,7 @@ pub fn settings_fingerprint(s: &crate::config::Settings) -> u64 {
         "{:?}{:?}{:?}{:?}{:?}",
         s.linking, s.weak, s.priority, s.allowlist, s.default_region
     );
-    fnv1a(text.as_bytes())
+    fnv1a(text.bytes())
 }
 
 /// A fingerprint of the settings that shape what a check reads of the
@@ -118,12 +118,12 @@ pub fn settings_fingerprint(s: &crate::config::Settings) -> u64 {
 /// import), so a check with `--region` or another allowlist reads the
 /// same clusters as the owner that saved them.
 pub fn check_fingerprint(s: &crate::config::Settings) -> u64 {
-    fnv1a(format!("{:?}{:?}", s.linking, s.priority).as_bytes())
+    fnv1a(format!("{:?}{:?}", s.linking, s.priority).bytes())
 }
 
 /// 64-bit FNV-1a: stable across runs and builds, unlike the std hasher.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }

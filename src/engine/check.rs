@@ -350,12 +350,7 @@ impl Known for State {
     }
 
     fn cluster(&self, place: u32) -> Result<Option<KnownCluster>> {
-        Ok(self.clusters.get(place as usize).map(|c| KnownCluster {
-            id: c.cluster_id.clone(),
-            size: c.size,
-            units: c.units.len(),
-            score: c.score,
-        }))
+        Ok(self.clusters.get(place as usize).map(known_cluster))
     }
 }
 
@@ -408,8 +403,19 @@ impl State {
     }
 
     /// Each cluster as a check match shows it, in rank order.
+    /// (One for every place: the saved file finds a cluster by its place.)
     pub(super) fn known_clusters(&self) -> impl Iterator<Item = KnownCluster> + '_ {
-        (0..self.clusters.len() as u32).filter_map(|p| Known::cluster(self, p).ok().flatten())
+        self.clusters.iter().map(known_cluster)
+    }
+}
+
+/// What a check match shows of a cluster.
+fn known_cluster(c: &super::ClusterSummary) -> KnownCluster {
+    KnownCluster {
+        id: c.cluster_id.clone(),
+        size: c.size,
+        units: c.units.len(),
+        score: c.score,
     }
 }
 

@@ -89,11 +89,7 @@ const LONGEST_RECORD: u64 = 16 << 20;
 
 /// 64-bit FNV-1a of `tag` and `text` (stable across builds and runs).
 fn key_hash(tag: u8, text: &str) -> u64 {
-    std::iter::once(tag)
-        .chain(text.bytes())
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
+    super::fnv1a(std::iter::once(tag).chain(text.bytes()))
 }
 
 /// The tag of a victim reference's hash (the kinds' tags are their

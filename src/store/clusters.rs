@@ -196,15 +196,7 @@ impl Store {
              WHERE id = ?1 AND alias_of IS NULL
                AND (status <> 'new' OR assigned_team IS NOT NULL OR notes <> '')",
         )?;
-        let mut rows = stmt.query_map([id.as_str()], |r| {
-            Ok(ClusterRecord {
-                id: ClusterId::new(r.get::<_, String>(0)?),
-                created_at: r.get(1)?,
-                status: r.get(2)?,
-                assigned_team: r.get(3)?,
-                notes: r.get(4)?,
-            })
-        })?;
+        let mut rows = stmt.query_map([id.as_str()], triage_record)?;
         Ok(rows.next().transpose()?)
     }
 
@@ -219,15 +211,7 @@ impl Store {
                AND (status <> 'new' OR assigned_team IS NOT NULL OR notes <> '')",
         )?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(ClusterRecord {
-                    id: ClusterId::new(r.get::<_, String>(0)?),
-                    created_at: r.get(1)?,
-                    status: r.get(2)?,
-                    assigned_team: r.get(3)?,
-                    notes: r.get(4)?,
-                })
-            })?
+            .query_map([], triage_record)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
     }
@@ -408,4 +392,16 @@ impl<'a> MembershipChanges<'a> {
     pub fn is_empty(&self) -> bool {
         self.put.is_empty() && self.gone.is_empty()
     }
+}
+
+/// A triage record from a row of `id, created_at, status, assigned_team,
+/// notes` of the clusters table.
+fn triage_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClusterRecord> {
+    Ok(ClusterRecord {
+        id: ClusterId::new(r.get::<_, String>(0)?),
+        created_at: r.get(1)?,
+        status: r.get(2)?,
+        assigned_team: r.get(3)?,
+        notes: r.get(4)?,
+    })
 }

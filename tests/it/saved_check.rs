@@ -83,10 +83,9 @@ fn generated() -> (Vec<u8>, Vec<CheckRequest>) {
     (reports, checks)
 }
 
-// See: issue 23 (every CLI command answers at 10M in seconds)
-#[test]
-fn issue_23_a_check_answers_the_same_from_the_saved_clusters_as_from_the_served_ones() {
-    let app = TestApp::new();
+/// The settings and an engine on `app`'s directory with [`generated`]'s
+/// reports imported and their clusters saved, and its checks.
+fn engine_with_generated(app: &TestApp) -> (Settings, Engine, Vec<CheckRequest>) {
     let (reports, checks) = generated();
     let mut settings = Settings::defaults();
     settings.data_dir = app.data().to_path_buf();
@@ -96,6 +95,14 @@ fn issue_23_a_check_answers_the_same_from_the_saved_clusters_as_from_the_served_
         .expect("the reports load");
     assert_eq!(summary.rejected, 0);
     engine.save_current().expect("the clusters are saved");
+    (settings, engine, checks)
+}
+
+// See: issue 23 (every CLI command answers at 10M in seconds)
+#[test]
+fn issue_23_a_check_answers_the_same_from_the_saved_clusters_as_from_the_served_ones() {
+    let app = TestApp::new();
+    let (settings, engine, checks) = engine_with_generated(&app);
     let reader = Reader::open(settings.clone()).expect("a reader opens beside the owner");
     let saved = reader
         .saved_for_check()
@@ -225,14 +232,7 @@ fn issue_23_the_command_line_check_answers_beside_an_owner_and_rebuilds_when_the
 #[test]
 fn issue_23_every_saved_cluster_reads_back_as_the_engine_built_it() {
     let app = TestApp::new();
-    let (reports, _) = generated();
-    let mut settings = Settings::defaults();
-    settings.data_dir = app.data().to_path_buf();
-    let engine = Engine::open(settings).expect("the engine opens");
-    engine
-        .ingest("test", &reports[..], &mut |_| Ok(()), &mut |_, _, _| {})
-        .expect("the reports load");
-    engine.save_current().expect("the clusters are saved");
+    let (_, engine, _) = engine_with_generated(&app);
     let saved = fraudlink::saved::Saved::open(app.data())
         .expect("the file reads")
         .expect("a saved state");
