@@ -73,7 +73,10 @@ const MAGIC: &[u8; 8] = b"FLSTATE\n";
 /// counters and the settings match its stamp, which says nothing of the
 /// code that wrote it. An old file would then be served to the commands,
 /// and `ingest` would skip its rebuild on open, reporting the upgrade's
-/// changes as its own.
+/// changes as its own. The integration test
+/// `issue_23_a_change_of_what_is_linked_comes_with_a_new_saved_format`
+/// records what a fixed input links to under this format, and fails when
+/// that changes without a bump.
 pub const FORMAT: u32 = 3;
 
 /// What a saved state reflects.
@@ -122,7 +125,7 @@ pub fn check_fingerprint(s: &crate::config::Settings) -> u64 {
 }
 
 /// 64-bit FNV-1a: stable across runs and builds, unlike the std hasher.
-pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -265,3 +265,45 @@ fn issue_23_every_saved_cluster_reads_back_as_the_engine_built_it() {
             .any(|c| c.size > 10 && !c.fraud_types.is_empty())
     );
 }
+
+/// What the engine links, numbers and scores from [`generated`]'s reports
+/// and the fixtures, under the saved clusters' [`FORMAT`] it was recorded
+/// with.
+///
+/// [`FORMAT`]: fraudlink::saved::FORMAT
+const LINKED_UNDER_FORMAT: (u32, u64) = (3, 0xb88f_d508_128c_af3a);
+
+// See: issue 23 (a saved file is taken as current by its counters and
+// settings, which say nothing of the code that wrote it: `ingest` skips its
+// rebuild and the commands read the old clusters after an upgrade)
+#[test]
+fn issue_23_a_change_of_what_is_linked_comes_with_a_new_saved_format() {
+    let app = TestApp::new();
+    let (_, engine, _) = engine_with_generated(&app);
+    let fixtures = std::fs::read(crate::support::fixture("reports.ndjson")).unwrap();
+    engine
+        .ingest("test", &fixtures[..], &mut |_| Ok(()), &mut |_, _, _| {})
+        .expect("the fixtures load");
+    let state = engine.state();
+    let mut linked = format!("{:?}\n", state.suppressed());
+    for c in state.clusters() {
+        let d = state.detail(c);
+        linked.push_str(&serde_json::to_string(&d.summary).unwrap());
+        linked.push_str(&format!(
+            "{:?}\n",
+            (&d.rows, &d.identifiers, &d.links, &d.suggestions)
+        ));
+    }
+    assert!(state.clusters().len() > 100 && !state.suppressed().is_empty());
+    let fingerprint = fraudlink::saved::fnv1a(linked.bytes());
+    assert_eq!(
+        (fraudlink::saved::FORMAT, fingerprint),
+        LINKED_UNDER_FORMAT,
+        "the clusters built from the same reports changed (ids, members, \
+         links, scores, suppressed identifiers or suggestions). Files saved \
+         by the build before would be taken as current: bump \
+         `saved::FORMAT` and record the new pair in LINKED_UNDER_FORMAT. \
+         Only when the change is in this test's input (the generator, the \
+         fixtures) record the new fingerprint without a bump."
+    );
+}
