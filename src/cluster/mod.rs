@@ -422,6 +422,12 @@ impl Graph {
             .map_or(0, |i| self.ident_degree[i as usize] as usize)
     }
 
+    /// [`Graph::report_count`] of identifier number `i` (0 for a number
+    /// the graph does not hold).
+    pub fn report_count_at(&self, i: u32) -> usize {
+        self.ident_degree.get(i as usize).map_or(0, |&d| d as usize)
+    }
+
     /// How many reports name an identifier, and the number (see
     /// [`Graph::report_number`]) of one of them; without collecting them,
     /// for the check, which asks this of identifiers named by thousands.
