@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The start of `fraudlink serve` on a large store (issue 23): launches it
-# and every 0.2 s polls the port (`healthz`), its `ready`, and one intake
-# check, then prints the seconds from the launch to each, the server's RSS
+# and every 0.2 s polls the port (`healthz`), its `clusters` and `ready`,
+# and one intake check, then prints the seconds from the launch to each, the server's RSS
 # at those moments and its peak, and the log lines of the open (re-cluster
 # times). Stops the server when it is ready, or after LIMIT seconds; with
 # PUSH=1 it first pushes one report (so that a re-cluster is due), and it
@@ -33,7 +33,7 @@ since() { echo "$(date +%s.%N) $launched" | awk '{printf "%.1f", $1 - $2}'; }
 rss() { awk '/VmRSS/ {printf "%.2f GB", $2 / 1e6}' "/proc/$SERVER/status"; }
 peak() { awk '/VmHWM/ {printf "%.2f GB", $2 / 1e6}' "/proc/$SERVER/status"; }
 
-answered="" checked="" ready=""
+answered="" checked="" built="" ready=""
 while [ -z "$ready" ]; do
   kill -0 "$SERVER" 2> /dev/null || { echo "serve stopped; see $OUT/serve.log" >&2; exit 1; }
   if [ "$(since | cut -d. -f1)" -ge "$LIMIT" ]; then
@@ -55,6 +55,10 @@ while [ -z "$ready" ]; do
         checked=$(since)
         echo "first check answered after $checked s, in $took s"
       fi
+    fi
+    if [ -z "$built" ] && grep -q '"clusters":true' <<< "$health"; then
+      built=$(since)
+      echo "clusters built after $built s (RSS $(rss))"
     fi
     if ! grep -q '"ready":false' <<< "$health"; then
       ready=$(since)

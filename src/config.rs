@@ -92,6 +92,10 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Longest a request may take, in seconds.
     pub request_timeout_secs: u64,
+    /// How long a request that needs the clusters waits for a service
+    /// that is starting to build them, in seconds, before it gets 503
+    /// with `Retry-After` (`api::starting`).
+    pub start_wait_secs: u64,
     /// The time slice the request threads ask the scheduler for, in
     /// microseconds (Linux 6.12 and later; 0 keeps the kernel's default).
     pub request_slice_us: u64,

@@ -55,7 +55,11 @@ pub async fn run(
     // does it once and saves them (`reader`).
     let e = engine.clone();
     tokio::task::spawn_blocking(move || {
-        if e.reclusters_within(STOP_RECLUSTERS_WITHIN) {
+        if !e.has_clusters() {
+            // Stopped during its start: nothing was pushed (pushes wait
+            // for the clusters), and the next start builds them.
+            info!("stopping before the clusters were built");
+        } else if e.reclusters_within(STOP_RECLUSTERS_WITHIN) {
             e.rebuild_if_behind("shutdown")?;
             // The commands that read the clusters find them saved.
             e.save_current()?;
@@ -256,6 +260,11 @@ async fn recluster_loop(state: AppState) {
     loop {
         state.reindex.notified().await;
         tokio::time::sleep(Duration::from_millis(200)).await;
+        if !state.engine.has_clusters() {
+            // The start builds them (`Engine::serving`); `watch_store`
+            // asks again once they are built.
+            continue;
+        }
         let engine = state.engine.clone();
         let idle = idle.clone();
         let started = std::time::Instant::now();
@@ -339,7 +348,9 @@ async fn watch_store(state: AppState) {
             }
         }
         purges = Some(now.purges);
-        if now.derived != state.engine.state_revisions().derived {
+        // A service that is starting builds its clusters itself (see
+        // `Engine::serving`).
+        if state.engine.has_clusters() && now.derived != state.engine.state_revisions().derived {
             state.reindex.notify_one();
         }
         if admin.is_some_and(|seen| seen != now.admin) {

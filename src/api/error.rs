@@ -42,6 +42,10 @@ pub enum ApiError {
     /// once with `Retry-After`, rather than after the time limit.
     #[error("busy")]
     Busy,
+    /// 503: the service is starting and has not built its clusters yet
+    /// (`api::starting`).
+    #[error("starting")]
+    Starting,
     /// 500: a bug or an outage; the cause is logged, not shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -92,6 +96,24 @@ impl IntoResponse for ApiError {
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())],
+                    Json(body),
+                )
+                    .into_response();
+            }
+            ApiError::Starting => {
+                let body = ErrorBody {
+                    error: "starting".into(),
+                    detail: json!(
+                        "the service is starting and builds its clusters from the store; \
+                         try again after Retry-After seconds"
+                    ),
+                };
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(
+                        header::RETRY_AFTER,
+                        crate::api::starting::STARTING_RETRY_AFTER_SECS.to_string(),
+                    )],
                     Json(body),
                 )
                     .into_response();

@@ -31,6 +31,7 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: Liveness::Ok,
         ready: state.engine.ready(),
+        clusters: state.engine.has_clusters(),
     })
 }
 

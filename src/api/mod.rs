@@ -34,6 +34,7 @@ mod error;
 mod matched;
 mod meta;
 mod reports;
+pub(crate) mod starting;
 mod tokens;
 mod whole_export;
 mod wire;
@@ -63,6 +64,9 @@ pub struct ApiConfig {
     /// Requests with a large body (pushes, large checks) that may wait
     /// for a worker thread, per kind; more get 503 with `Retry-After`.
     pub queued_bodies: usize,
+    /// How long a request that needs the clusters waits for a starting
+    /// service to build them (see [`starting`]).
+    pub start_wait: Duration,
 }
 
 impl From<&crate::config::ServerConfig> for ApiConfig {
@@ -73,6 +77,7 @@ impl From<&crate::config::ServerConfig> for ApiConfig {
             request_timeout: std::time::Duration::from_secs(s.request_timeout_secs.max(1)),
             queued_requests: s.queued_requests,
             queued_bodies: s.queued_bodies,
+            start_wait: Duration::from_secs(s.start_wait_secs),
         }
     }
 }
@@ -84,6 +89,7 @@ impl Default for ApiConfig {
             request_timeout: Duration::from_secs(30),
             queued_requests: 64,
             queued_bodies: 8,
+            start_wait: Duration::from_secs(10),
         }
     }
 }
@@ -142,6 +148,9 @@ pub struct AppState {
     /// How long a whole export waits for its client to take the next
     /// batch before it is cut off (`request_timeout`).
     pub(crate) export_stall: Duration,
+    /// How long a request that needs the clusters waits for a starting
+    /// service to build them ([`ApiConfig::start_wait`]).
+    pub(crate) start_wait: Duration,
 }
 
 impl AppState {
@@ -169,6 +178,7 @@ impl AppState {
             large_checks: pool("large-check", Priority::Requests, cfg.queued_bodies),
             whole_exports: Arc::new(tokio::sync::Semaphore::new(1)),
             export_stall: cfg.request_timeout,
+            start_wait: cfg.start_wait,
         }
     }
 
@@ -354,6 +364,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/metrics", get(meta::metrics))
         .route("/api/v1/openapi.json", get(meta::openapi_json))
         .fallback(meta::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            wait_for_clusters,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), log_refusals))
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(TraceLayer::new_for_http())
@@ -727,6 +741,18 @@ impl RequestLog {
         *self.who.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((principal.clone(), reason.map(str::to_owned)));
     }
+}
+
+/// Holds a request that needs the clusters while the service builds them
+/// at its start (see [`starting`]), then refuses it with 503 and
+/// `Retry-After` if they are not built yet.
+async fn wait_for_clusters(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if starting::needs_no_clusters(&state.engine, req.method(), req.uri().path())
+        || starting::clusters_built(&state.engine, state.start_wait).await
+    {
+        return next.run(req).await;
+    }
+    ApiError::Starting.into_response()
 }
 
 /// Writes a row for every request refused with 403 that did not write its

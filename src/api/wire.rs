@@ -225,6 +225,12 @@ pub struct Health {
     /// commands, are worked out beside the first requests (a minute or
     /// two at ten million reports). A readiness probe waits for it.
     pub ready: bool,
+    /// Whether the clusters are built (additive): false while the service
+    /// builds them at its start (minutes at ten million reports).
+    /// Meanwhile checks are answered from the clusters saved when it last
+    /// stopped, if those are the store's, and other requests wait up to
+    /// ten seconds, then get 503 with `Retry-After`.
+    pub clusters: bool,
 }
 
 /// The one answer of a live service.

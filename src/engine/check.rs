@@ -137,7 +137,7 @@ pub struct Unreadable {
 
 /// A report for a check: every field optional except that something must
 /// be there to check.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckRequest {
     /// Optional id.
     #[serde(default)]
@@ -224,6 +224,9 @@ impl Engine {
     /// refused; a structured identifier that cannot be read is not
     /// checked and is named in the answer (`unreadable`).
     pub fn check(&self, req: &CheckRequest) -> EngineResult<CheckAnswer> {
+        if let Some(answer) = self.check_while_starting(req) {
+            return answer;
+        }
         let mut tries = 0;
         let (state, mut answer, idents, waiting) = loop {
             let state = self.state();
@@ -264,6 +267,32 @@ impl Engine {
             }
         }
         Ok(answer)
+    }
+
+    /// A check answered from the clusters saved for the commands, while a
+    /// service opened with them builds its own (see
+    /// [`Engine::checks_while_starting`]); `None` once it has built them.
+    /// Nothing can be pending then: pushes wait for the clusters.
+    fn check_while_starting(&self, req: &CheckRequest) -> Option<EngineResult<CheckAnswer>> {
+        if self.has_clusters() {
+            return None;
+        }
+        let saved = self
+            .inner
+            .opened_with
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        let triage =
+            |id: &ClusterId| self.read(|s| Ok(super::triage_in(s.triaged_cluster(id)?.as_ref())));
+        let answer = check_against(
+            &saved.known(),
+            &self.inner.extractor,
+            self.inner.settings.linking.refiling_window_days,
+            &triage,
+            req,
+        );
+        Some(answer.map(|(answer, _)| answer))
     }
 
     /// Why two reports are (not) in one cluster.

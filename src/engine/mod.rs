@@ -151,6 +151,13 @@ struct Inner {
     /// cluster's history is read without queueing behind pushes that hold
     /// the writer (see [`Engine::read`]).
     readers: Mutex<Vec<Store>>,
+    /// Set by [`Engine::open_to_serve`] when the clusters saved for the
+    /// commands are the store's: checks are answered from them until the
+    /// first state is built (see [`Engine::serving`]).
+    opened_with: Mutex<Option<Arc<crate::saved::Saved>>>,
+    /// Set by [`Engine::open_to_serve`]: [`Engine::serving`] brings the
+    /// index up to the store and builds the clusters.
+    to_open: std::sync::atomic::AtomicBool,
     /// The shared hold on the data directory (see `datadir`); declared
     /// last, so it is let go after everything else has closed.
     _hold: crate::datadir::Hold,
@@ -343,15 +350,76 @@ impl Engine {
                 purging: Mutex::new(()),
                 saving: Mutex::new(None),
                 readers: Mutex::new(Vec::new()),
+                opened_with: Mutex::new(None),
+                to_open: std::sync::atomic::AtomicBool::new(opening == Opening::ToServe),
                 _checkpointer: checkpointer,
                 _hold: hold,
             }),
         };
-        if opening != Opening::ToIngest || !engine.saved_clusters_current()? {
-            engine.rebuild("open")?;
+        match opening {
+            // Built beside the first requests (see `Engine::serving`).
+            Opening::ToServe => {
+                *engine
+                    .inner
+                    .opened_with
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = engine.saved_for_checks()?.map(Arc::new);
+                return Ok(Ok(engine));
+            }
+            Opening::ToIngest if engine.saved_clusters_current()? => {}
+            _ => {
+                engine.rebuild("open")?;
+            }
         }
         engine.catch_up_index()?;
         Ok(Ok(engine))
+    }
+
+    /// The clusters saved for the commands when a check answers from them
+    /// as from the store's clusters: they are the store's as it stands and
+    /// were built with the same linking and priority settings (see
+    /// [`crate::saved::check_fingerprint`]).
+    fn saved_for_checks(&self) -> Result<Option<crate::saved::Saved>> {
+        let saved = match crate::saved::Saved::open(self.data_dir()) {
+            Ok(Some(saved)) => saved,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                warn!(
+                    error = format!("{e:#}"),
+                    "the saved clusters cannot be read"
+                );
+                return Ok(None);
+            }
+        };
+        let (generation, revisions) = {
+            let store = self.store();
+            (store.generation()?, store.revisions()?)
+        };
+        let stamp = saved.stamp();
+        let current = stamp.generation == generation
+            && stamp.revisions.derived == revisions.derived
+            && stamp.check_settings == crate::saved::check_fingerprint(&self.inner.settings);
+        Ok(current.then_some(saved))
+    }
+
+    /// Whether the clusters are built: false only while a service opened
+    /// with [`Engine::open_to_serve`] builds its first state (minutes at
+    /// ten million reports), when only checks are answered, and only when
+    /// the clusters saved for the commands are the store's
+    /// ([`Engine::checks_while_starting`]).
+    pub fn has_clusters(&self) -> bool {
+        self.state().generation >= 0
+    }
+
+    /// Whether checks are answered before the clusters are built (see
+    /// [`Engine::has_clusters`]): from the clusters saved for the
+    /// commands, when they were the store's at the open.
+    pub fn checks_while_starting(&self) -> bool {
+        self.inner
+            .opened_with
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
     }
 
     /// Whether the clusters saved for the commands are the store's as it
@@ -470,15 +538,28 @@ impl Engine {
     /// page that needs them waits for them on the heavy-read threads, so
     /// the thread runs at the priority of those requests, not below).
     pub fn serving(&self) -> std::io::Result<std::thread::JoinHandle<()>> {
-        self.inner
-            .serving
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let opening = self
+            .inner
+            .to_open
+            .swap(false, std::sync::atomic::Ordering::SeqCst);
+        if !opening {
+            self.inner
+                .serving
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let engine = self.clone();
         let job = self.start_job();
         std::thread::Builder::new()
             .name("prepare-pages".into())
             .spawn(move || {
                 let _done = job;
+                if opening {
+                    engine.open_clusters();
+                    engine
+                        .inner
+                        .serving
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
                 crate::workers::lower_thread_priority(crate::workers::Priority::Requests);
                 let started = std::time::Instant::now();
                 let state = engine.state();

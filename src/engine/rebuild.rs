@@ -596,6 +596,39 @@ impl Engine {
         u128::from(last) < within.as_millis()
     }
 
+    /// The start of an engine opened with [`Engine::open_to_serve`]: the
+    /// search index brought up to the store, then the clusters built and
+    /// published (and saved for the commands beside, when behind). Until
+    /// then the service answers checks from the saved clusters, when they
+    /// are the store's, and holds other requests (`api::wait_for_clusters`).
+    /// A store that cannot be read ends the process, as a failed open does.
+    pub(super) fn open_clusters(&self) {
+        let started = std::time::Instant::now();
+        // Unless a purge before the start built them (`cli::serve`).
+        let built = self.catch_up_index().and_then(|_| {
+            if self.has_clusters() {
+                return Ok(Vec::new());
+            }
+            self.rebuild("open")
+        });
+        if let Err(e) = built {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "the clusters could not be built from the store; stopping"
+            );
+            std::process::exit(1);
+        }
+        *self
+            .inner
+            .opened_with
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "the clusters are built: every request is answered"
+        );
+    }
+
     /// Re-clusters when the store has changed since the state was built.
     pub fn rebuild_if_behind(&self, cause: &str) -> Result<Vec<Event>> {
         self.rebuild_if_behind_on(cause, Heavy::Here)
@@ -890,6 +923,9 @@ mod tests {
         let settings = fixture_engine(dir.path()).settings().clone();
         crate::saved::remove(dir.path()).unwrap();
         let engine = Engine::open_to_serve(settings).unwrap();
+        // The start builds the clusters beside the first requests.
+        assert!(!engine.has_clusters());
+        let _start = engine.serving().unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         let saved = loop {
             if let Some(saved) = crate::saved::Saved::open(dir.path()).unwrap() {

@@ -112,6 +112,10 @@ pub fn router(state: AppState) -> Router {
         // limit (`max_body_bytes`).
         .layer(tower_http::limit::RequestBodyLimitLayer::new(FORM_BYTES))
         .route("/check", get(pages::check_page).post(pages::check))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            wait_for_clusters,
+        ))
         .layer(axum::middleware::from_fn(render_errors))
         .layer(axum::middleware::from_fn_with_state(
             app,
@@ -378,6 +382,9 @@ pub enum UiError {
     BadRequest(Msg),
     /// Too many requests wait for this kind of work (503, `Retry-After`).
     Busy,
+    /// The service is starting and has not built its clusters yet (503,
+    /// `Retry-After`).
+    Starting,
     /// A bug or an I/O failure; logged, not shown.
     Internal(anyhow::Error),
 }
@@ -404,6 +411,7 @@ impl From<crate::api::ApiError> for UiError {
             }
             A::TooLarge => UiError::bad("error.too_large"),
             A::Busy => UiError::Busy,
+            A::Starting => UiError::Starting,
             A::UnsupportedMediaType => UiError::bad("error.form"),
             A::Internal(e) => UiError::Internal(e),
         }
@@ -467,6 +475,22 @@ struct PendingError {
     message: Msg,
 }
 
+/// Holds a page that needs the clusters while the service builds them at
+/// its start (`api::starting`), then says so if they are not built yet.
+async fn wait_for_clusters(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use crate::api::starting;
+    if starting::needs_no_clusters(&app.engine, req.method(), req.uri().path())
+        || starting::clusters_built(&app.engine, app.start_wait).await
+    {
+        return next.run(req).await;
+    }
+    UiError::Starting.into_response()
+}
+
 /// Writes the error pages of the UI's answers in the request's language,
 /// with the site's navigation.
 async fn render_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
@@ -489,6 +513,19 @@ async fn render_errors(req: axum::extract::Request, next: axum::middleware::Next
     out
 }
 
+/// A 503 page saying `message`, with `Retry-After`.
+fn unavailable(title: &'static str, message: &'static str, retry_after_secs: u64) -> Response {
+    let mut res = StatusCode::SERVICE_UNAVAILABLE.into_response();
+    res.extensions_mut().insert(PendingError {
+        title,
+        message: Msg::new(message),
+    });
+    if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
@@ -504,16 +541,18 @@ impl IntoResponse for UiError {
             UiError::NotFound(m) => (StatusCode::NOT_FOUND, "error.title_not_found", m),
             UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "error.title_bad", m),
             UiError::Busy => {
-                let retry = crate::api::RETRY_AFTER_SECS.to_string();
-                let mut res = StatusCode::SERVICE_UNAVAILABLE.into_response();
-                res.extensions_mut().insert(PendingError {
-                    title: "error.title_busy",
-                    message: Msg::new("error.busy"),
-                });
-                if let Ok(v) = HeaderValue::from_str(&retry) {
-                    res.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                return res;
+                return unavailable(
+                    "error.title_busy",
+                    "error.busy",
+                    crate::api::RETRY_AFTER_SECS,
+                );
+            }
+            UiError::Starting => {
+                return unavailable(
+                    "error.title_starting",
+                    "error.starting",
+                    crate::api::starting::STARTING_RETRY_AFTER_SECS,
+                );
             }
             UiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "ui request failed");

@@ -307,3 +307,118 @@ fn issue_23_a_change_of_what_is_linked_comes_with_a_new_saved_format() {
          fixtures) record the new fingerprint without a bump."
     );
 }
+
+/// A request to `router`, as `token` with a purpose; the status, the
+/// `Retry-After` header and the body.
+async fn call(
+    router: &axum::Router,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (axum::http::StatusCode, Option<String>, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("x-fraudlink-reason", "test case 42")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_owned()))
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, retry, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+// See: issue 23 (at ten million reports `serve` answered nothing for three
+// minutes after its launch, while it rebuilt the clusters)
+#[tokio::test]
+async fn issue_23_a_starting_service_answers_checks_from_the_saved_clusters_and_holds_the_rest() {
+    use axum::http::StatusCode;
+    use fraudlink::api::{ApiConfig, AppState};
+    use fraudlink::auth::Role;
+
+    let app = TestApp::new();
+    let (settings, engine, checks) = engine_with_generated(&app);
+    let intake = engine
+        .create_token(Role::Intake, Some("Team1"), "intake", None)
+        .unwrap()
+        .1;
+    let analyst = engine
+        .create_token(Role::Analyst, None, "analyst", None)
+        .unwrap()
+        .1;
+    let bodies: Vec<String> = checks
+        .iter()
+        .take(60)
+        .map(|c| serde_json::to_string(c).unwrap())
+        .collect();
+    let cfg = ApiConfig {
+        start_wait: std::time::Duration::from_millis(200),
+        ..ApiConfig::default()
+    };
+    let answers = |engine: &Engine| {
+        let router = fraudlink::server::app(AppState::with_config(engine.clone(), &cfg), &cfg);
+        let bodies = bodies.clone();
+        let intake = intake.clone();
+        async move {
+            let mut out = Vec::new();
+            for b in &bodies {
+                let (status, _, body) = call(&router, "POST", "/api/v1/check", &intake, b).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                out.push(body);
+            }
+            out
+        }
+    };
+    let built = answers(&engine).await;
+    assert!(built.iter().filter(|a| a.contains("cluster_id")).count() > 10);
+    drop(engine);
+
+    // Opened to serve, before its start built the clusters.
+    let starting = Engine::open_to_serve(settings.clone()).expect("the service opens");
+    assert!(!starting.has_clusters() && starting.checks_while_starting());
+    let early = answers(&starting).await;
+    let differs = early.iter().zip(&built).position(|(a, b)| a != b);
+    assert_eq!(differs, None, "checks answer from the saved clusters");
+    let router = fraudlink::server::app(AppState::with_config(starting.clone(), &cfg), &cfg);
+    let (status, retry, body) = call(&router, "GET", "/api/v1/clusters", &analyst, "").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(retry.as_deref(), Some("15"));
+    assert!(body.contains(r#""error":"starting""#), "{body}");
+    let (status, _, body) = call(&router, "GET", "/api/v1/healthz", "", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#""clusters":false"#), "{body}");
+    // The web UI says so in Dutch.
+    let (status, _, body) = call(&router, "GET", "/", "", "").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.contains("Bezig met opstarten"), "{body}");
+
+    // Once the start has built them, everything is answered, the same.
+    starting.serving().unwrap().join().unwrap();
+    assert!(starting.has_clusters() && !starting.checks_while_starting());
+    let (status, _, body) = call(&router, "GET", "/api/v1/clusters", &analyst, "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(answers(&starting).await, built);
+    drop((router, starting));
+
+    // Saved clusters that are not the store's answer no check: a check
+    // waits for the clusters like any other request.
+    fraudlink::saved::remove(app.data()).unwrap();
+    let starting = Engine::open_to_serve(settings).expect("the service opens");
+    assert!(!starting.checks_while_starting());
+    let router = fraudlink::server::app(AppState::with_config(starting.clone(), &cfg), &cfg);
+    let (status, _, body) = call(&router, "POST", "/api/v1/check", &intake, &bodies[0]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    starting.serving().unwrap().join().unwrap();
+    let (status, _, body) = call(&router, "POST", "/api/v1/check", &intake, &bodies[0]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, built[0]);
+}
