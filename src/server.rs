@@ -73,8 +73,12 @@ pub async fn run(
         e.move_access_queue()?;
         // Every answered push has queued its report for the index; record
         // the store's generation with them, so the next start does not
-        // index them again.
-        e.flush_index()
+        // index them again. Not when the start's catch-up of the index has
+        // not ended: the next start does it again.
+        if e.index_caught_up() {
+            e.flush_index()?;
+        }
+        Ok::<(), anyhow::Error>(())
     })
     .await??;
     Ok(())
@@ -303,7 +307,8 @@ async fn watch_store(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
-        if !crate::saved::path(state.engine.data_dir()).exists()
+        if state.engine.has_clusters()
+            && !crate::saved::path(state.engine.data_dir()).exists()
             && !saving.swap(true, std::sync::atomic::Ordering::AcqRel)
         {
             let (e, done) = (state.engine.clone(), saving.clone());
@@ -398,6 +403,10 @@ async fn watch_purges(engine: Engine) {
     let mut tick = tokio::time::interval(PURGE_WATCH);
     loop {
         tick.tick().await;
+        if !engine.has_clusters() {
+            // The start applies the purge ledger and builds the clusters.
+            continue;
+        }
         let e = engine.clone();
         match tokio::task::spawn_blocking(move || e.apply_outside_purges()).await {
             Ok(Ok(0)) => {}

@@ -59,6 +59,7 @@ impl From<crate::engine::EngineError> for ApiError {
         match e {
             E::NotFound { .. } => ApiError::NotFound(e.to_string()),
             E::Invalid { .. } => ApiError::Unprocessable(e.to_string()),
+            E::Starting => ApiError::Starting,
             E::Internal(e) => ApiError::Internal(e),
         }
     }

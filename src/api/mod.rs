@@ -77,7 +77,11 @@ impl From<&crate::config::ServerConfig> for ApiConfig {
             request_timeout: std::time::Duration::from_secs(s.request_timeout_secs.max(1)),
             queued_requests: s.queued_requests,
             queued_bodies: s.queued_bodies,
-            start_wait: Duration::from_secs(s.start_wait_secs),
+            // Shorter than the request's time limit, or a 503 would be a 408.
+            start_wait: Duration::from_secs(
+                s.start_wait_secs
+                    .min(s.request_timeout_secs.max(1).saturating_sub(1)),
+            ),
         }
     }
 }

@@ -229,7 +229,7 @@ pub struct Health {
     /// builds them at its start (minutes at ten million reports).
     /// Meanwhile checks are answered from the clusters saved when it last
     /// stopped, if those are the store's, and other requests wait up to
-    /// ten seconds, then get 503 with `Retry-After`.
+    /// `[server] start_wait_secs`, then get 503 with `Retry-After`.
     pub clusters: bool,
 }
 

@@ -101,8 +101,10 @@ pub(super) fn serve(engine: Engine, addr: &str) -> Result<u8> {
     let cfg = fraudlink::api::ApiConfig::from(&engine.settings().server);
     let retention = fraudlink::store::Retention::of(engine.settings());
     // Purged before the first answer: a service restarted every day would
-    // otherwise never reach its first daily purge.
-    if !retention.is_off() {
+    // otherwise never reach its first daily purge. A service opened with
+    // `Engine::open_to_serve` does it at its start, beside the first
+    // requests (`Engine::serving`).
+    if !retention.is_off() && engine.has_clusters() {
         eprintln!("fraudlink: applying the retention periods before serving");
         print_purge(&engine.purge(retention, "retention")?);
     }

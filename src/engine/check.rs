@@ -271,10 +271,12 @@ impl Engine {
 
     /// A check answered from the clusters saved for the commands, while a
     /// service opened with them builds its own (see
-    /// [`Engine::checks_while_starting`]); `None` once it has built them.
-    /// Nothing can be pending then: pushes wait for the clusters.
+    /// [`Engine::checks_while_starting`]); `None` once it has built them,
+    /// and for an engine not opened to serve. Nothing can be pending then:
+    /// pushes wait for the clusters. [`EngineError::Starting`] when the
+    /// saved clusters cannot answer.
     fn check_while_starting(&self, req: &CheckRequest) -> Option<EngineResult<CheckAnswer>> {
-        if self.has_clusters() {
+        if self.has_clusters() || !self.inner.save_beside {
             return None;
         }
         let saved = self
@@ -282,7 +284,11 @@ impl Engine {
             .opened_with
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()?;
+            .clone();
+        let Some(saved) = saved else {
+            // Not the store's, or found damaged by a check before.
+            return Some(Err(EngineError::Starting));
+        };
         let triage =
             |id: &ClusterId| self.read(|s| Ok(super::triage_in(s.triaged_cluster(id)?.as_ref())));
         let answer = check_against(
@@ -292,7 +298,24 @@ impl Engine {
             &triage,
             req,
         );
-        Some(answer.map(|(answer, _)| answer))
+        Some(match answer {
+            Ok((answer, _)) => Ok(answer),
+            // A file that cannot be read answers no more checks: they
+            // wait for the clusters being built, like other requests.
+            Err(EngineError::Internal(e)) => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "the saved clusters cannot answer checks while the service starts"
+                );
+                *self
+                    .inner
+                    .opened_with
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = None;
+                Err(EngineError::Starting)
+            }
+            Err(e) => Err(e),
+        })
     }
 
     /// Why two reports are (not) in one cluster.

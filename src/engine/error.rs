@@ -30,6 +30,10 @@ pub enum EngineError {
         /// API's detail; the UI says it in its own words).
         problem: String,
     },
+    /// The service is starting and cannot answer this yet (HTTP 503 with
+    /// `Retry-After`): see `api::starting`.
+    #[error("the service is starting")]
+    Starting,
     /// A failure of the service (the store, the index, a bug), not of the
     /// request (HTTP 500): logged, never shown.
     #[error(transparent)]

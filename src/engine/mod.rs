@@ -158,6 +158,9 @@ struct Inner {
     /// Set by [`Engine::open_to_serve`]: [`Engine::serving`] brings the
     /// index up to the store and builds the clusters.
     to_open: std::sync::atomic::AtomicBool,
+    /// False from [`Engine::open_to_serve`] until the start has brought
+    /// the search index up to the store (see [`Engine::index_caught_up`]).
+    index_current: std::sync::atomic::AtomicBool,
     /// The shared hold on the data directory (see `datadir`); declared
     /// last, so it is let go after everything else has closed.
     _hold: crate::datadir::Hold,
@@ -266,12 +269,12 @@ impl Engine {
         Engine::open_as(settings, Opening::Command)
     }
 
-    /// [`Engine::open`] for `serve`: the clusters rebuilt on open are saved
-    /// for the commands beside it on a thread of their own, not before the
-    /// service starts (at ten million reports the save takes minutes).
-    /// Meanwhile a command beside it shows the clusters saved before, with
-    /// a note that they are behind, or waits for the save when there are
-    /// none (`reader`).
+    /// [`Engine::open`] for `serve`, without building the clusters: the
+    /// service answers at once and [`Engine::serving`] builds them beside
+    /// its first requests (minutes at ten million reports), then saves them
+    /// for the commands on a thread of its own. Meanwhile a command beside
+    /// it shows the clusters saved before, with a note when they are
+    /// behind, or waits for the save when there are none (`reader`).
     pub fn open_to_serve(settings: Settings) -> Result<Engine> {
         Engine::open_as(settings, Opening::ToServe)
     }
@@ -352,20 +355,14 @@ impl Engine {
                 readers: Mutex::new(Vec::new()),
                 opened_with: Mutex::new(None),
                 to_open: std::sync::atomic::AtomicBool::new(opening == Opening::ToServe),
+                index_current: std::sync::atomic::AtomicBool::new(opening != Opening::ToServe),
                 _checkpointer: checkpointer,
                 _hold: hold,
             }),
         };
         match opening {
             // Built beside the first requests (see `Engine::serving`).
-            Opening::ToServe => {
-                *engine
-                    .inner
-                    .opened_with
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner()) = engine.saved_for_checks()?.map(Arc::new);
-                return Ok(Ok(engine));
-            }
+            Opening::ToServe => return Ok(Ok(engine)),
             Opening::ToIngest if engine.saved_clusters_current()? => {}
             _ => {
                 engine.rebuild("open")?;
@@ -379,7 +376,7 @@ impl Engine {
     /// as from the store's clusters: they are the store's as it stands and
     /// were built with the same linking and priority settings (see
     /// [`crate::saved::check_fingerprint`]).
-    fn saved_for_checks(&self) -> Result<Option<crate::saved::Saved>> {
+    pub(super) fn saved_for_checks(&self) -> Result<Option<crate::saved::Saved>> {
         let saved = match crate::saved::Saved::open(self.data_dir()) {
             Ok(Some(saved)) => saved,
             Ok(None) => return Ok(None),
@@ -409,6 +406,16 @@ impl Engine {
     /// ([`Engine::checks_while_starting`]).
     pub fn has_clusters(&self) -> bool {
         self.state().generation >= 0
+    }
+
+    /// Whether the search index has been brought up to the store since the
+    /// open: false during the start of a service until its catch-up ends
+    /// (a stop meanwhile must not record the store's generation with an
+    /// index that lacks reports).
+    pub fn index_caught_up(&self) -> bool {
+        self.inner
+            .index_current
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether checks are answered before the clusters are built (see
@@ -537,6 +544,9 @@ impl Engine {
     /// and the service answers meanwhile (checks, searches, reports; a
     /// page that needs them waits for them on the heavy-read threads, so
     /// the thread runs at the priority of those requests, not below).
+    /// An engine opened with [`Engine::open_to_serve`] first builds its
+    /// clusters on that thread (`Engine::open_clusters`); until they are
+    /// built only checks are answered (`api::starting`).
     pub fn serving(&self) -> std::io::Result<std::thread::JoinHandle<()>> {
         let opening = self
             .inner
@@ -554,7 +564,14 @@ impl Engine {
             .spawn(move || {
                 let _done = job;
                 if opening {
-                    engine.open_clusters();
+                    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        engine.open_clusters();
+                    }));
+                    if opened.is_err() {
+                        // The panic's message is logged by the hook.
+                        tracing::error!("building the clusters panicked; stopping");
+                        std::process::exit(1);
+                    }
                     engine
                         .inner
                         .serving
@@ -581,6 +598,7 @@ impl Engine {
             .starting
             .load(std::sync::atomic::Ordering::SeqCst)
             == 0
+            && self.has_clusters()
     }
 
     /// Counts a start job until what this returns is dropped.

@@ -22,7 +22,8 @@ impl Engine {
     /// directory that name them or are as old, their documents in the
     /// search index (rewriting the segments that held them), and the
     /// access-log rows older than `retention.access_log_days`; re-clusters
-    /// when reports went; logs the purge; and truncates the WAL, which
+    /// when reports went (unless the service is starting and has not built
+    /// its clusters yet: it builds them next); logs the purge; and truncates the WAL, which
     /// still held the pages as they were. A store written before deletion
     /// was secure is rewritten once (`VACUUM`) first.
     pub fn purge(&self, retention: Retention, actor: &str) -> Result<PurgeSummary> {
@@ -35,7 +36,8 @@ impl Engine {
             now,
         )?;
         self.catch_up_purges()?;
-        if !summary.purged.reports.is_empty() {
+        // A service that is starting builds its clusters after this.
+        if !summary.purged.reports.is_empty() && self.has_clusters() {
             self.rebuild(&format!(
                 "purge of {} report(s) filed before {} by {actor}",
                 summary.purged.reports.len(),

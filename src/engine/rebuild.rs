@@ -597,21 +597,26 @@ impl Engine {
     }
 
     /// The start of an engine opened with [`Engine::open_to_serve`]: the
-    /// search index brought up to the store, then the clusters built and
-    /// published (and saved for the commands beside, when behind). Until
-    /// then the service answers checks from the saved clusters, when they
-    /// are the store's, and holds other requests (`api::wait_for_clusters`).
-    /// A store that cannot be read ends the process, as a failed open does.
+    /// retention periods applied (a service restarted every day would
+    /// otherwise never reach its first daily purge), the saved clusters
+    /// taken to answer checks when they are the store's, the search index
+    /// brought up to the store, then the clusters built and published (and
+    /// saved for the commands beside, when behind). Until then the service
+    /// holds the requests that need the clusters or the index
+    /// (`api::starting`). A store that cannot be read ends the process, as
+    /// a failed open does.
     pub(super) fn open_clusters(&self) {
         let started = std::time::Instant::now();
-        // Unless a purge before the start built them (`cli::serve`).
-        let built = self.catch_up_index().and_then(|_| {
-            if self.has_clusters() {
-                return Ok(Vec::new());
-            }
-            self.rebuild("open")
-        });
-        if let Err(e) = built {
+        let opened = || -> Result<()> {
+            self.answer_checks_from_saved()?;
+            self.catch_up_index()?;
+            self.inner
+                .index_current
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            self.rebuild("open")?;
+            Ok(())
+        };
+        if let Err(e) = opened() {
             tracing::error!(
                 error = format!("{e:#}"),
                 "the clusters could not be built from the store; stopping"
@@ -627,6 +632,32 @@ impl Engine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "the clusters are built: every request is answered"
         );
+    }
+
+    /// The first step of a service's start (see [`Engine::open_clusters`]):
+    /// applies the retention periods, then takes the clusters saved for the
+    /// commands to answer checks until the clusters are built, when they
+    /// are the store's (see [`Engine::checks_while_starting`]).
+    pub fn answer_checks_from_saved(&self) -> Result<()> {
+        let retention = crate::store::Retention::of(&self.inner.settings);
+        if !retention.is_off() {
+            // Before the saved clusters answer a check: they may hold
+            // reports it removes. (No re-cluster: the start's follows.)
+            let s = self.purge(retention, "retention")?;
+            info!(
+                reports = s.purged.reports.len(),
+                access_log_rows = s.access_log_rows,
+                "retention purge at the start"
+            );
+        }
+        if !self.has_clusters() && self.inner.save_beside {
+            *self
+                .inner
+                .opened_with
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = self.saved_for_checks()?.map(Arc::new);
+        }
+        Ok(())
     }
 
     /// Re-clusters when the store has changed since the state was built.

@@ -447,6 +447,7 @@ impl From<crate::engine::EngineError> for UiError {
                 tracing::debug!(field, problem, "ui request refused");
                 UiError::bad("error.bad_input")
             }
+            E::Starting => UiError::Starting,
             E::Internal(e) => UiError::Internal(e),
         }
     }

@@ -248,6 +248,33 @@ impl Server {
         self.known.clone()
     }
 
+    /// Waits until `healthz` says the start's work is done (the clusters
+    /// built, the retention purge applied, the pages' inputs worked out),
+    /// at most `wait`; whether it did.
+    pub fn ready(&mut self, wait: Duration) -> bool {
+        use std::io::{Read, Write};
+        let until = std::time::Instant::now() + wait;
+        let Some(addr) = self.addr(wait) else {
+            return false;
+        };
+        while std::time::Instant::now() < until {
+            let mut body = String::new();
+            if let Ok(mut conn) = std::net::TcpStream::connect(&addr) {
+                let asked = conn.write_all(
+                    b"GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                );
+                if asked.is_ok() {
+                    let _ = conn.read_to_string(&mut body);
+                }
+            }
+            if body.contains(r#""ready":true"#) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
     /// The first lines it wrote to stderr.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
