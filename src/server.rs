@@ -56,8 +56,8 @@ pub async fn run(
     let e = engine.clone();
     tokio::task::spawn_blocking(move || {
         if !e.has_clusters() {
-            // Stopped during its start: nothing was pushed (pushes wait
-            // for the clusters), and the next start builds them.
+            // Stopped during its start: what was pushed meanwhile is in
+            // the store, and the next start builds the clusters with it.
             info!("stopping before the clusters were built");
         } else if e.reclusters_within(STOP_RECLUSTERS_WITHIN) {
             e.rebuild_if_behind("shutdown")?;

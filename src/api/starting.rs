@@ -1,9 +1,11 @@
 //! A service's start: `serve` answers as soon as its port is open, while it
 //! builds its clusters from the store (minutes at ten million reports,
 //! see `Engine::serving`). Meanwhile a check is answered from the clusters
-//! saved for the commands when they are the store's; every other request
-//! that reads or changes the clusters waits for them a little, then is
-//! refused with 503 and a `Retry-After`.
+//! saved for the commands when they are the store's, with the reports
+//! pushed since (a push needs no clusters: it is stored, indexed and kept
+//! for the checks, as at any time); every other request that reads or
+//! changes the clusters waits for them a little, then is refused with 503
+//! and a `Retry-After`.
 
 use std::time::{Duration, Instant};
 
@@ -19,8 +21,8 @@ const LOOK_EVERY: Duration = Duration::from_millis(20);
 
 /// Whether a request is answered without the clusters: liveness, the
 /// API's description, signing in and out, the language, the purpose, the
-/// static files and the check form; and a check itself when the service
-/// answers checks from the saved clusters.
+/// static files, the check form and pushes; and a check itself when the
+/// service answers checks from the saved clusters.
 pub fn needs_no_clusters(engine: &Engine, method: &Method, path: &str) -> bool {
     match path {
         "/api/v1/healthz"
@@ -30,6 +32,7 @@ pub fn needs_no_clusters(engine: &Engine, method: &Method, path: &str) -> bool {
         | "/lang"
         | "/purpose" => true,
         "/check" if method == Method::GET => true,
+        "/api/v1/reports" => method == Method::POST,
         "/api/v1/check" | "/check" => engine.checks_while_starting(),
         _ => path.starts_with("/static/"),
     }

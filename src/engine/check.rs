@@ -248,33 +248,18 @@ impl Engine {
                 break (state, answer, idents, waiting);
             }
         };
-        if waiting.is_empty() {
-            return Ok(answer);
-        }
-        for id in idents.iter().filter(|id| id.links()) {
-            if let Some(hit) = waiting.naming(id.kind, &id.value, &state)
-                && !answer
-                    .pending
-                    .iter()
-                    .any(|p: &PendingMatch| p.kind == id.kind && p.value == id.value)
-            {
-                answer.pending.push(PendingMatch {
-                    kind: id.kind,
-                    value: id.value.clone(),
-                    reports: hit.reports,
-                    joins: hit.joins,
-                });
-            }
-        }
+        add_pending(&mut answer, &idents, &waiting, &|k, v| {
+            state.cluster_named_by(k, v).cloned()
+        });
         Ok(answer)
     }
 
     /// A check answered from the clusters saved for the commands, while a
     /// service opened with them builds its own (see
     /// [`Engine::checks_while_starting`]); `None` once it has built them,
-    /// and for an engine not opened to serve. Nothing can be pending then:
-    /// pushes wait for the clusters. [`EngineError::Starting`] when the
-    /// saved clusters cannot answer.
+    /// and for an engine not opened to serve. Reports pushed meanwhile are
+    /// found as `pending`, joining the saved clusters.
+    /// [`EngineError::Starting`] when the saved clusters cannot answer.
     fn check_while_starting(&self, req: &CheckRequest) -> Option<EngineResult<CheckAnswer>> {
         if self.has_clusters() || !self.inner.save_beside {
             return None;
@@ -291,15 +276,30 @@ impl Engine {
         };
         let triage =
             |id: &ClusterId| self.read(|s| Ok(super::triage_in(s.triaged_cluster(id)?.as_ref())));
+        let known = saved.known();
         let answer = check_against(
-            &saved.known(),
+            &known,
             &self.inner.extractor,
             self.inner.settings.linking.refiling_window_days,
             &triage,
             req,
         );
         Some(match answer {
-            Ok((answer, _)) => Ok(answer),
+            Ok((mut answer, idents)) => {
+                // Reports pushed since the start (they need no clusters)
+                // are found as a served state's checks find them. When the
+                // clusters were published meanwhile, some pushed reports
+                // may have left `pending` for them: answer from them. (A
+                // publish replaces the state before it takes the lock.)
+                let waiting = self.inner.pending.read().unwrap_or_else(|p| p.into_inner());
+                if self.has_clusters() {
+                    return None;
+                }
+                add_pending(&mut answer, &idents, &waiting, &|k, v| {
+                    known_cluster_named_by(&known, k, v)
+                });
+                Ok(answer)
+            }
             // A file that cannot be read answers no more checks: they
             // wait for the clusters being built, like other requests.
             Err(EngineError::Internal(e)) => {
@@ -333,6 +333,45 @@ impl Engine {
             state.cluster_of(&b).cloned(),
         ))
     }
+}
+
+/// Adds to `answer` what the reports pushed and not yet clustered
+/// (`waiting`) hold of the check's linking identifiers (`idents`).
+fn add_pending(
+    answer: &mut CheckAnswer,
+    idents: &[crate::extract::Identifier],
+    waiting: &super::pending::Pending,
+    named_by: &dyn Fn(Kind, &str) -> Option<ClusterId>,
+) {
+    if waiting.is_empty() {
+        return;
+    }
+    for id in idents.iter().filter(|id| id.links()) {
+        if let Some(hit) = waiting.naming(id.kind, &id.value, named_by)
+            && !answer
+                .pending
+                .iter()
+                .any(|p: &PendingMatch| p.kind == id.kind && p.value == id.value)
+        {
+            answer.pending.push(PendingMatch {
+                kind: id.kind,
+                value: id.value.clone(),
+                reports: hit.reports,
+                joins: hit.joins,
+            });
+        }
+    }
+}
+
+/// The cluster an identifier links to in `known` (see
+/// `State::cluster_named_by`); `None` also when it cannot be read.
+fn known_cluster_named_by(known: &dyn Known, kind: Kind, value: &str) -> Option<ClusterId> {
+    let key = IdentKey {
+        kind,
+        value: value.into(),
+    };
+    let (_, place) = known.ident(&key).ok()??.active?;
+    Some(known.cluster(place).ok()??.id)
 }
 
 /// What a check looks up in the clusters: the served state, or the

@@ -83,9 +83,15 @@ impl Pending {
         }
     }
 
-    /// How many pending reports name an identifier, and the clusters of
-    /// `state` they join through their other linking identifiers.
-    pub(super) fn naming(&self, kind: Kind, value: &str, state: &State) -> Option<PendingHit> {
+    /// How many pending reports name an identifier, and the clusters they
+    /// join through their other linking identifiers (`named_by`: the
+    /// cluster an identifier links to, see `State::cluster_named_by`).
+    pub(super) fn naming(
+        &self,
+        kind: Kind,
+        value: &str,
+        named_by: &dyn Fn(Kind, &str) -> Option<ClusterId>,
+    ) -> Option<PendingHit> {
         let places = self.by_ident.get(&(kind, Box::from(value)))?;
         let mut joins: Vec<ClusterId> = Vec::new();
         // The clusters of the first thousand are looked up: a number
@@ -93,10 +99,10 @@ impl Pending {
         // naming it look up every one (their count stays exact).
         for &p in places.iter().take(1_000) {
             for (k, v) in &self.reports[p as usize].links {
-                if let Some(c) = state.cluster_named_by(*k, v)
-                    && !joins.contains(c)
+                if let Some(c) = named_by(*k, v)
+                    && !joins.contains(&c)
                 {
-                    joins.push(c.clone());
+                    joins.push(c);
                 }
             }
         }

@@ -8,6 +8,7 @@
 use fraudlink::config::Settings;
 use fraudlink::engine::{CheckRequest, Decision, Engine, check_against};
 use fraudlink::extract::Extractor;
+use fraudlink::ident::Kind;
 use fraudlink::reader::Reader;
 
 use crate::support::{TestApp, ndjson};
@@ -382,6 +383,18 @@ async fn issue_23_a_starting_service_answers_checks_from_the_saved_clusters_and_
     };
     let built = answers(&engine).await;
     assert!(built.iter().filter(|a| a.contains("cluster_id")).count() > 10);
+    // An IBAN that links a cluster of several reports: a report pushed
+    // during the start names it, with one of its own.
+    let (known, joined) = {
+        let state = engine.state();
+        let c = state
+            .clusters()
+            .iter()
+            .find(|c| c.size >= 2 && c.identifiers.iter().any(|i| i.kind == Kind::Iban))
+            .expect("a cluster linked by an IBAN");
+        let iban = c.identifiers.iter().find(|i| i.kind == Kind::Iban).unwrap();
+        (iban.value.to_string(), c.cluster_id.to_string())
+    };
     drop(engine);
 
     // Opened to serve, before its start built the clusters.
@@ -406,6 +419,34 @@ async fn issue_23_a_starting_service_answers_checks_from_the_saved_clusters_and_
     let (status, _, body) = call(&router, "GET", "/", "", "").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("Bezig met opstarten"), "{body}");
+    // A push needs no clusters; a check finds the pushed report at once,
+    // and the cluster it joins.
+    let new_iban = "NL20INGB0001234567";
+    let pushed = serde_json::json!({
+        "id": "START-PUSH-1", "filed_at": "2026-06-01T10:00:00Z", "unit": "Unit1",
+        "team": "Team1", "narrative": "Het geld ging naar twee rekeningen.",
+        "identifiers": [{"type": "iban", "value": new_iban}, {"type": "iban", "value": known}],
+    });
+    let (status, _, body) = call(
+        &router,
+        "POST",
+        "/api/v1/reports",
+        &intake,
+        &pushed.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ask = serde_json::json!({"identifiers": [{"type": "iban", "value": new_iban}]}).to_string();
+    let (status, _, body) = call(&router, "POST", "/api/v1/check", &intake, &ask).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["pending"][0]["value"], new_iban, "{body}");
+    assert_eq!(answer["pending"][0]["reports"], 1, "{body}");
+    assert_eq!(
+        answer["pending"][0]["joins"],
+        serde_json::json!([joined]),
+        "{body}"
+    );
 
     // Once the start has built them, everything is answered, the same.
     starting.serving().unwrap().join().unwrap();
@@ -413,7 +454,22 @@ async fn issue_23_a_starting_service_answers_checks_from_the_saved_clusters_and_
     wait_ready(&starting);
     let (status, _, body) = call(&router, "GET", "/api/v1/clusters", &analyst, "").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(answers(&starting).await, built);
+    // The pushed report is in its cluster.
+    let (_, _, body) = call(&router, "POST", "/api/v1/check", &intake, &ask).await;
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        answer["matches"][0]["cluster_id"],
+        joined.as_str(),
+        "{body}"
+    );
+    // The other checks answer as before, but those of that cluster,
+    // which has one report more.
+    let again = answers(&starting).await;
+    for (now, before) in again.iter().zip(&built) {
+        if !before.contains(&format!("\"{joined}\"")) {
+            assert_eq!(now, before);
+        }
+    }
     drop((router, starting));
 
     // Saved clusters that are not the store's answer no check: a check
@@ -428,7 +484,7 @@ async fn issue_23_a_starting_service_answers_checks_from_the_saved_clusters_and_
     starting.serving().unwrap().join().unwrap();
     let (status, _, body) = call(&router, "POST", "/api/v1/check", &intake, &bodies[0]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body, built[0]);
+    assert_eq!(body, again[0]);
     wait_ready(&starting);
 }
 
