@@ -751,8 +751,13 @@ impl RequestLog {
 /// at its start (see [`starting`]), then refuses it with 503 and
 /// `Retry-After` if they are not built yet.
 async fn wait_for_clusters(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if starting::needs_no_clusters(&state.engine, req.method(), req.uri().path())
-        || starting::clusters_built(&state.engine, state.start_wait).await
+    if starting::answerable(
+        &state.engine,
+        req.method(),
+        req.uri().path(),
+        state.start_wait,
+    )
+    .await
     {
         return next.run(req).await;
     }

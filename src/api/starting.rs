@@ -21,8 +21,10 @@ const LOOK_EVERY: Duration = Duration::from_millis(20);
 
 /// Whether a request is answered without the clusters: liveness, the
 /// API's description, signing in and out, the language, the purpose, the
-/// static files, the check form and pushes; and a check itself when the
-/// service answers checks from the saved clusters.
+/// static files and the check form; a check when the service answers
+/// checks from the saved clusters; a push once the start has brought the
+/// search index up to the store and when no alert is configured (see
+/// `Engine::takes_pushes_while_starting`).
 pub fn needs_no_clusters(engine: &Engine, method: &Method, path: &str) -> bool {
     match path {
         "/api/v1/healthz"
@@ -32,19 +34,20 @@ pub fn needs_no_clusters(engine: &Engine, method: &Method, path: &str) -> bool {
         | "/lang"
         | "/purpose" => true,
         "/check" if method == Method::GET => true,
-        "/api/v1/reports" => method == Method::POST,
+        "/api/v1/reports" => method == Method::POST && engine.takes_pushes_while_starting(),
         "/api/v1/check" | "/check" => engine.checks_while_starting(),
         _ => path.starts_with("/static/"),
     }
 }
 
-/// Waits until the engine has its clusters, at most `wait` (`[server]
-/// start_wait_secs`: at a million reports a start takes seconds, so nobody
-/// is refused; at ten million, minutes); whether it has them.
-pub async fn clusters_built(engine: &Engine, wait: Duration) -> bool {
+/// Waits until the request can be answered (the engine has its clusters,
+/// or [`needs_no_clusters`]), at most `wait` (`[server] start_wait_secs`:
+/// at a million reports a start takes seconds, so nobody is refused; at
+/// ten million, minutes); whether it can.
+pub async fn answerable(engine: &Engine, method: &Method, path: &str, wait: Duration) -> bool {
     let until = Instant::now() + wait;
     loop {
-        if engine.has_clusters() {
+        if engine.has_clusters() || needs_no_clusters(engine, method, path) {
             return true;
         }
         if Instant::now() >= until {

@@ -228,8 +228,9 @@ pub struct Health {
     /// Whether the clusters are built (additive): false while the service
     /// builds them at its start (minutes at ten million reports).
     /// Meanwhile checks are answered from the clusters saved when it last
-    /// stopped, if those are the store's, pushes are stored, and other
-    /// requests that need the clusters wait up to
+    /// stopped, if those are the store's, pushes are stored (unless an
+    /// alert is configured), and other requests that need the clusters
+    /// wait up to
     /// `[server] start_wait_secs`, then get 503 with `Retry-After`.
     pub clusters: bool,
 }

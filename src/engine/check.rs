@@ -291,13 +291,39 @@ impl Engine {
                 // clusters were published meanwhile, some pushed reports
                 // may have left `pending` for them: answer from them. (A
                 // publish replaces the state before it takes the lock.)
-                let waiting = self.inner.pending.read().unwrap_or_else(|p| p.into_inner());
-                if self.has_clusters() {
-                    return None;
+                // Their clusters are read from the file after the lock is
+                // let go: pushes wait for it.
+                let hits: Vec<(&crate::extract::Identifier, usize, Vec<_>)> = {
+                    let waiting = self.inner.pending.read().unwrap_or_else(|p| p.into_inner());
+                    if self.has_clusters() {
+                        return None;
+                    }
+                    idents
+                        .iter()
+                        .filter(|id| id.links())
+                        .filter_map(|id| {
+                            let (reports, keys) = waiting.naming_keys(id.kind, &id.value)?;
+                            Some((id, reports, keys))
+                        })
+                        .collect()
+                };
+                for (id, reports, keys) in hits {
+                    if answer
+                        .pending
+                        .iter()
+                        .any(|p| p.kind == id.kind && p.value == id.value)
+                    {
+                        continue;
+                    }
+                    answer.pending.push(PendingMatch {
+                        kind: id.kind,
+                        value: id.value.clone(),
+                        reports,
+                        joins: super::pending::joins_of(&keys, &|k, v| {
+                            known_cluster_named_by(&known, k, v)
+                        }),
+                    });
                 }
-                add_pending(&mut answer, &idents, &waiting, &|k, v| {
-                    known_cluster_named_by(&known, k, v)
-                });
                 Ok(answer)
             }
             // A file that cannot be read answers no more checks: they

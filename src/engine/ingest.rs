@@ -317,9 +317,13 @@ impl Engine {
                         "a stored push is not shown to checks before the next re-cluster"
                     ),
                 }
+                // Queued for the index with the writer still held, so that
+                // a flush that reads the store's generation under it
+                // (`Engine::flush_index`) comes after these documents.
+                self.index_written(&batch, w);
             }
             drop(store);
-            let (_, counts, written) = match written {
+            let (_, counts, _) = match written {
                 Ok(w) => w,
                 Err(e) => {
                     return Err(match e.downcast::<crate::store::NotOwnReport>() {
@@ -334,7 +338,6 @@ impl Engine {
                     });
                 }
             };
-            self.index_written(&batch, &written);
             summary.accepted = counts.accepted;
             summary.updated = counts.updated;
             summary.unchanged = counts.unchanged;

@@ -418,6 +418,16 @@ impl Engine {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Whether pushes are taken before the clusters are built: once the
+    /// start has decided whether the saved clusters answer checks (a push
+    /// before would make them behind the store) and brought the search
+    /// index up to the store (which holds the writer meanwhile), and when
+    /// no alert is configured (an alert is raised by comparing the clusters
+    /// before and after a push, and there are none before).
+    pub fn takes_pushes_while_starting(&self) -> bool {
+        self.index_caught_up() && self.inner.settings.alerts.is_empty()
+    }
+
     /// Whether checks are answered before the clusters are built (see
     /// [`Engine::has_clusters`]): from the clusters saved for the
     /// commands, when they were the store's at the open.
@@ -564,6 +574,10 @@ impl Engine {
             .spawn(move || {
                 let _done = job;
                 if opening {
+                    // At the priority of the pages and pushes, below the
+                    // checks, which it would otherwise slow down (checks
+                    // during a start are the intake desk's).
+                    crate::workers::lower_thread_priority(crate::workers::Priority::Requests);
                     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         engine.open_clusters();
                     }));

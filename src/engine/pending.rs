@@ -92,25 +92,31 @@ impl Pending {
         value: &str,
         named_by: &dyn Fn(Kind, &str) -> Option<ClusterId>,
     ) -> Option<PendingHit> {
+        let (reports, keys) = self.naming_keys(kind, value)?;
+        Some(PendingHit {
+            reports,
+            joins: joins_of(&keys, named_by),
+        })
+    }
+
+    /// How many pending reports name an identifier, and the linking
+    /// identifiers they name (of the first thousand: a number pushed more
+    /// often than that in a minute must not make each check naming it
+    /// look up every one; their count stays exact). For a caller that
+    /// looks their clusters up after letting go of the lock this is read
+    /// under (see [`joins_of`]).
+    pub(super) fn naming_keys(&self, kind: Kind, value: &str) -> Option<(usize, Vec<Key>)> {
         let places = self.by_ident.get(&(kind, Box::from(value)))?;
-        let mut joins: Vec<ClusterId> = Vec::new();
-        // The clusters of the first thousand are looked up: a number
-        // pushed more often than that in a minute must not make each check
-        // naming it look up every one (their count stays exact).
+        let mut seen: rustc_hash::FxHashSet<&Key> = rustc_hash::FxHashSet::default();
+        let mut keys: Vec<Key> = Vec::new();
         for &p in places.iter().take(1_000) {
-            for (k, v) in &self.reports[p as usize].links {
-                if let Some(c) = named_by(*k, v)
-                    && !joins.contains(&c)
-                {
-                    joins.push(c);
+            for key in &self.reports[p as usize].links {
+                if seen.insert(key) {
+                    keys.push(key.clone());
                 }
             }
         }
-        joins.sort();
-        Some(PendingHit {
-            reports: places.len(),
-            joins,
-        })
+        Some((places.len(), keys))
     }
 
     /// The reports stored after `generation` whose latest version names
@@ -346,6 +352,24 @@ struct Waiting {
 pub(super) struct PendingHit {
     pub(super) reports: usize,
     pub(super) joins: Vec<ClusterId>,
+}
+
+/// The clusters the identifiers `keys` link to (`named_by`), sorted, each
+/// once.
+pub(super) fn joins_of(
+    keys: &[Key],
+    named_by: &dyn Fn(Kind, &str) -> Option<ClusterId>,
+) -> Vec<ClusterId> {
+    let mut joins: Vec<ClusterId> = Vec::new();
+    for (k, v) in keys {
+        if let Some(c) = named_by(*k, v)
+            && !joins.contains(&c)
+        {
+            joins.push(c);
+        }
+    }
+    joins.sort();
+    joins
 }
 
 #[cfg(test)]

@@ -608,11 +608,7 @@ impl Engine {
     pub(super) fn open_clusters(&self) {
         let started = std::time::Instant::now();
         let opened = || -> Result<()> {
-            self.answer_checks_from_saved()?;
-            self.catch_up_index()?;
-            self.inner
-                .index_current
-                .store(true, std::sync::atomic::Ordering::SeqCst);
+            self.start_without_clusters()?;
             self.rebuild("open")?;
             Ok(())
         };
@@ -634,11 +630,14 @@ impl Engine {
         );
     }
 
-    /// The first step of a service's start (see [`Engine::open_clusters`]):
-    /// applies the retention periods, then takes the clusters saved for the
-    /// commands to answer checks until the clusters are built, when they
-    /// are the store's (see [`Engine::checks_while_starting`]).
-    pub fn answer_checks_from_saved(&self) -> Result<()> {
+    /// The steps of a service's start before it builds its clusters (see
+    /// [`Engine::open_clusters`]): applies the retention periods, takes the
+    /// clusters saved for the commands to answer checks until the clusters
+    /// are built, when they are the store's (see
+    /// [`Engine::checks_while_starting`]), and brings the search index up
+    /// to the store, after which pushes are taken
+    /// ([`Engine::takes_pushes_while_starting`]).
+    pub fn start_without_clusters(&self) -> Result<()> {
         let retention = crate::store::Retention::of(&self.inner.settings);
         if !retention.is_off() {
             // Before the saved clusters answer a check: they may hold
@@ -657,6 +656,10 @@ impl Engine {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = self.saved_for_checks()?.map(Arc::new);
         }
+        self.catch_up_index()?;
+        self.inner
+            .index_current
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 

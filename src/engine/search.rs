@@ -72,7 +72,11 @@ impl Engine {
 
     /// Waits until everything submitted to the index is searchable.
     pub fn flush_index(&self) -> Result<()> {
-        let generation = self.read(|s| s.generation())?;
+        // With the writer held: a push queues its documents before it lets
+        // go of it, so none it committed can come after this flush and be
+        // lost with a stop (the index would record a generation it lacks).
+        let store = self.store();
+        let generation = store.generation()?;
         self.inner.index.flush(generation)
     }
 }

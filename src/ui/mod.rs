@@ -484,9 +484,7 @@ async fn wait_for_clusters(
     next: axum::middleware::Next,
 ) -> Response {
     use crate::api::starting;
-    if starting::needs_no_clusters(&app.engine, req.method(), req.uri().path())
-        || starting::clusters_built(&app.engine, app.start_wait).await
-    {
+    if starting::answerable(&app.engine, req.method(), req.uri().path(), app.start_wait).await {
         return next.run(req).await;
     }
     UiError::Starting.into_response()

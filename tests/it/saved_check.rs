@@ -399,15 +399,20 @@ async fn issue_23_a_starting_service_answers_checks_from_the_saved_clusters_and_
 
     // Opened to serve, before its start built the clusters.
     let starting = Engine::open_to_serve(settings.clone()).expect("the service opens");
-    // The first step of the start (`Engine::serving` takes it, then builds
-    // the clusters).
-    starting.answer_checks_from_saved().unwrap();
+    let router = fraudlink::server::app(AppState::with_config(starting.clone(), &cfg), &cfg);
+    // A push before the start's first steps waits (it would make the saved
+    // clusters behind the store before they are taken to answer checks).
+    let early = r#"{"id": "START-PUSH-0", "filed_at": "2026-06-01T10:00:00Z", "unit": "Unit1", "team": "Team1", "narrative": "Gebeld door 06-12121212."}"#;
+    let (status, _, body) = call(&router, "POST", "/api/v1/reports", &intake, early).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    // The steps before the clusters (`Engine::serving` takes them, then
+    // builds the clusters).
+    starting.start_without_clusters().unwrap();
     assert!(!starting.has_clusters() && starting.checks_while_starting());
     assert!(!starting.ready());
-    let early = answers(&starting).await;
-    let differs = early.iter().zip(&built).position(|(a, b)| a != b);
+    let from_saved = answers(&starting).await;
+    let differs = from_saved.iter().zip(&built).position(|(a, b)| a != b);
     assert_eq!(differs, None, "checks answer from the saved clusters");
-    let router = fraudlink::server::app(AppState::with_config(starting.clone(), &cfg), &cfg);
     let (status, retry, body) = call(&router, "GET", "/api/v1/clusters", &analyst, "").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(retry.as_deref(), Some("15"));
@@ -476,7 +481,7 @@ async fn issue_23_a_starting_service_answers_checks_from_the_saved_clusters_and_
     // waits for the clusters like any other request.
     fraudlink::saved::remove(app.data()).unwrap();
     let starting = Engine::open_to_serve(settings).expect("the service opens");
-    starting.answer_checks_from_saved().unwrap();
+    starting.start_without_clusters().unwrap();
     assert!(!starting.checks_while_starting());
     let router = fraudlink::server::app(AppState::with_config(starting.clone(), &cfg), &cfg);
     let (status, _, body) = call(&router, "POST", "/api/v1/check", &intake, &bodies[0]).await;
