@@ -505,3 +505,70 @@ fn wait_ready(engine: &Engine) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+// See: issue 23 (the review of the start: a saved file that breaks while
+// it answers checks, and pushes with alerts configured)
+#[tokio::test]
+async fn issue_23_a_start_stops_answering_from_a_broken_saved_file_and_holds_pushes_under_alerts() {
+    use axum::http::StatusCode;
+    use fraudlink::api::{ApiConfig, AppState};
+    use fraudlink::auth::Role;
+
+    let app = TestApp::new();
+    let (mut settings, engine, _) = engine_with_generated(&app);
+    let intake = engine
+        .create_token(Role::Intake, Some("Team1"), "intake", None)
+        .unwrap()
+        .1;
+    drop(engine);
+    settings.alerts = vec![fraudlink::config::AlertRule {
+        url: "http://127.0.0.1:9/hook".into(),
+        secret: "a secret of more than thirty-two bytes".into(),
+        allow_loopback_http: true,
+        cluster_reports: Some(3),
+        cluster_units: None,
+        joins_assigned: false,
+        growth_14d: None,
+    }];
+    let cfg = ApiConfig {
+        start_wait: std::time::Duration::from_millis(200),
+        ..ApiConfig::default()
+    };
+    let starting = Engine::open_to_serve(settings).expect("the service opens");
+    starting.start_without_clusters().unwrap();
+    assert!(starting.checks_while_starting());
+    let router = fraudlink::server::app(AppState::with_config(starting.clone(), &cfg), &cfg);
+    let ask = r#"{"identifiers": [{"type": "iban", "value": "NL20INGB0001234567"}]}"#;
+    let (status, _, body) = call(&router, "POST", "/api/v1/check", &intake, ask).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // An alert compares the clusters before and after a push: with none
+    // before, a push waits for them.
+    let push = r#"{"id": "START-ALERT-1", "filed_at": "2026-06-01T10:00:00Z", "unit": "Unit1", "team": "Team1", "narrative": "Betaald aan NL20INGB0001234567."}"#;
+    let (status, _, body) = call(&router, "POST", "/api/v1/reports", &intake, push).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    // The file cut short under the handle the service reads it with: the
+    // check is refused as starting (not answered from the empty clusters),
+    // and no check is answered from the file again.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(fraudlink::saved::path(app.data()))
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let (status, retry, body) = call(&router, "POST", "/api/v1/check", &intake, ask).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(retry.as_deref(), Some("15"));
+    assert!(!starting.checks_while_starting());
+    // Once the clusters are built, both are answered.
+    starting.serving().unwrap().join().unwrap();
+    let (status, _, body) = call(&router, "POST", "/api/v1/reports", &intake, push).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = call(&router, "POST", "/api/v1/check", &intake, ask).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        answer["pending"][0]["value"], "NL20INGB0001234567",
+        "{body}"
+    );
+    wait_ready(&starting);
+}
