@@ -264,12 +264,7 @@ impl Engine {
         if self.has_clusters() || !self.inner.save_beside {
             return None;
         }
-        let saved = self
-            .inner
-            .opened_with
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let saved = self.opened_with().clone();
         let Some(saved) = saved else {
             // Not the store's, or found damaged by a check before.
             return Some(Err(EngineError::Starting));
@@ -333,11 +328,7 @@ impl Engine {
                     error = format!("{e:#}"),
                     "the saved clusters cannot answer checks while the service starts"
                 );
-                *self
-                    .inner
-                    .opened_with
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner()) = None;
+                *self.opened_with() = None;
                 Err(EngineError::Starting)
             }
             Err(e) => Err(e),

@@ -377,6 +377,19 @@ impl Engine {
     /// were built with the same linking and priority settings (see
     /// [`crate::saved::check_fingerprint`]).
     pub(super) fn saved_for_checks(&self) -> Result<Option<crate::saved::Saved>> {
+        let settings = crate::saved::check_fingerprint(&self.inner.settings);
+        self.saved_if_current(|stamp| stamp.check_settings == settings)
+    }
+
+    /// The clusters saved for the commands when they are the store's as it
+    /// stands (its generation and change counter) and `built_so` holds of
+    /// their stamp; `None` otherwise. A file that cannot be read is not
+    /// current: the caller rebuilds, and the save after it says what is
+    /// wrong with the file.
+    fn saved_if_current(
+        &self,
+        built_so: impl Fn(&crate::saved::Stamp) -> bool,
+    ) -> Result<Option<crate::saved::Saved>> {
         let saved = match crate::saved::Saved::open(self.data_dir()) {
             Ok(Some(saved)) => saved,
             Ok(None) => return Ok(None),
@@ -395,8 +408,17 @@ impl Engine {
         let stamp = saved.stamp();
         let current = stamp.generation == generation
             && stamp.revisions.derived == revisions.derived
-            && stamp.check_settings == crate::saved::check_fingerprint(&self.inner.settings);
+            && built_so(stamp);
         Ok(current.then_some(saved))
+    }
+
+    /// The saved clusters a service answers checks from while it starts
+    /// (see [`Engine::checks_while_starting`]).
+    pub(super) fn opened_with(&self) -> MutexGuard<'_, Option<Arc<crate::saved::Saved>>> {
+        self.inner
+            .opened_with
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether the clusters are built: false only while a service opened
@@ -432,11 +454,7 @@ impl Engine {
     /// [`Engine::has_clusters`]): from the clusters saved for the
     /// commands, when they were the store's at the open.
     pub fn checks_while_starting(&self) -> bool {
-        self.inner
-            .opened_with
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
+        self.opened_with().is_some()
     }
 
     /// Whether the clusters saved for the commands are the store's as it
@@ -446,27 +464,10 @@ impl Engine {
         if !self.inner.settings.alerts.is_empty() {
             return Ok(false);
         }
-        // A file that cannot be read is not current: the open rebuilds,
-        // and the save after it says what is wrong with the file.
-        let saved = match crate::saved::Saved::open(self.data_dir()) {
-            Ok(Some(saved)) => saved,
-            Ok(None) => return Ok(false),
-            Err(e) => {
-                warn!(
-                    error = format!("{e:#}"),
-                    "the saved clusters cannot be read"
-                );
-                return Ok(false);
-            }
-        };
-        let (generation, revisions) = {
-            let store = self.store();
-            (store.generation()?, store.revisions()?)
-        };
-        let stamp = saved.stamp();
-        Ok(stamp.generation == generation
-            && stamp.revisions.derived == revisions.derived
-            && stamp.settings == crate::saved::settings_fingerprint(&self.inner.settings))
+        let settings = crate::saved::settings_fingerprint(&self.inner.settings);
+        Ok(self
+            .saved_if_current(|stamp| stamp.settings == settings)?
+            .is_some())
     }
 
     /// The settings in use.

@@ -619,11 +619,7 @@ impl Engine {
             );
             std::process::exit(1);
         }
-        *self
-            .inner
-            .opened_with
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = None;
+        *self.opened_with() = None;
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "the clusters are built: every request is answered"
@@ -650,11 +646,7 @@ impl Engine {
             );
         }
         if !self.has_clusters() && self.inner.save_beside {
-            *self
-                .inner
-                .opened_with
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = self.saved_for_checks()?.map(Arc::new);
+            *self.opened_with() = self.saved_for_checks()?.map(Arc::new);
         }
         self.catch_up_index()?;
         self.inner
